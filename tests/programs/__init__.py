@@ -1,0 +1,1 @@
+"""Programs run on host Linux and on pynix, compared (see test_programs.py)."""

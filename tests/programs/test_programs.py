@@ -1,0 +1,249 @@
+"""Run the same programs on host Linux and on pynix, and compare.
+
+Each ``userland/tests/*.c`` program (built by the ``userland_programs``
+fixture) and each shell snippet below runs twice: natively on this machine,
+and inside pynix as
+
+    .venv/bin/pynix run --bind build/userland:/t --cwd / --env ... -- /t/NAME
+
+Both runs get the same environment, ``/`` as the working directory and
+``/dev/null`` as stdin. They must print the same stdout and end with the same
+exit status; stderr is not compared (it is shown when they differ). A process
+killed by signal N counts as exit status 128+N on both sides, as a shell
+reports it.
+
+All host-vs-pynix comparison goes through :func:`assert_same_as_linux`.
+
+Knobs (environment variables):
+  PYNIX          the pynix command (default: .venv/bin/pynix); may hold
+                 arguments, split like a shell would.
+  PYNIX_TIMEOUT  seconds one pynix run may take (default 120).
+
+``KNOWN_FAILURES`` lists cases that are expected to fail for now; they are
+strict xfails, so one that starts passing fails the suite until it is
+removed from the list.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+USERLAND_TESTS = REPO / "userland" / "tests"
+
+NATIVE_TIMEOUT = 20.0
+PYNIX_TIMEOUT = float(os.environ.get("PYNIX_TIMEOUT", "120"))
+GUEST_BIN = "/t"  # where build/userland appears inside pynix
+ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/", "LC_ALL": "C"}
+
+# Cases expected to fail for now, as "program:NAME" or "shell:ID".
+KNOWN_FAILURES: set[str] = set()
+
+# Extra arguments for a program, by name; most take none.
+PROGRAM_ARGS: dict[str, list[str]] = {}
+
+SHELL_SNIPPETS = {
+    "pipe_tr": "echo hi | tr a-z A-Z",
+    "for_loop": "for i in 1 2 3; do echo $i; done",
+    "command_subst": "x=$(echo sub); echo $x",
+    "subshell_status": "(exit 3); echo $?",
+    "ls_root": "ls / >/dev/null && echo ok",
+    "cat_hostname": "cat /etc/hostname >/dev/null; echo $?",
+    "or_list": "false || echo alt",
+    "and_list": "true && echo yes",
+    "exit_status": "exit 7",
+    "arith": "echo $((6 * 7)) $((17 % 5)) $((1 << 10))",
+    "positional": 'set -- a "b c" d; echo $#; for a in "$@"; do echo "[$a]"; done',
+    "case": "case hello in h*o) echo match;; *) echo no;; esac",
+    "function": "f() { echo \"fn $1\"; return 4; }; f arg; echo $?",
+    "while_read": "printf 'a\\nb\\nc\\n' | while read l; do echo \"<$l>\"; done",
+    "pipeline_3": "seq 1 20 | sort -rn | head -3",
+    "wc": "echo hello | wc -c",
+    "redirect_tmp": "f=/tmp/pynix-sh-$$; echo data >$f; cat $f; rm $f; cat $f 2>/dev/null || echo gone",
+    "append_tmp": "f=/tmp/pynix-sh-$$; echo 1 >$f; echo 2 >>$f; cat $f; rm $f",
+    "cd_pwd": "cd /tmp && pwd && cd / && pwd",
+    "nested_sh": "sh -c 'echo inner; exit 4'; echo outer $?",
+    "background_wait": "sleep 0.05 & wait $!; echo waited $?",
+    "kill_self": "kill -9 $$; echo not reached",
+    "exec_replaces": "exec echo replaced; echo not reached",
+    "trap_exit": "trap 'echo trapped' EXIT; echo body",
+    "stderr_to_stdout": "ls /nonexistent-dir 2>&1 >/dev/null | wc -l",
+    "here_doc": "cat <<EOF\nline one\nline two\nEOF",
+    "env_var": "X=1 sh -c 'echo X=$X'; echo X=${X:-unset}",
+    "many_forks": "i=0; while [ $i -lt 20 ]; do /bin/true; i=$((i+1)); done; echo $i",
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one run ended: its stdout, stderr and exit status (128+N for signal N)."""
+
+    stdout: str
+    stderr: str
+    status: int | None  # None: did not finish within the timeout
+    command: str
+
+
+def run(argv: list[str], timeout: float, env: dict[str, str] | None = None) -> Outcome:
+    """Run argv with stdin from /dev/null, cwd /, in its own process group."""
+    command = shlex.join(argv)
+    try:
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd="/",
+            env=env,
+            start_new_session=True,
+        )
+    except OSError as e:
+        return Outcome("", f"cannot start: {e}", 127, command)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+        status = proc.returncode
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        out, err = proc.communicate()
+        status = None
+    if status is not None and status < 0:
+        status = 128 - status
+    return Outcome(out.decode(errors="replace"), err.decode(errors="replace"), status, command)
+
+
+def pynix_command() -> list[str]:
+    if "PYNIX" in os.environ:
+        return shlex.split(os.environ["PYNIX"])
+    exe = REPO / ".venv" / "bin" / "pynix"
+    if not exe.exists():
+        pytest.fail(f"{exe} not found: run ./test.sh (it sets up the venv)", pytrace=False)
+    return [str(exe)]
+
+
+def pynix_run_argv(argv: list[str], binds: dict[Path, str]) -> list[str]:
+    """The `pynix run` command line that runs argv in the guest."""
+    cmd = [*pynix_command(), "run"]
+    for host, guest in binds.items():
+        cmd += ["--bind", f"{host}:{guest}"]
+    for key, value in ENV.items():
+        cmd += ["--env", f"{key}={value}"]
+    return [*cmd, "--cwd", "/", "--", *argv]
+
+
+def host_busybox() -> str:
+    for candidate in (
+        shutil.which("busybox"),
+        "/bin/busybox",
+        str(REPO / "build" / "host" / "busybox-static" / "bin" / "busybox"),
+    ):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    pytest.fail("no busybox on the host: run ./test.sh, or scripts/setup.sh", pytrace=False)
+
+
+def describe(o: Outcome) -> str:
+    return "timed out" if o.status is None else f"exit status {o.status}"
+
+
+def tail(text: str, lines: int = 40) -> str:
+    kept = text.splitlines()[-lines:]
+    return "\n".join("    " + line for line in kept) if kept else "    (empty)"
+
+
+def assert_same_as_linux(
+    what: str,
+    native_argv: list[str],
+    guest_argv: list[str],
+    binds: dict[Path, str] | None = None,
+    native_must_succeed: bool = False,
+) -> None:
+    """Run natively and in pynix; fail with a readable report unless stdout and status match.
+
+    With native_must_succeed, a native run that does not exit 0 is reported as a
+    broken test program (not a pynix bug).
+    """
+    native = run(native_argv, NATIVE_TIMEOUT, ENV)
+    if native.status is None or (native_must_succeed and native.status != 0):
+        pytest.fail(
+            f"{what}: the native run failed ({describe(native)}), so the test itself is broken here\n"
+            f"  command: {native.command}\n  stdout:\n{tail(native.stdout)}\n  stderr:\n{tail(native.stderr)}",
+            pytrace=False,
+        )
+    guest = run(pynix_run_argv(guest_argv, binds or {}), PYNIX_TIMEOUT)
+    if native.stdout == guest.stdout and native.status == guest.status:
+        return
+    report = [f"{what}: pynix differs from Linux", f"  command: {guest.command}"]
+    if native.status != guest.status:
+        report.append(f"  status: Linux {describe(native)}, pynix {describe(guest)}")
+    if native.stdout != guest.stdout:
+        diff = difflib.unified_diff(
+            native.stdout.splitlines(),
+            guest.stdout.splitlines(),
+            "Linux stdout",
+            "pynix stdout",
+            lineterm="",
+        )
+        report.append("  stdout diff:\n" + "\n".join("    " + line for line in diff))
+        if native.stdout.rstrip("\n") == guest.stdout.rstrip("\n"):
+            report.append("  (only trailing newlines differ)")
+    report.append("  pynix stderr (last lines):\n" + tail(guest.stderr))
+    pytest.fail("\n".join(report), pytrace=False)
+
+
+def cases(kind: str, ids: list[str]) -> list:
+    """pytest params; "kind:id" in KNOWN_FAILURES makes that case a strict xfail."""
+    mark = pytest.mark.xfail(strict=True, reason="listed in KNOWN_FAILURES")
+    return [pytest.param(i, id=i, marks=[mark] if f"{kind}:{i}" in KNOWN_FAILURES else []) for i in ids]
+
+
+PROGRAMS = sorted(p.stem for p in USERLAND_TESTS.glob("*.c"))
+
+
+@pytest.mark.parametrize("name", cases("program", PROGRAMS))
+def test_program(name: str, userland_programs) -> None:
+    """userland/tests/NAME.c prints the same and exits the same on Linux and on pynix."""
+    binary = userland_programs.path(name)
+    args = PROGRAM_ARGS.get(name, [])
+    assert_same_as_linux(
+        f"userland/tests/{name}.c",
+        [str(binary), *args],
+        [f"{GUEST_BIN}/{name}", *args],
+        binds={userland_programs.dir: GUEST_BIN},
+        native_must_succeed=True,
+    )
+
+
+@pytest.mark.parametrize("snippet_id", cases("shell", list(SHELL_SNIPPETS)))
+def test_shell(snippet_id: str) -> None:
+    """busybox sh -c SNIPPET on the host and /bin/sh -c SNIPPET in pynix agree."""
+    snippet = SHELL_SNIPPETS[snippet_id]
+    assert_same_as_linux(
+        f"sh -c {snippet!r}",
+        [host_busybox(), "sh", "-c", snippet],
+        ["/bin/sh", "-c", snippet],
+    )
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_program_is_deterministic_on_linux(name: str, userland_programs) -> None:
+    """The test program itself is sound: natively it exits 0, prints no FAIL, and prints the same twice."""
+    binary = userland_programs.path(name)
+    argv = [str(binary), *PROGRAM_ARGS.get(name, [])]
+    first, second = (run(argv, NATIVE_TIMEOUT, ENV) for _ in range(2))
+    assert first.status == 0, f"{name}: native {describe(first)}\n{tail(first.stdout)}\n{tail(first.stderr)}"
+    assert "FAIL" not in first.stdout, f"{name}: native run reports failures\n{tail(first.stdout)}"
+    assert first.stdout == second.stdout, f"{name}: two native runs differ:\n" + "\n".join(
+        difflib.unified_diff(first.stdout.splitlines(), second.stdout.splitlines(), "run 1", "run 2", lineterm="")
+    )
