@@ -42,6 +42,7 @@ USERLAND_TESTS = REPO / "userland" / "tests"
 
 NATIVE_TIMEOUT = 20.0
 PYNIX_TIMEOUT = float(os.environ.get("PYNIX_TIMEOUT", "120"))
+MAX_DIFF_LINES = 120
 GUEST_BIN = "/t"  # where build/userland appears inside pynix
 ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/", "LC_ALL": "C"}
 
@@ -188,14 +189,19 @@ def assert_same_as_linux(
     if native.status != guest.status:
         report.append(f"  status: Linux {describe(native)}, pynix {describe(guest)}")
     if native.stdout != guest.stdout:
-        diff = difflib.unified_diff(
-            native.stdout.splitlines(),
-            guest.stdout.splitlines(),
-            "Linux stdout",
-            "pynix stdout",
-            lineterm="",
+        diff = list(
+            difflib.unified_diff(
+                native.stdout.splitlines(),
+                guest.stdout.splitlines(),
+                "Linux stdout",
+                "pynix stdout",
+                lineterm="",
+            )
         )
-        report.append("  stdout diff:\n" + "\n".join("    " + line for line in diff))
+        shown = diff[:MAX_DIFF_LINES]
+        if len(diff) > len(shown):
+            shown.append(f"... {len(diff) - len(shown)} more diff lines")
+        report.append("  stdout diff:\n" + "\n".join("    " + line for line in shown))
         if native.stdout.rstrip("\n") == guest.stdout.rstrip("\n"):
             report.append("  (only trailing newlines differ)")
     report.append("  pynix stderr (last lines):\n" + tail(guest.stderr))
