@@ -18,6 +18,9 @@ Knobs (environment variables):
   PYNIX          the pynix command (default: .venv/bin/pynix); may hold
                  arguments, split like a shell would.
   PYNIX_TIMEOUT  seconds one pynix run may take (default 120).
+  PYNIX_BUDGET   seconds all pynix runs of a session may take together
+                 (default 1800); once spent, the remaining cases fail at
+                 once, so a pynix that hangs everywhere cannot eat CI's time.
 
 ``KNOWN_FAILURES`` lists cases that are expected to fail for now; they are
 strict xfails, so one that starts passing fails the suite until it is
@@ -32,6 +35,7 @@ import shlex
 import shutil
 import signal
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +46,8 @@ USERLAND_TESTS = REPO / "userland" / "tests"
 
 NATIVE_TIMEOUT = 20.0
 PYNIX_TIMEOUT = float(os.environ.get("PYNIX_TIMEOUT", "120"))
+PYNIX_BUDGET = float(os.environ.get("PYNIX_BUDGET", "1800"))
+_pynix_seconds_spent = 0.0
 MAX_DIFF_LINES = 120
 GUEST_BIN = "/t"  # where build/userland appears inside pynix
 ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/", "LC_ALL": "C"}
@@ -124,6 +130,19 @@ def run(argv: list[str], timeout: float, env: dict[str, str] | None = None) -> O
     return Outcome(out.decode(errors="replace"), err.decode(errors="replace"), status, command)
 
 
+def run_pynix(argv: list[str]) -> Outcome:
+    """run() for pynix, within PYNIX_TIMEOUT and what is left of PYNIX_BUDGET."""
+    global _pynix_seconds_spent
+    left = PYNIX_BUDGET - _pynix_seconds_spent
+    if left <= 0:
+        pytest.fail(f"not run: the pynix time budget of {PYNIX_BUDGET:.0f} s (PYNIX_BUDGET) is spent", pytrace=False)
+    start = time.monotonic()
+    try:
+        return run(argv, min(PYNIX_TIMEOUT, left))
+    finally:
+        _pynix_seconds_spent += time.monotonic() - start
+
+
 def pynix_command() -> list[str]:
     if "PYNIX" in os.environ:
         return shlex.split(os.environ["PYNIX"])
@@ -182,7 +201,7 @@ def assert_same_as_linux(
             f"  command: {native.command}\n  stdout:\n{tail(native.stdout)}\n  stderr:\n{tail(native.stderr)}",
             pytrace=False,
         )
-    guest = run(pynix_run_argv(guest_argv, binds or {}), PYNIX_TIMEOUT)
+    guest = run_pynix(pynix_run_argv(guest_argv, binds or {}))
     if native.stdout == guest.stdout and native.status == guest.status:
         return
     report = [f"{what}: pynix differs from Linux", f"  command: {guest.command}"]
