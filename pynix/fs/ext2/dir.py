@@ -1,0 +1,259 @@
+"""ext2 directory entries: the linked records inside directory blocks.
+
+Analogous to Linux's fs/ext2/dir.c. A directory's data is a sequence of blocks; each block
+is covered exactly by variable-length records ``(inode u32, rec_len u16, name_len u8,
+file_type u8, name)``, ``rec_len`` a multiple of 4 that may carry slack after the name. An
+entry with inode 0 is unused space. Records never cross a block boundary.
+
+Provides, for a directory Ext2Inode ``d``:
+
+- ``find_entry(d, name) -> DirEntry | None`` (where the entry is and what it names);
+- ``add_entry(d, name, ino, ftype)``: reuse an unused record or the slack after a live one,
+  else grow the directory by one block (ext2_add_link). Raises EEXIST, ENAMETOOLONG, ENOSPC;
+- ``delete_entry(d, ent)``: merge the record into its predecessor (or clear its inode when it
+  opens the block) (ext2_delete_entry);
+- ``set_entry(d, ent, ino, ftype)``: repoint an entry (rename over a file, '..' fix-up);
+- ``readdir(d, pos)``: ``(next_pos, name, ino, d_type)`` from byte offset ``pos``;
+- ``is_empty(d)``, ``make_empty(d, parent_ino)`` (the '.' and '..' block of a new directory).
+
+Callers (namei.py) keep link counts; this module only edits records and the directory's
+size and times. Blocks are read and written through the buffer cache.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator, NamedTuple
+
+from pynix.arch.x86_64 import errno as E
+from pynix.fs.ext2 import bmap as B
+from pynix.fs.ext2 import layout as L
+from pynix.fs.vfs.inode import now_ns
+from pynix.kernel.errors import KernelError
+
+if TYPE_CHECKING:
+    from pynix.fs.ext2.inode import Ext2Inode
+    from pynix.fs.ext2.super import Ext2SuperBlock
+
+_HDR = L.DIRENT_HEADER
+_HDR_OLD = L.DIRENT_HEADER_OLD
+
+
+class DirEntry(NamedTuple):
+    pblk: int         # disk block holding the record
+    off: int          # record offset in that block
+    prev: int         # offset of the previous record in the block, -1 if first
+    ino: int
+    ftype: int
+
+
+def _corrupt(d: Ext2Inode, why: str) -> KernelError:
+    return KernelError(E.EIO, f"ext2: directory inode {d.ino} is corrupt: {why}")
+
+
+def entries(sb: Ext2SuperBlock, data: bytes | bytearray) -> Iterator[tuple[int, int, int, int, int]]:
+    """``(off, ino, rec_len, name_len, ftype)`` for each record of one directory block."""
+    bs = len(data)
+    off = 0
+    filetype = sb.filetype
+    while off < bs:
+        if filetype:
+            ino, rec_len, name_len, ftype = _HDR.unpack_from(data, off)
+        else:
+            ino, rec_len, name_len = _HDR_OLD.unpack_from(data, off)
+            ftype = 0
+        if rec_len < 12 or rec_len & 3 or off + rec_len > bs or 8 + name_len > rec_len:
+            raise KernelError(E.EIO, f"ext2: bad directory record at offset {off} "
+                                     f"(rec_len {rec_len}, name_len {name_len})")
+        yield off, ino, rec_len, name_len, ftype
+        off += rec_len
+
+
+def _put(sb: Ext2SuperBlock, data: bytearray, off: int, ino: int, rec_len: int, name: bytes,
+         ftype: int) -> None:
+    if sb.filetype:
+        _HDR.pack_into(data, off, ino, rec_len, len(name), ftype)
+    else:
+        _HDR_OLD.pack_into(data, off, ino, rec_len, len(name))
+    end = off + L.rec_len_for(len(name))
+    data[off + 8:end] = name.ljust(end - off - 8, b"\0")
+
+
+def _blocks(d: Ext2Inode) -> Iterator[tuple[int, int]]:
+    """``(lblk, pblk)`` of each allocated directory block."""
+    bs = d.sb.block_size
+    for lblk in range(d.size // bs):
+        pblk = B.bmap(d, lblk)
+        if pblk:
+            yield lblk, pblk
+
+
+def _touch(d: Ext2Inode) -> None:
+    d.mtime = d.ctime = now_ns()
+    d.i_flags &= ~L.EXT2_INDEX_FL        # pynix does not maintain htree indexes
+    d.mark_dirty()
+
+
+def check_name(name: bytes) -> None:
+    if len(name) > L.EXT2_NAME_LEN:
+        raise KernelError(E.ENAMETOOLONG)
+    if not name or b"/" in name or b"\0" in name:
+        raise KernelError(E.EINVAL)
+
+
+def find_entry(d: Ext2Inode, name: bytes) -> DirEntry | None:
+    sb = d.sb
+    cache, bdev = sb.cache, sb.bdev
+    nlen = len(name)
+    for _, pblk in _blocks(d):
+        buf = cache.bread(bdev, pblk)
+        try:
+            data = buf.data
+            if name not in data:
+                continue
+            prev = -1
+            for off, ino, _, name_len, ftype in entries(sb, data):
+                if ino and name_len == nlen and data[off + 8:off + 8 + nlen] == name:
+                    return DirEntry(pblk, off, prev, ino, ftype)
+                prev = off
+        finally:
+            cache.brelse(buf)
+    return None
+
+
+def add_entry(d: Ext2Inode, name: bytes, ino: int, ftype: int) -> None:
+    check_name(name)
+    sb = d.sb
+    sb.check_writable()
+    cache, bdev = sb.cache, sb.bdev
+    need = L.rec_len_for(len(name))
+    nlen = len(name)
+    slot: tuple[int, int, int, int, int] | None = None   # pblk, off, ino, rec_len, used
+    for _, pblk in _blocks(d):
+        buf = cache.bread(bdev, pblk)
+        try:
+            data = buf.data
+            if slot is not None and name not in data:
+                continue
+            for off, eino, rec_len, name_len, _ in entries(sb, data):
+                if eino and name_len == nlen and data[off + 8:off + 8 + nlen] == name:
+                    raise KernelError(E.EEXIST)
+                if slot is None:
+                    used = L.rec_len_for(name_len) if eino else 0
+                    if rec_len - used >= need:
+                        slot = (pblk, off, eino, rec_len, used)
+        finally:
+            cache.brelse(buf)
+    if slot is None:
+        bs = sb.block_size
+        pblk, _, _ = B.bmap_alloc(d, d.size // bs, 1)
+        buf = cache.getblk(bdev, pblk)
+        buf.data[:] = bytes(bs)
+        _put(sb, buf.data, 0, ino, bs, name, ftype)
+        d.size += bs
+    else:
+        pblk, off, eino, rec_len, used = slot
+        buf = cache.bread(bdev, pblk)
+        if eino:                                   # split the live record's slack
+            buf.data[off + 4:off + 6] = used.to_bytes(2, "little")
+            _put(sb, buf.data, off + used, ino, rec_len - used, name, ftype)
+        else:                                      # reuse an unused record
+            _put(sb, buf.data, off, ino, rec_len, name, ftype)
+    cache.bdwrite(buf)
+    cache.brelse(buf)
+    _touch(d)
+
+
+def delete_entry(d: Ext2Inode, ent: DirEntry) -> None:
+    sb = d.sb
+    sb.check_writable()
+    cache = sb.cache
+    buf = cache.bread(sb.bdev, ent.pblk)
+    data = buf.data
+    rec_len = int.from_bytes(data[ent.off + 4:ent.off + 6], "little")
+    if ent.prev >= 0:
+        prev_len = int.from_bytes(data[ent.prev + 4:ent.prev + 6], "little")
+        data[ent.prev + 4:ent.prev + 6] = (prev_len + rec_len).to_bytes(2, "little")
+    else:
+        data[ent.off:ent.off + 4] = b"\0\0\0\0"
+    cache.bdwrite(buf)
+    cache.brelse(buf)
+    _touch(d)
+
+
+def set_entry(d: Ext2Inode, ent: DirEntry, ino: int, ftype: int) -> None:
+    sb = d.sb
+    sb.check_writable()
+    cache = sb.cache
+    buf = cache.bread(sb.bdev, ent.pblk)
+    buf.data[ent.off:ent.off + 4] = ino.to_bytes(4, "little")
+    if sb.filetype:
+        buf.data[ent.off + 7] = ftype
+    cache.bdwrite(buf)
+    cache.brelse(buf)
+    _touch(d)
+
+
+def readdir(d: Ext2Inode, pos: int) -> Iterator[tuple[int, bytes, int, int]]:
+    sb = d.sb
+    bs = sb.block_size
+    dtypes = L.DTYPE_OF_FT
+    while pos < d.size:
+        lblk, boff = divmod(pos, bs)
+        pblk = B.bmap(d, lblk)
+        if not pblk:
+            pos = (lblk + 1) * bs
+            continue
+        buf = sb.cache.bread(sb.bdev, pblk)
+        data = bytes(buf.data)
+        sb.cache.brelse(buf)
+        base = lblk * bs
+        for off, ino, rec_len, name_len, ftype in entries(sb, data):
+            if off < boff:           # resume inside a block: skip records before pos
+                continue
+            if ino:
+                yield (base + off + rec_len, data[off + 8:off + 8 + name_len], ino,
+                       dtypes[ftype] if ftype < len(dtypes) else 0)
+        pos = base + bs
+
+
+def is_empty(d: Ext2Inode) -> bool:
+    """Only '.' and '..' live in the directory (ext2_empty_dir)."""
+    sb = d.sb
+    for _, pblk in _blocks(d):
+        buf = sb.cache.bread(sb.bdev, pblk)
+        data = bytes(buf.data)
+        sb.cache.brelse(buf)
+        for off, ino, _, name_len, _ in entries(sb, data):
+            if ino and data[off + 8:off + 8 + name_len] not in (b".", b".."):
+                return False
+    return True
+
+
+def make_empty(d: Ext2Inode, parent_ino: int) -> None:
+    """Give a new directory its first block holding '.' and '..' (ext2_make_empty)."""
+    sb = d.sb
+    bs = sb.block_size
+    pblk, _, _ = B.bmap_alloc(d, 0, 1)
+    buf = sb.cache.getblk(sb.bdev, pblk)
+    buf.data[:] = bytes(bs)
+    _put(sb, buf.data, 0, d.ino, 12, b".", L.EXT2_FT_DIR)
+    _put(sb, buf.data, 12, parent_ino, bs - 12, b"..", L.EXT2_FT_DIR)
+    sb.cache.bdwrite(buf)
+    sb.cache.brelse(buf)
+    d.size = bs
+    d.mark_dirty()
+
+
+def grow(d: Ext2Inode, nblocks: int) -> None:
+    """Append empty blocks (one unused record each) until the directory has ``nblocks``;
+    mkfs uses this to pre-size lost+found as mke2fs does."""
+    sb = d.sb
+    bs = sb.block_size
+    while d.size // bs < nblocks:
+        pblk, _, _ = B.bmap_alloc(d, d.size // bs, 1)
+        buf = sb.cache.getblk(sb.bdev, pblk)
+        buf.data[:] = bytes(bs)
+        _put(sb, buf.data, 0, 0, bs, b"", 0)
+        sb.cache.bdwrite(buf)
+        sb.cache.brelse(buf)
+        d.size += bs
+    d.mark_dirty()
