@@ -1,0 +1,160 @@
+"""x86-64 Linux ABI constants and struct layouts used by the syscall layer.
+
+ABI facts only (include/uapi/...): flag values, struct formats and packers. No logic beyond
+packing and unpacking. Everything user space sees as a number or a byte layout is defined here.
+"""
+from __future__ import annotations
+
+import struct
+
+# -- memory ------------------------------------------------------------------------------------
+PROT_NONE, PROT_READ, PROT_WRITE, PROT_EXEC = 0, 1, 2, 4
+PROT_GROWSDOWN, PROT_GROWSUP = 0x01000000, 0x02000000
+MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE = 0x01, 0x02, 0x03
+MAP_TYPE = 0x0F
+MAP_FIXED, MAP_ANONYMOUS = 0x10, 0x20
+MAP_GROWSDOWN, MAP_DENYWRITE, MAP_EXECUTABLE, MAP_LOCKED = 0x100, 0x800, 0x1000, 0x2000
+MAP_NORESERVE, MAP_POPULATE, MAP_NONBLOCK, MAP_STACK = 0x4000, 0x8000, 0x10000, 0x20000
+MAP_HUGETLB, MAP_FIXED_NOREPLACE = 0x40000, 0x100000
+MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP = 1, 2, 4
+MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTNEED = 0, 1, 2, 3, 4
+MADV_FREE, MADV_REMOVE, MADV_DONTFORK, MADV_DOFORK = 8, 9, 10, 11
+MS_ASYNC, MS_INVALIDATE, MS_SYNC = 1, 2, 4
+MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT = 1, 2, 4
+
+# -- files -------------------------------------------------------------------------------------
+O_RDONLY, O_WRONLY, O_RDWR, O_ACCMODE = 0, 1, 2, 3
+O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, O_APPEND, O_NONBLOCK = 0o100, 0o200, 0o400, 0o1000, 0o2000, 0o4000
+O_DSYNC, O_ASYNC, O_DIRECT, O_LARGEFILE, O_DIRECTORY = 0o10000, 0o20000, 0o40000, 0o100000, 0o200000
+O_NOFOLLOW, O_NOATIME, O_CLOEXEC, O_SYNC, O_PATH, O_TMPFILE = (0o400000, 0o1000000, 0o2000000,
+                                                               0o4010000, 0o10000000, 0o20200000)
+AT_FDCWD = -100
+AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_SYMLINK_FOLLOW = 0x100, 0x200, 0x400
+AT_NO_AUTOMOUNT, AT_EMPTY_PATH, AT_EACCESS = 0x800, 0x1000, 0x200
+F_OK, X_OK, W_OK, R_OK = 0, 1, 2, 4
+SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA, SEEK_HOLE = 0, 1, 2, 3, 4
+F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL = 0, 1, 2, 3, 4
+F_GETLK, F_SETLK, F_SETLKW, F_SETOWN, F_GETOWN = 5, 6, 7, 8, 9
+F_DUPFD_CLOEXEC, F_SETPIPE_SZ, F_GETPIPE_SZ = 1030, 1031, 1032
+FD_CLOEXEC = 1
+S_IFMT, S_IFSOCK, S_IFLNK, S_IFREG, S_IFBLK = 0o170000, 0o140000, 0o120000, 0o100000, 0o60000
+S_IFDIR, S_IFCHR, S_IFIFO = 0o40000, 0o20000, 0o10000
+S_ISUID, S_ISGID, S_ISVTX = 0o4000, 0o2000, 0o1000
+RENAME_NOREPLACE, RENAME_EXCHANGE = 1, 2
+PIPE_BUF = 4096
+
+# ioctl requests
+TCGETS, TCSETS, TCSETSW, TCSETSF = 0x5401, 0x5402, 0x5403, 0x5404
+TIOCSCTTY, TIOCGPGRP, TIOCSPGRP, TIOCOUTQ = 0x540E, 0x540F, 0x5410, 0x5411
+TIOCGWINSZ, TIOCSWINSZ, FIONREAD, TIOCNOTTY = 0x5413, 0x5414, 0x541B, 0x5422
+FIONBIO, FIOCLEX, FIONCLEX, TIOCGSID = 0x5421, 0x5451, 0x5450, 0x5429
+
+# -- processes ---------------------------------------------------------------------------------
+CSIGNAL = 0x000000FF
+CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND = 0x100, 0x200, 0x400, 0x800
+CLONE_PIDFD, CLONE_PTRACE, CLONE_VFORK, CLONE_PARENT = 0x1000, 0x2000, 0x4000, 0x8000
+CLONE_THREAD, CLONE_NEWNS, CLONE_SYSVSEM, CLONE_SETTLS = 0x10000, 0x20000, 0x40000, 0x80000
+CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID, CLONE_DETACHED = 0x100000, 0x200000, 0x400000
+CLONE_UNTRACED, CLONE_CHILD_SETTID, CLONE_NEWCGROUP = 0x800000, 0x1000000, 0x2000000
+CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID = 0x4000000, 0x8000000, 0x10000000, 0x20000000
+CLONE_NEWNET, CLONE_IO = 0x40000000, 0x80000000
+WNOHANG, WUNTRACED, WSTOPPED, WEXITED, WCONTINUED, WNOWAIT = 1, 2, 2, 4, 8, 0x01000000
+WALL, WCLONE, WNOTHREAD = 0x40000000, 0x80000000, 0x20000000
+P_ALL, P_PID, P_PGID, P_PIDFD = 0, 1, 2, 3
+ARCH_SET_GS, ARCH_SET_FS, ARCH_GET_FS, ARCH_GET_GS = 0x1001, 0x1002, 0x1003, 0x1004
+ARCH_GET_CPUID, ARCH_SET_CPUID = 0x1011, 0x1012
+RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_DATA, RLIMIT_STACK, RLIMIT_CORE = 0, 1, 2, 3, 4
+RLIMIT_RSS, RLIMIT_NPROC, RLIMIT_NOFILE, RLIMIT_MEMLOCK, RLIMIT_AS = 5, 6, 7, 8, 9
+RLIM_NLIMITS = 16
+RLIM_INFINITY = 0xFFFF_FFFF_FFFF_FFFF
+PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_SET_NAME, PR_GET_NAME = 1, 2, 15, 16
+PR_GET_DUMPABLE, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS = 3, 4, 38, 39
+PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER = 36, 37
+RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD = 0, -1, 1
+GRND_NONBLOCK, GRND_RANDOM = 1, 2
+
+# auxiliary vector (include/uapi/linux/auxvec.h)
+AT_NULL, AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_BASE, AT_FLAGS, AT_ENTRY = 0, 3, 4, 5, 6, 7, 8, 9
+AT_UID, AT_EUID, AT_GID, AT_EGID, AT_PLATFORM, AT_HWCAP, AT_CLKTCK = 11, 12, 13, 14, 15, 16, 17
+AT_SECURE, AT_RANDOM, AT_HWCAP2, AT_EXECFN, AT_SYSINFO_EHDR, AT_MINSIGSTKSZ = 23, 25, 26, 31, 33, 51
+
+# -- time --------------------------------------------------------------------------------------
+CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID = 0, 1, 2, 3
+CLOCK_MONOTONIC_RAW, CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME = 4, 5, 6, 7
+TIMER_ABSTIME = 1
+USER_HZ = 100
+
+# -- signals -----------------------------------------------------------------------------------
+SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE = 1, 2, 3, 4, 5, 6, 7, 8
+SIGKILL, SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM, SIGSTKFLT = 9, 10, 11, 12, 13, 14, 15, 16
+SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGURG, SIGXCPU = 17, 18, 19, 20, 21, 22, 23, 24
+SIGXFSZ, SIGVTALRM, SIGPROF, SIGWINCH, SIGIO, SIGPWR, SIGSYS = 25, 26, 27, 28, 29, 30, 31
+SIGRTMIN, SIGRTMAX, NSIG = 32, 64, 65
+SIG_DFL, SIG_IGN = 0, 1
+SA_NOCLDSTOP, SA_NOCLDWAIT, SA_SIGINFO, SA_RESTORER = 1, 2, 4, 0x04000000
+SA_ONSTACK, SA_RESTART, SA_NODEFER, SA_RESETHAND = 0x08000000, 0x10000000, 0x40000000, 0x80000000
+SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK = 0, 1, 2
+SS_ONSTACK, SS_DISABLE, MINSIGSTKSZ = 1, 2, 2048
+SI_USER, SI_KERNEL, SI_QUEUE, SI_TIMER, SI_TKILL = 0, 0x80, -1, -2, -6
+SEGV_MAPERR, SEGV_ACCERR = 1, 2
+BUS_ADRERR = 2
+FPE_INTDIV = 1
+ILL_ILLOPN = 2
+TRAP_BRKPT = 1
+CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_TRAPPED, CLD_STOPPED, CLD_CONTINUED = 1, 2, 3, 4, 5, 6
+
+# -- struct layouts ----------------------------------------------------------------------------
+TIMESPEC = struct.Struct("<qq")          # tv_sec, tv_nsec
+TIMEVAL = struct.Struct("<qq")           # tv_sec, tv_usec
+IOVEC = struct.Struct("<QQ")             # iov_base, iov_len
+RLIMIT = struct.Struct("<QQ")            # rlim_cur, rlim_max
+WINSIZE = struct.Struct("<HHHH")         # ws_row, ws_col, ws_xpixel, ws_ypixel
+# struct stat (arch/x86/include/uapi/asm/stat.h, 144 bytes)
+STAT = struct.Struct("<QQQIIIiQqqqqqqqqq24x")
+# struct statx (include/uapi/linux/stat.h, 256 bytes)
+STATX = struct.Struct("<IIQIIIHH Q QQQ qI4x qI4x qI4x qI4x IIII Q 104x".replace(" ", ""))
+STATX_BASIC_STATS = 0x7FF
+# struct utsname: 6 fields of 65 bytes
+UTSNAME_FIELD = 65
+# struct sysinfo (112 bytes)
+SYSINFO = struct.Struct("<q3Q6QH6xQQI4x")
+# struct rusage: two timevals then 14 longs
+RUSAGE = struct.Struct("<qqqq14q")
+# struct tms: four clock_t
+TMS = struct.Struct("<qqqq")
+# struct statfs (120 bytes)
+STATFS = struct.Struct("<qqQQQQQiiqqq32x")
+# struct linux_dirent64 header: d_ino, d_off, d_reclen, d_type; then name + NUL, aligned to 8
+DIRENT64 = struct.Struct("<QqHB")
+# termios (struct termios of the kernel ABI, 36 bytes: 4 flags, c_line, 19 cc)
+TERMIOS = struct.Struct("<IIIIB19s")
+NCCS = 19
+
+
+def pack_stat(dev: int, ino: int, nlink: int, mode: int, uid: int, gid: int, rdev: int, size: int,
+              blksize: int, blocks: int, atime: int, mtime: int, ctime: int) -> bytes:
+    """struct stat from inode fields; times in nanoseconds."""
+    return STAT.pack(dev, ino, nlink, mode, uid, gid, 0, rdev, size, blksize, blocks,
+                     atime // 10**9, atime % 10**9, mtime // 10**9, mtime % 10**9,
+                     ctime // 10**9, ctime % 10**9)
+
+
+def pack_statx(mask: int, blksize: int, nlink: int, uid: int, gid: int, mode: int, ino: int,
+               size: int, blocks: int, atime: int, btime: int, ctime: int, mtime: int,
+               rdev: int, dev: int) -> bytes:
+    def ts(t: int) -> tuple[int, int]:
+        return t // 10**9, t % 10**9
+    return STATX.pack(mask, blksize, 0, nlink, uid, gid, mode & 0xFFFF, 0, ino, size, blocks, 0,
+                      *ts(atime), *ts(btime), *ts(ctime), *ts(mtime),
+                      (rdev >> 8) & 0xFFF, rdev & 0xFF, (dev >> 8) & 0xFFF, dev & 0xFF, 0)
+
+
+def makedev(major: int, minor: int) -> int:
+    """dev_t encoding of glibc/musl (new_encode_dev)."""
+    return ((major & 0xFFF) << 8) | (minor & 0xFF) | ((minor & ~0xFF) << 12) | ((major & ~0xFFF) << 32)
+
+
+def dirent64(ino: int, off: int, dtype: int, name: bytes) -> bytes:
+    reclen = (DIRENT64.size + len(name) + 1 + 7) & ~7
+    rec = DIRENT64.pack(ino, off, reclen, dtype) + name
+    return rec + bytes(reclen - len(rec))

@@ -1,0 +1,59 @@
+"""x86-64 signal frame layout: siginfo_t, struct sigcontext, struct ucontext, struct
+rt_sigframe (arch/x86/include/uapi/asm/sigcontext.h, arch/x86/include/asm/sigframe.h).
+
+ABI facts only: sizes, offsets and packers. kernel/signal.py decides what goes in them.
+
+rt_sigframe as the handler sees it (rsp points at ``pretcode``):
+    0     pretcode            restorer address (sa_restorer), popped by the handler's ret
+    8     ucontext            uc_flags, uc_link, uc_stack (24), uc_mcontext (256), uc_sigmask (8)
+    312   siginfo             128 bytes
+    440   fpstate             512-byte fxsave area, 64-aligned (pointed to by mcontext.fpstate)
+"""
+from __future__ import annotations
+
+import struct
+
+from pynix.arch.x86_64 import abi as A
+
+SIGINFO_SIZE = 128
+# sigcontext register order (struct sigcontext_64)
+SIGCONTEXT_REGS = ("r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rdi", "rsi", "rbp",
+                   "rbx", "rdx", "rax", "rcx", "rsp", "rip", "eflags")
+SIGCONTEXT = struct.Struct("<18Q HHHH QQQQ Q 64x".replace(" ", ""))   # 256 bytes
+STACK_T = struct.Struct("<QiiQ")          # ss_sp, ss_flags, pad, ss_size
+UCONTEXT_HDR = struct.Struct("<QQ")        # uc_flags, uc_link
+UC_STACK_OFF = 16
+UC_MCONTEXT_OFF = 40
+UC_SIGMASK_OFF = 40 + 256
+UCONTEXT_SIZE = UC_SIGMASK_OFF + 8         # 304 (sigmask is 8 bytes for the kernel ABI)
+FRAME_UC_OFF = 8
+FRAME_INFO_OFF = FRAME_UC_OFF + UCONTEXT_SIZE          # 312
+FRAME_SIZE = FRAME_INFO_OFF + SIGINFO_SIZE             # 440
+FPSTATE_SIZE = 512
+UC_FP_XSTATE, UC_SIGCONTEXT_SS, UC_STRICT_RESTORE_SS = 1, 2, 4
+REDZONE = 128
+USER_CS, USER_SS = 0x33, 0x2B
+
+
+def pack_siginfo(signo: int, code: int, errno: int = 0, pid: int = 0, uid: int = 0,
+                 status: int = 0, utime: int = 0, stime: int = 0, addr: int | None = None,
+                 value: int = 0) -> bytes:
+    head = struct.pack("<iii4x", signo, errno, code)
+    if addr is not None:                                       # SIGSEGV/SIGBUS/SIGFPE/SIGILL
+        body = struct.pack("<Q", addr)
+    elif signo == A.SIGCHLD:
+        body = struct.pack("<iIi4xqq", pid, uid, status, utime, stime)
+    else:                                                      # kill, sigqueue, tkill
+        body = struct.pack("<iIQ", pid, uid, value)
+    return (head + body).ljust(SIGINFO_SIZE, b"\0")
+
+
+def pack_sigcontext(regs: dict[str, int], fpstate: int, mask: int, trapno: int = 0,
+                    err: int = 0, cr2: int = 0) -> bytes:
+    vals = [regs[n] & 0xFFFF_FFFF_FFFF_FFFF for n in SIGCONTEXT_REGS]
+    return SIGCONTEXT.pack(*vals, USER_CS, 0, 0, USER_SS, err, trapno, mask, cr2, fpstate)
+
+
+def unpack_sigcontext(data: bytes) -> dict[str, int]:
+    vals = SIGCONTEXT.unpack(data)
+    return dict(zip(SIGCONTEXT_REGS, vals[:18]))

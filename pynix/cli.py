@@ -1,0 +1,73 @@
+"""The ``pynix`` command: ``run`` a program on the kernel, ``syscalls`` lists the table.
+
+    pynix run [--root DIR | --image IMG] [--bind HOST:GUEST]... [--env K=V]... [--cwd DIR]
+              [--strace] [--mem MB] -- PROG [ARGS...]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _parse_bind(spec: str) -> tuple[str, str]:
+    host, sep, guest = spec.partition(":")
+    if not sep or not guest.startswith("/"):
+        raise argparse.ArgumentTypeError(f"--bind wants HOST:/GUEST, got {spec!r}")
+    if not os.path.exists(host):
+        raise argparse.ArgumentTypeError(f"--bind: {host}: no such file or directory")
+    return os.path.abspath(host), guest
+
+
+def cmd_run(a: argparse.Namespace) -> int:
+    from pynix.kernel.boot import Config, run
+    from pynix.rootfs import ensure_default_root
+    if not a.prog:
+        print("pynix run: missing program (pynix run -- PROG [ARGS...])", file=sys.stderr)
+        return 2
+    root = a.root if a.root or a.image else ensure_default_root()
+    env = a.env if a.env else ["PATH=/bin:/sbin:/usr/bin:/usr/sbin", "HOME=/root", "TERM=" + os.environ.get("TERM", "linux")]
+    if a.env:
+        env = ["PATH=/bin:/sbin:/usr/bin:/usr/sbin", "HOME=/root"] + a.env
+    cfg = Config(root=root, image=a.image, binds=a.bind, env=env, cwd=a.cwd, argv=a.prog,
+                 strace=a.strace, mem_mb=a.mem)
+    return run(cfg)
+
+
+def cmd_syscalls(a: argparse.Namespace) -> int:
+    from pynix.arch.x86_64.syscall_nr import NAME
+    from pynix.syscalls.table import build_table
+    table = build_table()
+    for nr in sorted(NAME):
+        ent = table.get(nr)
+        state = ("blocking" if ent.blocking else "yes") if ent else "ENOSYS"
+        if a.all or ent:
+            print(f"{nr:4d} {NAME[nr]:24s} {state}")
+    print(f"{len(table)} of {len(NAME)} implemented", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="pynix", description="A Unix kernel in Python")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="run a program on a fresh kernel")
+    r.add_argument("--root", help="host directory to use as the root filesystem")
+    r.add_argument("--image", help="ext2 image to use as the root filesystem")
+    r.add_argument("--bind", action="append", default=[], type=_parse_bind, metavar="HOST:GUEST")
+    r.add_argument("--env", action="append", default=[], metavar="K=V")
+    r.add_argument("--cwd", default="/")
+    r.add_argument("--strace", action="store_true", help="print every syscall as strace does")
+    r.add_argument("--mem", type=int, default=1024, help="physical memory in MiB")
+    r.add_argument("prog", nargs=argparse.REMAINDER)
+    r.set_defaults(fn=cmd_run)
+    s = sub.add_parser("syscalls", help="list the syscall table")
+    s.add_argument("--all", action="store_true", help="include unimplemented numbers")
+    s.set_defaults(fn=cmd_syscalls)
+    a = p.parse_args(argv)
+    if getattr(a, "prog", None) and a.prog[0] == "--":
+        a.prog = a.prog[1:]
+    return a.fn(a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""Character devices: the driver table (Linux's chrdev map) and the memory devices
+(drivers/char/mem.c: null, zero, full, random, urandom).
+
+Provides ``chrdev_open(inode, flags, path)`` which picks the driver by the inode's device number
+(major, minor), ``register_chrdev(major, minor, factory)`` for other drivers (the console
+registers /dev/tty and /dev/console at boot), and ``DEVICES``, the standard /dev nodes.
+Opening a number nobody registered fails with ENXIO, as on Linux.
+"""
+from __future__ import annotations
+
+import os
+from typing import Callable
+
+from pynix.arch.x86_64 import abi as A
+from pynix.arch.x86_64 import errno as E
+from pynix.fs.vfs.file import File
+from pynix.fs.vfs.inode import Inode
+from pynix.kernel.errors import KernelError
+
+_drivers: dict[tuple[int, int], Callable[[int, object], File]] = {}
+
+
+def major(dev: int) -> int:
+    return ((dev >> 8) & 0xFFF) | ((dev >> 32) & ~0xFFF)
+
+
+def minor(dev: int) -> int:
+    return (dev & 0xFF) | ((dev >> 12) & ~0xFF)
+
+
+def register_chrdev(maj: int, mnr: int, factory: Callable[[int, object], File]) -> None:
+    _drivers[(maj, mnr)] = factory
+
+
+def chrdev_open(inode: Inode, flags: int, path: object) -> File:
+    factory = _drivers.get((major(inode.rdev), minor(inode.rdev)))
+    if factory is None:
+        raise KernelError(E.ENXIO)
+    f = factory(flags, path)
+    f.inode = inode
+    return f
+
+
+class MemDevice(File):
+    """null, zero, full, random, urandom: behaviour chosen by ``kind``."""
+
+    def __init__(self, flags: int, path: object, kind: str) -> None:
+        super().__init__(flags, path)
+        self.kind = kind
+
+    def read(self, n: int) -> bytes:
+        if self.kind == "null":
+            return b""
+        if self.kind in ("zero", "full"):
+            return bytes(n)
+        return os.urandom(min(n, 1 << 20))
+
+    def pread(self, n: int, off: int) -> bytes:
+        return self.read(n)
+
+    def write(self, data: bytes) -> int:
+        if self.kind == "full":
+            raise KernelError(E.ENOSPC)
+        return len(data)
+
+    def pwrite(self, data: bytes, off: int) -> int:
+        return self.write(data)
+
+    def lseek(self, off: int, whence: int) -> int:
+        self.pos = 0
+        return 0
+
+
+for _minor, _kind in ((3, "null"), (5, "zero"), (7, "full"), (8, "random"), (9, "urandom")):
+    register_chrdev(1, _minor, lambda flags, path, k=_kind: MemDevice(flags, path, k))
+
+# the standard nodes of /dev: name -> (mode, major, minor)
+DEVICES: dict[bytes, tuple[int, int, int]] = {
+    b"null": (A.S_IFCHR | 0o666, 1, 3),
+    b"zero": (A.S_IFCHR | 0o666, 1, 5),
+    b"full": (A.S_IFCHR | 0o666, 1, 7),
+    b"random": (A.S_IFCHR | 0o666, 1, 8),
+    b"urandom": (A.S_IFCHR | 0o666, 1, 9),
+    b"tty": (A.S_IFCHR | 0o666, 5, 0),
+    b"console": (A.S_IFCHR | 0o600, 5, 1),
+}

@@ -1,0 +1,143 @@
+"""Pipes and FIFOs (Bach ch. 5.12; Linux fs/pipe.c).
+
+Provides ``Pipe`` (a bounded byte buffer with reader and writer counts and two wait queues),
+``PipeFile`` (one end, as returned by pipe2 or by opening a FIFO), ``make_pipe()`` and
+``fifo_open(inode, flags, path)``.
+
+Semantics as Linux: reads return what is there (at least one byte) or wait; EOF when no writer
+is left; writes of at most PIPE_BUF bytes are atomic; a write with no reader raises SIGPIPE and
+fails with EPIPE; opening a FIFO waits for the other end unless O_NONBLOCK (a write-only
+non-blocking open with no reader fails with ENXIO).
+
+Owns: the buffer. Blocking is expressed by raising WouldBlock(wq).
+"""
+from __future__ import annotations
+
+from pynix.arch.x86_64 import abi as A
+from pynix.arch.x86_64 import errno as E
+from pynix.fs.vfs.file import POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, File, WouldBlock
+from pynix.fs.vfs.inode import Inode
+from pynix.kernel.errors import KernelError
+from pynix.kernel.sched import WaitQueue
+
+PIPE_DEF_SIZE = 65536
+
+
+class Pipe:
+    def __init__(self) -> None:
+        self.buf = bytearray()
+        self.size = PIPE_DEF_SIZE
+        self.readers = 0
+        self.writers = 0
+        self.rd_wait = WaitQueue()       # readers wait here for data or EOF
+        self.wr_wait = WaitQueue()       # writers wait here for room
+        self.open_wait = WaitQueue()     # FIFO opens wait here for the other end
+        self.r_counter = 0               # opens so far (lets a FIFO open see a partner come and go)
+        self.w_counter = 0
+
+
+class PipeFile(File):
+    def __init__(self, pipe: Pipe, flags: int, path: object = None, inode: Inode | None = None) -> None:
+        super().__init__(flags, path, inode)
+        self.pipe = pipe
+        if self.readable:
+            pipe.readers += 1
+        if self.writable:
+            pipe.writers += 1
+
+    def read(self, n: int) -> bytes:
+        p = self.pipe
+        if not p.buf:
+            if p.writers == 0:
+                return b""
+            raise WouldBlock(p.rd_wait)
+        data = bytes(p.buf[:n])
+        del p.buf[:n]
+        p.wr_wait.wake_up()
+        return data
+
+    def write(self, data: bytes) -> int:
+        p = self.pipe
+        if p.readers == 0:
+            raise KernelError(E.EPIPE)
+        room = p.size - len(p.buf)
+        if room <= 0 or (len(data) <= A.PIPE_BUF and room < len(data)):
+            raise WouldBlock(p.wr_wait)
+        n = min(room, len(data))
+        p.buf += data[:n]
+        p.rd_wait.wake_up()
+        return n
+
+    def poll(self) -> int:
+        p = self.pipe
+        mask = 0
+        if self.readable:
+            if p.buf:
+                mask |= POLLIN | POLLRDNORM
+            if p.writers == 0 and p.w_counter:
+                mask |= POLLHUP
+        if self.writable:
+            if p.size - len(p.buf) >= A.PIPE_BUF:
+                mask |= POLLOUT | POLLWRNORM
+            if p.readers == 0:
+                mask |= POLLERR
+        return mask
+
+    def wait_queues(self) -> list[WaitQueue]:
+        return [self.pipe.rd_wait, self.pipe.wr_wait]
+
+    def ioctl(self, task: object, req: int, arg: int) -> int:
+        if req == A.FIONREAD:
+            return len(self.pipe.buf)
+        raise KernelError(E.ENOTTY)
+
+    def release(self) -> None:
+        p = self.pipe
+        if self.readable:
+            p.readers -= 1
+        if self.writable:
+            p.writers -= 1
+        p.rd_wait.wake_up()
+        p.wr_wait.wake_up()
+        p.open_wait.wake_up()
+        if self.inode is not None:
+            from pynix.fs.vfs.icache import iput
+            if p.readers == 0 and p.writers == 0:
+                p.buf.clear()
+            iput(self.inode)
+
+
+def make_pipe(flags: int) -> tuple[PipeFile, PipeFile]:
+    p = Pipe()
+    p.r_counter = p.w_counter = 1
+    extra = flags & A.O_NONBLOCK
+    return PipeFile(p, A.O_RDONLY | extra), PipeFile(p, A.O_WRONLY | extra)
+
+
+def fifo_open(inode: Inode, flags: int, path: object) -> PipeFile:
+    """Open one end of a FIFO. Blocking opens wait in the syscall layer via ``FifoWait``."""
+    if inode.pipe is None:
+        inode.pipe = Pipe()
+    p = inode.pipe
+    assert isinstance(p, Pipe)
+    acc = flags & A.O_ACCMODE
+    if acc == A.O_WRONLY and flags & A.O_NONBLOCK and p.readers == 0:
+        raise KernelError(E.ENXIO)
+    f = PipeFile(p, flags, path, inode)
+    inode.i_count += 1
+    if f.readable:
+        p.r_counter += 1
+    if f.writable:
+        p.w_counter += 1
+    p.open_wait.wake_up()
+    p.rd_wait.wake_up()
+    p.wr_wait.wake_up()
+    return f
+
+
+def fifo_partner_ready(f: PipeFile) -> bool:
+    """For a blocking FIFO open: has the other end been opened?"""
+    p = f.pipe
+    if f.readable and f.writable:
+        return True
+    return p.w_counter > 0 and p.writers > 0 if f.readable else p.readers > 0

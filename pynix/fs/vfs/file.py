@@ -1,0 +1,209 @@
+"""Open files and file descriptor tables (Linux's struct file and files_struct; Bach's file
+table and user file descriptor table).
+
+Provides:
+- ``File``: one open of an object, shared by dup and fork with a single offset and status
+  flags. Subclasses implement ``read(n)``, ``write(data)``, ``poll()``; a read or write that
+  must wait raises ``WouldBlock(wq)`` and the syscall layer sleeps on ``wq`` (or returns EAGAIN
+  under O_NONBLOCK). ``InodeFile`` is the file of a regular file or directory.
+- ``FdTable``: descriptor -> (File, close-on-exec); lowest free descriptor first, RLIMIT_NOFILE.
+
+Owns: file reference counts (``get``/``put``); the last ``put`` calls ``release``.
+"""
+from __future__ import annotations
+
+from pynix.arch.x86_64 import abi as A
+from pynix.arch.x86_64 import errno as E
+from pynix.fs.vfs.inode import Inode
+from pynix.kernel.errors import KernelError
+
+POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL = 1, 2, 4, 8, 16, 32
+POLLRDNORM, POLLWRNORM = 0x40, 0x100
+
+
+class WouldBlock(Exception):
+    """The operation must wait on ``wq`` (a kernel.sched.WaitQueue)."""
+
+    def __init__(self, wq: object) -> None:
+        super().__init__()
+        self.wq = wq
+
+
+class File:
+    def __init__(self, flags: int, path: object = None, inode: Inode | None = None) -> None:
+        self.flags = flags              # O_* status flags (access mode, O_APPEND, O_NONBLOCK)
+        self.path = path                # vfs Path, for /proc/pid/fd and fchdir
+        self.inode = inode
+        self.pos = 0
+        self.refs = 1
+
+    @property
+    def readable(self) -> bool:
+        return (self.flags & A.O_ACCMODE) in (A.O_RDONLY, A.O_RDWR) and not self.flags & A.O_PATH
+
+    @property
+    def writable(self) -> bool:
+        return (self.flags & A.O_ACCMODE) in (A.O_WRONLY, A.O_RDWR) and not self.flags & A.O_PATH
+
+    def get(self) -> File:
+        self.refs += 1
+        return self
+
+    def put(self) -> None:
+        self.refs -= 1
+        if self.refs == 0:
+            self.release()
+
+    # -- operations (file_operations) ---------------------------------------------------------
+    def read(self, n: int) -> bytes:
+        raise KernelError(E.EINVAL)
+
+    def write(self, data: bytes) -> int:
+        raise KernelError(E.EINVAL)
+
+    def pread(self, n: int, off: int) -> bytes:
+        raise KernelError(E.ESPIPE)
+
+    def pwrite(self, data: bytes, off: int) -> int:
+        raise KernelError(E.ESPIPE)
+
+    def lseek(self, off: int, whence: int) -> int:
+        raise KernelError(E.ESPIPE)
+
+    def poll(self) -> int:
+        return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM
+
+    def ioctl(self, task: object, req: int, arg: int) -> int:
+        raise KernelError(E.ENOTTY)
+
+    def readdir(self, pos: int) -> object:
+        raise KernelError(E.ENOTDIR)
+
+    def release(self) -> None:
+        """The last reference is gone (close of the last descriptor)."""
+
+    def isatty(self) -> bool:
+        return False
+
+
+class InodeFile(File):
+    """An open regular file, directory, or symlink (O_PATH)."""
+
+    def __init__(self, flags: int, path: object, inode: Inode, on_write: object = None) -> None:
+        super().__init__(flags, path, inode)
+        inode.i_count += 1
+        self.on_write = on_write        # page-cache coherence hook (filemap update)
+
+    def read(self, n: int) -> bytes:
+        data = self.pread(n, self.pos)
+        self.pos += len(data)
+        return data
+
+    def pread(self, n: int, off: int) -> bytes:
+        assert self.inode is not None
+        if self.inode.is_dir():
+            raise KernelError(E.EISDIR)
+        return self.inode.read(off, n)
+
+    def write(self, data: bytes) -> int:
+        assert self.inode is not None
+        if self.flags & A.O_APPEND:
+            self.pos = self.inode.size
+        n = self.pwrite(data, self.pos)
+        self.pos += n
+        return n
+
+    def pwrite(self, data: bytes, off: int) -> int:
+        assert self.inode is not None
+        n = self.inode.write(off, data)
+        mapping = getattr(self.inode, "mapping", None)
+        if mapping is not None:
+            mapping.update(off, data[:n])
+        return n
+
+    def lseek(self, off: int, whence: int) -> int:
+        assert self.inode is not None
+        if whence == A.SEEK_SET:
+            new = off
+        elif whence == A.SEEK_CUR:
+            new = self.pos + off
+        elif whence == A.SEEK_END:
+            new = self.inode.size + off
+        elif whence in (A.SEEK_DATA, A.SEEK_HOLE) and not self.inode.is_dir():
+            if off >= self.inode.size:
+                raise KernelError(E.ENXIO)
+            new = off if whence == A.SEEK_DATA else self.inode.size
+        else:
+            raise KernelError(E.EINVAL)
+        if new < 0:
+            raise KernelError(E.EINVAL)
+        self.pos = new
+        return new
+
+    def readdir(self, pos: int) -> object:
+        assert self.inode is not None
+        return self.inode.readdir(pos)
+
+    def release(self) -> None:
+        assert self.inode is not None
+        from pynix.fs.vfs.icache import iput
+        iput(self.inode)
+
+
+class FdTable:
+    """A task's descriptor table (files_struct), shared under CLONE_FILES."""
+
+    def __init__(self) -> None:
+        self.fds: dict[int, File] = {}
+        self.cloexec: set[int] = set()
+        self.users = 1
+        self.max_fds = 1024          # RLIMIT_NOFILE soft limit, kept in sync by setrlimit
+
+    def get(self, fd: int) -> File:
+        f = self.fds.get(fd)
+        if f is None:
+            raise KernelError(E.EBADF)
+        return f
+
+    def alloc(self, f: File, lowest: int = 0, cloexec: bool = False) -> int:
+        fd = lowest
+        while fd in self.fds:
+            fd += 1
+        if fd >= self.max_fds:
+            raise KernelError(E.EMFILE if lowest < self.max_fds else E.EINVAL)
+        self.install(fd, f, cloexec)
+        return fd
+
+    def install(self, fd: int, f: File, cloexec: bool = False) -> None:
+        old = self.fds.get(fd)
+        self.fds[fd] = f
+        if cloexec:
+            self.cloexec.add(fd)
+        else:
+            self.cloexec.discard(fd)
+        if old is not None:
+            old.put()
+
+    def close(self, fd: int) -> None:
+        f = self.fds.pop(fd, None)
+        if f is None:
+            raise KernelError(E.EBADF)
+        self.cloexec.discard(fd)
+        f.put()
+
+    def copy(self) -> FdTable:
+        """dup_fd for fork without CLONE_FILES."""
+        new = FdTable()
+        new.max_fds = self.max_fds
+        for fd, f in self.fds.items():
+            new.fds[fd] = f.get()
+        new.cloexec = set(self.cloexec)
+        return new
+
+    def close_on_exec(self) -> None:
+        for fd in sorted(self.cloexec):
+            self.close(fd)
+
+    def close_all(self) -> None:
+        for fd in list(self.fds):
+            self.close(fd)

@@ -1,0 +1,264 @@
+"""The VFS calls behind the file syscalls: open, create, mkdir, mknod, link, symlink, unlink,
+rmdir, rename, truncate (Linux's do_filp_open, vfs_create, vfs_mkdir, vfs_unlink, vfs_rename ...).
+
+Each takes the caller's ``fs`` context (root, cwd, cred, umask, mounts) and byte paths, checks
+permissions (write+search on the parent, sticky directories, read-only mounts) and calls the
+filesystem's inode operations, keeping the dentry cache coherent. Opening a device or FIFO hands
+off to the driver registered for it (fs/devices.py, fs/pipe.py).
+"""
+from __future__ import annotations
+
+import stat
+
+from pynix.arch.x86_64 import abi as A
+from pynix.arch.x86_64 import errno as E
+from pynix.fs.vfs.dcache import Path
+from pynix.fs.vfs.file import File, InodeFile
+from pynix.fs.vfs.icache import maybe_evict
+from pynix.fs.vfs.inode import Inode, now_ns
+from pynix.fs.vfs.namei import MAY_EXEC, MAY_READ, MAY_WRITE, FsContext, namei, nameiparent, permission
+from pynix.kernel.errors import KernelError
+
+
+def check_writable_mount(p: Path) -> None:
+    if p.mnt.readonly:
+        raise KernelError(E.EROFS)
+
+
+def may_create(fs: FsContext, dirp: Path, name: bytes) -> None:
+    if name in (b"", b".", b".."):
+        raise KernelError(E.EEXIST)
+    permission(fs.cred, dirp.inode, MAY_WRITE | MAY_EXEC)
+    check_writable_mount(dirp)
+
+
+def may_delete(fs: FsContext, dirp: Path, victim: Inode) -> None:
+    permission(fs.cred, dirp.inode, MAY_WRITE | MAY_EXEC)
+    d = dirp.inode
+    uid = fs.cred.fsuid
+    if d.mode & A.S_ISVTX and uid != 0 and uid != d.uid and uid != victim.uid:
+        raise KernelError(E.EPERM)          # sticky directory: only the owner may remove
+    check_writable_mount(dirp)
+
+
+def lookup_last(dirp: Path, name: bytes) -> Inode | None:
+    d = dirp.dentry.child(name)
+    return d.inode if d is not None else None
+
+
+def open_inode_file(fs: FsContext, p: Path, flags: int) -> File:
+    """Make the File for an inode already found: device drivers, FIFOs, or a plain file."""
+    inode = p.inode
+    if flags & A.O_PATH:
+        return InodeFile(flags, p, inode)
+    fmt = stat.S_IFMT(inode.mode)
+    if fmt == A.S_IFCHR or fmt == A.S_IFBLK:
+        if p.mnt.flags & 4:                 # MS_NODEV
+            raise KernelError(E.EACCES)
+        from pynix.fs.devices import chrdev_open
+        return chrdev_open(inode, flags, p)
+    if fmt == A.S_IFIFO:
+        from pynix.fs.pipe import fifo_open
+        return fifo_open(inode, flags, p)
+    if fmt == A.S_IFSOCK:
+        raise KernelError(E.ENXIO)
+    return InodeFile(flags, p, inode)
+
+
+def do_open(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | None = None) -> File:
+    """open(2)/openat(2) up to the File (path_openat)."""
+    acc = flags & A.O_ACCMODE
+    if flags & A.O_CREAT:
+        dirp, name = nameiparent(fs, path, base)
+        if name in (b"", b".", b".."):
+            raise KernelError(E.EISDIR)
+        existing = dirp.dentry.child(name)
+        if existing is None:
+            if path.endswith(b"/"):
+                raise KernelError(E.EISDIR)
+            may_create(fs, dirp, name)
+            inode = dirp.inode.create(name, A.S_IFREG | (mode & ~fs.umask & 0o7777),
+                                      fs.cred.fsuid, fs.cred.fsgid)
+            d = dirp.dentry.add(name, inode)
+            return InodeFile(flags & ~(A.O_CREAT | A.O_EXCL | A.O_TRUNC), Path(dirp.mnt, d), inode)
+        if flags & A.O_EXCL:
+            raise KernelError(E.EEXIST)
+        p = namei(fs, path, base, follow=not flags & A.O_NOFOLLOW)
+    else:
+        p = namei(fs, path, base, follow=not flags & A.O_NOFOLLOW)
+    inode = p.inode
+    if inode.is_lnk():
+        if flags & A.O_PATH and flags & A.O_NOFOLLOW:
+            return InodeFile(flags, p, inode)
+        raise KernelError(E.ELOOP)
+    if flags & A.O_DIRECTORY and not inode.is_dir():
+        raise KernelError(E.ENOTDIR)
+    if flags & A.O_PATH:
+        return InodeFile(flags, p, inode)
+    if inode.is_dir() and (acc != A.O_RDONLY or flags & A.O_TRUNC):
+        raise KernelError(E.EISDIR)
+    mask = {A.O_RDONLY: MAY_READ, A.O_WRONLY: MAY_WRITE, A.O_RDWR: MAY_READ | MAY_WRITE}.get(acc, 0)
+    if flags & A.O_TRUNC:
+        mask |= MAY_WRITE
+    permission(fs.cred, inode, mask)
+    if mask & MAY_WRITE and (inode.is_reg() or inode.is_dir()):
+        check_writable_mount(p)
+    f = open_inode_file(fs, p, flags)
+    if flags & A.O_TRUNC and inode.is_reg():
+        do_truncate(inode, 0)
+    return f
+
+
+def do_truncate(inode: Inode, size: int) -> None:
+    if inode.is_dir():
+        raise KernelError(E.EISDIR)
+    if not inode.is_reg():
+        raise KernelError(E.EINVAL)
+    inode.truncate(size)
+    mapping = getattr(inode, "mapping", None)
+    if mapping is not None:
+        mapping.truncate(size)
+
+
+def vfs_mknod(fs: FsContext, path: bytes, mode: int, rdev: int, base: Path | None = None) -> None:
+    dirp, name = nameiparent(fs, path, base)
+    if lookup_last(dirp, name) is not None or name in (b"", b".", b".."):
+        raise KernelError(E.EEXIST)
+    fmt = mode & A.S_IFMT or A.S_IFREG
+    if fmt not in (A.S_IFREG, A.S_IFCHR, A.S_IFBLK, A.S_IFIFO, A.S_IFSOCK):
+        raise KernelError(E.EINVAL)
+    if fmt in (A.S_IFCHR, A.S_IFBLK) and fs.cred.fsuid != 0:
+        raise KernelError(E.EPERM)
+    may_create(fs, dirp, name)
+    inode = dirp.inode.create(name, fmt | (mode & ~fs.umask & 0o7777), fs.cred.fsuid,
+                              fs.cred.fsgid, rdev)
+    dirp.dentry.add(name, inode)
+
+
+def vfs_mkdir(fs: FsContext, path: bytes, mode: int, base: Path | None = None) -> None:
+    dirp, name = nameiparent(fs, path, base)
+    if lookup_last(dirp, name) is not None or name in (b"", b".", b".."):
+        raise KernelError(E.EEXIST)
+    may_create(fs, dirp, name)
+    inode = dirp.inode.mkdir(name, mode & ~fs.umask & 0o7777, fs.cred.fsuid, fs.cred.fsgid)
+    dirp.dentry.add(name, inode)
+
+
+def vfs_symlink(fs: FsContext, target: bytes, path: bytes, base: Path | None = None) -> None:
+    if not target:
+        raise KernelError(E.ENOENT)
+    dirp, name = nameiparent(fs, path, base)
+    if lookup_last(dirp, name) is not None or name in (b"", b".", b".."):
+        raise KernelError(E.EEXIST)
+    may_create(fs, dirp, name)
+    inode = dirp.inode.symlink(name, target, fs.cred.fsuid, fs.cred.fsgid)
+    dirp.dentry.add(name, inode)
+
+
+def vfs_link(fs: FsContext, old: Path, path: bytes, base: Path | None = None) -> None:
+    if old.inode.is_dir():
+        raise KernelError(E.EPERM)
+    dirp, name = nameiparent(fs, path, base)
+    if lookup_last(dirp, name) is not None or name in (b"", b".", b".."):
+        raise KernelError(E.EEXIST)
+    if dirp.mnt is not old.mnt:
+        raise KernelError(E.EXDEV)
+    may_create(fs, dirp, name)
+    dirp.inode.link(name, old.inode)
+    dirp.dentry.add(name, old.inode)
+
+
+def vfs_unlink(fs: FsContext, path: bytes, base: Path | None = None) -> None:
+    dirp, name = nameiparent(fs, path, base)
+    if name in (b"", b".", b".."):
+        raise KernelError(E.EISDIR if name == b"" else E.EISDIR)
+    victim = lookup_last(dirp, name)
+    if victim is None:
+        raise KernelError(E.ENOENT)
+    if victim.is_dir():
+        raise KernelError(E.EISDIR)
+    if path.endswith(b"/"):
+        raise KernelError(E.ENOTDIR)
+    may_delete(fs, dirp, victim)
+    d = dirp.dentry.children.get(name)
+    if d is not None and d.mounted:
+        raise KernelError(E.EBUSY)
+    dirp.inode.unlink(name)
+    dirp.dentry.drop(name)
+    maybe_evict(victim)
+
+
+def vfs_rmdir(fs: FsContext, path: bytes, base: Path | None = None) -> None:
+    dirp, name = nameiparent(fs, path, base)
+    if name == b".":
+        raise KernelError(E.EINVAL)
+    if name in (b"..", b""):
+        raise KernelError(E.ENOTEMPTY if name == b".." else E.EBUSY)
+    victim = lookup_last(dirp, name)
+    if victim is None:
+        raise KernelError(E.ENOENT)
+    if not victim.is_dir():
+        raise KernelError(E.ENOTDIR)
+    may_delete(fs, dirp, victim)
+    d = dirp.dentry.children.get(name)
+    if d is not None and (d.mounted or d is fs.root.dentry):
+        raise KernelError(E.EBUSY)
+    dirp.inode.rmdir(name)
+    dirp.dentry.drop(name)
+    maybe_evict(victim)
+
+
+def vfs_rename(fs: FsContext, old: bytes, new: bytes, oldbase: Path | None = None,
+               newbase: Path | None = None, flags: int = 0) -> None:
+    odir, oname = nameiparent(fs, old, oldbase)
+    ndir, nname = nameiparent(fs, new, newbase)
+    if oname in (b"", b".", b"..") or nname in (b"", b".", b".."):
+        raise KernelError(E.EBUSY if oname == b"" or nname == b"" else E.EINVAL)
+    src = lookup_last(odir, oname)
+    if src is None:
+        raise KernelError(E.ENOENT)
+    if odir.mnt is not ndir.mnt:
+        raise KernelError(E.EXDEV)
+    dst = lookup_last(ndir, nname)
+    if dst is not None and flags & A.RENAME_NOREPLACE:
+        raise KernelError(E.EEXIST)
+    if (old.endswith(b"/") or new.endswith(b"/")) and not src.is_dir():
+        raise KernelError(E.ENOTDIR)
+    if src.is_dir():
+        # a directory cannot move below itself
+        p = ndir
+        while True:
+            if p.dentry.inode is src:
+                raise KernelError(E.EINVAL)
+            if p.dentry is p.mnt.root or p.dentry.parent is p.dentry:
+                break
+            p = Path(p.mnt, p.dentry.parent)
+    if dst is src:
+        return
+    may_delete(fs, odir, src)
+    if dst is not None:
+        may_delete(fs, ndir, dst)
+    else:
+        may_create(fs, ndir, nname)
+    odir.inode.rename(oname, ndir.inode, nname)
+    moved = odir.dentry.children.pop(oname, None)
+    ndir.dentry.drop(nname)
+    if moved is not None:
+        moved.name, moved.parent = nname, ndir.dentry
+        ndir.dentry.children[nname] = moved
+    if dst is not None:
+        maybe_evict(dst)
+
+
+def vfs_access(fs: FsContext, p: Path, mode: int) -> None:
+    if mode & ~7:
+        raise KernelError(E.EINVAL)
+    mask = (MAY_READ if mode & A.R_OK else 0) | (MAY_WRITE if mode & A.W_OK else 0) | \
+           (MAY_EXEC if mode & A.X_OK else 0)
+    permission(fs.cred, p.inode, mask)
+    if mode & A.W_OK and p.mnt.readonly and not stat.S_ISCHR(p.inode.mode):
+        raise KernelError(E.EROFS)
+
+
+def touch_atime(inode: Inode) -> None:
+    inode.atime = now_ns()

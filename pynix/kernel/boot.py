@@ -1,0 +1,226 @@
+"""Boot: from a configuration to a running first process (Linux init/main.c start_kernel,
+rest_init, kernel_init; Bach ch. 7.9 "the system boot and the init process").
+
+``boot(cfg)`` builds the machine (physical memory, CPU), mounts the root filesystem and the
+standard mounts (/dev, /tmp), binds host paths, wires the console to the host's stdio, and
+creates pid 1. For ``pynix run`` pid 1 is a kernel-side init that reaps orphans and waits for
+the program; ``run(cfg)`` then starts the program as pid 1's child and returns its exit status
+(128+N when killed by signal N).
+"""
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from dataclasses import dataclass, field
+from typing import Generator
+
+from pynix.arch.x86_64 import abi as A
+from pynix.arch.x86_64 import errno as E
+from pynix.fs.devices import DEVICES, register_chrdev
+from pynix.fs.hostfs import HostSuperBlock
+from pynix.fs.tmpfs import TmpfsSuperBlock
+from pynix.fs.vfs.dcache import MS_NODEV, MS_NOSUID
+from pynix.fs.vfs.file import FdTable
+from pynix.fs.vfs.mount import VFS
+from pynix.fs.vfs.namei import namei
+from pynix.kernel.errors import KernelError
+from pynix.kernel.exec import do_execve
+from pynix.kernel.exit import do_wait
+from pynix.kernel.kernel import Kernel
+from pynix.kernel.kthread import kthread_create
+from pynix.kernel.task import Cred, FsStruct, SigHand, Task
+from pynix.machine.console import HostInput, HostStream
+from pynix.syscalls.dispatch import Dispatcher
+
+
+@dataclass
+class Config:
+    root: str | None = None                 # host directory for the root filesystem
+    image: str | None = None                # ext2 image for the root filesystem
+    binds: list[tuple[str, str]] = field(default_factory=list)   # (host, guest)
+    env: list[str] = field(default_factory=list)
+    cwd: str = "/"
+    argv: list[str] = field(default_factory=list)
+    strace: bool = False
+    mem_mb: int = 1024
+    hostname: str = "pynix"
+
+
+def mkdir_p(fs: FsStruct, path: bytes) -> None:
+    from pynix.fs.vfs.ops import vfs_mkdir
+    cur = b""
+    for comp in [c for c in path.split(b"/") if c]:
+        cur += b"/" + comp
+        try:
+            namei(fs, cur)
+        except KernelError as e:
+            if e.errno != E.ENOENT:
+                raise
+            vfs_mkdir(fs, cur, 0o755)
+
+
+def make_root_sb(cfg: Config):  # type: ignore[no-untyped-def]
+    if cfg.image:
+        from pynix.fs.ext2.super import mount_image
+        return mount_image(cfg.image), cfg.image
+    assert cfg.root is not None
+    return HostSuperBlock(cfg.root), cfg.root
+
+
+def make_devfs() -> TmpfsSuperBlock:
+    sb = TmpfsSuperBlock(1 << 20)
+    sb.fs_name = "devtmpfs"
+    root = sb.root
+    root.mode = stat.S_IFDIR | 0o755
+    for name, (mode, maj, mnr) in DEVICES.items():
+        root.create(name, mode, 0, 0, A.makedev(maj, mnr))
+    root.mkdir(b"shm", 0o1777, 0, 0)
+    root.mkdir(b"pts", 0o755, 0, 0)
+    for i, name in enumerate((b"stdin", b"stdout", b"stderr")):
+        root.symlink(name, b"/proc/self/fd/%d" % i, 0, 0)
+    root.symlink(b"fd", b"/proc/self/fd", 0, 0)
+    return sb
+
+
+class Machine:
+    """One booted pynix: the kernel plus its root, console and init."""
+
+    def __init__(self, cfg: Config) -> None:
+        self.cfg = cfg
+        k = self.k = Kernel(cfg.mem_mb << 20)
+        k.hostname = cfg.hostname.encode()
+        k.domainname = b"(none)"
+        k.need_resched = False
+        k.vfs = VFS()
+        sb, source = make_root_sb(cfg)
+        root = k.vfs.mount_root(sb, source)
+        assert k.vfs.mounts is not None
+        cred = Cred()
+        fs = FsStruct(root, root, k.vfs.mounts, cred)
+        k.init_fs = fs
+        k.kthreadd = None
+        self._standard_mounts(fs)
+        for host, guest in cfg.binds:
+            self._bind(fs, host, guest)
+        self._console()
+        k.syscalls = Dispatcher(k, trace=cfg.strace)
+        self.exit_status: int | None = None
+        self.main: Task | None = None
+        k.init_task = kthread_create(k, b"init", self._init_body, pid=k.pids.alloc())
+        k.init_task.real_parent = k.init_task.parent = None
+
+    def _standard_mounts(self, fs: FsStruct) -> None:
+        k = self.k
+        for path, sb, flags in ((b"/dev", make_devfs(), MS_NOSUID),
+                                (b"/tmp", TmpfsSuperBlock(1 << 30), MS_NOSUID | MS_NODEV),
+                                (b"/dev/shm", TmpfsSuperBlock(1 << 28), MS_NOSUID | MS_NODEV)):
+            try:
+                at = namei(fs, path)
+            except KernelError:
+                if path.startswith(b"/dev/"):
+                    continue
+                try:
+                    mkdir_p(fs, path)
+                    at = namei(fs, path)
+                except KernelError:
+                    continue
+            if path == b"/tmp":
+                sb.root.mode = stat.S_IFDIR | 0o1777
+            k.vfs.mount(sb, at, sb.fs_name if path != b"/dev" else "devtmpfs", flags)
+
+    def _bind(self, fs: FsStruct, host: str, guest: str) -> None:
+        k = self.k
+        sb = HostSuperBlock(host)
+        g = guest.encode()
+        try:
+            at = namei(fs, g)
+        except KernelError:
+            if sb.root.is_dir():
+                mkdir_p(fs, g)
+            else:
+                from pynix.fs.vfs.ops import do_open
+                parent = os.path.dirname(guest) or "/"
+                mkdir_p(fs, parent.encode())
+                do_open(fs, g, A.O_CREAT | A.O_WRONLY, 0o644).put()
+            at = namei(fs, g)
+        k.vfs.mount(sb, at, host)
+
+    def _console(self) -> None:
+        k = self.k
+        self.stdin = HostInput(0, k.post_irq)
+        register_chrdev(5, 0, lambda flags, path: HostStream(flags, 1, self.stdin))
+        register_chrdev(5, 1, lambda flags, path: HostStream(flags, 1, self.stdin))
+
+    def console_files(self) -> FdTable:
+        files = FdTable()
+        files.install(0, HostStream(A.O_RDONLY, None, self.stdin))
+        files.install(1, HostStream(A.O_WRONLY, 1))
+        files.install(2, HostStream(A.O_WRONLY, 2))
+        return files
+
+    def _init_body(self, t: Task) -> Generator[None, None, object]:
+        """pid 1 for `pynix run`: reap every child; note the program's status."""
+        while True:
+            try:
+                res = yield from do_wait(t, A.P_ALL, 0, A.WEXITED | A.WALL)
+            except KernelError as e:
+                if e.errno == E.ECHILD:
+                    from pynix.kernel.sched import wait_event
+                    seq = t.signal.wait_seq
+                    yield from wait_event(t, t.signal.wait_chldexit, lambda: t.signal.wait_seq != seq,
+                                          interruptible=False)
+                    continue
+                if e.errno == E.ERESTARTSYS:
+                    t.pending.clear()
+                    t.signal.shared_pending.clear()
+                    continue
+                raise
+            if res is not None and self.main is not None and res.pid == self.main.tgid:
+                self.exit_status = res.status
+
+    def spawn(self, argv: list[str], env: list[str], cwd: str) -> Task:
+        """Create the program's task as a child of init and exec it."""
+        k = self.k
+        init = k.init_task
+        assert init is not None
+        t = Task(k, k.pids.alloc(), b"")
+        t.sighand = SigHand()
+        t.files = self.console_files()
+        t.fs = k.init_fs.copy(t.cred)
+        t.real_parent = t.parent = init
+        init.children.append(t)
+        t.signal.pgrp = t.signal.session = t.pid
+        t.mm = None
+        try:
+            p = namei(t.fs, cwd.encode())
+            t.fs.cwd = p
+        except KernelError as e:
+            raise SystemExit(f"pynix: --cwd {cwd}: {os.strerror(e.errno)}") from None
+        try:
+            do_execve(t, argv[0].encode(), [a.encode() for a in argv], [e.encode() for e in env])
+        except KernelError as e:
+            raise SystemExit(f"pynix: {argv[0]}: {os.strerror(e.errno)}") from None
+        k.add_task(t)
+        self.main = t
+        return t
+
+    def run(self) -> int:
+        cfg = self.cfg
+        self.spawn(cfg.argv, cfg.env, cfg.cwd)
+        k = self.k
+        try:
+            k.schedule(lambda: self.exit_status is not None)
+        finally:
+            k.stopping = True
+            k.vfs.sync_all()
+            sys.stdout.flush()
+        st = self.exit_status or 0
+        if st & 0x7F:
+            return 128 + (st & 0x7F)
+        return (st >> 8) & 0xFF
+
+
+def run(cfg: Config) -> int:
+    return Machine(cfg).run()
+

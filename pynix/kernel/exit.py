@@ -1,0 +1,227 @@
+"""Process termination and waiting: do_exit, do_group_exit, exit_notify, release_task, do_wait
+(Bach ch. 7.3-7.4 exit and wait; Linux kernel/exit.c).
+
+- ``do_exit(task, status)``: release the address space, files and fs context, wake a vfork
+  parent, reparent children to the reaper (init), and become a zombie whose parent gets
+  SIGCHLD (or is reaped at once when the parent ignores SIGCHLD / sets SA_NOCLDWAIT).
+  ``status`` is already the wait status (exit code << 8, or the signal number | core flag).
+- ``do_group_exit(task, status)``: every thread of the group exits (exit_group, fatal signal).
+- ``do_wait(task, idtype, id, options)``: generator behind wait4/waitid; finds an eligible
+  child (pid, any, process group), reaps a zombie, reports stopped/continued children, sleeps
+  on the group's wait queue otherwise.
+
+Owns: the zombie state and the freeing of pids (release_task).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generator
+
+from pynix.arch.x86_64 import abi as A
+from pynix.arch.x86_64 import errno as E
+from pynix.kernel.errors import KernelError
+from pynix.kernel.sched import TASK_DEAD, TASK_ZOMBIE, wait_event
+from pynix.kernel.task import PF_EXITING, SigInfo, Task
+
+if TYPE_CHECKING:
+    pass
+
+
+@dataclass
+class WaitResult:
+    pid: int
+    status: int           # wait4 status word
+    code: int             # CLD_* for waitid
+    utime: int = 0
+    stime: int = 0
+    uid: int = 0
+
+
+def exit_mm(t: Task) -> None:
+    mm = t.mm
+    if mm is None:
+        return
+    t.mm = None
+    mm.users -= 1
+    if mm.users == 0:
+        mm.exit_mmap()
+    k = t.kernel
+    if k.current_mm[0] is mm and mm.users == 0:
+        k.current_mm[0] = None
+
+
+def exit_files(t: Task) -> None:
+    if t.files is not None:
+        t.files.users -= 1
+        if t.files.users == 0:
+            t.files.close_all()
+        t.files = None
+    if t.fs is not None:
+        t.fs.users -= 1
+        t.fs = None
+
+
+def complete_vfork_done(t: Task) -> None:
+    if t.vfork_done is not None:
+        wq, t.vfork_done = t.vfork_done, None
+        t.in_vfork = False
+        wq.wake_up()
+
+
+def find_new_reaper(t: Task) -> Task | None:
+    k = t.kernel
+    for th in t.thread_group:                 # another live thread of the group
+        if th is not t and not th.flags & PF_EXITING:
+            return th
+    init = k.init_task
+    return init if init is not None and init is not t.group_leader else None
+
+
+def forget_original_parent(t: Task) -> None:
+    """Reparent ``t``'s children to the reaper; orphaned zombies are announced to it."""
+    if not t.children:
+        return
+    reaper = find_new_reaper(t)
+    for c in list(t.children):
+        t.children.remove(c)
+        if reaper is None:
+            c.real_parent = c.parent = None
+            if c.state == TASK_ZOMBIE:
+                release_task(c)
+            continue
+        c.real_parent = c.parent = reaper
+        reaper.children.append(c)
+        if c.state == TASK_ZOMBIE and c.is_group_leader and not c.thread_group[1:]:
+            do_notify_parent(c, c.exit_signal)
+
+
+def do_notify_parent(t: Task, sig: int) -> bool:
+    """Tell the parent a child died; True if the child should be reaped now (autoreap)."""
+    parent = t.real_parent
+    if parent is None:
+        return True
+    assert parent.sighand is not None
+    act = parent.sighand.action[A.SIGCHLD]
+    autoreap = sig == A.SIGCHLD and (act.handler == A.SIG_IGN or act.flags & A.SA_NOCLDWAIT)
+    code, status = status_to_cld(t.exit_code)
+    if sig and not (sig == A.SIGCHLD and act.handler == A.SIG_IGN):
+        from pynix.kernel.signal import send_signal
+        send_signal(parent, SigInfo(sig, code, pid=t.tgid, uid=t.cred.uid, status=status,
+                                    utime=t.utime // 10**7, stime=t.stime // 10**7))
+    t.kernel.wake_waiters(parent)
+    return bool(autoreap)
+
+
+def status_to_cld(status: int) -> tuple[int, int]:
+    if status & 0x7F:
+        return (A.CLD_DUMPED if status & 0x80 else A.CLD_KILLED), status & 0x7F
+    return A.CLD_EXITED, (status >> 8) & 0xFF
+
+
+def do_exit(t: Task, status: int) -> None:
+    if t.flags & PF_EXITING:
+        return
+    k = t.kernel
+    t.flags |= PF_EXITING
+    t.exit_code = status
+    k.futex_exit(t)
+    complete_vfork_done(t)
+    exit_mm(t)
+    exit_files(t)
+    k.ipc_exit(t)
+    forget_original_parent(t)
+    t.kstack = None
+    leader = t.group_leader
+    t.signal.nr_threads -= 1
+    if t is not leader:
+        leader.thread_group.remove(t)
+        t.state = TASK_DEAD
+        release_task(t)
+        if leader.state == TASK_ZOMBIE and t.signal.nr_threads == 0:
+            _leader_done(leader)
+    else:
+        t.state = TASK_ZOMBIE
+        if t.signal.nr_threads == 0:
+            _leader_done(t)
+    if k.current is t:
+        k.cpu.stop()
+
+
+def _leader_done(leader: Task) -> None:
+    if leader.signal.group_exit:
+        leader.exit_code = leader.signal.group_exit_code
+    if do_notify_parent(leader, leader.exit_signal):
+        leader.state = TASK_DEAD
+        release_task(leader)
+
+
+def do_group_exit(t: Task, status: int) -> None:
+    sig = t.signal
+    if not sig.group_exit:
+        sig.group_exit = True
+        sig.group_exit_code = status
+    else:
+        status = sig.group_exit_code
+    for th in list(t.thread_group):
+        if th is not t and not th.flags & PF_EXITING:
+            th.kernel.rq.wake_up_process(th)
+            if th.state == "T":
+                th.state = "R"
+                th.kernel.rq.enqueue(th)
+    do_exit(t, status)
+
+
+def release_task(p: Task) -> None:
+    """The last trace of a task: free its pid and forget it (Bach's 'process table slot')."""
+    k = p.kernel
+    p.state = TASK_DEAD
+    if p.real_parent is not None and p in p.real_parent.children:
+        p.real_parent.children.remove(p)
+    k.forget_task(p)
+
+
+def _eligible(parent: Task, c: Task, idtype: int, ident: int) -> bool:
+    if idtype == A.P_PID:
+        return c.tgid == ident
+    if idtype == A.P_PGID:
+        return c.signal.pgrp == ident
+    return True
+
+
+def do_wait(t: Task, idtype: int, ident: int, options: int) -> Generator[None, None, WaitResult | None]:
+    """Find and, unless WNOWAIT, reap a child; None with WNOHANG when none is ready."""
+    if idtype == A.P_PGID and ident == 0:
+        ident = t.signal.pgrp
+    want_exit = options & A.WEXITED
+    while True:
+        found_any = False
+        for parent in t.thread_group:
+            for c in list(parent.children):
+                if not _eligible(t, c, idtype, ident):
+                    continue
+                if c.exit_signal != A.SIGCHLD and not options & (A.WALL | A.WCLONE):
+                    continue
+                found_any = True
+                if c.state == TASK_ZOMBIE and want_exit and not c.thread_group[1:]:
+                    code, st = status_to_cld(c.exit_code)
+                    res = WaitResult(c.tgid, c.exit_code, code, c.utime, c.stime, c.cred.uid)
+                    if not options & A.WNOWAIT:
+                        t.signal.cutime += c.utime + c.signal.cutime
+                        t.signal.cstime += c.stime + c.signal.cstime
+                        release_task(c)
+                    return res
+                ss = c.signal.stop_state
+                if ss and ss[0] == "stopped" and options & A.WUNTRACED:
+                    if not options & A.WNOWAIT:
+                        c.signal.stop_state = 0
+                    return WaitResult(c.tgid, (ss[1] << 8) | 0x7F, A.CLD_STOPPED, uid=c.cred.uid)
+                if ss and ss[0] == "continued" and options & A.WCONTINUED:
+                    if not options & A.WNOWAIT:
+                        c.signal.stop_state = 0
+                    return WaitResult(c.tgid, 0xFFFF, A.CLD_CONTINUED, uid=c.cred.uid)
+        if not found_any:
+            raise KernelError(E.ECHILD)
+        if options & A.WNOHANG:
+            return None
+        gen_before = t.signal_wait_seq()
+        yield from wait_event(t, t.signal_wait_queue(), lambda: t.signal_wait_seq() != gen_before)

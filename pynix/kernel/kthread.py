@@ -1,0 +1,59 @@
+"""Kernel threads: tasks with no user address space that run kernel code only
+(Linux kernel/kthread.c; Love ch. 3 "Kernel Threads").
+
+A kernel thread's body is a Python generator: it ``yield``s (usually via ``wait_event``) when
+it must sleep, exactly as a blocked syscall does, and the scheduler resumes it like any task.
+``kthread_create(kernel, name, body)`` makes one: PF_KTHREAD set, no mm, its own files and fs
+from the kernel's init context, parented to kthreadd when there is one. ps shows its name in
+[brackets] because its cmdline is empty.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Generator
+
+from pynix.kernel.task import PF_KTHREAD, SigHand, Task
+
+if TYPE_CHECKING:
+    from pynix.kernel.kernel import Kernel
+
+KThreadBody = Callable[[Task], Generator[None, None, object]]
+
+
+def kthread_create(k: Kernel, name: bytes, body: KThreadBody, pid: int | None = None,
+                   parent: Task | None = None) -> Task:
+    pid = pid if pid is not None else k.pids.alloc()
+    if pid and k.pids.is_used(pid) is False:
+        k.pids.bitmap[pid] = 1
+        k.pids.nr_used += 1
+    t = Task(k, pid, name)
+    t.flags |= PF_KTHREAD
+    t.sighand = SigHand()
+    t.fs = k.init_fs.copy(t.cred) if k.init_fs is not None else None
+    from pynix.fs.vfs.file import FdTable
+    t.files = FdTable()
+    t.real_parent = t.parent = parent if parent is not None else k.kthreadd
+    if t.real_parent is not None:
+        t.real_parent.children.append(t)
+    t.kstack = body(t)
+    k.add_task(t)
+    return t
+
+
+def run_kthread(k: Kernel, t: Task) -> None:
+    """Give the CPU to a kernel thread until it sleeps or ends."""
+    from pynix.kernel.exit import do_exit
+    gen = t.kstack
+    assert gen is not None
+    k.current = t
+    try:
+        next(gen)
+    except StopIteration:
+        t.kstack = None
+        do_exit(t, 0)
+    except Exception as exc:
+        t.kstack = None
+        k.oops(t, "exception in kernel thread", exc)
+    finally:
+        k.current = None
+    if t.state == "R" and t.kstack is not None:
+        k.rq.enqueue(t)

@@ -1,0 +1,157 @@
+"""The scheduler: run queue, wait queues, sleep and wakeup, timers (Bach ch. 6.6 sleep/wakeup,
+ch. 8 process scheduling; Love ch. 4).
+
+Provides:
+- ``RunQueue``: round-robin queue of runnable tasks; ``pick_next``; ``wake_up_process``.
+- ``WaitQueue``: tasks sleeping on an event; ``wake_up()`` makes them all runnable (they
+  re-check their condition, as Bach's sleep/wakeup loop does).
+- ``wait_event(task, wq, cond, deadline)``: the generator a blocking syscall ``yield from``s.
+  It returns when ``cond()`` holds, returns False at ``deadline`` (a monotonic ns time), and
+  raises ``KernelError(ERESTARTSYS)`` when a signal is pending (interruptible sleep).
+- ``Timers``: deadlines (nanosleep, timeouts, alarm) kept in a heap; ``expire(now)`` runs the
+  callbacks that are due.
+
+A blocked syscall's kernel stack is the generator itself: the dispatcher stores it in
+``task.kstack`` and resumes it when the task runs again. Owns the run queue and timer heap.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import time
+from collections import deque
+from typing import TYPE_CHECKING, Callable, Generator
+
+from pynix.arch.x86_64 import errno as E
+from pynix.kernel.errors import KernelError
+
+if TYPE_CHECKING:
+    from pynix.kernel.task import Task
+
+TASK_RUNNING = "R"
+TASK_INTERRUPTIBLE = "S"
+TASK_UNINTERRUPTIBLE = "D"
+TASK_STOPPED = "T"
+TASK_ZOMBIE = "Z"
+TASK_DEAD = "X"
+
+TIMESLICE_NS = 10_000_000          # 10 ms: one clock tick of preemption
+
+
+def monotonic_ns() -> int:
+    return time.monotonic_ns()
+
+
+class RunQueue:
+    def __init__(self) -> None:
+        self.queue: deque[Task] = deque()
+        self.nr_switches = 0
+
+    def __len__(self) -> int:
+        return len(self.queue)
+
+    def enqueue(self, t: Task) -> None:
+        if not t.on_rq:
+            t.on_rq = True
+            self.queue.append(t)
+
+    def pick_next(self) -> Task | None:
+        q = self.queue
+        while q:
+            t = q.popleft()
+            t.on_rq = False
+            if t.state == TASK_RUNNING:
+                return t
+        return None
+
+    def wake_up_process(self, t: Task) -> None:
+        if t.state in (TASK_INTERRUPTIBLE, TASK_UNINTERRUPTIBLE):
+            t.state = TASK_RUNNING
+            self.enqueue(t)
+
+
+class WaitQueue:
+    __slots__ = ("waiters", "rq")
+
+    def __init__(self, rq: RunQueue | None = None) -> None:
+        self.waiters: list[Task] = []
+        self.rq = rq
+
+    def add(self, t: Task) -> None:
+        if t not in self.waiters:
+            self.waiters.append(t)
+
+    def remove(self, t: Task) -> None:
+        try:
+            self.waiters.remove(t)
+        except ValueError:
+            pass
+
+    def wake_up(self) -> None:
+        if not self.waiters:
+            return
+        for t in self.waiters:
+            t.kernel.rq.wake_up_process(t)
+        self.waiters.clear()
+
+    def __bool__(self) -> bool:
+        return True
+
+
+class Timers:
+    def __init__(self) -> None:
+        self.heap: list[tuple[int, int, Callable[[], None]]] = []
+        self.seq = itertools.count()
+
+    def add(self, deadline: int, fn: Callable[[], None]) -> list:
+        entry = [deadline, next(self.seq), fn]
+        heapq.heappush(self.heap, entry)  # type: ignore[arg-type]
+        return entry
+
+    @staticmethod
+    def cancel(entry: list) -> None:
+        entry[2] = None
+
+    def next_deadline(self) -> int | None:
+        while self.heap and self.heap[0][2] is None:
+            heapq.heappop(self.heap)
+        return self.heap[0][0] if self.heap else None
+
+    def expire(self, now: int) -> None:
+        h = self.heap
+        while h and h[0][0] <= now:
+            _, _, fn = heapq.heappop(h)
+            if fn is not None:
+                fn()
+
+
+def wait_event(task: Task, wqs: WaitQueue | list[WaitQueue], cond: Callable[[], bool],
+               deadline: int | None = None, interruptible: bool = True) -> Generator[None, None, bool]:
+    """Sleep until ``cond()``; False on timeout; ERESTARTSYS if a signal arrives first."""
+    if isinstance(wqs, WaitQueue):
+        wqs = [wqs]
+    timer = None
+    try:
+        while not cond():
+            if interruptible and task.signal_pending():
+                raise KernelError(E.ERESTARTSYS)
+            if deadline is not None and monotonic_ns() >= deadline:
+                return False
+            for wq in wqs:
+                wq.add(task)
+            if deadline is not None and timer is None:
+                timer = task.kernel.timers.add(deadline, lambda: task.kernel.rq.wake_up_process(task))
+            task.state = TASK_INTERRUPTIBLE if interruptible else TASK_UNINTERRUPTIBLE
+            yield
+            task.state = TASK_RUNNING
+    finally:
+        for wq in wqs:
+            wq.remove(task)
+        if timer is not None:
+            Timers.cancel(timer)
+    return True
+
+
+def sleep_until(task: Task, deadline: int) -> Generator[None, None, bool]:
+    """nanosleep: True when the time has come, ERESTARTSYS on a signal."""
+    return (yield from wait_event(task, [], lambda: monotonic_ns() >= deadline, deadline))

@@ -1,0 +1,219 @@
+"""The task: one schedulable thread of execution (Linux's task_struct; Bach's proc table entry
+plus u area).
+
+Processes, threads and kernel threads are all ``Task``. What a task shares with others is held
+in separate objects that clone flags decide to share or copy (kernel/fork.py):
+``mm`` (MM, CLONE_VM), ``files`` (FdTable, CLONE_FILES), ``fs`` (FsStruct: root, cwd, umask;
+CLONE_FS), ``sighand`` (SigHand: the actions; CLONE_SIGHAND), ``signal`` (SignalStruct: the
+thread group's shared pending set, rlimits, process group and session; CLONE_THREAD).
+
+Owns: the per-task fields below. Lifecycle: kernel/fork.py creates, kernel/exec.py replaces the
+image, kernel/exit.py ends; kernel/signal.py delivers signals.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generator
+
+from pynix.arch.x86_64 import abi as A
+from pynix.kernel.sched import TASK_RUNNING, WaitQueue, monotonic_ns
+
+if TYPE_CHECKING:
+    from pynix.fs.vfs.dcache import MountTable, Path
+    from pynix.fs.vfs.file import FdTable
+    from pynix.mm.mm import MM
+
+PF_EXITING = 0x4
+PF_FORKNOEXEC = 0x40
+PF_KTHREAD = 0x200000
+PF_SIGNALED = 0x400
+
+
+@dataclass
+class Cred:
+    uid: int = 0
+    euid: int = 0
+    suid: int = 0
+    fsuid: int = 0
+    gid: int = 0
+    egid: int = 0
+    sgid: int = 0
+    fsgid: int = 0
+    groups: list[int] = field(default_factory=list)
+
+    def copy(self) -> Cred:
+        return Cred(self.uid, self.euid, self.suid, self.fsuid, self.gid, self.egid, self.sgid,
+                    self.fsgid, list(self.groups))
+
+
+class FsStruct:
+    """root, cwd and umask (fs_struct); the namespace's mount table and the task's cred are
+    reached from here so namei needs one argument."""
+
+    def __init__(self, root: Path, cwd: Path, mounts: MountTable, cred: Cred, umask: int = 0o022) -> None:
+        self.root = root
+        self.cwd = cwd
+        self.mounts = mounts
+        self.cred = cred
+        self.umask = umask
+        self.users = 1
+
+    def copy(self, cred: Cred) -> FsStruct:
+        return FsStruct(self.root, self.cwd, self.mounts, cred, self.umask)
+
+
+@dataclass
+class SigAction:
+    handler: int = A.SIG_DFL
+    flags: int = 0
+    restorer: int = 0
+    mask: int = 0
+
+
+class SigHand:
+    def __init__(self) -> None:
+        self.action = [SigAction() for _ in range(A.NSIG)]
+        self.users = 1
+
+    def copy(self) -> SigHand:
+        s = SigHand()
+        s.action = [SigAction(a.handler, a.flags, a.restorer, a.mask) for a in self.action]
+        return s
+
+
+@dataclass
+class SigInfo:
+    signo: int
+    code: int = A.SI_USER
+    pid: int = 0
+    uid: int = 0
+    status: int = 0
+    addr: int = 0
+    value: int = 0
+    errno: int = 0
+    utime: int = 0
+    stime: int = 0
+
+
+class SignalStruct:
+    """Per thread group: shared pending signals, group exit, rlimits, job-control ids."""
+
+    def __init__(self) -> None:
+        self.shared_pending: list[SigInfo] = []
+        self.group_exit = False
+        self.group_exit_code = 0
+        self.nr_threads = 1
+        self.rlim: list[list[int]] = default_rlimits()
+        self.pgrp = 0
+        self.session = 0
+        self.tty: Any = None
+        self.itimer_real: Any = None
+        self.cutime = self.cstime = 0      # reaped children's times (ns)
+        self.stop_state: Any = 0           # job control (kernel/jobctl.py)
+        self.wait_chldexit = WaitQueue()   # wait4 sleeps here; bumped with wait_seq
+        self.wait_seq = 0
+
+
+def default_rlimits() -> list[list[int]]:
+    inf = A.RLIM_INFINITY
+    r = [[inf, inf] for _ in range(A.RLIM_NLIMITS)]
+    r[A.RLIMIT_STACK] = [8 << 20, inf]
+    r[A.RLIMIT_CORE] = [0, inf]
+    r[A.RLIMIT_NOFILE] = [1024, 4096]
+    r[A.RLIMIT_NPROC] = [63000, 63000]
+    r[A.RLIMIT_MEMLOCK] = [8 << 20, 8 << 20]
+    r[13] = [0, 0]            # RLIMIT_NICE
+    r[14] = [0, 0]            # RLIMIT_RTPRIO
+    r[11] = [63000, 63000]    # RLIMIT_SIGPENDING
+    r[12] = [819200, 819200]  # RLIMIT_MSGQUEUE
+    return r
+
+
+class Task:
+    def __init__(self, kernel: Any, pid: int, comm: bytes = b"") -> None:
+        self.kernel = kernel
+        self.pid = pid
+        self.tgid = pid
+        self.comm = comm[:15]
+        self.state = TASK_RUNNING
+        self.flags = 0
+        self.on_rq = False
+        self.exit_code = 0              # wait status once a zombie
+        self.exit_signal = A.SIGCHLD
+        self.parent: Task | None = None
+        self.real_parent: Task | None = None
+        self.children: list[Task] = []
+        self.group_leader: Task = self
+        self.thread_group: list[Task] = [self]
+        self.mm: MM | None = None
+        self.files: FdTable | None = None
+        self.fs: FsStruct | None = None
+        self.sighand: SigHand | None = None
+        self.signal: SignalStruct = SignalStruct()
+        self.cred = Cred()
+        # signals (kernel/signal.py)
+        self.blocked = 0
+        self.pending: list[SigInfo] = []
+        self.saved_sigmask: int | None = None
+        self.sas_ss_sp = 0
+        self.sas_ss_size = 0
+        self.sas_ss_flags = A.SS_DISABLE
+        # CPU state (machine/cpu.py): saved context and register writes to apply on resume
+        self.ctx: Any = None
+        self.reg_patch: list[int] | None = None    # all GPRs (cpu.REG_NAMES order)
+        self.tls_patch: int | None = None          # FS base to load on resume
+        self.fresh_cpu = False                     # exec: reset FPU/SSE before the patches
+        self.kstack: Generator[None, None, int] | None = None     # a blocked syscall
+        self.syscall_nr = -1
+        self.kstack_args: tuple[int, ...] | None = None
+        self.restart: int | None = None               # ERESTART* of an interrupted syscall
+        self.syscall_rip = 0
+        self.restart_block: Any = None
+        # thread bookkeeping (issue: threads)
+        self.set_child_tid = 0
+        self.clear_child_tid = 0
+        self.robust_list = 0
+        self.vfork_done: Any = None      # WaitQueue the vfork parent sleeps on
+        self.in_vfork = False
+        # accounting
+        self.start_time = monotonic_ns()
+        self.utime = 0
+        self.stime = 0
+        self.nvcsw = 0
+        self.nivcsw = 0
+        self.min_flt = 0
+        self.exec_path = b""
+        self.personality = 0
+        self.nice = 0
+        self.pdeath_signal = 0
+        self.no_new_privs = 0
+        self.dumpable = 1
+
+    # -- identity ---------------------------------------------------------------------------
+    @property
+    def is_group_leader(self) -> bool:
+        return self.group_leader is self
+
+    @property
+    def pgrp_id(self) -> int:
+        return self.signal.pgrp
+
+    @property
+    def is_kthread(self) -> bool:
+        return bool(self.flags & PF_KTHREAD)
+
+    def signal_wait_queue(self) -> WaitQueue:
+        return self.signal.wait_chldexit
+
+    def signal_wait_seq(self) -> int:
+        return self.signal.wait_seq
+
+    def signal_pending(self) -> bool:
+        from pynix.kernel.signal import signal_pending
+        return signal_pending(self)
+
+    def rlimit(self, res: int) -> int:
+        return self.signal.rlim[res][0]
+
+    def __repr__(self) -> str:
+        return f"<Task {self.pid} {self.comm.decode(errors='replace')} {self.state}>"

@@ -1,0 +1,180 @@
+"""ELF loading: program headers into an address space, and the initial user stack
+(Linux fs/binfmt_elf.c load_elf_binary and create_elf_tables).
+
+Provides:
+- ``parse_elf(header_bytes, read)`` -> ``ElfImage``: validates a 64-bit little-endian x86-64
+  ET_EXEC or ET_DYN file and returns its program headers (ENOEXEC otherwise).
+- ``map_elf(mm, image, mapping, bias)``: maps each PT_LOAD as a private file mapping of the
+  file's page cache (so text pages are shared by every process running the program), zeroes the
+  partial bss page, and adds anonymous memory for the rest of bss.
+- ``build_stack(mm, argv, envp, auxv, execfn, random)`` -> initial rsp with argc, argv, envp,
+  auxv laid out as the SysV x86-64 ABI requires.
+
+Owns nothing; exec (kernel/exec.py) decides what to load where.
+"""
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+from pynix.arch.x86_64 import abi as A
+from pynix.arch.x86_64 import errno as E
+from pynix.kernel.errors import KernelError
+from pynix.mm.mm import MM, STACK_TOP
+from pynix.mm.mmap import do_mmap, page_align
+from pynix.mm.uaccess import copy_to_user
+from pynix.mm.vma import VM_GROWSDOWN, VMA
+
+EHDR = struct.Struct("<16sHHIQQQIHHHHHH")
+PHDR = struct.Struct("<IIQQQQQQ")
+ET_EXEC, ET_DYN = 2, 3
+EM_X86_64 = 62
+PT_LOAD, PT_INTERP, PT_PHDR, PT_GNU_STACK = 1, 3, 6, 0x6474E551
+PF_X, PF_W, PF_R = 1, 2, 4
+STACK_INITIAL = 128 << 10
+
+
+@dataclass
+class Phdr:
+    type: int
+    flags: int
+    offset: int
+    vaddr: int
+    filesz: int
+    memsz: int
+
+
+@dataclass
+class ElfImage:
+    etype: int
+    entry: int
+    phoff: int
+    phentsize: int
+    phnum: int
+    phdrs: list[Phdr] = field(default_factory=list)
+    interp: bytes | None = None
+
+    def loads(self) -> list[Phdr]:
+        return [p for p in self.phdrs if p.type == PT_LOAD]
+
+    @property
+    def min_vaddr(self) -> int:
+        return min(p.vaddr for p in self.loads()) & ~0xFFF
+
+    def phdr_vaddr(self) -> int:
+        for p in self.phdrs:
+            if p.type == PT_PHDR:
+                return p.vaddr
+        for p in self.loads():
+            if p.offset <= self.phoff < p.offset + p.filesz:
+                return p.vaddr + self.phoff - p.offset
+        return 0
+
+
+def parse_elf(head: bytes, read) -> ElfImage:  # type: ignore[no-untyped-def]
+    """``read(off, n) -> bytes`` reads the file for program headers and PT_INTERP."""
+    if len(head) < EHDR.size or head[:4] != b"\x7fELF":
+        raise KernelError(E.ENOEXEC)
+    ident, etype, machine, _, entry, phoff, _, _, _, phentsize, phnum, _, _, _ = EHDR.unpack_from(head)
+    if ident[4] != 2 or ident[5] != 1 or machine != EM_X86_64 or etype not in (ET_EXEC, ET_DYN):
+        raise KernelError(E.ENOEXEC)
+    if phentsize != PHDR.size or not 0 < phnum <= 128:
+        raise KernelError(E.ENOEXEC)
+    raw = read(phoff, phnum * PHDR.size)
+    if len(raw) < phnum * PHDR.size:
+        raise KernelError(E.ENOEXEC)
+    img = ElfImage(etype, entry, phoff, phentsize, phnum)
+    for i in range(phnum):
+        ptype, flags, off, vaddr, _, filesz, memsz, _ = PHDR.unpack_from(raw, i * PHDR.size)
+        if ptype == PT_LOAD and (filesz > memsz or (off - vaddr) % 4096):
+            raise KernelError(E.ENOEXEC)
+        img.phdrs.append(Phdr(ptype, flags, off, vaddr, filesz, memsz))
+        if ptype == PT_INTERP:
+            img.interp = read(off, filesz).rstrip(b"\0")
+    if not img.loads():
+        raise KernelError(E.ENOEXEC)
+    return img
+
+
+def _prot(flags: int) -> int:
+    return (A.PROT_READ if flags & PF_R else 0) | (A.PROT_WRITE if flags & PF_W else 0) | \
+           (A.PROT_EXEC if flags & PF_X else 0)
+
+
+def map_elf(mm: MM, img: ElfImage, mapping: object, bias: int, name: str, file: object) -> int:
+    """Map the PT_LOAD segments at ``bias``; returns the end of the highest segment."""
+    end_max = 0
+    for p in img.loads():
+        start = (p.vaddr + bias) & ~0xFFF
+        file_end = p.vaddr + bias + p.filesz
+        mem_end = p.vaddr + bias + p.memsz
+        prot = _prot(p.flags)
+        if p.filesz:
+            do_mmap(mm, start, page_align(file_end) - start, prot, A.MAP_PRIVATE | A.MAP_FIXED,
+                    mapping, (p.offset & ~0xFFF) >> 12, name, file)
+            if p.memsz > p.filesz and file_end & 0xFFF:
+                # bss begins inside the last file page: that page's tail must read as zeros
+                pad = page_align(file_end) - file_end
+                if prot & A.PROT_WRITE:
+                    copy_to_user(mm, file_end, bytes(pad))
+                else:
+                    vma = mm.vmas.find(file_end)
+                    assert vma is not None
+                    vma.prot |= A.PROT_WRITE
+                    copy_to_user(mm, file_end, bytes(pad))
+                    vma.prot = prot
+                    mm.pt[file_end >> 12] &= ~2
+        bss_start = page_align(file_end) if p.filesz else start
+        if page_align(mem_end) > bss_start:
+            do_mmap(mm, bss_start, page_align(mem_end) - bss_start, prot,
+                    A.MAP_PRIVATE | A.MAP_FIXED | A.MAP_ANONYMOUS)
+        if prot & A.PROT_EXEC:
+            mm.start_code, mm.end_code = start, file_end
+        elif prot & A.PROT_WRITE:
+            mm.start_data, mm.end_data = start, file_end
+        end_max = max(end_max, mem_end)
+    return end_max
+
+
+def setup_stack_vma(mm: MM) -> None:
+    vma = VMA(STACK_TOP - STACK_INITIAL, STACK_TOP, A.PROT_READ | A.PROT_WRITE, A.MAP_PRIVATE,
+              name="[stack]", vm_flags=VM_GROWSDOWN)
+    mm.vmas.insert(vma)
+    mm.start_stack = STACK_TOP
+
+
+def build_stack(mm: MM, argv: list[bytes], envp: list[bytes], auxv: list[tuple[int, int]],
+                execfn: bytes, random: bytes) -> int:
+    """Lay out the strings, auxv, envp, argv and argc below STACK_TOP; returns rsp."""
+    sp = STACK_TOP - 8
+    def push_bytes(b: bytes) -> int:
+        nonlocal sp
+        sp -= len(b)
+        copy_to_user(mm, sp, b)
+        return sp
+    execfn_addr = push_bytes(execfn + b"\0")
+    env_addrs = [push_bytes(e + b"\0") for e in reversed(envp)][::-1]
+    mm.env_start, mm.env_end = (env_addrs[0] if env_addrs else sp), execfn_addr
+    arg_addrs = [push_bytes(a + b"\0") for a in reversed(argv)][::-1]
+    mm.arg_start = arg_addrs[0] if arg_addrs else sp
+    mm.arg_end = env_addrs[0] if env_addrs else execfn_addr
+    platform = push_bytes(b"x86_64\0")
+    rand = push_bytes(random)
+    sp &= ~15
+    aux = []
+    for key, val in auxv:
+        if key == A.AT_RANDOM:
+            val = rand
+        elif key == A.AT_EXECFN:
+            val = execfn_addr
+        elif key == A.AT_PLATFORM:
+            val = platform
+        aux += [key, val]
+    aux += [A.AT_NULL, 0]
+    words = [len(argv)] + arg_addrs + [0] + env_addrs + [0] + aux
+    if len(words) % 2:
+        sp -= 8
+    sp -= 8 * len(words)
+    copy_to_user(mm, sp, struct.pack(f"<{len(words)}Q", *words))
+    mm.auxv = struct.pack(f"<{len(aux)}Q", *aux)
+    return sp

@@ -1,0 +1,100 @@
+"""Page cache and shared memory objects: the frames behind file and shared mappings.
+
+Provides:
+- ``AddressSpace`` (Linux's address_space, one per inode that has been mapped or exec'd):
+  ``find_page(pgoff)`` returns the frame holding that page of the file, reading it on a miss
+  (filemap_fault); ``update(off, data)`` keeps cached pages coherent with write(2);
+  ``writeback_page`` writes a dirty MAP_SHARED page to the inode (msync, munmap, exit);
+  ``truncate(size)`` drops pages past the end. Exec text comes from here, so every process
+  running the same program shares one copy of its text.
+- ``SharedMem``: pages of MAP_SHARED|MAP_ANONYMOUS memory (and SysV shm segments), zero-filled
+  on first touch, shared by every area that refers to it, freed when the last reference goes.
+
+Owns: one frame reference per cached page.
+"""
+from __future__ import annotations
+
+from pynix.machine.physmem import PAGE_SIZE, PhysMem
+
+
+class AddressSpace:
+    def __init__(self, phys: PhysMem, inode: object) -> None:
+        self.phys = phys
+        self.inode = inode
+        self.pages: dict[int, int] = {}
+
+    def find_page(self, pgoff: int) -> int:
+        pfn = self.pages.get(pgoff)
+        if pfn is None:
+            pfn = self.phys.alloc(zero=False)
+            data = self.inode.read(pgoff * PAGE_SIZE, PAGE_SIZE)  # type: ignore[attr-defined]
+            frame = self.phys.frame(pfn)
+            frame[:len(data)] = data
+            if len(data) < PAGE_SIZE:
+                frame[len(data):] = bytes(PAGE_SIZE - len(data))
+            self.pages[pgoff] = pfn
+        return pfn
+
+    def update(self, off: int, data: bytes | memoryview) -> None:
+        """A write(2) changed the file: copy the bytes into cached pages."""
+        if not self.pages:
+            return
+        end = off + len(data)
+        for pgoff in range(off // PAGE_SIZE, (end + PAGE_SIZE - 1) // PAGE_SIZE):
+            pfn = self.pages.get(pgoff)
+            if pfn is None:
+                continue
+            lo = max(off, pgoff * PAGE_SIZE)
+            hi = min(end, (pgoff + 1) * PAGE_SIZE)
+            frame = self.phys.frame(pfn)
+            frame[lo - pgoff * PAGE_SIZE:hi - pgoff * PAGE_SIZE] = data[lo - off:hi - off]
+
+    def writeback_page(self, pgoff: int) -> None:
+        pfn = self.pages.get(pgoff)
+        if pfn is None:
+            return
+        size = self.inode.size  # type: ignore[attr-defined]
+        start = pgoff * PAGE_SIZE
+        if start >= size:
+            return
+        n = min(PAGE_SIZE, size - start)
+        self.inode.write(start, bytes(self.phys.frame(pfn)[:n]))  # type: ignore[attr-defined]
+
+    def truncate(self, size: int) -> None:
+        first = (size + PAGE_SIZE - 1) // PAGE_SIZE
+        for pgoff in [p for p in self.pages if p >= first]:
+            self.phys.put(self.pages.pop(pgoff))
+        if size % PAGE_SIZE and (size // PAGE_SIZE) in self.pages:
+            frame = self.phys.frame(self.pages[size // PAGE_SIZE])
+            frame[size % PAGE_SIZE:] = bytes(PAGE_SIZE - size % PAGE_SIZE)
+
+    def drop(self) -> None:
+        for pfn in self.pages.values():
+            self.phys.put(pfn)
+        self.pages.clear()
+
+
+class SharedMem:
+    """Anonymous shared pages (shmem): MAP_SHARED|MAP_ANONYMOUS and SysV shm."""
+
+    def __init__(self, phys: PhysMem, npages: int) -> None:
+        self.phys = phys
+        self.npages = npages
+        self.pages: dict[int, int] = {}
+        self.refs = 1
+
+    def find_page(self, pgoff: int) -> int:
+        pfn = self.pages.get(pgoff)
+        if pfn is None:
+            pfn = self.pages[pgoff] = self.phys.alloc()
+        return pfn
+
+    def get(self) -> None:
+        self.refs += 1
+
+    def put(self) -> None:
+        self.refs -= 1
+        if self.refs == 0:
+            for pfn in self.pages.values():
+                self.phys.put(pfn)
+            self.pages.clear()

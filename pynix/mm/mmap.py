@@ -1,0 +1,213 @@
+"""Address-space calls: mmap, munmap, mprotect, brk, mremap, madvise, msync, mlock
+(Linux mm/mmap.c, mm/mprotect.c, mm/mremap.c, mm/madvise.c).
+
+Each function takes the ``MM`` and plain integers, changes areas and PTEs, and returns the
+syscall's result or raises ``KernelError``. Frames appear later, on fault (demand paging).
+Owns nothing beyond the MM it is given.
+"""
+from __future__ import annotations
+
+from pynix.arch.x86_64 import abi as A
+from pynix.arch.x86_64 import errno as E
+from pynix.kernel.errors import KernelError
+from pynix.machine.physmem import PAGE_SHIFT, PAGE_SIZE
+from pynix.mm.fault import vma_perms
+from pynix.mm.filemap import SharedMem
+from pynix.mm.mm import MM, MMAP_MIN, TASK_SIZE
+from pynix.mm.vma import VM_GROWSDOWN, VM_LOCKED, VMA
+
+
+def page_align(n: int) -> int:
+    return (n + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
+
+
+def get_unmapped_area(mm: MM, length: int, hint: int = 0) -> int:
+    """Find room for ``length`` bytes: at ``hint`` if free, else top-down below mmap_base."""
+    if hint and hint >= MMAP_MIN and hint + length <= TASK_SIZE and mm.vmas.is_free(hint, hint + length):
+        return hint
+    for lo, hi in mm.vmas.gaps_topdown(MMAP_MIN, mm.mmap_base):
+        if hi - lo >= length:
+            return hi - length
+    raise KernelError(E.ENOMEM)
+
+
+def do_munmap(mm: MM, addr: int, length: int) -> None:
+    if addr & (PAGE_SIZE - 1) or length <= 0 or addr + length > TASK_SIZE:
+        raise KernelError(E.EINVAL)
+    end = addr + page_align(length)
+    victims = mm.vmas.isolate(addr, end)
+    for v in victims:
+        if v.shared:
+            mm.writeback_range(v.start, v.end)
+    mm.zap_range(addr, end)
+    for v in victims:
+        mm.vmas.remove(v)
+        if v.mapping is not None and hasattr(v.mapping, "put"):
+            v.mapping.put()
+
+
+def do_mmap(mm: MM, addr: int, length: int, prot: int, flags: int, mapping: object = None,
+            pgoff: int = 0, name: str = "", file: object = None) -> int:
+    """Create a mapping. ``mapping`` is a file's AddressSpace for file mappings, else None."""
+    if length <= 0:
+        raise KernelError(E.EINVAL)
+    maptype = flags & A.MAP_TYPE
+    if maptype not in (A.MAP_SHARED, A.MAP_PRIVATE, A.MAP_SHARED_VALIDATE):
+        raise KernelError(E.EINVAL)
+    length = page_align(length)
+    if length > TASK_SIZE:
+        raise KernelError(E.ENOMEM)
+    if flags & (A.MAP_FIXED | A.MAP_FIXED_NOREPLACE):
+        if addr & (PAGE_SIZE - 1):
+            raise KernelError(E.EINVAL)
+        if addr + length > TASK_SIZE or addr < MMAP_MIN and addr != 0:
+            raise KernelError(E.ENOMEM if addr + length > TASK_SIZE else E.EPERM)
+        if flags & A.MAP_FIXED_NOREPLACE and not mm.vmas.is_free(addr, addr + length):
+            raise KernelError(E.EEXIST)
+        if not mm.vmas.is_free(addr, addr + length):
+            do_munmap(mm, addr, length)
+    else:
+        addr = get_unmapped_area(mm, length, addr & ~(PAGE_SIZE - 1))
+    shared = maptype != A.MAP_PRIVATE
+    if mapping is None and shared:
+        mapping = SharedMem(mm.phys, length >> PAGE_SHIFT)
+        pgoff = 0
+    vm_flags = VM_GROWSDOWN if flags & A.MAP_GROWSDOWN else 0
+    if flags & A.MAP_LOCKED or mm.locked:
+        vm_flags |= VM_LOCKED
+    vma = VMA(addr, addr + length, prot & 7, A.MAP_SHARED if shared else A.MAP_PRIVATE,
+              mapping, pgoff, name, vm_flags, file)
+    mm.vmas.insert(vma)
+    return addr
+
+
+def do_mprotect(mm: MM, addr: int, length: int, prot: int) -> None:
+    if addr & (PAGE_SIZE - 1) or prot & ~(7 | A.PROT_GROWSDOWN | A.PROT_GROWSUP):
+        raise KernelError(E.EINVAL)
+    end = addr + page_align(length)
+    if end <= addr:
+        if length == 0:
+            return
+        raise KernelError(E.ENOMEM)
+    # every page of the range must be mapped (ENOMEM otherwise), as Linux checks
+    covered = addr
+    for v in mm.vmas.overlapping(addr, end):
+        if v.start > covered:
+            raise KernelError(E.ENOMEM)
+        covered = v.end
+    if covered < end:
+        raise KernelError(E.ENOMEM)
+    for v in mm.vmas.isolate(addr, end):
+        if v.shared and prot & A.PROT_WRITE and v.file is not None and \
+                not getattr(v.file, "writable", True):
+            raise KernelError(E.EACCES)
+        v.prot = prot & 7
+        allowed = vma_perms(v)
+        for vpn in range(v.start >> PAGE_SHIFT, v.end >> PAGE_SHIFT):
+            pte = mm.pt.get(vpn)
+            if pte is not None:
+                # narrow to the new protection; widening happens on the next fault,
+                # which also keeps copy-on-write pages read-only until written
+                mm.pt[vpn] = (pte & ~7) | (pte & allowed & 7)
+    mm.flush_tlb()
+
+
+def do_brk(mm: MM, brk: int) -> int:
+    """Move the program break; returns the new (or unchanged, on failure) break."""
+    if brk < mm.start_brk:
+        return mm.brk
+    old_end, new_end = page_align(mm.brk), page_align(brk)
+    if new_end < old_end:
+        do_munmap(mm, new_end, old_end - new_end)
+    elif new_end > old_end:
+        if not mm.vmas.is_free(old_end, new_end):
+            return mm.brk
+        heap = mm.vmas.find(old_end - 1) if old_end > mm.start_brk else None
+        if heap is not None and heap.name == "[heap]":
+            mm.vmas.remove(heap)
+            heap.end = new_end
+            mm.vmas.insert(heap)
+        else:
+            mm.vmas.insert(VMA(old_end, new_end, A.PROT_READ | A.PROT_WRITE, A.MAP_PRIVATE,
+                               name="[heap]"))
+    mm.brk = brk
+    return brk
+
+
+def do_mremap(mm: MM, addr: int, old_len: int, new_len: int, flags: int, new_addr: int) -> int:
+    if addr & (PAGE_SIZE - 1) or flags & ~7 or new_len == 0:
+        raise KernelError(E.EINVAL)
+    if flags & A.MREMAP_FIXED and not flags & A.MREMAP_MAYMOVE:
+        raise KernelError(E.EINVAL)
+    old_len, new_len = page_align(old_len), page_align(new_len)
+    vma = mm.vmas.find(addr)
+    if vma is None or addr + old_len > vma.end:
+        raise KernelError(E.EFAULT)
+    if flags & A.MREMAP_FIXED:
+        return _move(mm, vma, addr, old_len, new_len, new_addr)
+    if new_len <= old_len:
+        if new_len < old_len:
+            do_munmap(mm, addr + new_len, old_len - new_len)
+        return addr
+    if addr + old_len == vma.end and mm.vmas.is_free(vma.end, addr + new_len) \
+            and addr + new_len <= TASK_SIZE:
+        mm.vmas.remove(vma)
+        vma.end = addr + new_len
+        mm.vmas.insert(vma)
+        return addr
+    if not flags & A.MREMAP_MAYMOVE:
+        raise KernelError(E.ENOMEM)
+    return _move(mm, vma, addr, old_len, new_len, get_unmapped_area(mm, new_len))
+
+
+def _move(mm: MM, vma: VMA, addr: int, old_len: int, new_len: int, new_addr: int) -> int:
+    """move_vma: carry the PTEs of [addr, addr+old_len) to ``new_addr``."""
+    if new_addr & (PAGE_SIZE - 1):
+        raise KernelError(E.EINVAL)
+    if not mm.vmas.is_free(new_addr, new_addr + new_len):
+        do_munmap(mm, new_addr, new_len)
+    moved = VMA(new_addr, new_addr + new_len, vma.prot, vma.flags, vma.mapping,
+                vma.page_offset(addr), vma.name, vma.vm_flags, vma.file)
+    if moved.mapping is not None and hasattr(moved.mapping, "get"):
+        moved.mapping.get()
+    delta = (new_addr - addr) >> PAGE_SHIFT
+    for vpn in range(addr >> PAGE_SHIFT, (addr + min(old_len, new_len)) >> PAGE_SHIFT):
+        pte = mm.pt.pop(vpn, None)
+        if pte is not None:
+            mm.pt[vpn + delta] = pte
+    do_munmap(mm, addr, old_len)
+    mm.vmas.insert(moved)
+    mm.flush_tlb()
+    return new_addr
+
+
+def do_madvise(mm: MM, addr: int, length: int, advice: int) -> None:
+    if addr & (PAGE_SIZE - 1):
+        raise KernelError(E.EINVAL)
+    end = addr + page_align(length)
+    if advice in (A.MADV_DONTNEED, A.MADV_FREE):
+        for v in mm.vmas.overlapping(addr, end):
+            if v.vm_flags & VM_LOCKED:
+                raise KernelError(E.EINVAL)
+            # private pages are dropped: the next touch sees zeros (or the file's data)
+            mm.zap_range(max(addr, v.start), min(end, v.end))
+        return
+    if advice in (A.MADV_NORMAL, A.MADV_RANDOM, A.MADV_SEQUENTIAL, A.MADV_WILLNEED,
+                  A.MADV_DONTFORK, A.MADV_DOFORK, 12, 13, 14, 15, 16, 17):
+        if advice in (A.MADV_DONTFORK, A.MADV_DOFORK):
+            for v in mm.vmas.isolate(addr, end):
+                v.vm_flags = (v.vm_flags | 1) if advice == A.MADV_DONTFORK else (v.vm_flags & ~1)
+        return
+    raise KernelError(E.EINVAL)
+
+
+def do_mlock(mm: MM, addr: int, length: int, lock: bool) -> None:
+    """mlock/munlock: mark areas locked and fault their pages in (there is no swap to pin
+    against; the flag is reported in /proc/pid/status VmLck)."""
+    start = addr & ~(PAGE_SIZE - 1)
+    end = page_align(addr + length)
+    for v in mm.vmas.isolate(start, end):
+        v.vm_flags = (v.vm_flags | VM_LOCKED) if lock else (v.vm_flags & ~VM_LOCKED)
+    covered = sum(v.end - v.start for v in mm.vmas.overlapping(start, end))
+    if covered < end - start:
+        raise KernelError(E.ENOMEM)

@@ -1,0 +1,147 @@
+"""User memory access for the kernel: copy_from_user, copy_to_user, strncpy_from_user.
+
+Every syscall reaches user memory only through these. They walk the task's page table, fault
+pages in exactly as the CPU would (mm/fault.handle_mm_fault: demand paging, COW on write), and
+raise ``KernelError(EFAULT)`` for an address the task may not touch. Analogous to Linux's
+arch/x86/lib/usercopy and the exception-table fixups that turn a bad pointer into -EFAULT.
+
+Called as ``copy_from_user(mm, addr, n) -> bytes``, ``copy_to_user(mm, addr, data)``,
+``strncpy_from_user(mm, addr, limit) -> bytes`` (without the NUL), plus fixed-size helpers.
+Owns nothing.
+"""
+from __future__ import annotations
+
+import struct
+
+from pynix.arch.x86_64 import errno as E
+from pynix.kernel.errors import KernelError
+from pynix.mm.fault import ACC_READ, ACC_WRITE, handle_mm_fault
+from pynix.mm.mm import MM, PTE_R, PTE_W, TASK_SIZE
+
+PAGE = 4096
+_U64 = struct.Struct("<Q")
+_I64 = struct.Struct("<q")
+_U32 = struct.Struct("<I")
+_I32 = struct.Struct("<i")
+
+
+def _frame_addr(mm: MM, vaddr: int, write: bool) -> int:
+    """Physical address of the page holding ``vaddr``, faulting it in as the CPU would."""
+    pte = mm.pt.get(vaddr >> 12)
+    need = PTE_W if write else PTE_R
+    if pte is not None and pte & need:
+        return pte & ~0xFFF
+    if vaddr >= TASK_SIZE:
+        raise KernelError(E.EFAULT)
+    r = handle_mm_fault(mm, vaddr, ACC_WRITE if write else ACC_READ)
+    if r is None:
+        raise KernelError(E.EFAULT)
+    if write:
+        mm.flush_tlb()             # a COW copy replaced a frame the TLB may still map
+    return r[0]
+
+
+def copy_from_user(mm: MM, addr: int, n: int) -> bytes:
+    if n <= 0:
+        return b""
+    if addr < 0 or addr + n > TASK_SIZE:
+        raise KernelError(E.EFAULT)
+    buf = mm.phys.buf
+    off = addr & 0xFFF
+    if off + n <= PAGE:
+        pa = _frame_addr(mm, addr, False) + off
+        return buf[pa:pa + n]
+    out = []
+    while n > 0:
+        chunk = min(n, PAGE - (addr & 0xFFF))
+        pa = _frame_addr(mm, addr, False) + (addr & 0xFFF)
+        out.append(buf[pa:pa + chunk])
+        addr += chunk
+        n -= chunk
+    return b"".join(out)
+
+
+def copy_to_user(mm: MM, addr: int, data: bytes | bytearray | memoryview) -> None:
+    n = len(data)
+    if n == 0:
+        return
+    if addr < 0 or addr + n > TASK_SIZE:
+        raise KernelError(E.EFAULT)
+    view = mm.phys.view
+    pos = 0
+    while pos < n:
+        chunk = min(n - pos, PAGE - (addr & 0xFFF))
+        pa = _frame_addr(mm, addr, True) + (addr & 0xFFF)
+        view[pa:pa + chunk] = data[pos:pos + chunk]
+        addr += chunk
+        pos += chunk
+
+
+def check_user(mm: MM, addr: int, n: int, write: bool) -> None:
+    """access_ok plus fault-in: raise EFAULT unless [addr, addr+n) is accessible."""
+    end = addr + n
+    a = addr & ~0xFFF
+    while a < end:
+        _frame_addr(mm, max(a, addr), write)
+        a += PAGE
+
+
+def strncpy_from_user(mm: MM, addr: int, limit: int = 4096) -> bytes:
+    """A NUL-terminated string; ENAMETOOLONG if no NUL within ``limit`` bytes."""
+    if addr == 0:
+        raise KernelError(E.EFAULT)
+    buf = mm.phys.buf
+    out = b""
+    while len(out) < limit:
+        pa = _frame_addr(mm, addr, False)
+        off = addr & 0xFFF
+        chunk = buf[pa + off:pa + PAGE]
+        i = chunk.find(b"\0")
+        if i >= 0:
+            out += chunk[:i]
+            break
+        out += chunk
+        addr += PAGE - off
+    else:
+        raise KernelError(E.ENAMETOOLONG)
+    if len(out) >= limit:
+        raise KernelError(E.ENAMETOOLONG)
+    return out
+
+
+def get_u64(mm: MM, addr: int) -> int:
+    return _U64.unpack(copy_from_user(mm, addr, 8))[0]
+
+
+def put_u64(mm: MM, addr: int, v: int) -> None:
+    copy_to_user(mm, addr, _U64.pack(v & 0xFFFF_FFFF_FFFF_FFFF))
+
+
+def get_u32(mm: MM, addr: int) -> int:
+    return _U32.unpack(copy_from_user(mm, addr, 4))[0]
+
+
+def put_u32(mm: MM, addr: int, v: int) -> None:
+    copy_to_user(mm, addr, _U32.pack(v & 0xFFFF_FFFF))
+
+
+def get_i32(mm: MM, addr: int) -> int:
+    return _I32.unpack(copy_from_user(mm, addr, 4))[0]
+
+
+def put_i32(mm: MM, addr: int, v: int) -> None:
+    copy_to_user(mm, addr, _I32.pack(v))
+
+
+def get_ptr_array(mm: MM, addr: int, limit: int = 1 << 16) -> list[int]:
+    """A NULL-terminated array of pointers (argv, envp)."""
+    out: list[int] = []
+    if addr == 0:
+        return out
+    while True:
+        p = get_u64(mm, addr + 8 * len(out))
+        if p == 0:
+            return out
+        out.append(p)
+        if len(out) > limit:
+            raise KernelError(E.E2BIG)

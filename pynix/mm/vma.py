@@ -1,0 +1,144 @@
+"""Virtual memory areas: one contiguous range of an address space with one protection and one
+backing (Linux's vm_area_struct).
+
+Provides ``VMA`` (start, end, prot, flags, backing object and page offset) and ``VMAList``, the
+sorted set of an mm's areas with ``find`` (find_vma), ``insert``, ``split`` and ``remove_range``
+(the pieces of munmap/mprotect). Backing objects are ``Anon`` for private anonymous memory (no
+object: frames are owned through the page table), ``SharedMem`` for MAP_SHARED anonymous and SysV
+shm, or a file's page cache (``mapping`` = mm/filemap.AddressSpace).
+
+Owns: the ordering and non-overlap of areas. Frames are owned by page tables (mm/mm.py).
+"""
+from __future__ import annotations
+
+import bisect
+from typing import Iterator
+
+from pynix.arch.x86_64.abi import MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE
+
+VM_GROWSDOWN = 0x100
+VM_LOCKED = 0x2000
+VM_DONTFORK = 0x1
+
+
+class VMA:
+    __slots__ = ("start", "end", "prot", "flags", "mapping", "pgoff", "name", "vm_flags", "file")
+
+    def __init__(self, start: int, end: int, prot: int, flags: int, mapping: object = None,
+                 pgoff: int = 0, name: str = "", vm_flags: int = 0, file: object = None) -> None:
+        self.start = start
+        self.end = end
+        self.prot = prot
+        self.flags = flags            # MAP_SHARED / MAP_PRIVATE (+ MAP_ANONYMOUS)
+        self.mapping = mapping        # AddressSpace (file page cache) or SharedMem, or None
+        self.pgoff = pgoff            # page offset of ``start`` within ``mapping``
+        self.name = name              # "[heap]", "[stack]", or the file path for /proc/pid/maps
+        self.vm_flags = vm_flags
+        self.file = file              # the open file it maps (keeps a reference, like vm_file)
+
+    @property
+    def shared(self) -> bool:
+        return bool(self.flags & MAP_SHARED)
+
+    def page_offset(self, vaddr: int) -> int:
+        """Index of the page holding ``vaddr`` within the backing object."""
+        return self.pgoff + ((vaddr - self.start) >> 12)
+
+    def copy(self) -> VMA:
+        return VMA(self.start, self.end, self.prot, self.flags, self.mapping, self.pgoff,
+                   self.name, self.vm_flags, self.file)
+
+    def prot_str(self) -> str:
+        return ("r" if self.prot & PROT_READ else "-") + ("w" if self.prot & PROT_WRITE else "-") + \
+               ("x" if self.prot & PROT_EXEC else "-") + ("s" if self.shared else "p")
+
+    def __repr__(self) -> str:
+        return f"VMA({self.start:#x}-{self.end:#x} {self.prot_str()} {self.name})"
+
+
+class VMAList:
+    """Sorted, non-overlapping areas of one address space."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.vmas: list[VMA] = []
+
+    def __iter__(self) -> Iterator[VMA]:
+        return iter(self.vmas)
+
+    def __len__(self) -> int:
+        return len(self.vmas)
+
+    def find(self, addr: int) -> VMA | None:
+        """The area containing ``addr``, or None."""
+        i = bisect.bisect_right(self.starts, addr) - 1
+        if i >= 0:
+            v = self.vmas[i]
+            if addr < v.end:
+                return v
+        return None
+
+    def find_next(self, addr: int) -> VMA | None:
+        """The first area ending above ``addr`` (Linux's find_vma)."""
+        i = bisect.bisect_right(self.starts, addr) - 1
+        if i >= 0 and addr < self.vmas[i].end:
+            return self.vmas[i]
+        return self.vmas[i + 1] if i + 1 < len(self.vmas) else None
+
+    def overlapping(self, start: int, end: int) -> list[VMA]:
+        i = max(bisect.bisect_right(self.starts, start) - 1, 0)
+        out = []
+        while i < len(self.vmas) and self.vmas[i].start < end:
+            if self.vmas[i].end > start:
+                out.append(self.vmas[i])
+            i += 1
+        return out
+
+    def insert(self, vma: VMA) -> None:
+        i = bisect.bisect_left(self.starts, vma.start)
+        self.starts.insert(i, vma.start)
+        self.vmas.insert(i, vma)
+
+    def remove(self, vma: VMA) -> None:
+        i = self.vmas.index(vma)
+        del self.starts[i]
+        del self.vmas[i]
+
+    def split(self, vma: VMA, addr: int) -> VMA:
+        """Split ``vma`` at ``addr``; returns the upper half (split_vma)."""
+        hi = vma.copy()
+        if hi.mapping is not None and hasattr(hi.mapping, "get"):
+            hi.mapping.get()          # each area holds its own reference to shared memory
+        hi.start = addr
+        hi.pgoff = vma.page_offset(addr)
+        vma.end = addr
+        self.insert(hi)
+        return hi
+
+    def isolate(self, start: int, end: int) -> list[VMA]:
+        """Split areas at ``start`` and ``end`` and return those lying wholly inside."""
+        out = []
+        for v in self.overlapping(start, end):
+            if v.start < start:
+                v = self.split(v, start)
+            if v.end > end:
+                self.split(v, end)
+            out.append(v)
+        return out
+
+    def is_free(self, start: int, end: int) -> bool:
+        return not self.overlapping(start, end)
+
+    def gaps_topdown(self, low: int, high: int) -> Iterator[tuple[int, int]]:
+        """Free ranges between ``low`` and ``high``, highest first."""
+        top = high
+        for v in reversed(self.vmas):
+            if v.start >= top:
+                continue
+            if v.end < top:
+                yield max(v.end, low), top
+            top = min(top, v.start)
+            if top <= low:
+                return
+        if top > low:
+            yield low, top

@@ -1,0 +1,119 @@
+"""System call dispatch: from the CPU's syscall instruction to a handler and back
+(Linux's do_syscall_64 and syscall_exit_to_user_mode).
+
+``Dispatcher.entry(task)`` runs inside the CPU's syscall hook: it fetches rax and the six
+argument registers, calls the handler from syscalls/table.py, and writes the result to rax.
+- ``KernelError(e)`` becomes ``-e``; ERESTART* codes are kept for kernel/signal.do_signal.
+- A generator handler may block: its first ``yield`` parks the generator in ``task.kstack`` and
+  stops the CPU; ``resume(task)`` continues it when the task runs again.
+- Any other exception is an oops: reported with the task and syscall, the task is killed.
+- With tracing on, each call is printed as strace does (syscalls/trace.py).
+
+Owns: nothing but the table reference and the trace switch.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pynix.arch.x86_64 import errno as E
+from pynix.kernel.errors import KernelError
+from pynix.kernel.sched import TASK_RUNNING
+from pynix.kernel.signal import signal_pending
+from pynix.syscalls.table import Entry, build_table
+from pynix.syscalls.trace import Tracer
+
+if TYPE_CHECKING:
+    from pynix.kernel.kernel import Kernel
+    from pynix.kernel.task import Task
+
+RESTART_CODES = (E.ERESTARTSYS, E.ERESTARTNOINTR, E.ERESTARTNOHAND, E.ERESTART_RESTARTBLOCK)
+
+
+class Dispatcher:
+    def __init__(self, kernel: Kernel, trace: bool = False) -> None:
+        self.k = kernel
+        self.cpu = kernel.cpu
+        self.table: dict[int, Entry] = build_table()
+        self.tracer: Tracer | None = Tracer(kernel) if trace else None
+        self.counts: dict[int, int] = {}
+
+    def entry(self, t: Task) -> None:
+        cpu = self.cpu
+        a = cpu.read_args()
+        nr = a[0]
+        t.syscall_nr = nr
+        t.syscall_rip = a[7]
+        ent = self.table.get(nr)
+        tracer = self.tracer
+        if ent is None:
+            if tracer:
+                tracer.unknown(t, nr, a)
+            cpu.set_ret(-E.ENOSYS)
+            return
+        args = tuple(a[1:1 + ent.nargs])
+        if tracer:
+            tracer.enter(t, ent, args)
+        try:
+            if ent.blocking:
+                gen = ent.fn(t, *args)
+                try:
+                    next(gen)
+                except StopIteration as stop:
+                    ret = stop.value
+                else:
+                    t.kstack = gen
+                    t.kstack_args = args
+                    cpu.stop()
+                    if tracer:
+                        tracer.blocked(t, ent)
+                    return
+            else:
+                ret = ent.fn(t, *args)
+        except KernelError as err:
+            ret = -err.errno
+        except Exception as exc:          # a kernel bug: oops, never a dead kernel
+            self.k.oops(t, f"exception in {ent.name}", exc)
+            return
+        self.finish(t, ent, ret)
+
+    def resume(self, t: Task) -> bool:
+        """Continue a blocked syscall; False if it must sleep again."""
+        gen = t.kstack
+        assert gen is not None
+        ent = self.table[t.syscall_nr]
+        try:
+            next(gen)
+            return False
+        except StopIteration as stop:
+            ret = stop.value
+        except KernelError as err:
+            ret = -err.errno
+        except Exception as exc:
+            t.kstack = None
+            self.k.oops(t, f"exception in {ent.name} (resumed)", exc)
+            return True
+        t.kstack = None
+        self.finish(t, ent, ret)
+        return True
+
+    def finish(self, t: Task, ent: Entry, ret: int | None) -> None:
+        cpu = self.cpu
+        if ret is None:
+            ret = 0
+        if self.tracer:
+            self.tracer.exit(t, ent, getattr(t, "kstack_args", None), ret)
+        if -ret in RESTART_CODES:
+            t.restart = -ret
+            cpu.set_ret(-E.EINTR)
+            cpu.stop()
+            return
+        cpu.set_ret(ret)
+        if t.state != TASK_RUNNING or t.reg_patch is not None or t.fresh_cpu or signal_pending(t):
+            cpu.stop()
+
+    @staticmethod
+    def take_restart(t: Task) -> int | None:
+        r = t.restart
+        t.restart = None
+        return r
+

@@ -1,0 +1,375 @@
+"""Name-space syscalls: stat family, getdents64, cwd, access, links, directories, rename,
+attributes, statfs, chroot (Linux fs/stat.c, fs/namei.c, fs/readdir.c, fs/open.c, fs/statfs.c).
+"""
+from __future__ import annotations
+
+from pynix.arch.x86_64 import abi as A
+from pynix.arch.x86_64 import errno as E
+from pynix.fs.vfs.dcache import Path, d_path
+from pynix.fs.vfs.file import File
+from pynix.fs.vfs.inode import Inode, now_ns
+from pynix.fs.vfs.namei import MAY_EXEC, namei, permission
+from pynix.fs.vfs import ops
+from pynix.kernel.errors import KernelError
+from pynix.kernel.task import Task
+from pynix.mm.uaccess import copy_from_user, copy_to_user
+from pynix.syscalls.util import at_base, fget, fs_of, get_path, mm_of, s32, s64
+
+UTIME_NOW, UTIME_OMIT = (1 << 30) - 1, (1 << 30) - 2
+
+
+def stat_bytes(p_inode: Inode, dev: int) -> bytes:
+    i = p_inode
+    return A.pack_stat(dev, i.ino, i.nlink, i.mode, i.uid, i.gid, i.rdev, i.size, i.blksize,
+                       i.blocks, i.atime, i.mtime, i.ctime)
+
+
+def lookup_at(t: Task, dirfd: int, pathp: int, flags: int) -> Path:
+    """The Path an *at call names, honouring AT_EMPTY_PATH and AT_SYMLINK_NOFOLLOW."""
+    path = get_path(t, pathp) if pathp else b""
+    if not path:
+        if flags & A.AT_EMPTY_PATH:
+            fd = s32(dirfd)
+            if fd == A.AT_FDCWD:
+                return fs_of(t).cwd
+            f = fget(t, fd)
+            if isinstance(f.path, Path):
+                return f.path
+            raise KernelError(E.EBADF)
+        raise KernelError(E.ENOENT)
+    return namei(fs_of(t), path, at_base(t, dirfd, path),
+                 follow=not flags & A.AT_SYMLINK_NOFOLLOW)
+
+
+def file_stat_inode(f: File) -> tuple[Inode, int]:
+    if f.inode is not None:
+        return f.inode, f.inode.sb.dev
+    raise KernelError(E.EBADF)
+
+
+def sys_newfstatat(t: Task, dirfd: int, pathp: int, buf: int, flags: int) -> int:
+    p = lookup_at(t, dirfd, pathp, flags)
+    copy_to_user(mm_of(t), buf, stat_bytes(p.inode, p.inode.sb.dev))
+    return 0
+
+
+def sys_stat(t: Task, pathp: int, buf: int) -> int:
+    return sys_newfstatat(t, A.AT_FDCWD, pathp, buf, 0)
+
+
+def sys_lstat(t: Task, pathp: int, buf: int) -> int:
+    return sys_newfstatat(t, A.AT_FDCWD, pathp, buf, A.AT_SYMLINK_NOFOLLOW)
+
+
+def sys_fstat(t: Task, fd: int, buf: int) -> int:
+    f = fget(t, fd)
+    if f.inode is None:
+        data = A.pack_stat(0xE, id(f) & 0xFFFFF, 1, getattr(f, "st_mode", A.S_IFIFO | 0o600), 0, 0,
+                           0, 0, 4096, 0, 0, 0, 0)
+    else:
+        data = stat_bytes(f.inode, f.inode.sb.dev)
+    copy_to_user(mm_of(t), buf, data)
+    return 0
+
+
+def sys_statx(t: Task, dirfd: int, pathp: int, flags: int, mask: int, buf: int) -> int:
+    p = lookup_at(t, dirfd, pathp, flags)
+    i = p.inode
+    copy_to_user(mm_of(t), buf, A.pack_statx(A.STATX_BASIC_STATS, i.blksize, i.nlink, i.uid, i.gid,
+                                             i.mode, i.ino, i.size, i.blocks, i.atime, i.ctime,
+                                             i.ctime, i.mtime, i.rdev, i.sb.dev))
+    return 0
+
+
+def sys_getdents64(t: Task, fd: int, buf: int, count: int) -> int:
+    f = fget(t, fd)
+    if f.inode is None or not f.inode.is_dir():
+        raise KernelError(E.ENOTDIR)
+    out = bytearray()
+    for next_pos, name, ino, dtype in f.readdir(f.pos):  # type: ignore[attr-defined]
+        rec = A.dirent64(ino, next_pos, dtype, name)
+        if len(out) + len(rec) > count:
+            if not out:
+                raise KernelError(E.EINVAL)
+            break
+        out += rec
+        f.pos = next_pos
+    copy_to_user(mm_of(t), buf, out)
+    return len(out)
+
+
+def sys_getcwd(t: Task, buf: int, size: int) -> int:
+    fs = fs_of(t)
+    path = d_path(fs.cwd, fs.root) + b"\0"
+    if len(path) > size:
+        raise KernelError(E.ERANGE)
+    copy_to_user(mm_of(t), buf, path)
+    return len(path)
+
+
+def sys_chdir(t: Task, pathp: int) -> int:
+    fs = fs_of(t)
+    p = namei(fs, get_path(t, pathp))
+    if not p.inode.is_dir():
+        raise KernelError(E.ENOTDIR)
+    permission(fs.cred, p.inode, MAY_EXEC)
+    fs.cwd = p
+    return 0
+
+
+def sys_fchdir(t: Task, fd: int) -> int:
+    f = fget(t, fd)
+    if not isinstance(f.path, Path) or not f.path.inode.is_dir():
+        raise KernelError(E.ENOTDIR)
+    permission(fs_of(t).cred, f.path.inode, MAY_EXEC)
+    fs_of(t).cwd = f.path
+    return 0
+
+
+def sys_chroot(t: Task, pathp: int) -> int:
+    fs = fs_of(t)
+    p = namei(fs, get_path(t, pathp))
+    if not p.inode.is_dir():
+        raise KernelError(E.ENOTDIR)
+    permission(fs.cred, p.inode, MAY_EXEC)
+    if t.cred.euid != 0:
+        raise KernelError(E.EPERM)
+    fs.root = p
+    return 0
+
+
+def sys_faccessat2(t: Task, dirfd: int, pathp: int, mode: int, flags: int) -> int:
+    p = lookup_at(t, dirfd, pathp, flags)
+    ops.vfs_access(fs_of(t), p, mode)
+    return 0
+
+
+def sys_faccessat(t: Task, dirfd: int, pathp: int, mode: int) -> int:
+    return sys_faccessat2(t, dirfd, pathp, mode, 0)
+
+
+def sys_access(t: Task, pathp: int, mode: int) -> int:
+    return sys_faccessat2(t, A.AT_FDCWD, pathp, mode, 0)
+
+
+def sys_readlinkat(t: Task, dirfd: int, pathp: int, buf: int, size: int) -> int:
+    if s32(size) <= 0:
+        raise KernelError(E.EINVAL)
+    p = lookup_at(t, dirfd, pathp, A.AT_SYMLINK_NOFOLLOW)
+    target = p.inode.readlink()[:size]
+    copy_to_user(mm_of(t), buf, target)
+    return len(target)
+
+
+def sys_readlink(t: Task, pathp: int, buf: int, size: int) -> int:
+    return sys_readlinkat(t, A.AT_FDCWD, pathp, buf, size)
+
+
+def _at(t: Task, dirfd: int, pathp: int) -> tuple[bytes, Path | None]:
+    path = get_path(t, pathp)
+    return path, at_base(t, dirfd, path)
+
+
+def sys_mkdirat(t: Task, dirfd: int, pathp: int, mode: int) -> int:
+    path, base = _at(t, dirfd, pathp)
+    ops.vfs_mkdir(fs_of(t), path, mode, base)
+    return 0
+
+
+def sys_mkdir(t: Task, pathp: int, mode: int) -> int:
+    return sys_mkdirat(t, A.AT_FDCWD, pathp, mode)
+
+
+def sys_mknodat(t: Task, dirfd: int, pathp: int, mode: int, dev: int) -> int:
+    path, base = _at(t, dirfd, pathp)
+    ops.vfs_mknod(fs_of(t), path, mode, dev, base)
+    return 0
+
+
+def sys_mknod(t: Task, pathp: int, mode: int, dev: int) -> int:
+    return sys_mknodat(t, A.AT_FDCWD, pathp, mode, dev)
+
+
+def sys_unlinkat(t: Task, dirfd: int, pathp: int, flags: int) -> int:
+    if flags & ~A.AT_REMOVEDIR:
+        raise KernelError(E.EINVAL)
+    path, base = _at(t, dirfd, pathp)
+    if flags & A.AT_REMOVEDIR:
+        ops.vfs_rmdir(fs_of(t), path, base)
+    else:
+        ops.vfs_unlink(fs_of(t), path, base)
+    return 0
+
+
+def sys_unlink(t: Task, pathp: int) -> int:
+    return sys_unlinkat(t, A.AT_FDCWD, pathp, 0)
+
+
+def sys_rmdir(t: Task, pathp: int) -> int:
+    return sys_unlinkat(t, A.AT_FDCWD, pathp, A.AT_REMOVEDIR)
+
+
+def sys_symlinkat(t: Task, targetp: int, dirfd: int, pathp: int) -> int:
+    target = get_path(t, targetp)
+    path, base = _at(t, dirfd, pathp)
+    ops.vfs_symlink(fs_of(t), target, path, base)
+    return 0
+
+
+def sys_symlink(t: Task, targetp: int, pathp: int) -> int:
+    return sys_symlinkat(t, targetp, A.AT_FDCWD, pathp)
+
+
+def sys_linkat(t: Task, olddfd: int, oldp: int, newdfd: int, newp: int, flags: int) -> int:
+    old = lookup_at(t, olddfd, oldp, (flags & A.AT_EMPTY_PATH) |
+                    (0 if flags & A.AT_SYMLINK_FOLLOW else A.AT_SYMLINK_NOFOLLOW))
+    path, base = _at(t, newdfd, newp)
+    ops.vfs_link(fs_of(t), old, path, base)
+    return 0
+
+
+def sys_link(t: Task, oldp: int, newp: int) -> int:
+    return sys_linkat(t, A.AT_FDCWD, oldp, A.AT_FDCWD, newp, 0)
+
+
+def sys_renameat2(t: Task, olddfd: int, oldp: int, newdfd: int, newp: int, flags: int) -> int:
+    if flags & A.RENAME_EXCHANGE:
+        raise KernelError(E.EINVAL)
+    old, obase = _at(t, olddfd, oldp)
+    new, nbase = _at(t, newdfd, newp)
+    ops.vfs_rename(fs_of(t), old, new, obase, nbase, flags)
+    return 0
+
+
+def sys_renameat(t: Task, olddfd: int, oldp: int, newdfd: int, newp: int) -> int:
+    return sys_renameat2(t, olddfd, oldp, newdfd, newp, 0)
+
+
+def sys_rename(t: Task, oldp: int, newp: int) -> int:
+    return sys_renameat2(t, A.AT_FDCWD, oldp, A.AT_FDCWD, newp, 0)
+
+
+def _owner_or_root(t: Task, inode: Inode) -> None:
+    if t.cred.fsuid not in (0, inode.uid):
+        raise KernelError(E.EPERM)
+
+
+def _chmod(t: Task, p: Path, mode: int) -> int:
+    _owner_or_root(t, p.inode)
+    ops.check_writable_mount(p)
+    p.inode.setattr(mode=mode & 0o7777)
+    return 0
+
+
+def sys_fchmodat(t: Task, dirfd: int, pathp: int, mode: int) -> int:
+    return _chmod(t, lookup_at(t, dirfd, pathp, 0), mode)
+
+
+def sys_chmod(t: Task, pathp: int, mode: int) -> int:
+    return sys_fchmodat(t, A.AT_FDCWD, pathp, mode)
+
+
+def sys_fchmod(t: Task, fd: int, mode: int) -> int:
+    f = fget(t, fd)
+    if not isinstance(f.path, Path):
+        raise KernelError(E.EBADF)
+    return _chmod(t, f.path, mode)
+
+
+def _chown(t: Task, p: Path, uid: int, gid: int) -> int:
+    uid, gid = s32(uid), s32(gid)
+    if t.cred.fsuid != 0 and (uid != -1 and uid != p.inode.uid or
+                              gid != -1 and gid != t.cred.fsgid and gid not in t.cred.groups):
+        raise KernelError(E.EPERM)
+    ops.check_writable_mount(p)
+    mode = None
+    if not p.inode.is_dir() and (uid != -1 or gid != -1) and p.inode.mode & 0o6000:
+        mode = p.inode.mode & ~0o6000 & 0o7777          # chown clears set-id bits
+    p.inode.setattr(uid=None if uid == -1 else uid, gid=None if gid == -1 else gid, mode=mode)
+    return 0
+
+
+def sys_fchownat(t: Task, dirfd: int, pathp: int, uid: int, gid: int, flags: int) -> int:
+    return _chown(t, lookup_at(t, dirfd, pathp, flags), uid, gid)
+
+
+def sys_chown(t: Task, pathp: int, uid: int, gid: int) -> int:
+    return sys_fchownat(t, A.AT_FDCWD, pathp, uid, gid, 0)
+
+
+def sys_lchown(t: Task, pathp: int, uid: int, gid: int) -> int:
+    return sys_fchownat(t, A.AT_FDCWD, pathp, uid, gid, A.AT_SYMLINK_NOFOLLOW)
+
+
+def sys_fchown(t: Task, fd: int, uid: int, gid: int) -> int:
+    f = fget(t, fd)
+    if not isinstance(f.path, Path):
+        raise KernelError(E.EBADF)
+    return _chown(t, f.path, uid, gid)
+
+
+def sys_utimensat(t: Task, dirfd: int, pathp: int, times: int, flags: int) -> int:
+    p = lookup_at(t, dirfd, pathp, flags | (A.AT_EMPTY_PATH if not pathp else 0))
+    now = now_ns()
+    if times:
+        raw = copy_from_user(mm_of(t), times, 32)
+        (as_, an), (ms, mn) = A.TIMESPEC.unpack_from(raw, 0), A.TIMESPEC.unpack_from(raw, 16)
+        def pick(sec: int, nsec: int) -> int | None:
+            if nsec == UTIME_OMIT:
+                return None
+            if nsec == UTIME_NOW:
+                return now
+            if not 0 <= nsec < 10**9:
+                raise KernelError(E.EINVAL)
+            return sec * 10**9 + nsec
+        atime, mtime = pick(as_, an), pick(ms, mn)
+        if t.cred.fsuid not in (0, p.inode.uid) and (atime is not None or mtime is not None):
+            raise KernelError(E.EPERM)
+    else:
+        atime = mtime = now
+    ops.check_writable_mount(p)
+    p.inode.setattr(atime=atime, mtime=mtime)
+    return 0
+
+
+def sys_truncate(t: Task, pathp: int, length: int) -> int:
+    if s64(length) < 0:
+        raise KernelError(E.EINVAL)
+    p = namei(fs_of(t), get_path(t, pathp))
+    if p.inode.is_dir():
+        raise KernelError(E.EISDIR)
+    ops.vfs_access(fs_of(t), p, A.W_OK)
+    ops.do_truncate(p.inode, s64(length))
+    return 0
+
+
+def _statfs(t: Task, p: Path, buf: int) -> int:
+    s = p.inode.sb.statfs()
+    flags = 1 if p.mnt.readonly else 0
+    copy_to_user(mm_of(t), buf, A.STATFS.pack(s.fs_type, s.bsize, s.blocks, s.bfree, s.bavail,
+                                              s.files, s.ffree, p.inode.sb.dev & 0xFFFFFFFF, 0,
+                                              s.namelen, s.frsize or s.bsize, flags | 0x20))
+    return 0
+
+
+def sys_statfs(t: Task, pathp: int, buf: int) -> int:
+    return _statfs(t, namei(fs_of(t), get_path(t, pathp)), buf)
+
+
+def sys_fstatfs(t: Task, fd: int, buf: int) -> int:
+    f = fget(t, fd)
+    if not isinstance(f.path, Path):
+        raise KernelError(E.EBADF)
+    return _statfs(t, f.path, buf)
+
+
+def sys_sync(t: Task) -> int:
+    t.kernel.vfs.sync_all()
+    return 0
+
+
+def sys_umask(t: Task, mask: int) -> int:
+    fs = fs_of(t)
+    old, fs.umask = fs.umask, mask & 0o777
+    return old
+

@@ -1,0 +1,109 @@
+"""System information syscalls: uname, sysinfo, getrandom, sched_yield, scheduler queries,
+getcpu (Linux kernel/sys.c, drivers/char/random.c, kernel/sched/).
+"""
+from __future__ import annotations
+
+import os
+import struct
+
+from pynix.arch.x86_64 import abi as A
+from pynix.arch.x86_64 import errno as E
+from pynix.kernel.errors import KernelError
+from pynix.kernel.sched import monotonic_ns
+from pynix.kernel.task import Task
+from pynix.mm.uaccess import copy_to_user
+from pynix.syscalls.util import mm_of, s32
+
+UTS_RELEASE = b"6.1.0-pynix"
+UTS_VERSION = b"#1 SMP PREEMPT pynix"
+
+
+def sys_uname(t: Task, buf: int) -> int:
+    k = t.kernel
+    fields = [b"Linux", k.hostname, UTS_RELEASE, UTS_VERSION, b"x86_64", k.domainname]
+    copy_to_user(mm_of(t), buf, b"".join(f[:64].ljust(A.UTSNAME_FIELD, b"\0") for f in fields))
+    return 0
+
+
+def sys_sethostname(t: Task, name: int, length: int) -> int:
+    from pynix.mm.uaccess import copy_from_user
+    if t.cred.euid != 0:
+        raise KernelError(E.EPERM)
+    if length > 64:
+        raise KernelError(E.EINVAL)
+    t.kernel.hostname = copy_from_user(mm_of(t), name, length)
+    return 0
+
+
+def sys_sysinfo(t: Task, buf: int) -> int:
+    k = t.kernel
+    phys = k.phys
+    uptime = (monotonic_ns() - k.boot_ns) // 10**9
+    procs = sum(1 for p in k.tasks.values())
+    copy_to_user(mm_of(t), buf, A.SYSINFO.pack(uptime, 0, 0, 0, phys.size, phys.free_frames * 4096,
+                                               0, 0, 0, 0, procs & 0xFFFF, 0, 0, 1))
+    return 0
+
+
+def sys_getrandom(t: Task, buf: int, count: int, flags: int) -> int:
+    if flags & ~(A.GRND_NONBLOCK | A.GRND_RANDOM | 4):
+        raise KernelError(E.EINVAL)
+    n = min(count, 1 << 25)
+    copy_to_user(mm_of(t), buf, os.urandom(n))
+    return n
+
+
+def sys_sched_yield(t: Task) -> int:
+    t.kernel.need_resched = True
+    t.kernel.cpu.stop()
+    t.nvcsw += 1
+    return 0
+
+
+def sys_sched_getaffinity(t: Task, pid: int, size: int, mask: int) -> int:
+    if size < 8 or size & 7:
+        raise KernelError(E.EINVAL)
+    if s32(pid) and t.kernel.find_task(s32(pid)) is None:
+        raise KernelError(E.ESRCH)
+    copy_to_user(mm_of(t), mask, struct.pack("<Q", 1))
+    return 8
+
+
+def sys_sched_setaffinity(t: Task, pid: int, size: int, mask: int) -> int:
+    """One CPU: any mask that contains CPU 0 is satisfied; one without it is EINVAL."""
+    from pynix.mm.uaccess import copy_from_user
+    if s32(pid) and t.kernel.find_task(s32(pid)) is None:
+        raise KernelError(E.ESRCH)
+    if not size or not copy_from_user(mm_of(t), mask, 1)[0] & 1:
+        raise KernelError(E.EINVAL)
+    return 0
+
+
+def sys_getcpu(t: Task, cpu: int, node: int, _cache: int) -> int:
+    if cpu:
+        copy_to_user(mm_of(t), cpu, struct.pack("<I", 0))
+    if node:
+        copy_to_user(mm_of(t), node, struct.pack("<I", 0))
+    return 0
+
+
+def _prio_target(t: Task, which: int, who: int) -> Task:
+    if which != 0:                     # PRIO_PROCESS only; groups and users: EINVAL
+        raise KernelError(E.EINVAL)
+    p = t if s32(who) == 0 else t.kernel.find_task(s32(who))
+    if p is None:
+        raise KernelError(E.ESRCH)
+    return p
+
+
+def sys_getpriority(t: Task, which: int, who: int) -> int:
+    return 20 - _prio_target(t, which, who).nice
+
+
+def sys_setpriority(t: Task, which: int, who: int, prio: int) -> int:
+    p = _prio_target(t, which, who)
+    nice = max(-20, min(19, s32(prio)))
+    if nice < p.nice and t.cred.euid != 0:
+        raise KernelError(E.EACCES)
+    p.nice = nice
+    return 0

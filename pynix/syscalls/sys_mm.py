@@ -1,0 +1,98 @@
+"""Memory syscalls: brk, mmap, munmap, mprotect, mremap, madvise, msync, mlock family
+(Linux mm/mmap.c and friends). Thin: argument checks, then mm/mmap.py.
+"""
+from __future__ import annotations
+
+from pynix.arch.x86_64 import abi as A
+from pynix.arch.x86_64 import errno as E
+from pynix.fs.vfs.dcache import d_path
+from pynix.kernel.errors import KernelError
+from pynix.kernel.exec import mapping_of
+from pynix.kernel.task import Task
+from pynix.mm import mmap as M
+from pynix.syscalls.util import fget, fs_of, mm_of, s32
+
+
+def sys_brk(t: Task, brk: int) -> int:
+    return M.do_brk(mm_of(t), brk)
+
+
+def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, off: int) -> int:
+    mm = mm_of(t)
+    if off & 0xFFF:
+        raise KernelError(E.EINVAL)
+    if length == 0:
+        raise KernelError(E.EINVAL)
+    name = ""
+    mapping = file = None
+    if not flags & A.MAP_ANONYMOUS:
+        f = fget(t, fd)
+        if f.inode is None or not (f.inode.is_reg() or getattr(f, "mmap_ok", False)):
+            raise KernelError(E.ENODEV if f.inode is None or f.inode.is_dir() else E.EACCES)
+        if not f.readable:
+            raise KernelError(E.EACCES)
+        if flags & A.MAP_TYPE == A.MAP_SHARED and prot & A.PROT_WRITE and not f.writable:
+            raise KernelError(E.EACCES)
+        mapping = mapping_of(t, f.inode)
+        file = f
+        name = d_path(f.path, fs_of(t).root).decode(errors="replace") if f.path is not None else ""
+    return M.do_mmap(mm, addr, length, prot, flags, mapping, off >> 12, name, file)
+
+
+def sys_munmap(t: Task, addr: int, length: int) -> int:
+    M.do_munmap(mm_of(t), addr, length)
+    return 0
+
+
+def sys_mprotect(t: Task, addr: int, length: int, prot: int) -> int:
+    M.do_mprotect(mm_of(t), addr, length, prot)
+    return 0
+
+
+def sys_mremap(t: Task, addr: int, old: int, new: int, flags: int, new_addr: int) -> int:
+    return M.do_mremap(mm_of(t), addr, old, new, flags, new_addr)
+
+
+def sys_madvise(t: Task, addr: int, length: int, advice: int) -> int:
+    M.do_madvise(mm_of(t), addr, length, s32(advice))
+    return 0
+
+
+def sys_msync(t: Task, addr: int, length: int, flags: int) -> int:
+    if addr & 0xFFF or flags & ~7 or (flags & A.MS_ASYNC and flags & A.MS_SYNC):
+        raise KernelError(E.EINVAL)
+    mm = mm_of(t)
+    end = addr + M.page_align(length)
+    if sum(min(v.end, end) - max(v.start, addr) for v in mm.vmas.overlapping(addr, end)) < end - addr:
+        raise KernelError(E.ENOMEM)
+    mm.writeback_range(addr, end)
+    return 0
+
+
+def sys_mlock(t: Task, addr: int, length: int) -> int:
+    M.do_mlock(mm_of(t), addr, length, True)
+    return 0
+
+
+def sys_munlock(t: Task, addr: int, length: int) -> int:
+    M.do_mlock(mm_of(t), addr, length, False)
+    return 0
+
+
+def sys_mlockall(t: Task, flags: int) -> int:
+    if not flags or flags & ~7:
+        raise KernelError(E.EINVAL)
+    mm = mm_of(t)
+    if flags & A.MCL_CURRENT:
+        for v in mm.vmas:
+            v.vm_flags |= 0x2000
+    mm.locked = bool(flags & A.MCL_FUTURE)
+    return 0
+
+
+def sys_munlockall(t: Task) -> int:
+    mm = mm_of(t)
+    for v in mm.vmas:
+        v.vm_flags &= ~0x2000
+    mm.locked = False
+    return 0

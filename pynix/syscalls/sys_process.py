@@ -1,0 +1,413 @@
+"""Process syscalls: fork/vfork/clone, execve, exit, wait4/waitid, ids, process groups and
+sessions, credentials, rlimits, arch_prctl, prctl (Linux kernel/fork.c, kernel/exit.c,
+kernel/sys.c, fs/exec.c).
+"""
+from __future__ import annotations
+
+import struct
+from typing import Generator
+
+from pynix.arch.x86_64 import abi as A
+from pynix.arch.x86_64 import errno as E
+from pynix.kernel.errors import KernelError
+from pynix.kernel.exec import do_execve
+from pynix.kernel.exit import do_exit, do_group_exit, do_wait
+from pynix.kernel.fork import copy_process
+from pynix.kernel.sched import WaitQueue, wait_event
+from pynix.kernel.task import Task
+from pynix.mm.uaccess import copy_from_user, copy_to_user, get_ptr_array, put_i32, put_u32, strncpy_from_user
+from pynix.syscalls.util import at_base, get_path, mm_of, s32
+
+RUSAGE_SIZE = 144
+
+
+def _clone(t: Task, flags: int, stack: int, ptid: int, ctid: int, tls: int) -> Generator[None, None, int]:
+    k = t.kernel
+    cpu = k.cpu
+    regs = cpu.regs()
+    child = copy_process(t, flags, stack, tls, regs, cpu.save_context())
+    mm = mm_of(t)
+    if flags & A.CLONE_PARENT_SETTID:
+        put_i32(mm, ptid, child.pid)
+    if flags & A.CLONE_CHILD_SETTID:
+        child.set_child_tid = ctid
+        assert child.mm is not None
+        put_i32(child.mm, ctid, child.pid)
+    if flags & A.CLONE_CHILD_CLEARTID:
+        child.clear_child_tid = ctid
+    if flags & A.CLONE_VFORK:
+        wq = WaitQueue()
+        child.vfork_done = wq
+        child.in_vfork = True
+        yield from wait_event(t, wq, lambda: child.vfork_done is None, interruptible=False)
+    return child.pid
+
+
+def sys_fork(t: Task) -> Generator[None, None, int]:
+    return (yield from _clone(t, A.SIGCHLD, 0, 0, 0, 0))
+
+
+def sys_vfork(t: Task) -> Generator[None, None, int]:
+    return (yield from _clone(t, A.CLONE_VFORK | A.CLONE_VM | A.SIGCHLD, 0, 0, 0, 0))
+
+
+def sys_clone(t: Task, flags: int, stack: int, ptid: int, ctid: int, tls: int) -> Generator[None, None, int]:
+    return (yield from _clone(t, flags & 0xFFFFFFFF, stack, ptid, ctid, tls))
+
+
+def sys_execveat(t: Task, dirfd: int, pathp: int, argvp: int, envpp: int, flags: int) -> int:
+    path = get_path(t, pathp)
+    mm = mm_of(t)
+    argv = [strncpy_from_user(mm, p, 131072) for p in get_ptr_array(mm, argvp)]
+    envp = [strncpy_from_user(mm, p, 131072) for p in get_ptr_array(mm, envpp)]
+    do_execve(t, path, argv, envp, at_base(t, dirfd, path))
+    return 0
+
+
+def sys_execve(t: Task, pathp: int, argvp: int, envpp: int) -> int:
+    return sys_execveat(t, A.AT_FDCWD, pathp, argvp, envpp, 0)
+
+
+def sys_exit(t: Task, code: int) -> int:
+    do_exit(t, (code & 0xFF) << 8)
+    return 0
+
+
+def sys_exit_group(t: Task, code: int) -> int:
+    do_group_exit(t, (code & 0xFF) << 8)
+    return 0
+
+
+def _rusage(utime: int, stime: int) -> bytes:
+    def tv(ns: int) -> tuple[int, int]:
+        return ns // 10**9, (ns % 10**9) // 1000
+    return A.RUSAGE.pack(*tv(utime), *tv(stime), *([0] * 14))
+
+
+def sys_wait4(t: Task, pid: int, status: int, options: int, rusage: int) -> Generator[None, None, int]:
+    pid = s32(pid)
+    if options & ~(A.WNOHANG | A.WUNTRACED | A.WCONTINUED | A.WALL | A.WCLONE | A.WNOTHREAD):
+        raise KernelError(E.EINVAL)
+    if pid > 0:
+        idtype, ident = A.P_PID, pid
+    elif pid == 0:
+        idtype, ident = A.P_PGID, 0
+    elif pid == -1:
+        idtype, ident = A.P_ALL, 0
+    else:
+        idtype, ident = A.P_PGID, -pid
+    res = yield from do_wait(t, idtype, ident, options | A.WEXITED)
+    if res is None:
+        return 0
+    mm = mm_of(t)
+    if status:
+        put_i32(mm, status, res.status)
+    if rusage:
+        copy_to_user(mm, rusage, _rusage(res.utime, res.stime))
+    return res.pid
+
+
+def sys_waitid(t: Task, idtype: int, ident: int, infop: int, options: int, rusage: int) -> Generator[None, None, int]:
+    if not options & (A.WEXITED | A.WSTOPPED | A.WCONTINUED) or idtype not in (A.P_ALL, A.P_PID, A.P_PGID):
+        raise KernelError(E.EINVAL)
+    opts = options | (A.WUNTRACED if options & A.WSTOPPED else 0)
+    res = yield from do_wait(t, idtype, s32(ident), opts)
+    mm = mm_of(t)
+    if infop:
+        if res is None:
+            copy_to_user(mm, infop, bytes(128))
+        else:
+            from pynix.arch.x86_64.sigframe import pack_siginfo
+            from pynix.kernel.exit import status_to_cld
+            code, st = (res.code, (res.status >> 8) & 0xFF if res.code == A.CLD_STOPPED else
+                        (A.SIGCONT if res.code == A.CLD_CONTINUED else status_to_cld(res.status)[1]))
+            copy_to_user(mm, infop, pack_siginfo(A.SIGCHLD, code, pid=res.pid, uid=res.uid, status=st,
+                                                 utime=res.utime // 10**7, stime=res.stime // 10**7))
+    if rusage and res is not None:
+        copy_to_user(mm, rusage, _rusage(res.utime, res.stime))
+    return 0
+
+
+# -- identity ------------------------------------------------------------------------------------
+def sys_getpid(t: Task) -> int:
+    return t.tgid
+
+
+def sys_gettid(t: Task) -> int:
+    return t.pid
+
+
+def sys_getppid(t: Task) -> int:
+    p = t.group_leader.real_parent
+    return p.tgid if p is not None else 0
+
+
+def sys_set_tid_address(t: Task, tidptr: int) -> int:
+    t.clear_child_tid = tidptr
+    return t.pid
+
+
+def sys_set_robust_list(t: Task, head: int, length: int) -> int:
+    if length != 24:
+        raise KernelError(E.EINVAL)
+    t.robust_list = head
+    return 0
+
+
+def sys_getuid(t: Task) -> int:
+    return t.cred.uid
+
+
+def sys_geteuid(t: Task) -> int:
+    return t.cred.euid
+
+
+def sys_getgid(t: Task) -> int:
+    return t.cred.gid
+
+
+def sys_getegid(t: Task) -> int:
+    return t.cred.egid
+
+
+def sys_getresuid(t: Task, r: int, e: int, s: int) -> int:
+    mm = mm_of(t)
+    for addr, v in ((r, t.cred.uid), (e, t.cred.euid), (s, t.cred.suid)):
+        put_u32(mm, addr, v)
+    return 0
+
+
+def sys_getresgid(t: Task, r: int, e: int, s: int) -> int:
+    mm = mm_of(t)
+    for addr, v in ((r, t.cred.gid), (e, t.cred.egid), (s, t.cred.sgid)):
+        put_u32(mm, addr, v)
+    return 0
+
+
+def _set_ids(t: Task, kind: str, r: int, e: int, s: int) -> int:
+    """setres[ug]id semantics; the other set*id calls reduce to it."""
+    c = t.cred
+    cur = (c.uid, c.euid, c.suid) if kind == "u" else (c.gid, c.egid, c.sgid)
+    new = [s32(v) for v in (r, e, s)]
+    if c.euid != 0:
+        for v in new:
+            if v != -1 and v not in cur:
+                raise KernelError(E.EPERM)
+    vals = [cur[i] if new[i] == -1 else new[i] for i in range(3)]
+    if kind == "u":
+        c.uid, c.euid, c.suid = vals
+        c.fsuid = c.euid
+    else:
+        c.gid, c.egid, c.sgid = vals
+        c.fsgid = c.egid
+    return 0
+
+
+def sys_setresuid(t: Task, r: int, e: int, s: int) -> int:
+    return _set_ids(t, "u", r, e, s)
+
+
+def sys_setresgid(t: Task, r: int, e: int, s: int) -> int:
+    return _set_ids(t, "g", r, e, s)
+
+
+def sys_setuid(t: Task, uid: int) -> int:
+    if t.cred.euid == 0:
+        return _set_ids(t, "u", uid, uid, uid)
+    return _set_ids(t, "u", -1 & 0xFFFFFFFF, uid, -1 & 0xFFFFFFFF)
+
+
+def sys_setgid(t: Task, gid: int) -> int:
+    if t.cred.euid == 0:
+        return _set_ids(t, "g", gid, gid, gid)
+    return _set_ids(t, "g", -1 & 0xFFFFFFFF, gid, -1 & 0xFFFFFFFF)
+
+
+def sys_setreuid(t: Task, r: int, e: int) -> int:
+    return _set_ids(t, "u", r, e, -1 & 0xFFFFFFFF)
+
+
+def sys_setregid(t: Task, r: int, e: int) -> int:
+    return _set_ids(t, "g", r, e, -1 & 0xFFFFFFFF)
+
+
+def sys_getgroups(t: Task, size: int, lst: int) -> int:
+    groups = t.cred.groups
+    size = s32(size)
+    if size == 0:
+        return len(groups)
+    if size < len(groups):
+        raise KernelError(E.EINVAL)
+    copy_to_user(mm_of(t), lst, struct.pack(f"<{len(groups)}I", *groups))
+    return len(groups)
+
+
+def sys_setgroups(t: Task, size: int, lst: int) -> int:
+    if t.cred.euid != 0:
+        raise KernelError(E.EPERM)
+    size = s32(size)
+    if not 0 <= size <= 65536:
+        raise KernelError(E.EINVAL)
+    t.cred.groups = list(struct.unpack(f"<{size}I", copy_from_user(mm_of(t), lst, 4 * size)))
+    return 0
+
+
+# -- process groups and sessions --------------------------------------------------------------------
+def sys_getpgid(t: Task, pid: int) -> int:
+    pid = s32(pid)
+    p = t if pid == 0 else t.kernel.find_task(pid)
+    if p is None:
+        raise KernelError(E.ESRCH)
+    return p.signal.pgrp
+
+
+def sys_getpgrp(t: Task) -> int:
+    return t.signal.pgrp
+
+
+def sys_setpgid(t: Task, pid: int, pgid: int) -> int:
+    pid, pgid = s32(pid), s32(pgid)
+    if pgid < 0:
+        raise KernelError(E.EINVAL)
+    p = t.group_leader if pid == 0 else t.kernel.find_task(pid)
+    if p is None or not (p.tgid == t.tgid or p.real_parent is t.group_leader):
+        raise KernelError(E.ESRCH)
+    if p.real_parent is t.group_leader and p.tgid != t.tgid:
+        if p.signal.session != t.signal.session:
+            raise KernelError(E.EPERM)
+        if not p.flags & 0x40:          # PF_FORKNOEXEC clear: the child has exec'd
+            raise KernelError(E.EACCES)
+    if p.signal.session == p.tgid:
+        raise KernelError(E.EPERM)      # a session leader cannot move
+    pgid = pgid or p.tgid
+    if pgid != p.tgid and not any(o.signal.pgrp == pgid and o.signal.session == t.signal.session
+                                  for o in t.kernel.tasks.values()):
+        raise KernelError(E.EPERM)
+    p.signal.pgrp = pgid
+    return 0
+
+
+def sys_getsid(t: Task, pid: int) -> int:
+    pid = s32(pid)
+    p = t if pid == 0 else t.kernel.find_task(pid)
+    if p is None:
+        raise KernelError(E.ESRCH)
+    return p.signal.session
+
+
+def sys_setsid(t: Task) -> int:
+    if any(o.signal.pgrp == t.tgid for o in t.kernel.tasks.values() if o.tgid != t.tgid) \
+            or t.signal.pgrp == t.tgid:
+        raise KernelError(E.EPERM)
+    t.signal.session = t.signal.pgrp = t.tgid
+    t.signal.tty = None
+    return t.tgid
+
+
+# -- limits ----------------------------------------------------------------------------------------
+def sys_prlimit64(t: Task, pid: int, res: int, new: int, old: int) -> int:
+    pid = s32(pid)
+    p = t if pid == 0 else t.kernel.find_task(pid)
+    if p is None:
+        raise KernelError(E.ESRCH)
+    if res >= A.RLIM_NLIMITS:
+        raise KernelError(E.EINVAL)
+    lim = p.signal.rlim[res]
+    mm = mm_of(t)
+    if old:
+        copy_to_user(mm, old, A.RLIMIT.pack(*lim))
+    if new:
+        cur, mx = A.RLIMIT.unpack(copy_from_user(mm, new, 16))
+        if cur > mx:
+            raise KernelError(E.EINVAL)
+        if mx > lim[1] and t.cred.euid != 0:
+            raise KernelError(E.EPERM)
+        if res == A.RLIMIT_NOFILE and mx > 1 << 20:
+            raise KernelError(E.EPERM)
+        lim[0], lim[1] = cur, mx
+        if res == A.RLIMIT_NOFILE and p.files is not None:
+            p.files.max_fds = min(cur, 1 << 20)
+    return 0
+
+
+def sys_getrlimit(t: Task, res: int, rlim: int) -> int:
+    return sys_prlimit64(t, 0, res, 0, rlim)
+
+
+def sys_setrlimit(t: Task, res: int, rlim: int) -> int:
+    return sys_prlimit64(t, 0, res, rlim, 0)
+
+
+def sys_getrusage(t: Task, who: int, ru: int) -> int:
+    who = s32(who)
+    if who == A.RUSAGE_SELF:
+        u = sum(th.utime for th in t.thread_group)
+        s = sum(th.stime for th in t.thread_group)
+    elif who == A.RUSAGE_CHILDREN:
+        u, s = t.signal.cutime, t.signal.cstime
+    elif who == A.RUSAGE_THREAD:
+        u, s = t.utime, t.stime
+    else:
+        raise KernelError(E.EINVAL)
+    copy_to_user(mm_of(t), ru, _rusage(u, s))
+    return 0
+
+
+# -- arch and misc -----------------------------------------------------------------------------------
+def sys_arch_prctl(t: Task, code: int, addr: int) -> int:
+    cpu = t.kernel.cpu
+    if code == A.ARCH_SET_FS:
+        if addr >= 1 << 47:
+            raise KernelError(E.EPERM)
+        cpu.fs_base = addr
+        return 0
+    if code == A.ARCH_GET_FS:
+        copy_to_user(mm_of(t), addr, struct.pack("<Q", cpu.fs_base))
+        return 0
+    if code == A.ARCH_SET_GS:
+        from pynix.machine.cpu import X
+        cpu.set_reg(X.UC_X86_REG_GS_BASE, addr)
+        return 0
+    if code == A.ARCH_GET_GS:
+        from pynix.machine.cpu import X
+        copy_to_user(mm_of(t), addr, struct.pack("<Q", cpu.reg(X.UC_X86_REG_GS_BASE)))
+        return 0
+    raise KernelError(E.EINVAL)
+
+
+def sys_prctl(t: Task, option: int, a2: int, a3: int, a4: int, a5: int) -> int:
+    mm = mm_of(t)
+    if option == A.PR_SET_NAME:
+        t.comm = strncpy_from_user(mm, a2, 4096)[:15]
+        return 0
+    if option == A.PR_GET_NAME:
+        copy_to_user(mm, a2, t.comm.ljust(16, b"\0"))
+        return 0
+    if option == A.PR_SET_PDEATHSIG:
+        if a2 >= A.NSIG:
+            raise KernelError(E.EINVAL)
+        t.pdeath_signal = a2
+        return 0
+    if option == A.PR_GET_PDEATHSIG:
+        put_i32(mm, a2, t.pdeath_signal)
+        return 0
+    if option == A.PR_GET_DUMPABLE:
+        return t.dumpable
+    if option == A.PR_SET_DUMPABLE:
+        if a2 > 1:
+            raise KernelError(E.EINVAL)
+        t.dumpable = a2
+        return 0
+    if option == A.PR_SET_NO_NEW_PRIVS:
+        t.no_new_privs = 1
+        return 0
+    if option == A.PR_GET_NO_NEW_PRIVS:
+        return t.no_new_privs
+    raise KernelError(E.EINVAL)
+
+
+def sys_personality(t: Task, persona: int) -> int:
+    old = t.personality
+    if persona != 0xFFFFFFFF:
+        t.personality = persona
+    return old

@@ -1,0 +1,178 @@
+"""Signal syscalls: rt_sigaction, rt_sigprocmask, rt_sigreturn, kill, tkill, tgkill,
+rt_sigpending, rt_sigsuspend, sigaltstack, pause (Linux kernel/signal.c).
+"""
+from __future__ import annotations
+
+import struct
+from typing import Generator
+
+from pynix.arch.x86_64 import abi as A
+from pynix.arch.x86_64 import errno as E
+from pynix.kernel.errors import KernelError
+from pynix.kernel.sched import wait_event
+from pynix.kernel.signal import UNBLOCKABLE, pending_mask, restore_sigframe, send_signal
+from pynix.kernel.task import SigInfo, Task
+from pynix.mm.uaccess import copy_from_user, copy_to_user, get_u64, put_u64
+from pynix.syscalls.util import mm_of, s32
+
+SIGACTION = struct.Struct("<QQQQ")      # handler, flags, restorer, mask (kernel_sigaction)
+STACK_T = struct.Struct("<QiiQ")
+
+
+def sys_rt_sigaction(t: Task, sig: int, act: int, oact: int, sigsetsize: int) -> int:
+    if sigsetsize != 8 or not 1 <= sig < A.NSIG:
+        raise KernelError(E.EINVAL)
+    assert t.sighand is not None
+    cur = t.sighand.action[sig]
+    mm = mm_of(t)
+    new = SIGACTION.unpack(copy_from_user(mm, act, SIGACTION.size)) if act else None
+    if oact:
+        copy_to_user(mm, oact, SIGACTION.pack(cur.handler, cur.flags, cur.restorer, cur.mask))
+    if new is not None:
+        if sig in (A.SIGKILL, A.SIGSTOP):
+            raise KernelError(E.EINVAL)
+        cur.handler, cur.flags, cur.restorer, cur.mask = new[0], new[1] & 0xFFFFFFFF, new[2], new[3] & ~UNBLOCKABLE
+        from pynix.kernel.signal import is_ignored
+        if is_ignored(t, sig):       # a newly ignored signal is discarded from pending sets
+            for th in t.thread_group:
+                th.pending = [i for i in th.pending if i.signo != sig]
+            t.signal.shared_pending = [i for i in t.signal.shared_pending if i.signo != sig]
+    return 0
+
+
+def sys_rt_sigprocmask(t: Task, how: int, nset: int, oset: int, sigsetsize: int) -> int:
+    if sigsetsize != 8:
+        raise KernelError(E.EINVAL)
+    mm = mm_of(t)
+    old = t.blocked
+    if nset:
+        new = get_u64(mm, nset)
+        if how == A.SIG_BLOCK:
+            t.blocked |= new
+        elif how == A.SIG_UNBLOCK:
+            t.blocked &= ~new
+        elif how == A.SIG_SETMASK:
+            t.blocked = new
+        else:
+            raise KernelError(E.EINVAL)
+        t.blocked &= ~UNBLOCKABLE
+    if oset:
+        put_u64(mm, oset, old)
+    return 0
+
+
+def sys_rt_sigreturn(t: Task) -> int:
+    return restore_sigframe(t.kernel, t)
+
+
+def sys_rt_sigpending(t: Task, setp: int, size: int) -> int:
+    if size > 8:
+        raise KernelError(E.EINVAL)
+    put_u64(mm_of(t), setp, pending_mask(t) & t.blocked)
+    return 0
+
+
+def sys_rt_sigsuspend(t: Task, setp: int, size: int) -> Generator[None, None, int]:
+    if size != 8:
+        raise KernelError(E.EINVAL)
+    mask = get_u64(mm_of(t), setp)
+    t.saved_sigmask = t.blocked
+    t.blocked = mask & ~UNBLOCKABLE
+    yield from wait_event(t, [], lambda: False)
+    raise KernelError(E.ERESTARTNOHAND)
+
+
+def sys_pause(t: Task) -> Generator[None, None, int]:
+    yield from wait_event(t, [], lambda: False)
+    raise KernelError(E.ERESTARTNOHAND)
+
+
+def sys_sigaltstack(t: Task, ss: int, oss: int) -> int:
+    from pynix.machine.cpu import X
+    mm = mm_of(t)
+    sp = t.kernel.cpu.reg(X.UC_X86_REG_RSP)
+    on = t.sas_ss_size and t.sas_ss_sp < sp <= t.sas_ss_sp + t.sas_ss_size
+    if oss:
+        flags = A.SS_ONSTACK if on else (t.sas_ss_flags & A.SS_DISABLE)
+        copy_to_user(mm, oss, STACK_T.pack(t.sas_ss_sp, flags, 0, t.sas_ss_size))
+    if ss:
+        sp_, flags, _, size = STACK_T.unpack(copy_from_user(mm, ss, STACK_T.size))
+        if on:
+            raise KernelError(E.EPERM)
+        if flags & ~(A.SS_DISABLE | (1 << 31)):
+            raise KernelError(E.EINVAL)
+        if flags & A.SS_DISABLE:
+            t.sas_ss_sp, t.sas_ss_size, t.sas_ss_flags = 0, 0, A.SS_DISABLE
+        else:
+            if size < A.MINSIGSTKSZ:
+                raise KernelError(E.ENOMEM)
+            t.sas_ss_sp, t.sas_ss_size, t.sas_ss_flags = sp_, size, 0
+    return 0
+
+
+def _may_signal(t: Task, p: Task, sig: int) -> None:
+    c, pc = t.cred, p.cred
+    if c.euid == 0 or c.euid in (pc.uid, pc.suid) or c.uid in (pc.uid, pc.suid):
+        return
+    if sig == A.SIGCONT and p.signal.session == t.signal.session:
+        return
+    raise KernelError(E.EPERM)
+
+
+def kill_info(t: Task, sig: int) -> SigInfo:
+    return SigInfo(sig, A.SI_USER, pid=t.tgid, uid=t.cred.uid)
+
+
+def sys_kill(t: Task, pid: int, sig: int) -> int:
+    pid = s32(pid)
+    if not 0 <= sig < A.NSIG:
+        raise KernelError(E.EINVAL)
+    k = t.kernel
+    if pid > 0:
+        p = k.find_task(pid)
+        if p is None:
+            raise KernelError(E.ESRCH)
+        p = p.group_leader
+        _may_signal(t, p, sig)
+        if sig:
+            send_signal(p, kill_info(t, sig))
+        return 0
+    if pid == -1:
+        targets = [p for p in k.tasks.values() if p.is_group_leader and p.tgid > 1
+                   and p.tgid != t.tgid and not p.is_kthread]
+    else:
+        pgrp = t.signal.pgrp if pid == 0 else -pid
+        targets = [p for p in k.tasks.values() if p.is_group_leader and p.signal.pgrp == pgrp
+                   and not p.is_kthread]
+    sent = False
+    err = E.ESRCH
+    for p in targets:
+        try:
+            _may_signal(t, p, sig)
+        except KernelError as e:
+            err = e.errno
+            continue
+        sent = True
+        if sig:
+            send_signal(p, kill_info(t, sig))
+    if not sent:
+        raise KernelError(err)
+    return 0
+
+
+def sys_tgkill(t: Task, tgid: int, tid: int, sig: int) -> int:
+    tgid, tid = s32(tgid), s32(tid)
+    if tid <= 0 or (tgid <= 0 and tgid != -1) or not 0 <= sig < A.NSIG:
+        raise KernelError(E.EINVAL)
+    p = t.kernel.find_task(tid)
+    if p is None or (tgid != -1 and p.tgid != tgid) or p.state == "Z":
+        raise KernelError(E.ESRCH)
+    _may_signal(t, p, sig)
+    if sig:
+        send_signal(p, SigInfo(sig, A.SI_TKILL, pid=t.tgid, uid=t.cred.uid), group=False)
+    return 0
+
+
+def sys_tkill(t: Task, tid: int, sig: int) -> int:
+    return sys_tgkill(t, -1 & 0xFFFFFFFF, tid, sig)
+

@@ -1,0 +1,115 @@
+"""The system call table: number -> handler, in one explicit list that doubles as the
+compatibility list (``pynix syscalls`` prints it). A number that is not here returns ENOSYS.
+
+Each row: name (as in syscall_64.tbl), handler, argument signature for tracing (see
+syscalls/trace.py). Generator handlers may block; the dispatcher detects them.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Callable
+
+from pynix.arch.x86_64.syscall_nr import NR
+from pynix.syscalls import sys_file as F
+from pynix.syscalls import sys_fs as S
+from pynix.syscalls import sys_info as I
+from pynix.syscalls import sys_mm as M
+from pynix.syscalls import sys_process as P
+from pynix.syscalls import sys_signal as G
+from pynix.syscalls import sys_time as T
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    fn: Callable[..., object]
+    sig: str
+    blocking: bool
+    nargs: int
+
+
+ROWS: list[tuple[str, Callable[..., object], str]] = [
+    # files: I/O
+    ("read", F.sys_read, "fxu"), ("write", F.sys_write, "fxu"),
+    ("readv", F.sys_readv, "fxd"), ("writev", F.sys_writev, "fxd"),
+    ("pread64", F.sys_pread64, "fxud"), ("pwrite64", F.sys_pwrite64, "fxud"),
+    ("preadv", F.sys_preadv, "fxdd"), ("pwritev", F.sys_pwritev, "fxdd"),
+    ("lseek", F.sys_lseek, "fdd"), ("open", F.sys_open, "som"), ("openat", F.sys_openat, "fsom"),
+    ("creat", F.sys_creat, "sm"), ("close", F.sys_close, "f"), ("dup", F.sys_dup, "f"),
+    ("dup2", F.sys_dup2, "ff"), ("dup3", F.sys_dup3, "ffo"), ("fcntl", F.sys_fcntl, "fdx"),
+    ("pipe", F.sys_pipe, "x"), ("pipe2", F.sys_pipe2, "xo"), ("ioctl", F.sys_ioctl, "fxx"),
+    ("ftruncate", F.sys_ftruncate, "fd"), ("fsync", F.sys_fsync, "f"),
+    ("fdatasync", F.sys_fsync, "f"), ("sendfile", F.sys_sendfile, "ffxu"),
+    # files: names and attributes
+    ("stat", S.sys_stat, "sx"), ("lstat", S.sys_lstat, "sx"), ("fstat", S.sys_fstat, "fx"),
+    ("newfstatat", S.sys_newfstatat, "fsxx"), ("statx", S.sys_statx, "fsxxx"),
+    ("getdents64", S.sys_getdents64, "fxu"), ("getcwd", S.sys_getcwd, "xu"),
+    ("chdir", S.sys_chdir, "s"), ("fchdir", S.sys_fchdir, "f"), ("chroot", S.sys_chroot, "s"),
+    ("access", S.sys_access, "sd"), ("faccessat", S.sys_faccessat, "fsd"),
+    ("faccessat2", S.sys_faccessat2, "fsdx"), ("readlink", S.sys_readlink, "sxu"),
+    ("readlinkat", S.sys_readlinkat, "fsxu"), ("mkdir", S.sys_mkdir, "sm"),
+    ("mkdirat", S.sys_mkdirat, "fsm"), ("mknod", S.sys_mknod, "smx"),
+    ("mknodat", S.sys_mknodat, "fsmx"), ("rmdir", S.sys_rmdir, "s"), ("unlink", S.sys_unlink, "s"),
+    ("unlinkat", S.sys_unlinkat, "fsx"), ("link", S.sys_link, "ss"), ("linkat", S.sys_linkat, "fsfsx"),
+    ("symlink", S.sys_symlink, "ss"), ("symlinkat", S.sys_symlinkat, "sfs"),
+    ("rename", S.sys_rename, "ss"), ("renameat", S.sys_renameat, "fsfs"),
+    ("renameat2", S.sys_renameat2, "fsfsx"), ("chmod", S.sys_chmod, "sm"),
+    ("fchmod", S.sys_fchmod, "fm"), ("fchmodat", S.sys_fchmodat, "fsm"),
+    ("chown", S.sys_chown, "sdd"), ("fchown", S.sys_fchown, "fdd"), ("lchown", S.sys_lchown, "sdd"),
+    ("fchownat", S.sys_fchownat, "fsddx"), ("utimensat", S.sys_utimensat, "fsxx"),
+    ("truncate", S.sys_truncate, "sd"), ("statfs", S.sys_statfs, "sx"),
+    ("fstatfs", S.sys_fstatfs, "fx"), ("sync", S.sys_sync, ""), ("syncfs", S.sys_sync, "f"),
+    ("umask", S.sys_umask, "m"),
+    # processes
+    ("fork", P.sys_fork, ""), ("vfork", P.sys_vfork, ""), ("clone", P.sys_clone, "xxxxx"),
+    ("execve", P.sys_execve, "svv"), ("execveat", P.sys_execveat, "fsvvx"),
+    ("exit", P.sys_exit, "d"), ("exit_group", P.sys_exit_group, "d"),
+    ("wait4", P.sys_wait4, "dxxx"), ("waitid", P.sys_waitid, "ddxxx"),
+    ("getpid", P.sys_getpid, ""), ("gettid", P.sys_gettid, ""), ("getppid", P.sys_getppid, ""),
+    ("set_tid_address", P.sys_set_tid_address, "x"), ("set_robust_list", P.sys_set_robust_list, "xu"),
+    ("getuid", P.sys_getuid, ""), ("geteuid", P.sys_geteuid, ""), ("getgid", P.sys_getgid, ""),
+    ("getegid", P.sys_getegid, ""), ("getresuid", P.sys_getresuid, "xxx"),
+    ("getresgid", P.sys_getresgid, "xxx"), ("setuid", P.sys_setuid, "d"), ("setgid", P.sys_setgid, "d"),
+    ("setreuid", P.sys_setreuid, "dd"), ("setregid", P.sys_setregid, "dd"),
+    ("setresuid", P.sys_setresuid, "ddd"), ("setresgid", P.sys_setresgid, "ddd"),
+    ("getgroups", P.sys_getgroups, "dx"), ("setgroups", P.sys_setgroups, "dx"),
+    ("getpgid", P.sys_getpgid, "d"), ("getpgrp", P.sys_getpgrp, ""), ("setpgid", P.sys_setpgid, "dd"),
+    ("getsid", P.sys_getsid, "d"), ("setsid", P.sys_setsid, ""),
+    ("prlimit64", P.sys_prlimit64, "ddxx"), ("getrlimit", P.sys_getrlimit, "dx"),
+    ("setrlimit", P.sys_setrlimit, "dx"), ("getrusage", P.sys_getrusage, "dx"),
+    ("arch_prctl", P.sys_arch_prctl, "xx"), ("prctl", P.sys_prctl, "dxxxx"),
+    ("personality", P.sys_personality, "x"),
+    # memory
+    ("brk", M.sys_brk, "x"), ("mmap", M.sys_mmap, "xupMfx"), ("munmap", M.sys_munmap, "xu"),
+    ("mprotect", M.sys_mprotect, "xup"), ("mremap", M.sys_mremap, "xuuxx"),
+    ("madvise", M.sys_madvise, "xud"), ("msync", M.sys_msync, "xux"), ("mlock", M.sys_mlock, "xu"),
+    ("munlock", M.sys_munlock, "xu"), ("mlockall", M.sys_mlockall, "x"),
+    ("munlockall", M.sys_munlockall, ""),
+    # signals
+    ("rt_sigaction", G.sys_rt_sigaction, "Sxxu"), ("rt_sigprocmask", G.sys_rt_sigprocmask, "dxxu"),
+    ("rt_sigreturn", G.sys_rt_sigreturn, ""), ("rt_sigpending", G.sys_rt_sigpending, "xu"),
+    ("rt_sigsuspend", G.sys_rt_sigsuspend, "xu"), ("pause", G.sys_pause, ""),
+    ("sigaltstack", G.sys_sigaltstack, "xx"), ("kill", G.sys_kill, "dS"),
+    ("tkill", G.sys_tkill, "dS"), ("tgkill", G.sys_tgkill, "ddS"),
+    # time
+    ("clock_gettime", T.sys_clock_gettime, "dx"), ("clock_getres", T.sys_clock_getres, "dx"),
+    ("gettimeofday", T.sys_gettimeofday, "xx"), ("time", T.sys_time, "x"),
+    ("nanosleep", T.sys_nanosleep, "xx"), ("clock_nanosleep", T.sys_clock_nanosleep, "ddxx"),
+    ("alarm", T.sys_alarm, "u"), ("setitimer", T.sys_setitimer, "dxx"),
+    ("getitimer", T.sys_getitimer, "dx"), ("times", T.sys_times, "x"),
+    # system information
+    ("uname", I.sys_uname, "x"), ("sethostname", I.sys_sethostname, "xu"),
+    ("sysinfo", I.sys_sysinfo, "x"), ("getrandom", I.sys_getrandom, "xux"),
+    ("sched_yield", I.sys_sched_yield, ""), ("sched_getaffinity", I.sys_sched_getaffinity, "dux"),
+    ("sched_setaffinity", I.sys_sched_setaffinity, "dux"), ("getcpu", I.sys_getcpu, "xxx"),
+    ("getpriority", I.sys_getpriority, "dd"), ("setpriority", I.sys_setpriority, "ddd"),
+]
+
+
+def build_table() -> dict[int, Entry]:
+    table: dict[int, Entry] = {}
+    for name, fn, sig in ROWS:
+        nargs = len(inspect.signature(fn).parameters) - 1          # minus the task
+        table[NR[name]] = Entry(name, fn, sig, inspect.isgeneratorfunction(fn), nargs)
+    return table
