@@ -82,7 +82,11 @@ if [ ${#missing[@]} -gt 0 ]; then
             fi
             say "using $PWD/$dest/bin/busybox"
         fi
-        say "the rest must be installed by root: apt-get install ${missing[*]}"
+        rest=()
+        for pkg in "${missing[@]}"; do [ "$pkg" = busybox-static ] || rest+=("$pkg"); done
+        if [ ${#rest[@]} -gt 0 ]; then
+            say "still missing, ask root for: apt-get install ${rest[*]}"
+        fi
     fi
 fi
 
