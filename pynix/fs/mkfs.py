@@ -111,7 +111,7 @@ def _layout(fd: int, geo: Geometry, label: bytes) -> None:
     uuid = bytearray(os.urandom(16))
     uuid[6] = (uuid[6] & 0x0F) | 0x40
     uuid[8] = (uuid[8] & 0x3F) | 0x80
-    s = {name: 0 for name in L.SUPER.names}
+    s: L.Fields = {name: 0 for name in L.SUPER.names}
     s.update({
         "s_inodes_count": geo.ipg * geo.ngroups, "s_blocks_count": geo.blocks,
         "s_r_blocks_count": geo.blocks * 5 // 100,
@@ -136,7 +136,7 @@ def _layout(fd: int, geo: Geometry, label: bytes) -> None:
 
     # a bare root directory inode; its '.'/'..' block is added through the ext2 layer
     ino_raw = bytearray(geo.isz)
-    f: dict[str, object] = {name: 0 for name in L.INODE.names}
+    f: L.Fields = {name: 0 for name in L.INODE.names}
     f.update({"i_mode": stat.S_IFDIR | 0o755, "i_links_count": 2, "i_atime": now,
               "i_ctime": now, "i_mtime": now, "i_block": [0] * L.EXT2_N_BLOCKS})
     L.INODE.pack_into(ino_raw, 0, f)

@@ -160,6 +160,26 @@ def test_triple_indirect_sparse_file(img: Path, bs: int) -> None:
     umount_and_check(sb, img)
 
 
+def test_sequential_throughput(img: Path) -> None:
+    """16 MiB written and read back in 64 KiB calls; a loose floor that only catches
+    per-byte or per-block slow paths creeping in (the layer does several hundred MB/s)."""
+    import time
+    sb = mount(img)
+    f = sb.root.create(b"stream", REG, 0, 0)
+    chunk = os.urandom(64 * 1024)
+    t = time.perf_counter()
+    for off in range(0, 16 << 20, len(chunk)):
+        f.write(off, chunk)
+    sb.sync()
+    write_s = time.perf_counter() - t
+    t = time.perf_counter()
+    for off in range(0, 16 << 20, len(chunk)):
+        assert f.read(off, len(chunk)) == chunk
+    read_s = time.perf_counter() - t
+    assert 16 / write_s > 20 and 16 / read_s > 20, (16 / write_s, 16 / read_s)
+    umount_and_check(sb, img)
+
+
 def test_block_to_path_boundaries() -> None:
     apb = 256
     assert B.block_to_path(apb, 11) == [11]
@@ -225,6 +245,22 @@ def test_unlink_frees_inode_and_blocks(img: Path) -> None:
     assert e.value.errno == E.ENOENT
     umount_and_check(sb, img)
     assert b"victim" not in debugfs(img, "ls /")
+
+
+def test_evict_releases_xattr_block(tmp_path: Path) -> None:
+    img = mke2fs(tmp_path / "ea.img", 1024, "8M")
+    (tmp_path / "data").write_bytes(b"data\n")
+    (tmp_path / "value").write_bytes(b"v" * 600)        # too big for the inode: a block
+    for cmd in (f"write {tmp_path / 'data'} f", f"ea_set -f {tmp_path / 'value'} f user.big"):
+        subprocess.run(["debugfs", "-w", "-R", cmd, str(img)], check=True, capture_output=True)
+    sb = mount(img)
+    f = sb.root.lookup(b"f")
+    assert f.file_acl and f.blocks == 4
+    free0 = sb.statfs().bfree
+    sb.root.unlink(b"f")
+    f.evict()
+    assert sb.statfs().bfree == free0 + 2                  # the data block and the xattr block
+    umount_and_check(sb, img)
 
 
 def test_hard_links(img: Path) -> None:
@@ -391,6 +427,48 @@ def test_rename_directories_across_parents(img: Path) -> None:
     assert list(errs.values()) == [E.ENOTEMPTY, E.EISDIR, E.ENOTDIR, E.ENOENT]
     umount_and_check(sb, img)
     assert debugfs(img, "cat /victim/file") == b"inside"
+
+
+def test_revision_0_image_without_filetype(tmp_path: Path) -> None:
+    img = mke2fs(tmp_path / "rev0.img", 1024, "8M", "-r", "0")
+    sb = mount(img)
+    assert not sb.filetype and sb.inode_size == 128
+    d = sb.root.mkdir(b"d", DIR, 0, 0)
+    d.create(b"f", REG, 0, 0).write(0, b"old format")
+    assert [(n, dt) for _, n, _, dt in d.readdir(0)] == [(b".", 0), (b"..", 0), (b"f", 0)]
+    umount_and_check(sb, img)
+    assert debugfs(img, "cat /d/f") == b"old format"
+
+
+def test_files_past_2gib_set_large_file(tmp_path: Path) -> None:
+    img = mke2fs(tmp_path / "lf.img", 4096, "16M", "-O", "^resize_inode")
+    with open(img, "r+b") as f:                   # mke2fs always sets large_file: clear it
+        f.seek(1024 + 100)
+        ro_compat = int.from_bytes(f.read(4), "little") & ~L.RO_COMPAT_LARGE_FILE
+        f.seek(1024 + 100)
+        f.write(ro_compat.to_bytes(4, "little"))
+    fsck(img)
+    sb = mount(img)
+    assert not sb.s["s_feature_ro_compat"] & L.RO_COMPAT_LARGE_FILE
+    f = sb.root.create(b"huge", REG, 0, 0)
+    f.write(3 << 30, b"beyond 2 GiB")
+    assert sb.s["s_feature_ro_compat"] & L.RO_COMPAT_LARGE_FILE
+    umount_and_check(sb, img)
+    assert b"Size: %d" % ((3 << 30) + 12) in debugfs(img, "stat /huge")
+    g = mount(img).root.lookup(b"huge")
+    assert g.size == (3 << 30) + 12 and g.read(3 << 30, 100) == b"beyond 2 GiB"
+
+
+def test_readonly_mount_refuses_writes(img: Path) -> None:
+    sb = Ext2SuperBlock(BlockDevice(str(img), readonly=True), BufferCache(64))
+    assert sb.readonly and sb.root.lookup(b"lost+found") is not None
+    for call in (lambda: sb.root.create(b"x", REG, 0, 0), lambda: sb.root.mkdir(b"x", DIR, 0, 0),
+                 lambda: sb.root.rename(b"lost+found", sb.root, b"y")):
+        with pytest.raises(KernelError) as e:
+            call()
+        assert e.value.errno == E.EROFS
+    sb.put_super()
+    fsck(img)
 
 
 # -- running out of space, damaged images ----------------------------------------------------

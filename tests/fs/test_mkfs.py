@@ -55,16 +55,19 @@ def test_empty_filesystem_passes_e2fsck(tmp_path: Path, bs: int, size: int) -> N
     assert sb.statfs().ffree == sb.inodes_count - 11
 
 
-def test_backup_superblocks_are_valid(tmp_path: Path) -> None:
+@pytest.mark.parametrize("bs,size,groups", [(1024, 100 * MiB, [1, 3, 5, 7, 9]),
+                                             (4096, 300 * MiB, [1])])
+def test_backup_superblocks_are_valid(tmp_path: Path, bs: int, size: int,
+                                      groups: list[int]) -> None:
     img = tmp_path / "backups.img"
-    mkfs(str(img), 100 * MiB, 1024)
+    mkfs(str(img), size, bs)
     out = dumpe2fs(img)
     backups = re.findall(r"Group (\d+): .*\n\s+Backup superblock at (\d+)", out)
-    groups_with_backup = [int(g) for g, _ in backups]
-    assert groups_with_backup == [1, 3, 5, 7, 9]
+    assert [int(g) for g, _ in backups] == groups
+    first_data_block = 1 if bs == 1024 else 0
     for g, blk in backups:                             # e2fsck from each backup
-        assert int(blk) == 1 + int(g) * 8192
-        fsck(img, "-b", blk, "-B", "1024")
+        assert int(blk) == first_data_block + int(g) * 8 * bs
+        fsck(img, "-b", blk, "-B", str(bs))
 
 
 def test_runt_last_group_is_dropped(tmp_path: Path) -> None:

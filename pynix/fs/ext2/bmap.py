@@ -25,7 +25,7 @@ so sequential small I/O skips the walk; truncate_blocks forgets it. Owns ``i_blo
 from __future__ import annotations
 
 from array import array
-from typing import TYPE_CHECKING, MutableSequence
+from typing import TYPE_CHECKING, Union
 
 from pynix.arch.x86_64 import errno as E
 from pynix.fs.ext2 import balloc
@@ -36,6 +36,10 @@ if TYPE_CHECKING:
     from pynix.fs.bio import Buffer
     from pynix.fs.ext2.inode import Ext2Inode
     from pynix.fs.ext2.super import Ext2SuperBlock
+
+
+Words = Union[list[int], memoryview]    # i_block, or an indirect block's uint32 view
+LOOKAHEAD = 256      # blocks bmap_run maps past the request, for the next sequential call
 
 
 def max_blocks(apb: int) -> int:
@@ -68,12 +72,13 @@ def _hole_span(apb: int, path: list[int], level: int) -> int:
     pos = 0
     for k in range(level, depth + 1):
         pos = pos * apb + path[k]
-    return apb ** (depth - level + 1) - pos
+    span: int = apb ** (depth - level + 1)
+    return span - pos
 
 
-def _scan(arr: MutableSequence[int], i: int, end: int) -> tuple[int, int]:
+def _scan(arr: Words, i: int, end: int) -> tuple[int, int]:
     """The run starting at arr[i]: consecutive pointers, or zeros, up to ``end``."""
-    first = arr[i]
+    first: int = arr[i]
     j = i + 1
     if first == 0:
         while j < end and arr[j] == 0:
@@ -91,10 +96,10 @@ def bmap_run(inode: Ext2Inode, lblk: int, maxn: int) -> tuple[int, int]:
     if mc is not None and mc[0] <= lblk < mc[0] + mc[2]:
         k = lblk - mc[0]
         return mc[1] + k, min(maxn, mc[2] - k)
-    pblk, n = _bmap_walk(inode, lblk, maxn)
+    pblk, n = _bmap_walk(inode, lblk, max(maxn, LOOKAHEAD))
     if pblk:
         inode.map_cache = (lblk, pblk, n)
-    return pblk, n
+    return pblk, min(n, maxn)
 
 
 def _bmap_walk(inode: Ext2Inode, lblk: int, maxn: int) -> tuple[int, int]:
@@ -125,7 +130,7 @@ def bmap(inode: Ext2Inode, lblk: int) -> int:
     return bmap_run(inode, lblk, 1)[0]
 
 
-def _goal(inode: Ext2Inode, arr: MutableSequence[int], i: int, leaf: Buffer | None) -> int:
+def _goal(inode: Ext2Inode, arr: Words, i: int, leaf: Buffer | None) -> int:
     """Where to look for the next block (ext2_find_near + ext2_find_goal)."""
     for k in range(i - 1, max(-1, i - 8), -1):
         if arr[k]:
@@ -169,7 +174,7 @@ def _bmap_alloc(inode: Ext2Inode, lblk: int, maxn: int) -> tuple[int, int, bool]
     apb = sb.addr_per_block
     cache, bdev = sb.cache, sb.bdev
     path = block_to_path(apb, lblk)
-    arr: MutableSequence[int] = inode.i_block
+    arr: Words = inode.i_block
     leaf: Buffer | None = None
     try:
         for level in range(1, len(path)):
@@ -195,9 +200,9 @@ def _bmap_alloc(inode: Ext2Inode, lblk: int, maxn: int) -> tuple[int, int, bool]
         _, holes = _scan(arr, i, end)
         start, n = balloc.alloc(sb, _goal(inode, arr, i, leaf), holes)
         if leaf is None:
-            arr[i:i + n] = list(range(start, start + n))
+            inode.i_block[i:i + n] = range(start, start + n)
         else:
-            arr[i:i + n] = array("I", range(start, start + n))
+            leaf.u32()[i:i + n] = array("I", range(start, start + n))
             cache.bdwrite(leaf)
         inode.i_blocks += n * (sb.block_size >> 9)
         inode.alloc_goal = start + n

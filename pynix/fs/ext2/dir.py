@@ -14,7 +14,8 @@ Provides, for a directory Ext2Inode ``d``:
   opens the block) (ext2_delete_entry);
 - ``set_entry(d, ent, ino, ftype)``: repoint an entry (rename over a file, '..' fix-up);
 - ``readdir(d, pos)``: ``(next_pos, name, ino, d_type)`` from byte offset ``pos``;
-- ``is_empty(d)``, ``make_empty(d, parent_ino)`` (the '.' and '..' block of a new directory).
+- ``is_empty(d)``, ``make_empty(d, parent_ino)`` (the '.' and '..' block of a new directory),
+  ``grow(d, nblocks)`` (append empty blocks: mkfs pre-sizes lost+found).
 
 Callers (namei.py) keep link counts; this module only edits records and the directory's
 size and times. Blocks are read and written through the buffer cache.

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 
 def _find_group_dir(sb: Ext2SuperBlock) -> int:
-    avg = int(sb.s["s_free_inodes_count"]) // sb.ngroups  # type: ignore[call-overload]
+    avg = int(sb.s["s_free_inodes_count"]) // sb.ngroups
     best, best_blocks = -1, -1
     for g, gd in enumerate(sb.groups):
         free = gd["bg_free_inodes_count"]
@@ -56,7 +56,7 @@ def _find_group_other(sb: Ext2SuperBlock, parent_group: int) -> int:
 def ialloc(sb: Ext2SuperBlock, parent_ino: int, is_dir: bool) -> int:
     """Allocate an inode number (Bach's ialloc)."""
     sb.check_writable()
-    if sb.s["s_free_inodes_count"] == 0:  # type: ignore[comparison-overlap]
+    if sb.s["s_free_inodes_count"] == 0:
         raise KernelError(E.ENOSPC)
     parent_group = (max(parent_ino, 1) - 1) // sb.inodes_per_group
     first = _find_group_dir(sb) if is_dir else _find_group_other(sb, parent_group)
@@ -80,7 +80,7 @@ def ialloc(sb: Ext2SuperBlock, parent_ino: int, is_dir: bool) -> int:
         gd["bg_free_inodes_count"] -= 1
         if is_dir:
             gd["bg_used_dirs_count"] += 1
-        sb.s["s_free_inodes_count"] -= 1  # type: ignore[operator]
+        sb.s["s_free_inodes_count"] -= 1
         return g * sb.inodes_per_group + bit + 1
     raise KernelError(E.ENOSPC)
 
@@ -100,4 +100,4 @@ def ifree(sb: Ext2SuperBlock, ino: int, is_dir: bool) -> None:
     gd["bg_free_inodes_count"] += 1
     if is_dir:
         gd["bg_used_dirs_count"] = max(0, gd["bg_used_dirs_count"] - 1)
-    sb.s["s_free_inodes_count"] += 1  # type: ignore[operator]
+    sb.s["s_free_inodes_count"] += 1

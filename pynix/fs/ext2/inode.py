@@ -12,7 +12,8 @@ file.c. ``Ext2Inode`` implements pynix.fs.vfs.inode.Inode for ext2:
 - ``mark_dirty`` queues the inode on the superblock's dirty list; ``write_inode`` copies it
   into its inode-table buffer (at sync, fsync, forget, evict); ``fsync`` also flushes the
   device's buffers.
-- ``evict`` (nlink == 0, no references left) frees data blocks, the EA block and the inode.
+- ``evict`` (nlink == 0, no references left) frees data blocks, the xattr block reference
+  and the inode.
 - Directory operations delegate to namei.py (which uses dir.py for the entries).
 
 Owns the raw inode bytes (``raw``): fields pynix does not model are written back unchanged.
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
     from pynix.fs.ext2.super import Ext2SuperBlock
 
 _I_BLOCK = struct.Struct("<15I")
-EA_MAGIC = 0xEA020000
 
 
 class Ext2Inode(Inode):
@@ -47,28 +47,28 @@ class Ext2Inode(Inode):
 
     def __init__(self, sb: Ext2SuperBlock, ino: int, raw: bytearray) -> None:
         f = L.INODE.unpack(raw)
-        mode = int(f["i_mode"])  # type: ignore[call-overload]
-        size = int(f["i_size"])  # type: ignore[call-overload]
+        mode = int(f["i_mode"])
+        size = int(f["i_size"])
         if stat.S_ISREG(mode):
-            size |= int(f["i_size_high"]) << 32  # type: ignore[call-overload]
+            size |= int(f["i_size_high"]) << 32
         super().__init__(sb, ino, mode,
-                         uid=f["i_uid"] | (f["i_uid_high"] << 16),  # type: ignore[operator]
-                         gid=f["i_gid"] | (f["i_gid_high"] << 16),  # type: ignore[operator]
-                         nlink=int(f["i_links_count"]), size=size)  # type: ignore[call-overload]
+                         uid=f["i_uid"] | (f["i_uid_high"] << 16),
+                         gid=f["i_gid"] | (f["i_gid_high"] << 16),
+                         nlink=int(f["i_links_count"]), size=size)
         self.raw = raw
-        self.i_block: list[int] = f["i_block"]  # type: ignore[assignment]
-        self.i_blocks = int(f["i_blocks"]) | (int(f["i_blocks_hi"]) << 32)  # type: ignore[call-overload]
-        self.i_flags = int(f["i_flags"])  # type: ignore[call-overload]
-        self.dtime = int(f["i_dtime"])  # type: ignore[call-overload]
-        self.generation = int(f["i_generation"])  # type: ignore[call-overload]
-        self.file_acl = int(f["i_file_acl"]) | (int(f["i_file_acl_high"]) << 32)  # type: ignore[call-overload]
-        self.i_size_high_dir = 0 if stat.S_ISREG(mode) else int(f["i_size_high"])  # type: ignore[call-overload]
+        self.i_block: list[int] = f["i_block"]
+        self.i_blocks = int(f["i_blocks"]) | (int(f["i_blocks_hi"]) << 32)
+        self.i_flags = int(f["i_flags"])
+        self.dtime = int(f["i_dtime"])
+        self.generation = int(f["i_generation"])
+        self.file_acl = int(f["i_file_acl"]) | (int(f["i_file_acl_high"]) << 32)
+        self.i_size_high_dir = 0 if stat.S_ISREG(mode) else int(f["i_size_high"])
         self.extra = self._extra_times()
         x = L.INODE_EXTRA.unpack(raw) if self.extra else {}
-        self.atime = L.decode_time(f["i_atime"], x.get("i_atime_extra"))  # type: ignore[arg-type]
-        self.mtime = L.decode_time(f["i_mtime"], x.get("i_mtime_extra"))  # type: ignore[arg-type]
-        self.ctime = L.decode_time(f["i_ctime"], x.get("i_ctime_extra"))  # type: ignore[arg-type]
-        self.crtime = L.decode_time(x["i_crtime"], x["i_crtime_extra"]) if x else 0  # type: ignore[arg-type]
+        self.atime = L.decode_time(f["i_atime"], x.get("i_atime_extra"))
+        self.mtime = L.decode_time(f["i_mtime"], x.get("i_mtime_extra"))
+        self.ctime = L.decode_time(f["i_ctime"], x.get("i_ctime_extra"))
+        self.crtime = L.decode_time(x["i_crtime"], x["i_crtime_extra"]) if x else 0
         if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
             self.rdev = L.decode_rdev(self.i_block[0], self.i_block[1])
         self.dirty = False
@@ -78,7 +78,7 @@ class Ext2Inode(Inode):
     def _extra_times(self) -> bool:
         if len(self.raw) < L.INODE_EXTRA_TIMES_END:
             return False
-        (extra_isize,) = struct.unpack_from("<H", self.raw, 128)
+        extra_isize: int = struct.unpack_from("<H", self.raw, 128)[0]
         return 128 + extra_isize >= L.INODE_EXTRA_TIMES_END
 
     # -- iget / new / write_inode ----------------------------------------------------------
@@ -95,7 +95,7 @@ class Ext2Inode(Inode):
         """The in-core inode for a just-allocated inode number (ext2_new_inode's tail)."""
         raw = bytearray(sb.inode_size)
         if sb.inode_size > L.EXT2_GOOD_OLD_INODE_SIZE:
-            want = int(sb.s.get("s_want_extra_isize") or 32)  # type: ignore[call-overload]
+            want = int(sb.s.get("s_want_extra_isize") or 32)
             want = min(max(want, 32), sb.inode_size - L.EXT2_GOOD_OLD_INODE_SIZE) & ~3
             struct.pack_into("<H", raw, 128, want)
         inode = cls(sb, ino, raw)
@@ -213,8 +213,8 @@ class Ext2Inode(Inode):
                 chunks.append(bytes(buf.data[boff:boff + take]))
                 cache.brelse(buf)
             else:                                   # whole run in one pread
-                data = cache.bread_run(bdev, pblk, cnt)
-                chunks.append(data if take == len(data) else memoryview(data)[boff:boff + take])
+                run = cache.bread_run(bdev, pblk, cnt)
+                chunks.append(run if take == len(run) else memoryview(run)[boff:boff + take])
             pos += take
         if len(chunks) == 1 and isinstance(chunks[0], bytes):
             return chunks[0]
@@ -232,7 +232,8 @@ class Ext2Inode(Inode):
         sb = self.sb
         if sb.readonly:
             raise KernelError(E.EROFS)
-        src = data if isinstance(data, (bytes, bytearray)) else memoryview(data).cast("B")
+        src: bytes | bytearray | memoryview = (
+            data if isinstance(data, (bytes, bytearray)) else memoryview(data).cast("B"))
         n = len(src)
         if n == 0:
             return 0
@@ -349,44 +350,26 @@ class Ext2Inode(Inode):
         if self.has_data_blocks():
             B.truncate_blocks(self, 0)
         self.size = 0
-        self._release_ea_block()
+        if self.file_acl:                  # drop our reference to the xattr block
+            balloc.release_ea_block(sb, self.file_acl)
+            self.i_blocks = max(0, self.i_blocks - (sb.block_size >> 9))
+            self.file_acl = 0
         self.write_inode()
         ifree(sb, self.ino, stat.S_ISDIR(self.mode))
         if sb.icache.get(self.ino) is self:
             del sb.icache[self.ino]
 
-    def _release_ea_block(self) -> None:
-        """Drop this inode's reference to its extended-attribute block (ext2_xattr_delete_inode)."""
-        blk = self.file_acl
-        if not blk:
-            return
-        sb = self.sb
-        self.file_acl = 0
-        self.i_blocks = max(0, self.i_blocks - (sb.block_size >> 9))
-        if not sb.first_data_block <= blk < sb.blocks_count:
-            return
-        buf = sb.cache.bread(sb.bdev, blk)
-        magic, refcount = struct.unpack_from("<II", buf.data, 0)
-        if magic == EA_MAGIC and refcount > 1:
-            struct.pack_into("<I", buf.data, 4, refcount - 1)
-            sb.cache.bdwrite(buf)
-            sb.cache.brelse(buf)
-            return
-        sb.cache.brelse(buf)
-        if magic == EA_MAGIC:
-            balloc.free(sb, [blk])
-
     # -- directory operations: see namei.py -----------------------------------------------------
-    def lookup(self, name: bytes) -> Inode | None:
+    def lookup(self, name: bytes) -> Ext2Inode | None:
         return namei.lookup(self, name)
 
-    def create(self, name: bytes, mode: int, uid: int, gid: int, rdev: int = 0) -> Inode:
+    def create(self, name: bytes, mode: int, uid: int, gid: int, rdev: int = 0) -> Ext2Inode:
         return namei.create(self, name, mode, uid, gid, rdev)
 
-    def mkdir(self, name: bytes, mode: int, uid: int, gid: int) -> Inode:
+    def mkdir(self, name: bytes, mode: int, uid: int, gid: int) -> Ext2Inode:
         return namei.mkdir(self, name, mode, uid, gid)
 
-    def symlink(self, name: bytes, target: bytes, uid: int, gid: int) -> Inode:
+    def symlink(self, name: bytes, target: bytes, uid: int, gid: int) -> Ext2Inode:
         return namei.symlink(self, name, target, uid, gid)
 
     def link(self, name: bytes, inode: Inode) -> None:

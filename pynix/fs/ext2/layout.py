@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import struct
 import sys
+from typing import Any, Mapping
 
 assert sys.byteorder == "little", "pynix's ext2 maps block pointer arrays with native uint32"
 
@@ -51,6 +52,8 @@ INCOMPAT_FILETYPE = 0x0002
 INCOMPAT_RECOVER = 0x0004
 INCOMPAT_JOURNAL_DEV = 0x0008
 INCOMPAT_META_BG = 0x0010
+
+Fields = dict[str, Any]     # an unpacked structure: ints, bytes, and lists of ints
 
 SUPPORTED_INCOMPAT = INCOMPAT_FILETYPE
 SUPPORTED_RO_COMPAT = RO_COMPAT_SPARSE_SUPER | RO_COMPAT_LARGE_FILE | RO_COMPAT_BTREE_DIR
@@ -118,7 +121,8 @@ class Struct:
         self.size = size
         self.names = [name for name, _, _ in fields]
         self._runs: list[tuple[struct.Struct, int, list[tuple[str, int]]]] = []
-        fmt, start, pos, names = "<", -1, -1, []   # type: ignore[var-annotated]
+        fmt, start, pos = "<", -1, -1
+        names: list[tuple[str, int]] = []
         for name, code, off in sorted(fields, key=lambda f: f[2]):
             if off != pos and names:
                 self._runs.append((struct.Struct(fmt), start, names))
@@ -131,8 +135,8 @@ class Struct:
             pos = off + struct.calcsize("<" + code)
         self._runs.append((struct.Struct(fmt), start, names))
 
-    def unpack(self, buf: bytes | bytearray | memoryview, offset: int = 0) -> dict[str, object]:
-        out: dict[str, object] = {}
+    def unpack(self, buf: bytes | bytearray | memoryview, offset: int = 0) -> Fields:
+        out: Fields = {}
         for st, start, names in self._runs:
             vals = st.unpack_from(buf, offset + start)
             i = 0
@@ -145,13 +149,13 @@ class Struct:
                     i += 1
         return out
 
-    def pack_into(self, buf: bytearray | memoryview, offset: int, fields: dict[str, object]) -> None:
+    def pack_into(self, buf: bytearray | memoryview, offset: int, fields: Mapping[str, Any]) -> None:
         """Write ``fields`` over ``buf[offset:]``; bytes of unnamed fields are preserved."""
         for st, start, names in self._runs:
             args: list[object] = []
             for name, count in names:
                 if count:
-                    args.extend(fields[name])  # type: ignore[call-overload]
+                    args.extend(fields[name])
                 else:
                     args.append(fields[name])
             st.pack_into(buf, offset + start, *args)

@@ -16,7 +16,7 @@ Errors: EEXIST, ENOENT, ENOTEMPTY, ENOTDIR, EISDIR, EMLINK, ENAMETOOLONG, ENOSPC
 from __future__ import annotations
 
 import stat
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from pynix.arch.x86_64 import errno as E
 from pynix.fs.ext2 import bmap as B
@@ -30,7 +30,13 @@ if TYPE_CHECKING:
     from pynix.fs.ext2.inode import Ext2Inode
 
 
+def _check_dir(d: Inode) -> None:
+    if not d.is_dir():
+        raise KernelError(E.ENOTDIR)
+
+
 def lookup(d: Ext2Inode, name: bytes) -> Ext2Inode | None:
+    _check_dir(d)
     if len(name) > L.EXT2_NAME_LEN:
         raise KernelError(E.ENAMETOOLONG)
     ent = D.find_entry(d, name)
@@ -39,6 +45,7 @@ def lookup(d: Ext2Inode, name: bytes) -> Ext2Inode | None:
 
 def _new_inode(d: Ext2Inode, name: bytes, mode: int, uid: int, gid: int) -> Ext2Inode:
     """ialloc + initialise, after checking the name is free (ext2_new_inode)."""
+    _check_dir(d)
     D.check_name(name)
     d.sb.check_writable()
     if D.find_entry(d, name) is not None:
@@ -77,6 +84,7 @@ def create(d: Ext2Inode, name: bytes, mode: int, uid: int, gid: int, rdev: int =
 
 
 def mkdir(d: Ext2Inode, name: bytes, mode: int, uid: int, gid: int) -> Ext2Inode:
+    _check_dir(d)
     if d.nlink >= L.EXT2_LINK_MAX:
         raise KernelError(E.EMLINK)
     inode = _new_inode(d, name, stat.S_IFDIR | (mode & 0o7777), uid, gid)
@@ -93,6 +101,7 @@ def mkdir(d: Ext2Inode, name: bytes, mode: int, uid: int, gid: int) -> Ext2Inode
 
 
 def symlink(d: Ext2Inode, name: bytes, target: bytes, uid: int, gid: int) -> Ext2Inode:
+    _check_dir(d)
     if len(target) >= d.sb.block_size:
         raise KernelError(E.ENAMETOOLONG)
     if not target:
@@ -114,6 +123,7 @@ def symlink(d: Ext2Inode, name: bytes, target: bytes, uid: int, gid: int) -> Ext
 
 
 def link(d: Ext2Inode, name: bytes, inode: Inode) -> None:
+    _check_dir(d)
     if inode.sb is not d.sb:
         raise KernelError(E.EXDEV)
     if inode.is_dir():
@@ -127,6 +137,7 @@ def link(d: Ext2Inode, name: bytes, inode: Inode) -> None:
 
 
 def unlink(d: Ext2Inode, name: bytes) -> None:
+    _check_dir(d)
     ent = D.find_entry(d, name)
     if ent is None:
         raise KernelError(E.ENOENT)
@@ -140,6 +151,7 @@ def unlink(d: Ext2Inode, name: bytes) -> None:
 
 
 def rmdir(d: Ext2Inode, name: bytes) -> None:
+    _check_dir(d)
     if name == b".":
         raise KernelError(E.EINVAL)
     if name == b"..":
@@ -161,11 +173,11 @@ def rmdir(d: Ext2Inode, name: bytes) -> None:
 
 
 def rename(olddir: Ext2Inode, old: bytes, newdir_: Inode, new: bytes) -> None:
+    _check_dir(olddir)
+    _check_dir(newdir_)
     if newdir_.sb is not olddir.sb:
         raise KernelError(E.EXDEV)
-    newdir: Ext2Inode = newdir_  # type: ignore[assignment]
-    if not newdir.is_dir():
-        raise KernelError(E.ENOTDIR)
+    newdir = cast("Ext2Inode", newdir_)
     if old in (b".", b"..") or new in (b".", b".."):
         raise KernelError(E.EINVAL)
     D.check_name(new)

@@ -4,6 +4,7 @@ Analogous to Linux's fs/ext2/super.c (ext2_fill_super, ext2_statfs, ext2_sync_fs
 ext2_put_super). ``Ext2SuperBlock(dev)`` mounts the image on a ``BlockDevice``: it reads and
 validates the superblock (magic, revision, geometry, features, descriptors) and raises
 ``Ext2Error`` (a ``KernelError(EINVAL)`` with a message) for anything it cannot trust.
+``mount_image(path)`` opens an image file and mounts it in one call.
 
 It owns:
 - ``s``: the superblock fields (layout.SUPER names); free counts kept current by balloc/ialloc.
@@ -38,6 +39,7 @@ class Ext2SuperBlock(SuperBlock):
 
     fs_name = "ext2"
     magic = L.EXT2_SUPER_MAGIC
+    root: Ext2Inode
 
     def __init__(self, bdev: BlockDevice, cache: BufferCache | None = None,
                  readonly: bool = False) -> None:
@@ -45,6 +47,7 @@ class Ext2SuperBlock(SuperBlock):
         self.bdev = bdev
         self.cache = cache if cache is not None else default_cache()
         self.readonly = readonly or bdev.readonly
+        self.owns_bdev = False       # put_super closes bdev (set by mount_image)
         self.raw_super = bytearray(bdev.pread(L.SUPERBLOCK_OFFSET, L.SUPERBLOCK_SIZE))
         self.s = L.SUPER.unpack(self.raw_super)
         self._read_geometry()
@@ -58,7 +61,7 @@ class Ext2SuperBlock(SuperBlock):
             raise Ext2Error("root inode is not a directory")
         self.root = root
         if not self.readonly:
-            self.s["s_mnt_count"] = (self.s["s_mnt_count"] + 1) & 0xFFFF  # type: ignore[operator]
+            self.s["s_mnt_count"] = (self.s["s_mnt_count"] + 1) & 0xFFFF
             self.s["s_mtime"] = int(time.time()) & 0xFFFFFFFF
             self.write_super()
 
@@ -131,13 +134,13 @@ class Ext2SuperBlock(SuperBlock):
             for field, n in (("bg_block_bitmap", 1), ("bg_inode_bitmap", 1),
                              ("bg_inode_table", self.itable_blocks)):
                 blk = gd[field]
-                if not (first <= blk and blk + n <= last):  # type: ignore[operator]
+                if not (first <= blk and blk + n <= last):
                     raise Ext2Error(f"group {g}: {field} {blk} is outside the group "
                                     f"(blocks {first}-{last - 1})")
             if gd["bg_free_blocks_count"] > self.group_size(g) or \
-                    gd["bg_free_inodes_count"] > self.inodes_per_group:  # type: ignore[operator]
+                    gd["bg_free_inodes_count"] > self.inodes_per_group:
                 raise Ext2Error(f"group {g}: free counts exceed the group size")
-            self.groups.append(gd)  # type: ignore[arg-type]
+            self.groups.append(gd)
         # Like Linux, trust the per-group counts over the superblock's totals.
         self.s["s_free_blocks_count"] = sum(g["bg_free_blocks_count"] for g in self.groups)
         self.s["s_free_inodes_count"] = sum(g["bg_free_inodes_count"] for g in self.groups)
@@ -161,8 +164,8 @@ class Ext2SuperBlock(SuperBlock):
 
     def set_large_file(self) -> None:
         """A file passed 2 GiB: record the large_file feature (ext2_update_dynamic_rev)."""
-        if not int(self.s["s_feature_ro_compat"]) & L.RO_COMPAT_LARGE_FILE:  # type: ignore[call-overload]
-            self.s["s_feature_ro_compat"] |= L.RO_COMPAT_LARGE_FILE  # type: ignore[operator]
+        if not int(self.s["s_feature_ro_compat"]) & L.RO_COMPAT_LARGE_FILE:
+            self.s["s_feature_ro_compat"] |= L.RO_COMPAT_LARGE_FILE
             self.write_super(backups=False)
 
     def check_writable(self) -> None:
@@ -193,10 +196,10 @@ class Ext2SuperBlock(SuperBlock):
             if L.group_has_super(g, self.sparse):
                 overhead += 1 + self.gdt_blocks
         overhead += self.ngroups * (2 + self.itable_blocks)
-        free = int(self.s["s_free_blocks_count"])  # type: ignore[call-overload]
-        avail = max(0, free - int(self.s["s_r_blocks_count"]))  # type: ignore[call-overload]
+        free = int(self.s["s_free_blocks_count"])
+        avail = max(0, free - int(self.s["s_r_blocks_count"]))
         return StatFs(self.magic, self.block_size, self.blocks_count - overhead, free, avail,
-                      self.inodes_count, int(self.s["s_free_inodes_count"]),  # type: ignore[call-overload]
+                      self.inodes_count, int(self.s["s_free_inodes_count"]),
                       L.EXT2_NAME_LEN, self.block_size)
 
     def write_super(self, backups: bool = True) -> None:
@@ -206,7 +209,7 @@ class Ext2SuperBlock(SuperBlock):
         self.s["s_wtime"] = int(time.time()) & 0xFFFFFFFF
         gdt = bytearray(self.gdt_blocks * self.block_size)
         for g, gd in enumerate(self.groups):
-            L.GROUP_DESC.pack_into(gdt, g * L.GROUP_DESC_SIZE, gd)  # type: ignore[arg-type]
+            L.GROUP_DESC.pack_into(gdt, g * L.GROUP_DESC_SIZE, gd)
         for g in range(self.ngroups if backups else 1):
             if not L.group_has_super(g, self.sparse):
                 continue
@@ -247,3 +250,19 @@ class Ext2SuperBlock(SuperBlock):
         self.sync()
         self.cache.invalidate_dev(self.bdev)
         self.icache.clear()
+        if self.owns_bdev:
+            self.bdev.close()
+
+
+def mount_image(path: str, readonly: bool = False,
+                cache: BufferCache | None = None) -> Ext2SuperBlock:
+    """Open the image file ``path`` as a block device and mount its ext2 filesystem (the root
+    disk at boot); put_super closes the device again."""
+    bdev = BlockDevice(path, readonly=readonly)
+    try:
+        sb = Ext2SuperBlock(bdev, cache, readonly)
+    except BaseException:
+        bdev.close()
+        raise
+    sb.owns_bdev = True
+    return sb
