@@ -108,10 +108,13 @@ class PipeFile(File):
 
 
 def make_pipe(flags: int) -> tuple[PipeFile, PipeFile]:
+    from pynix.fs.anon import anon_inode
     p = Pipe()
     p.r_counter = p.w_counter = 1
     extra = flags & A.O_NONBLOCK
-    return PipeFile(p, A.O_RDONLY | extra), PipeFile(p, A.O_WRONLY | extra)
+    r, w = PipeFile(p, A.O_RDONLY | extra), PipeFile(p, A.O_WRONLY | extra)
+    r.anon = w.anon = anon_inode("pipefs", A.S_IFIFO | 0o600)
+    return r, w
 
 
 def fifo_open(inode: Inode, flags: int, path: object) -> PipeFile:

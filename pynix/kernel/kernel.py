@@ -296,8 +296,8 @@ class Kernel:
 
     def handle_trap(self, t: Task, trap: Trap) -> None:
         if trap.kind == "fault":
-            code = fault.last_fault
-            force_sig_fault(t, A.SIGSEGV, code, trap.addr)
+            sig, code = fault.last_fault
+            force_sig_fault(t, sig, code, self.exact_fault_address(t, trap.addr))
         elif trap.kind == "intr":
             sig, code = VECTOR_SIGNALS.get(trap.vector, (A.SIGSEGV, A.SI_KERNEL))
             force_sig_fault(t, sig, code, cpu_rip(self.cpu))
@@ -308,6 +308,20 @@ class Kernel:
                 force_sig_fault(t, A.SIGSEGV, A.SEGV_MAPERR, trap.addr)
             else:
                 self.oops(t, f"CPU error: {trap.detail}")
+
+    def exact_fault_address(self, t: Task, page: int) -> int:
+        """si_addr: decode the faulting instruction for the byte it touched (CR2)."""
+        from pynix.machine.cpu import REG_NAMES, X
+        from pynix.machine.decode import fault_address
+        from pynix.mm.uaccess import copy_from_user
+        cpu = self.cpu
+        regs = dict(zip(REG_NAMES, cpu.regs()))
+        try:
+            assert t.mm is not None
+            code = copy_from_user(t.mm, regs["rip"], 15)
+        except Exception:
+            return page
+        return fault_address(code, regs["rip"], regs, cpu.fs_base, cpu.reg(X.UC_X86_REG_GS_BASE), page)
 
     def oops(self, t: Task, what: str, exc: BaseException | None = None) -> None:
         """A bug in the kernel met by this task: report it, kill the task, keep running."""

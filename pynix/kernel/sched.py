@@ -126,15 +126,17 @@ class Timers:
 
 
 def wait_event(task: Task, wqs: WaitQueue | list[WaitQueue], cond: Callable[[], bool],
-               deadline: int | None = None, interruptible: bool = True) -> Generator[None, None, bool]:
-    """Sleep until ``cond()``; False on timeout; ERESTARTSYS if a signal arrives first."""
+               deadline: int | None = None, interruptible: bool = True,
+               restart: int = E.ERESTARTSYS) -> Generator[None, None, bool]:
+    """Sleep until ``cond()``; False on timeout; ``restart`` (ERESTARTSYS unless the call
+    says otherwise) if a signal arrives first."""
     if isinstance(wqs, WaitQueue):
         wqs = [wqs]
     timer = None
     try:
         while not cond():
             if interruptible and task.signal_pending():
-                raise KernelError(E.ERESTARTSYS)
+                raise KernelError(restart)
             if deadline is not None and monotonic_ns() >= deadline:
                 return False
             for wq in wqs:
@@ -152,6 +154,7 @@ def wait_event(task: Task, wqs: WaitQueue | list[WaitQueue], cond: Callable[[], 
     return True
 
 
-def sleep_until(task: Task, deadline: int) -> Generator[None, None, bool]:
-    """nanosleep: True when the time has come, ERESTARTSYS on a signal."""
-    return (yield from wait_event(task, [], lambda: monotonic_ns() >= deadline, deadline))
+def sleep_until(task: Task, deadline: int, restart: int = E.ERESTARTSYS) -> Generator[None, None, bool]:
+    """nanosleep: True when the time has come, ``restart`` on a signal."""
+    return (yield from wait_event(task, [], lambda: monotonic_ns() >= deadline, deadline,
+                                  restart=restart))

@@ -85,6 +85,12 @@ class HostStream(File):
         self.out_fd = out_fd
         self.inp = inp
         self.host_fd = inp.fd if inp is not None else out_fd
+        from pynix.fs.anon import anon_inode
+        from pynix.arch.x86_64.abi import S_IFCHR, makedev
+        if os.isatty(self.host_fd):
+            self.anon = anon_inode("devpts", S_IFCHR | 0o620, makedev(136, 0))
+        else:
+            self.anon = anon_inode("pipefs", A.S_IFIFO | 0o600)
 
     def read(self, n: int) -> bytes:
         inp = self.inp

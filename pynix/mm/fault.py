@@ -6,13 +6,15 @@ Provides ``handle_mm_fault(mm, vaddr, access) -> (paddr, perms) | None``. It is 
   when it already grants the access), and
 - by uaccess when the kernel touches user memory, so kernel and CPU fault alike.
 None means the access is invalid: the caller raises SIGSEGV (or EFAULT in uaccess).
-The reason of the last failure is left in ``last_fault`` (SEGV_MAPERR or SEGV_ACCERR).
+The reason of the last failure is left in ``last_fault``: (SIGSEGV, SEGV_MAPERR or
+SEGV_ACCERR), or (SIGBUS, BUS_ADRERR) for a file page wholly past the end of the file.
 
 Owns nothing: it fills ``mm.pt`` with frames from physmem, the page cache or shared memory.
 """
 from __future__ import annotations
 
-from pynix.arch.x86_64.abi import PROT_EXEC, PROT_READ, PROT_WRITE, SEGV_ACCERR, SEGV_MAPERR
+from pynix.arch.x86_64.abi import (BUS_ADRERR, PROT_EXEC, PROT_READ, PROT_WRITE, SEGV_ACCERR,
+                                   SEGV_MAPERR, SIGBUS, SIGSEGV)
 from pynix.machine.physmem import PAGE_MASK, PAGE_SHIFT, OutOfMemory
 from pynix.mm.mm import PTE_DIRTY, PTE_R, PTE_W, PTE_X, MM
 from pynix.mm.vma import VM_GROWSDOWN, VMA
@@ -21,7 +23,7 @@ ACC_READ, ACC_WRITE, ACC_FETCH = 16, 17, 18        # uc_mem_type values the CPU 
 STACK_GUARD_GAP = 256 << 12
 STACK_LIMIT = 8 << 20
 
-last_fault = SEGV_MAPERR
+last_fault = (SIGSEGV, SEGV_MAPERR)          # the signal and si_code of the last failure
 code_frames: set[int] = set()                      # frames granted exec (translated code)
 
 
@@ -60,12 +62,12 @@ def handle_mm_fault(mm: MM, vaddr: int, access: int) -> tuple[int, int] | None:
     if vma is None:
         vma = expand_stack(mm, vaddr)
         if vma is None:
-            last_fault = SEGV_MAPERR
+            last_fault = (SIGSEGV, SEGV_MAPERR)          # the signal and si_code of the last failure
             return None
     allowed = vma_perms(vma)
     need = PTE_W if access == ACC_WRITE else PTE_X if access == ACC_FETCH else PTE_R
     if not allowed & need:
-        last_fault = SEGV_ACCERR
+        last_fault = (SIGSEGV, SEGV_ACCERR)
         return None
     vpn = vaddr >> PAGE_SHIFT
     phys = mm.phys
@@ -91,6 +93,10 @@ def handle_mm_fault(mm: MM, vaddr: int, access: int) -> tuple[int, int] | None:
             else:
                 perms |= allowed & need
         else:
+            inode = getattr(vma.mapping, "inode", None)
+            if inode is not None and vma.page_offset(vaddr) * 4096 >= inode.size:
+                last_fault = (SIGBUS, BUS_ADRERR)           # past the end of the file
+                return None
             if vma.mapping is None:                         # do_anonymous_page
                 pfn = phys.alloc()
                 perms = allowed
@@ -111,7 +117,7 @@ def handle_mm_fault(mm: MM, vaddr: int, access: int) -> tuple[int, int] | None:
             pte |= PTE_DIRTY
         mm.pt[vpn] = (pfn << PAGE_SHIFT) | perms | (pte & PTE_DIRTY)
     except OutOfMemory:
-        last_fault = SEGV_MAPERR
+        last_fault = (SIGSEGV, SEGV_MAPERR)          # the signal and si_code of the last failure
         return None
     if perms & PTE_X:
         code_frames.add(pfn)

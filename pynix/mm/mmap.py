@@ -11,7 +11,7 @@ from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.kernel.errors import KernelError
 from pynix.machine.physmem import PAGE_SHIFT, PAGE_SIZE
-from pynix.mm.fault import vma_perms
+from pynix.mm.fault import STACK_GUARD_GAP, vma_perms
 from pynix.mm.filemap import SharedMem
 from pynix.mm.mm import MM, MMAP_MIN, TASK_SIZE
 from pynix.mm.vma import VM_GROWSDOWN, VM_LOCKED, VMA
@@ -120,8 +120,12 @@ def do_brk(mm: MM, brk: int) -> int:
     if new_end < old_end:
         do_munmap(mm, new_end, old_end - new_end)
     elif new_end > old_end:
-        if not mm.vmas.is_free(old_end, new_end):
-            return mm.brk
+        # the heap may not run into the next mapping, nor into a stack's guard gap
+        nxt = mm.vmas.find_next(old_end)
+        if nxt is not None:
+            limit = nxt.start - (STACK_GUARD_GAP if nxt.vm_flags & VM_GROWSDOWN else 0)
+            if new_end + PAGE_SIZE > limit:
+                return mm.brk
         heap = mm.vmas.find(old_end - 1) if old_end > mm.start_brk else None
         if heap is not None and heap.name == "[heap]":
             mm.vmas.remove(heap)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.fs.vfs.dcache import Path, d_path
-from pynix.fs.vfs.file import File
 from pynix.fs.vfs.inode import Inode, now_ns
 from pynix.fs.vfs.namei import MAY_EXEC, namei, permission
 from pynix.fs.vfs import ops
@@ -22,6 +21,22 @@ def stat_bytes(p_inode: Inode, dev: int) -> bytes:
     i = p_inode
     return A.pack_stat(dev, i.ino, i.nlink, i.mode, i.uid, i.gid, i.rdev, i.size, i.blksize,
                        i.blocks, i.atime, i.mtime, i.ctime)
+
+
+def lookup_inode_at(t: Task, dirfd: int, pathp: int, flags: int) -> Inode:
+    """The inode an *at call names; with AT_EMPTY_PATH and "" the open file's own inode
+    (which may be a nameless pipe or socket inode)."""
+    if not pathp or (flags & A.AT_EMPTY_PATH and not get_path(t, pathp)):
+        if flags & A.AT_EMPTY_PATH:
+            fd = s32(dirfd)
+            if fd == A.AT_FDCWD:
+                return fs_of(t).cwd.inode
+            inode = fget(t, fd).stat_inode
+            if inode is None:
+                raise KernelError(E.EBADF)
+            return inode
+        raise KernelError(E.ENOENT)
+    return lookup_at(t, dirfd, pathp, flags).inode
 
 
 def lookup_at(t: Task, dirfd: int, pathp: int, flags: int) -> Path:
@@ -41,15 +56,9 @@ def lookup_at(t: Task, dirfd: int, pathp: int, flags: int) -> Path:
                  follow=not flags & A.AT_SYMLINK_NOFOLLOW)
 
 
-def file_stat_inode(f: File) -> tuple[Inode, int]:
-    if f.inode is not None:
-        return f.inode, f.inode.sb.dev
-    raise KernelError(E.EBADF)
-
-
 def sys_newfstatat(t: Task, dirfd: int, pathp: int, buf: int, flags: int) -> int:
-    p = lookup_at(t, dirfd, pathp, flags)
-    copy_to_user(mm_of(t), buf, stat_bytes(p.inode, p.inode.sb.dev))
+    inode = lookup_inode_at(t, dirfd, pathp, flags)
+    copy_to_user(mm_of(t), buf, stat_bytes(inode, inode.sb.dev))
     return 0
 
 
@@ -62,19 +71,15 @@ def sys_lstat(t: Task, pathp: int, buf: int) -> int:
 
 
 def sys_fstat(t: Task, fd: int, buf: int) -> int:
-    f = fget(t, fd)
-    if f.inode is None:
-        data = A.pack_stat(0xE, id(f) & 0xFFFFF, 1, getattr(f, "st_mode", A.S_IFIFO | 0o600), 0, 0,
-                           0, 0, 4096, 0, 0, 0, 0)
-    else:
-        data = stat_bytes(f.inode, f.inode.sb.dev)
-    copy_to_user(mm_of(t), buf, data)
+    inode = fget(t, fd).stat_inode
+    if inode is None:
+        raise KernelError(E.EBADF)
+    copy_to_user(mm_of(t), buf, stat_bytes(inode, inode.sb.dev))
     return 0
 
 
 def sys_statx(t: Task, dirfd: int, pathp: int, flags: int, mask: int, buf: int) -> int:
-    p = lookup_at(t, dirfd, pathp, flags)
-    i = p.inode
+    i = lookup_inode_at(t, dirfd, pathp, flags)
     copy_to_user(mm_of(t), buf, A.pack_statx(A.STATX_BASIC_STATS, i.blksize, i.nlink, i.uid, i.gid,
                                              i.mode, i.ino, i.size, i.blocks, i.atime, i.ctime,
                                              i.ctime, i.mtime, i.rdev, i.sb.dev))

@@ -78,13 +78,13 @@ def sys_rt_sigsuspend(t: Task, setp: int, size: int) -> Generator[None, None, in
     mask = get_u64(mm_of(t), setp)
     t.saved_sigmask = t.blocked
     t.blocked = mask & ~UNBLOCKABLE
-    yield from wait_event(t, [], lambda: False)
-    raise KernelError(E.ERESTARTNOHAND)
+    yield from wait_event(t, [], lambda: False, restart=E.ERESTARTNOHAND)
+    return 0
 
 
 def sys_pause(t: Task) -> Generator[None, None, int]:
-    yield from wait_event(t, [], lambda: False)
-    raise KernelError(E.ERESTARTNOHAND)
+    yield from wait_event(t, [], lambda: False, restart=E.ERESTARTNOHAND)
+    return 0
 
 
 def sys_sigaltstack(t: Task, ss: int, oss: int) -> int:

@@ -80,12 +80,10 @@ def _sleep(t: Task, clk: int, req_ns: int, absolute: bool, rem: int) -> Generato
     delta = req_ns - now_clock if absolute else req_ns
     deadline = monotonic_ns() + max(delta, 0)
     try:
-        yield from sleep_until(t, deadline)
-    except KernelError as err:
-        if err.errno == E.ERESTARTSYS:
-            if rem and not absolute:
-                copy_to_user(mm_of(t), rem, _ts(max(deadline - monotonic_ns(), 0)))
-            raise KernelError(E.ERESTARTNOHAND) from None
+        yield from sleep_until(t, deadline, restart=E.ERESTARTNOHAND)
+    except KernelError:
+        if rem and not absolute:
+            copy_to_user(mm_of(t), rem, _ts(max(deadline - monotonic_ns(), 0)))
         raise
     return 0
 

@@ -15,6 +15,7 @@ from pynix.syscalls import sys_file as F
 from pynix.syscalls import sys_fs as S
 from pynix.syscalls import sys_info as I
 from pynix.syscalls import sys_mm as M
+from pynix.syscalls import sys_poll as L
 from pynix.syscalls import sys_process as P
 from pynix.syscalls import sys_signal as G
 from pynix.syscalls import sys_time as T
@@ -98,6 +99,9 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("nanosleep", T.sys_nanosleep, "xx"), ("clock_nanosleep", T.sys_clock_nanosleep, "ddxx"),
     ("alarm", T.sys_alarm, "u"), ("setitimer", T.sys_setitimer, "dxx"),
     ("getitimer", T.sys_getitimer, "dx"), ("times", T.sys_times, "x"),
+    # waiting on many files
+    ("poll", L.sys_poll, "xdd"), ("ppoll", L.sys_ppoll, "xdxxu"), ("select", L.sys_select, "dxxxx"),
+    ("pselect6", L.sys_pselect6, "dxxxxx"),
     # system information
     ("uname", I.sys_uname, "x"), ("sethostname", I.sys_sethostname, "xu"),
     ("sysinfo", I.sys_sysinfo, "x"), ("getrandom", I.sys_getrandom, "xux"),

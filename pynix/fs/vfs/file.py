@@ -36,6 +36,16 @@ class File:
         self.inode = inode
         self.pos = 0
         self.refs = 1
+        self.anon: Inode | None = None  # nameless inode (pipefs, sockfs) for fstat
+
+    @property
+    def stat_inode(self) -> Inode | None:
+        """The inode fstat reports: the file's own, else its anonymous one."""
+        return self.inode if self.inode is not None else self.anon
+
+    def wait_queues(self) -> list:
+        """Wait queues a poller sleeps on until poll() may change."""
+        return []
 
     @property
     def readable(self) -> bool:
@@ -103,6 +113,9 @@ class InodeFile(File):
         assert self.inode is not None
         if self.inode.is_dir():
             raise KernelError(E.EISDIR)
+        mapping = getattr(self.inode, "mapping", None)
+        if mapping is not None:
+            return mapping.read(off, n)
         return self.inode.read(off, n)
 
     def write(self, data: bytes) -> int:
