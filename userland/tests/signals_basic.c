@@ -4,7 +4,7 @@
  * unblock, once, however often it was sent; SIG_IGN discards; handlers get
  * siginfo (si_signo, si_pid, si_code SI_USER); sa_mask blocks during the
  * handler; SA_RESETHAND restores the default; SIGCHLD arrives when a child
- * exits; pause() returns after a handler with EINTR; alarm() sends SIGALRM;
+ * exits; sigsuspend returns after a handler with EINTR; a timer sends SIGALRM;
  * a parent's signal interrupts a child's blocking read (EINTR) or, with
  * SA_RESTART, restarts it; handlers are reset to default by exec but
  * ignored signals stay ignored.
@@ -78,7 +78,7 @@ static int child_read_result(int restart)
     char b;
     read(ready[0], &b, 1);
     close(ready[0]);
-    struct timespec ts = {0, 30000000};
+    struct timespec ts = {0, 100000000};
     nanosleep(&ts, NULL); /* let the child block in read */
     kill(c, SIGUSR1);
     nanosleep(&ts, NULL);
@@ -175,7 +175,7 @@ int main(int argc, char **argv)
     printf("SIGCHLD received: %s\n", t_yesno(g_chld >= 1));
     signal(SIGCHLD, SIG_DFL);
 
-    /* 8. alarm + pause. */
+    /* 8. alarm cancelled; setitimer + sigsuspend. */
     signal(SIGALRM, on_alrm);
     alarm(1);
     alarm(0); /* cancel */
@@ -183,9 +183,22 @@ int main(int argc, char **argv)
     nanosleep(&ts, NULL);
     printf("cancelled alarm did not fire: %s\n", t_yesno(g_alrm == 0));
     struct itimerval it = {{0, 0}, {0, 20000}};
-    setitimer(ITIMER_REAL, &it, NULL);
-    int r = pause();
-    printf("pause returned %d %s after SIGALRM: %s\n", r, t_errname(errno), t_yesno(g_alrm == 1));
+    /* Block SIGALRM before arming the timer and wait with sigsuspend, which
+     * unblocks and sleeps atomically: with pause() a slow machine could take
+     * the signal before pausing and then pause forever. */
+    sigset_t alrm, waitmask;
+    sigemptyset(&alrm);
+    sigaddset(&alrm, SIGALRM);
+    sigprocmask(SIG_BLOCK, &alrm, &old);
+    if (setitimer(ITIMER_REAL, &it, NULL) == 0) { /* no timer, no wait: never hang */
+        waitmask = old;
+        sigdelset(&waitmask, SIGALRM);
+        int r = sigsuspend(&waitmask);
+        printf("sigsuspend returned %d %s after SIGALRM: %s\n", r, t_errname(errno), t_yesno(g_alrm == 1));
+        sigprocmask(SIG_SETMASK, &old, NULL);
+    } else {
+        printf("setitimer: %s\n", t_errname(errno));
+    }
 
     /* 9. A signal interrupts a blocking read: EINTR without SA_RESTART, restart with it. */
     int res = child_read_result(0);
