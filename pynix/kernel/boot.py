@@ -105,6 +105,7 @@ class Machine:
             self._bind(fs, host, guest)
         self._console()
         k.syscalls = Dispatcher(k, trace=cfg.strace)
+        k.cpu.on_syscall = k.syscalls.entry
         self.exit_status: int | None = None
         self.main: Task | None = None
         k.init_task = kthread_create(k, b"init", self._init_body, pid=k.pids.alloc())

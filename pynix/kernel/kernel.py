@@ -71,7 +71,6 @@ class Kernel:
         self.init_fs = None
         self.kthreadd: Task | None = None
         self.cpu.mmu_fill = fault.make_tlb_fill(self.current_mm)
-        self.cpu.on_syscall = self.syscall_entry
         MM.flush_hook = staticmethod(self._mm_changed)
         self.phys.on_free.append(self._frame_freed)
         self._clock: threading.Thread | None = None
@@ -346,10 +345,6 @@ class Kernel:
             return f"  {rip:#x}: {ins.mnemonic} {ins.op_str}" if ins else ""
         except Exception:
             return ""
-
-    # -- syscall entry ------------------------------------------------------------------------------
-    def syscall_entry(self) -> None:
-        self.syscalls.entry(self.current)
 
 
 def cpu_rip(cpu: CPU) -> int:

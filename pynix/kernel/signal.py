@@ -199,7 +199,8 @@ def _restart_syscall(k: Kernel, t: Task, code: int) -> None:
     """Re-execute the syscall instruction (the kernel's rip -= 2; rax = orig_rax)."""
     from pynix.machine.cpu import X
     k.cpu.set_ret(t.syscall_nr)
-    k.cpu.set_reg(X.UC_X86_REG_RIP, t.syscall_rip)
+    # the CPU left user mode just after the 2-byte syscall instruction: step back onto it
+    k.cpu.set_reg(X.UC_X86_REG_RIP, k.cpu.reg(X.UC_X86_REG_RIP) - 2)
 
 
 def setup_rt_frame(k: Kernel, t: Task, info: SigInfo, act: object) -> None:

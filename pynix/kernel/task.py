@@ -167,7 +167,6 @@ class Task:
         self.syscall_nr = -1
         self.kstack_args: tuple[int, ...] | None = None
         self.restart: int | None = None               # ERESTART* of an interrupted syscall
-        self.syscall_rip = 0
         self.restart_block: Any = None
         # thread bookkeeping (issue: threads)
         self.set_child_tid = 0

@@ -37,12 +37,13 @@ class Dispatcher:
         self.tracer: Tracer | None = Tracer(kernel) if trace else None
         self.counts: dict[int, int] = {}
 
-    def entry(self, t: Task) -> None:
+    def entry(self) -> None:
+        """The CPU's syscall hook: the current task executed ``syscall``."""
+        t = self.k.current
         cpu = self.cpu
         a = cpu.read_args()
         nr = a[0]
         t.syscall_nr = nr
-        t.syscall_rip = a[7]
         ent = self.table.get(nr)
         tracer = self.tracer
         if ent is None:
@@ -50,7 +51,7 @@ class Dispatcher:
                 tracer.unknown(t, nr, a)
             cpu.set_ret(-E.ENOSYS)
             return
-        args = tuple(a[1:1 + ent.nargs])
+        args = a[1:1 + ent.nargs]
         if tracer:
             tracer.enter(t, ent, args)
         try:
@@ -108,7 +109,8 @@ class Dispatcher:
             cpu.stop()
             return
         cpu.set_ret(ret)
-        if t.state != TASK_RUNNING or t.reg_patch is not None or t.fresh_cpu or signal_pending(t):
+        if t.state != TASK_RUNNING or t.reg_patch is not None or t.fresh_cpu or \
+                ((t.pending or t.signal.shared_pending or t.signal.group_exit) and signal_pending(t)):
             cpu.stop()
 
     @staticmethod
