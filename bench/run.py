@@ -4,6 +4,7 @@
     .venv/bin/python bench/run.py                 # every benchmark, every runner
     .venv/bin/python bench/run.py --only null_syscall --only compute
     .venv/bin/python bench/run.py --runners native,pynix --repeat 5 --scale 0.5
+    .venv/bin/python bench/run.py --cpu 0          # pin all runs to one host CPU
     .venv/bin/python bench/run.py --list
 
 Each benchmark is a pair of commands: the *work* command does N units of
@@ -204,9 +205,13 @@ def build() -> None:
         subprocess.run([cc, "-static", "-O2", "-o", str(out), str(src)], check=True)
 
 
+PIN: list[str] = []  # ["taskset", "-c", CPU] with --cpu
+
+
 def best_time(runner: Runner, cmd: Cmd, repeat: int) -> tuple[float, str]:
     """Fastest of `repeat` runs, in seconds, and the stdout; raises RuntimeError on failure."""
     argv, env = runner.argv(cmd)
+    argv = [*PIN, *argv]
     best, out = float("inf"), ""
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -285,8 +290,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="runs per command; the fastest counts (default 3)")
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every benchmark's N (default 1)")
     ap.add_argument("--pynix", default=str(REPO / ".venv" / "bin" / "pynix"), help="the pynix command")
+    ap.add_argument("--cpu", type=int, metavar="N",
+                    help="pin every run to host CPU N with taskset (steadier pipe/fork figures)")
     ap.add_argument("--list", action="store_true", help="list the benchmarks and exit")
     args = ap.parse_args(argv)
+    if args.cpu is not None:
+        PIN[:] = ["taskset", "-c", str(args.cpu)]
 
     if args.list:
         for b in BENCHMARKS:
