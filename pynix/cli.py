@@ -19,19 +19,44 @@ def _parse_bind(spec: str) -> tuple[str, str]:
     return os.path.abspath(host), guest
 
 
+def root_disk(a: argparse.Namespace) -> tuple[str | None, str | None]:
+    """(root dir, root image): --root, --image, or the default disk built on first use."""
+    from pynix.machine.disk import claim_disk
+    from pynix.rootfs import ensure_default_image
+    if a.root:
+        return a.root, None
+    return None, claim_disk(a.image or ensure_default_image())
+
+
 def cmd_run(a: argparse.Namespace) -> int:
     from pynix.kernel.boot import Config, run
-    from pynix.rootfs import ensure_default_root
     if not a.prog:
         print("pynix run: missing program (pynix run -- PROG [ARGS...])", file=sys.stderr)
         return 2
-    root = a.root if a.root or a.image else ensure_default_root()
+    root, image = root_disk(a)
     env = a.env if a.env else ["PATH=/bin:/sbin:/usr/bin:/usr/sbin", "HOME=/root", "TERM=" + os.environ.get("TERM", "linux")]
     if a.env:
         env = ["PATH=/bin:/sbin:/usr/bin:/usr/sbin", "HOME=/root"] + a.env
-    cfg = Config(root=root, image=a.image, binds=a.bind, env=env, cwd=a.cwd, argv=a.prog,
+    cfg = Config(root=root, image=image, binds=a.bind, env=env, cwd=a.cwd, argv=a.prog,
                  strace=a.strace, mem_mb=a.mem)
     return run(cfg)
+
+
+def _size(text: str) -> int:
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    t = text.strip().upper().rstrip("B")
+    if t and t[-1] in units:
+        return int(float(t[:-1]) * units[t[-1]])
+    return int(t)
+
+
+def cmd_mkfs(a: argparse.Namespace) -> int:
+    from pynix.fs.mkfs import mkfs
+    if a.block_size not in (1024, 2048, 4096):
+        print("pynix mkfs: --block-size must be 1024, 2048 or 4096", file=sys.stderr)
+        return 2
+    mkfs(a.image, _size(a.size), a.block_size, from_dir=a.from_dir)
+    return 0
 
 
 def cmd_syscalls(a: argparse.Namespace) -> int:
@@ -60,6 +85,12 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--mem", type=int, default=1024, help="physical memory in MiB")
     r.add_argument("prog", nargs=argparse.REMAINDER)
     r.set_defaults(fn=cmd_run)
+    m = sub.add_parser("mkfs", help="create an ext2 image with pynix's own mkfs")
+    m.add_argument("image")
+    m.add_argument("--size", default="256M", help="image size, e.g. 64M, 1G (default 256M)")
+    m.add_argument("--block-size", type=int, default=4096, help="1024, 2048 or 4096")
+    m.add_argument("--from", dest="from_dir", help="fill the image from this host directory")
+    m.set_defaults(fn=cmd_mkfs)
     s = sub.add_parser("syscalls", help="list the syscall table")
     s.add_argument("--all", action="store_true", help="include unimplemented numbers")
     s.set_defaults(fn=cmd_syscalls)

@@ -85,15 +85,15 @@ def build_root(dest: str) -> None:
     for name, text in ETC_FILES.items():
         with open(os.path.join(tmp, "etc", name), "w") as f:
             f.write(text)
-    with open(os.path.join(tmp, ".pynix-root"), "w") as f:
-        f.write(ROOT_VERSION + "\n")
     shutil.rmtree(dest, ignore_errors=True)
     os.rename(tmp, dest)
+    with open(dest + ".version", "w") as f:        # beside the tree, not in the guest's view
+        f.write(ROOT_VERSION + "\n")
 
 
 def ensure_default_root() -> str:
     dest = os.path.join(cache_dir(), "rootfs")
-    stamp = os.path.join(dest, ".pynix-root")
+    stamp = dest + ".version"
     try:
         with open(stamp) as f:
             if f.read().strip() == ROOT_VERSION:
@@ -103,3 +103,30 @@ def ensure_default_root() -> str:
     os.makedirs(cache_dir(), exist_ok=True)
     build_root(dest)
     return dest
+
+
+# -- the default root disk ---------------------------------------------------------------------
+IMAGE_SIZE = 256 << 20
+IMAGE_BLOCK = 4096
+
+
+def ensure_default_image() -> str:
+    """The default root disk: an ext2 image made by pynix's mkfs from the default tree, built
+    on first use and kept (what guests write survives to the next run). Rebuilt when the
+    tree's version changes."""
+    from pynix.fs.mkfs import mkfs
+    tree = ensure_default_root()
+    image = os.path.join(cache_dir(), "root.img")
+    stamp = image + ".version"
+    try:
+        with open(stamp) as f:
+            if f.read().strip() == ROOT_VERSION and os.path.exists(image):
+                return image
+    except OSError:
+        pass
+    tmp = image + ".tmp"
+    mkfs(tmp, IMAGE_SIZE, IMAGE_BLOCK, from_dir=tree)
+    os.rename(tmp, image)
+    with open(stamp, "w") as f:
+        f.write(ROOT_VERSION + "\n")
+    return image

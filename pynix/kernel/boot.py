@@ -214,7 +214,7 @@ class Machine:
             k.schedule(lambda: self.exit_status is not None)
         finally:
             k.stopping = True
-            k.vfs.sync_all()
+            k.vfs.shutdown()
             sys.stdout.flush()
         st = self.exit_status or 0
         if st & 0x7F:

@@ -17,6 +17,7 @@ import os
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.fs.vfs.dcache import MS_NOEXEC, Path, d_path
+from pynix.fs.vfs.file import InodeFile
 from pynix.fs.vfs.namei import MAY_EXEC, namei, permission
 from pynix.kernel.errors import KernelError
 from pynix.kernel.exit import complete_vfork_done, exit_mm
@@ -93,15 +94,19 @@ def do_execve(t: Task, path: bytes, argv: list[bytes], envp: list[bytes],
     bias = ELF_ET_DYN_BASE if img.etype == ET_DYN else 0
     assert t.fs is not None
     exe_name = d_path(p, t.fs.root).decode(errors="replace")
-    end = map_elf(mm, img, mapping_of(t, p.inode), bias, exe_name, p)
+    exe_file = InodeFile(A.O_RDONLY, p, p.inode)       # vm_file of the program's areas
+    end = map_elf(mm, img, mapping_of(t, p.inode), bias, exe_name, exe_file)
+    exe_file.put()
     mm.start_brk = mm.brk = (end + 0xFFF) & ~0xFFF
     mm.exe = p
     entry = img.entry + bias
     at_base = 0
     if interp_img is not None and interp_p is not None:
         at_base = INTERP_BASE if interp_img.etype == ET_DYN else 0
+        interp_file = InodeFile(A.O_RDONLY, interp_p, interp_p.inode)
         map_elf(mm, interp_img, mapping_of(t, interp_p.inode), at_base,
-                d_path(interp_p, t.fs.root).decode(errors="replace"), interp_p)
+                d_path(interp_p, t.fs.root).decode(errors="replace"), interp_file)
+        interp_file.put()
         entry = interp_img.entry + at_base
     setup_stack_vma(mm)
     cred = t.cred

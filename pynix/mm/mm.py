@@ -100,8 +100,6 @@ class MM:
             if vma.vm_flags & VM_DONTFORK:
                 continue
             child.vmas.insert(vma.copy())
-            if vma.mapping is not None and hasattr(vma.mapping, "get"):
-                vma.mapping.get()
             cow = not vma.shared and vma.prot & PROT_WRITE
             for vpn in range(vma.start >> PAGE_SHIFT, vma.end >> PAGE_SHIFT):
                 pte = pt.get(vpn)
@@ -126,8 +124,7 @@ class MM:
             put(pte >> PAGE_SHIFT)
         self.pt.clear()
         for vma in self.vmas:
-            if vma.mapping is not None and hasattr(vma.mapping, "put"):
-                vma.mapping.put()
+            vma.put_backing()
         self.vmas = VMAList()
         self.flush_tlb()
 

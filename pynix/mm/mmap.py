@@ -42,8 +42,7 @@ def do_munmap(mm: MM, addr: int, length: int) -> None:
     mm.zap_range(addr, end)
     for v in victims:
         mm.vmas.remove(v)
-        if v.mapping is not None and hasattr(v.mapping, "put"):
-            v.mapping.put()
+        v.put_backing()
 
 
 def do_mmap(mm: MM, addr: int, length: int, prot: int, flags: int, mapping: object = None,
@@ -77,6 +76,8 @@ def do_mmap(mm: MM, addr: int, length: int, prot: int, flags: int, mapping: obje
         vm_flags |= VM_LOCKED
     vma = VMA(addr, addr + length, prot & 7, A.MAP_SHARED if shared else A.MAP_PRIVATE,
               mapping, pgoff, name, vm_flags, file)
+    if file is not None:
+        file.get()                      # the area keeps the file open (vm_file)
     mm.vmas.insert(vma)
     return addr
 
@@ -170,10 +171,8 @@ def _move(mm: MM, vma: VMA, addr: int, old_len: int, new_len: int, new_addr: int
         raise KernelError(E.EINVAL)
     if not mm.vmas.is_free(new_addr, new_addr + new_len):
         do_munmap(mm, new_addr, new_len)
-    moved = VMA(new_addr, new_addr + new_len, vma.prot, vma.flags, vma.mapping,
-                vma.page_offset(addr), vma.name, vma.vm_flags, vma.file)
-    if moved.mapping is not None and hasattr(moved.mapping, "get"):
-        moved.mapping.get()
+    moved = vma.copy()
+    moved.start, moved.end, moved.pgoff = new_addr, new_addr + new_len, vma.page_offset(addr)
     delta = (new_addr - addr) >> PAGE_SHIFT
     for vpn in range(addr >> PAGE_SHIFT, (addr + min(old_len, new_len)) >> PAGE_SHIFT):
         pte = mm.pt.pop(vpn, None)

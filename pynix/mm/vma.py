@@ -45,8 +45,25 @@ class VMA:
         return self.pgoff + ((vaddr - self.start) >> 12)
 
     def copy(self) -> VMA:
-        return VMA(self.start, self.end, self.prot, self.flags, self.mapping, self.pgoff,
-                   self.name, self.vm_flags, self.file)
+        """A new area over the same backing; it takes its own references (vma_dup)."""
+        v = VMA(self.start, self.end, self.prot, self.flags, self.mapping, self.pgoff,
+                self.name, self.vm_flags, self.file)
+        v.get_backing()
+        return v
+
+    def get_backing(self) -> None:
+        """Take the references an area holds: shared memory and the mapped open file."""
+        if self.mapping is not None and hasattr(self.mapping, "get"):
+            self.mapping.get()
+        if self.file is not None:
+            self.file.get()
+
+    def put_backing(self) -> None:
+        """Drop them when the area goes (munmap, exit, exec)."""
+        if self.mapping is not None and hasattr(self.mapping, "put"):
+            self.mapping.put()
+        if self.file is not None:
+            self.file.put()
 
     def prot_str(self) -> str:
         return ("r" if self.prot & PROT_READ else "-") + ("w" if self.prot & PROT_WRITE else "-") + \
@@ -107,8 +124,6 @@ class VMAList:
     def split(self, vma: VMA, addr: int) -> VMA:
         """Split ``vma`` at ``addr``; returns the upper half (split_vma)."""
         hi = vma.copy()
-        if hi.mapping is not None and hasattr(hi.mapping, "get"):
-            hi.mapping.get()          # each area holds its own reference to shared memory
         hi.start = addr
         hi.pgoff = vma.page_offset(addr)
         vma.end = addr

@@ -59,3 +59,10 @@ class VFS:
     def sync_all(self) -> None:
         for sb in list(self.supers):
             sb.sync()
+
+    def shutdown(self) -> None:
+        """Unmount everything at power-off: sync, then put_super (a disk is left clean)."""
+        for sb in reversed(list(self.supers)):
+            sb.sync()
+            sb.put_super()
+        self.supers.clear()
