@@ -230,10 +230,33 @@ def sys_dup2(t: Task, old: int, new: int) -> int:
     return sys_dup3(t, old, new, 0)
 
 
-def sys_fcntl(t: Task, fd: int, cmd: int, arg: int) -> int:
+def sys_fallocate(t: Task, fd: int, mode: int, off: int, length: int) -> int:
+    """Reserve space: extend the file (unless KEEP_SIZE); blocks appear as it is written.
+    Hole punching is not supported (EOPNOTSUPP, as on filesystems without it)."""
+    f = fget(t, fd)
+    off, length = s64(off), s64(length)
+    if off < 0 or length <= 0:
+        raise KernelError(E.EINVAL)
+    if not f.writable:
+        raise KernelError(E.EBADF)
+    if f.inode is None or isinstance(f, PipeFile):
+        raise KernelError(E.ESPIPE)
+    if not f.inode.is_reg():
+        raise KernelError(E.ENODEV)
+    if mode & ~A.FALLOC_FL_KEEP_SIZE:
+        raise KernelError(E.EOPNOTSUPP)
+    if not mode & A.FALLOC_FL_KEEP_SIZE and off + length > f.inode.size:
+        do_truncate(f.inode, off + length)
+    return 0
+
+
+def sys_fcntl(t: Task, fd: int, cmd: int, arg: int) -> Generator[None, None, int]:
     assert t.files is not None
     fd = s32(fd)
     f = fget(t, fd)
+    if cmd in (A.F_GETLK, A.F_SETLK, A.F_SETLKW):
+        from pynix.syscalls.sys_lock import do_record_lock
+        return (yield from do_record_lock(t, f, cmd, arg))
     if cmd in (A.F_DUPFD, A.F_DUPFD_CLOEXEC):
         if s32(arg) < 0:
             raise KernelError(E.EINVAL)

@@ -14,6 +14,7 @@ from pynix.arch.x86_64.syscall_nr import NR
 from pynix.syscalls import sys_file as F
 from pynix.syscalls import sys_fs as S
 from pynix.syscalls import sys_info as I
+from pynix.syscalls import sys_lock as K
 from pynix.syscalls import sys_mm as M
 from pynix.syscalls import sys_poll as L
 from pynix.syscalls import sys_process as P
@@ -42,6 +43,7 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("pipe", F.sys_pipe, "x"), ("pipe2", F.sys_pipe2, "xo"), ("ioctl", F.sys_ioctl, "fxx"),
     ("ftruncate", F.sys_ftruncate, "fd"), ("fsync", F.sys_fsync, "f"),
     ("fdatasync", F.sys_fsync, "f"), ("sendfile", F.sys_sendfile, "ffxu"),
+    ("flock", K.sys_flock, "fd"), ("fallocate", F.sys_fallocate, "fddd"),
     # files: names and attributes
     ("stat", S.sys_stat, "sx"), ("lstat", S.sys_lstat, "sx"), ("fstat", S.sys_fstat, "fx"),
     ("newfstatat", S.sys_newfstatat, "fsxx"), ("statx", S.sys_statx, "fsxxx"),

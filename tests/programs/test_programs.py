@@ -152,12 +152,12 @@ def pynix_command() -> list[str]:
     return [str(exe)]
 
 
-def pynix_run_argv(argv: list[str], binds: dict[Path, str]) -> list[str]:
+def pynix_run_argv(argv: list[str], binds: dict[Path, str], env: dict[str, str] | None = None) -> list[str]:
     """The `pynix run` command line that runs argv in the guest."""
     cmd = [*pynix_command(), "run"]
     for host, guest in binds.items():
         cmd += ["--bind", f"{host}:{guest}"]
-    for key, value in ENV.items():
+    for key, value in (env or ENV).items():
         cmd += ["--env", f"{key}={value}"]
     return [*cmd, "--cwd", "/", "--", *argv]
 
@@ -188,20 +188,22 @@ def assert_same_as_linux(
     guest_argv: list[str],
     binds: dict[Path, str] | None = None,
     native_must_succeed: bool = False,
+    extra_env: dict[str, str] | None = None,
 ) -> None:
     """Run natively and in pynix; fail with a readable report unless stdout and status match.
 
     With native_must_succeed, a native run that does not exit 0 is reported as a
     broken test program (not a pynix bug).
     """
-    native = run(native_argv, NATIVE_TIMEOUT, ENV)
+    env = {**ENV, **(extra_env or {})}
+    native = run(native_argv, NATIVE_TIMEOUT, env)
     if native.status is None or (native_must_succeed and native.status != 0):
         pytest.fail(
             f"{what}: the native run failed ({describe(native)}), so the test itself is broken here\n"
             f"  command: {native.command}\n  stdout:\n{tail(native.stdout)}\n  stderr:\n{tail(native.stderr)}",
             pytrace=False,
         )
-    guest = run_pynix(pynix_run_argv(guest_argv, binds or {}))
+    guest = run_pynix(pynix_run_argv(guest_argv, binds or {}, env))
     if native.stdout == guest.stdout and native.status == guest.status:
         return
     report = [f"{what}: pynix differs from Linux", f"  command: {guest.command}"]
@@ -247,6 +249,24 @@ def test_program(name: str, userland_programs) -> None:
         [f"{GUEST_BIN}/{name}", *args],
         binds={userland_programs.dir: GUEST_BIN},
         native_must_succeed=True,
+    )
+
+
+# File programs run a second time with their scratch files on a disk filesystem (ext2 in
+# pynix's default root, the host's /var/tmp natively) instead of tmpfs.
+ON_DISK = ["files", "dirs", "mmap_file", "locks"]
+
+
+@pytest.mark.parametrize("name", cases("ondisk", ON_DISK))
+def test_program_on_disk(name: str, userland_programs) -> None:
+    binary = userland_programs.path(name)
+    assert_same_as_linux(
+        f"userland/tests/{name}.c (T_TMPDIR=/var/tmp)",
+        [str(binary)],
+        [f"{GUEST_BIN}/{name}"],
+        binds={userland_programs.dir: GUEST_BIN},
+        native_must_succeed=True,
+        extra_env={"T_TMPDIR": "/var/tmp"},
     )
 
 

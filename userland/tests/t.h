@@ -187,7 +187,8 @@ T_FN const char *t_tmp(const char *tag)
     static char buf[4][128];
     static int next;
     char *p = buf[next++ & 3];
-    snprintf(p, 128, "/tmp/pynix-%s-%d", tag, (int)getpid());
+    const char *dir = getenv("T_TMPDIR"); /* scratch directory: /tmp unless told */
+    snprintf(p, 128, "%s/pynix-%s-%d", dir && *dir ? dir : "/tmp", tag, (int)getpid());
     return p;
 }
 

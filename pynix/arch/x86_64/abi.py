@@ -36,6 +36,10 @@ SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA, SEEK_HOLE = 0, 1, 2, 3, 4
 F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL = 0, 1, 2, 3, 4
 F_GETLK, F_SETLK, F_SETLKW, F_SETOWN, F_GETOWN = 5, 6, 7, 8, 9
 F_DUPFD_CLOEXEC, F_SETPIPE_SZ, F_GETPIPE_SZ = 1030, 1031, 1032
+F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW = 36, 37, 38
+F_RDLCK, F_WRLCK, F_UNLCK = 0, 1, 2
+LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN = 1, 2, 4, 8
+FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE = 1, 2
 FD_CLOEXEC = 1
 S_IFMT, S_IFSOCK, S_IFLNK, S_IFREG, S_IFBLK = 0o170000, 0o140000, 0o120000, 0o100000, 0o60000
 S_IFDIR, S_IFCHR, S_IFIFO = 0o40000, 0o20000, 0o10000
@@ -105,6 +109,7 @@ CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_TRAPPED, CLD_STOPPED, CLD_CONTINUED = 1,
 
 # -- struct layouts ----------------------------------------------------------------------------
 TIMESPEC = struct.Struct("<qq")          # tv_sec, tv_nsec
+FLOCK = struct.Struct("<hh4xqqi4x")      # struct flock: l_type, l_whence, l_start, l_len, l_pid
 TIMEVAL = struct.Struct("<qq")           # tv_sec, tv_usec
 IOVEC = struct.Struct("<QQ")             # iov_base, iov_len
 RLIMIT = struct.Struct("<QQ")            # rlim_cur, rlim_max

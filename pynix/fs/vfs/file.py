@@ -160,6 +160,9 @@ class InodeFile(File):
     def release(self) -> None:
         assert self.inode is not None
         from pynix.fs.vfs.icache import iput
+        if getattr(self.inode, "i_flock", None) is not None:
+            from pynix.fs.locks import flock_release
+            flock_release(self, self.inode)       # flock locks go with the description
         iput(self.inode)
 
 
@@ -202,6 +205,9 @@ class FdTable:
         if f is None:
             raise KernelError(E.EBADF)
         self.cloexec.discard(fd)
+        if f.inode is not None and getattr(f.inode, "i_flock", None) is not None:
+            from pynix.fs.locks import posix_release
+            posix_release(self, f.inode)          # closing any fd drops the owner's locks
         f.put()
 
     def copy(self) -> FdTable:
