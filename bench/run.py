@@ -174,6 +174,23 @@ BENCHMARKS = [
                               " rm -f /tmp/pynix-bench-dd; echo done"),
               lambda n: shell("dd if=/dev/zero of=/tmp/pynix-bench-dd bs=65536 count=0 2>/dev/null;"
                               " rm -f /tmp/pynix-bench-dd; echo done")),
+    # The disk: /var/tmp is on pynix's ext2 root disk (natively: the host's disk).
+    Benchmark("disk_write", "busybox dd 64 KiB blocks -> a file on the root disk, + sync (per MiB)",
+              "ms/MiB", 64,
+              lambda n: shell(f"dd if=/dev/zero of=/var/tmp/pynix-bench-dd bs=65536 count={n * 16} 2>/dev/null;"
+                              " sync; rm -f /var/tmp/pynix-bench-dd; echo done"),
+              lambda n: shell("dd if=/dev/zero of=/var/tmp/pynix-bench-dd bs=65536 count=0 2>/dev/null;"
+                              " sync; rm -f /var/tmp/pynix-bench-dd; echo done")),
+    Benchmark("disk_read", "busybox dd a file on the root disk back, 64 KiB blocks (per MiB)",
+              "ms/MiB", 64,
+              lambda n: shell(f"dd if=/dev/zero of=/var/tmp/pynix-bench-rd bs=65536 count={n * 16} 2>/dev/null;"
+                              " dd if=/var/tmp/pynix-bench-rd of=/dev/null bs=65536 2>/dev/null;"
+                              " rm -f /var/tmp/pynix-bench-rd; echo done"),
+              lambda n: shell(f"dd if=/dev/zero of=/var/tmp/pynix-bench-rd bs=65536 count={n * 16} 2>/dev/null;"
+                              " rm -f /var/tmp/pynix-bench-rd; echo done")),
+    Benchmark("file_create", "create + stat + unlink of files on the root disk (per file)", "us/file",
+              10_000, lambda n: bench_prog("fileops", n, "/var/tmp"),
+              lambda n: bench_prog("fileops", 0, "/var/tmp"), scale=1e6),
 ]
 
 

@@ -128,19 +128,25 @@ def add_entry(d: Ext2Inode, name: bytes, ino: int, ftype: int) -> None:
     need = L.rec_len_for(len(name))
     nlen = len(name)
     slot: tuple[int, int, int, int, int] | None = None   # pblk, off, ino, rec_len, used
+    slack = _slack_of(d)
     for _, pblk in _blocks(d):
         buf = cache.bread(bdev, pblk)
         try:
             data = buf.data
-            if slot is not None and name not in data:
+            has_name = name in data
+            # parse a block only if the name may be in it, or it may have room (its largest
+            # free gap is not known, or is known to be big enough)
+            if not has_name and (slot is not None or slack.get(pblk, need) < need):
                 continue
+            biggest = 0
             for off, eino, rec_len, name_len, _ in entries(sb, data):
                 if eino and name_len == nlen and data[off + 8:off + 8 + nlen] == name:
                     raise KernelError(E.EEXIST)
-                if slot is None:
-                    used = L.rec_len_for(name_len) if eino else 0
-                    if rec_len - used >= need:
-                        slot = (pblk, off, eino, rec_len, used)
+                used = L.rec_len_for(name_len) if eino else 0
+                biggest = max(biggest, rec_len - used)
+                if slot is None and rec_len - used >= need:
+                    slot = (pblk, off, eino, rec_len, used)
+            slack[pblk] = biggest
         finally:
             cache.brelse(buf)
     if slot is None:
@@ -152,6 +158,7 @@ def add_entry(d: Ext2Inode, name: bytes, ino: int, ftype: int) -> None:
         d.size += bs
     else:
         pblk, off, eino, rec_len, used = slot
+        slack.pop(pblk, None)
         buf = cache.bread(bdev, pblk)
         if eino:                                   # split the live record's slack
             buf.data[off + 4:off + 6] = used.to_bytes(2, "little")
@@ -163,7 +170,18 @@ def add_entry(d: Ext2Inode, name: bytes, ino: int, ftype: int) -> None:
     _touch(d)
 
 
+def _slack_of(d: Ext2Inode) -> dict[int, int]:
+    """In-core hint per directory block: the largest free gap seen in it (absent: unknown).
+    It spares add_entry from parsing every full block of a big directory; any change to a
+    block forgets its hint."""
+    slack = getattr(d, "dir_slack", None)
+    if slack is None:
+        slack = d.dir_slack = {}  # type: ignore[attr-defined]
+    return slack
+
+
 def delete_entry(d: Ext2Inode, ent: DirEntry) -> None:
+    _slack_of(d).pop(ent.pblk, None)
     sb = d.sb
     sb.check_writable()
     cache = sb.cache
