@@ -5,7 +5,13 @@ rest_init, kernel_init; Bach ch. 7.9 "the system boot and the init process").
 standard mounts (/dev, /tmp), binds host paths, wires the console to the host's stdio, and
 creates pid 1. For ``pynix run`` pid 1 is a kernel-side init that reaps orphans and waits for
 the program; ``run(cfg)`` then starts the program as pid 1's child and returns its exit status
-(128+N when killed by signal N).
+(128+N when killed by signal N). For ``pynix boot`` (``cfg.boot``) pid 1 is the real /sbin/init
+with /dev/console as fds 0-2 (Linux's kernel_init / run_init_process); ``run`` returns 0 once
+reboot(2) powers the machine off. Either way pid 2 is kthreadd, which starts the flusher.
+
+The console is the tty layer (drivers/tty.py over machine/hostterm.py) when booting or when
+the host's stdin is a terminal; ``pynix run`` with piped or redirected stdio passes the host
+streams through (machine/console.py) so its output compares byte for byte with Linux.
 """
 from __future__ import annotations
 
@@ -20,7 +26,7 @@ from pynix.arch.x86_64 import errno as E
 from pynix.fs.devices import DEVICES, register_chrdev
 from pynix.fs.hostfs import HostSuperBlock
 from pynix.fs.tmpfs import TmpfsSuperBlock
-from pynix.fs.vfs.dcache import MS_NODEV, MS_NOSUID
+from pynix.fs.vfs.dcache import MS_NODEV, MS_NOEXEC, MS_NOSUID
 from pynix.fs.vfs.file import FdTable
 from pynix.fs.vfs.mount import VFS
 from pynix.fs.vfs.namei import namei
@@ -28,9 +34,11 @@ from pynix.kernel.errors import KernelError
 from pynix.kernel.exec import do_execve
 from pynix.kernel.exit import do_wait
 from pynix.kernel.kernel import Kernel
-from pynix.kernel.kthread import kthread_create
+from pynix.kernel.kthread import kthread_create, start_kthreadd
 from pynix.kernel.task import Cred, FsStruct, SigHand, Task
+from pynix.drivers.tty import TtyFile, TtyStruct, register_console
 from pynix.machine.console import HostInput, HostStream
+from pynix.machine.hostterm import HostTerminal
 from pynix.syscalls.dispatch import Dispatcher
 
 
@@ -45,6 +53,7 @@ class Config:
     strace: bool = False
     mem_mb: int = 1024
     hostname: str = "pynix"
+    boot: bool = False                      # pynix boot: /sbin/init as pid 1
 
 
 def mkdir_p(fs: FsStruct, path: bytes) -> None:
@@ -63,7 +72,10 @@ def mkdir_p(fs: FsStruct, path: bytes) -> None:
 def make_root_sb(cfg: Config):  # type: ignore[no-untyped-def]
     if cfg.image:
         from pynix.fs.ext2.super import mount_image
-        return mount_image(cfg.image), cfg.image
+        try:
+            return mount_image(cfg.image), cfg.image
+        except (KernelError, OSError) as e:        # a damaged or foreign disk: refuse it
+            raise SystemExit(f"pynix: cannot mount {cfg.image} as the root: {e}") from None
     assert cfg.root is not None
     return HostSuperBlock(cfg.root), cfg.root
 
@@ -108,8 +120,15 @@ class Machine:
         k.cpu.on_syscall = k.syscalls.entry
         self.exit_status: int | None = None
         self.main: Task | None = None
-        k.init_task = kthread_create(k, b"init", self._init_body, pid=k.pids.alloc())
-        k.init_task.real_parent = k.init_task.parent = None
+        k.power_state = None
+        if cfg.boot:
+            self.init_pid = k.pids.alloc()          # pid 1: /sbin/init, exec'd in run()
+        else:
+            k.init_task = kthread_create(k, b"init", self._init_body, pid=k.pids.alloc())
+            k.init_task.real_parent = k.init_task.parent = None
+        from pynix.fs.writeback import start_flusher
+        start_kthreadd(k)
+        start_flusher(k)
 
     def _standard_mounts(self, fs: FsStruct) -> None:
         k = self.k
@@ -129,6 +148,12 @@ class Machine:
             if path == b"/tmp":
                 sb.root.mode = stat.S_IFDIR | 0o1777
             k.vfs.mount(sb, at, sb.fs_name if path != b"/dev" else "devtmpfs", flags)
+        try:
+            at = namei(fs, b"/proc")                # only where the root has a /proc directory
+        except KernelError:
+            return
+        from pynix.fs.procfs import ProcSuperBlock
+        k.vfs.mount(ProcSuperBlock(k), at, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
     def _bind(self, fs: FsStruct, host: str, guest: str) -> None:
         k = self.k
@@ -149,12 +174,24 @@ class Machine:
 
     def _console(self) -> None:
         k = self.k
+        self.tty: TtyStruct | None = None
+        if self.cfg.boot or os.isatty(0):
+            out = 1 if self.cfg.boot or os.isatty(1) or not os.isatty(2) else 2
+            self.hostterm = HostTerminal(0, out, k.post_irq)
+            self.tty = TtyStruct(k, b"tty1", self.hostterm)
+            register_console(self.tty)
+            return
         self.stdin = HostInput(0, k.post_irq)
         register_chrdev(5, 0, lambda flags, path: HostStream(flags, 1, self.stdin))
         register_chrdev(5, 1, lambda flags, path: HostStream(flags, 1, self.stdin))
 
     def console_files(self) -> FdTable:
         files = FdTable()
+        if self.tty is not None:
+            for fd in (0, 1, 2):
+                files.install(fd, TtyFile(self.tty, A.O_RDWR) if os.isatty(fd) or fd == 0
+                              else HostStream(A.O_WRONLY, fd))
+            return files
         files.install(0, HostStream(A.O_RDONLY, None, self.stdin))
         files.install(1, HostStream(A.O_WRONLY, 1))
         files.install(2, HostStream(A.O_WRONLY, 2))
@@ -204,18 +241,59 @@ class Machine:
             raise SystemExit(f"pynix: {argv[0]}: {os.strerror(e.errno)}") from None
         k.add_task(t)
         self.main = t
+        if self.tty is not None:
+            from pynix.drivers.tty_jobctrl import proc_set_tty
+            proc_set_tty(t, self.tty)              # the program controls the terminal
         return t
+
+    def start_init(self) -> Task:
+        """pid 1 = /sbin/init on /dev/console, no session yet, no parent."""
+        k = self.k
+        from pynix.fs.vfs.ops import do_open
+        t = Task(k, self.init_pid, b"")
+        t.sighand = SigHand()
+        t.fs = k.init_fs.copy(t.cred)
+        t.files = FdTable()
+        for fd in (0, 1, 2):
+            t.files.install(fd, do_open(t.fs, b"/dev/console", A.O_RDWR, 0))
+        try:
+            do_execve(t, b"/sbin/init", [b"/sbin/init"], [b"HOME=/", b"TERM=linux"])
+        except KernelError as e:
+            raise SystemExit(f"pynix: /sbin/init: {os.strerror(e.errno)}") from None
+        k.init_task = t
+        k.add_task(t)
+        return t
+
+    def boot(self) -> int:
+        k = self.k
+        init = self.start_init()
+        if self.tty is not None and not os.isatty(0):     # a script on stdin: its end powers off
+            from pynix.arch.x86_64.termbits import LINUX_REBOOT_CMD_POWER_OFF
+            from pynix.kernel.reboot import kernel_shutdown
+            self.tty.on_input_end = lambda: kernel_shutdown(k, LINUX_REBOOT_CMD_POWER_OFF)
+        k.schedule(lambda: k.power_state is not None or init.state in ("Z", "X"))
+        if k.power_state is None:
+            k.log.write(f"\r\nKernel panic - not syncing: Attempted to kill init! "
+                        f"exitcode={init.exit_code:#010x}\r\n")
+            return 1
+        return 0
 
     def run(self) -> int:
         cfg = self.cfg
-        self.spawn(cfg.argv, cfg.env, cfg.cwd)
         k = self.k
         try:
-            k.schedule(lambda: self.exit_status is not None)
+            if self.tty is not None:
+                self.hostterm.start(self.tty)
+            if cfg.boot:
+                return self.boot()
+            self.spawn(cfg.argv, cfg.env, cfg.cwd)
+            k.schedule(lambda: self.exit_status is not None or k.power_state is not None)
         finally:
             k.stopping = True
             k.vfs.shutdown()
             sys.stdout.flush()
+            if self.tty is not None:
+                self.hostterm.restore()
         st = self.exit_status or 0
         if st & 0x7F:
             return 128 + (st & 0x7F)

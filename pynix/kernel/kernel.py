@@ -23,6 +23,7 @@ import traceback
 from typing import Callable
 
 from pynix.arch.x86_64 import abi as A
+from pynix.ipc.util import IpcNamespace
 from pynix.kernel.exit import do_exit, do_group_exit
 from pynix.kernel.pid import PidMap
 from pynix.kernel.sched import (TASK_DEAD, TASK_RUNNING, TASK_ZOMBIE, TIMESLICE_NS, RunQueue, Timers,
@@ -48,6 +49,7 @@ class Kernel:
         self.rq = RunQueue()
         self.timers = Timers()
         self.pids = PidMap()
+        self.futex_hash: dict = {}               # kernel/futex.py: key -> waiters
         self.tasks: dict[int, Task] = {}
         self.current: Task | None = None
         self.loaded: Task | None = None          # whose context is in the CPU
@@ -62,6 +64,7 @@ class Kernel:
         self.tb_stale = False
         self.fpu_frames: dict[int, list] = {}   # tid -> [(frame addr, saved context)]
         self.oops_count = 0
+        self.total_forks = 0                     # forks since boot (/proc/stat processes)
         self.log = sys.stderr
         self.syscalls = None                     # syscalls.dispatch.Dispatcher, set by boot
         self.need_resched = False
@@ -70,6 +73,7 @@ class Kernel:
         self.vfs = None                          # fs.vfs.mount.VFS, set by boot
         self.init_fs = None
         self.kthreadd: Task | None = None
+        self.init_ipc_ns = IpcNamespace()           # SysV IPC registry (ipc/util.py)
         self.cpu.mmu_fill = fault.make_tlb_fill(self.current_mm)
         MM.flush_hook = staticmethod(self._mm_changed)
         self.phys.on_free.append(self._frame_freed)
@@ -120,15 +124,17 @@ class Kernel:
 
     # -- hooks other subsystems fill in (threads: futex; IPC: sem undo, shm detach) ---------------
     def futex_exit(self, t: Task) -> None:
-        if t.clear_child_tid and t.mm is not None and t.mm.users > 1:
-            from pynix.kernel.futex import clear_child_tid
-            clear_child_tid(t)
+        from pynix.kernel.futex import futex_exit_release
+        futex_exit_release(t)
 
     def ipc_exit(self, t: Task) -> None:
-        pass
+        """exit_sem: apply SEM_UNDO adjustments (shm areas went with exit_mm)."""
+        from pynix.ipc.sem import exit_sem
+        exit_sem(t)
 
     def ipc_exec(self, t: Task) -> None:
-        pass
+        """Nothing left to do: exec's exit_mm already detached the shm areas (shm_close), and
+        semaphore adjustments survive exec as in Linux."""
 
     def exec_notify(self, t: Task) -> None:
         if self.current is t:
@@ -155,10 +161,11 @@ class Kernel:
 
     def _clock_loop(self) -> None:
         period = TIMESLICE_NS / 1e9
+        preempt = self.cpu.async_stop_safe       # else: preemption only at syscalls
         while not self.stopping:
             time.sleep(period)
             self.tick = True
-            if self.cpu.running:
+            if preempt and self.cpu.running:
                 self.cpu.stop()
 
     def start_clock(self) -> None:
