@@ -243,7 +243,10 @@ class Kernel:
             if t is None:
                 self.idle()
                 continue
-            self.run_task(t)
+            try:
+                self.run_task(t)
+            except Exception as exc:          # a kernel bug outside a syscall: still an oops
+                self.oops(t, "exception on the way to or from user mode", exc)
 
     def run_task(self, t: Task) -> None:
         if t.is_kthread:

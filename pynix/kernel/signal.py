@@ -34,6 +34,7 @@ SIG_DEFAULT_IGNORE = {A.SIGCHLD, A.SIGURG, A.SIGWINCH, A.SIGCONT}
 SIG_DEFAULT_STOP = {A.SIGSTOP, A.SIGTSTP, A.SIGTTIN, A.SIGTTOU}
 SIG_DEFAULT_COREDUMP = {A.SIGQUIT, A.SIGILL, A.SIGTRAP, A.SIGABRT, A.SIGBUS, A.SIGFPE,
                         A.SIGSEGV, A.SIGXCPU, A.SIGXFSZ, A.SIGSYS}
+SYNCHRONOUS = {A.SIGSEGV, A.SIGBUS, A.SIGILL, A.SIGTRAP, A.SIGFPE, A.SIGSYS}   # faults kill even init
 WCOREFLAG = 0x80
 UNBLOCKABLE = (1 << (A.SIGKILL - 1)) | (1 << (A.SIGSTOP - 1))
 
@@ -89,9 +90,18 @@ def _prepare_signal(t: Task, sig: int) -> bool:
                                      if i.signo not in SIG_DEFAULT_STOP]
         from pynix.kernel.jobctl import do_continue
         do_continue(t)
+    if is_global_init(t) and not (t.blocked | getattr(t, "real_blocked", 0)) & sigbit(sig) \
+            and t.sighand is not None \
+            and t.sighand.action[sig].handler == A.SIG_DFL:
+        return False                        # SIGNAL_UNKILLABLE: init only gets what it handles
     if sig in SIG_KERNEL_ONLY:
         return True
     return not (is_ignored(t, sig) and not t.blocked & sigbit(sig))
+
+
+def is_global_init(t: Task) -> bool:
+    """The real /sbin/init (pid 1 running a program): Linux's SIGNAL_UNKILLABLE holder."""
+    return t.group_leader is t.kernel.init_task and not t.is_kthread
 
 
 def send_signal(t: Task, info: SigInfo, group: bool = True) -> None:
@@ -167,7 +177,8 @@ def do_signal(k: Kernel, t: Task, restart: int | None) -> None:
         if act.handler == A.SIG_IGN:
             continue
         if act.handler == A.SIG_DFL:
-            if sig in SIG_DEFAULT_IGNORE:
+            if sig in SIG_DEFAULT_IGNORE or (is_global_init(t) and sig not in SIG_KERNEL_ONLY
+                                             and sig not in SYNCHRONOUS):
                 continue
             if sig in SIG_DEFAULT_STOP:
                 from pynix.kernel.jobctl import do_signal_stop
