@@ -1,4 +1,7 @@
-"""The ``pynix`` command: ``run`` a program on the kernel, ``syscalls`` lists the table.
+"""The ``pynix`` command: ``run`` a program on the kernel, ``boot`` the machine to /sbin/init,
+``syscalls`` lists the table.
+
+    pynix boot [--root DIR | --image IMG] [--bind HOST:GUEST]... [--strace] [--mem MB]
 
     pynix run [--root DIR | --image IMG] [--bind HOST:GUEST]... [--env K=V]... [--cwd DIR]
               [--strace] [--mem MB] -- PROG [ARGS...]
@@ -39,6 +42,14 @@ def cmd_run(a: argparse.Namespace) -> int:
         env = ["PATH=/bin:/sbin:/usr/bin:/usr/sbin", "HOME=/root"] + a.env
     cfg = Config(root=root, image=image, binds=a.bind, env=env, cwd=a.cwd, argv=a.prog,
                  strace=a.strace, mem_mb=a.mem)
+    return run(cfg)
+
+
+def cmd_boot(a: argparse.Namespace) -> int:
+    """Boot to /sbin/init on this terminal (or with console input from a pipe)."""
+    from pynix.kernel.boot import Config, run
+    root, image = root_disk(a)
+    cfg = Config(root=root, image=image, binds=a.bind, strace=a.strace, mem_mb=a.mem, boot=True)
     return run(cfg)
 
 
@@ -85,6 +96,13 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--mem", type=int, default=1024, help="physical memory in MiB")
     r.add_argument("prog", nargs=argparse.REMAINDER)
     r.set_defaults(fn=cmd_run)
+    b = sub.add_parser("boot", help="boot /sbin/init with this terminal as the console")
+    b.add_argument("--root", help="host directory to use as the root filesystem")
+    b.add_argument("--image", help="ext2 image to use as the root filesystem")
+    b.add_argument("--bind", action="append", default=[], type=_parse_bind, metavar="HOST:GUEST")
+    b.add_argument("--strace", action="store_true", help="print every syscall as strace does")
+    b.add_argument("--mem", type=int, default=1024, help="physical memory in MiB")
+    b.set_defaults(fn=cmd_boot)
     m = sub.add_parser("mkfs", help="create an ext2 image with pynix's own mkfs")
     m.add_argument("image")
     m.add_argument("--size", default="256M", help="image size, e.g. 64M, 1G (default 256M)")

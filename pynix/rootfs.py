@@ -20,14 +20,16 @@ ETC_FILES = {
     "hosts": "127.0.0.1\tlocalhost\n127.0.1.1\tpynix\n",
     "shells": "/bin/sh\n/bin/ash\n",
     "profile": "export PATH=/bin:/sbin:/usr/bin:/usr/sbin\nexport PS1='\\u@\\h:\\w\\$ '\n",
-    "inittab": "::sysinit:/bin/mount -a\n::respawn:-/bin/sh\n::ctrlaltdel:/sbin/reboot\n"
+    # the shell runs on tty1 (the console's terminal), so it gets a controlling tty and job
+    # control; /dev/console itself never becomes one (as on Linux)
+    "inittab": "::sysinit:/bin/mount -a\ntty1::respawn:-/bin/sh\n::ctrlaltdel:/sbin/reboot\n"
                "::shutdown:/bin/sync\n",
     "fstab": "proc /proc proc defaults 0 0\n",
     "os-release": 'NAME="pynix"\nID=pynix\nPRETTY_NAME="pynix (busybox userland)"\n',
 }
 DIRS = ["bin", "sbin", "usr/bin", "usr/sbin", "etc", "tmp", "root", "proc", "sys", "dev", "home",
         "var/tmp", "var/log", "mnt", "run"]
-ROOT_VERSION = "1"
+ROOT_VERSION = "2"
 
 
 def cache_dir() -> str:

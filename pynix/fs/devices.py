@@ -83,4 +83,5 @@ DEVICES: dict[bytes, tuple[int, int, int]] = {
     b"urandom": (A.S_IFCHR | 0o666, 1, 9),
     b"tty": (A.S_IFCHR | 0o666, 5, 0),
     b"console": (A.S_IFCHR | 0o600, 5, 1),
+    b"tty1": (A.S_IFCHR | 0o620, 4, 1),
 }

@@ -129,7 +129,15 @@ def do_exit(t: Task, status: int) -> None:
     exit_mm(t)
     exit_files(t)
     k.ipc_exit(t)
+    group_dead = t.signal.nr_threads == 1
+    if group_dead and t.signal.session == t.tgid and t.signal.tty is not None:
+        from pynix.drivers.tty_jobctrl import disassociate_ctty
+        disassociate_ctty(t, on_exit=True)          # the controlling process hangs up its tty
+    children = list(t.children)
     forget_original_parent(t)
+    if group_dead:
+        from pynix.kernel.jobctl import exit_jobctl
+        exit_jobctl(t.group_leader, children)
     t.kstack = None
     leader = t.group_leader
     t.signal.nr_threads -= 1

@@ -4,12 +4,21 @@ side of prepare_signal), with the notifications wait4/waitid report (WUNTRACED, 
 Provides ``do_signal_stop(task, sig)`` and ``do_continue(task)``. A stopped group leader keeps
 ``signal.stop_state``: ``('stopped', sig)`` until a waiter collects it, ``('continued', 0)``
 after SIGCONT. Owns that field.
+
+Process groups: ``kill_pgrp`` (signal a whole group from the kernel: the terminal's SIGINT,
+SIGTSTP, SIGHUP), ``is_orphaned_pgrp`` and ``exit_jobctl`` (called by do_exit: an orphaned
+group with stopped members gets SIGHUP then SIGCONT).
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pynix.arch.x86_64 import abi as A
-from pynix.kernel.sched import TASK_RUNNING, TASK_STOPPED
+from pynix.kernel.sched import TASK_DEAD, TASK_RUNNING, TASK_STOPPED, TASK_ZOMBIE
 from pynix.kernel.task import SigInfo, Task
+
+if TYPE_CHECKING:
+    from pynix.kernel.kernel import Kernel
 
 
 def _notify_parent(t: Task, why: int, status: int) -> None:
@@ -46,3 +55,67 @@ def do_continue(t: Task) -> None:
             th.kernel.rq.enqueue(th)
     sg.stop_state = ("continued", 0)
     _notify_parent(t, A.CLD_CONTINUED, A.SIGCONT)
+
+
+# -- process groups (Linux kernel/exit.c will_become_orphaned_pgrp, kill_orphaned_pgrp) ---------
+def group_leaders(k: Kernel, pgrp: int) -> list[Task]:
+    """The live processes of process group ``pgrp`` (kernel threads never belong to one)."""
+    return [p for p in k.tasks.values() if p.is_group_leader and p.signal.pgrp == pgrp
+            and not p.is_kthread and p.state not in (TASK_ZOMBIE, TASK_DEAD)]
+
+
+def kill_pgrp(k: Kernel, pgrp: int, sig: int) -> bool:
+    """A signal from the kernel (SI_KERNEL) to every process of ``pgrp``; False if none."""
+    from pynix.kernel.signal import send_signal
+    members = group_leaders(k, pgrp)
+    for p in members:
+        send_signal(p, SigInfo(sig, A.SI_KERNEL))
+    return bool(members)
+
+
+def will_become_orphaned_pgrp(k: Kernel, pgrp: int, ignored: Task | None) -> bool:
+    """True if no member (but ``ignored``) has a parent in another group of the same session:
+    then nobody is left to continue the group's stopped jobs."""
+    init = k.init_task
+    for p in group_leaders(k, pgrp):
+        par = p.real_parent
+        if p is ignored or par is None or par is init:
+            continue
+        if par.signal.pgrp != pgrp and par.signal.session == p.signal.session:
+            return False
+    return True
+
+
+def is_orphaned_pgrp(k: Kernel, pgrp: int) -> bool:
+    return will_become_orphaned_pgrp(k, pgrp, None)
+
+
+def has_stopped_jobs(k: Kernel, pgrp: int) -> bool:
+    return any(th.state == TASK_STOPPED for p in group_leaders(k, pgrp) for th in p.thread_group)
+
+
+def kill_orphaned_pgrp(t: Task, parent: Task | None) -> None:
+    """On exit (parent None: ``t`` leaves its group) or reparenting (``t`` is a child of the
+    exiting ``parent``): a group just orphaned that has stopped jobs gets SIGHUP and SIGCONT
+    (POSIX: they would otherwise stay stopped forever)."""
+    ignored: Task | None = t
+    if parent is None:
+        parent = t.real_parent
+    else:
+        ignored = None
+    pgrp = t.signal.pgrp
+    if parent is None or not pgrp:
+        return
+    k = t.kernel
+    if parent.signal.pgrp != pgrp and parent.signal.session == t.signal.session \
+            and will_become_orphaned_pgrp(k, pgrp, ignored) and has_stopped_jobs(k, pgrp):
+        kill_pgrp(k, pgrp, A.SIGHUP)
+        kill_pgrp(k, pgrp, A.SIGCONT)
+
+
+def exit_jobctl(t: Task, children: list[Task]) -> None:
+    """exit_notify's job-control part for an exiting group leader and its former children."""
+    kill_orphaned_pgrp(t, None)
+    for c in children:
+        if c.signal.pgrp != t.signal.pgrp and c.signal.session == t.signal.session:
+            kill_orphaned_pgrp(c, t)

@@ -6,11 +6,18 @@ it must sleep, exactly as a blocked syscall does, and the scheduler resumes it l
 ``kthread_create(kernel, name, body)`` makes one: PF_KTHREAD set, no mm, its own files and fs
 from the kernel's init context, parented to kthreadd when there is one. ps shows its name in
 [brackets] because its cmdline is empty.
+
+kthreadd (pid 2, Linux's kthreadd): ``start_kthreadd(kernel)`` creates it; afterwards
+``kthread_request(kernel, name, body)`` queues a creation request (the kthread_create_list) and
+kthreadd makes the thread, as its child, the next time it runs. The request object's ``task``
+is filled in then.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Generator
 
+from pynix.kernel.sched import WaitQueue, wait_event
 from pynix.kernel.task import PF_KTHREAD, SigHand, Task
 
 if TYPE_CHECKING:
@@ -57,3 +64,40 @@ def run_kthread(k: Kernel, t: Task) -> None:
         k.current = None
     if t.state == "R" and t.kstack is not None:
         k.rq.enqueue(t)
+
+
+@dataclass
+class KthreadCreateInfo:
+    """One request on the kthread_create_list."""
+    name: bytes
+    body: KThreadBody
+    task: Task | None = None
+
+
+def start_kthreadd(k: Kernel) -> Task:
+    """Create kthreadd; it owns the request list and the wait queue it sleeps on."""
+    k.kthread_create_list = []
+    k.kthreadd_wait = WaitQueue()
+    t = kthread_create(k, b"kthreadd", kthreadd, parent=None)
+    t.real_parent = t.parent = None
+    k.kthreadd = t
+    return t
+
+
+def kthread_request(k: Kernel, name: bytes, body: KThreadBody) -> KthreadCreateInfo:
+    """Ask kthreadd for a new kernel thread (the kthread_create flow)."""
+    info = KthreadCreateInfo(name, body)
+    k.kthread_create_list.append(info)
+    k.kthreadd_wait.wake_up()
+    return info
+
+
+def kthreadd(t: Task) -> Generator[None, None, object]:
+    """pid 2: sleep until a creation request arrives, then create the threads asked for."""
+    k = t.kernel
+    while True:
+        yield from wait_event(t, k.kthreadd_wait, lambda: bool(k.kthread_create_list),
+                              interruptible=False)
+        while k.kthread_create_list:
+            info = k.kthread_create_list.pop(0)
+            info.task = kthread_create(k, info.name, info.body, parent=t)

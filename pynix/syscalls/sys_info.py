@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import struct
+from typing import Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
@@ -107,3 +108,8 @@ def sys_setpriority(t: Task, which: int, who: int, prio: int) -> int:
         raise KernelError(E.EACCES)
     p.nice = nice
     return 0
+
+
+def sys_reboot(t: Task, magic1: int, magic2: int, cmd: int, arg: int) -> Generator[None, None, int]:
+    from pynix.kernel.reboot import do_reboot
+    return (yield from do_reboot(t, magic1 & 0xFFFFFFFF, magic2 & 0xFFFFFFFF, cmd & 0xFFFFFFFF))

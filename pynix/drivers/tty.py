@@ -1,0 +1,171 @@
+"""The tty core: terminal devices and their open files (Linux drivers/tty/tty_io.c; Bach ch.
+10.3 "terminal drivers").
+
+- ``TtyStruct`` is one terminal: its termios, window size, foreground process group and
+  session, the line discipline (drivers/n_tty.py) and the hardware driver below it (any object
+  with ``write(bytes)``, e.g. machine/hostterm.py). The driver hands received bytes to
+  ``receive(data)`` in interrupt context (tty_flip_buffer_push) and reports the end of its
+  input with ``hangup_input()``.
+- ``TtyFile`` is an open of a tty: read/write go through the line discipline after the job
+  control checks (SIGTTIN, SIGTTOU with TOSTOP); ioctls are in drivers/tty_ioctl.py.
+- ``register_console(tty)`` installs the device numbers: /dev/tty1 (4,1) is the console's
+  terminal and may become a controlling tty; /dev/console (5,1) reaches the same terminal but
+  never becomes one (as on Linux); /dev/tty (5,0) is the opener's controlling terminal (ENXIO
+  without one). ``tty_open`` gives the terminal to a session leader that has none (Linux's
+  tty_open_proc_set_tty).
+
+Owns: termios, winsize, pgrp, session and the read wait queue of each terminal.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Protocol
+
+from pynix.arch.x86_64 import abi as A
+from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64 import termbits as T
+from pynix.drivers.n_tty import NTty
+from pynix.fs.vfs.file import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, File
+from pynix.kernel.errors import KernelError
+from pynix.kernel.sched import WaitQueue
+
+if TYPE_CHECKING:
+    from pynix.kernel.kernel import Kernel
+    from pynix.kernel.task import Task
+
+
+class TtyDriver(Protocol):
+    def write(self, data: bytes) -> None: ...
+
+
+@dataclass
+class Termios:
+    iflag: int = T.STD_IFLAG
+    oflag: int = T.STD_OFLAG
+    cflag: int = T.STD_CFLAG
+    lflag: int = T.STD_LFLAG
+    line: int = T.N_TTY
+    cc: bytearray = field(default_factory=lambda: bytearray(T.INIT_C_CC))
+
+    def pack(self) -> bytes:
+        return A.TERMIOS.pack(self.iflag, self.oflag, self.cflag, self.lflag, self.line, bytes(self.cc))
+
+    @classmethod
+    def unpack(cls, data: bytes) -> Termios:
+        i, o, c, l_, line, cc = A.TERMIOS.unpack(data[:A.TERMIOS.size])
+        return cls(i, o, c, l_, line, bytearray(cc))
+
+
+class TtyStruct:
+    def __init__(self, kernel: Kernel, name: bytes, driver: TtyDriver) -> None:
+        self.kernel = kernel
+        self.name = name
+        self.driver = driver
+        self.termios = Termios()
+        self.winsize = (24, 80, 0, 0)
+        self.pgrp = 0                       # foreground process group (0: none)
+        self.session = 0                    # the session it controls (0: none)
+        self.read_wait = WaitQueue()
+        self.hung_up = False                # the device's input ended: reads return 0
+        self.on_input_end: Callable[[], None] | None = None
+        self.ldisc = NTty(self)
+
+    # -- driver side (interrupt context) ----------------------------------------------------------
+    def receive(self, data: bytes) -> None:
+        self.ldisc.receive_buf(data)
+
+    def hangup_input(self) -> None:
+        self.hung_up = True
+        self.read_wait.wake_up()
+
+    def write_out(self, data: bytes) -> None:
+        if data:
+            self.driver.write(data)
+
+    def set_winsize(self, ws: tuple[int, int, int, int]) -> None:
+        if ws != self.winsize:
+            self.winsize = ws
+            self.kill_fg(A.SIGWINCH)
+
+    def kill_fg(self, sig: int) -> None:
+        """A signal to the foreground process group (n_tty's isig, SIGWINCH)."""
+        if self.pgrp:
+            from pynix.kernel.jobctl import kill_pgrp
+            kill_pgrp(self.kernel, self.pgrp, sig)
+
+
+class TtyFile(File):
+    """One open of a terminal."""
+
+    def __init__(self, tty: TtyStruct, flags: int, path: object = None) -> None:
+        super().__init__(flags, path)
+        self.tty = tty
+
+    def read(self, n: int) -> bytes:
+        from pynix.drivers.tty_jobctrl import tty_check_change
+        tty = self.tty
+        task = tty.kernel.current
+        if task is not None:
+            tty_check_change(task, tty, A.SIGTTIN)
+        data = tty.ldisc.read(n)
+        if not data and tty.hung_up and tty.on_input_end is not None and not tty.ldisc.chars_in_buffer():
+            tty.on_input_end()
+        return data
+
+    def write(self, data: bytes) -> int:
+        from pynix.drivers.tty_jobctrl import tty_check_change
+        tty = self.tty
+        task = tty.kernel.current
+        if task is not None and tty.termios.lflag & T.TOSTOP:
+            tty_check_change(task, tty, A.SIGTTOU)
+        tty.write_out(tty.ldisc.process_output(data))
+        return len(data)
+
+    def poll(self) -> int:
+        tty = self.tty
+        mask = POLLOUT | POLLWRNORM
+        if tty.ldisc.input_available() or tty.hung_up:
+            mask |= POLLIN | POLLRDNORM
+        return mask
+
+    def wait_queues(self) -> list[WaitQueue]:
+        return [self.tty.read_wait]
+
+    def ioctl(self, task: object, req: int, arg: int) -> int | bytes:  # type: ignore[override]
+        from pynix.drivers.tty_ioctl import tty_ioctl
+        return tty_ioctl(task, self, req, arg)  # type: ignore[arg-type]
+
+    def isatty(self) -> bool:
+        return True
+
+
+def is_session_leader(t: Task) -> bool:
+    return t.signal.session == t.tgid
+
+
+def tty_open(tty: TtyStruct, flags: int, path: object, may_ctty: bool) -> TtyFile:
+    """Open ``tty``; a session leader without a terminal acquires it unless O_NOCTTY."""
+    from pynix.drivers.tty_jobctrl import proc_set_tty
+    f = TtyFile(tty, flags, path)
+    task = tty.kernel.current
+    if may_ctty and task is not None and not flags & A.O_NOCTTY and is_session_leader(task) \
+            and task.signal.tty is None and tty.session == 0:
+        proc_set_tty(task, tty)
+    return f
+
+
+def open_current_tty(k: Kernel, flags: int, path: object) -> TtyFile:
+    """/dev/tty: the caller's controlling terminal."""
+    task = k.current
+    tty = task.signal.tty if task is not None else None
+    if not isinstance(tty, TtyStruct):
+        raise KernelError(E.ENXIO)
+    return TtyFile(tty, flags, path)
+
+
+def register_console(tty: TtyStruct) -> None:
+    from pynix.fs.devices import register_chrdev
+    k = tty.kernel
+    register_chrdev(T.TTY_MAJOR, 1, lambda flags, path: tty_open(tty, flags, path, True))
+    register_chrdev(*T.DEV_CONSOLE, lambda flags, path: tty_open(tty, flags, path, False))
+    register_chrdev(*T.DEV_TTY, lambda flags, path: open_current_tty(k, flags, path))

@@ -1,0 +1,143 @@
+"""Terminal job control: controlling terminals, foreground process groups, background access
+(Linux drivers/tty/tty_jobctrl.c; POSIX "General Terminal Interface" 11.1.3-11.1.4).
+
+- ``tty_check_change(task, tty, sig)`` (__tty_check_change): a process of a background group
+  touching its controlling terminal gets ``sig`` (SIGTTIN on read, SIGTTOU on write with
+  TOSTOP and on termios changes) sent to its whole group and the call restarts once it is
+  continued (ERESTARTSYS); EIO when the signal is ignored/blocked on read or the group is
+  orphaned.
+- ``proc_set_tty``, ``proc_clear_tty``, ``disassociate_ctty(task, on_exit)``: acquire and drop
+  a controlling terminal; the controlling process's exit hangs up the foreground group
+  (SIGHUP, and SIGCONT when not exiting).
+- ``tiocsctty``, ``tiocnotty``, ``tiocgpgrp``, ``tiocspgrp``, ``tiocgsid``: those ioctls.
+
+Owns: the links between sessions (SignalStruct.tty) and terminals (TtyStruct.session/pgrp).
+"""
+from __future__ import annotations
+
+import struct
+from typing import TYPE_CHECKING
+
+from pynix.arch.x86_64 import abi as A
+from pynix.arch.x86_64 import errno as E
+from pynix.kernel.errors import KernelError
+from pynix.kernel.jobctl import is_orphaned_pgrp, kill_pgrp
+
+if TYPE_CHECKING:
+    from pynix.drivers.tty import TtyFile, TtyStruct
+    from pynix.kernel.task import Task
+
+
+def _sig_ignored(t: Task, sig: int) -> bool:
+    assert t.sighand is not None
+    return bool(t.blocked & (1 << (sig - 1))) or t.sighand.action[sig].handler == A.SIG_IGN
+
+
+def tty_check_change(t: Task, tty: TtyStruct, sig: int) -> None:
+    if t.signal.tty is not tty:
+        return
+    pgrp = t.signal.pgrp
+    if not tty.pgrp or pgrp == tty.pgrp:
+        return
+    if _sig_ignored(t, sig):
+        if sig == A.SIGTTIN:
+            raise KernelError(E.EIO)
+        return
+    if is_orphaned_pgrp(t.kernel, pgrp):
+        raise KernelError(E.EIO)
+    kill_pgrp(t.kernel, pgrp, sig)
+    raise KernelError(E.ERESTARTSYS)
+
+
+def proc_set_tty(t: Task, tty: TtyStruct) -> None:
+    tty.session = t.signal.session
+    tty.pgrp = t.signal.pgrp
+    t.signal.tty = tty
+
+
+def proc_clear_tty(t: Task) -> None:
+    t.signal.tty = None
+
+
+def session_clear_tty(t: Task, session: int) -> None:
+    for p in t.kernel.tasks.values():
+        if p.signal.session == session:
+            p.signal.tty = None
+
+
+def disassociate_ctty(t: Task, on_exit: bool) -> None:
+    """The session leader gives up its terminal (TIOCNOTTY) or exits."""
+    tty = t.signal.tty
+    if tty is None or not hasattr(tty, "pgrp"):
+        return
+    fg = tty.pgrp
+    if fg:
+        kill_pgrp(t.kernel, fg, A.SIGHUP)
+        if not on_exit:
+            kill_pgrp(t.kernel, fg, A.SIGCONT)
+    session_clear_tty(t, t.signal.session)
+    tty.session = 0
+    tty.pgrp = 0
+
+
+def _is_leader(t: Task) -> bool:
+    return t.signal.session == t.tgid
+
+
+def tiocsctty(t: Task, f: TtyFile, arg: int) -> int:
+    tty = f.tty
+    if _is_leader(t) and t.signal.session == tty.session:
+        return 0
+    if not _is_leader(t) or t.signal.tty is not None:
+        raise KernelError(E.EPERM)
+    if tty.session:
+        if arg == 1 and t.cred.euid == 0:
+            session_clear_tty(t, tty.session)
+        else:
+            raise KernelError(E.EPERM)
+    if not f.readable and t.cred.euid != 0:
+        raise KernelError(E.EPERM)
+    proc_set_tty(t, tty)
+    return 0
+
+
+def tiocnotty(t: Task, f: TtyFile) -> int:
+    if t.signal.tty is not f.tty:
+        raise KernelError(E.ENOTTY)
+    if _is_leader(t):
+        disassociate_ctty(t, on_exit=False)
+    else:
+        proc_clear_tty(t)
+    return 0
+
+
+def tiocgpgrp(t: Task, f: TtyFile) -> bytes:
+    if t.signal.tty is not f.tty:
+        raise KernelError(E.ENOTTY)
+    return struct.pack("<i", f.tty.pgrp)
+
+
+def tiocgsid(t: Task, f: TtyFile) -> bytes:
+    if t.signal.tty is not f.tty or not f.tty.session:
+        raise KernelError(E.ENOTTY)
+    return struct.pack("<i", f.tty.session)
+
+
+def tiocspgrp(t: Task, f: TtyFile, pgrp: int) -> int:
+    tty = f.tty
+    try:
+        tty_check_change(t, tty, A.SIGTTOU)
+    except KernelError as e:
+        raise KernelError(E.ENOTTY if e.errno == E.EIO else e.errno) from None
+    if t.signal.tty is not tty or tty.session != t.signal.session:
+        raise KernelError(E.ENOTTY)
+    if pgrp < 0:
+        raise KernelError(E.EINVAL)
+    members = [p for p in t.kernel.tasks.values()
+               if p.is_group_leader and p.signal.pgrp == pgrp and p.state not in ("Z", "X")]
+    if not members:
+        raise KernelError(E.ESRCH)
+    if members[0].signal.session != t.signal.session:
+        raise KernelError(E.EPERM)
+    tty.pgrp = pgrp
+    return 0

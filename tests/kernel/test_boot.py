@@ -1,0 +1,130 @@
+"""``pynix boot`` end to end: a real terminal (tmux) drives busybox init and sh on pynix's tty
+layer, and a pipe drives the console of a second boot.
+
+The tmux steps share one booted machine (module fixture) and run in file order: prompt,
+``ls /``, a pipeline, Ctrl-C of a foreground job, Ctrl-Z then ``fg``, ``ps`` (skipped while
+the guest has no /proc), and ``poweroff`` ending pynix with status 0.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+PYNIX = REPO / ".venv" / "bin" / "pynix"
+PROMPT = "root@pynix:/#"
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+class Console:
+    """A tmux window running ``pynix boot``: type keys, read the screen."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.name = "pynix-test-" + uuid.uuid4().hex[:8]
+        self.status = tmp / "status"
+        cmd = f"{PYNIX} boot; echo $? > {self.status}; sleep 60"
+        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", "100", "-y", "40", cmd],
+                       check=True, cwd=REPO)
+        self.started = time.monotonic()
+
+    def screen(self) -> str:
+        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True,
+                              text=True).stdout
+
+    def keys(self, *keys: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+
+    def wait_for(self, text: str, timeout: float = 15.0) -> str:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            scr = self.screen()
+            if text in scr:
+                return scr
+            time.sleep(0.05)
+        raise AssertionError(f"{text!r} not on the screen after {timeout}s:\n{self.screen()}")
+
+    def command(self, line: str, expect: str, timeout: float = 15.0) -> str:
+        self.keys("C-l")                       # ash clears the screen; $? is kept
+        time.sleep(0.2)
+        self.keys(line, "Enter")
+        return self.wait_for(expect, timeout)
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    c = Console(tmp_path_factory.mktemp("boot"))
+    yield c
+    c.close()
+
+
+def test_prompt(console: Console) -> None:
+    console.wait_for(PROMPT, timeout=30)
+    print(f"prompt after {time.monotonic() - console.started:.2f}s")
+
+
+def test_ls_root(console: Console) -> None:
+    scr = console.command("ls /", "sbin")
+    assert "bin" in scr and "etc" in scr
+
+
+def test_pipeline(console: Console) -> None:
+    console.command("echo pynix-pipe | tr a-z A-Z | rev", "EPIP-XINYP")
+
+
+def foreground_sleep(console: Console, key: str, shows: str) -> None:
+    """Start ``sleep 100`` in the foreground, then type ``key`` (a signal character)."""
+    console.command("sleep 100", "sleep 100")
+    time.sleep(0.5)
+    console.keys(key)
+    console.wait_for(shows)
+
+
+def test_ctrl_c_interrupts_foreground_job(console: Console) -> None:
+    foreground_sleep(console, "C-c", "^C")
+    console.command("echo status=$?", "status=130")
+
+
+def test_ctrl_z_then_fg(console: Console) -> None:
+    foreground_sleep(console, "C-z", "Stopped")
+    console.command("jobs", "[1]+  Stopped")
+    console.command("fg", "sleep 100")
+    time.sleep(0.3)
+    console.keys("C-c")
+    console.command("echo fg=$?", "fg=130")
+
+
+def test_ps_lists_init_and_kthreadd(console: Console) -> None:
+    scr = console.command("test -e /proc/1/stat && echo has-$((6*7)) || echo no-$((6*7))", "-42")
+    if "no-42" in scr:
+        pytest.skip("the guest has no /proc yet: ps cannot list processes")
+    scr = console.command("ps", "PID")
+    time.sleep(0.5)
+    scr = console.screen()
+    assert "init" in scr and "[kthreadd]" in scr
+
+
+def test_poweroff_ends_pynix_with_status_0(console: Console) -> None:
+    console.command("poweroff", "poweroff")
+    end = time.monotonic() + 30
+    while time.monotonic() < end and not console.status.exists():
+        time.sleep(0.1)
+    assert console.status.exists(), console.screen()
+    assert console.status.read_text().strip() == "0"
+
+
+def test_boot_with_console_input_from_a_pipe() -> None:
+    """printf 'echo hi\npoweroff\n' | pynix boot: the script drives the shell."""
+    p = subprocess.run([str(PYNIX), "boot"], input=b"echo hi\npoweroff\n", capture_output=True,
+                       timeout=60, cwd=REPO)
+    assert p.returncode == 0, p.stderr.decode(errors="replace")
+    lines = [line.strip() for line in p.stdout.decode(errors="replace").splitlines()]
+    assert "hi" in lines, p.stdout
