@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.ipc.sem import copy_semundo
 from pynix.kernel.errors import KernelError
 from pynix.kernel.sched import TASK_RUNNING
 from pynix.kernel.task import PF_FORKNOEXEC, Task
@@ -74,6 +75,9 @@ def copy_process(parent: Task, flags: int, stack: int, tls: int, regs: list[int]
         parent.sighand.users += 1
     else:
         child.sighand = parent.sighand.copy()
+    # -- System V IPC (copy_namespaces, copy_semundo) --
+    child.ipc_ns = parent.ipc_ns
+    copy_semundo(parent, child, bool(flags & A.CLONE_SYSVSEM))
     # -- thread group and parentage (copy_signal) --
     if flags & A.CLONE_THREAD:
         child.tgid = parent.tgid

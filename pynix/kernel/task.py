@@ -151,6 +151,8 @@ class Task:
         self.sighand: SigHand | None = None
         self.signal: SignalStruct = SignalStruct()
         self.cred = Cred()
+        self.ipc_ns: Any = getattr(kernel, "init_ipc_ns", None)   # ipc/util.IpcNamespace
+        self.sysvsem: Any = None        # ipc/sem.SemUndoList (SEM_UNDO), shared by CLONE_SYSVSEM
         # signals (kernel/signal.py)
         self.blocked = 0
         self.pending: list[SigInfo] = []

@@ -14,6 +14,7 @@ from pynix.arch.x86_64.syscall_nr import NR
 from pynix.syscalls import sys_file as F
 from pynix.syscalls import sys_fs as S
 from pynix.syscalls import sys_info as I
+from pynix.syscalls import sys_ipc as V
 from pynix.syscalls import sys_lock as K
 from pynix.syscalls import sys_mm as M
 from pynix.syscalls import sys_poll as L
@@ -104,6 +105,13 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     # waiting on many files
     ("poll", L.sys_poll, "xdd"), ("ppoll", L.sys_ppoll, "xdxxu"), ("select", L.sys_select, "dxxxx"),
     ("pselect6", L.sys_pselect6, "dxxxxx"),
+    # System V IPC
+    ("msgget", V.sys_msgget, "xx"), ("msgsnd", V.sys_msgsnd, "dxux"),
+    ("msgrcv", V.sys_msgrcv, "dxudx"), ("msgctl", V.sys_msgctl, "ddx"),
+    ("semget", V.sys_semget, "xdx"), ("semop", V.sys_semop, "dxu"),
+    ("semtimedop", V.sys_semtimedop, "dxux"), ("semctl", V.sys_semctl, "dddx"),
+    ("shmget", V.sys_shmget, "xux"), ("shmat", V.sys_shmat, "dxx"), ("shmdt", V.sys_shmdt, "x"),
+    ("shmctl", V.sys_shmctl, "ddx"),
     # system information
     ("uname", I.sys_uname, "x"), ("sethostname", I.sys_sethostname, "xu"),
     ("reboot", I.sys_reboot, "xxxx"),

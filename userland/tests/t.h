@@ -118,6 +118,13 @@ T_FN const char *t_errname(int e)
     case EOVERFLOW: return "EOVERFLOW";
     case ENOTSUP: return "ENOTSUP";
     case ENOTSOCK: return "ENOTSOCK";
+    case EIDRM: return "EIDRM";
+    case ENOMSG: return "ENOMSG";
+    case EADDRINUSE: return "EADDRINUSE";
+    case ECONNREFUSED: return "ECONNREFUSED";
+    case EAFNOSUPPORT: return "EAFNOSUPPORT";
+    case ENOTCONN: return "ENOTCONN";
+    case EISCONN: return "EISCONN";
     default: {
         static char buf[32];
         snprintf(buf, sizeof buf, "errno %d", e);

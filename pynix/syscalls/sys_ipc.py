@@ -1,0 +1,139 @@
+"""System V IPC syscalls: msgget/msgsnd/msgrcv/msgctl, semget/semop/semtimedop/semctl,
+shmget/shmat/shmdt/shmctl (Linux ipc/syscall.c entry points of ipc/msg.c, sem.c, shm.c).
+
+Thin handlers: decode registers, copy user buffers, call pynix/ipc, copy results out.
+"""
+from __future__ import annotations
+
+from typing import Generator
+
+from pynix.arch.x86_64 import abi as A
+from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64 import ipc as I
+from pynix.ipc import msg, sem, shm
+from pynix.ipc.util import ipc_key_s32
+from pynix.kernel.errors import KernelError
+from pynix.kernel.sched import monotonic_ns
+from pynix.kernel.task import Task
+from pynix.mm.uaccess import copy_from_user, copy_to_user
+from pynix.syscalls.util import mm_of, s32, s64
+
+
+def sys_msgget(t: Task, key: int, flags: int) -> int:
+    return msg.ksys_msgget(t, ipc_key_s32(key), s32(flags))
+
+
+def sys_msgsnd(t: Task, msqid: int, msgp: int, msgsz: int, flags: int) -> Generator[None, None, int]:
+    if s64(msgsz) < 0 or msgsz > 1 << 31:
+        raise KernelError(E.EINVAL)
+    mm = mm_of(t)
+    mtype = I.MSG_LONG.unpack(copy_from_user(mm, msgp, 8))[0]
+    text = copy_from_user(mm, msgp + 8, msgsz)
+    return (yield from msg.do_msgsnd(t, s32(msqid), mtype, text, s32(flags)))
+
+
+def sys_msgrcv(t: Task, msqid: int, msgp: int, msgsz: int, msgtyp: int, flags: int) -> Generator[None, None, int]:
+    if s64(msgsz) < 0:
+        raise KernelError(E.EINVAL)
+    mtype, text = yield from msg.do_msgrcv(t, s32(msqid), msgsz, s64(msgtyp), s32(flags))
+    mm = mm_of(t)
+    copy_to_user(mm, msgp, I.MSG_LONG.pack(mtype))
+    copy_to_user(mm, msgp + 8, text)
+    return len(text)
+
+
+def sys_msgctl(t: Task, msqid: int, cmd: int, buf: int) -> int:
+    msqid, cmd = s32(msqid), s32(cmd)
+    if msqid < 0 or cmd < 0:
+        raise KernelError(E.EINVAL)
+    if cmd == I.IPC_STAT:
+        copy_to_user(mm_of(t), buf, msg.msgctl_stat(t, msqid))
+    elif cmd == I.IPC_SET:
+        msg.msgctl_set(t, msqid, copy_from_user(mm_of(t), buf, I.MSQID64_DS.size))
+    elif cmd == I.IPC_RMID:
+        msg.msgctl_rmid(t, msqid)
+    else:
+        raise KernelError(E.EINVAL)
+    return 0
+
+
+def sys_semget(t: Task, key: int, nsems: int, flags: int) -> int:
+    return sem.ksys_semget(t, ipc_key_s32(key), s32(nsems), s32(flags))
+
+
+def _sops(t: Task, sops: int, nsops: int) -> list[sem.Sop]:
+    if nsops < 1:
+        raise KernelError(E.EINVAL)
+    if nsops > I.SEMOPM:
+        raise KernelError(E.E2BIG)
+    raw = copy_from_user(mm_of(t), sops, I.SEMBUF.size * nsops)
+    return [I.SEMBUF.unpack_from(raw, i * I.SEMBUF.size) for i in range(nsops)]
+
+
+def sys_semtimedop(t: Task, semid: int, sops: int, nsops: int, timeout: int) -> Generator[None, None, int]:
+    ops = _sops(t, sops, nsops)
+    deadline = None
+    if timeout:
+        sec, nsec = A.TIMESPEC.unpack(copy_from_user(mm_of(t), timeout, 16))
+        if sec < 0 or not 0 <= nsec < 10**9:
+            raise KernelError(E.EINVAL)
+        deadline = monotonic_ns() + sec * 10**9 + nsec
+    return (yield from sem.do_semtimedop(t, s32(semid), ops, deadline))
+
+
+def sys_semop(t: Task, semid: int, sops: int, nsops: int) -> Generator[None, None, int]:
+    return (yield from sys_semtimedop(t, semid, sops, nsops, 0))
+
+
+def sys_semctl(t: Task, semid: int, semnum: int, cmd: int, arg: int) -> int:
+    semid, semnum, cmd = s32(semid), s32(semnum), s32(cmd)
+    if semid < 0 or cmd < 0:
+        raise KernelError(E.EINVAL)
+    if cmd in (I.GETVAL, I.GETPID, I.GETNCNT, I.GETZCNT):
+        return sem.semctl_getval(t, semid, semnum, cmd)
+    if cmd == I.SETVAL:
+        sem.semctl_setval(t, semid, semnum, s32(arg))
+    elif cmd == I.GETALL:
+        vals = sem.semctl_getall(t, semid)
+        copy_to_user(mm_of(t), arg, b"".join(v.to_bytes(2, "little") for v in vals))
+    elif cmd == I.SETALL:
+        n = sem.semctl_nsems(t, semid)
+        raw = copy_from_user(mm_of(t), arg, 2 * n)
+        sem.semctl_setall(t, semid, [int.from_bytes(raw[i:i + 2], "little") for i in range(0, 2 * n, 2)])
+    elif cmd == I.IPC_STAT:
+        copy_to_user(mm_of(t), arg, sem.semctl_stat(t, semid))
+    elif cmd == I.IPC_SET:
+        sem.semctl_set(t, semid, copy_from_user(mm_of(t), arg, I.SEMID64_DS.size))
+    elif cmd == I.IPC_RMID:
+        sem.semctl_rmid(t, semid)
+    else:
+        raise KernelError(E.EINVAL)
+    return 0
+
+
+def sys_shmget(t: Task, key: int, size: int, flags: int) -> int:
+    return shm.ksys_shmget(t, ipc_key_s32(key), size, s32(flags))
+
+
+def sys_shmat(t: Task, shmid: int, addr: int, flags: int) -> int:
+    return shm.do_shmat(t, s32(shmid), addr, s32(flags))
+
+
+def sys_shmdt(t: Task, addr: int) -> int:
+    shm.ksys_shmdt(t, addr)
+    return 0
+
+
+def sys_shmctl(t: Task, shmid: int, cmd: int, buf: int) -> int:
+    shmid, cmd = s32(shmid), s32(cmd)
+    if shmid < 0 or cmd < 0:
+        raise KernelError(E.EINVAL)
+    if cmd == I.IPC_STAT:
+        copy_to_user(mm_of(t), buf, shm.shmctl_stat(t, shmid))
+    elif cmd == I.IPC_SET:
+        shm.shmctl_set(t, shmid, copy_from_user(mm_of(t), buf, I.SHMID64_DS.size))
+    elif cmd == I.IPC_RMID:
+        shm.shmctl_rmid(t, shmid)
+    else:
+        raise KernelError(E.EINVAL)
+    return 0
