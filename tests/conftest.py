@@ -77,3 +77,9 @@ def build_userland(src_dir: Path = USERLAND_TESTS, out_dir: Path = USERLAND_BUIL
 @pytest.fixture(scope="session")
 def userland_programs() -> BuiltPrograms:
     return build_userland()
+
+
+@pytest.fixture(scope="session")
+def userland_tools() -> BuiltPrograms:
+    """``userland/tools/*.c`` (helpers such as fsops and sysfuzz) built into build/tools."""
+    return build_userland(REPO / "userland" / "tools", REPO / "build" / "tools")

@@ -134,9 +134,8 @@ def msgctl_set(task: Task, msqid: int, buf: bytes) -> None:
     qbytes = I.MSQID64_DS.unpack_from(buf)[6]
     if qbytes > ipc_ns_of(task).msg_ctlmnb and not capable(task):
         raise KernelError(E.EPERM)
-    ipc_update_perm(q, buf)
+    ipc_update_perm(task, q, buf)
     q.qbytes = qbytes
-    q.ctime = now_sec()
     q.wait.wake_up()                         # senders may fit now
 
 

@@ -218,10 +218,7 @@ def semctl_stat(task: Task, semid: int) -> bytes:
 
 
 def semctl_set(task: Task, semid: int, buf: bytes) -> None:
-    sma = _array(task, semid)
-    ipc_check_owner(task, sma)
-    ipc_update_perm(sma, buf)
-    sma.ctime = now_sec()
+    ipc_update_perm(task, _array(task, semid), buf)
 
 
 def semctl_rmid(task: Task, semid: int) -> None:

@@ -155,10 +155,7 @@ def shmctl_stat(task: Task, shmid: int) -> bytes:
 
 
 def shmctl_set(task: Task, shmid: int, buf: bytes) -> None:
-    seg = _segment(task, shmid)
-    ipc_check_owner(task, seg)
-    ipc_update_perm(seg, buf)
-    seg.ctime = now_sec()
+    ipc_update_perm(task, _segment(task, shmid), buf)
 
 
 def shmctl_rmid(task: Task, shmid: int) -> None:

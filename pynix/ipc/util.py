@@ -153,11 +153,14 @@ def ipc_check_owner(task: Task, perm: KernIpcPerm) -> None:
         raise KernelError(E.EPERM)
 
 
-def ipc_update_perm(perm: KernIpcPerm, packed: bytes) -> None:
-    """IPC_SET: take uid, gid and the mode's permission bits from a user ipc64_perm."""
+def ipc_update_perm(task: Task, perm: KernIpcPerm, packed: bytes) -> None:
+    """IPC_SET by the owner: take uid, gid and the mode's permission bits from a user
+    ipc64_perm; the change time moves."""
+    ipc_check_owner(task, perm)
     _key, uid, gid, _cuid, _cgid, mode, _seq, _pad = I.IPC64_PERM.unpack_from(packed)
     perm.uid, perm.gid = uid, gid
     perm.mode = (perm.mode & ~0o777) | (mode & 0o777)
+    perm.ctime = now_sec()  # type: ignore[attr-defined]
 
 
 def ipcget(task: Task, ids: IpcIds, key: int, flags: int, newfn: Callable[[], KernIpcPerm],

@@ -5,7 +5,7 @@ Thin handlers: decode registers, copy user buffers, call pynix/ipc, copy results
 """
 from __future__ import annotations
 
-from typing import Generator
+from typing import Callable, Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
@@ -42,19 +42,25 @@ def sys_msgrcv(t: Task, msqid: int, msgp: int, msgsz: int, msgtyp: int, flags: i
     return len(text)
 
 
-def sys_msgctl(t: Task, msqid: int, cmd: int, buf: int) -> int:
-    msqid, cmd = s32(msqid), s32(cmd)
-    if msqid < 0 or cmd < 0:
+def _ctl(t: Task, ident: int, cmd: int, buf: int, size: int, stat: Callable[[Task, int], bytes],
+         set_: Callable[[Task, int, bytes], None], rmid: Callable[[Task, int], None]) -> int:
+    """The IPC_STAT / IPC_SET / IPC_RMID part shared by msgctl, semctl and shmctl."""
+    ident, cmd = s32(ident), s32(cmd)
+    if ident < 0 or cmd < 0:
         raise KernelError(E.EINVAL)
     if cmd == I.IPC_STAT:
-        copy_to_user(mm_of(t), buf, msg.msgctl_stat(t, msqid))
+        copy_to_user(mm_of(t), buf, stat(t, ident))
     elif cmd == I.IPC_SET:
-        msg.msgctl_set(t, msqid, copy_from_user(mm_of(t), buf, I.MSQID64_DS.size))
+        set_(t, ident, copy_from_user(mm_of(t), buf, size))
     elif cmd == I.IPC_RMID:
-        msg.msgctl_rmid(t, msqid)
+        rmid(t, ident)
     else:
         raise KernelError(E.EINVAL)
     return 0
+
+
+def sys_msgctl(t: Task, msqid: int, cmd: int, buf: int) -> int:
+    return _ctl(t, msqid, cmd, buf, I.MSQID64_DS.size, msg.msgctl_stat, msg.msgctl_set, msg.msgctl_rmid)
 
 
 def sys_semget(t: Task, key: int, nsems: int, flags: int) -> int:
@@ -100,14 +106,9 @@ def sys_semctl(t: Task, semid: int, semnum: int, cmd: int, arg: int) -> int:
         n = sem.semctl_nsems(t, semid)
         raw = copy_from_user(mm_of(t), arg, 2 * n)
         sem.semctl_setall(t, semid, [int.from_bytes(raw[i:i + 2], "little") for i in range(0, 2 * n, 2)])
-    elif cmd == I.IPC_STAT:
-        copy_to_user(mm_of(t), arg, sem.semctl_stat(t, semid))
-    elif cmd == I.IPC_SET:
-        sem.semctl_set(t, semid, copy_from_user(mm_of(t), arg, I.SEMID64_DS.size))
-    elif cmd == I.IPC_RMID:
-        sem.semctl_rmid(t, semid)
     else:
-        raise KernelError(E.EINVAL)
+        return _ctl(t, semid, cmd, arg, I.SEMID64_DS.size, sem.semctl_stat, sem.semctl_set,
+                    sem.semctl_rmid)
     return 0
 
 
@@ -125,15 +126,4 @@ def sys_shmdt(t: Task, addr: int) -> int:
 
 
 def sys_shmctl(t: Task, shmid: int, cmd: int, buf: int) -> int:
-    shmid, cmd = s32(shmid), s32(cmd)
-    if shmid < 0 or cmd < 0:
-        raise KernelError(E.EINVAL)
-    if cmd == I.IPC_STAT:
-        copy_to_user(mm_of(t), buf, shm.shmctl_stat(t, shmid))
-    elif cmd == I.IPC_SET:
-        shm.shmctl_set(t, shmid, copy_from_user(mm_of(t), buf, I.SHMID64_DS.size))
-    elif cmd == I.IPC_RMID:
-        shm.shmctl_rmid(t, shmid)
-    else:
-        raise KernelError(E.EINVAL)
-    return 0
+    return _ctl(t, shmid, cmd, buf, I.SHMID64_DS.size, shm.shmctl_stat, shm.shmctl_set, shm.shmctl_rmid)

@@ -22,11 +22,9 @@ pytestmark = pytest.mark.skipif(shutil.which("musl-gcc") is None or shutil.which
 
 
 @pytest.fixture(scope="module")
-def fsops(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("tools")
-    subprocess.run(["musl-gcc", "-static", "-O2", "-o", str(out / "fsops"),
-                    str(REPO / "userland" / "tools" / "fsops.c")], check=True)
-    return out
+def fsops(userland_tools) -> Path:  # type: ignore[no-untyped-def]
+    userland_tools.path("fsops")       # fails here if it did not build
+    return userland_tools.dir
 
 
 name = st.sampled_from(NAMES)

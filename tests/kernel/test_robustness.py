@@ -17,11 +17,9 @@ pytestmark = pytest.mark.skipif(shutil.which("musl-gcc") is None, reason="needs 
 
 
 @pytest.fixture(scope="module")
-def tools(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("tools")
-    subprocess.run(["musl-gcc", "-static", "-O2", "-o", str(out / "sysfuzz"),
-                    str(REPO / "userland" / "tools" / "sysfuzz.c")], check=True)
-    return out
+def tools(userland_tools) -> Path:  # type: ignore[no-untyped-def]
+    userland_tools.path("sysfuzz")       # fails here if it did not build
+    return userland_tools.dir
 
 
 @pytest.mark.parametrize("seed", [11, 12])
