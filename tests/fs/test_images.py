@@ -35,7 +35,7 @@ def busybox_tree(tmp: Path) -> Path:
     (root / "tmp").mkdir()
     (root / "dev").mkdir()
     shutil.copy2(find_busybox(), root / "bin" / "busybox")
-    for app in ("sh", "mkdir", "echo", "dd", "tr", "ln", "seq", "rm", "cat", "wc", "tail", "ls"):
+    for app in ("sh", "mkdir", "echo", "dd", "tr", "ln", "seq", "rm", "cat", "wc", "tail", "ls", "grep"):
         (root / "bin" / app).symlink_to("busybox")
     return root
 
@@ -72,3 +72,18 @@ def test_damaged_image_is_refused(tmp_path: Path) -> None:
     r = pynix("run", "--image", str(image), "--", "/bin/true")
     assert r.returncode != 0
     assert "bad magic" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_full_disk_is_enospc_and_keeps_earlier_data(tmp_path: Path) -> None:
+    image = tmp_path / "small.img"
+    tree = busybox_tree(tmp_path)
+    subprocess.run(["mke2fs", "-q", "-F", "-t", "ext2", "-b", "1024", "-d", str(tree), str(image), "6M"],
+                   check=True)
+    script = ("echo precious > /keep; "
+              "dd if=/dev/zero of=/fill bs=65536 count=1000 2>/tmp/err; echo dd=$?; "
+              "grep -c 'No space left' /tmp/err; cat /keep; "
+              "rm /fill; echo again > /after; cat /after")
+    r = pynix("run", "--image", str(image), "--", "/bin/sh", "-c", script)
+    assert r.stdout.split() == ["dd=1", "1", "precious", "again"], r.stdout + r.stderr
+    fsck = subprocess.run(["e2fsck", "-fn", str(image)], capture_output=True, text=True)
+    assert fsck.returncode == 0, fsck.stdout

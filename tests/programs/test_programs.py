@@ -87,6 +87,17 @@ SHELL_SNIPPETS = {
     "here_doc": "cat <<EOF\nline one\nline two\nEOF",
     "env_var": "X=1 sh -c 'echo X=$X'; echo X=${X:-unset}",
     "many_forks": "i=0; while [ $i -lt 20 ]; do /bin/true; i=$((i+1)); done; echo $i",
+    # signals and jobs (the tty/job-control work)
+    "trap_usr1": "trap 'echo got' USR1; kill -USR1 $$; echo after",
+    "kill9_status": "sh -c 'kill -9 $$'; echo status=$?",
+    "trap_term_child": "sh -c 'trap \"echo term; exit 3\" TERM; kill -TERM $$; sleep 1'; echo $?",
+    "jobs_wait_all": "(sleep 0.1; exit 2) & (exit 5) & wait; echo all=$?",
+    "jobs_wait_each": "(exit 2) & a=$!; (sleep 0.05; exit 5) & b=$!; wait $a; echo a=$?; wait $b; echo b=$?",
+    "cmd_subst_nested": "echo $(echo a $(echo b $(echo c)))",
+    "cmd_subst_status": "x=$(exit 7); echo $? \"$x\"",
+    "subshell_codes": "(exit 0); echo $?; (exit 1); echo $?; (false); echo $?; (exit 255); echo $?",
+    "subshell_signal": "(sh -c 'kill -INT $$'); echo $?",
+    "kill_stop_cont": "sleep 0.2 & p=$!; kill -STOP $p; kill -CONT $p; wait $p; echo $?",
 }
 
 
@@ -254,7 +265,7 @@ def test_program(name: str, userland_programs) -> None:
 
 # File programs run a second time with their scratch files on a disk filesystem (ext2 in
 # pynix's default root, the host's /var/tmp natively) instead of tmpfs.
-ON_DISK = ["files", "dirs", "mmap_file", "locks"]
+ON_DISK = ["files", "dirs", "mmap_file", "locks", "perms"]
 
 
 @pytest.mark.parametrize("name", cases("ondisk", ON_DISK))
