@@ -36,7 +36,7 @@ from pynix.kernel.exit import do_wait
 from pynix.kernel.kernel import Kernel
 from pynix.kernel.kthread import kthread_create, start_kthreadd
 from pynix.kernel.task import Cred, FsStruct, SigHand, Task
-from pynix.drivers.tty import TtyFile, TtyStruct, register_console
+from pynix.drivers.tty import TtyStruct, register_console
 from pynix.machine.console import HostInput, HostStream
 from pynix.machine.hostterm import HostTerminal
 from pynix.syscalls.dispatch import Dispatcher
@@ -181,16 +181,16 @@ class Machine:
             self.tty = TtyStruct(k, b"tty1", self.hostterm)
             register_console(self.tty)
             return
-        self.stdin = HostInput(0, k.post_irq)
-        register_chrdev(5, 0, lambda flags, path: HostStream(flags, 1, self.stdin))
+        self.stdin = HostInput(0, k.post_irq)       # no terminal: /dev/tty is ENXIO, as on Linux
         register_chrdev(5, 1, lambda flags, path: HostStream(flags, 1, self.stdin))
 
     def console_files(self) -> FdTable:
         files = FdTable()
         if self.tty is not None:
+            from pynix.fs.vfs.ops import do_open
             for fd in (0, 1, 2):
-                files.install(fd, TtyFile(self.tty, A.O_RDWR) if os.isatty(fd) or fd == 0
-                              else HostStream(A.O_WRONLY, fd))
+                files.install(fd, do_open(self.k.init_fs, b"/dev/tty1", A.O_RDWR, 0)
+                              if os.isatty(fd) or fd == 0 else HostStream(A.O_WRONLY, fd))
             return files
         files.install(0, HostStream(A.O_RDONLY, None, self.stdin))
         files.install(1, HostStream(A.O_WRONLY, 1))

@@ -118,14 +118,17 @@ int main(void)
     printf("stale id: %d %s\n", r, t_errname(errno));
 
     /* EIDRM to a blocked receiver */
+    int ready[2];
+    pipe(ready);
     c = t_fork();
     if (c == 0) {
-        errno = 0;
+        write(ready[1], "r", 1);
         long r = rcv(q, 42, 0, buf);
         printf("blocked receiver: %ld %s\n", r, t_errname(errno));
         _exit(0);
     }
-    usleep(100000);
+    read(ready[0], buf, 1);
+    usleep(300000);                  /* let it reach msgrcv and sleep there */
     printf("rmid: %d\n", msgctl(q, IPC_RMID, NULL));
     printf("receiver: %s\n", t_status(t_wait(c)));
     return t_done();
