@@ -67,6 +67,10 @@ def shell(script: str, **env: str) -> Cmd:
     return Cmd("sh", ("-c", script), tuple(env.items()))
 
 
+BOOT = "boot"     # pynix boot to the shell prompt; natively/qemu: busybox sh -l to its prompt
+PROMPT = "# "
+
+
 # ----------------------------------------------------------------- runners
 
 
@@ -101,6 +105,8 @@ class Native(Runner):
         env = {k: (str(host_true()) if v == "/bin/true" else v) for k, v in env.items()}
         if cmd.prog == "sh":
             return [*self.prefix, host_busybox(), "sh", *cmd.args], env
+        if cmd.prog == BOOT:     # natively the machine is up: only the login shell starts
+            return [*self.prefix, host_busybox(), "sh", "-l"], {**env, "ENV": "", "PS1": PROMPT}
         return [*self.prefix, str(BENCH_BUILD / cmd.prog), *cmd.args], env
 
 
@@ -121,6 +127,8 @@ class Pynix(Runner):
         self.command = command
 
     def argv(self, cmd: Cmd) -> tuple[list[str], dict[str, str]]:
+        if cmd.prog == BOOT:
+            return [*self.command, "boot"], dict(os.environ)
         argv = [*self.command, "run", "--bind", f"{BENCH_BUILD}:{GUEST_DIR}", "--env", f"PATH={PATH}"]
         for k, v in cmd.env:
             argv += ["--env", f"{k}={v}"]
@@ -152,6 +160,7 @@ class Benchmark:
     work: Callable[[int], Cmd]  # N -> command doing N units
     baseline: Callable[[int], Cmd] | None  # N -> same command doing no work; None: report raw time
     scale: float = 1e3  # seconds -> unit (1e3 ms, 1e6 us)
+    until_prompt: bool = False  # time until PROMPT shows on a terminal, not until exit
 
 
 def sh_loop(body: str) -> Callable[[int], Cmd]:
@@ -167,6 +176,10 @@ BENCHMARKS = [
               lambda n: bench_prog("compute", n), lambda n: bench_prog("compute", 0)),
     Benchmark("fork_exec", "busybox sh loop: fork + exec /bin/true + wait", "ms/iter", 200,
               sh_loop("$T"), lambda n: sh_loop(":")(n)),
+    Benchmark("signal_rt", "kill(self, SIGUSR1) -> handler -> rt_sigreturn", "us/signal", 10_000,
+              lambda n: bench_prog("sigrt", n), lambda n: bench_prog("sigrt", 0), scale=1e6),
+    Benchmark("boot_prompt", "pynix boot until the shell prompt (native, qemu: busybox sh -l)", "ms", 1,
+              lambda n: Cmd(BOOT), None, until_prompt=True),
     Benchmark("pipe_pingpong", "1-byte round trip between two processes over pipes", "us/trip", 10_000,
               lambda n: bench_prog("pingpong", n), lambda n: bench_prog("pingpong", 0), scale=1e6),
     Benchmark("file_dd", "busybox dd 64 KiB blocks /dev/zero -> /tmp file (per MiB)", "ms/MiB", 16,
@@ -245,9 +258,39 @@ def best_time(runner: Runner, cmd: Cmd, repeat: int) -> tuple[float, str]:
     return best, out
 
 
+def prompt_time(runner: Runner, cmd: Cmd, repeat: int) -> tuple[float, str]:
+    """Fastest of `repeat` starts on a fresh pseudo-terminal until PROMPT appears, in seconds."""
+    import pty
+    import select
+    argv, env = runner.argv(cmd)
+    best = float("inf")
+    for _ in range(repeat):
+        master, slave = pty.openpty()
+        t0 = time.perf_counter()
+        p = subprocess.Popen([*PIN, *argv], env=env, cwd=str(REPO), stdin=slave, stdout=slave,
+                             stderr=slave, start_new_session=True)
+        os.close(slave)
+        seen = b""
+        try:
+            while PROMPT.encode() not in seen.replace(b"\x1b[6n", b""):
+                if time.perf_counter() - t0 > 60 or not select.select([master], [], [], 60)[0]:
+                    raise RuntimeError(f"no prompt within 60 s: {shlex.join(argv)}: {seen[-80:]!r}")
+                seen += os.read(master, 4096)
+            best = min(best, time.perf_counter() - t0)
+        except OSError:
+            raise RuntimeError(f"exited before its prompt: {shlex.join(argv)}: {seen[-80:]!r}") from None
+        finally:
+            p.kill()
+            p.wait()
+            os.close(master)
+    return best, ""
+
+
 def measure(bench: Benchmark, runner: Runner, repeat: int, scale: float) -> Cell:
     n = max(1, round(bench.n * scale)) if bench.baseline else bench.n
     try:
+        if bench.until_prompt:
+            return Cell(prompt_time(runner, bench.work(n), repeat)[0] * bench.scale)
         t_work, out = best_time(runner, bench.work(n), repeat)
         if bench.baseline is None:
             return Cell(t_work * bench.scale, stdout=out)
