@@ -4,7 +4,8 @@
  * report once; SIGCHLD tells the parent (CLD_STOPPED, CLD_CONTINUED);
  * process groups and sessions (setpgid, setsid, getsid); kill(0, ...) and
  * killpg reach the whole group; a stopped child still dies of SIGKILL;
- * without a controlling terminal /dev/tty is ENXIO and tty calls ENOTTY.
+ * without a controlling terminal /dev/tty is ENXIO and tty calls ENOTTY;
+ * a stopped group orphaned by its parent's exit gets SIGHUP and SIGCONT.
  */
 #include "t.h"
 #include <termios.h>
@@ -141,6 +142,50 @@ static void no_ctty(void)
     close(null);
 }
 
+static int hup_fd = -1;
+
+static void on_hup(int sig)
+{
+    (void)sig;
+    if (write(hup_fd, "H", 1) < 0)
+        _exit(9);
+}
+
+/* A stopped process whose group is orphaned by its parent's exit gets SIGHUP and SIGCONT. */
+static void orphaned_group(void)
+{
+    int p[2];
+    if (pipe(p) < 0)
+        return;
+    pid_t child = t_fork();
+    if (child == 0) {
+        close(p[0]);
+        pid_t g = fork();
+        if (g == 0) {
+            hup_fd = p[1];
+            signal(SIGHUP, on_hup);
+            setpgid(0, 0);
+            raise(SIGSTOP);
+            if (write(p[1], "C", 1) < 0)    /* continued after the SIGHUP */
+                _exit(9);
+            _exit(0);
+        }
+        int st;
+        setpgid(g, g);
+        waitpid(g, &st, WUNTRACED);     /* the grandchild is stopped: now orphan its group */
+        _exit(0);
+    }
+    close(p[1]);
+    t_wait(child);
+    char buf[4] = {0};
+    ssize_t n = 0, r;
+    while (n < 2 && (r = read(p[0], buf + n, 2 - n)) > 0)
+        n += r;
+    close(p[0]);
+    t_check("orphaned stopped group gets SIGHUP then SIGCONT", n == 2 && buf[0] == 'H' && buf[1] == 'C',
+            "read %d bytes", (int)n);
+}
+
 int main(void)
 {
     t_init();
@@ -149,5 +194,6 @@ int main(void)
     sigchld_codes();
     groups();
     sessions();
+    orphaned_group();
     return t_done();
 }
