@@ -145,7 +145,6 @@ class CPU:
         self._one_p = ctypes.byref(self._one)
         # callbacks installed by the kernel
         self.mmu_fill: Callable[[int, int], tuple[int, int] | None] = lambda v, a: None
-        self.on_syscall: Callable[[], None] = lambda: None
         self.fault: Trap | None = None
         self.vector = -1
         self.running = False
@@ -168,30 +167,39 @@ class CPU:
             e.paddr, e.perms = r
             return True
 
-        def syscall(_h: int, _d: int) -> None:
-            try:
-                self.on_syscall()
-            except BaseException as exc:
-                self.fault = Trap("error", detail=repr(exc))
-                self.stop()
-
         def intr(_h: int, intno: int, _d: int) -> None:
             self.vector = intno
             self.stop()
 
         self._cb_tlb = _ucmod.HOOK_TLB_FILL_CFUNC(tlb_fill)
-        self._cb_sys = _intel.HOOK_INSN_SYSCALL_CFUNC(syscall)
         self._cb_intr = _ucmod.HOOK_INTR_CFUNC(intr)
         self._hook(unicorn.UC_HOOK_TLB_FILL, self._cb_tlb)
-        self._hook(unicorn.UC_HOOK_INSN, self._cb_sys, ctypes.c_int(X.UC_X86_INS_SYSCALL))
         self._hook(unicorn.UC_HOOK_INTR, self._cb_intr)
+        self._sys_hook: _ucmod.uc_hook_h | None = None
 
-    def _hook(self, htype: int, cb: object, *extra: object) -> None:
+    @property
+    def on_syscall(self) -> Callable[[int, int], None]:
+        return self._on_syscall
+
+    @on_syscall.setter
+    def on_syscall(self, fn: Callable[[int, int], None]) -> None:
+        """The syscall instruction calls ``fn(handle, user_data)`` directly from C: no wrapper
+        frame on the hottest path. ``fn`` must not raise (the dispatcher turns every
+        exception into an oops)."""
+        if self._sys_hook is not None:
+            _lib.uc_hook_del(self.h, self._sys_hook)
+        self._on_syscall = fn
+        self._cb_sys = _intel.HOOK_INSN_SYSCALL_CFUNC(fn)
+        self._sys_hook = self._hook(unicorn.UC_HOOK_INSN, self._cb_sys,
+                                    ctypes.c_int(X.UC_X86_INS_SYSCALL))
+
+    def _hook(self, htype: int, cb: object, *extra: object) -> _ucmod.uc_hook_h:
         handle = _ucmod.uc_hook_h()
         err = _lib.uc_hook_add(self.h, ctypes.byref(handle), htype, cb, None,
                                ctypes.c_uint64(1), ctypes.c_uint64(0), *extra)
         if err:
             raise _uc_err(err)
+        return handle
 
     # -- running -----------------------------------------------------------------------------
     def run(self, rip: int) -> Trap:

@@ -37,45 +37,50 @@ class Dispatcher:
         self.tracer: Tracer | None = Tracer(kernel) if trace else None
         self.counts: dict[int, int] = {}
 
-    def entry(self) -> None:
-        """The CPU's syscall hook: the current task executed ``syscall``."""
-        t = self.k.current
-        cpu = self.cpu
-        a = cpu.read_args()
-        nr = a[0]
-        t.syscall_nr = nr
-        ent = self.table.get(nr)
-        tracer = self.tracer
-        if ent is None:
-            if tracer:
-                tracer.unknown(t, nr, a)
-            cpu.set_ret(-E.ENOSYS)
-            return
-        args = a[1:1 + ent.nargs]
-        if tracer:
-            tracer.enter(t, ent, args)
+    def entry(self, _h: int = 0, _d: int = 0) -> None:
+        """The CPU's syscall hook, called from C: the current task executed ``syscall``.
+        One frame on the hot path; any exception that escapes the handler's own error
+        handling is an oops, never an unwind into Unicorn."""
         try:
-            if ent.blocking:
-                gen = ent.fn(t, *args)
-                try:
-                    next(gen)
-                except StopIteration as stop:
-                    ret = stop.value
+            t = self.k.current
+            cpu = self.cpu
+            a = cpu.read_args()
+            nr = a[0]
+            t.syscall_nr = nr
+            ent = self.table.get(nr)
+            tracer = self.tracer
+            if ent is None:
+                if tracer:
+                    tracer.unknown(t, nr, a)
+                cpu.set_ret(-E.ENOSYS)
+                return
+            args = a[1:1 + ent.nargs]
+            if tracer:
+                tracer.enter(t, ent, args)
+            try:
+                if ent.blocking:
+                    gen = ent.fn(t, *args)
+                    try:
+                        next(gen)
+                    except StopIteration as stop:
+                        ret = stop.value
+                    else:
+                        t.kstack = gen
+                        t.kstack_args = args
+                        cpu.stop()
+                        if tracer:
+                            tracer.blocked(t, ent)
+                        return
                 else:
-                    t.kstack = gen
-                    t.kstack_args = args
-                    cpu.stop()
-                    if tracer:
-                        tracer.blocked(t, ent)
-                    return
-            else:
-                ret = ent.fn(t, *args)
-        except KernelError as err:
-            ret = -err.errno
-        except Exception as exc:          # a kernel bug: oops, never a dead kernel
-            self.k.oops(t, f"exception in {ent.name}", exc)
-            return
-        self.finish(t, ent, ret)
+                    ret = ent.fn(t, *args)
+            except KernelError as err:
+                ret = -err.errno
+            except Exception as exc:          # a kernel bug: oops, never a dead kernel
+                self.k.oops(t, f"exception in {ent.name}", exc)
+                return
+            self.finish(t, ent, ret)
+        except BaseException as exc:
+            self.k.oops(self.k.current, "exception in syscall entry", exc)
 
     def resume(self, t: Task) -> bool:
         """Continue a blocked syscall; False if it must sleep again."""
