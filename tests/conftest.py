@@ -2,7 +2,9 @@
 
 - ``REPO``: the repository root.
 - ``userland_programs`` (session scope): every ``userland/tests/*.c`` compiled
-  with ``musl-gcc -static -O2`` into ``build/userland/NAME``. A program is
+  with ``musl-gcc -static -O2`` into ``build/userland/NAME``, except ``*_glibc.c``,
+  built with glibc as ``gcc -static -pthread -O2`` (glibc-static starts threads
+  with clone3, registers rseq and robust lists: a second libc's view). A program is
   recompiled only when its source, or a header beside it, is newer than the
   binary. A program that does not compile fails only its own tests (the
   compiler's message is in the failure), never the whole session.
@@ -22,6 +24,8 @@ REPO = Path(__file__).resolve().parent.parent
 USERLAND_TESTS = REPO / "userland" / "tests"
 USERLAND_BUILD = REPO / "build" / "userland"
 CFLAGS = ["-static", "-O2", "-Wall"]
+GLIBC_SUFFIX = "_glibc"            # NAME_glibc.c is built by gcc against glibc, not musl
+GLIBC_CFLAGS = ["-static", "-pthread", "-O2", "-Wall"]
 
 
 @dataclass
@@ -60,9 +64,11 @@ def build_userland(src_dir: Path = USERLAND_TESTS, out_dir: Path = USERLAND_BUIL
         out = out_dir / src.stem
         if not _needs_build(src, out, headers):
             continue
+        glibc = src.stem.endswith(GLIBC_SUFFIX)
+        compiler = [shutil.which("gcc") or "gcc", *GLIBC_CFLAGS] if glibc else [cc, *CFLAGS]
         tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
         proc = subprocess.run(
-            [cc, *CFLAGS, "-o", str(tmp), str(src)],
+            [*compiler, "-o", str(tmp), str(src)],
             capture_output=True,
             text=True,
         )

@@ -136,6 +136,7 @@ def flush_old_exec(t: Task) -> None:
     """Everything of the old program that must not survive exec."""
     k = t.kernel
     de_thread(t)
+    k.futex_exit(t)                            # robust list, clear_child_tid (exec_mm_release)
     complete_vfork_done(t)
     exit_mm(t)
     assert t.files is not None and t.sighand is not None
@@ -156,19 +157,15 @@ def flush_old_exec(t: Task) -> None:
 
 
 def de_thread(t: Task) -> None:
-    """Kill the other threads; a non-leader caller takes over the leader's pid."""
-    others = [th for th in t.thread_group if th is not t]
-    if not others:
+    """Kill the other threads; a non-leader caller takes over the leader's pid (Linux's
+    de_thread: the old leader exits without telling the parent, its pid moves to ``t``)."""
+    if not t.thread_group[1:] and t.is_group_leader:
         return
     from pynix.kernel.exit import do_exit
     k = t.kernel
-    for th in others:
-        if th.is_group_leader:
-            continue
-        th.signal.nr_threads += 0
-        do_exit(th, 0)
-        th.state = "X"
     leader = t.group_leader
+    for th in [th for th in leader.thread_group if th is not t]:
+        do_exit(th, A.SIGKILL)
     if leader is not t:
         old_pid = t.pid
         k.swap_leader(t, leader)

@@ -91,7 +91,8 @@ def forget_original_parent(t: Task) -> None:
             continue
         c.real_parent = c.parent = reaper
         reaper.children.append(c)
-        if c.state == TASK_ZOMBIE and c.is_group_leader and not c.thread_group[1:]:
+        if c.state == TASK_ZOMBIE and c.is_group_leader and not c.thread_group[1:] \
+                and reaper.tgid != t.tgid:        # a thread of the same group inherits silently
             do_notify_parent(c, c.exit_signal)
 
 

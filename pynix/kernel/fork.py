@@ -8,12 +8,15 @@ registers are the parent's at the syscall with rax = 0 (and rsp = ``stack`` when
 fork, vfork and clone are thin wrappers in syscalls/sys_process.py.
 
 Checks as Linux's copy_process: CLONE_SIGHAND needs CLONE_VM, CLONE_THREAD needs
-CLONE_SIGHAND, CLONE_FS with CLONE_NEWNS is invalid -> EINVAL.
+CLONE_SIGHAND, CLONE_FS with CLONE_NEWNS or CLONE_NEWUSER, CLONE_THREAD with CLONE_NEWUSER or
+CLONE_NEWPID, CLONE_PIDFD with CLONE_DETACHED are invalid -> EINVAL. A thread (CLONE_THREAD)
+joins the caller's group and is not on the parent's children list.
 """
 from __future__ import annotations
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.futex import CLONE_CLEAR_SIGHAND
 from pynix.ipc.sem import copy_semundo
 from pynix.kernel.errors import KernelError
 from pynix.kernel.sched import TASK_RUNNING
@@ -33,6 +36,10 @@ def check_clone_flags(flags: int) -> None:
     if flags & A.CLONE_FS and flags & A.CLONE_NEWNS:
         raise KernelError(E.EINVAL)
     if flags & A.CLONE_NEWUSER and flags & A.CLONE_FS:
+        raise KernelError(E.EINVAL)
+    if flags & A.CLONE_THREAD and flags & (A.CLONE_NEWUSER | A.CLONE_NEWPID):
+        raise KernelError(E.EINVAL)
+    if flags & A.CLONE_PIDFD and flags & A.CLONE_DETACHED:
         raise KernelError(E.EINVAL)
 
 
@@ -75,6 +82,10 @@ def copy_process(parent: Task, flags: int, stack: int, tls: int, regs: list[int]
         parent.sighand.users += 1
     else:
         child.sighand = parent.sighand.copy()
+        if flags & CLONE_CLEAR_SIGHAND:              # clone3: caught signals back to SIG_DFL
+            for act in child.sighand.action:
+                if act.handler != A.SIG_IGN:
+                    act.handler, act.flags, act.restorer, act.mask = A.SIG_DFL, 0, 0, 0
     # -- System V IPC (copy_namespaces, copy_semundo) --
     child.ipc_ns = parent.ipc_ns
     copy_semundo(parent, child, bool(flags & A.CLONE_SYSVSEM))
@@ -98,8 +109,8 @@ def copy_process(parent: Task, flags: int, stack: int, tls: int, regs: list[int]
         if flags & A.CLONE_PARENT:
             child.exit_signal = parent.group_leader.exit_signal
     child.parent = child.real_parent
-    if child.real_parent is not None:
-        child.real_parent.children.append(child)
+    if child.real_parent is not None and not flags & A.CLONE_THREAD:
+        child.real_parent.children.append(child)     # threads are not children: wait sees the group
     child.blocked = parent.blocked
     child.sas_ss_sp, child.sas_ss_size, child.sas_ss_flags = (
         (0, 0, A.SS_DISABLE) if flags & A.CLONE_VM and not flags & A.CLONE_VFORK

@@ -94,23 +94,30 @@ class Kernel:
             self.loaded = None
 
     def swap_leader(self, t: Task, leader: Task) -> None:
-        """exec from a non-leader thread: ``t`` takes the leader's place and pid."""
+        """exec from a non-leader thread: ``t`` takes the exited leader's place and pid; the
+        leader, a zombie nobody is told about, is forgotten (the end of Linux's de_thread)."""
         del self.tasks[t.pid]
+        self.fpu_frames.pop(t.pid, None)
+        self.fpu_frames.pop(leader.pid, None)
         self.tasks[leader.pid] = t
         t.pid = leader.pid
         t.group_leader = t
         t.thread_group = [t]
+        t.start_time = leader.start_time
         t.real_parent = t.parent = leader.real_parent
         t.exit_signal = leader.exit_signal
         if t.real_parent is not None:
             ch = t.real_parent.children
             ch[ch.index(leader)] = t
-        t.children = leader.children
+        t.children += leader.children
         for c in t.children:
             c.real_parent = c.parent = t
         leader.children = []
         leader.state = TASK_DEAD
-        leader.real_parent = None
+        leader.real_parent = leader.parent = None
+        leader.ctx = None
+        if self.loaded is leader:
+            self.loaded = None
         t.signal.nr_threads = 1
 
     def wake_waiters(self, parent: Task) -> None:

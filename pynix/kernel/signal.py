@@ -22,7 +22,7 @@ from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import sigframe as F
 from pynix.kernel.sched import TASK_INTERRUPTIBLE, TASK_STOPPED
-from pynix.kernel.task import SigInfo, Task
+from pynix.kernel.task import PF_EXITING, SigInfo, Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user
 from pynix.kernel.exit import do_group_exit
 
@@ -104,21 +104,27 @@ def is_global_init(t: Task) -> bool:
     return t.group_leader is t.kernel.init_task and not t.is_kthread
 
 
+def _live(t: Task) -> bool:
+    return t.state not in ("Z", "X") and not t.flags & PF_EXITING
+
+
 def send_signal(t: Task, info: SigInfo, group: bool = True) -> None:
     sig = info.signo
-    if t.state in ("Z", "X") or not 1 <= sig < A.NSIG:
+    if not 1 <= sig < A.NSIG:
         return
+    if not (_live(t) or (group and any(_live(th) for th in t.thread_group))):
+        return                                  # a group lives on while any thread does
     if not _prepare_signal(t, sig):
         return
     pending = t.signal.shared_pending if group else t.pending
     if sig < A.SIGRTMIN and any(i.signo == sig for i in pending):
         return                                  # standard signals do not queue
     pending.append(info)
-    # complete_signal: pick a thread that does not block it
+    # complete_signal: pick a live thread that does not block it, the addressed one first
     target = t
-    if group and t.blocked & sigbit(sig):
+    if group and (t.blocked & sigbit(sig) or not _live(t)):
         for th in t.thread_group:
-            if not th.blocked & sigbit(sig):
+            if _live(th) and not th.blocked & sigbit(sig):
                 target = th
                 break
     if sig == A.SIGKILL or (_fatal_default(target, sig) and not target.blocked & sigbit(sig)):
@@ -147,8 +153,9 @@ def force_sig_fault(t: Task, sig: int, code: int, addr: int) -> None:
     t.pending.append(SigInfo(sig, code, addr=addr))
 
 
-def dequeue_signal(t: Task) -> SigInfo | None:
-    blocked = t.blocked
+def dequeue_signal(t: Task, mask: int | None = None) -> SigInfo | None:
+    """The next signal to handle: not blocked, or with ``mask`` one of the set (sigtimedwait)."""
+    blocked = t.blocked if mask is None else ~mask
     for pending in (t.pending, t.signal.shared_pending):
         # synchronous (fault) signals and lower numbers first, as Linux's next_signal
         best = None
@@ -209,9 +216,18 @@ def do_signal(k: Kernel, t: Task, restart: int | None) -> None:
 def _restart_syscall(k: Kernel, t: Task, code: int) -> None:
     """Re-execute the syscall instruction (the kernel's rip -= 2; rax = orig_rax)."""
     from pynix.machine.cpu import X
-    k.cpu.set_ret(t.syscall_nr)
+    from pynix.arch.x86_64.syscall_nr import NR
+    k.cpu.set_ret(NR["restart_syscall"] if code == E.ERESTART_RESTARTBLOCK else t.syscall_nr)
     # the CPU left user mode just after the 2-byte syscall instruction: step back onto it
     k.cpu.set_reg(X.UC_X86_REG_RIP, k.cpu.reg(X.UC_X86_REG_RIP) - 2)
+
+
+def siginfo_bytes(info: SigInfo) -> bytes:
+    """The siginfo_t a handler or sigtimedwait receives (copy_siginfo_to_user)."""
+    return F.pack_siginfo(info.signo, info.code, info.errno, info.pid, info.uid, info.status,
+                          info.utime, info.stime,
+                          info.addr if info.signo in (A.SIGSEGV, A.SIGBUS, A.SIGFPE, A.SIGILL, A.SIGTRAP)
+                          else None, info.value)
 
 
 def setup_rt_frame(k: Kernel, t: Task, info: SigInfo, act: object) -> None:
@@ -237,10 +253,7 @@ def setup_rt_frame(k: Kernel, t: Task, info: SigInfo, act: object) -> None:
     uc[F.UC_MCONTEXT_OFF:F.UC_MCONTEXT_OFF + 256] = F.pack_sigcontext(
         regs, fp, oldmask & 0xFFFF_FFFF_FFFF_FFFF, trapno=trapno, cr2=info.addr)
     uc[F.UC_SIGMASK_OFF:F.UC_SIGMASK_OFF + 8] = oldmask.to_bytes(8, "little")
-    siginfo = F.pack_siginfo(info.signo, info.code, info.errno, info.pid, info.uid, info.status,
-                             info.utime, info.stime,
-                             info.addr if info.signo in (A.SIGSEGV, A.SIGBUS, A.SIGFPE, A.SIGILL, A.SIGTRAP)
-                             else None, info.value)
+    siginfo = siginfo_bytes(info)
     restorer = act.restorer if act.flags & A.SA_RESTORER else 0   # type: ignore[attr-defined]
     try:
         copy_to_user(t.mm, frame, restorer.to_bytes(8, "little") + bytes(uc) + siginfo)

@@ -1,5 +1,6 @@
 """Signal syscalls: rt_sigaction, rt_sigprocmask, rt_sigreturn, kill, tkill, tgkill,
-rt_sigpending, rt_sigsuspend, sigaltstack, pause (Linux kernel/signal.c).
+rt_sigpending, rt_sigsuspend, sigaltstack, pause, rt_sigtimedwait, rt_sigqueueinfo,
+rt_tgsigqueueinfo (Linux kernel/signal.c).
 """
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from typing import Generator
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.kernel.errors import KernelError
-from pynix.kernel.sched import wait_event
-from pynix.kernel.signal import UNBLOCKABLE, pending_mask, restore_sigframe, send_signal
+from pynix.kernel.sched import monotonic_ns, wait_event
+from pynix.kernel.signal import (UNBLOCKABLE, dequeue_signal, pending_mask, restore_sigframe, send_signal,
+                                 siginfo_bytes)
 from pynix.kernel.task import SigInfo, Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user, get_u64, put_u64
 from pynix.syscalls.util import mm_of, s32
@@ -176,3 +178,73 @@ def sys_tgkill(t: Task, tgid: int, tid: int, sig: int) -> int:
 def sys_tkill(t: Task, tid: int, sig: int) -> int:
     return sys_tgkill(t, -1 & 0xFFFFFFFF, tid, sig)
 
+
+
+def sys_rt_sigtimedwait(t: Task, setp: int, infop: int, tsp: int,
+                        sigsetsize: int) -> Generator[None, None, int]:
+    """sigwaitinfo/sigtimedwait (do_sigtimedwait): take a pending signal of the set, waiting with
+    the set unblocked; EAGAIN at the timeout, EINTR when another signal comes first."""
+    if sigsetsize != 8:
+        raise KernelError(E.EINVAL)
+    mm = mm_of(t)
+    mask = get_u64(mm, setp) & ~UNBLOCKABLE
+    deadline = None
+    if tsp:
+        from pynix.syscalls.sys_time import _get_ts
+        deadline = monotonic_ns() + _get_ts(t, tsp)
+    info = dequeue_signal(t, mask)
+    if info is None:
+        saved = t.blocked
+        t.blocked &= ~mask                      # real_blocked: let the set wake us
+        t.real_blocked = saved                  # still "blocked" for sig_ignored (init)
+        try:
+            yield from wait_event(t, [], lambda: bool(pending_mask(t) & mask), deadline, restart=E.EINTR)
+        finally:
+            t.blocked = saved
+            t.real_blocked = 0
+        info = dequeue_signal(t, mask)
+        if info is None:
+            raise KernelError(E.EAGAIN)
+    if infop:
+        copy_to_user(mm, infop, siginfo_bytes(info))
+    return info.signo
+
+
+def _user_siginfo(t: Task, sig: int, uinfo: int, tgid: int) -> SigInfo:
+    """The siginfo a sigqueue caller supplies; only the kernel may claim SI_USER/SI_KERNEL or
+    SI_TKILL for another process (EPERM)."""
+    raw = copy_from_user(mm_of(t), uinfo, 128)
+    errno, code = struct.unpack_from("<ii", raw, 4)
+    pid, uid, value = struct.unpack_from("<iIQ", raw, 16)
+    if (code >= 0 or code == A.SI_TKILL) and tgid != t.tgid:
+        raise KernelError(E.EPERM)
+    return SigInfo(sig, code, pid=pid, uid=uid, value=value, errno=errno)
+
+
+def sys_rt_sigqueueinfo(t: Task, tgid: int, sig: int, uinfo: int) -> int:
+    tgid = s32(tgid)
+    if not 0 <= sig < A.NSIG:
+        raise KernelError(E.EINVAL)
+    info = _user_siginfo(t, sig, uinfo, tgid)
+    p = t.kernel.find_task(tgid) if tgid > 0 else None
+    if p is None:
+        raise KernelError(E.ESRCH)
+    p = p.group_leader
+    _may_signal(t, p, sig)
+    if sig:
+        send_signal(p, info)
+    return 0
+
+
+def sys_rt_tgsigqueueinfo(t: Task, tgid: int, tid: int, sig: int, uinfo: int) -> int:
+    tgid, tid = s32(tgid), s32(tid)
+    if tgid <= 0 or tid <= 0 or not 0 <= sig < A.NSIG:
+        raise KernelError(E.EINVAL)
+    info = _user_siginfo(t, sig, uinfo, tgid)
+    p = t.kernel.find_task(tid)
+    if p is None or p.tgid != tgid or p.state == "Z":
+        raise KernelError(E.ESRCH)
+    _may_signal(t, p, sig)
+    if sig:
+        send_signal(p, info, group=False)
+    return 0

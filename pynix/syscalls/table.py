@@ -20,6 +20,7 @@ from pynix.syscalls import sys_mm as M
 from pynix.syscalls import sys_poll as L
 from pynix.syscalls import sys_process as P
 from pynix.syscalls import sys_signal as G
+from pynix.syscalls import sys_thread as H
 from pynix.syscalls import sys_time as T
 
 
@@ -84,6 +85,9 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("setrlimit", P.sys_setrlimit, "dx"), ("getrusage", P.sys_getrusage, "dx"),
     ("arch_prctl", P.sys_arch_prctl, "xx"), ("prctl", P.sys_prctl, "dxxxx"),
     ("personality", P.sys_personality, "x"),
+    # threads
+    ("futex", H.sys_futex, "xdxxxx"), ("get_robust_list", H.sys_get_robust_list, "dxx"),
+    ("clone3", H.sys_clone3, "xu"), ("restart_syscall", H.sys_restart_syscall, ""),
     # memory
     ("brk", M.sys_brk, "x"), ("mmap", M.sys_mmap, "xupMfx"), ("munmap", M.sys_munmap, "xu"),
     ("mprotect", M.sys_mprotect, "xup"), ("mremap", M.sys_mremap, "xuuxx"),
@@ -96,6 +100,8 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("rt_sigsuspend", G.sys_rt_sigsuspend, "xu"), ("pause", G.sys_pause, ""),
     ("sigaltstack", G.sys_sigaltstack, "xx"), ("kill", G.sys_kill, "dS"),
     ("tkill", G.sys_tkill, "dS"), ("tgkill", G.sys_tgkill, "ddS"),
+    ("rt_sigtimedwait", G.sys_rt_sigtimedwait, "xxxu"), ("rt_sigqueueinfo", G.sys_rt_sigqueueinfo, "dSx"),
+    ("rt_tgsigqueueinfo", G.sys_rt_tgsigqueueinfo, "ddSx"),
     # time
     ("clock_gettime", T.sys_clock_gettime, "dx"), ("clock_getres", T.sys_clock_getres, "dx"),
     ("gettimeofday", T.sys_gettimeofday, "xx"), ("time", T.sys_time, "x"),

@@ -1,0 +1,262 @@
+"""Fast user-space mutexes (Linux kernel/futex/: waitwake.c, requeue.c, core.c).
+
+A futex is a 32-bit word in user memory; the kernel only keeps the queues of tasks waiting on
+one. Provides:
+- ``get_futex_key(mm, uaddr, private)``: the identity of a futex word. FUTEX_PRIVATE_FLAG
+  futexes are keyed by (mm, address); a shared one in a private mapping by (mm, address) too but
+  as a different kind (a private wait is not woken by a shared wake, as on Linux); a word in a
+  MAP_SHARED area by the area's backing object, page offset and byte offset, so processes
+  mapping the same file or shared memory at different addresses meet on one queue.
+- ``futex_wait`` (a generator: ``yield from``), ``futex_wake``, ``futex_requeue`` (REQUEUE and
+  CMP_REQUEUE), ``futex_wake_op``: the operations of futex(2). Waiters queue in FIFO order and
+  carry a bitset (WAIT_BITSET/WAKE_BITSET; plain WAIT/WAKE use the match-any set).
+- ``futex_exit_release(task)``: on exit and exec, walk the robust list (mark locks the task
+  held FUTEX_OWNER_DIED and wake one waiter) and do the CLONE_CHILD_CLEARTID write and wake that
+  pthread_join waits for (Linux's futex_exit_release + mm_release).
+
+Owns: the futex hash (``kernel.futex_hash``: key -> list of FutexQ).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Generator, Hashable
+
+from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64 import futex as X
+from pynix.kernel.errors import KernelError
+from pynix.kernel.sched import wait_event
+from pynix.kernel.task import PF_EXITING
+from pynix.mm.uaccess import copy_from_user, get_u32, get_u64, put_u32
+
+if TYPE_CHECKING:
+    from pynix.kernel.task import Task
+    from pynix.mm.mm import MM
+
+
+class FutexQ:
+    """One waiter (Linux's struct futex_q)."""
+    __slots__ = ("task", "key", "bitset", "woken")
+
+    def __init__(self, task: Task, key: Hashable, bitset: int) -> None:
+        self.task = task
+        self.key = key
+        self.bitset = bitset
+        self.woken = False
+
+
+def futex_hash(task: Task) -> dict[Hashable, list[FutexQ]]:
+    return task.kernel.futex_hash
+
+
+def get_futex_key(mm: MM, uaddr: int, private: bool) -> Hashable:
+    if uaddr & 3:
+        raise KernelError(E.EINVAL)
+    if not private:
+        vma = mm.vmas.find(uaddr)
+        if vma is None:
+            raise KernelError(E.EFAULT)
+        if vma.shared and vma.mapping is not None:
+            pgoff = vma.pgoff + ((uaddr - vma.start) >> 12)
+            return ("shared", vma.mapping, pgoff, uaddr & 0xFFF)
+        return ("mm-shared", mm, uaddr)           # Linux's FUT_OFF_MMSHARED: not a private key
+    return ("private", mm, uaddr)
+
+
+def _queue_of(task: Task, key: Hashable) -> list[FutexQ]:
+    return futex_hash(task).setdefault(key, [])
+
+
+def _unqueue(task: Task, q: FutexQ) -> None:
+    hb = futex_hash(task).get(q.key)
+    if hb is not None:
+        if q in hb:
+            hb.remove(q)
+        if not hb:
+            del futex_hash(task)[q.key]
+
+
+def _wake_q(task: Task, q: FutexQ) -> None:
+    _unqueue(task, q)
+    q.woken = True
+    task.kernel.rq.wake_up_process(q.task)
+
+
+def futex_wait(t: Task, mm: MM, uaddr: int, val: int, bitset: int, deadline: int | None,
+               private: bool, restart: int = E.ERESTARTSYS) -> Generator[None, None, int]:
+    """Sleep while ``*uaddr == val`` until a wake whose bitset meets ours (futex_wait).
+    EAGAIN if the word already differs, ETIMEDOUT at ``deadline`` (host monotonic ns),
+    ``restart`` when a signal interrupts."""
+    if not bitset:
+        raise KernelError(E.EINVAL)
+    key = get_futex_key(mm, uaddr, private)
+    if get_u32(mm, uaddr) != val & 0xFFFF_FFFF:
+        raise KernelError(E.EAGAIN)
+    q = FutexQ(t, key, bitset)
+    _queue_of(t, key).append(q)
+    try:
+        done = yield from wait_event(t, [], lambda: q.woken, deadline, restart=restart)
+    finally:
+        if not q.woken:
+            _unqueue(t, q)
+    if not done:
+        raise KernelError(E.ETIMEDOUT)
+    return 0
+
+
+def _wake_key(t: Task, key: Hashable, nr: int, bitset: int = X.FUTEX_BITSET_MATCH_ANY) -> int:
+    """Wake matching waiters, oldest first, stopping once ``nr`` are woken; as Linux, the
+    check comes after a wake, so ``nr <= 0`` still wakes one."""
+    woken = 0
+    for q in list(futex_hash(t).get(key, ())):
+        if q.task.flags & PF_EXITING:          # a waiter that died asleep
+            _unqueue(t, q)
+            continue
+        if not q.bitset & bitset:
+            continue
+        _wake_q(t, q)
+        woken += 1
+        if woken >= nr:
+            break
+    return woken
+
+
+def futex_wake(t: Task, mm: MM, uaddr: int, nr: int, bitset: int, private: bool) -> int:
+    """Wake up to ``nr`` waiters whose bitset meets ``bitset``, oldest first (futex_wake)."""
+    if not bitset:
+        raise KernelError(E.EINVAL)
+    return _wake_key(t, get_futex_key(mm, uaddr, private), nr, bitset)
+
+
+def futex_requeue(t: Task, mm: MM, uaddr1: int, uaddr2: int, nr_wake: int, nr_requeue: int,
+                  cmpval: int | None, private: bool) -> int:
+    """Wake ``nr_wake`` waiters of uaddr1 and move up to ``nr_requeue`` more to uaddr2
+    (futex_requeue); with ``cmpval`` (CMP_REQUEUE) EAGAIN unless ``*uaddr1 == cmpval``.
+    Returns woken + requeued (the loop of Linux's futex_requeue)."""
+    if nr_wake < 0 or nr_requeue < 0:
+        raise KernelError(E.EINVAL)
+    key1 = get_futex_key(mm, uaddr1, private)
+    key2 = get_futex_key(mm, uaddr2, private)
+    if cmpval is not None and get_u32(mm, uaddr1) != cmpval & 0xFFFF_FFFF:
+        raise KernelError(E.EAGAIN)
+    count = 0
+    for q in list(futex_hash(t).get(key1, ())):
+        if count - nr_wake >= nr_requeue:
+            break
+        if q.task.flags & PF_EXITING:
+            _unqueue(t, q)
+            continue
+        count += 1
+        if count <= nr_wake:
+            _wake_q(t, q)
+            continue
+        if key1 != key2:                       # requeue: to the tail of the second queue
+            _unqueue(t, q)
+            q.key = key2
+            _queue_of(t, key2).append(q)
+    return count
+
+
+_WAKE_OPS: dict[int, Callable[[int, int], int]] = {
+    X.FUTEX_OP_SET: lambda old, arg: arg, X.FUTEX_OP_ADD: lambda old, arg: old + arg,
+    X.FUTEX_OP_OR: lambda old, arg: old | arg, X.FUTEX_OP_ANDN: lambda old, arg: old & ~arg,
+    X.FUTEX_OP_XOR: lambda old, arg: old ^ arg,
+}
+_WAKE_CMPS: dict[int, Callable[[int, int], bool]] = {
+    X.FUTEX_OP_CMP_EQ: lambda a, b: a == b, X.FUTEX_OP_CMP_NE: lambda a, b: a != b,
+    X.FUTEX_OP_CMP_LT: lambda a, b: a < b, X.FUTEX_OP_CMP_LE: lambda a, b: a <= b,
+    X.FUTEX_OP_CMP_GT: lambda a, b: a > b, X.FUTEX_OP_CMP_GE: lambda a, b: a >= b,
+}
+
+
+def _sext12(v: int) -> int:
+    return v - 0x1000 if v & 0x800 else v
+
+
+def _s32(v: int) -> int:
+    v &= 0xFFFF_FFFF
+    return v - (1 << 32) if v & 0x8000_0000 else v
+
+
+def futex_wake_op(t: Task, mm: MM, uaddr1: int, uaddr2: int, nr_wake: int, nr_wake2: int,
+                  encoded: int, private: bool) -> int:
+    """``*uaddr2 = op(*uaddr2, oparg)``, wake ``nr_wake`` on uaddr1, and ``nr_wake2`` on uaddr2
+    if the old value compares true with cmparg (futex_wake_op + arch_futex_atomic_op_inuser)."""
+    op, cmp = (encoded >> 28) & 7, (encoded >> 24) & 0xF
+    oparg, cmparg = _sext12((encoded >> 12) & 0xFFF), _sext12(encoded & 0xFFF)
+    if encoded & (X.FUTEX_OP_OPARG_SHIFT << 28):
+        oparg = _s32(1 << (oparg & 31))
+    key1 = get_futex_key(mm, uaddr1, private)
+    key2 = get_futex_key(mm, uaddr2, private)
+    if op not in _WAKE_OPS:
+        raise KernelError(E.ENOSYS)
+    old = _s32(get_u32(mm, uaddr2))
+    put_u32(mm, uaddr2, _WAKE_OPS[op](old, oparg) & 0xFFFF_FFFF)
+    if cmp not in _WAKE_CMPS:
+        raise KernelError(E.ENOSYS)
+    woken = _wake_key(t, key1, nr_wake)
+    if _WAKE_CMPS[cmp](old, cmparg):
+        woken += _wake_key(t, key2, nr_wake2)
+    return woken
+
+
+# -- thread death: robust list and clear_child_tid --------------------------------------------------
+def handle_futex_death(t: Task, mm: MM, uaddr: int) -> None:
+    """A lock word the dead task owned: set OWNER_DIED, keep WAITERS, wake one waiter."""
+    try:
+        val = get_u32(mm, uaddr)
+        if val & X.FUTEX_TID_MASK != t.pid:
+            return
+        put_u32(mm, uaddr, (val & X.FUTEX_WAITERS) | X.FUTEX_OWNER_DIED)
+        if val & X.FUTEX_WAITERS:
+            _wake_key(t, get_futex_key(mm, uaddr, False), 1)
+    except KernelError:
+        pass
+
+
+def exit_robust_list(t: Task, mm: MM) -> None:
+    """Walk the list registered with set_robust_list (at most ROBUST_LIST_LIMIT entries)."""
+    head = t.robust_list
+    try:
+        nxt, offset, pending = X.ROBUST_LIST_HEAD.unpack(
+            copy_from_user(mm, head, X.ROBUST_LIST_HEAD.size))
+    except KernelError:
+        return
+    pending &= ~1
+    entry = nxt & ~1
+    for _ in range(X.ROBUST_LIST_LIMIT):
+        if entry == head:
+            break
+        try:
+            following = get_u64(mm, entry) & ~1
+        except KernelError:
+            return
+        if entry != pending:
+            handle_futex_death(t, mm, (entry + offset) & 0xFFFF_FFFF_FFFF_FFFF)
+        entry = following
+    if pending:
+        handle_futex_death(t, mm, (pending + offset) & 0xFFFF_FFFF_FFFF_FFFF)
+
+
+def clear_child_tid(t: Task) -> None:
+    """CLONE_CHILD_CLEARTID / set_tid_address: ``*tid = 0`` and wake one waiter (mm_release)."""
+    addr, t.clear_child_tid = t.clear_child_tid, 0
+    mm = t.mm
+    if not addr or mm is None:
+        return
+    try:
+        put_u32(mm, addr, 0)
+        _wake_key(t, get_futex_key(mm, addr, False), 1)
+    except KernelError:
+        pass
+
+
+def futex_exit_release(t: Task) -> None:
+    """Exit or exec: robust list first, then the tid word if others share the memory."""
+    mm = t.mm
+    if mm is None:
+        return
+    if t.robust_list:
+        exit_robust_list(t, mm)
+        t.robust_list = 0
+    if t.clear_child_tid and mm.users > 1:
+        clear_child_tid(t)
+    t.clear_child_tid = 0

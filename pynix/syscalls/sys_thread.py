@@ -1,0 +1,134 @@
+"""Thread syscalls: futex, get_robust_list, clone3, restart_syscall (Linux kernel/futex/syscalls.c,
+kernel/fork.c clone3, kernel/signal.c restart_syscall).
+
+Thin: decode the arguments, call kernel/futex.py or the clone path of sys_process.py.
+A futex wait with a timeout that a signal interrupts leaves a restart block, so a restart
+(no handler ran, or SA_RESTART) continues with the same absolute deadline, as Linux's
+futex_wait_restart.
+"""
+from __future__ import annotations
+
+from typing import Generator
+
+from pynix.arch.x86_64 import abi as A
+from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64 import futex as X
+from pynix.kernel import futex as F
+from pynix.kernel.errors import KernelError
+from pynix.kernel.sched import monotonic_ns
+from pynix.kernel.task import Task
+from pynix.mm.uaccess import copy_from_user, put_u64
+from pynix.syscalls.sys_process import _clone
+from pynix.syscalls.sys_time import _get_ts, clock_ns
+from pynix.syscalls.util import mm_of, s32
+
+CLOCKED_CMDS = (X.FUTEX_WAIT, X.FUTEX_WAIT_BITSET, X.FUTEX_WAIT_REQUEUE_PI, X.FUTEX_LOCK_PI2)
+
+
+def _wait_deadline(t: Task, cmd: int, op: int, utime: int) -> int | None:
+    """The host monotonic deadline of a wait: FUTEX_WAIT's timeout is relative, the
+    WAIT_BITSET one absolute on CLOCK_MONOTONIC (CLOCK_REALTIME with FUTEX_CLOCK_REALTIME)."""
+    if not utime:
+        return None
+    ns = _get_ts(t, utime)
+    if cmd == X.FUTEX_WAIT:
+        return monotonic_ns() + ns
+    clk = A.CLOCK_REALTIME if op & X.FUTEX_CLOCK_REALTIME else A.CLOCK_MONOTONIC
+    return monotonic_ns() + (ns - clock_ns(t, clk))
+
+
+def sys_futex(t: Task, uaddr: int, op: int, val: int, utime: int, uaddr2: int,
+              val3: int) -> Generator[None, None, int]:
+    op &= 0xFFFF_FFFF
+    cmd = op & X.FUTEX_CMD_MASK
+    private = bool(op & X.FUTEX_PRIVATE_FLAG)
+    if op & X.FUTEX_CLOCK_REALTIME and cmd not in CLOCKED_CMDS:
+        raise KernelError(E.ENOSYS)
+    mm = mm_of(t)
+    val2 = s32(utime)                         # REQUEUE, CMP_REQUEUE, WAKE_OP: a count
+    if cmd in (X.FUTEX_WAIT, X.FUTEX_WAIT_BITSET):
+        bitset = X.FUTEX_BITSET_MATCH_ANY if cmd == X.FUTEX_WAIT else val3 & 0xFFFF_FFFF
+        deadline = _wait_deadline(t, cmd, op, utime)
+        return (yield from _futex_wait(t, uaddr, val, bitset, deadline, private))
+    if cmd in (X.FUTEX_WAKE, X.FUTEX_WAKE_BITSET):
+        bitset = X.FUTEX_BITSET_MATCH_ANY if cmd == X.FUTEX_WAKE else val3 & 0xFFFF_FFFF
+        return F.futex_wake(t, mm, uaddr, s32(val), bitset, private)
+    if cmd == X.FUTEX_REQUEUE:
+        return F.futex_requeue(t, mm, uaddr, uaddr2, s32(val), val2, None, private)
+    if cmd == X.FUTEX_CMP_REQUEUE:
+        return F.futex_requeue(t, mm, uaddr, uaddr2, s32(val), val2, val3, private)
+    if cmd == X.FUTEX_WAKE_OP:
+        return F.futex_wake_op(t, mm, uaddr, uaddr2, s32(val), val2, val3 & 0xFFFF_FFFF, private)
+    raise KernelError(E.ENOSYS)              # PI futexes and FUTEX_FD are not implemented
+
+
+def _futex_wait(t: Task, uaddr: int, val: int, bitset: int, deadline: int | None,
+                private: bool) -> Generator[None, None, int]:
+    restart = E.ERESTARTSYS if deadline is None else E.ERESTART_RESTARTBLOCK
+    try:
+        return (yield from F.futex_wait(t, mm_of(t), uaddr, val, bitset, deadline, private, restart))
+    except KernelError as err:
+        if err.errno == E.ERESTART_RESTARTBLOCK:
+            t.restart_block = lambda task: _futex_wait(task, uaddr, val, bitset, deadline, private)
+        raise
+
+
+def sys_restart_syscall(t: Task) -> Generator[None, None, int]:
+    """Continue a call interrupted with ERESTART_RESTARTBLOCK; EINTR if there is none."""
+    fn, t.restart_block = t.restart_block, None
+    if fn is None:
+        raise KernelError(E.EINTR)
+    return (yield from fn(t))
+
+
+def sys_get_robust_list(t: Task, pid: int, head_ptr: int, len_ptr: int) -> int:
+    pid = s32(pid)
+    p = t if pid == 0 else t.kernel.find_task(pid)
+    if p is None:
+        raise KernelError(E.ESRCH)
+    if p is not t and p.cred.uid != t.cred.euid and t.cred.euid != 0:
+        raise KernelError(E.EPERM)
+    mm = mm_of(t)
+    put_u64(mm, len_ptr, X.ROBUST_LIST_HEAD.size)
+    put_u64(mm, head_ptr, p.robust_list)
+    return 0
+
+
+def _clone3_args(t: Task, uargs: int, size: int) -> tuple[int, ...]:
+    """copy_clone_args_from_user + clone3_args_valid: the struct, checked as Linux does."""
+    if size > 4096:
+        raise KernelError(E.E2BIG)
+    if size < X.CLONE_ARGS_SIZE_VER0:
+        raise KernelError(E.EINVAL)
+    raw = copy_from_user(mm_of(t), uargs, size)
+    if any(raw[X.CLONE_ARGS.size:]):
+        raise KernelError(E.E2BIG)
+    args = X.CLONE_ARGS.unpack(raw[:X.CLONE_ARGS.size].ljust(X.CLONE_ARGS.size, b"\0"))
+    flags, _pidfd, _ctid, _ptid, exit_signal, stack, stack_size, _tls, set_tid, set_tid_size, cg = args
+    if exit_signal & ~A.CSIGNAL or exit_signal >= A.NSIG:
+        raise KernelError(E.EINVAL)
+    if set_tid_size > X.MAX_PID_NS_LEVEL or (not set_tid and set_tid_size) or (set_tid and not set_tid_size):
+        raise KernelError(E.EINVAL)
+    if flags & X.CLONE_INTO_CGROUP and (cg > 0x7FFF_FFFF or size < X.CLONE_ARGS_SIZE_VER2):
+        raise KernelError(E.EINVAL)
+    if flags & ~(0xFFFF_FFFF | X.CLONE_CLEAR_SIGHAND | X.CLONE_INTO_CGROUP):
+        raise KernelError(E.EINVAL)
+    if flags & (A.CLONE_DETACHED | (A.CSIGNAL & ~X.CLONE_NEWTIME)):
+        raise KernelError(E.EINVAL)
+    if flags & A.CLONE_SIGHAND and flags & X.CLONE_CLEAR_SIGHAND:
+        raise KernelError(E.EINVAL)
+    if flags & (A.CLONE_THREAD | A.CLONE_PARENT) and exit_signal:
+        raise KernelError(E.EINVAL)
+    if bool(stack) != bool(stack_size):         # clone3_stack_valid
+        raise KernelError(E.EINVAL)
+    return args
+
+
+def sys_clone3(t: Task, uargs: int, size: int) -> Generator[None, None, int]:
+    flags, pidfd, ctid, ptid, exit_signal, stack, stack_size, tls, set_tid, _n, _cg = \
+        _clone3_args(t, uargs, size)
+    if set_tid or flags & (A.CLONE_PIDFD | X.CLONE_INTO_CGROUP | X.CLONE_NEWTIME):
+        raise KernelError(E.ENOSYS)          # pid choice, pidfds, cgroups: not implemented
+    return (yield from _clone(t, flags | exit_signal, stack + stack_size if stack else 0,
+                              ptid, ctid, tls))
+
