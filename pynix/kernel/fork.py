@@ -52,6 +52,7 @@ def copy_process(parent: Task, flags: int, stack: int, tls: int, regs: list[int]
     if parent.signal.nr_threads + len(k.tasks) > parent.rlimit(A.RLIMIT_NPROC) and parent.cred.uid:
         raise KernelError(E.EAGAIN)
     pid = k.pids.alloc()
+    k.total_forks += 1                    # /proc/stat "processes"
     child = Task(k, pid, parent.comm)
     child.flags = PF_FORKNOEXEC
     child.cred = parent.cred.copy()

@@ -17,6 +17,7 @@ from pynix.syscalls import sys_info as I
 from pynix.syscalls import sys_ipc as V
 from pynix.syscalls import sys_lock as K
 from pynix.syscalls import sys_mm as M
+from pynix.syscalls import sys_mount as N
 from pynix.syscalls import sys_poll as L
 from pynix.syscalls import sys_process as P
 from pynix.syscalls import sys_signal as G
@@ -66,6 +67,8 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("truncate", S.sys_truncate, "sd"), ("statfs", S.sys_statfs, "sx"),
     ("fstatfs", S.sys_fstatfs, "fx"), ("sync", S.sys_sync, ""), ("syncfs", S.sys_sync, "f"),
     ("umask", S.sys_umask, "m"),
+    # mounts
+    ("mount", N.sys_mount, "sssxs"), ("umount2", N.sys_umount2, "sx"),
     # processes
     ("fork", P.sys_fork, ""), ("vfork", P.sys_vfork, ""), ("clone", P.sys_clone, "xxxxx"),
     ("execve", P.sys_execve, "svv"), ("execveat", P.sys_execveat, "fsvvx"),

@@ -98,6 +98,26 @@ SHELL_SNIPPETS = {
     "subshell_codes": "(exit 0); echo $?; (exit 1); echo $?; (false); echo $?; (exit 255); echo $?",
     "subshell_signal": "(sh -c 'kill -INT $$'); echo $?",
     "kill_stop_cont": "sleep 0.2 & p=$!; kill -STOP $p; kill -CONT $p; wait $p; echo $?",
+    # /proc and mounts, read the way busybox's ps, top, free, df, mount, pidof, killall do
+    "proc_self_comm": "cat /proc/self/comm",
+    "proc_ps_comm": "ps -o comm | grep -c '^ps$'",
+    "proc_mount_lists_proc": "mount | grep -c ' on /proc type proc '",
+    "proc_meminfo_readable": "test -r /proc/meminfo && echo ok",
+    "proc_status_fields": "grep -E '^(Name|State|Threads):' /proc/self/status",
+    "proc_cmdline": "cat /proc/self/cmdline | tr '\\0' ' '; echo",
+    "proc_fd_pipe": "echo piped | cat /proc/self/fd/0",
+    "dev_stdin_pipe": "echo through | cat /dev/stdin",
+    "proc_maps_stack": "grep -c ' \\[stack\\]$' /proc/self/maps",
+    "proc_stat_cpu": "head -1 /proc/stat | awk '{print $1, NF}'",
+    "proc_uptime_loadavg": "awk '{print NF}' /proc/uptime /proc/loadavg",
+    "proc_ostype": "cat /proc/sys/kernel/ostype",
+    "proc_pidof_killall": "sleep 2 & pidof sleep >/dev/null && echo found; killall -0 sleep && echo alive; kill $!",
+    "proc_free_header": "free | head -1 | awk '{print $1, $2}'",
+    "proc_top_batch": "top -bn1 | head -1 | cut -d: -f1",
+    "proc_df_root": "df / >/dev/null && echo ok",
+    "proc_self_exe": "readlink /proc/self/exe | grep -c busybox",
+    "mount_tmpfs_sh": "d=/tmp/pynix-sh-mnt-$$; mkdir $d && mount -t tmpfs none $d && stat -f -c %T $d && "
+                      "mount | grep -c \" $d \"; umount $d; echo $?; umount $d 2>/dev/null || echo again=$?; rmdir $d",
 }
 
 

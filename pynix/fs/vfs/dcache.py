@@ -34,11 +34,13 @@ class Dentry:
     def child(self, name: bytes) -> Dentry | None:
         """d_lookup then the filesystem's lookup (d_alloc on a miss)."""
         d = self.children.get(name)
-        if d is not None:
+        if d is not None and (not self.inode.volatile or d.mounted):
             return d
         inode = self.inode.lookup(name)
         if inode is None:
             return None
+        if d is not None and d.inode is inode:
+            return d
         d = Dentry(name, self, inode)
         self.children[name] = d
         return d

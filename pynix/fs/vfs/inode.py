@@ -79,6 +79,8 @@ class SuperBlock:
 class Inode:
     """An in-core inode. Filesystems override the operations they support."""
 
+    volatile = False      # a directory whose names the dentry cache must re-ask (d_revalidate)
+
     def __init__(self, sb: SuperBlock, ino: int, mode: int, uid: int = 0, gid: int = 0,
                  nlink: int = 1, size: int = 0, rdev: int = 0) -> None:
         t = now_ns()

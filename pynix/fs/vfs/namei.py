@@ -111,11 +111,15 @@ def _walk(fs: FsContext, comps: list[bytes], start: Path, follow_last: bool,
             depth[0] += 1
             if depth[0] > MAXSYMLINKS:
                 raise KernelError(E.ELOOP)
-            target = nxt.inode.readlink()
-            if not target:
-                raise KernelError(E.ENOENT)
-            base = fs.root if target.startswith(b"/") else cur
-            nxt = _walk(fs, _split(target), base, True, depth)
+            get_link = getattr(nxt.inode, "get_link", None)
+            if get_link is not None:            # a magic link (/proc/pid/fd/N): nd_jump_link
+                nxt = get_link()
+            else:
+                target = nxt.inode.readlink()
+                if not target:
+                    raise KernelError(E.ENOENT)
+                base = fs.root if target.startswith(b"/") else cur
+                nxt = _walk(fs, _split(target), base, True, depth)
         cur = nxt
     return cur
 

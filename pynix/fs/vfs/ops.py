@@ -51,6 +51,9 @@ def open_inode_file(fs: FsContext, p: Path, flags: int) -> File:
     inode = p.inode
     if flags & A.O_PATH:
         return InodeFile(flags, p, inode)
+    opener = getattr(inode, "open_file", None)     # the fs's own file_operations->open (procfs)
+    if opener is not None:
+        return opener(flags, p)
     fmt = stat.S_IFMT(inode.mode)
     if fmt == A.S_IFCHR or fmt == A.S_IFBLK:
         if p.mnt.flags & 4:                 # MS_NODEV

@@ -1,0 +1,153 @@
+"""Filesystem types: the table mount(2) consults to make a superblock (Linux fs/filesystems.c
+register_filesystem / get_fs_type, and each type's ->mount / fill_super), plus the loop device
+that lets ext2 mount from a regular file (drivers/block/loop.c, reduced to its I/O).
+
+Provides ``FILESYSTEMS`` (name -> ``FileSystemType``; /proc/filesystems lists it in this order),
+``get_fs_type(name)`` (ENODEV for an unknown type), and ``FileSystemType.mount(kernel, source,
+data)`` -> SuperBlock, where ``source`` is the resolved Path of the device or image for types
+that ``requires_dev`` (else None) and ``data`` the option string. Types:
+
+- ``tmpfs``: a new in-memory fs; options ``size=N[kmg%]``, ``mode=OCTAL``.
+- ``proc``: a new procfs over the kernel's tables.
+- ``devtmpfs``: the one devtmpfs instance (already on /dev), as Linux shares it.
+- ``ext2``: from a regular file holding an image (no loop device node is needed: the image file
+  itself is the source, ``mount -t ext2 image /mnt``), read-only with MS_RDONLY.
+
+Owns: the type table. Superblocks belong to the VFS once mounted.
+"""
+from __future__ import annotations
+
+import stat
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from pynix.arch.x86_64 import errno as E
+from pynix.fs.bio import BlockDevice
+from pynix.fs.vfs.dcache import MS_RDONLY, Path
+from pynix.fs.vfs.inode import Inode, SuperBlock
+from pynix.kernel.errors import KernelError
+
+
+@dataclass(frozen=True)
+class FileSystemType:
+    name: str
+    requires_dev: bool
+    fill_super: Callable[[Any, Path | None, int, bytes], SuperBlock]
+
+    def mount(self, k: Any, source: Path | None, flags: int, data: bytes) -> SuperBlock:
+        return self.fill_super(k, source, flags, data)
+
+
+def parse_options(data: bytes) -> dict[bytes, bytes]:
+    opts: dict[bytes, bytes] = {}
+    for item in data.split(b","):
+        if item:
+            key, _, val = item.partition(b"=")
+            opts[key] = val
+    return opts
+
+
+def parse_size(text: bytes, total: int) -> int:
+    """memparse for tmpfs size=: plain bytes, k/m/g suffixes, or a percentage of RAM."""
+    try:
+        if text.endswith(b"%"):
+            return total * int(text[:-1]) // 100
+        mult = {b"k": 1 << 10, b"m": 1 << 20, b"g": 1 << 30}.get(text[-1:].lower(), 1)
+        return int(text[:-1] if mult != 1 else text) * mult
+    except ValueError:
+        raise KernelError(E.EINVAL) from None
+
+
+def tmpfs_fill_super(k: Any, source: Path | None, flags: int, data: bytes) -> SuperBlock:
+    from pynix.fs.tmpfs import TmpfsSuperBlock
+    opts = parse_options(data)
+    total = k.phys.size if k is not None else 1 << 30
+    size = parse_size(opts[b"size"], total) if opts.get(b"size") else total // 2
+    sb = TmpfsSuperBlock(size)
+    if opts.get(b"mode"):
+        try:
+            mode = int(opts[b"mode"], 8)
+        except ValueError:
+            raise KernelError(E.EINVAL) from None
+        sb.root.mode = stat.S_IFDIR | (mode & 0o7777)
+    return sb
+
+
+def proc_fill_super(k: Any, source: Path | None, flags: int, data: bytes) -> SuperBlock:
+    from pynix.fs.procfs import ProcSuperBlock
+    return ProcSuperBlock(k)
+
+
+def devtmpfs_fill_super(k: Any, source: Path | None, flags: int, data: bytes) -> SuperBlock:
+    for sb in k.vfs.supers:
+        if sb.fs_name == "devtmpfs":
+            return sb
+    from pynix.kernel.boot import make_devfs
+    return make_devfs()
+
+
+class LoopDevice(BlockDevice):
+    """A block device whose blocks are a file's bytes (the loop driver's transfer)."""
+
+    def __init__(self, inode: Inode, readonly: bool) -> None:
+        self.path = "loop"
+        self.readonly = readonly
+        self.fd = -1
+        self.block_size = 1024
+        self.inode = inode
+        self.size_bytes = inode.size
+        from pynix.fs.bio import _dev_ids
+        self.id = next(_dev_ids)
+        inode.i_count += 1
+
+    def pread(self, offset: int, n: int) -> bytes:
+        data = self.inode.read(offset, n)
+        return data + bytes(n - len(data)) if len(data) < n else data
+
+    def pwrite(self, offset: int, data: bytes | bytearray | memoryview) -> None:
+        if self.readonly:
+            raise OSError(30, "read-only block device")
+        self.inode.write(offset, bytes(data))
+        self.size_bytes = max(self.size_bytes, offset + len(data))
+
+    def flush(self) -> None:
+        self.inode.fsync()
+
+    def close(self) -> None:
+        if self.fd == -1:
+            from pynix.fs.vfs.icache import iput
+            self.fd = -2
+            iput(self.inode)
+
+
+def ext2_fill_super(k: Any, source: Path | None, flags: int, data: bytes) -> SuperBlock:
+    from pynix.fs.ext2.super import Ext2SuperBlock
+    if source is None:
+        raise KernelError(E.EINVAL)
+    inode = source.inode
+    if not inode.is_reg():
+        raise KernelError(E.ENOTBLK)
+    readonly = bool(flags & MS_RDONLY) or source.mnt.readonly
+    bdev = LoopDevice(inode, readonly)
+    try:
+        sb = Ext2SuperBlock(bdev, None, readonly)
+    except Exception:              # not an ext2 image: the bytes are guest data
+        bdev.close()
+        raise KernelError(E.EINVAL) from None
+    sb.owns_bdev = True
+    return sb
+
+
+FILESYSTEMS: dict[str, FileSystemType] = {
+    "tmpfs": FileSystemType("tmpfs", False, tmpfs_fill_super),
+    "proc": FileSystemType("proc", False, proc_fill_super),
+    "devtmpfs": FileSystemType("devtmpfs", False, devtmpfs_fill_super),
+    "ext2": FileSystemType("ext2", True, ext2_fill_super),
+}
+
+
+def get_fs_type(name: str) -> FileSystemType:
+    fst = FILESYSTEMS.get(name)
+    if fst is None:
+        raise KernelError(E.ENODEV)
+    return fst

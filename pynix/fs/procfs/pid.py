@@ -1,0 +1,237 @@
+"""/proc/[pid], /proc/[pid]/task/[tid], /proc/self and /proc/thread-self (Linux fs/proc/base.c
+tgid_base_stuff, tid_base_stuff, proc_pid_lookup, proc_fd.c, self.c, thread_self.c).
+
+Provides ``proc_root_entries(sb)``: what the proc root holds (registered system-wide entries,
+``self``, ``thread-self`` and one directory per live thread group; other tids resolve but are
+not listed, as on Linux). Each per-process entry is generated from the Task when it is looked up:
+``stat``/``status``/``statm``/``maps`` through fs/procfs/array.py, ``cmdline``/``environ`` from
+the task's own memory, ``exe``/``cwd``/``root``/``fd/N`` as magic links that namei follows to
+the object itself. A nameless file (pipe, console) behind ``fd/N`` is reopened through
+``FdTarget``: a pipe gets a new end on the same pipe (fifo_open), other streams the same file.
+
+Owns: nothing; every entry reads the task tables when asked.
+"""
+from __future__ import annotations
+
+import stat
+from typing import TYPE_CHECKING, Callable
+
+from pynix.arch.x86_64 import errno as E
+from pynix.fs.procfs.array import proc_pid_maps, proc_pid_stat, proc_pid_statm, proc_pid_status
+from pynix.fs.procfs.super import (Entry, ProcDir, ProcFile, ProcLink, ProcSuperBlock,
+                                   file_entry, registry_entries)
+from pynix.fs.vfs.dcache import Dentry, Mount, Path, d_path
+from pynix.fs.vfs.file import File
+from pynix.fs.vfs.inode import Inode
+from pynix.kernel.errors import KernelError
+from pynix.mm.uaccess import copy_from_user
+
+if TYPE_CHECKING:
+    from pynix.kernel.task import Task
+
+
+def live(t: Task) -> bool:
+    return t.kernel.tasks.get(t.pid) is t and t.state != "X"
+
+
+def reader_root(sb: ProcSuperBlock, t: Task) -> Path | None:
+    """The root the names are printed against: the reader's, else the task's own."""
+    cur = sb.current()
+    fs = cur.fs if cur is not None and cur.fs is not None else t.fs
+    return fs.root if fs is not None else None
+
+
+def may_inspect(sb: ProcSuperBlock, t: Task) -> None:
+    """ptrace_may_access(PTRACE_MODE_READ) for the links and environ: same uid or root."""
+    cur = sb.current()
+    if cur is not None and cur.cred.euid != 0 and cur.cred.euid != t.cred.euid:
+        raise KernelError(E.EACCES)
+
+
+def read_user_range(t: Task, start: int, end: int) -> bytes:
+    """cmdline/environ: bytes of the task's memory, empty for kernel threads and zombies."""
+    mm = t.mm
+    if mm is None or t.is_kthread or end <= start or not live(t):
+        return b""
+    try:
+        return copy_from_user(mm, start, end - start)
+    except KernelError:
+        return b""
+
+
+# -- magic links ---------------------------------------------------------------------------------
+class FdTarget(Inode):
+    """The object behind /proc/pid/fd/N when the open file has no name: opening it reopens
+    that object (a pipe gets a fresh end, as Linux's fifo_open on the pipe inode does)."""
+
+    def __init__(self, f: File, like: Inode | None, uid: int) -> None:
+        sb = like.sb if like is not None else None
+        super().__init__(sb, like.ino if like is not None else 0,  # type: ignore[arg-type]
+                         like.mode if like is not None else stat.S_IFREG | 0o600, uid,
+                         rdev=like.rdev if like is not None else 0)
+        self.file = f
+        self.pipe = getattr(f, "pipe", None)
+
+    def open_file(self, flags: int, path: Path) -> File:
+        if self.pipe is not None:
+            from pynix.fs.pipe import fifo_open
+            f = fifo_open(self, flags, path)
+            f.inode, f.anon = None, self        # a pipe, not a FIFO: no wait for a partner
+            self.i_count -= 1
+            return f
+        return self.file.get()
+
+
+def fd_link_text(f: File, root: Path | None) -> bytes:
+    """What readlink gives for /proc/pid/fd/N (d_path, or the pseudo fs name and inode)."""
+    if isinstance(f.path, Path) and root is not None:
+        return d_path(f.path, root)
+    inode = f.stat_inode
+    kind = inode.sb.fs_name if inode is not None else "anon_inodefs"
+    ino = inode.ino if inode is not None else 0
+    if kind == "pipefs":
+        return b"pipe:[%d]" % ino
+    if kind == "sockfs":
+        return b"socket:[%d]" % ino
+    if kind == "devpts" and inode is not None:
+        return b"/dev/pts/%d" % (inode.rdev & 0xFF)
+    return b"anon_inode:[%s]" % getattr(f, "anon_name", b"[unknown]").strip(b"[]")
+
+
+def fd_jump(f: File, t: Task) -> Path:
+    if isinstance(f.path, Path):
+        return f.path
+    target = FdTarget(f, f.stat_inode, t.cred.euid)
+    d = Dentry(b"fd", None, target)
+    return Path(Mount(target.sb, d, "none"), d)
+
+
+def _link(target: Callable[[], bytes], jump: Callable[[], Path], mode: int = 0o777,
+          uid: int = 0) -> Entry:
+    return lambda sb, ino: ProcLink(sb, ino, target, jump, mode, uid)
+
+
+def path_link(sb: ProcSuperBlock, t: Task, get: Callable[[], Path | None]) -> Entry:
+    """exe, cwd, root: links to a Path the task holds."""
+    def path() -> Path:
+        may_inspect(sb, t)
+        p = get()
+        if p is None or not live(t):
+            raise KernelError(E.ENOENT)
+        return p
+
+    def text() -> bytes:
+        root = reader_root(sb, t)
+        return d_path(path(), root) if root is not None else b""
+    return _link(text, path, uid=t.cred.euid)
+
+
+def fd_entries(sb: ProcSuperBlock, t: Task) -> dict[bytes, Entry]:
+    files = t.files
+    if files is None or not live(t):
+        return {}
+    out: dict[bytes, Entry] = {}
+    for fd in sorted(files.fds):
+        f = files.fds[fd]
+        mode = (0o400 if f.readable else 0) | (0o200 if f.writable else 0) | 0o100
+
+        def text(f: File = f) -> bytes:
+            may_inspect(sb, t)
+            return fd_link_text(f, reader_root(sb, t))
+
+        def jump(f: File = f) -> Path:
+            may_inspect(sb, t)
+            return fd_jump(f, t)
+        out[b"%d" % fd] = _link(text, jump, mode, t.cred.euid)
+    return out
+
+
+# -- the per-process directory ----------------------------------------------------------------------
+def _comm_store(t: Task) -> Callable[[bytes], None]:
+    def store(data: bytes) -> None:
+        t.comm = data.rstrip(b"\n")[:15]
+    return store
+
+
+def pid_entries(sb: ProcSuperBlock, t: Task, whole: bool) -> dict[bytes, Entry]:
+    """tgid_base_stuff (``whole``) or tid_base_stuff: the files of one process or thread."""
+    uid = t.cred.euid
+    mm = t.mm
+    from pynix.fs.procfs.files import show_mounts
+    out: dict[bytes, Entry] = {
+        b"stat": file_entry(lambda: proc_pid_stat(t, whole), uid=uid),
+        b"status": file_entry(lambda: proc_pid_status(t, whole), uid=uid),
+        b"statm": file_entry(lambda: proc_pid_statm(t), uid=uid),
+        b"cmdline": file_entry(lambda: read_user_range(t, mm.arg_start, mm.arg_end)
+                               if mm is not None else b"", uid=uid),
+        b"environ": lambda sb_, ino: ProcFile(sb_, ino, lambda: _environ(sb, t), None, 0o400, uid),
+        b"comm": lambda sb_, ino: ProcFile(sb_, ino, lambda: t.comm + b"\n", _comm_store(t),
+                                          0o644, uid),
+        b"maps": file_entry(lambda: proc_pid_maps(t, reader_root(sb, t)), uid=uid),
+        b"mounts": file_entry(lambda: show_mounts(t), uid=uid),
+        b"exe": path_link(sb, t, lambda: mm.exe if mm is not None else None),  # type: ignore[return-value,arg-type]
+        b"cwd": path_link(sb, t, lambda: t.fs.cwd if t.fs is not None else None),
+        b"root": path_link(sb, t, lambda: t.fs.root if t.fs is not None else None),
+        b"fd": _dir(lambda: fd_entries(sb, t), 0o500, uid),
+    }
+    if whole:
+        out[b"task"] = _dir(lambda: {b"%d" % th.pid: _task_dir(sb, th, False)
+                                     for th in t.thread_group if live(th)}, 0o555, uid)
+    return out
+
+
+def _environ(sb: ProcSuperBlock, t: Task) -> bytes:
+    may_inspect(sb, t)
+    mm = t.mm
+    return read_user_range(t, mm.env_start, mm.env_end) if mm is not None else b""
+
+
+def _dir(entries: Callable[[], dict[bytes, Entry]], mode: int, uid: int) -> Entry:
+    return lambda sb, ino: ProcDir(sb, ino, mode, entries, uid)
+
+
+def _task_dir(sb: ProcSuperBlock, t: Task, whole: bool) -> Entry:
+    def make(sb_: ProcSuperBlock, ino: int) -> Inode:
+        d = ProcDir(sb_, ino, 0o555, lambda: pid_entries(sb, t, whole) if live(t) else {},
+                    t.cred.euid, t.cred.egid, 9)
+        return d
+    return make
+
+
+# -- the root ------------------------------------------------------------------------------------------
+def _self_link(sb: ProcSuperBlock, thread: bool) -> Entry:
+    def text() -> bytes:
+        cur = sb.current()
+        if cur is None:
+            raise KernelError(E.ENOENT)
+        return b"%d/task/%d" % (cur.tgid, cur.pid) if thread else b"%d" % cur.tgid
+    return lambda sb_, ino: ProcLink(sb_, ino, text)
+
+
+class PidEntries(dict):  # type: ignore[type-arg]
+    """The root's entries: listing shows thread groups; lookup also finds any tid."""
+
+    def __init__(self, sb: ProcSuperBlock, fixed: dict[bytes, Entry]) -> None:
+        super().__init__(fixed)
+        self.sb = sb
+        tasks = sb.kernel.tasks
+        for pid in sorted(tasks):
+            t = tasks[pid]
+            if t.is_group_leader and t.state != "X":
+                self[b"%d" % pid] = _task_dir(sb, t, True)
+
+    def get(self, name: bytes, default: object = None) -> Entry | None:  # type: ignore[override]
+        e = super().get(name)
+        if e is None and name.isdigit() and not name.startswith(b"0"):
+            t = self.sb.kernel.tasks.get(int(name))
+            if t is not None and t.state != "X":
+                return _task_dir(self.sb, t, t.is_group_leader)
+        return e
+
+
+def proc_root_entries(sb: ProcSuperBlock) -> dict[bytes, Entry]:
+    fixed = registry_entries(sb, None, sb.root)
+    fixed[b"self"] = _self_link(sb, False)
+    fixed[b"thread-self"] = _self_link(sb, True)
+    return PidEntries(sb, fixed)
+

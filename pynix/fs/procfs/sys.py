@@ -1,0 +1,50 @@
+"""/proc/sys: the sysctl files pynix has (Linux kernel/sysctl.c, kernel/utsname_sysctl.c).
+
+Registers ``sys/kernel/{hostname,domainname,ostype,osrelease,version,pid_max}``. ``hostname``
+and ``domainname`` are writable by root and change what uname(2) reports, as sethostname(2)
+does; a write replaces the value up to the first newline (proc_dostring), at most 64 bytes.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pynix.arch.x86_64 import errno as E
+from pynix.fs.procfs.super import register_proc_file
+from pynix.kernel.errors import KernelError
+
+UTS_LEN = 64
+
+
+def _uts_value(data: bytes) -> bytes:
+    value = data.split(b"\n", 1)[0]
+    if len(value) > UTS_LEN:
+        raise KernelError(E.EINVAL)
+    return value
+
+
+def _need_root(task: Any) -> None:
+    if task is not None and task.cred.euid != 0:
+        raise KernelError(E.EPERM)
+
+
+def store_hostname(k: Any, task: Any, data: bytes) -> None:
+    _need_root(task)
+    k.hostname = _uts_value(data)
+
+
+def store_domainname(k: Any, task: Any, data: bytes) -> None:
+    _need_root(task)
+    k.domainname = _uts_value(data)
+
+
+def _uts(attr: str) -> Any:
+    from pynix.syscalls import sys_info
+    return lambda k: getattr(sys_info, attr) + b"\n"
+
+
+register_proc_file("sys/kernel/hostname", lambda k: k.hostname + b"\n", store_hostname)
+register_proc_file("sys/kernel/domainname", lambda k: k.domainname + b"\n", store_domainname)
+register_proc_file("sys/kernel/ostype", lambda k: b"Linux\n")
+register_proc_file("sys/kernel/osrelease", _uts("UTS_RELEASE"))
+register_proc_file("sys/kernel/version", _uts("UTS_VERSION"))
+register_proc_file("sys/kernel/pid_max", lambda k: b"%d\n" % k.pids.pid_max)

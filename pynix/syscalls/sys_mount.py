@@ -1,0 +1,30 @@
+"""mount(2) and umount2(2) (Linux fs/namespace.c SYSCALL_DEFINE5(mount), SYSCALL_DEFINE2(umount)).
+
+Thin: copy the strings in, resolve the target, and call fs/vfs/namespace.py. ``data`` is read as
+a NUL-terminated option string (the form every filesystem pynix has takes), at most a page.
+"""
+from __future__ import annotations
+
+from pynix.fs.vfs.namespace import path_mount, path_umount
+from pynix.fs.vfs.namei import namei
+from pynix.kernel.task import Task
+from pynix.mm.uaccess import strncpy_from_user
+from pynix.syscalls.util import fs_of, get_path, mm_of
+
+PAGE_SIZE = 4096
+
+
+def sys_mount(t: Task, dev_name: int, dir_name: int, fstype: int, flags: int, data: int) -> int:
+    mm = mm_of(t)
+    source = get_path(t, dev_name) if dev_name else None
+    target = get_path(t, dir_name)
+    kind = strncpy_from_user(mm, fstype, PAGE_SIZE) if fstype else None
+    options = strncpy_from_user(mm, data, PAGE_SIZE) if data else b""
+    at = namei(fs_of(t), target)
+    path_mount(t, source, at, kind, flags & 0xFFFF_FFFF, options)
+    return 0
+
+
+def sys_umount2(t: Task, name: int, flags: int) -> int:
+    path_umount(t, get_path(t, name), flags & 0xFFFF_FFFF)
+    return 0
