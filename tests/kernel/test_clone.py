@@ -1,0 +1,85 @@
+"""copy_process by clone flags: what is shared, ids, thread groups and the EINVAL checks."""
+from __future__ import annotations
+
+import pytest
+
+from pynix.arch.x86_64 import abi as A
+from pynix.arch.x86_64 import errno as E
+from pynix.fs.vfs.file import File
+from pynix.kernel.errors import KernelError
+from pynix.kernel.exit import do_exit, do_group_exit
+from pynix.kernel.fork import copy_process
+from pynix.kernel.sched import TASK_DEAD, TASK_ZOMBIE
+
+from .threads_fixture import kernel_and_task, regs
+
+THREAD = A.CLONE_VM | A.CLONE_FS | A.CLONE_FILES | A.CLONE_SIGHAND | A.CLONE_THREAD
+
+
+def test_clone_files_shares_the_table_and_a_close_is_seen() -> None:
+    k, t = kernel_and_task()
+    fd = t.files.alloc(File(A.O_RDONLY))
+    child = copy_process(t, A.CLONE_FILES | A.SIGCHLD, 0, 0, regs(), None)
+    assert child.files is t.files
+    child.files.close(fd)
+    with pytest.raises(KernelError) as e:
+        t.files.get(fd)
+    assert e.value.errno == E.EBADF
+
+
+def test_without_clone_files_a_close_is_private() -> None:
+    k, t = kernel_and_task()
+    fd = t.files.alloc(File(A.O_RDONLY))
+    child = copy_process(t, A.SIGCHLD, 0, 0, regs(), None)
+    assert child.files is not t.files
+    child.files.close(fd)
+    assert t.files.get(fd) is not None
+
+
+def test_thread_ids_and_group() -> None:
+    k, t = kernel_and_task()
+    th = copy_process(t, THREAD, 0, 0, regs(), None)
+    assert th.tgid == t.tgid == t.pid and th.pid != t.pid
+    assert th.group_leader is t and th.thread_group is t.thread_group
+    assert th.mm is t.mm and th.sighand is t.sighand and th.signal is t.signal
+    assert t.signal.nr_threads == 2
+    assert th.exit_signal == -1
+    assert th not in t.children                    # wait sees groups, not threads
+    proc = copy_process(th, A.SIGCHLD, 0, 0, regs(), None)
+    assert proc.tgid == proc.pid and proc.real_parent is t     # a thread's child: the group's
+    assert proc.mm is not t.mm and proc.signal is not t.signal
+
+
+@pytest.mark.parametrize("flags", [
+    A.CLONE_SIGHAND,                                         # SIGHAND needs VM
+    A.CLONE_VM | A.CLONE_THREAD,                             # THREAD needs SIGHAND
+    A.CLONE_FS | A.CLONE_NEWNS,
+    A.CLONE_FS | A.CLONE_NEWUSER,
+    THREAD | A.CLONE_NEWPID,
+    THREAD | A.CLONE_NEWUSER & ~A.CLONE_FS,
+])
+def test_bad_flag_combinations_are_einval(flags: int) -> None:
+    k, t = kernel_and_task()
+    with pytest.raises(KernelError) as e:
+        copy_process(t, flags, 0, 0, regs(), None)
+    assert e.value.errno == E.EINVAL
+
+
+def test_group_becomes_a_zombie_with_its_last_thread() -> None:
+    k, t = kernel_and_task()
+    th = copy_process(t, THREAD, 0, 0, regs(), None)
+    do_exit(t, 0)                                  # the leader leaves first
+    assert t.state == TASK_ZOMBIE and t.thread_group == [t, th]
+    do_exit(th, 3 << 8)
+    assert th.state == TASK_DEAD and t.thread_group == [t]
+    assert t.signal.nr_threads == 0
+
+
+def test_group_exit_takes_every_thread() -> None:
+    k, t = kernel_and_task()
+    a = copy_process(t, THREAD, 0, 0, regs(), None)
+    b = copy_process(t, THREAD, 0, 0, regs(), None)
+    do_group_exit(a, 7 << 8)
+    assert t.signal.group_exit and t.signal.group_exit_code == 7 << 8
+    from pynix.kernel.signal import signal_pending
+    assert signal_pending(t) and signal_pending(b)  # the others die on their way to user mode
