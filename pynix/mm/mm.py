@@ -58,15 +58,20 @@ class MM:
     def flush_tlb(self) -> None:
         MM.flush_hook(self)
 
+    def resident(self, start: int, end: int) -> list[int]:
+        """The mapped virtual page numbers in [start, end): walk whichever is smaller, the
+        range or the page table (a 256 MiB sparse area must not cost 65536 probes)."""
+        pt = self.pt
+        lo, hi = start >> PAGE_SHIFT, end >> PAGE_SHIFT
+        if hi - lo > len(pt):
+            return sorted(v for v in pt if lo <= v < hi)
+        return [v for v in range(lo, hi) if v in pt]
+
     def zap_range(self, start: int, end: int) -> None:
         """Drop the PTEs of [start, end) and the frame references they hold."""
         pt = self.pt
         put = self.phys.put
-        lo, hi = start >> PAGE_SHIFT, end >> PAGE_SHIFT
-        if hi - lo > len(pt):
-            vpns = [v for v in pt if lo <= v < hi]
-        else:
-            vpns = [v for v in range(lo, hi) if v in pt]
+        vpns = self.resident(start, end)
         for v in vpns:
             put(pt.pop(v) >> PAGE_SHIFT)
         if vpns:
@@ -78,9 +83,9 @@ class MM:
             mapping = vma.mapping
             if not vma.shared or mapping is None or not hasattr(mapping, "writeback_page"):
                 continue
-            for vpn in range(max(start, vma.start) >> PAGE_SHIFT, min(end, vma.end) >> PAGE_SHIFT):
-                pte = self.pt.get(vpn)
-                if pte is not None and pte & PTE_DIRTY:
+            for vpn in self.resident(max(start, vma.start), min(end, vma.end)):
+                pte = self.pt[vpn]
+                if pte & PTE_DIRTY:
                     mapping.writeback_page(vma.page_offset(vpn << PAGE_SHIFT))
                     self.pt[vpn] = pte & ~PTE_DIRTY
 
@@ -101,10 +106,8 @@ class MM:
                 continue
             child.vmas.insert(vma.copy())
             cow = not vma.shared and vma.prot & PROT_WRITE
-            for vpn in range(vma.start >> PAGE_SHIFT, vma.end >> PAGE_SHIFT):
-                pte = pt.get(vpn)
-                if pte is None:
-                    continue
+            for vpn in self.resident(vma.start, vma.end):
+                pte = pt[vpn]
                 get(pte >> PAGE_SHIFT)
                 if cow and pte & PTE_W:
                     pte &= ~(PTE_W | PTE_DIRTY)

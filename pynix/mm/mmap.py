@@ -104,12 +104,11 @@ def do_mprotect(mm: MM, addr: int, length: int, prot: int) -> None:
             raise KernelError(E.EACCES)
         v.prot = prot & 7
         allowed = vma_perms(v)
-        for vpn in range(v.start >> PAGE_SHIFT, v.end >> PAGE_SHIFT):
-            pte = mm.pt.get(vpn)
-            if pte is not None:
-                # narrow to the new protection; widening happens on the next fault,
-                # which also keeps copy-on-write pages read-only until written
-                mm.pt[vpn] = (pte & ~7) | (pte & allowed & 7)
+        # narrow to the new protection; widening happens on the next fault, which also
+        # keeps copy-on-write pages read-only until written
+        for vpn in mm.resident(v.start, v.end):
+            pte = mm.pt[vpn]
+            mm.pt[vpn] = (pte & ~7) | (pte & allowed & 7)
     mm.flush_tlb()
 
 
@@ -174,10 +173,8 @@ def _move(mm: MM, vma: VMA, addr: int, old_len: int, new_len: int, new_addr: int
     moved = vma.copy()
     moved.start, moved.end, moved.pgoff = new_addr, new_addr + new_len, vma.page_offset(addr)
     delta = (new_addr - addr) >> PAGE_SHIFT
-    for vpn in range(addr >> PAGE_SHIFT, (addr + min(old_len, new_len)) >> PAGE_SHIFT):
-        pte = mm.pt.pop(vpn, None)
-        if pte is not None:
-            mm.pt[vpn + delta] = pte
+    for vpn in mm.resident(addr, addr + min(old_len, new_len)):
+        mm.pt[vpn + delta] = mm.pt.pop(vpn)
     do_munmap(mm, addr, old_len)
     mm.vmas.insert(moved)
     mm.flush_tlb()
