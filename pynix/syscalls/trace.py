@@ -98,6 +98,8 @@ class Tracer:
 
     def _call(self, t: Task, ent: Entry, args: tuple[int, ...]) -> str:
         parts = [self._fmt_arg(t, k, v) for k, v in zip(ent.sig, args)]
+        if ent.name in ("open", "openat") and not args[len(parts) - 2] & (A.O_CREAT | A.O_TMPFILE):
+            parts.pop()                     # strace shows the mode only when one is used
         return f"[pid {t.pid}] {ent.name}(" + ", ".join(parts) + ")"
 
     def enter(self, t: Task, ent: Entry, args: tuple[int, ...]) -> None:
