@@ -86,6 +86,11 @@ class PipeFile(File):
     def wait_queues(self) -> list[WaitQueue]:
         return [self.pipe.rd_wait, self.pipe.wr_wait]
 
+    def poll_keys(self) -> list[tuple[WaitQueue, int]]:
+        """What a wake-up of each queue means, for epoll (Linux's wake-up keys): readers are
+        woken when data (or EOF) comes, writers when room does."""
+        return [(self.pipe.rd_wait, POLLIN | POLLRDNORM), (self.pipe.wr_wait, POLLOUT | POLLWRNORM)]
+
     def ioctl(self, task: object, req: int, arg: int) -> int:
         if req == A.FIONREAD:
             return len(self.pipe.buf)

@@ -13,6 +13,7 @@ from typing import Callable
 from pynix.arch.x86_64.syscall_nr import NR
 from pynix.syscalls import sys_file as F
 from pynix.syscalls import sys_fs as S
+from pynix.syscalls import sys_event as W
 from pynix.syscalls import sys_info as I
 from pynix.syscalls import sys_ipc as V
 from pynix.syscalls import sys_lock as K
@@ -114,6 +115,11 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     # waiting on many files
     ("poll", L.sys_poll, "xdd"), ("ppoll", L.sys_ppoll, "xdxxu"), ("select", L.sys_select, "dxxxx"),
     ("pselect6", L.sys_pselect6, "dxxxxx"),
+    # eventfd and epoll
+    ("eventfd", W.sys_eventfd, "u"), ("eventfd2", W.sys_eventfd2, "ux"),
+    ("epoll_create", W.sys_epoll_create, "d"), ("epoll_create1", W.sys_epoll_create1, "x"),
+    ("epoll_ctl", W.sys_epoll_ctl, "fdfx"), ("epoll_wait", W.sys_epoll_wait, "fxdd"),
+    ("epoll_pwait", W.sys_epoll_pwait, "fxddxu"),
     # System V IPC
     ("msgget", V.sys_msgget, "xx"), ("msgsnd", V.sys_msgsnd, "dxux"),
     ("msgrcv", V.sys_msgrcv, "dxudx"), ("msgctl", V.sys_msgctl, "ddx"),

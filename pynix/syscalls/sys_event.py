@@ -1,0 +1,93 @@
+"""eventfd, eventfd2, epoll_create, epoll_create1, epoll_ctl, epoll_wait, epoll_pwait: thin
+handlers around fs/eventfd.py and fs/eventpoll.py (Linux fs/eventfd.c, fs/eventpoll.c).
+"""
+from __future__ import annotations
+
+from typing import Generator
+
+from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64 import event as V
+from pynix.fs.eventfd import eventfd_create
+from pynix.fs.eventpoll import EventPoll, ep_ctl, ep_poll
+from pynix.fs.vfs.file import File
+from pynix.kernel.errors import KernelError
+from pynix.kernel.sched import monotonic_ns
+from pynix.kernel.task import Task
+from pynix.mm.uaccess import copy_from_user, copy_to_user
+from pynix.syscalls.sys_poll import _restore_mask, _with_mask
+from pynix.syscalls.util import fget, mm_of, s32
+
+
+def _install(t: Task, f: File, cloexec: bool) -> int:
+    assert t.files is not None
+    try:
+        return t.files.alloc(f, cloexec=cloexec)
+    except KernelError:
+        f.put()
+        raise
+
+
+def sys_eventfd2(t: Task, initval: int, flags: int) -> int:
+    f = eventfd_create(initval, s32(flags))
+    return _install(t, f, bool(flags & V.EFD_CLOEXEC))
+
+
+def sys_eventfd(t: Task, initval: int) -> int:
+    return sys_eventfd2(t, initval, 0)
+
+
+def sys_epoll_create1(t: Task, flags: int) -> int:
+    if flags & ~V.EPOLL_CLOEXEC:
+        raise KernelError(E.EINVAL)
+    return _install(t, EventPoll(0), bool(flags & V.EPOLL_CLOEXEC))
+
+
+def sys_epoll_create(t: Task, size: int) -> int:
+    if s32(size) <= 0:
+        raise KernelError(E.EINVAL)
+    return sys_epoll_create1(t, 0)
+
+
+def _epoll(t: Task, epfd: int) -> EventPoll:
+    ep = fget(t, epfd)
+    if not isinstance(ep, EventPoll):
+        raise KernelError(E.EINVAL)
+    return ep
+
+
+def sys_epoll_ctl(t: Task, epfd: int, op: int, fd: int, event: int) -> int:
+    events = data = 0
+    if op != V.EPOLL_CTL_DEL:
+        events, data = V.EPOLL_EVENT.unpack(copy_from_user(mm_of(t), event, V.EPOLL_EVENT.size))
+    ep_file = fget(t, epfd)
+    f = fget(t, fd)
+    if not isinstance(ep_file, EventPoll):
+        raise KernelError(E.EINVAL)
+    ep_ctl(ep_file, op, s32(fd), f, events, data)
+    return 0
+
+
+def _wait(t: Task, epfd: int, events: int, maxevents: int, timeout: int) -> Generator[None, None, int]:
+    maxevents, timeout = s32(maxevents), s32(timeout)
+    if not 0 < maxevents <= V.EP_MAX_EVENTS:
+        raise KernelError(E.EINVAL)
+    ep = _epoll(t, epfd)
+    deadline = None if timeout < 0 else monotonic_ns() + timeout * 1_000_000
+    ready = yield from ep_poll(t, ep, maxevents, deadline)
+    copy_to_user(mm_of(t), events, b"".join(V.EPOLL_EVENT.pack(m, d) for m, d in ready))
+    return len(ready)
+
+
+def sys_epoll_wait(t: Task, epfd: int, events: int, maxevents: int, timeout: int) -> Generator[None, None, int]:
+    return (yield from _wait(t, epfd, events, maxevents, timeout))
+
+
+def sys_epoll_pwait(t: Task, epfd: int, events: int, maxevents: int, timeout: int, sigmask: int,
+                    size: int) -> Generator[None, None, int]:
+    if sigmask and size != 8:
+        raise KernelError(E.EINVAL)
+    _with_mask(t, sigmask)
+    try:
+        return (yield from _wait(t, epfd, events, maxevents, timeout))
+    finally:
+        _restore_mask(t)
