@@ -59,16 +59,27 @@ static void sigchld_codes(void)
     sa.sa_flags = SA_SIGINFO | SA_RESTART;
     sigaction(SIGCHLD, &sa, NULL);
     nchld = 0;
+    sigset_t chld, old;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, &old);   /* each SIGCHLD is taken before the next event */
     pid_t pid = t_fork();
     int st;
     if (pid == 0)
         child_loop();
     kill(pid, SIGSTOP);
+    while (nchld < 1)
+        sigsuspend(&old);
     waitpid(pid, &st, WUNTRACED);
     kill(pid, SIGCONT);
+    while (nchld < 2)
+        sigsuspend(&old);
     waitpid(pid, &st, WCONTINUED);
     kill(pid, SIGKILL);
+    while (nchld < 3)
+        sigsuspend(&old);
     waitpid(pid, &st, 0);
+    sigprocmask(SIG_SETMASK, &old, NULL);
     t_check("SIGCHLD count", nchld == 3, "got %d", (int)nchld);
     t_check("SIGCHLD CLD_STOPPED", nchld > 0 && chld_codes[0] == CLD_STOPPED, "code %d", (int)chld_codes[0]);
     t_check("SIGCHLD CLD_CONTINUED", nchld > 1 && chld_codes[1] == CLD_CONTINUED, "code %d", (int)chld_codes[1]);
