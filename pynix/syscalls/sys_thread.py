@@ -52,14 +52,25 @@ def sys_futex(t: Task, uaddr: int, op: int, val: int, utime: int, uaddr2: int,
         return (yield from _futex_wait(t, uaddr, val, bitset, deadline, private))
     if cmd in (X.FUTEX_WAKE, X.FUTEX_WAKE_BITSET):
         bitset = X.FUTEX_BITSET_MATCH_ANY if cmd == X.FUTEX_WAKE else val3 & 0xFFFF_FFFF
-        return F.futex_wake(t, mm, uaddr, s32(val), bitset, private)
+        return _preempt_on_wake(t, F.futex_wake(t, mm, uaddr, s32(val), bitset, private))
     if cmd == X.FUTEX_REQUEUE:
-        return F.futex_requeue(t, mm, uaddr, uaddr2, s32(val), val2, None, private)
+        return _preempt_on_wake(t, F.futex_requeue(t, mm, uaddr, uaddr2, s32(val), val2, None, private))
     if cmd == X.FUTEX_CMP_REQUEUE:
-        return F.futex_requeue(t, mm, uaddr, uaddr2, s32(val), val2, val3, private)
+        return _preempt_on_wake(t, F.futex_requeue(t, mm, uaddr, uaddr2, s32(val), val2, val3, private))
     if cmd == X.FUTEX_WAKE_OP:
-        return F.futex_wake_op(t, mm, uaddr, uaddr2, s32(val), val2, val3 & 0xFFFF_FFFF, private)
+        return _preempt_on_wake(t, F.futex_wake_op(t, mm, uaddr, uaddr2, s32(val), val2,
+                                                   val3 & 0xFFFF_FFFF, private))
     raise KernelError(E.ENOSYS)              # PI futexes and FUTEX_FD are not implemented
+
+
+def _preempt_on_wake(t: Task, woken: int) -> int:
+    """Wakeup preemption (CFS's check_preempt_wakeup): a waiter just woken has slept, so it runs
+    before the waker goes on. On one CPU this hands a lock over at once, instead of the waker
+    paying a futex wake on every unlock until its time slice ends."""
+    if woken:
+        t.kernel.need_resched = True
+        t.kernel.cpu.stop()
+    return woken
 
 
 def _futex_wait(t: Task, uaddr: int, val: int, bitset: int, deadline: int | None,
