@@ -10,8 +10,9 @@ that ``requires_dev`` (else None) and ``data`` the option string. Types:
 - ``tmpfs``: a new in-memory fs; options ``size=N[kmg%]``, ``mode=OCTAL``.
 - ``proc``: a new procfs over the kernel's tables.
 - ``devtmpfs``: the one devtmpfs instance (already on /dev), as Linux shares it.
-- ``ext2``: from a regular file holding an image (no loop device node is needed: the image file
-  itself is the source, ``mount -t ext2 image /mnt``), read-only with MS_RDONLY.
+- ``ext2``: from a bound loop device (/dev/loopN, drivers/loop.py: ``mount -o loop image /mnt``)
+  or straight from a regular file holding an image (``mount -t ext2 image /mnt``), read-only
+  with MS_RDONLY.
 
 Owns: the type table. Superblocks belong to the VFS once mounted.
 """
@@ -21,9 +22,11 @@ import stat
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.fs.bio import BlockDevice
-from pynix.fs.vfs.dcache import MS_RDONLY, Path
+from pynix.drivers.loop import loop_backing
+from pynix.fs.vfs.dcache import MS_NODEV, MS_RDONLY, Path
 from pynix.fs.vfs.inode import Inode, SuperBlock
 from pynix.kernel.errors import KernelError
 
@@ -87,27 +90,31 @@ def devtmpfs_fill_super(k: Any, source: Path | None, flags: int, data: bytes) ->
 
 
 class LoopDevice(BlockDevice):
-    """A block device whose blocks are a file's bytes (the loop driver's transfer)."""
+    """A block device whose blocks are a file's bytes from ``offset`` on (the loop driver's
+    transfer); ``on_close`` runs at unmount (a /dev/loopN's autoclear)."""
 
-    def __init__(self, inode: Inode, readonly: bool) -> None:
+    def __init__(self, inode: Inode, readonly: bool, offset: int = 0,
+                 on_close: Callable[[], None] | None = None) -> None:
         self.path = "loop"
         self.readonly = readonly
         self.fd = -1
         self.block_size = 1024
         self.inode = inode
-        self.size_bytes = inode.size
+        self.offset = offset
+        self.on_close = on_close
+        self.size_bytes = inode.size - offset
         from pynix.fs.bio import _dev_ids
         self.id = next(_dev_ids)
         inode.i_count += 1
 
     def pread(self, offset: int, n: int) -> bytes:
-        data = self.inode.read(offset, n)
+        data = self.inode.read(self.offset + offset, n)
         return data + bytes(n - len(data)) if len(data) < n else data
 
     def pwrite(self, offset: int, data: bytes | bytearray | memoryview) -> None:
         if self.readonly:
             raise OSError(30, "read-only block device")
-        self.inode.write(offset, bytes(data))
+        self.inode.write(self.offset + offset, bytes(data))
         self.size_bytes = max(self.size_bytes, offset + len(data))
 
     def flush(self) -> None:
@@ -118,6 +125,8 @@ class LoopDevice(BlockDevice):
             from pynix.fs.vfs.icache import iput
             self.fd = -2
             iput(self.inode)
+            if self.on_close is not None:
+                self.on_close()
 
 
 def ext2_fill_super(k: Any, source: Path | None, flags: int, data: bytes) -> SuperBlock:
@@ -125,10 +134,19 @@ def ext2_fill_super(k: Any, source: Path | None, flags: int, data: bytes) -> Sup
     if source is None:
         raise KernelError(E.EINVAL)
     inode = source.inode
-    if not inode.is_reg():
-        raise KernelError(E.ENOTBLK)
     readonly = bool(flags & MS_RDONLY) or source.mnt.readonly
-    bdev = LoopDevice(inode, readonly)
+    if stat.S_ISBLK(inode.mode):                # /dev/loopN bound to an image
+        if source.mnt.flags & MS_NODEV:
+            raise KernelError(E.EACCES)
+        loop = loop_backing(inode.rdev)
+        assert loop.backing is not None
+        readonly = readonly or bool(loop.flags & A.LO_FLAGS_READ_ONLY)
+        loop.users += 1
+        bdev = LoopDevice(loop.backing, readonly, loop.offset, loop.release_user)
+    elif inode.is_reg():                        # an image file named directly
+        bdev = LoopDevice(inode, readonly)
+    else:
+        raise KernelError(E.ENOTBLK)
     try:
         sb = Ext2SuperBlock(bdev, None, readonly)
     except Exception:              # not an ext2 image: the bytes are guest data

@@ -118,6 +118,10 @@ SHELL_SNIPPETS = {
     "proc_self_exe": "readlink /proc/self/exe | grep -c busybox",
     "mount_tmpfs_sh": "d=/tmp/pynix-sh-mnt-$$; mkdir $d && mount -t tmpfs none $d && stat -f -c %T $d && "
                       "mount | grep -c \" $d \"; umount $d; echo $?; umount $d 2>/dev/null || echo again=$?; rmdir $d",
+    "mount_loop_ext2": "f=/tmp/pynix-lp-$$.img; d=/tmp/pynix-lp-$$; dd if=/dev/zero of=$f bs=1k count=1024 "
+                       "2>/dev/null; mke2fs -q -F $f >/dev/null 2>&1; mkdir $d; mount -o loop $f $d; echo rc=$?; "
+                       "echo hi > $d/x; cat $d/x; grep -c \" $d ext2 \" /proc/mounts; umount $d; echo rc=$?; "
+                       "rmdir $d; rm $f",
 }
 
 

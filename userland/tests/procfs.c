@@ -138,6 +138,10 @@ static void fd_files(void)
     snprintf(path, sizeof path, "/proc/self/fd/%d", root);
     readlink(path, link, sizeof link - 1);
     t_check("fd link of a directory", strcmp(link, "/") == 0, "%s", link);
+    snprintf(path, sizeof path, "/proc/self/fdinfo/%d", root);
+    slurp(path);
+    t_check("fdinfo pos and flags", strncmp(buf, "pos:\t0\nflags:\t0300000\nmnt_id:\t", 30) == 0,
+            "%s", buf);
     snprintf(path, sizeof path, "/proc/self/fd/%d", p[1]);
     memset(link, 0, sizeof link);
     readlink(path, link, sizeof link - 1);

@@ -52,6 +52,18 @@ def sig_ign_cgt(t: Task) -> tuple[int, int]:
     return ign, cgt
 
 
+def tty_of(t: Task) -> tuple[int, int]:
+    """(tty_nr, tpgid): the controlling terminal's device number (its /dev node) and its
+    foreground process group; (0, -1) without one."""
+    tty = t.signal.tty
+    if tty is None:
+        return 0, -1
+    from pynix.fs.devices import DEVICES
+    node = DEVICES.get(getattr(tty, "name", b""))
+    nr = ((node[1] & 0xFFF) << 8) | (node[2] & 0xFF) | ((node[2] & ~0xFF) << 12) if node else 0
+    return nr, getattr(tty, "pgrp", 0) or -1
+
+
 def parent_tgid(t: Task) -> int:
     p = t.group_leader.real_parent
     return p.tgid if p is not None else 0
@@ -120,7 +132,7 @@ def proc_pid_stat(t: Task, whole: bool) -> bytes:
             mm.env_end) if mm is not None else (0,) * 7
     fields: list[int | str] = [
         t.pid if not whole else t.tgid, f"({t.comm.decode(errors='replace')})", state,
-        parent_tgid(t), sig.pgrp, sig.session, 0, -1, t.flags,
+        parent_tgid(t), sig.pgrp, sig.session, *tty_of(t), t.flags,
         minflt, 0, 0, 0, ticks(utime), ticks(stime),
         ticks(sig.cutime) if whole else 0, ticks(sig.cstime) if whole else 0,
         20 + t.nice, t.nice, len(t.thread_group), 0, ticks(t.start_time - k.boot_ns),

@@ -16,6 +16,7 @@ from __future__ import annotations
 import stat
 from typing import TYPE_CHECKING, Callable
 
+from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.fs.procfs.array import proc_pid_maps, proc_pid_stat, proc_pid_statm, proc_pid_status
 from pynix.fs.procfs.super import (Entry, ProcDir, ProcFile, ProcLink, ProcSuperBlock,
@@ -146,6 +147,28 @@ def fd_entries(sb: ProcSuperBlock, t: Task) -> dict[bytes, Entry]:
     return out
 
 
+def fdinfo_text(t: Task, fd: int, f: File) -> bytes:
+    """seq_show of /proc/pid/fdinfo/N: position, flags (with O_CLOEXEC), mount id, inode."""
+    files = t.files
+    flags = f.flags | (A.O_CLOEXEC if files is not None and fd in files.cloexec else 0)
+    if isinstance(f.path, Path):
+        flags |= A.O_LARGEFILE          # open(2) on x86-64 forces it (force_o_largefile)
+    inode = f.stat_inode
+    mnt_id = 0
+    if isinstance(f.path, Path) and t.fs is not None and f.path.mnt in t.fs.mounts.mounts:
+        mnt_id = t.fs.mounts.mounts.index(f.path.mnt) + 1
+    return b"pos:\t%d\nflags:\t0%o\nmnt_id:\t%d\nino:\t%d\n" % (
+        f.pos, flags, mnt_id, inode.ino if inode is not None else 0)
+
+
+def fdinfo_entries(sb: ProcSuperBlock, t: Task) -> dict[bytes, Entry]:
+    files = t.files
+    if files is None or not live(t):
+        return {}
+    return {b"%d" % fd: file_entry(lambda fd=fd, f=f: fdinfo_text(t, fd, f), 0o400, t.cred.euid)
+            for fd, f in sorted(files.fds.items())}
+
+
 # -- the per-process directory ----------------------------------------------------------------------
 def _comm_store(t: Task) -> Callable[[bytes], None]:
     def store(data: bytes) -> None:
@@ -173,6 +196,7 @@ def pid_entries(sb: ProcSuperBlock, t: Task, whole: bool) -> dict[bytes, Entry]:
         b"cwd": path_link(sb, t, lambda: t.fs.cwd if t.fs is not None else None),
         b"root": path_link(sb, t, lambda: t.fs.root if t.fs is not None else None),
         b"fd": _dir(lambda: fd_entries(sb, t), 0o500, uid),
+        b"fdinfo": _dir(lambda: fdinfo_entries(sb, t), 0o500, uid),
     }
     if whole:
         out[b"task"] = _dir(lambda: {b"%d" % th.pid: _task_dir(sb, th, False)

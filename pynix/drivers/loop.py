@@ -1,0 +1,174 @@
+"""Loop devices: a file presented as a block device (Linux drivers/block/loop.c), so that
+``mount -o loop image /mnt`` (busybox: LOOP_CTL_GET_FREE, LOOP_SET_FD, LOOP_SET_STATUS64, then
+mount(2) of /dev/loopN) mounts an ext2 image kept in any file the guest can open.
+
+Provides ``LOOPS`` (the ``NR_LOOP`` devices /dev/loop0..7, block major 7), the driver of
+/dev/loop-control (char 10:237) and of each /dev/loopN (``LoopFile``: the ioctls above, plus
+read/write/lseek of the backing bytes and BLKGETSIZE64), and ``loop_backing(rdev)`` which
+fs/filesystems.py calls to build the block device a filesystem reads. A device bound with
+LO_FLAGS_AUTOCLEAR is released when the filesystem on it is unmounted.
+
+Owns: each loop device's binding (backing inode, offset, flags, name).
+"""
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+from pynix.arch.x86_64 import abi as A
+from pynix.arch.x86_64 import errno as E
+from pynix.fs.devices import register_chrdev
+from pynix.fs.vfs.file import File
+from pynix.fs.vfs.icache import iput
+from pynix.fs.vfs.inode import Inode
+from pynix.kernel.errors import KernelError
+from pynix.mm.uaccess import copy_from_user
+
+NR_LOOP = 8
+
+
+class Loop:
+    """One loop device (struct loop_device)."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        self.backing: Inode | None = None
+        self.offset = 0
+        self.flags = 0
+        self.name = b""
+        self.users = 0                 # filesystems mounted on it
+
+    def bind(self, inode: Inode, readonly: bool) -> None:
+        if self.backing is not None:
+            raise KernelError(E.EBUSY)
+        inode.i_count += 1
+        self.backing = inode
+        self.flags = A.LO_FLAGS_READ_ONLY if readonly else 0
+
+    def clear(self) -> None:
+        if self.backing is None:
+            raise KernelError(E.ENXIO)
+        if self.users:
+            self.flags |= A.LO_FLAGS_AUTOCLEAR       # Linux: detach at the last close
+            return
+        inode, self.backing = self.backing, None
+        self.offset, self.flags, self.name = 0, 0, b""
+        iput(inode)
+
+    def release_user(self) -> None:
+        """A filesystem on the device was unmounted."""
+        self.users -= 1
+        if self.users == 0 and self.flags & A.LO_FLAGS_AUTOCLEAR and self.backing is not None:
+            self.clear()
+
+    def info(self) -> bytes:
+        inode = self.backing
+        assert inode is not None
+        return A.LOOP_INFO64.pack(inode.sb.dev, inode.ino, 0, self.offset, 0, self.number, 0, 0,
+                                  self.flags, self.name, b"", b"", b"")
+
+
+LOOPS = [Loop(i) for i in range(NR_LOOP)]
+
+
+def loop_backing(rdev: int) -> Loop:
+    """The bound loop device behind a block device number (ENXIO if none)."""
+    maj, mnr = (rdev >> 8) & 0xFFF, rdev & 0xFF
+    if maj != A.LOOP_MAJOR or mnr >= NR_LOOP or LOOPS[mnr].backing is None:
+        raise KernelError(E.ENXIO)
+    return LOOPS[mnr]
+
+
+class LoopFile(File):
+    """An open /dev/loopN."""
+
+    def __init__(self, flags: int, path: object, loop: Loop) -> None:
+        super().__init__(flags, path)
+        self.loop = loop
+
+    def _inode(self) -> Inode:
+        if self.loop.backing is None:
+            raise KernelError(E.ENXIO)
+        return self.loop.backing
+
+    def pread(self, n: int, off: int) -> bytes:
+        return self._inode().read(self.loop.offset + off, n)
+
+    def pwrite(self, data: bytes, off: int) -> int:
+        if self.loop.flags & A.LO_FLAGS_READ_ONLY:
+            raise KernelError(E.EPERM)
+        return self._inode().write(self.loop.offset + off, data)
+
+    def read(self, n: int) -> bytes:
+        data = self.pread(n, self.pos)
+        self.pos += len(data)
+        return data
+
+    def write(self, data: bytes) -> int:
+        n = self.pwrite(data, self.pos)
+        self.pos += n
+        return n
+
+    def lseek(self, off: int, whence: int) -> int:
+        size = self._inode().size - self.loop.offset
+        new = {A.SEEK_SET: off, A.SEEK_CUR: self.pos + off, A.SEEK_END: size + off}.get(whence, -1)
+        if new < 0:
+            raise KernelError(E.EINVAL)
+        self.pos = new
+        return new
+
+    def ioctl(self, task: Any, req: int, arg: int) -> int | bytes:
+        loop = self.loop
+        if req == A.LOOP_SET_FD:
+            f = task.files.get(arg & 0xFFFFFFFF)
+            if f.inode is None or not f.inode.is_reg():
+                raise KernelError(E.EINVAL)
+            loop.bind(f.inode, not f.writable or not self.writable)
+            return 0
+        if req == A.LOOP_CLR_FD:
+            loop.clear()
+            return 0
+        if req == A.LOOP_GET_STATUS64:
+            if loop.backing is None:
+                raise KernelError(E.ENXIO)
+            return loop.info()
+        if req == A.LOOP_SET_STATUS64:
+            if loop.backing is None:
+                raise KernelError(E.ENXIO)
+            fields = A.LOOP_INFO64.unpack(copy_from_user(task.mm, arg, A.LOOP_INFO64.size))
+            loop.offset = fields[3]
+            loop.flags = (loop.flags & A.LO_FLAGS_READ_ONLY) | (fields[8] & A.LO_FLAGS_AUTOCLEAR)
+            loop.name = fields[9].split(b"\0", 1)[0]
+            return 0
+        if req == A.BLKGETSIZE64:
+            return struct.pack("<Q", self._inode().size - loop.offset)
+        raise KernelError(E.ENOTTY)
+
+
+class LoopControl(File):
+    """/dev/loop-control: hands out free loop devices."""
+
+    def ioctl(self, task: Any, req: int, arg: int) -> int | bytes:
+        if req == A.LOOP_CTL_GET_FREE:
+            for loop in LOOPS:
+                if loop.backing is None:
+                    return loop.number
+            raise KernelError(E.ENOSPC)
+        if req in (A.LOOP_CTL_ADD, A.LOOP_CTL_REMOVE):       # the NR_LOOP devices are fixed
+            n = arg & 0xFFFFFFFF
+            if n >= NR_LOOP:
+                raise KernelError(E.EINVAL)
+            if req == A.LOOP_CTL_ADD:
+                raise KernelError(E.EEXIST)
+            raise KernelError(E.EBUSY if LOOPS[n].backing is not None else E.EPERM)
+        raise KernelError(E.ENOTTY)
+
+
+def loop_init() -> None:
+    register_chrdev(A.MISC_MAJOR, A.LOOP_CTRL_MINOR, lambda flags, path: LoopControl(flags, path))
+    for loop in LOOPS:
+        register_chrdev(A.LOOP_MAJOR, loop.number,
+                        lambda flags, path, lp=loop: LoopFile(flags, path, lp))
+
+
+loop_init()
