@@ -39,7 +39,8 @@ def do_signal_stop(t: Task, sig: int) -> bool:
     sg = t.signal
     sg.stop_state = ("stopped", sig)
     for th in t.thread_group:
-        th.state = TASK_STOPPED
+        if th.state not in (TASK_ZOMBIE, TASK_DEAD):    # a leader gone before its threads stays so
+            th.state = TASK_STOPPED
     _notify_parent(t, A.CLD_STOPPED, sig)
     return True
 

@@ -63,18 +63,25 @@ static void *exit_worker(void *arg)
 static void *lingering_worker(void *arg)
 {
     (void)arg;
-    struct timespec ts = {0, 30 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-    printf("lingering thread done\n");
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR1);
+    int sig = sigwaitinfo(&s, NULL);
+    printf("lingering thread got signal %d\n", sig);
     return NULL;
 }
 
 int main(int argc, char **argv)
 {
     t_init();
-    if (argc > 1 && !strcmp(argv[1], "linger")) {   /* re-executed: main thread leaves first */
+    if (argc > 2 && !strcmp(argv[1], "linger")) {   /* re-executed: main thread leaves first */
+        sigset_t s;
+        sigemptyset(&s);
+        sigaddset(&s, SIGUSR1);
+        pthread_sigmask(SIG_BLOCK, &s, NULL);
         pthread_t l;
         pthread_create(&l, NULL, lingering_worker, NULL);
+        t_write_all(atoi(argv[2]), "r", 1);
         pthread_exit(NULL);
     }
     struct ids r;
@@ -128,12 +135,24 @@ int main(int argc, char **argv)
     printf("concurrent threads count %d\n", short_count);
 
     /* a child process whose main thread leaves first: the group ends with its last thread */
+    int p[2];
+    char fdarg[16], c;
+    pipe(p);
+    snprintf(fdarg, sizeof fdarg, "%d", p[1]);
     pid_t pid = t_fork();
     if (pid == 0) {
-        execl(argv[0], argv[0], "linger", (char *)NULL);
+        execl(argv[0], argv[0], "linger", fdarg, (char *)NULL);
         _exit(99);
     }
-    int st = t_wait(pid);
+    close(p[1]);
+    read(p[0], &c, 1);
+    int st;
+    kill(pid, SIGSTOP);                      /* stop and continue the group, leader gone or not */
+    waitpid(pid, &st, WUNTRACED);
+    printf("lingering process %s\n", t_status(st));
+    kill(pid, SIGCONT);
+    kill(pid, SIGUSR1);                      /* process-directed: its one live thread takes it */
+    st = t_wait(pid);
     printf("main left first: %s\n", t_status(st));
 
     /* exit() in a thread ends every thread; wait sees one child */
