@@ -9,27 +9,17 @@ from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import event as V
 from pynix.fs.eventfd import eventfd_create
 from pynix.fs.eventpoll import EventPoll, ep_ctl, ep_poll
-from pynix.fs.vfs.file import File
 from pynix.kernel.errors import KernelError
 from pynix.kernel.sched import monotonic_ns
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user
 from pynix.syscalls.sys_poll import _restore_mask, _with_mask
-from pynix.syscalls.util import fget, mm_of, s32
-
-
-def _install(t: Task, f: File, cloexec: bool) -> int:
-    assert t.files is not None
-    try:
-        return t.files.alloc(f, cloexec=cloexec)
-    except KernelError:
-        f.put()
-        raise
+from pynix.syscalls.util import fget, install_new_file, mm_of, s32
 
 
 def sys_eventfd2(t: Task, initval: int, flags: int) -> int:
     f = eventfd_create(initval, s32(flags))
-    return _install(t, f, bool(flags & V.EFD_CLOEXEC))
+    return install_new_file(t, f, bool(flags & V.EFD_CLOEXEC))
 
 
 def sys_eventfd(t: Task, initval: int) -> int:
@@ -39,7 +29,7 @@ def sys_eventfd(t: Task, initval: int) -> int:
 def sys_epoll_create1(t: Task, flags: int) -> int:
     if flags & ~V.EPOLL_CLOEXEC:
         raise KernelError(E.EINVAL)
-    return _install(t, EventPoll(0), bool(flags & V.EPOLL_CLOEXEC))
+    return install_new_file(t, EventPoll(0), bool(flags & V.EPOLL_CLOEXEC))
 
 
 def sys_epoll_create(t: Task, size: int) -> int:

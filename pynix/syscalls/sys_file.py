@@ -18,7 +18,7 @@ from pynix.kernel.sched import wait_event
 from pynix.kernel.signal import send_signal
 from pynix.kernel.task import SigInfo, Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user, put_i32
-from pynix.syscalls.util import at_base, fget, fs_of, get_path, mm_of, s32, s64
+from pynix.syscalls.util import at_base, fget, fs_of, get_path, install_file_pair, mm_of, s32, s64
 
 MAX_RW = 0x7FFFF000
 CHUNK = 1 << 20
@@ -295,21 +295,7 @@ def sys_pipe2(t: Task, fds: int, flags: int) -> int:
     if flags & ~(A.O_CLOEXEC | A.O_NONBLOCK | A.O_DIRECT):
         raise KernelError(E.EINVAL)
     r, w = make_pipe(flags)
-    cloexec = bool(flags & A.O_CLOEXEC)
-    rfd = t.files.alloc(r, cloexec=cloexec)
-    try:
-        wfd = t.files.alloc(w, cloexec=cloexec)
-    except KernelError:
-        t.files.close(rfd)
-        w.put()
-        raise
-    try:
-        put_i32(mm_of(t), fds, rfd)
-        put_i32(mm_of(t), fds + 4, wfd)
-    except KernelError:
-        t.files.close(rfd)
-        t.files.close(wfd)
-        raise
+    install_file_pair(t, r, w, bool(flags & A.O_CLOEXEC), fds)
     return 0
 
 

@@ -22,6 +22,7 @@ from pynix.syscalls import sys_mount as N
 from pynix.syscalls import sys_poll as L
 from pynix.syscalls import sys_process as P
 from pynix.syscalls import sys_signal as G
+from pynix.syscalls import sys_socket as O
 from pynix.syscalls import sys_thread as H
 from pynix.syscalls import sys_time as T
 
@@ -120,6 +121,15 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("epoll_create", W.sys_epoll_create, "d"), ("epoll_create1", W.sys_epoll_create1, "x"),
     ("epoll_ctl", W.sys_epoll_ctl, "fdfx"), ("epoll_wait", W.sys_epoll_wait, "fxdd"),
     ("epoll_pwait", W.sys_epoll_pwait, "fxddxu"),
+    # sockets (AF_UNIX)
+    ("socket", O.sys_socket, "ddd"), ("socketpair", O.sys_socketpair, "dddx"),
+    ("bind", O.sys_bind, "fxd"), ("listen", O.sys_listen, "fd"), ("connect", O.sys_connect, "fxd"),
+    ("accept", O.sys_accept, "fxx"), ("accept4", O.sys_accept4, "fxxx"),
+    ("sendto", O.sys_sendto, "fxuxxd"), ("recvfrom", O.sys_recvfrom, "fxuxxx"),
+    ("sendmsg", O.sys_sendmsg, "fxx"), ("recvmsg", O.sys_recvmsg, "fxx"),
+    ("shutdown", O.sys_shutdown, "fd"), ("getsockname", O.sys_getsockname, "fxx"),
+    ("getpeername", O.sys_getpeername, "fxx"), ("getsockopt", O.sys_getsockopt, "fddxx"),
+    ("setsockopt", O.sys_setsockopt, "fddxd"),
     # System V IPC
     ("msgget", V.sys_msgget, "xx"), ("msgsnd", V.sys_msgsnd, "dxux"),
     ("msgrcv", V.sys_msgrcv, "dxudx"), ("msgctl", V.sys_msgctl, "ddx"),

@@ -11,7 +11,7 @@ from pynix.fs.vfs.dcache import Path
 from pynix.fs.vfs.file import File
 from pynix.kernel.errors import KernelError
 from pynix.mm.mm import MM
-from pynix.mm.uaccess import strncpy_from_user
+from pynix.mm.uaccess import put_i32, strncpy_from_user
 
 if TYPE_CHECKING:
     from pynix.kernel.task import FsStruct, Task
@@ -60,3 +60,31 @@ def at_base(t: Task, dirfd: int, path: bytes, flags: int = 0) -> Path | None:
     if not f.path.inode.is_dir() and not (not path and flags & A.AT_EMPTY_PATH):
         raise KernelError(E.ENOTDIR)
     return f.path
+
+
+def install_new_file(t: Task, f: File, cloexec: bool) -> int:
+    """Give a freshly made file (eventfd, epoll, socket) a descriptor; drop it on failure."""
+    assert t.files is not None
+    try:
+        return t.files.alloc(f, cloexec=cloexec)
+    except KernelError:
+        f.put()
+        raise
+
+
+def install_file_pair(t: Task, a: File, b: File, cloexec: bool, addr: int) -> None:
+    """pipe2 and socketpair: two new descriptors, stored as int[2] at ``addr``; all or none."""
+    assert t.files is not None
+    fa = install_new_file(t, a, cloexec)
+    try:
+        fb = install_new_file(t, b, cloexec)
+    except KernelError:
+        t.files.close(fa)
+        raise
+    try:
+        put_i32(mm_of(t), addr, fa)
+        put_i32(mm_of(t), addr + 4, fb)
+    except KernelError:
+        t.files.close(fa)
+        t.files.close(fb)
+        raise

@@ -1,0 +1,330 @@
+"""Socket syscalls: socket, socketpair, bind, listen, accept, accept4, connect, sendto,
+recvfrom, sendmsg, recvmsg, shutdown, getsockname, getpeername, getsockopt, setsockopt
+(Linux net/socket.c, the AF_UNIX parts of net/core/scm.c and sock.c).
+
+Thin handlers over net/unix.py: decode sockaddr_un and msghdr, gather and scatter iovecs,
+pack SCM_RIGHTS / SCM_CREDENTIALS control messages, block through sys_file.rw_wait (EAGAIN
+under O_NONBLOCK or MSG_DONTWAIT). Only AF_UNIX exists: other families get EAFNOSUPPORT.
+"""
+from __future__ import annotations
+
+from typing import Callable, Generator
+
+from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64 import socket as S
+from pynix.fs.vfs.file import File, WouldBlock
+from pynix.kernel.errors import KernelError
+from pynix.kernel.task import Task
+from pynix.mm.uaccess import copy_from_user, copy_to_user, get_u32, put_i32, put_u32, put_u64
+from pynix.net.unix import Cred, UnixSocket, unix_socketpair
+from pynix.net.unix_addr import sockaddr_un, unix_bind, unix_find_other, unix_mkname
+from pynix.syscalls.sys_file import _epipe, _iovecs, rw_wait
+from pynix.syscalls.util import fget, fs_of, install_file_pair, install_new_file, mm_of, s32
+
+SCM_MAX_FD = 253
+
+
+def _cred(t: Task) -> Cred:
+    return (t.tgid, t.cred.euid, t.cred.egid)
+
+
+def _sock(t: Task, fd: int) -> UnixSocket:
+    f = fget(t, fd)
+    if not isinstance(f, UnixSocket):
+        raise KernelError(E.ENOTSOCK)
+    return f
+
+
+def _block(t: Task, sock: UnixSocket, op: Callable[[], object], flags: int) -> Generator[None, None, object]:
+    if flags & S.MSG_DONTWAIT:
+        try:
+            return op()
+        except WouldBlock:
+            raise KernelError(E.EAGAIN) from None
+    return (yield from rw_wait(t, sock, op))
+
+
+def _name(t: Task, addr: int, addrlen: int) -> bytes:
+    if not 0 <= s32(addrlen) <= S.SOCKADDR_UN_SIZE:
+        raise KernelError(E.EINVAL)
+    raw = copy_from_user(mm_of(t), addr, s32(addrlen))
+    if len(raw) < 2 or S.SA_FAMILY.unpack_from(raw)[0] != S.AF_UNIX:
+        raise KernelError(E.EINVAL)
+    return unix_mkname(raw)
+
+
+def _put_name(t: Task, addr: int, lenp: int, raw: bytes) -> None:
+    if not addr:
+        return
+    mm = mm_of(t)
+    room = s32(get_u32(mm, lenp))
+    if room < 0:
+        raise KernelError(E.EINVAL)
+    copy_to_user(mm, addr, raw[:room])
+    put_u32(mm, lenp, len(raw))
+
+
+def sys_socket(t: Task, family: int, stype: int, protocol: int) -> int:
+    kind = stype & S.SOCK_TYPE_MASK
+    if stype & ~(S.SOCK_TYPE_MASK | S.SOCK_NONBLOCK | S.SOCK_CLOEXEC):
+        raise KernelError(E.EINVAL)
+    if family != S.AF_UNIX:
+        raise KernelError(E.EAFNOSUPPORT)
+    if kind not in (S.SOCK_STREAM, S.SOCK_DGRAM, S.SOCK_SEQPACKET):
+        raise KernelError(E.ESOCKTNOSUPPORT)
+    if protocol not in (0, S.AF_UNIX):
+        raise KernelError(E.EPROTONOSUPPORT)
+    sock = UnixSocket(kind, stype & S.SOCK_NONBLOCK)
+    sock.cred = _cred(t)
+    return install_new_file(t, sock, bool(stype & S.SOCK_CLOEXEC))
+
+
+def sys_socketpair(t: Task, family: int, stype: int, protocol: int, sv: int) -> int:
+    kind = stype & S.SOCK_TYPE_MASK
+    if family != S.AF_UNIX:
+        raise KernelError(E.EAFNOSUPPORT)
+    if kind not in (S.SOCK_STREAM, S.SOCK_DGRAM, S.SOCK_SEQPACKET) or \
+            stype & ~(S.SOCK_TYPE_MASK | S.SOCK_NONBLOCK | S.SOCK_CLOEXEC):
+        raise KernelError(E.EINVAL if stype & ~(S.SOCK_TYPE_MASK | S.SOCK_NONBLOCK | S.SOCK_CLOEXEC)
+                          else E.ESOCKTNOSUPPORT)
+    if protocol not in (0, S.AF_UNIX):
+        raise KernelError(E.EPROTONOSUPPORT)
+    a, b = unix_socketpair(kind, stype & S.SOCK_NONBLOCK, _cred(t))
+    install_file_pair(t, a, b, bool(stype & S.SOCK_CLOEXEC), sv)
+    return 0
+
+
+def sys_bind(t: Task, fd: int, addr: int, addrlen: int) -> int:
+    sock = _sock(t, fd)
+    unix_bind(fs_of(t), sock, _name(t, addr, addrlen))
+    return 0
+
+
+def sys_listen(t: Task, fd: int, backlog: int) -> int:
+    sock = _sock(t, fd)
+    sock.cred = _cred(t)
+    sock.listen(s32(backlog))
+    return 0
+
+
+def sys_connect(t: Task, fd: int, addr: int, addrlen: int) -> Generator[None, None, int]:
+    sock = _sock(t, fd)
+    raw = copy_from_user(mm_of(t), addr, min(max(s32(addrlen), 0), S.SOCKADDR_UN_SIZE))
+    if sock.type == S.SOCK_DGRAM and len(raw) >= 2 and S.SA_FAMILY.unpack_from(raw)[0] == S.AF_UNSPEC:
+        sock.peer = None                      # dissolve the association
+        return 0
+    other = unix_find_other(fs_of(t), _name(t, addr, addrlen))
+    if sock.type == S.SOCK_DGRAM:
+        sock.connect_dgram(other)
+        return 0
+    yield from _block(t, sock, lambda: sock.connect_stream(other, _cred(t)), 0)
+    return 0
+
+
+def sys_accept4(t: Task, fd: int, addr: int, lenp: int, flags: int) -> Generator[None, None, int]:
+    if flags & ~(S.SOCK_NONBLOCK | S.SOCK_CLOEXEC):
+        raise KernelError(E.EINVAL)
+    sock = _sock(t, fd)
+    if not sock.connection_oriented:
+        raise KernelError(E.EOPNOTSUPP)
+    new = yield from _block(t, sock, sock.accept, 0)
+    assert isinstance(new, UnixSocket)
+    new.flags |= flags & S.SOCK_NONBLOCK
+    nfd = install_new_file(t, new, bool(flags & S.SOCK_CLOEXEC))
+    _put_name(t, addr, lenp, sockaddr_un(new.peer.name if new.peer is not None else None))
+    return nfd
+
+
+def sys_accept(t: Task, fd: int, addr: int, lenp: int) -> Generator[None, None, int]:
+    return (yield from sys_accept4(t, fd, addr, lenp, 0))
+
+
+def _send(t: Task, sock: UnixSocket, data: bytes, fds: list[File], cred: Cred, name: bytes | None,
+          flags: int) -> Generator[None, None, int]:
+    to = unix_find_other(fs_of(t), name) if name is not None and sock.type == S.SOCK_DGRAM else None
+    try:
+        n = yield from _block(t, sock, lambda: sock.sendmsg(data, fds, cred, to, name is not None), flags)
+    except KernelError as err:
+        if not flags & S.MSG_NOSIGNAL:
+            _epipe(t, err)
+        raise
+    return n  # type: ignore[return-value]
+
+
+def sys_sendto(t: Task, fd: int, buf: int, n: int, flags: int, addr: int, addrlen: int) -> Generator[None, None, int]:
+    sock = _sock(t, fd)
+    data = copy_from_user(mm_of(t), buf, n)
+    name = _name(t, addr, addrlen) if addr else None
+    return (yield from _send(t, sock, data, [], _cred(t), name, flags))
+
+
+def sys_recvfrom(t: Task, fd: int, buf: int, n: int, flags: int, addr: int, lenp: int) -> Generator[None, None, int]:
+    sock = _sock(t, fd)
+    res = yield from _block(t, sock, lambda: sock.recvmsg(n, flags), flags)
+    data, files, _cred_, name, mflags = res  # type: ignore[misc]
+    for f in files:
+        f.put()
+    copy_to_user(mm_of(t), buf, data)
+    _put_name(t, addr, lenp, sockaddr_un(name) if name else b"")
+    return len(data)
+
+
+def _msghdr(t: Task, msg: int) -> tuple[int, ...]:
+    return S.MSGHDR.unpack(copy_from_user(mm_of(t), msg, S.MSGHDR.size))
+
+
+def _parse_cmsgs(t: Task, control: bytes) -> tuple[list[File], Cred]:
+    fds: list[File] = []
+    cred = _cred(t)
+    off = 0
+    while off + S.CMSGHDR.size <= len(control):
+        clen, level, ctype = S.CMSGHDR.unpack_from(control, off)
+        if clen < S.CMSGHDR.size or off + clen > len(control):
+            raise KernelError(E.EINVAL)
+        body = control[off + S.CMSGHDR.size:off + clen]
+        if level == S.SOL_SOCKET and ctype == S.SCM_RIGHTS:
+            nums = [s32(int.from_bytes(body[i:i + 4], "little")) for i in range(0, len(body) - 3, 4)]
+            if not nums or len(nums) + len(fds) > SCM_MAX_FD:
+                raise KernelError(E.EINVAL)
+            fds += [fget(t, fd) for fd in nums]
+        elif level == S.SOL_SOCKET and ctype == S.SCM_CREDENTIALS and len(body) >= S.UCRED.size:
+            pid, uid, gid = S.UCRED.unpack_from(body)
+            if (pid, uid, gid) != (t.tgid, t.cred.euid, t.cred.egid) and t.cred.euid != 0:
+                raise KernelError(E.EPERM)
+            cred = (pid, uid, gid)
+        else:
+            raise KernelError(E.EINVAL)
+        off += S.cmsg_align(clen)
+    return fds, cred
+
+
+def sys_sendmsg(t: Task, fd: int, msg: int, flags: int) -> Generator[None, None, int]:
+    sock = _sock(t, fd)
+    name_p, namelen, iov, iovlen, control, controllen, _ = _msghdr(t, msg)
+    mm = mm_of(t)
+    data = b"".join(copy_from_user(mm, base, ln) for base, ln in _iovecs(t, iov, iovlen))
+    fds, cred = _parse_cmsgs(t, copy_from_user(mm, control, controllen) if control and controllen else b"")
+    name = _name(t, name_p, namelen) if name_p and namelen else None
+    return (yield from _send(t, sock, data, fds, cred, name, flags))
+
+
+def _put_cmsgs(t: Task, sock: UnixSocket, files: list[File], cred: Cred, room: int,
+               flags: int) -> tuple[bytes, int]:
+    """Build the control messages that fit in ``room`` bytes; install passed files."""
+    assert t.files is not None
+    out = b""
+    mflags = 0
+    if sock.opts.get(S.SO_PASSCRED):
+        body = S.UCRED.pack(*cred)
+        if room - len(out) >= S.CMSGHDR.size + len(body):
+            out += S.CMSGHDR.pack(S.CMSGHDR.size + len(body), S.SOL_SOCKET, S.SCM_CREDENTIALS) + body
+            out += bytes(S.cmsg_align(len(out)) - len(out))
+        else:
+            mflags |= S.MSG_CTRUNC
+    if files:
+        fit = max(0, (room - len(out) - S.CMSGHDR.size) // 4)
+        nums = [install_new_file(t, f, bool(flags & S.MSG_CMSG_CLOEXEC)) for f in files[:fit]]
+        for f in files[fit:]:
+            f.put()
+        if len(nums) < len(files):
+            mflags |= S.MSG_CTRUNC
+        if nums:
+            body = b"".join(n.to_bytes(4, "little") for n in nums)
+            out += S.CMSGHDR.pack(S.CMSGHDR.size + len(body), S.SOL_SOCKET, S.SCM_RIGHTS) + body
+    return out, mflags
+
+
+def sys_recvmsg(t: Task, fd: int, msg: int, flags: int) -> Generator[None, None, int]:
+    sock = _sock(t, fd)
+    name_p, namelen, iov, iovlen, control, controllen, _ = _msghdr(t, msg)
+    vecs = _iovecs(t, iov, iovlen)
+    res = yield from _block(t, sock, lambda: sock.recvmsg(sum(ln for _, ln in vecs), flags), flags)
+    data, files, cred, name, mflags = res  # type: ignore[misc]
+    mm = mm_of(t)
+    pos = 0
+    for base, ln in vecs:
+        if pos >= len(data):
+            break
+        copy_to_user(mm, base, data[pos:pos + ln])
+        pos += ln
+    cmsgs, cflags = _put_cmsgs(t, sock, files, cred, controllen if control else 0, flags)
+    if cmsgs:
+        copy_to_user(mm, control, cmsgs)
+    raw = sockaddr_un(name) if name else b""
+    if name_p:
+        copy_to_user(mm, name_p, raw[:namelen])
+    put_u32(mm, msg + 8, len(raw) if name_p else 0)
+    put_u64(mm, msg + 40, len(cmsgs))
+    put_i32(mm, msg + 48, mflags | cflags)
+    return len(data)
+
+
+def sys_shutdown(t: Task, fd: int, how: int) -> int:
+    _sock(t, fd).shutdown(s32(how))
+    return 0
+
+
+def sys_getsockname(t: Task, fd: int, addr: int, lenp: int) -> int:
+    _put_name(t, addr, lenp, sockaddr_un(_sock(t, fd).name))
+    return 0
+
+
+def sys_getpeername(t: Task, fd: int, addr: int, lenp: int) -> int:
+    sock = _sock(t, fd)
+    if sock.peer is None:
+        raise KernelError(E.ENOTCONN)
+    _put_name(t, addr, lenp, sockaddr_un(sock.peer.name))
+    return 0
+
+
+STORED_OPTS = (S.SO_REUSEADDR, S.SO_KEEPALIVE, S.SO_PASSCRED, S.SO_SNDBUF, S.SO_RCVBUF, S.SO_REUSEPORT)
+
+
+def sys_getsockopt(t: Task, fd: int, level: int, opt: int, val: int, lenp: int) -> int:
+    sock = _sock(t, fd)
+    if s32(level) != S.SOL_SOCKET:
+        raise KernelError(E.EOPNOTSUPP)
+    mm = mm_of(t)
+    room = s32(get_u32(mm, lenp))
+    if room < 0:
+        raise KernelError(E.EINVAL)
+    if opt == S.SO_PEERCRED:
+        pid, uid, gid = sock.peercred if sock.peercred is not None else (0, 0xFFFFFFFF, 0xFFFFFFFF)
+        raw = S.UCRED.pack(pid, uid, gid)
+    else:
+        if opt == S.SO_TYPE:
+            v = sock.type
+        elif opt == S.SO_ERROR:
+            v, sock.err = sock.err, 0
+        elif opt == S.SO_ACCEPTCONN:
+            v = int(sock.listening)
+        elif opt == S.SO_DOMAIN:
+            v = S.AF_UNIX
+        elif opt == S.SO_PROTOCOL:
+            v = 0
+        elif opt in STORED_OPTS:
+            v = sock.opts.get(opt, 0)
+        else:
+            raise KernelError(E.ENOPROTOOPT)
+        raw = v.to_bytes(4, "little")
+    copy_to_user(mm, val, raw[:room])
+    put_u32(mm, lenp, min(room, len(raw)))
+    return 0
+
+
+def sys_setsockopt(t: Task, fd: int, level: int, opt: int, val: int, optlen: int) -> int:
+    sock = _sock(t, fd)
+    if s32(level) != S.SOL_SOCKET:
+        raise KernelError(E.EOPNOTSUPP)
+    if opt not in STORED_OPTS:
+        raise KernelError(E.ENOPROTOOPT)
+    if s32(optlen) < 4:
+        raise KernelError(E.EINVAL)
+    v = s32(get_u32(mm_of(t), val))
+    if opt in (S.SO_SNDBUF, S.SO_RCVBUF):      # the kernel doubles it for bookkeeping overhead
+        v = max(min(v, 212992) * 2, 4608 if opt == S.SO_SNDBUF else 2304)
+    else:
+        v = int(v != 0)
+    sock.opts[opt] = v
+    return 0
+
