@@ -199,10 +199,14 @@ def futex_wake_op(t: Task, mm: MM, uaddr1: int, uaddr2: int, nr_wake: int, nr_wa
 
 
 # -- thread death: robust list and clear_child_tid --------------------------------------------------
-def handle_futex_death(t: Task, mm: MM, uaddr: int) -> None:
-    """A lock word the dead task owned: set OWNER_DIED, keep WAITERS, wake one waiter."""
+def handle_futex_death(t: Task, mm: MM, uaddr: int, pending_op: bool = False) -> None:
+    """A lock word the dead task owned: set OWNER_DIED, keep WAITERS, wake one waiter. The
+    lock the task was taking when it died (``pending_op``), still 0, gets a wake only."""
     try:
         val = get_u32(mm, uaddr)
+        if pending_op and val == 0:
+            _wake_key(t, get_futex_key(mm, uaddr, False), 1)
+            return
         if val & X.FUTEX_TID_MASK != t.pid:
             return
         put_u32(mm, uaddr, (val & X.FUTEX_WAITERS) | X.FUTEX_OWNER_DIED)
@@ -233,7 +237,7 @@ def exit_robust_list(t: Task, mm: MM) -> None:
             handle_futex_death(t, mm, (entry + offset) & 0xFFFF_FFFF_FFFF_FFFF)
         entry = following
     if pending:
-        handle_futex_death(t, mm, (pending + offset) & 0xFFFF_FFFF_FFFF_FFFF)
+        handle_futex_death(t, mm, (pending + offset) & 0xFFFF_FFFF_FFFF_FFFF, pending_op=True)
 
 
 def clear_child_tid(t: Task) -> None:
