@@ -2,6 +2,7 @@
  * registers rseq and a robust list, and waits with FUTEX_WAIT_BITSET and absolute timeouts. */
 #include "t.h"
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 
@@ -30,6 +31,39 @@ static void *signaller(void *arg)
     ready = 1;
     pthread_cond_signal(&cv);
     pthread_mutex_unlock(&mu);
+    return NULL;
+}
+
+static pthread_barrier_t bar;
+static pthread_rwlock_t rw = PTHREAD_RWLOCK_INITIALIZER;
+static int shared_value, torn;
+static sem_t sem;
+
+static void *rw_worker(void *arg)
+{
+    int writer = (int)(intptr_t)arg;
+    pthread_barrier_wait(&bar);
+    for (int i = 0; i < 300; i++) {
+        if (writer) {
+            pthread_rwlock_wrlock(&rw);
+            shared_value++;
+            sched_yield();
+            shared_value++;
+        } else {
+            pthread_rwlock_rdlock(&rw);
+            if (shared_value % 2)
+                torn = 1;
+        }
+        pthread_rwlock_unlock(&rw);
+    }
+    return NULL;
+}
+
+static void *sem_poster(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 5; i++)
+        sem_post(&sem);
     return NULL;
 }
 
@@ -72,6 +106,38 @@ int main(void)
             created++;
     }
     printf("short-lived threads %d, counter %ld\n", created, counter);
+    pthread_barrier_init(&bar, NULL, 3);
+    pthread_t rws[3];
+    for (int i = 0; i < 3; i++)
+        pthread_create(&rws[i], NULL, rw_worker, (void *)(intptr_t)(i == 0));
+    for (int i = 0; i < 3; i++)
+        pthread_join(rws[i], NULL);
+    printf("rwlock value %d, torn reads %d\n", shared_value, torn);
+
+    sem_init(&sem, 0, 0);
+    pthread_t sp;
+    pthread_create(&sp, NULL, sem_poster, NULL);
+    int got = 0;
+    for (int i = 0; i < 5; i++)
+        got += sem_wait(&sem) == 0;
+    pthread_join(sp, NULL);
+    clock_gettime(CLOCK_REALTIME, &at);
+    at.tv_nsec += 20 * 1000 * 1000;
+    if (at.tv_nsec >= 1000000000) { at.tv_sec++; at.tv_nsec -= 1000000000; }
+    errno = 0;
+    int tr = sem_timedwait(&sem, &at);
+    printf("semaphore: %d taken, then %d %s\n", got, tr, errno == ETIMEDOUT ? "ETIMEDOUT" : t_errname(errno));
+
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    ready = 0;
+    pthread_mutex_lock(&mu);
+    pthread_create(&s, &a, signaller, NULL);
+    while (!ready)
+        pthread_cond_wait(&cv, &mu);
+    pthread_mutex_unlock(&mu);
+    printf("detached thread ran\n");
     t_check("thread ids", getpid() == syscall(SYS_gettid), NULL);
     return t_done();
 }
