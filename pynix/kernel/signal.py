@@ -90,13 +90,14 @@ def _prepare_signal(t: Task, sig: int) -> bool:
                                      if i.signo not in SIG_DEFAULT_STOP]
         from pynix.kernel.jobctl import do_continue
         do_continue(t)
-    if is_global_init(t) and not (t.blocked | getattr(t, "real_blocked", 0)) & sigbit(sig) \
-            and t.sighand is not None \
+    # sig_ignored: a blocked signal is never ignored, nor one a sigtimedwait is waiting for
+    blocked = (t.blocked | getattr(t, "real_blocked", 0)) & sigbit(sig)
+    if is_global_init(t) and not blocked and t.sighand is not None \
             and t.sighand.action[sig].handler == A.SIG_DFL:
         return False                        # SIGNAL_UNKILLABLE: init only gets what it handles
     if sig in SIG_KERNEL_ONLY:
         return True
-    return not (is_ignored(t, sig) and not t.blocked & sigbit(sig))
+    return not (is_ignored(t, sig) and not blocked)
 
 
 def is_global_init(t: Task) -> bool:

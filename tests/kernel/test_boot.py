@@ -102,6 +102,13 @@ def test_ctrl_z_then_fg(console: Console) -> None:
     console.command("echo fg=$?", "fg=130")
 
 
+def test_exit_respawns_a_shell_with_job_control(console: Console) -> None:
+    console.command("exit", "exit")
+    console.command("echo again-$((3*3))", "again-9")     # init started a new shell on tty1
+    foreground_sleep(console, "C-z", "Stopped")
+    console.command("kill %1; echo killed-$((4*4))", "killed-16")
+
+
 def test_ps_lists_init_and_kthreadd(console: Console) -> None:
     scr = console.command("test -e /proc/1/stat && echo has-$((6*7)) || echo no-$((6*7))", "-42")
     if "no-42" in scr:

@@ -153,6 +153,31 @@ static void no_ctty(void)
     close(null);
 }
 
+/* busybox init's loop: SIGCHLD blocked (default action: ignore), taken with sigtimedwait
+   while the child is still running, so it arrives during the wait. */
+static void sigtimedwait_chld(void)
+{
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &set, &old);
+    pid_t pid = t_fork();
+    if (pid == 0) {
+        struct timespec d = {0, 50 * 1000 * 1000};
+        nanosleep(&d, NULL);
+        _exit(3);
+    }
+    struct timespec limit = {5, 0};
+    siginfo_t si;
+    int sig = sigtimedwait(&set, &si, &limit);
+    t_check("sigtimedwait takes a SIGCHLD that arrives while waiting", sig == SIGCHLD,
+            "got %d errno %s", sig, t_errname(errno));
+    t_check("its siginfo says the child exited with 3", si.si_code == CLD_EXITED && si.si_status == 3,
+            "code %d status %d", si.si_code, si.si_status);
+    t_wait(pid);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 static int hup_fd = -1;
 
 static void on_hup(int sig)
@@ -206,5 +231,6 @@ int main(void)
     groups();
     sessions();
     orphaned_group();
+    sigtimedwait_chld();
     return t_done();
 }
