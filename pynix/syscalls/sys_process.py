@@ -12,7 +12,7 @@ from pynix.arch.x86_64 import errno as E
 from pynix.kernel.errors import KernelError
 from pynix.kernel.exec import do_execve
 from pynix.kernel.exit import do_exit, do_group_exit, do_wait
-from pynix.kernel.fork import copy_process
+from pynix.kernel.fork import check_clone_flags, copy_process
 from pynix.kernel.sched import WaitQueue, wait_event
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user, get_ptr_array, put_i32, put_u32, strncpy_from_user
@@ -52,7 +52,11 @@ def sys_vfork(t: Task) -> Generator[None, None, int]:
 
 
 def sys_clone(t: Task, flags: int, stack: int, ptid: int, ctid: int, tls: int) -> Generator[None, None, int]:
-    return (yield from _clone(t, flags & 0xFFFFFFFF, stack, ptid, ctid, tls))
+    flags &= 0xFFFFFFFF
+    if flags & A.CLONE_PIDFD:
+        check_clone_flags(flags)                 # Linux's EINVAL checks come first
+        raise KernelError(E.ENOSYS)              # pidfds are not implemented: no fake success
+    return (yield from _clone(t, flags, stack, ptid, ctid, tls))
 
 
 def sys_execveat(t: Task, dirfd: int, pathp: int, argvp: int, envpp: int, flags: int) -> int:

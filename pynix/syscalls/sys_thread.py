@@ -17,6 +17,7 @@ from pynix.kernel import futex as F
 from pynix.kernel.errors import KernelError
 from pynix.kernel.sched import monotonic_ns
 from pynix.kernel.task import Task
+from pynix.mm.mm import TASK_SIZE
 from pynix.mm.uaccess import copy_from_user, put_u64
 from pynix.syscalls.sys_process import _clone
 from pynix.syscalls.sys_time import _get_ts, clock_ns
@@ -130,7 +131,7 @@ def _clone3_args(t: Task, uargs: int, size: int) -> tuple[int, ...]:
         raise KernelError(E.EINVAL)
     if flags & (A.CLONE_THREAD | A.CLONE_PARENT) and exit_signal:
         raise KernelError(E.EINVAL)
-    if bool(stack) != bool(stack_size):         # clone3_stack_valid
+    if bool(stack) != bool(stack_size) or stack + stack_size > TASK_SIZE:     # clone3_stack_valid
         raise KernelError(E.EINVAL)
     return args
 
