@@ -108,3 +108,28 @@ def test_unlinked_open_file_is_freed_at_last_close(tmp_path: Path) -> None:
     fsck = subprocess.run(["e2fsck", "-fn", str(image)], capture_output=True, text=True)
     assert fsck.returncode == 0, fsck.stdout
     assert abs(free_blocks(image) - before) < 8      # only the root directory may have grown
+
+
+def fs_state(image: Path) -> str:
+    out = subprocess.run(["dumpe2fs", "-h", str(image)], capture_output=True, text=True).stdout
+    return next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Filesystem state"))
+
+
+def test_clean_flag_marks_a_crash(tmp_path: Path) -> None:
+    image = tmp_path / "disk.img"
+    tree = busybox_tree(tmp_path)
+    (tree / "bin" / "sleep").symlink_to("busybox")
+    subprocess.run(["mke2fs", "-q", "-F", "-t", "ext2", "-d", str(tree), str(image), "8M"], check=True)
+    assert pynix("run", "--image", str(image), "--", "/bin/true").returncode == 0
+    assert fs_state(image) == "clean"                      # orderly shutdown
+    p = subprocess.Popen([PYNIX, "run", "--image", str(image), "--", "/bin/sleep", "30"])
+    try:
+        for _ in range(100):                                 # wait until it is mounted
+            if fs_state(image) != "clean":
+                break
+            subprocess.run(["sleep", "0.1"])
+        assert fs_state(image) == "not clean"                # mounted = not clean
+    finally:
+        p.kill()
+        p.wait()
+    assert fs_state(image) == "not clean"                    # a crash leaves it so

@@ -60,10 +60,15 @@ class Ext2SuperBlock(SuperBlock):
         if not root.is_dir() or root.nlink < 2:
             raise Ext2Error("root inode is not a directory")
         self.root = root
+        self.state_at_mount = self.s["s_state"]
         if not self.readonly:
+            # ext2_setup_super: a mounted filesystem is not clean; put_super sets the flag
+            # again, so an image left by a crash shows as unclean to e2fsck
             self.s["s_mnt_count"] = (self.s["s_mnt_count"] + 1) & 0xFFFF
             self.s["s_mtime"] = int(time.time()) & 0xFFFFFFFF
+            self.s["s_state"] = self.state_at_mount & ~L.EXT2_VALID_FS
             self.write_super()
+            self.cache.sync_dev(self.bdev)        # on the platter now, as ext2_sync_super(wait)
 
     # -- mount-time validation (ext2_fill_super, ext2_check_descriptors) ---------------------
     def _read_geometry(self) -> None:
@@ -247,6 +252,8 @@ class Ext2SuperBlock(SuperBlock):
 
     def put_super(self) -> None:
         """Umount: write everything back and drop this device's buffers and inodes."""
+        if not self.readonly:
+            self.s["s_state"] = self.state_at_mount     # clean again, if it was at mount
         self.sync()
         self.cache.invalidate_dev(self.bdev)
         self.icache.clear()
