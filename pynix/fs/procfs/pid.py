@@ -20,7 +20,7 @@ from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.fs.procfs.array import proc_pid_maps, proc_pid_stat, proc_pid_statm, proc_pid_status
 from pynix.fs.procfs.super import (Entry, ProcDir, ProcFile, ProcLink, ProcSuperBlock,
-                                   file_entry, registry_entries)
+                                   file_entry, registry_entries, registry_find)
 from pynix.fs.vfs.dcache import Dentry, Mount, Path, d_path
 from pynix.fs.vfs.file import File
 from pynix.fs.vfs.inode import Inode
@@ -232,30 +232,28 @@ def _self_link(sb: ProcSuperBlock, thread: bool) -> Entry:
     return lambda sb_, ino: ProcLink(sb_, ino, text)
 
 
-class PidEntries(dict):  # type: ignore[type-arg]
-    """The root's entries: listing shows thread groups; lookup also finds any tid."""
-
-    def __init__(self, sb: ProcSuperBlock, fixed: dict[bytes, Entry]) -> None:
-        super().__init__(fixed)
-        self.sb = sb
-        tasks = sb.kernel.tasks
-        for pid in sorted(tasks):
-            t = tasks[pid]
-            if t.is_group_leader and t.state != "X":
-                self[b"%d" % pid] = _task_dir(sb, t, True)
-
-    def get(self, name: bytes, default: object = None) -> Entry | None:  # type: ignore[override]
-        e = super().get(name)
-        if e is None and name.isdigit() and not name.startswith(b"0"):
-            t = self.sb.kernel.tasks.get(int(name))
-            if t is not None and t.state != "X":
-                return _task_dir(self.sb, t, t.is_group_leader)
-        return e
-
-
 def proc_root_entries(sb: ProcSuperBlock) -> dict[bytes, Entry]:
-    fixed = registry_entries(sb, None, sb.root)
-    fixed[b"self"] = _self_link(sb, False)
-    fixed[b"thread-self"] = _self_link(sb, True)
-    return PidEntries(sb, fixed)
+    """The root's listing: registered entries, self, thread-self, then each thread group."""
+    out = registry_entries(sb, None, sb.root)
+    out[b"self"] = _self_link(sb, False)
+    out[b"thread-self"] = _self_link(sb, True)
+    tasks = sb.kernel.tasks
+    for pid in sorted(tasks):
+        t = tasks[pid]
+        if t.is_group_leader and t.state != "X":
+            out[b"%d" % pid] = _task_dir(sb, t, True)
+    return out
+
+
+def proc_root_find(sb: ProcSuperBlock, name: bytes) -> Entry | None:
+    """proc_root_lookup: a registered name, self, thread-self, or any live pid or tid (a tid
+    resolves though the listing shows only thread groups, as on Linux)."""
+    if name.isdigit() and not name.startswith(b"0"):
+        t = sb.kernel.tasks.get(int(name))
+        if t is None or t.state == "X":
+            return None
+        return _task_dir(sb, t, t.is_group_leader)
+    if name in (b"self", b"thread-self"):
+        return _self_link(sb, name == b"thread-self")
+    return registry_find(sb, None, sb.root, name)
 

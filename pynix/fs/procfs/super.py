@@ -54,9 +54,9 @@ class ProcSuperBlock(SuperBlock):
     def __init__(self, kernel: Any) -> None:
         super().__init__()
         self.kernel = kernel
-        from pynix.fs.procfs.pid import proc_root_entries
+        from pynix.fs.procfs.pid import proc_root_entries, proc_root_find
         self.root = ProcDir(self, PROC_ROOT_INO, 0o555, lambda: proc_root_entries(self),
-                            nlink=3)
+                            nlink=3, find=lambda name: proc_root_find(self, name))
 
     def statfs(self) -> StatFs:
         return StatFs(self.magic, 4096, 0, 0, 0, 0, 0)
@@ -137,9 +137,11 @@ class ProcDir(Inode):
 
     def __init__(self, sb: ProcSuperBlock, ino: int, mode: int,
                  entries: Callable[[], dict[bytes, Entry]], uid: int = 0, gid: int = 0,
-                 nlink: int = 2, parent: Inode | None = None) -> None:
+                 nlink: int = 2, parent: Inode | None = None,
+                 find: Callable[[bytes], Entry | None] | None = None) -> None:
         super().__init__(sb, ino, stat.S_IFDIR | mode, uid, gid, nlink)
         self.entries = entries
+        self.find = find or (lambda name: self.entries().get(name))   # one name, no listing
         self.parent = parent if parent is not None else self
 
     def lookup(self, name: bytes) -> Inode | None:
@@ -147,7 +149,7 @@ class ProcDir(Inode):
             return self
         if name == b"..":
             return self.parent
-        make = self.entries().get(name)
+        make = self.find(name)
         return make(self.sb, proc_ino(self.ino, name)) if make is not None else None  # type: ignore[arg-type]
 
     def readdir(self, pos: int) -> Iterator[tuple[int, bytes, int, int]]:
@@ -205,6 +207,13 @@ def registry_entries(sb: ProcSuperBlock, node: _Node | None = None,
     return out
 
 
+def registry_find(sb: ProcSuperBlock, node: _Node | None, parent: Inode | None,
+                  name: bytes) -> Entry | None:
+    """One entry of a registered directory (the root's when ``node`` is None)."""
+    child = (node if node is not None else _registry).children.get(name)
+    return _maker(sb.kernel, child, parent) if child is not None else None
+
+
 def _maker(k: Any, child: _Node, parent: Inode | None) -> Entry:
     if child.show is not None:
         show, store = child.show, child.store
@@ -223,6 +232,7 @@ def _maker(k: Any, child: _Node, parent: Inode | None) -> Entry:
     def mk_dir(sb: ProcSuperBlock, ino: int) -> Inode:
         d = ProcDir(sb, ino, 0o555, lambda: {}, parent=parent or sb.root)
         d.entries = lambda: registry_entries(sb, child, d)
+        d.find = lambda name: registry_find(sb, child, d, name)
         return d
     return mk_dir
 
