@@ -7,7 +7,13 @@
   ``receive(data)`` in interrupt context (tty_flip_buffer_push) and reports the end of its
   input with ``hangup_input()``.
 - ``TtyFile`` is an open of a tty: read/write go through the line discipline after the job
-  control checks (SIGTTIN, SIGTTOU with TOSTOP); ioctls are in drivers/tty_ioctl.py.
+  control checks (SIGTTIN, SIGTTOU with TOSTOP).
+- ``tty_ioctl(task, file, req, arg)`` (tty_io.c tty_ioctl, tty_ioctl.c tty_mode_ioctl,
+  n_tty_ioctl) is TtyFile.ioctl: termios (TCGETS, TCSETS/TCSETSW/TCSETSF), window size
+  (TIOCGWINSZ, TIOCSWINSZ -> SIGWINCH), FIONREAD, TIOCOUTQ, TCFLSH, TIOCSTI, the line
+  discipline number, and the job-control ioctls of drivers/tty_jobctrl.py. It returns an
+  int, or bytes the syscall layer copies to ``*arg``; unknown requests fail with ENOTTY (as
+  Linux's -ENOIOCTLCMD becomes).
 - ``register_console(tty)`` installs the device numbers: /dev/tty1 (4,1) is the console's
   terminal and may become a controlling tty; /dev/console (5,1) reaches the same terminal but
   never becomes one (as on Linux); /dev/tty (5,0) is the opener's controlling terminal (ENXIO
@@ -18,16 +24,19 @@ Owns: termios, winsize, pgrp, session and the read wait queue of each terminal.
 """
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Protocol
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import termbits as T
+from pynix.drivers import tty_jobctrl as J
 from pynix.drivers.n_tty import NTty
 from pynix.fs.vfs.file import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, File
 from pynix.kernel.errors import KernelError
 from pynix.kernel.sched import WaitQueue
+from pynix.mm.uaccess import copy_from_user
 
 if TYPE_CHECKING:
     from pynix.kernel.kernel import Kernel
@@ -57,9 +66,10 @@ class Termios:
 
 
 class TtyStruct:
-    def __init__(self, kernel: Kernel, name: bytes, driver: TtyDriver) -> None:
+    def __init__(self, kernel: Kernel, name: bytes, driver: TtyDriver, dev: int = 0) -> None:
         self.kernel = kernel
         self.name = name
+        self.dev = dev                      # device number (/proc/PID/stat tty_nr)
         self.driver = driver
         self.termios = Termios()
         self.winsize = (24, 80, 0, 0)
@@ -102,22 +112,20 @@ class TtyFile(File):
         self.tty = tty
 
     def read(self, n: int) -> bytes:
-        from pynix.drivers.tty_jobctrl import tty_check_change
         tty = self.tty
         task = tty.kernel.current
         if task is not None:
-            tty_check_change(task, tty, A.SIGTTIN)
+            J.tty_check_change(task, tty, A.SIGTTIN)
         data = tty.ldisc.read(n)
         if not data and tty.hung_up and tty.on_input_end is not None and not tty.ldisc.chars_in_buffer():
             tty.on_input_end()
         return data
 
     def write(self, data: bytes) -> int:
-        from pynix.drivers.tty_jobctrl import tty_check_change
         tty = self.tty
         task = tty.kernel.current
         if task is not None and tty.termios.lflag & T.TOSTOP:
-            tty_check_change(task, tty, A.SIGTTOU)
+            J.tty_check_change(task, tty, A.SIGTTOU)
         tty.write_out(tty.ldisc.process_output(data))
         return len(data)
 
@@ -132,7 +140,6 @@ class TtyFile(File):
         return [self.tty.read_wait]
 
     def ioctl(self, task: object, req: int, arg: int) -> int | bytes:  # type: ignore[override]
-        from pynix.drivers.tty_ioctl import tty_ioctl
         return tty_ioctl(task, self, req, arg)  # type: ignore[arg-type]
 
     def isatty(self) -> bool:
@@ -145,12 +152,11 @@ def is_session_leader(t: Task) -> bool:
 
 def tty_open(tty: TtyStruct, flags: int, path: object, may_ctty: bool) -> TtyFile:
     """Open ``tty``; a session leader without a terminal acquires it unless O_NOCTTY."""
-    from pynix.drivers.tty_jobctrl import proc_set_tty
     f = TtyFile(tty, flags, path)
     task = tty.kernel.current
     if may_ctty and task is not None and not flags & A.O_NOCTTY and is_session_leader(task) \
             and task.signal.tty is None and tty.session == 0:
-        proc_set_tty(task, tty)
+        J.proc_set_tty(task, tty)
     return f
 
 
@@ -169,3 +175,77 @@ def register_console(tty: TtyStruct) -> None:
     register_chrdev(T.TTY_MAJOR, 1, lambda flags, path: tty_open(tty, flags, path, True))
     register_chrdev(*T.DEV_CONSOLE, lambda flags, path: tty_open(tty, flags, path, False))
     register_chrdev(*T.DEV_TTY, lambda flags, path: open_current_tty(k, flags, path))
+
+
+# -- ioctls -------------------------------------------------------------------------------------
+def _get_int(t: Task, arg: int) -> int:
+    assert t.mm is not None
+    return struct.unpack("<i", copy_from_user(t.mm, arg, 4))[0]
+
+
+def set_termios(t: Task, f: TtyFile, req: int, arg: int) -> int:
+    """TCSETS*: TCSETSF also discards pending input; TCSETSW waits for output (always done)."""
+    tty = f.tty
+    J.tty_check_change(t, tty, A.SIGTTOU)
+    assert t.mm is not None
+    new = Termios.unpack(copy_from_user(t.mm, arg, A.TERMIOS.size))
+    was_canon = tty.ldisc.canon()
+    if req == A.TCSETSF:
+        tty.ldisc.flush_input()
+    tty.termios = new
+    tty.ldisc.set_termios(was_canon)
+    return 0
+
+
+def tcflsh(t: Task, f: TtyFile, arg: int) -> int:
+    J.tty_check_change(t, f.tty, A.SIGTTOU)
+    if arg not in (T.TCIFLUSH, T.TCOFLUSH, T.TCIOFLUSH):
+        raise KernelError(E.EINVAL)
+    if arg in (T.TCIFLUSH, T.TCIOFLUSH):
+        f.tty.ldisc.flush_input()
+    return 0
+
+
+def tty_ioctl(t: Task, f: TtyFile, req: int, arg: int) -> int | bytes:
+    tty = f.tty
+    if req == A.TCGETS:
+        return tty.termios.pack()
+    if req in (A.TCSETS, A.TCSETSW, A.TCSETSF):
+        return set_termios(t, f, req, arg)
+    if req == A.TIOCGWINSZ:
+        return A.WINSIZE.pack(*tty.winsize)
+    if req == A.TIOCSWINSZ:
+        assert t.mm is not None
+        tty.set_winsize(A.WINSIZE.unpack(copy_from_user(t.mm, arg, A.WINSIZE.size)))
+        return 0
+    if req == A.FIONREAD:
+        return struct.pack("<i", tty.ldisc.chars_in_buffer())
+    if req == A.TIOCOUTQ:
+        return struct.pack("<i", 0)                 # output is written through at once
+    if req == T.TCFLSH:
+        return tcflsh(t, f, arg)
+    if req in (T.TCSBRK, T.TCSBRKP, T.TCXONC, T.TIOCEXCL, T.TIOCNXCL):
+        return 0                                    # drain, break, flow: nothing is queued
+    if req == T.TIOCSTI:
+        if t.signal.tty is not tty and t.cred.euid != 0:
+            raise KernelError(E.EPERM)
+        assert t.mm is not None
+        tty.receive(copy_from_user(t.mm, arg, 1))
+        return 0
+    if req == T.TIOCGETD:
+        return struct.pack("<i", tty.termios.line)
+    if req == T.TIOCSETD:
+        if _get_int(t, arg) != T.N_TTY:
+            raise KernelError(E.EINVAL)
+        return 0
+    if req == A.TIOCSCTTY:
+        return J.tiocsctty(t, f, arg)
+    if req == A.TIOCNOTTY:
+        return J.tiocnotty(t, f)
+    if req == A.TIOCGPGRP:
+        return J.tiocgpgrp(t, f)
+    if req == A.TIOCSPGRP:
+        return J.tiocspgrp(t, f, _get_int(t, arg))
+    if req == A.TIOCGSID:
+        return J.tiocgsid(t, f)
+    raise KernelError(E.ENOTTY)

@@ -178,7 +178,7 @@ class Machine:
         if self.cfg.boot or os.isatty(0):
             out = 1 if self.cfg.boot or os.isatty(1) or not os.isatty(2) else 2
             self.hostterm = HostTerminal(0, out, k.post_irq)
-            self.tty = TtyStruct(k, b"tty1", self.hostterm)
+            self.tty = TtyStruct(k, b"tty1", self.hostterm, A.makedev(4, 1))
             register_console(self.tty)
             return
         self.stdin = HostInput(0, k.post_irq)       # no terminal: /dev/tty is ENXIO, as on Linux
