@@ -35,7 +35,7 @@ def busybox_tree(tmp: Path) -> Path:
     (root / "tmp").mkdir()
     (root / "dev").mkdir()
     shutil.copy2(find_busybox(), root / "bin" / "busybox")
-    for app in ("sh", "mkdir", "echo", "dd", "tr", "ln", "seq", "rm", "cat", "wc", "tail", "ls", "grep"):
+    for app in ("sh", "mkdir", "echo", "dd", "tr", "ln", "seq", "rm", "cat", "wc", "tail", "ls", "grep", "true"):
         (root / "bin" / app).symlink_to("busybox")
     return root
 
