@@ -40,6 +40,8 @@ class PipeFile(File):
     def __init__(self, pipe: Pipe, flags: int, path: object = None, inode: Inode | None = None) -> None:
         super().__init__(flags, path, inode)
         self.pipe = pipe
+        self.w_seen = pipe.w_counter    # writers opened before us (FIFO POLLHUP, Linux f_version)
+        self.r_seen = pipe.r_counter
         if self.readable:
             pipe.readers += 1
         if self.writable:
@@ -74,7 +76,7 @@ class PipeFile(File):
         if self.readable:
             if p.buf:
                 mask |= POLLIN | POLLRDNORM
-            if p.writers == 0 and p.w_counter:
+            if p.writers == 0 and p.w_counter != self.w_seen:
                 mask |= POLLHUP
         if self.writable:
             if p.size - len(p.buf) >= A.PIPE_BUF:
@@ -115,9 +117,9 @@ class PipeFile(File):
 def make_pipe(flags: int) -> tuple[PipeFile, PipeFile]:
     from pynix.fs.anon import anon_inode
     p = Pipe()
-    p.r_counter = p.w_counter = 1
     extra = flags & A.O_NONBLOCK
     r, w = PipeFile(p, A.O_RDONLY | extra), PipeFile(p, A.O_WRONLY | extra)
+    p.r_counter = p.w_counter = 1
     r.anon = w.anon = anon_inode("pipefs", A.S_IFIFO | 0o600)
     return r, w
 
@@ -144,8 +146,11 @@ def fifo_open(inode: Inode, flags: int, path: object) -> PipeFile:
 
 
 def fifo_partner_ready(f: PipeFile) -> bool:
-    """For a blocking FIFO open: has the other end been opened?"""
+    """For a blocking FIFO open (wait_for_partner): is the other end open, or has it been
+    opened since we started waiting (a partner that opened and closed at once counts)?"""
     p = f.pipe
     if f.readable and f.writable:
         return True
-    return p.w_counter > 0 and p.writers > 0 if f.readable else p.readers > 0
+    if f.readable:
+        return p.writers > 0 or p.w_counter != f.w_seen
+    return p.readers > 0 or p.r_counter != f.r_seen
