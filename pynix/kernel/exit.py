@@ -144,6 +144,8 @@ def do_exit(t: Task, status: int) -> None:
     t.signal.nr_threads -= 1
     if t is not leader:
         leader.thread_group.remove(t)
+        t.signal.utime += t.utime               # the group keeps the time of its dead threads
+        t.signal.stime += t.stime
         t.state = TASK_DEAD
         release_task(t)
         if leader.state == TASK_ZOMBIE and t.signal.nr_threads == 0:
@@ -180,6 +182,13 @@ def do_group_exit(t: Task, status: int) -> None:
     do_exit(t, status)
 
 
+def thread_group_cputime(t: Task) -> tuple[int, int]:
+    """User and system time (ns) of the whole group, live and exited threads (Linux's
+    thread_group_cputime)."""
+    return (t.signal.utime + sum(th.utime for th in t.thread_group),
+            t.signal.stime + sum(th.stime for th in t.thread_group))
+
+
 def release_task(p: Task) -> None:
     """The last trace of a task: free its pid and forget it (Bach's 'process table slot')."""
     k = p.kernel
@@ -213,10 +222,11 @@ def do_wait(t: Task, idtype: int, ident: int, options: int) -> Generator[None, N
                 found_any = True
                 if c.state == TASK_ZOMBIE and want_exit and not c.thread_group[1:]:
                     code, st = status_to_cld(c.exit_code)
-                    res = WaitResult(c.tgid, c.exit_code, code, c.utime, c.stime, c.cred.uid)
+                    cu, cs = thread_group_cputime(c)
+                    res = WaitResult(c.tgid, c.exit_code, code, cu, cs, c.cred.uid)
                     if not options & A.WNOWAIT:
-                        t.signal.cutime += c.utime + c.signal.cutime
-                        t.signal.cstime += c.stime + c.signal.cstime
+                        t.signal.cutime += cu + c.signal.cutime
+                        t.signal.cstime += cs + c.signal.cstime
                         release_task(c)
                     return res
                 ss = c.signal.stop_state

@@ -109,6 +109,7 @@ class SignalStruct:
         self.tty: Any = None
         self.itimer_real: Any = None
         self.cutime = self.cstime = 0      # reaped children's times (ns)
+        self.utime = self.stime = 0        # exited threads' times (ns): thread_group_cputime
         self.stop_state: Any = 0           # job control (kernel/jobctl.py)
         self.wait_chldexit = WaitQueue()   # wait4 sleeps here; bumped with wait_seq
         self.wait_seq = 0

@@ -11,7 +11,7 @@ from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.kernel.errors import KernelError
 from pynix.kernel.exec import do_execve
-from pynix.kernel.exit import do_exit, do_group_exit, do_wait
+from pynix.kernel.exit import do_exit, do_group_exit, do_wait, thread_group_cputime
 from pynix.kernel.fork import check_clone_flags, copy_process
 from pynix.kernel.sched import WaitQueue, wait_event
 from pynix.kernel.task import Task
@@ -345,8 +345,7 @@ def sys_setrlimit(t: Task, res: int, rlim: int) -> int:
 def sys_getrusage(t: Task, who: int, ru: int) -> int:
     who = s32(who)
     if who == A.RUSAGE_SELF:
-        u = sum(th.utime for th in t.thread_group)
-        s = sum(th.stime for th in t.thread_group)
+        u, s = thread_group_cputime(t)
     elif who == A.RUSAGE_CHILDREN:
         u, s = t.signal.cutime, t.signal.cstime
     elif who == A.RUSAGE_THREAD:

@@ -13,6 +13,7 @@ from typing import Generator
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.kernel.errors import KernelError
+from pynix.kernel.exit import thread_group_cputime
 from pynix.kernel.sched import Timers, monotonic_ns, sleep_until
 from pynix.kernel.signal import send_signal
 from pynix.kernel.task import SigInfo, Task
@@ -30,7 +31,7 @@ def clock_ns(t: Task, clk: int) -> int:
     if clk in (A.CLOCK_MONOTONIC, A.CLOCK_MONOTONIC_RAW, A.CLOCK_MONOTONIC_COARSE, A.CLOCK_BOOTTIME, 9):
         return monotonic_ns() - t.kernel.boot_ns + 10**9
     if clk == A.CLOCK_PROCESS_CPUTIME_ID:
-        return sum(th.utime + th.stime for th in t.thread_group)
+        return sum(thread_group_cputime(t))
     if clk == A.CLOCK_THREAD_CPUTIME_ID:
         return t.utime + t.stime
     raise KernelError(E.EINVAL)
@@ -161,8 +162,7 @@ def sys_getitimer(t: Task, which: int, cur: int) -> int:
 
 def sys_times(t: Task, buf: int) -> int:
     tick = 10**9 // A.USER_HZ
-    u = sum(th.utime for th in t.thread_group) // tick
-    s = sum(th.stime for th in t.thread_group) // tick
+    u, s = (ns // tick for ns in thread_group_cputime(t))
     if buf:
         copy_to_user(mm_of(t), buf, A.TMS.pack(u, s, t.signal.cutime // tick, t.signal.cstime // tick))
     return (monotonic_ns() - t.kernel.boot_ns) // tick + 100
