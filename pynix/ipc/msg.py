@@ -151,7 +151,7 @@ def proc_sysvipc_msg(ns: IpcNamespace) -> str:
     lines = ["       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid"
              "      stime      rtime      ctime\n"]
     for q in ns.msg_ids:
-        lines.append(f"{q.key:10d} {q.id:10d} {q.mode:4o}  {q.cbytes:10d} {len(q.messages):10d} "
+        lines.append(f"{q.key:10d} {q.id:10d}  {q.mode:4o}  {q.cbytes:10d} {len(q.messages):10d} "
                      f"{q.lspid:5d} {q.lrpid:5d} {q.uid:5d} {q.gid:5d} {q.cuid:5d} {q.cgid:5d} "
                      f"{q.stime:10d} {q.rtime:10d} {q.ctime:10d}\n")
     return "".join(lines)

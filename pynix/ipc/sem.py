@@ -261,6 +261,6 @@ def copy_semundo(parent: Task, child: Task, share: bool) -> None:
 def proc_sysvipc_sem(ns: IpcNamespace) -> str:
     lines = ["       key      semid perms      nsems   uid   gid  cuid  cgid      otime      ctime\n"]
     for s in ns.sem_ids:
-        lines.append(f"{s.key:10d} {s.id:10d} {s.mode:4o} {s.nsems:10d} {s.uid:5d} {s.gid:5d} "
+        lines.append(f"{s.key:10d} {s.id:10d}  {s.mode:4o} {s.nsems:10d} {s.uid:5d} {s.gid:5d} "
                      f"{s.cuid:5d} {s.cgid:5d} {s.otime:10d} {s.ctime:10d}\n")
     return "".join(lines)

@@ -173,7 +173,7 @@ def proc_sysvipc_shm(ns: IpcNamespace) -> str:
              "      atime      dtime      ctime                   rss                  swap\n"]
     for s in ns.shm_ids:
         rss = len(s.mem.pages) * PAGE_SIZE
-        lines.append(f"{s.key:10d} {s.id:10d} {s.mode:4o} {s.size:21d} {s.cpid:5d} {s.lpid:5d} "
+        lines.append(f"{s.key:10d} {s.id:10d}  {s.mode:4o} {s.size:21d} {s.cpid:5d} {s.lpid:5d}  "
                      f"{s.nattch:5d} {s.uid:5d} {s.gid:5d} {s.cuid:5d} {s.cgid:5d} {s.atime:10d} "
                      f"{s.dtime:10d} {s.ctime:10d} {rss:21d} {0:21d}\n")
     return "".join(lines)
