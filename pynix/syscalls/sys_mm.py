@@ -27,8 +27,10 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
     mapping = file = None
     if not flags & A.MAP_ANONYMOUS:
         f = fget(t, fd)
-        if f.inode is None or not (f.inode.is_reg() or getattr(f, "mmap_ok", False)):
-            raise KernelError(E.ENODEV if f.inode is None or f.inode.is_dir() else E.EACCES)
+        ok = getattr(f, "mmap_ok", None)          # False: no f_op->mmap (proc's seq files)
+        if f.inode is None or ok is False or not (f.inode.is_reg() or ok):
+            raise KernelError(E.ENODEV if f.inode is None or f.inode.is_dir() or ok is False
+                              else E.EACCES)
         if not f.readable:
             raise KernelError(E.EACCES)
         if flags & A.MAP_TYPE == A.MAP_SHARED and prot & A.PROT_WRITE and not f.writable:

@@ -6,6 +6,7 @@
  */
 #include "t.h"
 #include <dirent.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
@@ -228,6 +229,22 @@ static void system_files(void)
             NULL);
     slurp("/proc/mounts");
     t_check("/proc/mounts lists proc", strstr(buf, " /proc proc ") != NULL, NULL);
+
+    int fd = open("/proc/self/stat", O_RDONLY);
+    errno = 0;
+    void *m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+    printf("mmap of a proc file: %s\n", t_errname(m == MAP_FAILED ? errno : 0));
+    errno = 0;
+    printf("lseek SEEK_END: %s\n", t_errname(lseek(fd, 0, SEEK_END) < 0 ? errno : 0));
+    close(fd);
+    if (geteuid() == 0) {               /* root may open a 0444 file for writing */
+        fd = open("/proc/self/stat", O_WRONLY);
+        errno = 0;
+        printf("write to stat: %s\n", t_errname(write(fd, "x", 1) < 0 ? errno : 0));
+        close(fd);
+    }
+    errno = 0;
+    printf("mkdir in /proc: %s\n", t_errname(mkdir("/proc/pynix-nope", 0755) < 0 ? errno : 0));
 }
 
 int main(int argc, char **argv)

@@ -67,7 +67,10 @@ class ProcSuperBlock(SuperBlock):
 
 
 class SeqFile(InodeFile):
-    """An open proc file: the text made at open, read with offsets (seq_read)."""
+    """An open proc file: the text made at open, read with offsets (seq_read). It has no
+    mmap (ENODEV) and, without a store, no write (EINVAL), as a seq_file on Linux."""
+
+    mmap_ok = False
 
     def __init__(self, flags: int, path: object, inode: ProcFile) -> None:
         super().__init__(flags, path, inode)
@@ -81,7 +84,7 @@ class SeqFile(InodeFile):
     def pwrite(self, data: bytes, off: int) -> int:
         store = self.proc_inode.store
         if store is None:
-            raise KernelError(E.EIO)
+            raise KernelError(E.EINVAL)
         store(data)
         return len(data)
 
@@ -111,7 +114,7 @@ class ProcFile(Inode):
 
     def write(self, off: int, data: bytes) -> int:
         if self.store is None:
-            raise KernelError(E.EIO)
+            raise KernelError(E.EINVAL)
         self.store(data)
         return len(data)
 
@@ -151,6 +154,15 @@ class ProcDir(Inode):
             return self.parent
         make = self.find(name)
         return make(self.sb, proc_ino(self.ino, name)) if make is not None else None  # type: ignore[arg-type]
+
+    def _no_create(self, *args: object) -> Inode:
+        """proc_root_lookup answers ENOENT for unknown names, so nothing can be created."""
+        raise KernelError(E.ENOENT)
+
+    create = mkdir = symlink = _no_create  # type: ignore[assignment]
+
+    def link(self, name: bytes, inode: Inode) -> None:
+        raise KernelError(E.ENOENT)
 
     def readdir(self, pos: int) -> Iterator[tuple[int, bytes, int, int]]:
         names: list[tuple[bytes, int, int]] = [(b".", self.ino, DT_DIR),
