@@ -33,14 +33,17 @@ if TYPE_CHECKING:
 
 
 class FutexQ:
-    """One waiter (Linux's struct futex_q)."""
-    __slots__ = ("task", "key", "bitset", "woken")
+    """One waiter (Linux's struct futex_q); ``pi``: waiting for a PI lock at ``uaddr``
+    (kernel/futex_pi.py), which the plain operations refuse to touch."""
+    __slots__ = ("task", "key", "bitset", "woken", "pi", "uaddr")
 
-    def __init__(self, task: Task, key: Hashable, bitset: int) -> None:
+    def __init__(self, task: Task, key: Hashable, bitset: int, pi: bool = False, uaddr: int = 0) -> None:
         self.task = task
         self.key = key
         self.bitset = bitset
         self.woken = False
+        self.pi = pi
+        self.uaddr = uaddr
 
 
 def futex_hash(task: Task) -> dict[Hashable, list[FutexQ]]:
@@ -110,6 +113,8 @@ def _wake_key(t: Task, key: Hashable, nr: int, bitset: int = X.FUTEX_BITSET_MATC
         if q.task.flags & PF_EXITING:          # a waiter that died asleep
             _unqueue(t, q)
             continue
+        if q.pi:                               # FUTEX_WAKE on a PI futex
+            raise KernelError(E.EINVAL)
         if not q.bitset & bitset:
             continue
         _wake_q(t, q)
@@ -144,6 +149,8 @@ def futex_requeue(t: Task, mm: MM, uaddr1: int, uaddr2: int, nr_wake: int, nr_re
         if q.task.flags & PF_EXITING:
             _unqueue(t, q)
             continue
+        if q.pi:
+            raise KernelError(E.EINVAL)
         count += 1
         if count <= nr_wake:
             _wake_q(t, q)
@@ -199,18 +206,22 @@ def futex_wake_op(t: Task, mm: MM, uaddr1: int, uaddr2: int, nr_wake: int, nr_wa
 
 
 # -- thread death: robust list and clear_child_tid --------------------------------------------------
-def handle_futex_death(t: Task, mm: MM, uaddr: int, pending_op: bool = False) -> None:
-    """A lock word the dead task owned: set OWNER_DIED, keep WAITERS, wake one waiter. The
-    lock the task was taking when it died (``pending_op``), still 0, gets a wake only."""
+def handle_futex_death(t: Task, mm: MM, uaddr: int, pending_op: bool = False, pi: bool = False) -> None:
+    """A lock word the dead task owned: set OWNER_DIED, keep WAITERS, wake one waiter (a PI
+    lock goes to its oldest waiter instead). The lock the task was taking when it died
+    (``pending_op``), still 0, gets a wake only."""
     try:
         val = get_u32(mm, uaddr)
-        if pending_op and val == 0:
+        if pending_op and not pi and val == 0:
             _wake_key(t, get_futex_key(mm, uaddr, False), 1)
             return
         if val & X.FUTEX_TID_MASK != t.pid:
             return
         put_u32(mm, uaddr, (val & X.FUTEX_WAITERS) | X.FUTEX_OWNER_DIED)
-        if val & X.FUTEX_WAITERS:
+        if pi:
+            from pynix.kernel.futex_pi import wake_futex_pi
+            wake_futex_pi(t, mm, uaddr, get_futex_key(mm, uaddr, False), X.FUTEX_OWNER_DIED)
+        elif val & X.FUTEX_WAITERS:
             _wake_key(t, get_futex_key(mm, uaddr, False), 1)
     except KernelError:
         pass
@@ -224,20 +235,21 @@ def exit_robust_list(t: Task, mm: MM) -> None:
             copy_from_user(mm, head, X.ROBUST_LIST_HEAD.size))
     except KernelError:
         return
-    pending &= ~1
-    entry = nxt & ~1
+    pending_pi, pending = pending & 1, pending & ~1
+    entry, pi = nxt & ~1, nxt & 1                     # bit 0 of a link: the lock is a PI one
     for _ in range(X.ROBUST_LIST_LIMIT):
         if entry == head:
             break
         try:
-            following = get_u64(mm, entry) & ~1
+            following = get_u64(mm, entry)
         except KernelError:
             return
         if entry != pending:
-            handle_futex_death(t, mm, (entry + offset) & 0xFFFF_FFFF_FFFF_FFFF)
-        entry = following
+            handle_futex_death(t, mm, (entry + offset) & 0xFFFF_FFFF_FFFF_FFFF, pi=bool(pi))
+        entry, pi = following & ~1, following & 1
     if pending:
-        handle_futex_death(t, mm, (pending + offset) & 0xFFFF_FFFF_FFFF_FFFF, pending_op=True)
+        handle_futex_death(t, mm, (pending + offset) & 0xFFFF_FFFF_FFFF_FFFF, pending_op=True,
+                           pi=bool(pending_pi))
 
 
 def clear_child_tid(t: Task) -> None:
@@ -261,6 +273,8 @@ def futex_exit_release(t: Task) -> None:
     if t.robust_list:
         exit_robust_list(t, mm)
         t.robust_list = 0
+    from pynix.kernel.futex_pi import exit_pi_state_list
+    exit_pi_state_list(t)
     if t.clear_child_tid and mm.users > 1:
         clear_child_tid(t)
     t.clear_child_tid = 0

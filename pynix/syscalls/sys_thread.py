@@ -1,7 +1,8 @@
 """Thread syscalls: futex, get_robust_list, clone3, restart_syscall (Linux kernel/futex/syscalls.c,
 kernel/fork.c clone3, kernel/signal.c restart_syscall).
 
-Thin: decode the arguments, call kernel/futex.py or the clone path of sys_process.py.
+Thin: decode the arguments, call kernel/futex.py (kernel/futex_pi.py for the PI operations)
+or the clone path of sys_process.py.
 A futex wait with a timeout that a signal interrupts leaves a restart block, so a restart
 (no handler ran, or SA_RESTART) continues with the same absolute deadline, as Linux's
 futex_wait_restart.
@@ -14,6 +15,7 @@ from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import futex as X
 from pynix.kernel import futex as F
+from pynix.kernel import futex_pi as PI
 from pynix.kernel.errors import KernelError
 from pynix.kernel.sched import monotonic_ns
 from pynix.kernel.task import Task
@@ -34,7 +36,8 @@ def _wait_deadline(t: Task, cmd: int, op: int, utime: int) -> int | None:
     ns = _get_ts(t, utime)
     if cmd == X.FUTEX_WAIT:
         return monotonic_ns() + ns
-    clk = A.CLOCK_REALTIME if op & X.FUTEX_CLOCK_REALTIME else A.CLOCK_MONOTONIC
+    realtime = op & X.FUTEX_CLOCK_REALTIME or cmd == X.FUTEX_LOCK_PI   # LOCK_PI: always realtime
+    clk = A.CLOCK_REALTIME if realtime else A.CLOCK_MONOTONIC
     return monotonic_ns() + (ns - clock_ns(t, clk))
 
 
@@ -61,7 +64,12 @@ def sys_futex(t: Task, uaddr: int, op: int, val: int, utime: int, uaddr2: int,
     if cmd == X.FUTEX_WAKE_OP:
         return _preempt_on_wake(t, F.futex_wake_op(t, mm, uaddr, uaddr2, s32(val), val2,
                                                    val3 & 0xFFFF_FFFF, private))
-    raise KernelError(E.ENOSYS)              # PI futexes and FUTEX_FD are not implemented
+    if cmd in (X.FUTEX_LOCK_PI, X.FUTEX_LOCK_PI2, X.FUTEX_TRYLOCK_PI):
+        deadline = None if cmd == X.FUTEX_TRYLOCK_PI else _wait_deadline(t, cmd, op, utime)
+        return (yield from PI.futex_lock_pi(t, mm, uaddr, deadline, private, cmd == X.FUTEX_TRYLOCK_PI))
+    if cmd == X.FUTEX_UNLOCK_PI:
+        return PI.futex_unlock_pi(t, mm, uaddr, private)
+    raise KernelError(E.ENOSYS)              # FUTEX_FD, requeue-PI: not implemented
 
 
 def _preempt_on_wake(t: Task, woken: int) -> int:

@@ -173,3 +173,44 @@ def test_robust_list_marks_owner_died_and_wakes_one() -> None:
     F.futex_exit_release(owner)
     assert get_u32(mm, lock) == X.FUTEX_WAITERS | X.FUTEX_OWNER_DIED
     assert finish(g) == 0
+
+
+def test_pi_lock_handover_and_errors() -> None:
+    from pynix.kernel import futex_pi as PI
+    leader, (a, b) = threads(2)
+    mm, addr = leader.mm, leader.private_page + 128
+
+    def lock(t: Task) -> Generator[None, None, int]:
+        return PI.futex_lock_pi(t, mm, addr, None, True)
+
+    assert finish(lock(a)) == 0 and get_u32(mm, addr) == a.pid
+    with pytest.raises(KernelError) as e:
+        next(lock(a))
+    assert e.value.errno == E.EDEADLK
+    gb = lock(b)
+    next(gb)                                          # b sleeps; the word says so
+    assert get_u32(mm, addr) == a.pid | X.FUTEX_WAITERS
+    with pytest.raises(KernelError) as e:
+        F.futex_wake(leader, mm, addr, 1, ANY, True)  # a plain wake on a PI futex
+    assert e.value.errno == E.EINVAL
+    with pytest.raises(KernelError) as e:
+        PI.futex_unlock_pi(b, mm, addr, True)         # not the owner
+    assert e.value.errno == E.EPERM
+    assert PI.futex_unlock_pi(a, mm, addr, True) == 0
+    assert get_u32(mm, addr) == b.pid | X.FUTEX_WAITERS and finish(gb) == 0
+    assert PI.futex_unlock_pi(b, mm, addr, True) == 0 and get_u32(mm, addr) == 0
+    put_u32(mm, addr, 4000)                           # no such task
+    with pytest.raises(KernelError) as e:
+        next(lock(a))
+    assert e.value.errno == E.ESRCH
+
+
+def test_pi_lock_passes_on_when_its_owner_dies() -> None:
+    from pynix.kernel import futex_pi as PI
+    leader, (a, b) = threads(2)
+    mm, addr = leader.mm, leader.private_page + 128
+    put_u32(mm, addr, a.pid)
+    gb = PI.futex_lock_pi(b, mm, addr, None, True)
+    next(gb)
+    F.futex_exit_release(a)
+    assert get_u32(mm, addr) == b.pid | X.FUTEX_WAITERS and finish(gb) == 0
