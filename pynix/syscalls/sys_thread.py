@@ -30,7 +30,8 @@ CLOCKED_CMDS = (X.FUTEX_WAIT, X.FUTEX_WAIT_BITSET, X.FUTEX_WAIT_REQUEUE_PI, X.FU
 
 def _wait_deadline(t: Task, cmd: int, op: int, utime: int) -> int | None:
     """The host monotonic deadline of a wait: FUTEX_WAIT's timeout is relative, the
-    WAIT_BITSET one absolute on CLOCK_MONOTONIC (CLOCK_REALTIME with FUTEX_CLOCK_REALTIME)."""
+    WAIT_BITSET and LOCK_PI2 ones absolute on CLOCK_MONOTONIC (CLOCK_REALTIME with
+    FUTEX_CLOCK_REALTIME), LOCK_PI's absolute on CLOCK_REALTIME."""
     if not utime:
         return None
     ns = _get_ts(t, utime)
