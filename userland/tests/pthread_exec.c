@@ -2,6 +2,7 @@
  * the process id, and the parent waits for one child as usual. */
 #include "t.h"
 #include <pthread.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 
@@ -26,10 +27,37 @@ static void *execer(void *arg)
     exit(3);
 }
 
+extern char **environ;
+static volatile int stop_spinning;
+
+static void *spinner(void *arg)
+{
+    (void)arg;
+    while (!stop_spinning)
+        sched_yield();
+    return NULL;
+}
+
+static void *spawner(void *arg)
+{
+    int *ok = arg;
+    for (int i = 0; i < 3; i++) {
+        pid_t p;
+        char *args[] = {self, "spawned", NULL};
+        int st;
+        if (posix_spawn(&p, self, NULL, NULL, args, environ) == 0 && waitpid(p, &st, 0) == p &&
+            WIFEXITED(st) && WEXITSTATUS(st) == 5)
+            (*ok)++;
+    }
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     t_init();
     self = argv[0];
+    if (argc > 1 && !strcmp(argv[1], "spawned"))
+        return 5;
     if (argc > 2 && !strcmp(argv[1], "after")) {
         t_check("exec kept the process id", getpid() == atoi(argv[2]), NULL);
         t_check("new image is single-threaded (tid == pid)", syscall(SYS_gettid) == getpid(), NULL);
@@ -46,6 +74,16 @@ int main(int argc, char **argv)
     }
     int st = t_wait(pid);
     printf("child after exec from a thread: %s\n", t_status(st));
+
+    /* posix_spawn (clone with CLONE_VM|CLONE_VFORK) from a thread while another one runs */
+    pthread_t sp, sw;
+    int ok = 0;
+    pthread_create(&sp, NULL, spinner, NULL);
+    pthread_create(&sw, NULL, spawner, &ok);
+    pthread_join(sw, NULL);
+    stop_spinning = 1;
+    pthread_join(sp, NULL);
+    printf("spawned from a thread: %d of 3\n", ok);
     errno = 0;
     printf("no more children: %s\n", waitpid(-1, NULL, WNOHANG) < 0 ? t_errname(errno) : "some");
     return t_done();
