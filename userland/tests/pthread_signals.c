@@ -52,6 +52,17 @@ static void *waiter(void *arg)
     return NULL;
 }
 
+static pthread_barrier_t idbar;
+static int thread_uid[3];
+static void *uid_reader(void *arg)
+{
+    int i = (int)(intptr_t)arg;
+    pthread_barrier_wait(&idbar);
+    pthread_barrier_wait(&idbar);
+    thread_uid[i] = (int)syscall(SYS_getuid);
+    return NULL;
+}
+
 static void *sleeper(void *arg)
 {
     (void)arg;
@@ -157,5 +168,22 @@ int main(void)
     }
     st = t_wait(pid);
     printf("tgkill SIGKILL: %s\n", t_status(st));
+
+    /* setuid in a threaded process: libc signals every thread to change its own ids */
+    pid = t_fork();
+    if (pid == 0) {
+        pthread_t r[3];
+        pthread_barrier_init(&idbar, NULL, 4);
+        for (int i = 0; i < 3; i++)
+            pthread_create(&r[i], NULL, uid_reader, (void *)(intptr_t)i);
+        pthread_barrier_wait(&idbar);
+        setuid(getuid() == 0 ? 1234 : getuid());
+        pthread_barrier_wait(&idbar);
+        for (int i = 0; i < 3; i++)
+            pthread_join(r[i], NULL);
+        int u = getuid();
+        _exit(thread_uid[0] == u && thread_uid[1] == u && thread_uid[2] == u ? 0 : 1);
+    }
+    printf("setuid reaches every thread: %s\n", t_status(t_wait(pid)));
     return t_done();
 }
