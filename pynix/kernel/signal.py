@@ -283,6 +283,7 @@ def restore_sigframe(k: Kernel, t: Task) -> int:
     assert t.mm is not None
     cpu = k.cpu
     frame = cpu.reg(X.UC_X86_REG_RSP) - 8
+    t.restart_block = None            # a later restart_syscall returns EINTR (as Linux's sigreturn)
     uc = copy_from_user(t.mm, frame + F.FRAME_UC_OFF, F.UCONTEXT_SIZE)
     k.restore_fpu(t, frame)
     regs = F.unpack_sigcontext(uc[F.UC_MCONTEXT_OFF:F.UC_MCONTEXT_OFF + F.SIGCONTEXT.size])
