@@ -8,6 +8,7 @@
   ECHONL, ECHOCTL); it wakes the readers.
 - ``read(n)`` (n_tty_read) returns a line in canonical mode, or follows VMIN/VTIME in
   non-canonical mode; it raises ``WouldBlock(tty.read_wait)`` when the caller must sleep.
+- Flow control (IXON, IXANY): ^S stops the tty's output, ^Q (or any key) starts it.
 - ``process_output(data)`` (process_output_block) applies OPOST, ONLCR, OCRNL, ONLRET.
 
 Owns: the edit line, the completed lines (canonical), the raw input queue (non-canonical),
@@ -72,8 +73,15 @@ class NTty:
                 if c == cc[idx] and cc[idx]:
                     self.isig(sig, c)
                     return
-        if iflag & T.IXON and c in (cc[T.VSTOP], cc[T.VSTART]) and c:
-            return                          # flow control: output is never held here
+        if iflag & T.IXON:                  # flow control: ^S holds the output, ^Q releases it
+            if c == cc[T.VSTOP] and c:
+                self.tty.stop_tty()
+                return
+            if c == cc[T.VSTART] and c:
+                self.tty.start_tty()
+                return
+            if iflag & T.IXANY:
+                self.tty.start_tty()
         if lflag & T.ICANON:
             self.receive_canon(c)
         else:
@@ -138,8 +146,11 @@ class NTty:
             if lflag & T.ECHOK:
                 self.echo(b"\n")
             return
+        utf8 = self.tty.termios.iflag & T.IUTF8
         for _ in range(min(n, len(self.line))):
             c = self.line.pop()
+            while utf8 and 0x80 <= c < 0xC0 and self.line:     # a whole UTF-8 character
+                c = self.line.pop()
             if lflag & T.ECHO and lflag & T.ECHOE:
                 width = 2 if is_ctrl(c) and c != 0x09 and lflag & T.ECHOCTL else 1
                 self.echo(b"\b \b" * width)
@@ -149,6 +160,8 @@ class NTty:
     def isig(self, sig: int, c: int) -> None:
         if not self.tty.termios.lflag & T.NOFLSH:
             self.flush_input()
+        if self.tty.termios.iflag & T.IXON:
+            self.tty.start_tty()
         self.echo_char(c)
         self.tty.kill_fg(sig)
 

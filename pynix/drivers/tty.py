@@ -33,7 +33,7 @@ from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import termbits as T
 from pynix.drivers import tty_jobctrl as J
 from pynix.drivers.n_tty import NTty
-from pynix.fs.vfs.file import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, File
+from pynix.fs.vfs.file import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, File, WouldBlock
 from pynix.kernel.errors import KernelError
 from pynix.kernel.sched import WaitQueue
 from pynix.mm.uaccess import copy_from_user
@@ -77,6 +77,8 @@ class TtyStruct:
         self.session = 0                    # the session it controls (0: none)
         self.read_wait = WaitQueue()
         self.hung_up = False                # the device's input ended: reads return 0
+        self.stopped = False                # output held by ^S (stop_tty) or TCOOFF
+        self.write_wait = WaitQueue()
         self.on_input_end: Callable[[], None] | None = None
         self.ldisc = NTty(self)
 
@@ -87,6 +89,14 @@ class TtyStruct:
     def hangup_input(self) -> None:
         self.hung_up = True
         self.read_wait.wake_up()
+
+    def stop_tty(self) -> None:
+        self.stopped = True
+
+    def start_tty(self) -> None:
+        if self.stopped:
+            self.stopped = False
+            self.write_wait.wake_up()
 
     def write_out(self, data: bytes) -> None:
         if data:
@@ -126,18 +136,20 @@ class TtyFile(File):
         task = tty.kernel.current
         if task is not None and tty.termios.lflag & T.TOSTOP:
             J.tty_check_change(task, tty, A.SIGTTOU)
+        if tty.stopped:
+            raise WouldBlock(tty.write_wait)
         tty.write_out(tty.ldisc.process_output(data))
         return len(data)
 
     def poll(self) -> int:
         tty = self.tty
-        mask = POLLOUT | POLLWRNORM
+        mask = 0 if tty.stopped else POLLOUT | POLLWRNORM
         if tty.ldisc.input_available() or tty.hung_up:
             mask |= POLLIN | POLLRDNORM
         return mask
 
     def wait_queues(self) -> list[WaitQueue]:
-        return [self.tty.read_wait]
+        return [self.tty.read_wait, self.tty.write_wait]
 
     def ioctl(self, task: object, req: int, arg: int) -> int | bytes:  # type: ignore[override]
         return tty_ioctl(task, self, req, arg)  # type: ignore[arg-type]
@@ -206,6 +218,19 @@ def tcflsh(t: Task, f: TtyFile, arg: int) -> int:
     return 0
 
 
+def tcxonc(t: Task, f: TtyFile, arg: int) -> int:
+    """tcflow: suspend or restart output (TCOOFF/TCOON); TCIOFF/TCION would send STOP/START
+    characters to a device that has no flow control of its own, so they do nothing."""
+    J.tty_check_change(t, f.tty, A.SIGTTOU)
+    if arg == T.TCOOFF:
+        f.tty.stop_tty()
+    elif arg == T.TCOON:
+        f.tty.start_tty()
+    elif arg not in (T.TCIOFF, T.TCION):
+        raise KernelError(E.EINVAL)
+    return 0
+
+
 def tty_ioctl(t: Task, f: TtyFile, req: int, arg: int) -> int | bytes:
     tty = f.tty
     if req == A.TCGETS:
@@ -224,8 +249,10 @@ def tty_ioctl(t: Task, f: TtyFile, req: int, arg: int) -> int | bytes:
         return struct.pack("<i", 0)                 # output is written through at once
     if req == T.TCFLSH:
         return tcflsh(t, f, arg)
-    if req in (T.TCSBRK, T.TCSBRKP, T.TCXONC, T.TIOCEXCL, T.TIOCNXCL):
-        return 0                                    # drain, break, flow: nothing is queued
+    if req == T.TCXONC:
+        return tcxonc(t, f, arg)
+    if req in (T.TCSBRK, T.TCSBRKP, T.TIOCEXCL, T.TIOCNXCL):
+        return 0                                    # drain, break: nothing is queued
     if req == T.TIOCSTI:
         if t.signal.tty is not tty and t.cred.euid != 0:
             raise KernelError(E.EPERM)

@@ -131,3 +131,21 @@ def test_termios_pack_round_trip_has_linux_defaults(tty: TtyStruct) -> None:
 def test_hangup_reads_zero(tty: TtyStruct) -> None:
     tty.hangup_input()
     assert tty.ldisc.read(10) == b""
+
+
+def test_flow_control_holds_writes(tty: TtyStruct) -> None:
+    from pynix.drivers.tty import TtyFile
+    f = TtyFile(tty, A.O_RDWR)
+    tty.receive(b"\x13")                             # ^S
+    assert tty.stopped
+    with pytest.raises(WouldBlock):
+        f.write(b"held")
+    tty.receive(b"\x11")                             # ^Q
+    assert not tty.stopped and f.write(b"go") == 2
+    assert tty.ldisc.chars_in_buffer() == 0          # neither character is input
+
+
+def test_utf8_erase_removes_a_whole_character(tty: TtyStruct) -> None:
+    tty.termios.iflag |= T.IUTF8
+    tty.receive("aé".encode() + b"\x7f\n")
+    assert tty.ldisc.read(100) == b"a\n"
