@@ -161,3 +161,20 @@ def test_umount_busy_and_root(machine: Machine) -> None:
     assert e.value.errno == E.EBUSY
     t.fs.cwd = old
     path_umount(t, b"/tmp", 0)
+
+
+def test_lazy_umount_keeps_the_superblock_for_its_users(machine: Machine) -> None:
+    t = machine.k.init_task
+    vfs_mkdir(t.fs, b"/mnt/lazy", 0o755)
+    path_mount(t, b"none", namei(t.fs, b"/mnt/lazy"), b"tmpfs", 0, b"")
+    f = do_open(t.fs, b"/mnt/lazy/file", A.O_CREAT | A.O_RDWR, 0o644)
+    f.write(b"kept")
+    fd = t.files.alloc(f)
+    with pytest.raises(KernelError) as e:
+        path_umount(t, b"/mnt/lazy", 0)
+    assert e.value.errno == E.EBUSY
+    sb = f.inode.sb
+    path_umount(t, b"/mnt/lazy", A.MNT_DETACH)
+    assert namei(t.fs, b"/mnt/lazy").inode.sb is not sb
+    assert sb in machine.k.vfs.supers and f.pread(4, 0) == b"kept"
+    t.files.close(fd)

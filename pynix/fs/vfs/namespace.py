@@ -176,13 +176,21 @@ def path_umount(t: Task, target: bytes, flags: int) -> None:
     if flags & A.MNT_EXPIRE and not getattr(mnt, "expired", False):
         mnt.expired = True                   # type: ignore[attr-defined]
         raise KernelError(E.EAGAIN)          # the first call only marks it; the next unmounts
-    if not flags & A.MNT_DETACH:
-        if k.vfs.mounts.children_of(mnt) or mount_busy(k, mnt):
-            raise KernelError(E.EBUSY)
-    umount_tree(k.vfs, mnt)
+    busy = bool(k.vfs.mounts.children_of(mnt)) or mount_busy(k, mnt)
+    if busy and not flags & A.MNT_DETACH:
+        raise KernelError(E.EBUSY)
+    umount_tree(k, mnt)
 
 
-def umount_tree(vfs: Any, mnt: Mount) -> None:
+def umount_tree(k: Any, mnt: Mount) -> None:
+    """Unmount ``mnt`` and everything below it. A mount still in use (MNT_DETACH) only leaves
+    the tree: its superblock lives on for the open files and cwds inside it, and is put at
+    power-off (Linux frees it with the last reference)."""
+    vfs = k.vfs
     for child in vfs.mounts.children_of(mnt):
-        umount_tree(vfs, child)
-    vfs.umount(mnt)
+        umount_tree(k, child)
+    if mount_busy(k, mnt):
+        mnt.sb.sync()
+        vfs.mounts.detach(mnt)
+    else:
+        vfs.umount(mnt)
