@@ -121,11 +121,27 @@ def do_msgrcv(task: Task, msqid: int, bufsz: int, msgtyp: int, flags: int) -> Ge
             raise KernelError(E.EIDRM)
 
 
+def pack_msqid(q: MsgQueue) -> bytes:
+    return I.MSQID64_DS.pack(q.pack_perm(), q.stime, q.rtime, q.ctime, q.cbytes, len(q.messages),
+                             q.qbytes, q.lspid, q.lrpid)
+
+
 def msgctl_stat(task: Task, msqid: int) -> bytes:
     q = _queue(task, msqid)
     ipc_check_perms(task, q, S_IRUGO)
-    return I.MSQID64_DS.pack(q.pack_perm(), q.stime, q.rtime, q.ctime, q.cbytes, len(q.messages),
-                             q.qbytes, q.lspid, q.lrpid)
+    return pack_msqid(q)
+
+
+def msgctl_info(task: Task, cmd: int) -> bytes:
+    """IPC_INFO: the limits; MSG_INFO: the same with queues, messages and bytes in use."""
+    ns = ipc_ns_of(task)
+    pool, nmap, tql = I.MSGPOOL, I.MSGMNB, I.MSGMNB
+    if cmd == I.MSG_INFO:
+        pool = len(ns.msg_ids)
+        nmap = sum(len(q.messages) for q in ns.msg_ids)
+        tql = sum(q.cbytes for q in ns.msg_ids)
+    return I.MSGINFO.pack(pool, nmap, ns.msg_ctlmax, ns.msg_ctlmnb, ns.msg_ctlmni, I.MSGSSZ, tql,
+                          I.MSGSEG)
 
 
 def msgctl_set(task: Task, msqid: int, buf: bytes) -> None:

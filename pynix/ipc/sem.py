@@ -211,10 +211,24 @@ def semctl_setall(task: Task, semid: int, vals: list[int]) -> None:
     sma.wait.wake_up()
 
 
+def pack_semid(sma: SemArray) -> bytes:
+    return I.SEMID64_DS.pack(sma.pack_perm(), sma.otime, sma.ctime, sma.nsems)
+
+
 def semctl_stat(task: Task, semid: int) -> bytes:
     sma = _array(task, semid)
     ipc_check_perms(task, sma, S_IRUGO)
-    return I.SEMID64_DS.pack(sma.pack_perm(), sma.otime, sma.ctime, sma.nsems)
+    return pack_semid(sma)
+
+
+def semctl_info(task: Task, cmd: int) -> bytes:
+    """IPC_INFO: the limits; SEM_INFO: with sets in use (semusz) and semaphores (semaem)."""
+    ns = ipc_ns_of(task)
+    semmsl, semmns, semopm, semmni = ns.sem_ctls
+    usz, aem = I.SEMUSZ, I.SEMAEM
+    if cmd == I.SEM_INFO:
+        usz, aem = len(ns.sem_ids), sum(s.nsems for s in ns.sem_ids)
+    return I.SEMINFO.pack(semmns, semmni, semmns, semmns, semmsl, semopm, semopm, usz, I.SEMVMX, aem)
 
 
 def semctl_set(task: Task, semid: int, buf: bytes) -> None:

@@ -147,11 +147,25 @@ def ksys_shmdt(task: Task, addr: int) -> None:
             do_munmap(mm, v.start, v.end - v.start)
 
 
+def pack_shmid(seg: ShmSegment) -> bytes:
+    return I.SHMID64_DS.pack(seg.pack_perm(), seg.size, seg.atime, seg.dtime, seg.ctime, seg.cpid,
+                             seg.lpid, seg.nattch)
+
+
 def shmctl_stat(task: Task, shmid: int) -> bytes:
     seg = _segment(task, shmid)
     ipc_check_perms(task, seg, S_IRUGO)
-    return I.SHMID64_DS.pack(seg.pack_perm(), seg.size, seg.atime, seg.dtime, seg.ctime, seg.cpid,
-                             seg.lpid, seg.nattch)
+    return pack_shmid(seg)
+
+
+def shmctl_info(task: Task, cmd: int) -> bytes:
+    """IPC_INFO: struct shminfo64 (the limits); SHM_INFO: struct shm_info (what is in use)."""
+    ns = ipc_ns_of(task)
+    if cmd == I.IPC_INFO:
+        return I.SHMINFO64.pack(ns.shm_ctlmax, I.SHMMIN, ns.shm_ctlmni, ns.shm_ctlmni, ns.shm_ctlall)
+    tot = sum(page_align(s.size) >> PAGE_SHIFT for s in ns.shm_ids)
+    rss = sum(len(s.mem.pages) for s in ns.shm_ids)
+    return I.SHM_INFO_S.pack(len(ns.shm_ids), tot, rss, 0, 0, 0)
 
 
 def shmctl_set(task: Task, shmid: int, buf: bytes) -> None:

@@ -96,6 +96,20 @@ class IpcIds(Generic[T]):
             raise KernelError(E.EINVAL)
         return obj
 
+    def max_idx(self) -> int:
+        """ipc_get_maxidx: the highest index in use (0 when empty), what *_INFO return."""
+        return max(self.entries, default=0)
+
+    def obtain_by_index(self, task: Task, idx: int, cmd_any: bool) -> T:
+        """MSG_STAT/SEM_STAT/SHM_STAT: the object at index ``idx`` (the *_STAT_ANY forms skip
+        the read permission check)."""
+        obj = self.entries.get(idx)
+        if obj is None or idx < 0:
+            raise KernelError(E.EINVAL)
+        if not cmd_any:
+            ipc_check_perms(task, obj, S_IRUGO)
+        return obj
+
     def ipc_rmid(self, obj: T) -> None:
         if self.entries.get(obj.id % I.IPCMNI_SEQ_MULTIPLIER) is obj:
             del self.entries[obj.id % I.IPCMNI_SEQ_MULTIPLIER]

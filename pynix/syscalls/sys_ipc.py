@@ -5,13 +5,14 @@ Thin handlers: decode registers, copy user buffers, call pynix/ipc, copy results
 """
 from __future__ import annotations
 
-from typing import Callable, Generator
+from dataclasses import dataclass
+from typing import Any, Callable, Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import ipc as I
 from pynix.ipc import msg, sem, shm
-from pynix.ipc.util import ipc_key_s32
+from pynix.ipc.util import IpcIds, IpcNamespace, ipc_key_s32, ipc_ns_of
 from pynix.kernel.errors import KernelError
 from pynix.kernel.sched import monotonic_ns
 from pynix.kernel.task import Task
@@ -24,7 +25,7 @@ def sys_msgget(t: Task, key: int, flags: int) -> int:
 
 
 def sys_msgsnd(t: Task, msqid: int, msgp: int, msgsz: int, flags: int) -> Generator[None, None, int]:
-    if s64(msgsz) < 0 or msgsz > 1 << 31:
+    if s64(msgsz) < 0 or msgsz > ipc_ns_of(t).msg_ctlmax:
         raise KernelError(E.EINVAL)
     mm = mm_of(t)
     mtype = I.MSG_LONG.unpack(copy_from_user(mm, msgp, 8))[0]
@@ -42,25 +43,56 @@ def sys_msgrcv(t: Task, msqid: int, msgp: int, msgsz: int, msgtyp: int, flags: i
     return len(text)
 
 
-def _ctl(t: Task, ident: int, cmd: int, buf: int, size: int, stat: Callable[[Task, int], bytes],
-         set_: Callable[[Task, int, bytes], None], rmid: Callable[[Task, int], None]) -> int:
-    """The IPC_STAT / IPC_SET / IPC_RMID part shared by msgctl, semctl and shmctl."""
+@dataclass(frozen=True)
+class CtlOps:
+    """What msgctl, semctl and shmctl share: the kind's table, struct and operations."""
+    ids: Callable[[IpcNamespace], IpcIds]
+    size: int                                   # sizeof struct *id64_ds
+    pack: Callable[[Any], bytes]
+    stat: Callable[[Task, int], bytes]
+    set_: Callable[[Task, int, bytes], None]
+    rmid: Callable[[Task, int], None]
+    info: Callable[[Task, int], bytes]
+    info_cmd: int                               # MSG_INFO / SEM_INFO / SHM_INFO
+    stat_cmds: tuple[int, int]                  # MSG_STAT, MSG_STAT_ANY ...
+
+
+MSG_OPS = CtlOps(lambda ns: ns.msg_ids, I.MSQID64_DS.size, msg.pack_msqid, msg.msgctl_stat,
+                 msg.msgctl_set, msg.msgctl_rmid, msg.msgctl_info, I.MSG_INFO,
+                 (I.MSG_STAT, I.MSG_STAT_ANY))
+SEM_OPS = CtlOps(lambda ns: ns.sem_ids, I.SEMID64_DS.size, sem.pack_semid, sem.semctl_stat,
+                 sem.semctl_set, sem.semctl_rmid, sem.semctl_info, I.SEM_INFO,
+                 (I.SEM_STAT, I.SEM_STAT_ANY))
+SHM_OPS = CtlOps(lambda ns: ns.shm_ids, I.SHMID64_DS.size, shm.pack_shmid, shm.shmctl_stat,
+                 shm.shmctl_set, shm.shmctl_rmid, shm.shmctl_info, I.SHM_INFO,
+                 (I.SHM_STAT, I.SHM_STAT_ANY))
+
+
+def _ctl(t: Task, ident: int, cmd: int, buf: int, ops: CtlOps) -> int:
+    """IPC_STAT / IPC_SET / IPC_RMID / IPC_INFO / *_INFO / *_STAT(_ANY) for any kind."""
     ident, cmd = s32(ident), s32(cmd)
     if ident < 0 or cmd < 0:
         raise KernelError(E.EINVAL)
+    if cmd in (I.IPC_INFO, ops.info_cmd):
+        copy_to_user(mm_of(t), buf, ops.info(t, cmd))
+        return ops.ids(ipc_ns_of(t)).max_idx()
+    if cmd in ops.stat_cmds:
+        obj = ops.ids(ipc_ns_of(t)).obtain_by_index(t, ident, cmd == ops.stat_cmds[1])
+        copy_to_user(mm_of(t), buf, ops.pack(obj))
+        return obj.id
     if cmd == I.IPC_STAT:
-        copy_to_user(mm_of(t), buf, stat(t, ident))
+        copy_to_user(mm_of(t), buf, ops.stat(t, ident))
     elif cmd == I.IPC_SET:
-        set_(t, ident, copy_from_user(mm_of(t), buf, size))
+        ops.set_(t, ident, copy_from_user(mm_of(t), buf, ops.size))
     elif cmd == I.IPC_RMID:
-        rmid(t, ident)
+        ops.rmid(t, ident)
     else:
         raise KernelError(E.EINVAL)
     return 0
 
 
 def sys_msgctl(t: Task, msqid: int, cmd: int, buf: int) -> int:
-    return _ctl(t, msqid, cmd, buf, I.MSQID64_DS.size, msg.msgctl_stat, msg.msgctl_set, msg.msgctl_rmid)
+    return _ctl(t, msqid, cmd, buf, MSG_OPS)
 
 
 def sys_semget(t: Task, key: int, nsems: int, flags: int) -> int:
@@ -107,8 +139,7 @@ def sys_semctl(t: Task, semid: int, semnum: int, cmd: int, arg: int) -> int:
         raw = copy_from_user(mm_of(t), arg, 2 * n)
         sem.semctl_setall(t, semid, [int.from_bytes(raw[i:i + 2], "little") for i in range(0, 2 * n, 2)])
     else:
-        return _ctl(t, semid, cmd, arg, I.SEMID64_DS.size, sem.semctl_stat, sem.semctl_set,
-                    sem.semctl_rmid)
+        return _ctl(t, semid, cmd, arg, SEM_OPS)
     return 0
 
 
@@ -126,4 +157,4 @@ def sys_shmdt(t: Task, addr: int) -> int:
 
 
 def sys_shmctl(t: Task, shmid: int, cmd: int, buf: int) -> int:
-    return _ctl(t, shmid, cmd, buf, I.SHMID64_DS.size, shm.shmctl_stat, shm.shmctl_set, shm.shmctl_rmid)
+    return _ctl(t, shmid, cmd, buf, SHM_OPS)

@@ -18,10 +18,11 @@ from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user, get_u32, put_i32, put_u32, put_u64
 from pynix.net.unix import Cred, UnixSocket, unix_socketpair
 from pynix.net.unix_addr import sockaddr_un, unix_bind, unix_find_other, unix_mkname
-from pynix.syscalls.sys_file import _epipe, _iovecs, rw_wait
+from pynix.syscalls.sys_file import MAX_RW, _epipe, _iovecs, rw_wait
 from pynix.syscalls.util import fget, fs_of, install_file_pair, install_new_file, mm_of, s32
 
 SCM_MAX_FD = 253
+OPTMEM_MAX = 20480                 # net.core.optmem_max: the most control data sendmsg takes
 
 
 def _cred(t: Task) -> Cred:
@@ -153,14 +154,14 @@ def _send(t: Task, sock: UnixSocket, data: bytes, fds: list[File], cred: Cred, n
 
 def sys_sendto(t: Task, fd: int, buf: int, n: int, flags: int, addr: int, addrlen: int) -> Generator[None, None, int]:
     sock = _sock(t, fd)
-    data = copy_from_user(mm_of(t), buf, n)
+    data = copy_from_user(mm_of(t), buf, min(n, MAX_RW))
     name = _name(t, addr, addrlen) if addr else None
     return (yield from _send(t, sock, data, [], _cred(t), name, flags))
 
 
 def sys_recvfrom(t: Task, fd: int, buf: int, n: int, flags: int, addr: int, lenp: int) -> Generator[None, None, int]:
     sock = _sock(t, fd)
-    res = yield from _block(t, sock, lambda: sock.recvmsg(n, flags), flags)
+    res = yield from _block(t, sock, lambda: sock.recvmsg(min(n, MAX_RW), flags), flags)
     data, files, _cred_, name, mflags = res  # type: ignore[misc]
     for f in files:
         f.put()
@@ -203,6 +204,8 @@ def sys_sendmsg(t: Task, fd: int, msg: int, flags: int) -> Generator[None, None,
     name_p, namelen, iov, iovlen, control, controllen, _ = _msghdr(t, msg)
     mm = mm_of(t)
     data = b"".join(copy_from_user(mm, base, ln) for base, ln in _iovecs(t, iov, iovlen))
+    if controllen > OPTMEM_MAX:
+        raise KernelError(E.ENOBUFS)
     fds, cred = _parse_cmsgs(t, copy_from_user(mm, control, controllen) if control and controllen else b"")
     name = _name(t, name_p, namelen) if name_p and namelen else None
     return (yield from _send(t, sock, data, fds, cred, name, flags))

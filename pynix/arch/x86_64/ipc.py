@@ -41,3 +41,11 @@ SEMID64_DS = struct.Struct("<48sq8xq8xQ16x")
 SHMID64_DS = struct.Struct("<48sQqqqiiQ16x")
 SEMBUF = struct.Struct("<Hhh")          # sem_num, sem_op, sem_flg
 MSG_LONG = struct.Struct("<q")          # msgbuf.mtype
+MSGINFO = struct.Struct("<7iH2x")      # msgpool, msgmap, msgmax, msgmnb, msgmni, msgssz, msgtql, msgseg
+SEMINFO = struct.Struct("<10i")         # semmap, semmni, semmns, semmnu, semmsl, semopm, semume, semusz,
+                                        # semvmx, semaem
+SHMINFO64 = struct.Struct("<5Q32x")     # shmmax, shmmin, shmmni, shmseg, shmall
+SHM_INFO_S = struct.Struct("<i4x5Q")    # used_ids, shm_tot, shm_rss, shm_swp, swap_attempts/successes
+MSGSSZ, MSGSEG = 16, 0xFFFF
+MSGPOOL = MSGMNI * MSGMNB // 1024
+SEMUSZ = 20
