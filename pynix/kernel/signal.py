@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import sigframe as F
-from pynix.kernel.sched import TASK_INTERRUPTIBLE, TASK_STOPPED
+from pynix.kernel.sched import TASK_INTERRUPTIBLE, TASK_STOPPED, TASK_UNINTERRUPTIBLE
 from pynix.kernel.task import PF_EXITING, SigInfo, Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user
 from pynix.kernel.exit import do_group_exit
@@ -60,6 +60,11 @@ def signal_pending(t: Task) -> bool:
     return t.signal.group_exit
 
 
+def fatal_signal_pending(t: Task) -> bool:
+    """The group is dying or SIGKILL waits: a killable sleep must end (Linux's)."""
+    return t.signal.group_exit or any(i.signo == A.SIGKILL for i in t.pending + t.signal.shared_pending)
+
+
 def pending_mask(t: Task) -> int:
     m = 0
     for i in t.pending + t.signal.shared_pending:
@@ -67,8 +72,9 @@ def pending_mask(t: Task) -> int:
     return m
 
 
-def signal_wake_up(t: Task) -> None:
-    if t.state == TASK_INTERRUPTIBLE:
+def signal_wake_up(t: Task, fatal: bool = False) -> None:
+    """Make ``t`` notice a signal; a fatal one also wakes a killable sleep (TASK_WAKEKILL)."""
+    if t.state == TASK_INTERRUPTIBLE or (fatal and t.state == TASK_UNINTERRUPTIBLE):
         t.kernel.rq.wake_up_process(t)
     elif t is t.kernel.current:
         t.kernel.cpu.stop()        # get back to the kernel to deliver it
@@ -133,7 +139,7 @@ def send_signal(t: Task, info: SigInfo, group: bool = True) -> None:
             if th.state == TASK_STOPPED:
                 th.state = "R"
                 th.kernel.rq.enqueue(th)
-            signal_wake_up(th)
+            signal_wake_up(th, fatal=True)
     else:
         signal_wake_up(target)
 

@@ -14,6 +14,7 @@ from pynix.kernel.exec import do_execve
 from pynix.kernel.exit import do_exit, do_group_exit, do_wait, thread_group_cputime
 from pynix.kernel.fork import check_clone_flags, copy_process
 from pynix.kernel.sched import WaitQueue, wait_event
+from pynix.kernel.signal import fatal_signal_pending
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user, get_ptr_array, put_i32, put_u32, strncpy_from_user
 from pynix.syscalls.util import at_base, get_path, mm_of, s32
@@ -39,7 +40,8 @@ def _clone(t: Task, flags: int, stack: int, ptid: int, ctid: int, tls: int) -> G
         wq = WaitQueue()
         child.vfork_done = wq
         child.in_vfork = True
-        yield from wait_event(t, wq, lambda: child.vfork_done is None, interruptible=False)
+        yield from wait_event(t, wq, lambda: child.vfork_done is None or fatal_signal_pending(t),
+                              interruptible=False)   # killable, as Linux's wait_for_vfork_done
     return child.pid
 
 
