@@ -167,7 +167,7 @@ def sys_tgkill(t: Task, tgid: int, tid: int, sig: int) -> int:
     if tid <= 0 or (tgid <= 0 and tgid != -1) or not 0 <= sig < A.NSIG:
         raise KernelError(E.EINVAL)
     p = t.kernel.find_task(tid)
-    if p is None or (tgid != -1 and p.tgid != tgid) or p.state == "Z":
+    if p is None or (tgid != -1 and p.tgid != tgid):     # a zombie is found: 0, nothing delivered
         raise KernelError(E.ESRCH)
     _may_signal(t, p, sig)
     if sig:
@@ -242,7 +242,7 @@ def sys_rt_tgsigqueueinfo(t: Task, tgid: int, tid: int, sig: int, uinfo: int) ->
         raise KernelError(E.EINVAL)
     info = _user_siginfo(t, sig, uinfo, tgid)
     p = t.kernel.find_task(tid)
-    if p is None or p.tgid != tgid or p.state == "Z":
+    if p is None or p.tgid != tgid:
         raise KernelError(E.ESRCH)
     _may_signal(t, p, sig)
     if sig:

@@ -185,5 +185,22 @@ int main(void)
         _exit(thread_uid[0] == u && thread_uid[1] == u && thread_uid[2] == u ? 0 : 1);
     }
     printf("setuid reaches every thread: %s\n", t_status(t_wait(pid)));
+
+    /* a zombie is still there for tgkill and kill (0, nothing delivered) until reaped */
+    pid = t_fork();
+    if (pid == 0)
+        _exit(0);
+    siginfo_t si;
+    waitid(P_PID, pid, &si, WEXITED | WNOWAIT);
+    errno = 0;
+    long zr = syscall(SYS_tgkill, pid, pid, SIGUSR1);
+    printf("tgkill a zombie: %ld %s\n", zr, t_errname(errno));
+    errno = 0;
+    zr = kill(pid, 0);
+    printf("kill a zombie: %ld %s\n", zr, t_errname(errno));
+    t_wait(pid);
+    errno = 0;
+    zr = syscall(SYS_tgkill, pid, pid, SIGUSR1);
+    printf("tgkill once reaped: %ld %s\n", zr, t_errname(errno));
     return t_done();
 }
