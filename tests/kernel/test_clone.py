@@ -83,3 +83,22 @@ def test_group_exit_takes_every_thread() -> None:
     assert t.signal.group_exit and t.signal.group_exit_code == 7 << 8
     from pynix.kernel.signal import signal_pending
     assert signal_pending(t) and signal_pending(b)  # the others die on their way to user mode
+
+
+def test_exec_from_a_thread_takes_the_leaders_pid() -> None:
+    from pynix.kernel.exec import de_thread
+    k, parent = kernel_and_task()
+    leader = copy_process(parent, A.SIGCHLD, 0, 0, regs(), None)     # a process with threads
+    other = copy_process(leader, THREAD, 0, 0, regs(), None)
+    execer = copy_process(leader, THREAD, 0, 0, regs(), None)
+    kid = copy_process(leader, A.SIGCHLD, 0, 0, regs(), None)        # the leader's child
+    pid, old_tid = leader.pid, execer.pid
+    de_thread(execer)
+    assert other.state == TASK_DEAD and leader.state == TASK_DEAD
+    assert execer.pid == pid == execer.tgid and k.tasks[pid] is execer
+    assert old_tid not in k.tasks and not k.pids.is_used(old_tid)
+    assert execer.is_group_leader and execer.thread_group == [execer]
+    assert execer.signal.nr_threads == 1
+    assert execer in parent.children and leader not in parent.children
+    assert kid in execer.children and kid.real_parent is execer      # no SIGCHLD for the move
+    assert not execer.pending and not execer.signal.shared_pending
