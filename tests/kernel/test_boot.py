@@ -2,8 +2,9 @@
 layer, and a pipe drives the console of a second boot.
 
 The tmux steps share one booted machine (module fixture) and run in file order: prompt,
-``ls /``, a pipeline, Ctrl-C of a foreground job, Ctrl-Z then ``fg``, ``ps`` (skipped while
-the guest has no /proc), and ``poweroff`` ending pynix with status 0.
+``ls /``, a pipeline, Ctrl-C of a foreground job, Ctrl-Z then ``fg``, the window size
+following a host resize, vi, ``exit`` respawning a shell, ``ps`` (skipped while the guest
+has no /proc), and ``poweroff`` ending pynix with status 0.
 """
 from __future__ import annotations
 
@@ -100,6 +101,26 @@ def test_ctrl_z_then_fg(console: Console) -> None:
     time.sleep(0.3)
     console.keys("C-c")
     console.command("echo fg=$?", "fg=130")
+
+
+def test_window_size_follows_the_host_terminal(console: Console) -> None:
+    console.command("stty size", "40 100")
+    subprocess.run(["tmux", "resize-window", "-t", console.name, "-x", "90", "-y", "35"], check=True)
+    time.sleep(0.5)
+    console.command("stty size", "35 90")
+
+
+def test_vi_runs_in_raw_mode(console: Console) -> None:
+    console.command("vi /tmp/vi-test", "/tmp/vi-test")
+    time.sleep(0.5)
+    console.keys("i", "typed in vi")
+    time.sleep(0.3)
+    console.keys("Escape")                         # alone: vi waits to tell it from a sequence
+    time.sleep(0.5)
+    console.keys(":wq", "Enter")
+    time.sleep(0.5)
+    console.command("cat /tmp/vi-test; echo end-$((5*5))", "end-25")
+    assert "typed in vi" in console.screen()
 
 
 def test_exit_respawns_a_shell_with_job_control(console: Console) -> None:
