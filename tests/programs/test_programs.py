@@ -116,6 +116,13 @@ SHELL_SNIPPETS = {
     "proc_top_batch": "top -bn1 | head -1 | cut -d: -f1",
     "proc_df_root": "df / >/dev/null && echo ok",
     "proc_self_exe": "readlink /proc/self/exe | grep -c busybox",
+    # FIFOs and System V IPC seen from the shell
+    "fifo_sh": "f=/tmp/pynix-fifo-$$; mkfifo $f; (echo through the fifo >$f &); cat $f; "
+               "test -p $f && echo is a fifo; rm $f",
+    "fifo_sh_reader_first": "f=/tmp/pynix-fifo2-$$; mkfifo $f; (cat $f; echo reader done) & sleep 0.2; "
+                            "echo late writer >$f; wait; rm $f",
+    "proc_sysvipc_headers": "head -1 /proc/sysvipc/msg /proc/sysvipc/sem /proc/sysvipc/shm",
+    "proc_ipc_limits": "cat /proc/sys/kernel/msgmax /proc/sys/kernel/msgmnb /proc/sys/kernel/msgmni",
     "mount_tmpfs_sh": "d=/tmp/pynix-sh-mnt-$$; mkdir $d && mount -t tmpfs none $d && stat -f -c %T $d && "
                       "mount | grep -c \" $d \"; umount $d; echo $?; umount $d 2>/dev/null || echo again=$?; rmdir $d",
     "mount_loop_ext2": "f=/tmp/pynix-lp-$$.img; d=/tmp/pynix-lp-$$; dd if=/dev/zero of=$f bs=1k count=1024 "
