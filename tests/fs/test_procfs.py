@@ -13,6 +13,7 @@ from pynix.arch.x86_64 import errno as E
 from pynix.fs.procfs import register_proc_file
 from pynix.fs.procfs.array import MAPS_NAME_COLUMN, proc_pid_maps, proc_pid_stat, proc_pid_status
 from pynix.fs.procfs.files import kb_line, mangle, show_meminfo, show_mounts
+from pynix.fs.vfs.dcache import MS_BIND
 from pynix.fs.vfs.namei import namei
 from pynix.fs.vfs.namespace import path_mount, path_umount
 from pynix.fs.vfs.ops import do_open, vfs_mkdir
@@ -178,3 +179,18 @@ def test_lazy_umount_keeps_the_superblock_for_its_users(machine: Machine) -> Non
     assert namei(t.fs, b"/mnt/lazy").inode.sb is not sb
     assert sb in machine.k.vfs.supers and f.pread(4, 0) == b"kept"
     t.files.close(fd)
+
+
+def test_mountinfo_fields(machine: Machine) -> None:
+    from pynix.fs.procfs.files import show_mountinfo
+    t = machine.k.init_task
+    vfs_mkdir(t.fs, b"/mnt/b", 0o755)
+    path_mount(t, b"/proc", namei(t.fs, b"/mnt/b"), None, MS_BIND, b"")
+    lines = show_mountinfo(t).decode().splitlines()
+    ids = {line.split()[4]: line.split() for line in lines}
+    assert ids["/"][0] == ids["/"][1]                       # the root is its own parent
+    proc = ids["/proc"]
+    assert proc[1] == ids["/"][0] and proc[5] == "rw,nosuid,nodev,noexec,relatime"
+    assert proc[6:] == ["-", "proc", "proc", "rw"]
+    assert ids["/mnt/b"][3] == "/" and ids["/mnt/b"][2] == proc[2]   # a bind of proc's root
+

@@ -10,7 +10,9 @@ Load averages follow calc_load's fixed-point decay, sampled lazily every 5 s of 
 """
 from __future__ import annotations
 
+import itertools
 import math
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from pynix.fs.procfs.array import NS_PER_TICK, ticks
@@ -167,6 +169,46 @@ def mount_options(mnt: Mount) -> bytes:
             opts.append(name)
     opts.append(b"relatime")
     return b",".join(opts)
+
+
+_mnt_ids: weakref.WeakKeyDictionary[Mount, int] = weakref.WeakKeyDictionary()
+_next_mnt_id = itertools.count(21)
+
+
+def mnt_id(mnt: Mount) -> int:
+    """The mount's id in mountinfo and fdinfo: fixed for its life (Linux's mnt_id)."""
+    i = _mnt_ids.get(mnt)
+    if i is None:
+        i = _mnt_ids[mnt] = next(_next_mnt_id)
+    return i
+
+
+def mount_root_path(mnt: Mount) -> bytes:
+    """Where the mount's root sits inside its filesystem: "/" unless it is a bind of a subtree."""
+    parts: list[bytes] = []
+    d = mnt.root
+    while d.parent is not d:
+        parts.append(d.name)
+        d = d.parent
+    return b"/" + b"/".join(reversed(parts))
+
+
+def show_mountinfo(t: Task) -> bytes:
+    """/proc/[pid]/mountinfo (show_mountinfo): ids, device, root, mount point, options, no
+    propagation fields, then the type, source and superblock options."""
+    fs = t.fs
+    if fs is None:
+        return b""
+    out = []
+    for mnt in fs.mounts.mounts:
+        dev = mnt.sb.dev
+        where = d_path(Path(mnt, mnt.root), fs.root)
+        out.append(b"%d %d %d:%d %s %s %s - %s %s %s\n" % (
+            mnt_id(mnt), mnt_id(mnt.parent), (dev >> 8) & 0xFFF, dev & 0xFF,
+            mangle(mount_root_path(mnt)), mangle(where), mount_options(mnt),
+            mnt.sb.fs_name.encode(), mangle(mnt.source.encode() or b"none"),
+            b"ro" if mnt.sb.readonly else b"rw"))
+    return b"".join(out)
 
 
 def show_mounts(t: Task) -> bytes:

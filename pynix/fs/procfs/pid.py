@@ -65,11 +65,8 @@ class FdTarget(Inode):
     """The object behind /proc/pid/fd/N when the open file has no name: opening it reopens
     that object (a pipe gets a fresh end, as Linux's fifo_open on the pipe inode does)."""
 
-    def __init__(self, f: File, like: Inode | None, uid: int) -> None:
-        sb = like.sb if like is not None else None
-        super().__init__(sb, like.ino if like is not None else 0,  # type: ignore[arg-type]
-                         like.mode if like is not None else stat.S_IFREG | 0o600, uid,
-                         rdev=like.rdev if like is not None else 0)
+    def __init__(self, f: File, like: Inode, uid: int) -> None:
+        super().__init__(like.sb, like.ino, like.mode, uid, rdev=like.rdev)
         self.file = f
         self.pipe = getattr(f, "pipe", None)
 
@@ -102,7 +99,9 @@ def fd_link_text(f: File, root: Path | None) -> bytes:
 def fd_jump(f: File, t: Task) -> Path:
     if isinstance(f.path, Path):
         return f.path
-    target = FdTarget(f, f.stat_inode, t.cred.euid)
+    from pynix.fs.anon import anon_inode
+    like = f.stat_inode or anon_inode("anon_inodefs", stat.S_IFREG | 0o600)
+    target = FdTarget(f, like, t.cred.euid)
     d = Dentry(b"fd", None, target)
     return Path(Mount(target.sb, d, "none"), d)
 
@@ -154,11 +153,10 @@ def fdinfo_text(t: Task, fd: int, f: File) -> bytes:
     if isinstance(f.path, Path):
         flags |= A.O_LARGEFILE          # open(2) on x86-64 forces it (force_o_largefile)
     inode = f.stat_inode
-    mnt_id = 0
-    if isinstance(f.path, Path) and t.fs is not None and f.path.mnt in t.fs.mounts.mounts:
-        mnt_id = t.fs.mounts.mounts.index(f.path.mnt) + 1
+    from pynix.fs.procfs.files import mnt_id
+    mid = mnt_id(f.path.mnt) if isinstance(f.path, Path) else 0
     return b"pos:\t%d\nflags:\t0%o\nmnt_id:\t%d\nino:\t%d\n" % (
-        f.pos, flags, mnt_id, inode.ino if inode is not None else 0)
+        f.pos, flags, mid, inode.ino if inode is not None else 0)
 
 
 def fdinfo_entries(sb: ProcSuperBlock, t: Task) -> dict[bytes, Entry]:
@@ -180,7 +178,7 @@ def pid_entries(sb: ProcSuperBlock, t: Task, whole: bool) -> dict[bytes, Entry]:
     """tgid_base_stuff (``whole``) or tid_base_stuff: the files of one process or thread."""
     uid = t.cred.euid
     mm = t.mm
-    from pynix.fs.procfs.files import show_mounts
+    from pynix.fs.procfs.files import show_mountinfo, show_mounts
     out: dict[bytes, Entry] = {
         b"stat": file_entry(lambda: proc_pid_stat(t, whole), uid=uid),
         b"status": file_entry(lambda: proc_pid_status(t, whole), uid=uid),
@@ -192,6 +190,7 @@ def pid_entries(sb: ProcSuperBlock, t: Task, whole: bool) -> dict[bytes, Entry]:
                                           0o644, uid),
         b"maps": file_entry(lambda: proc_pid_maps(t, reader_root(sb, t)), uid=uid),
         b"mounts": file_entry(lambda: show_mounts(t), uid=uid),
+        b"mountinfo": file_entry(lambda: show_mountinfo(t), uid=uid),
         b"exe": path_link(sb, t, lambda: mm.exe if mm is not None else None),  # type: ignore[return-value,arg-type]
         b"cwd": path_link(sb, t, lambda: t.fs.cwd if t.fs is not None else None),
         b"root": path_link(sb, t, lambda: t.fs.root if t.fs is not None else None),
