@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.arch.x86_64.futex import CLONE_CLEAR_SIGHAND
+from pynix.arch.x86_64.thread import CLONE_CLEAR_SIGHAND
 from pynix.ipc.sem import copy_semundo
 from pynix.kernel.errors import KernelError
 from pynix.kernel.sched import TASK_RUNNING

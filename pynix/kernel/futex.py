@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable, Generator, Hashable
 
 from pynix.arch.x86_64 import errno as E
-from pynix.arch.x86_64 import futex as X
+from pynix.arch.x86_64 import thread as X
 from pynix.kernel.errors import KernelError
 from pynix.kernel.sched import wait_event
 from pynix.kernel.task import PF_EXITING

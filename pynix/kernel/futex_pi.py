@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Generator, Hashable
 
 from pynix.arch.x86_64 import errno as E
-from pynix.arch.x86_64 import futex as X
+from pynix.arch.x86_64 import thread as X
 from pynix.kernel.errors import KernelError
 from pynix.kernel.futex import FutexQ, _queue_of, _unqueue, _wake_q, futex_hash, get_futex_key
 from pynix.kernel.sched import wait_event

@@ -1,6 +1,6 @@
-"""Process syscalls: fork/vfork/clone, execve, exit, wait4/waitid, ids, process groups and
-sessions, credentials, rlimits, arch_prctl, prctl (Linux kernel/fork.c, kernel/exit.c,
-kernel/sys.c, fs/exec.c).
+"""Process syscalls: execve, exit, wait4/waitid, ids, process groups and sessions,
+credentials, rlimits, arch_prctl, prctl (Linux kernel/exit.c, kernel/sys.c, fs/exec.c).
+Creation (fork, vfork, clone, clone3) is in syscalls/sys_clone.py.
 """
 from __future__ import annotations
 
@@ -12,53 +12,11 @@ from pynix.arch.x86_64 import errno as E
 from pynix.kernel.errors import KernelError
 from pynix.kernel.exec import do_execve
 from pynix.kernel.exit import do_exit, do_group_exit, do_wait, thread_group_cputime
-from pynix.kernel.fork import check_clone_flags, copy_process
-from pynix.kernel.sched import WaitQueue, wait_event
-from pynix.kernel.signal import fatal_signal_pending
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user, get_ptr_array, put_i32, put_u32, strncpy_from_user
 from pynix.syscalls.util import at_base, get_path, mm_of, s32
 
 RUSAGE_SIZE = 144
-
-
-def _clone(t: Task, flags: int, stack: int, ptid: int, ctid: int, tls: int) -> Generator[None, None, int]:
-    k = t.kernel
-    cpu = k.cpu
-    regs = cpu.regs()
-    child = copy_process(t, flags, stack, tls, regs, cpu.save_context())
-    mm = mm_of(t)
-    if flags & A.CLONE_PARENT_SETTID:
-        put_i32(mm, ptid, child.pid)
-    if flags & A.CLONE_CHILD_SETTID:
-        child.set_child_tid = ctid
-        assert child.mm is not None
-        put_i32(child.mm, ctid, child.pid)
-    if flags & A.CLONE_CHILD_CLEARTID:
-        child.clear_child_tid = ctid
-    if flags & A.CLONE_VFORK:
-        wq = WaitQueue()
-        child.vfork_done = wq
-        child.in_vfork = True
-        yield from wait_event(t, wq, lambda: child.vfork_done is None or fatal_signal_pending(t),
-                              interruptible=False)   # killable, as Linux's wait_for_vfork_done
-    return child.pid
-
-
-def sys_fork(t: Task) -> Generator[None, None, int]:
-    return (yield from _clone(t, A.SIGCHLD, 0, 0, 0, 0))
-
-
-def sys_vfork(t: Task) -> Generator[None, None, int]:
-    return (yield from _clone(t, A.CLONE_VFORK | A.CLONE_VM | A.SIGCHLD, 0, 0, 0, 0))
-
-
-def sys_clone(t: Task, flags: int, stack: int, ptid: int, ctid: int, tls: int) -> Generator[None, None, int]:
-    flags &= 0xFFFFFFFF
-    if flags & A.CLONE_PIDFD:
-        check_clone_flags(flags)                 # Linux's EINVAL checks come first
-        raise KernelError(E.ENOSYS)              # pidfds are not implemented: no fake success
-    return (yield from _clone(t, flags, stack, ptid, ctid, tls))
 
 
 def sys_execveat(t: Task, dirfd: int, pathp: int, argvp: int, envpp: int, flags: int) -> int:

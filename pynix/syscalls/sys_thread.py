@@ -1,8 +1,7 @@
-"""Thread syscalls: futex, get_robust_list, clone3, restart_syscall (Linux kernel/futex/syscalls.c,
-kernel/fork.c clone3, kernel/signal.c restart_syscall).
+"""Thread syscalls: futex, get_robust_list, restart_syscall (Linux kernel/futex/syscalls.c,
+kernel/signal.c restart_syscall). Threads themselves are made by syscalls/sys_clone.py.
 
-Thin: decode the arguments, call kernel/futex.py (kernel/futex_pi.py for the PI operations)
-or the clone path of sys_process.py.
+Thin: decode the arguments, call kernel/futex.py (kernel/futex_pi.py for the PI operations).
 A futex wait with a timeout that a signal interrupts leaves a restart block, so a restart
 (no handler ran, or SA_RESTART) continues with the same absolute deadline, as Linux's
 futex_wait_restart.
@@ -13,15 +12,13 @@ from typing import Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.arch.x86_64 import futex as X
+from pynix.arch.x86_64 import thread as X
 from pynix.kernel import futex as F
 from pynix.kernel import futex_pi as PI
 from pynix.kernel.errors import KernelError
 from pynix.kernel.sched import monotonic_ns
 from pynix.kernel.task import Task
-from pynix.mm.mm import TASK_SIZE
-from pynix.mm.uaccess import copy_from_user, put_u64
-from pynix.syscalls.sys_process import _clone
+from pynix.mm.uaccess import put_u64
 from pynix.syscalls.sys_time import _get_ts, clock_ns
 from pynix.syscalls.util import mm_of, s32
 
@@ -113,43 +110,3 @@ def sys_get_robust_list(t: Task, pid: int, head_ptr: int, len_ptr: int) -> int:
     put_u64(mm, len_ptr, X.ROBUST_LIST_HEAD.size)
     put_u64(mm, head_ptr, p.robust_list)
     return 0
-
-
-def _clone3_args(t: Task, uargs: int, size: int) -> tuple[int, ...]:
-    """copy_clone_args_from_user + clone3_args_valid: the struct, checked as Linux does."""
-    if size > 4096:
-        raise KernelError(E.E2BIG)
-    if size < X.CLONE_ARGS_SIZE_VER0:
-        raise KernelError(E.EINVAL)
-    raw = copy_from_user(mm_of(t), uargs, size)
-    if any(raw[X.CLONE_ARGS.size:]):
-        raise KernelError(E.E2BIG)
-    args = X.CLONE_ARGS.unpack(raw[:X.CLONE_ARGS.size].ljust(X.CLONE_ARGS.size, b"\0"))
-    flags, _pidfd, _ctid, _ptid, exit_signal, stack, stack_size, _tls, set_tid, set_tid_size, cg = args
-    if exit_signal & ~A.CSIGNAL or exit_signal >= A.NSIG:
-        raise KernelError(E.EINVAL)
-    if set_tid_size > X.MAX_PID_NS_LEVEL or (not set_tid and set_tid_size) or (set_tid and not set_tid_size):
-        raise KernelError(E.EINVAL)
-    if flags & X.CLONE_INTO_CGROUP and (cg > 0x7FFF_FFFF or size < X.CLONE_ARGS_SIZE_VER2):
-        raise KernelError(E.EINVAL)
-    if flags & ~(0xFFFF_FFFF | X.CLONE_CLEAR_SIGHAND | X.CLONE_INTO_CGROUP):
-        raise KernelError(E.EINVAL)
-    if flags & (A.CLONE_DETACHED | (A.CSIGNAL & ~X.CLONE_NEWTIME)):
-        raise KernelError(E.EINVAL)
-    if flags & A.CLONE_SIGHAND and flags & X.CLONE_CLEAR_SIGHAND:
-        raise KernelError(E.EINVAL)
-    if flags & (A.CLONE_THREAD | A.CLONE_PARENT) and exit_signal:
-        raise KernelError(E.EINVAL)
-    if bool(stack) != bool(stack_size) or stack + stack_size > TASK_SIZE:     # clone3_stack_valid
-        raise KernelError(E.EINVAL)
-    return args
-
-
-def sys_clone3(t: Task, uargs: int, size: int) -> Generator[None, None, int]:
-    flags, pidfd, ctid, ptid, exit_signal, stack, stack_size, tls, set_tid, _n, _cg = \
-        _clone3_args(t, uargs, size)
-    if set_tid or flags & (A.CLONE_PIDFD | X.CLONE_INTO_CGROUP | X.CLONE_NEWTIME):
-        raise KernelError(E.ENOSYS)          # pid choice, pidfds, cgroups: not implemented
-    return (yield from _clone(t, flags | exit_signal, stack + stack_size if stack else 0,
-                              ptid, ctid, tls))
-

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from pynix.arch.x86_64.syscall_nr import NR
+from pynix.syscalls import sys_clone as C
 from pynix.syscalls import sys_file as F
 from pynix.syscalls import sys_fs as S
 from pynix.syscalls import sys_event as W
@@ -72,7 +73,7 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     # mounts
     ("mount", N.sys_mount, "sssxs"), ("umount2", N.sys_umount2, "sx"),
     # processes
-    ("fork", P.sys_fork, ""), ("vfork", P.sys_vfork, ""), ("clone", P.sys_clone, "xxxxx"),
+    ("fork", C.sys_fork, ""), ("vfork", C.sys_vfork, ""), ("clone", C.sys_clone, "xxxxx"),
     ("execve", P.sys_execve, "svv"), ("execveat", P.sys_execveat, "fsvvx"),
     ("exit", P.sys_exit, "d"), ("exit_group", P.sys_exit_group, "d"),
     ("wait4", P.sys_wait4, "dxxx"), ("waitid", P.sys_waitid, "ddxxx"),
@@ -92,7 +93,7 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("personality", P.sys_personality, "x"),
     # threads
     ("futex", H.sys_futex, "xdxxxx"), ("get_robust_list", H.sys_get_robust_list, "dxx"),
-    ("clone3", H.sys_clone3, "xu"), ("restart_syscall", H.sys_restart_syscall, ""),
+    ("clone3", C.sys_clone3, "xu"), ("restart_syscall", H.sys_restart_syscall, ""),
     # memory
     ("brk", M.sys_brk, "x"), ("mmap", M.sys_mmap, "xupMfx"), ("munmap", M.sys_munmap, "xu"),
     ("mprotect", M.sys_mprotect, "xup"), ("mremap", M.sys_mremap, "xuuxx"),

@@ -9,7 +9,7 @@ import pytest
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.arch.x86_64 import futex as X
+from pynix.arch.x86_64 import thread as X
 from pynix.kernel import futex as F
 from pynix.kernel.errors import KernelError
 from pynix.kernel.fork import copy_process

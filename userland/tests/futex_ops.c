@@ -89,7 +89,7 @@ static volatile int tickword;
 static void on_alarm(int sig)
 {
     (void)sig;
-    if (++ticks == 3)
+    if (ticks < 3 && ++ticks == 3)             /* a late tick before the timer is off: ignored */
         tickword = 1;
 }
 

@@ -1,7 +1,8 @@
 """Thread ABI facts: futex operations and flags, the robust-list head, struct clone_args
 (include/uapi/linux/futex.h, include/uapi/linux/sched.h).
 
-ABI facts only; kernel/futex.py and syscalls/sys_thread.py use them.
+ABI facts only; kernel/futex.py, kernel/futex_pi.py, syscalls/sys_thread.py and
+syscalls/sys_clone.py use them.
 """
 from __future__ import annotations
 
