@@ -34,6 +34,25 @@ def is_ctrl(c: int) -> bool:
     return c < 0x20 or c == 0x7F
 
 
+def advance_column(col: int, data: bytes) -> int:
+    """The cursor column after writing ``data`` from column ``col`` (Linux's tty->column):
+    tabs go to the next multiple of 8, backspace goes left, UTF-8 continuation bytes and
+    other control characters take no room."""
+    cut = max(data.rfind(b"\n"), data.rfind(b"\r"))
+    if cut >= 0:
+        col, data = 0, data[cut + 1:]
+    if len(data) > 256:
+        return col + len(data)
+    for c in data:
+        if c == 0x09:
+            col = (col | 7) + 1
+        elif c == 0x08:
+            col = max(col - 1, 0)
+        elif not is_ctrl(c) and not 0x80 <= c < 0xC0:
+            col += 1
+    return col
+
+
 class NTty:
     def __init__(self, tty: TtyStruct) -> None:
         self.tty = tty
@@ -44,6 +63,8 @@ class NTty:
         self.deadline: int | None = None    # VTIME expiry of a waiting non-canonical read
         self.timer: list | None = None
         self.last_rx = 0
+        self.column = 0                     # output cursor column
+        self.canon_column = 0               # the column where the edit line began
 
     # -- input (interrupt context) --------------------------------------------------------------
     def receive_buf(self, data: bytes) -> None:
@@ -120,6 +141,8 @@ class NTty:
 
     def put_literal(self, c: int) -> None:
         if self.tty.termios.lflag & T.ICANON:
+            if not self.line:
+                self.canon_column = self.column
             if len(self.line) < N_TTY_BUF_SIZE - 1:
                 self.line.append(c)
                 self.echo_char(c)
@@ -151,11 +174,24 @@ class NTty:
             c = self.line.pop()
             while utf8 and 0x80 <= c < 0xC0 and self.line:     # a whole UTF-8 character
                 c = self.line.pop()
-            if lflag & T.ECHO and lflag & T.ECHOE:
-                width = 2 if is_ctrl(c) and c != 0x09 and lflag & T.ECHOCTL else 1
+            if lflag & T.ECHO and lflag & T.ECHOE and c == 0x09:
+                self.echo(b"\b" * max(self.column - self.line_column(), 0))   # back to the tab
+            elif lflag & T.ECHO and lflag & T.ECHOE:
+                width = 2 if is_ctrl(c) and lflag & T.ECHOCTL else 1
                 self.echo(b"\b \b" * width)
             elif lflag & T.ECHO:
                 self.echo_char(self.tty.termios.cc[T.VERASE])
+
+    def line_column(self) -> int:
+        """Where the echo of the edit line ends (n_tty's eraser walk for a tab)."""
+        col = self.canon_column
+        ctl = self.tty.termios.lflag & T.ECHOCTL
+        for c in self.line:
+            if c != 0x09 and is_ctrl(c):
+                col += 2 if ctl else 0
+            else:
+                col = advance_column(col, bytes((c,)))
+        return col
 
     def isig(self, sig: int, c: int) -> None:
         if not self.tty.termios.lflag & T.NOFLSH:
@@ -180,12 +216,11 @@ class NTty:
 
     def process_output(self, data: bytes) -> bytes:
         oflag = self.tty.termios.oflag
-        if not oflag & T.OPOST:
-            return data
-        if oflag & T.OCRNL:
+        if oflag & T.OPOST and oflag & T.OCRNL:
             data = data.replace(b"\r", b"\n")
-        if oflag & T.ONLCR:
+        if oflag & T.OPOST and oflag & T.ONLCR:
             data = data.replace(b"\n", b"\r\n")
+        self.column = advance_column(self.column, data)
         return data
 
     # -- the reader side -------------------------------------------------------------------------

@@ -149,3 +149,15 @@ def test_utf8_erase_removes_a_whole_character(tty: TtyStruct) -> None:
     tty.termios.iflag |= T.IUTF8
     tty.receive("aé".encode() + b"\x7f\n")
     assert tty.ldisc.read(100) == b"a\n"
+
+
+def test_erasing_a_tab_backs_up_to_where_it_began(tty: TtyStruct) -> None:
+    tty.write_out(tty.ldisc.process_output(b"$ "))  # a prompt: the line starts at column 2
+    tty.receive(b"ab\t")                             # the tab runs from column 4 to 8
+    before = len(out(tty))
+    tty.receive(b"\x7f")
+    assert out(tty)[before:] == b"\b\b\b\b"
+    tty.receive(b"\x7f")                             # then an ordinary character
+    assert out(tty).endswith(b"\b \b")
+    tty.receive(b"\n")
+    assert tty.ldisc.read(10) == b"a\n"
