@@ -203,6 +203,42 @@ int main(void)
     printf("seqpacket eof: %zd\n", recv(sv[1], buf, sizeof buf, 0));
     close(sv[1]);
 
+    /* closing with unread data resets the peer: ECONNRESET once, then EOF */
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    write(sv[0], "unread", 6);
+    close(sv[1]);
+    r = (int)read(sv[0], buf, sizeof buf);
+    int e1 = errno;
+    n = read(sv[0], buf, sizeof buf);
+    printf("peer closed with unread data: %d %s, then %zd\n", r, t_errname(e1), n);
+    close(sv[0]);
+
+    /* seqpacket over listen/accept */
+    char spath[128];
+    snprintf(spath, sizeof spath, "%s.seq", t_tmp("unix"));
+    unlink(spath);
+    struct sockaddr_un sa2;
+    socklen_t sa2len = mkaddr(&sa2, spath);
+    int ls = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+    bind(ls, (struct sockaddr *)&sa2, sa2len);
+    listen(ls, 2);
+    int cs = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+    printf("seqpacket connect: %d\n", connect(cs, (struct sockaddr *)&sa2, sa2len));
+    int as2 = accept(ls, NULL, NULL);
+    send(cs, "abc", 3, 0);
+    send(cs, "defgh", 5, 0);
+    n = recv(as2, buf, 2, 0);
+    n2 = recv(as2, buf, sizeof buf, 0);
+    printf("seqpacket accepted: %zd (truncated) then %zd\n", n, n2);
+    int st_ = socket(AF_UNIX, SOCK_STREAM, 0);
+    r = connect(st_, (struct sockaddr *)&sa2, sa2len);
+    printf("stream to seqpacket listener: %d %s\n", r, t_errname(errno));
+    close(st_);
+    close(cs);
+    close(as2);
+    close(ls);
+    unlink(spath);
+
     /* abstract names */
     struct sockaddr_un ab;
     memset(&ab, 0, sizeof ab);
