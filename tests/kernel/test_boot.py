@@ -26,10 +26,10 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is no
 class Console:
     """A tmux window running ``pynix boot``: type keys, read the screen."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, args: str = "boot") -> None:
         self.name = "pynix-test-" + uuid.uuid4().hex[:8]
         self.status = tmp / "status"
-        cmd = f"{PYNIX} boot; echo $? > {self.status}; sleep 60"
+        cmd = f"{PYNIX} {args}; echo $? > {self.status}; sleep 60"
         subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", "100", "-y", "40", cmd],
                        check=True, cwd=REPO)
         self.started = time.monotonic()
@@ -58,6 +58,13 @@ class Console:
 
     def close(self) -> None:
         subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+    def exit_status(self, timeout: float = 30.0) -> str:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end and not self.status.exists():
+            time.sleep(0.1)
+        assert self.status.exists(), self.screen()
+        return self.status.read_text().strip()
 
 
 @pytest.fixture(scope="module")
@@ -142,11 +149,21 @@ def test_ps_lists_init_and_kthreadd(console: Console) -> None:
 
 def test_poweroff_ends_pynix_with_status_0(console: Console) -> None:
     console.command("poweroff", "poweroff")
-    end = time.monotonic() + 30
-    while time.monotonic() < end and not console.status.exists():
-        time.sleep(0.1)
-    assert console.status.exists(), console.screen()
-    assert console.status.read_text().strip() == "0"
+    assert console.exit_status() == "0"
+
+
+def test_run_on_a_terminal_uses_the_tty_layer(tmp_path: Path) -> None:
+    """pynix run with a terminal: the program controls tty1 and gets job control."""
+    c = Console(tmp_path, "run -- /bin/sh")
+    try:
+        c.wait_for("/ #", timeout=30)
+        c.command("tty", "/dev/tty1")
+        foreground_sleep(c, "C-c", "^C")
+        c.command("echo rc=$?", "rc=130")
+        c.command("exit 3", "exit 3")
+        assert c.exit_status() == "3"
+    finally:
+        c.close()
 
 
 def test_boot_with_console_input_from_a_pipe() -> None:
