@@ -155,6 +155,8 @@ class UnixSocket(File):
             other = self.peer
             if self.shut_wr or other is None or self.peer_gone or other.shut_rd:
                 raise KernelError(E.EPIPE)
+            if not data and self.type == S.SOCK_STREAM:
+                return 0                               # nothing queued, fds not sent either
             if other.rcv_bytes >= SNDBUF:
                 raise WouldBlock(other.wq)
         else:
