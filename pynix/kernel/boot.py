@@ -254,8 +254,11 @@ class Machine:
         t.sighand = SigHand()
         t.fs = k.init_fs.copy(t.cred)
         t.files = FdTable()
-        for fd in (0, 1, 2):
-            t.files.install(fd, do_open(t.fs, b"/dev/console", A.O_RDWR, 0))
+        try:
+            for fd in (0, 1, 2):
+                t.files.install(fd, do_open(t.fs, b"/dev/console", A.O_RDWR, 0))
+        except KernelError:
+            k.log.write("Warning: unable to open an initial console.\r\n")   # as Linux says
         try:
             do_execve(t, b"/sbin/init", [b"/sbin/init"], [b"HOME=/", b"TERM=linux"])
         except KernelError as e:
