@@ -4,7 +4,7 @@
 writable by root (a write changes the limit the IPC calls check).
 
 ``register_ipc_proc()`` adds them through procfs's ``register_proc_file``; boot-time callers
-need nothing else. The files show the kernel's initial IPC namespace.
+need nothing else. The files show the IPC namespace of the task reading them (the initial one for the kernel).
 """
 from __future__ import annotations
 
@@ -17,6 +17,13 @@ from pynix.ipc.sem import proc_sysvipc_sem
 from pynix.ipc.shm import proc_sysvipc_shm
 from pynix.ipc.util import IpcNamespace
 from pynix.kernel.errors import KernelError
+
+
+def _ns(k: Any) -> IpcNamespace:
+    """The reader's namespace: procfs calls show() in the context of the reading task."""
+    cur = k.current
+    ns = getattr(cur, "ipc_ns", None) if cur is not None else None
+    return ns if ns is not None else k.init_ipc_ns
 
 
 def _parse_ints(data: bytes, n: int) -> list[int]:
@@ -32,12 +39,12 @@ def _parse_ints(data: bytes, n: int) -> list[int]:
 def _tunable(get: Callable[[IpcNamespace], int], put: Callable[[IpcNamespace, int], None],
              path: str) -> None:
     def show(k: Any) -> bytes:
-        return b"%d\n" % get(k.init_ipc_ns)
+        return b"%d\n" % get(_ns(k))
 
     def store(k: Any, task: Any, data: bytes) -> None:
         if task is not None and task.cred.euid != 0:
             raise KernelError(E.EPERM)
-        put(k.init_ipc_ns, _parse_ints(data, 1)[0])
+        put(_ns(k), _parse_ints(data, 1)[0])
     register_proc_file(path, show, store)
 
 
@@ -50,22 +57,22 @@ def _set_shmmni(ns: IpcNamespace, v: int) -> None:
 
 
 def _show_sem(k: Any) -> bytes:
-    return ("%d\t%d\t%d\t%d\n" % tuple(k.init_ipc_ns.sem_ctls)).encode()
+    return ("%d\t%d\t%d\t%d\n" % tuple(_ns(k).sem_ctls)).encode()
 
 
 def _store_sem(k: Any, task: Any, data: bytes) -> None:
     if task is not None and task.cred.euid != 0:
         raise KernelError(E.EPERM)
     vals = _parse_ints(data, 4)
-    ns = k.init_ipc_ns
+    ns = _ns(k)
     ns.sem_ctls[:len(vals)] = vals
     ns.sem_ids.limit = ns.sem_ctls[3]
 
 
 def register_ipc_proc() -> None:
-    register_proc_file("sysvipc/msg", lambda k: proc_sysvipc_msg(k.init_ipc_ns).encode())
-    register_proc_file("sysvipc/sem", lambda k: proc_sysvipc_sem(k.init_ipc_ns).encode())
-    register_proc_file("sysvipc/shm", lambda k: proc_sysvipc_shm(k.init_ipc_ns).encode())
+    register_proc_file("sysvipc/msg", lambda k: proc_sysvipc_msg(_ns(k)).encode())
+    register_proc_file("sysvipc/sem", lambda k: proc_sysvipc_sem(_ns(k)).encode())
+    register_proc_file("sysvipc/shm", lambda k: proc_sysvipc_shm(_ns(k)).encode())
     _tunable(lambda ns: ns.msg_ctlmax, lambda ns, v: setattr(ns, "msg_ctlmax", v), "sys/kernel/msgmax")
     _tunable(lambda ns: ns.msg_ctlmnb, lambda ns, v: setattr(ns, "msg_ctlmnb", v), "sys/kernel/msgmnb")
     _tunable(lambda ns: ns.msg_ctlmni, _set_msgmni, "sys/kernel/msgmni")

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Callable, Generic, TypeVar
 
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import ipc as I
+from pynix.arch.x86_64.abi import CLONE_NEWIPC, CLONE_SYSVSEM
 from pynix.kernel.errors import KernelError
 
 if TYPE_CHECKING:
@@ -138,6 +139,18 @@ def ipc_ns_of(task: Task) -> IpcNamespace:
         ns = task.kernel.init_ipc_ns
         task.ipc_ns = ns
     return ns
+
+
+def copy_ipcs(parent: Task, flags: int) -> IpcNamespace:
+    """fork/clone: the child's IPC namespace; CLONE_NEWIPC (root only, not with CLONE_SYSVSEM)
+    gives it a fresh, empty one (copy_ipcs / create_ipc_ns)."""
+    if not flags & CLONE_NEWIPC:
+        return ipc_ns_of(parent)
+    if flags & CLONE_SYSVSEM:
+        raise KernelError(E.EINVAL)
+    if not capable(parent):
+        raise KernelError(E.EPERM)
+    return IpcNamespace()
 
 
 def capable(task: Task) -> bool:

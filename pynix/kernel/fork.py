@@ -18,6 +18,7 @@ from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.thread import CLONE_CLEAR_SIGHAND
 from pynix.ipc.sem import copy_semundo
+from pynix.ipc.util import copy_ipcs
 from pynix.kernel.errors import KernelError
 from pynix.kernel.sched import TASK_RUNNING
 from pynix.kernel.task import PF_FORKNOEXEC, Task
@@ -48,6 +49,7 @@ def copy_process(parent: Task, flags: int, stack: int, tls: int, regs: list[int]
     """A new task. ``regs`` are the parent's registers at the syscall instruction; ``ctx`` its
     saved CPU context (FPU/SSE, segment bases)."""
     check_clone_flags(flags)
+    ipc_ns = copy_ipcs(parent, flags)
     k = parent.kernel
     if parent.signal.nr_threads + len(k.tasks) > parent.rlimit(A.RLIMIT_NPROC) and parent.cred.uid:
         raise KernelError(E.EAGAIN)
@@ -88,7 +90,7 @@ def copy_process(parent: Task, flags: int, stack: int, tls: int, regs: list[int]
                 if act.handler != A.SIG_IGN:
                     act.handler, act.flags, act.restorer, act.mask = A.SIG_DFL, 0, 0, 0
     # -- System V IPC (copy_namespaces, copy_semundo) --
-    child.ipc_ns = parent.ipc_ns
+    child.ipc_ns = ipc_ns
     copy_semundo(parent, child, bool(flags & A.CLONE_SYSVSEM))
     # -- thread group and parentage (copy_signal) --
     if flags & A.CLONE_THREAD:
