@@ -13,7 +13,8 @@ Provides ``MsgQueue`` (struct msg_queue) and the algorithms behind the syscalls:
 - ``proc_sysvipc_msg(ns)``: /proc/sysvipc/msg in Linux's format.
 
 A signal ends a wait with ERESTARTNOHAND (EINTR once a handler ran), as in Linux.
-Owns the queued messages; one wait queue per queue serves senders and receivers alike.
+Owns the queued messages and two wait queues, as Linux's q_senders and q_receivers: a send
+wakes only receivers and a receive only senders, so a ping-pong pair never wakes itself.
 """
 from __future__ import annotations
 
@@ -39,7 +40,8 @@ class MsgQueue(KernIpcPerm):
         self.stime = self.rtime = 0
         self.ctime = now_sec()
         self.lspid = self.lrpid = 0
-        self.wait = WaitQueue()
+        self.senders = WaitQueue()       # msgsnd waiting for room
+        self.receivers = WaitQueue()     # msgrcv waiting for a message
 
     def fits(self, n: int) -> bool:
         """msg_fits_inqueue: room for ``n`` more bytes and one more message."""
@@ -81,7 +83,7 @@ def do_msgsnd(task: Task, msqid: int, mtype: int, text: bytes, flags: int) -> Ge
     while not q.fits(len(text)):
         if flags & I.IPC_NOWAIT:
             raise KernelError(E.EAGAIN)
-        yield from wait_event(task, q.wait, lambda: q.deleted or q.fits(len(text)),
+        yield from wait_event(task, q.senders, lambda: q.deleted or q.fits(len(text)),
                               restart=E.ERESTARTNOHAND)
         if q.deleted:
             raise KernelError(E.EIDRM)
@@ -89,7 +91,7 @@ def do_msgsnd(task: Task, msqid: int, mtype: int, text: bytes, flags: int) -> Ge
     q.cbytes += len(text)
     q.lspid = task.tgid
     q.stime = now_sec()
-    q.wait.wake_up()
+    q.receivers.wake_up()
     return 0
 
 
@@ -110,11 +112,11 @@ def do_msgrcv(task: Task, msqid: int, bufsz: int, msgtyp: int, flags: int) -> Ge
             q.cbytes -= len(text)
             q.lrpid = task.tgid
             q.rtime = now_sec()
-            q.wait.wake_up()
+            q.senders.wake_up()
             return mtype, text[:bufsz]
         if flags & I.IPC_NOWAIT:
             raise KernelError(E.ENOMSG)
-        yield from wait_event(task, q.wait,
+        yield from wait_event(task, q.receivers,
                               lambda: q.deleted or q.find_msg(msgtyp, flags) is not None,
                               restart=E.ERESTARTNOHAND)
         if q.deleted:
@@ -152,7 +154,7 @@ def msgctl_set(task: Task, msqid: int, buf: bytes) -> None:
         raise KernelError(E.EPERM)
     ipc_update_perm(task, q, buf)
     q.qbytes = qbytes
-    q.wait.wake_up()                         # senders may fit now
+    q.senders.wake_up()                      # senders may fit now
 
 
 def msgctl_rmid(task: Task, msqid: int) -> None:
@@ -160,7 +162,8 @@ def msgctl_rmid(task: Task, msqid: int) -> None:
     ipc_check_owner(task, q)
     ipc_ns_of(task).msg_ids.ipc_rmid(q)
     q.messages.clear()
-    q.wait.wake_up()                         # blocked senders and receivers get EIDRM
+    q.senders.wake_up()                      # blocked senders and receivers get EIDRM
+    q.receivers.wake_up()
 
 
 def proc_sysvipc_msg(ns: IpcNamespace) -> str:

@@ -197,10 +197,12 @@ class UnixSocket(File):
                 return b"", [], (0, 0, 0), b"", 0
             raise WouldBlock(self.wq)
         peek = bool(flags & S.MSG_PEEK)
+        was_full = self._full()
         if self.type != S.SOCK_STREAM:
             skb = self.recvq[0]
             if not peek:
                 self._unlink()
+                self._room_made(was_full)
             mflags = S.MSG_TRUNC if len(skb.data) > n else 0
             return skb.data[:n], ([] if peek else skb.fds), skb.cred, skb.addr, mflags
         if flags & S.MSG_WAITALL and self.rcv_bytes < n and not self._eof():
@@ -224,17 +226,25 @@ class UnixSocket(File):
             else:
                 skb.data = skb.data[len(take):]
                 self.rcv_bytes -= len(take)
-        if self.peer is not None:
-            self.peer.wake()                 # room for a waiting sender
-        self.wake()
+        self._room_made(was_full)
         return b"".join(out), files, first.cred, first.addr, 0
 
     def _unlink(self) -> None:
         skb = self.recvq.popleft()
         self.rcv_bytes -= len(skb.data)
-        if self.peer is not None:
-            self.peer.wake()
-        self.wake()
+
+    def _full(self) -> bool:
+        """Would a sender to us wait (so a read that makes room must wake it)?"""
+        return self.rcv_bytes >= SNDBUF or (self.type == S.SOCK_DGRAM and len(self.recvq) >= MAX_DGRAM_QLEN)
+
+    def _room_made(self, was_full: bool) -> None:
+        """Wake blocked senders (they sleep on our queue) and the peer's POLLOUT pollers, only
+        when the queue was full: waking them on every read would make a ping-pong pair wake
+        the reader it is talking to for nothing."""
+        if was_full and not self._full():
+            self.wake()
+            if self.peer is not None:
+                self.peer.wake()
 
     def read(self, n: int) -> bytes:
         data, files, _, _, _ = self.recvmsg(n, 0)
