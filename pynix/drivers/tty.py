@@ -35,6 +35,7 @@ from pynix.drivers import tty_jobctrl as J
 from pynix.drivers.n_tty import NTty
 from pynix.fs.vfs.file import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, File, WouldBlock
 from pynix.kernel.errors import KernelError
+from pynix.kernel.jobctl import kill_pgrp
 from pynix.kernel.sched import WaitQueue
 from pynix.mm.uaccess import copy_from_user
 
@@ -110,7 +111,6 @@ class TtyStruct:
     def kill_fg(self, sig: int) -> None:
         """A signal to the foreground process group (n_tty's isig, SIGWINCH)."""
         if self.pgrp:
-            from pynix.kernel.jobctl import kill_pgrp
             kill_pgrp(self.kernel, self.pgrp, sig)
 
 
