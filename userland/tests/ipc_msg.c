@@ -29,6 +29,28 @@ static long rcv(int q, long type, int flags, char *out)
     return m.mtype;
 }
 
+/* Wait until process pid sleeps (state S in /proc/pid/stat): here, only msgrcv can put it there. */
+static void wait_sleeping(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    for (int i = 0; i < 500; i++) {
+        FILE *f = fopen(path, "r");
+        char state = 0;
+        if (f) {
+            if (fgets(line, sizeof line, f)) {
+                char *p = strrchr(line, ')');
+                if (p && p[1] == ' ')
+                    state = p[2];
+            }
+            fclose(f);
+        }
+        if (state == 'S')
+            return;
+        usleep(10000);
+    }
+}
+
 int main(void)
 {
     t_init();
@@ -124,12 +146,11 @@ int main(void)
     if (c == 0) {
         write(ready[1], "r", 1);
         long r = rcv(q, 42, 0, buf);
-        printf("blocked receiver: %ld %s\n", r, t_errname(errno));
-        _exit(0);
+        _exit(r < 0 && errno == EIDRM ? 0 : 1);   /* the parent prints: one writer at a time */
     }
     read(ready[0], buf, 1);
-    usleep(300000);                  /* let it reach msgrcv and sleep there */
+    wait_sleeping(c);                /* it has reached msgrcv and sleeps there */
     printf("rmid: %d\n", msgctl(q, IPC_RMID, NULL));
-    printf("receiver: %s\n", t_status(t_wait(c)));
+    printf("blocked receiver got EIDRM: %s\n", t_status(t_wait(c)));
     return t_done();
 }
