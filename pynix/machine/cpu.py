@@ -19,6 +19,7 @@ Owns: the Uc instance, the hooks, and the mapping of physical RAM into it.
 from __future__ import annotations
 
 import ctypes
+import struct
 from dataclasses import dataclass
 from typing import Callable
 
@@ -35,6 +36,9 @@ _lib = _ucmod.uclib
 # exact ctypes objects: the engine handle as c_void_p, pointers via byref or arrays.
 _raw = ctypes.CDLL(_lib._name)
 _uc_err = unicorn.UcError
+# the TLB-fill callback with its entry pointer as a bare address (see _install_hooks)
+_TLB_FILL_CFUNC = ctypes.CFUNCTYPE(ctypes.c_bool, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_int,
+                                   ctypes.c_void_p, ctypes.c_void_p)
 
 # Registers of the general context, in the order of arch/x86_64 regs tuple (pt_regs-like).
 GPR_IDS = (X.UC_X86_REG_RAX, X.UC_X86_REG_RBX, X.UC_X86_REG_RCX, X.UC_X86_REG_RDX,
@@ -153,25 +157,28 @@ class CPU:
 
     # -- hooks -------------------------------------------------------------------------------
     def _install_hooks(self) -> None:
-        def tlb_fill(_h: int, vaddr: int, access: int, entry, _d: int) -> bool:
+        pack_entry = struct.Struct("<QI").pack_into     # struct uc_tlb_entry {paddr; perms}
+        entry_view = (ctypes.c_char * 12)
+
+        def tlb_fill(_h: int, vaddr: int, access: int, entry: int, _d: int) -> bool:
             try:
                 r = self.mmu_fill(vaddr, access)
+                if r is None:
+                    if self.fault is None:
+                        self.fault = Trap("fault", vaddr, access)
+                    return False
+                # the entry arrives as a plain address: no ctypes pointer object per miss
+                pack_entry(entry_view.from_address(entry), 0, r[0], r[1])
+                return True
             except BaseException as exc:  # never unwind through C
                 self.fault = Trap("error", vaddr, access, detail=repr(exc))
                 return False
-            if r is None:
-                if self.fault is None:
-                    self.fault = Trap("fault", vaddr, access)
-                return False
-            e = entry.contents
-            e.paddr, e.perms = r
-            return True
 
         def intr(_h: int, intno: int, _d: int) -> None:
             self.vector = intno
             self.stop()
 
-        self._cb_tlb = _ucmod.HOOK_TLB_FILL_CFUNC(tlb_fill)
+        self._cb_tlb = _TLB_FILL_CFUNC(tlb_fill)
         self._cb_intr = _ucmod.HOOK_INTR_CFUNC(intr)
         self._hook(unicorn.UC_HOOK_TLB_FILL, self._cb_tlb)
         self._hook(unicorn.UC_HOOK_INTR, self._cb_intr)
