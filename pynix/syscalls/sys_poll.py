@@ -12,7 +12,7 @@ from pynix.kernel.errors import KernelError
 from pynix.kernel.sched import monotonic_ns
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user, get_u64
-from pynix.syscalls.util import mm_of, s32
+from pynix.syscalls.util import get_timespec, mm_of, s32
 
 POLLFD = struct.Struct("<ihh")
 POLL_IN = POLLIN | POLLRDNORM | 0x80 | POLLHUP | POLLERR   # select's read set
@@ -27,10 +27,7 @@ def _deadline_ms(ms: int) -> int | None:
 def _deadline_ts(t: Task, addr: int) -> int | None:
     if not addr:
         return None
-    sec, nsec = A.TIMESPEC.unpack(copy_from_user(mm_of(t), addr, 16))
-    if sec < 0 or not 0 <= nsec < 10**9:
-        raise KernelError(E.EINVAL)
-    return monotonic_ns() + sec * 10**9 + nsec
+    return monotonic_ns() + get_timespec(t, addr)
 
 
 def _poll(t: Task, ufds: int, nfds: int, deadline: int | None) -> Generator[None, None, int]:

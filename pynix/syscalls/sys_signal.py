@@ -190,8 +190,8 @@ def sys_rt_sigtimedwait(t: Task, setp: int, infop: int, tsp: int,
     mask = get_u64(mm, setp) & ~UNBLOCKABLE
     deadline = None
     if tsp:
-        from pynix.syscalls.sys_time import _get_ts
-        deadline = monotonic_ns() + _get_ts(t, tsp)
+        from pynix.syscalls.util import get_timespec
+        deadline = monotonic_ns() + get_timespec(t, tsp)
     info = dequeue_signal(t, mask)
     if info is None:
         saved = t.blocked

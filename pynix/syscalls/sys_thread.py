@@ -19,7 +19,8 @@ from pynix.kernel.errors import KernelError
 from pynix.kernel.sched import monotonic_ns
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import put_u64
-from pynix.syscalls.sys_time import _get_ts, clock_ns
+from pynix.syscalls.sys_time import clock_ns
+from pynix.syscalls.util import get_timespec
 from pynix.syscalls.util import mm_of, s32
 
 CLOCKED_CMDS = (X.FUTEX_WAIT, X.FUTEX_WAIT_BITSET, X.FUTEX_WAIT_REQUEUE_PI, X.FUTEX_LOCK_PI2)
@@ -31,7 +32,7 @@ def _wait_deadline(t: Task, cmd: int, op: int, utime: int) -> int | None:
     FUTEX_CLOCK_REALTIME), LOCK_PI's absolute on CLOCK_REALTIME."""
     if not utime:
         return None
-    ns = _get_ts(t, utime)
+    ns = get_timespec(t, utime)
     if cmd == X.FUTEX_WAIT:
         return monotonic_ns() + ns
     realtime = op & X.FUTEX_CLOCK_REALTIME or cmd == X.FUTEX_LOCK_PI   # LOCK_PI: always realtime

@@ -18,7 +18,7 @@ from pynix.kernel.sched import Timers, monotonic_ns, sleep_until
 from pynix.kernel.signal import send_signal
 from pynix.kernel.task import SigInfo, Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user
-from pynix.syscalls.util import mm_of, s32
+from pynix.syscalls.util import get_timespec, mm_of, s32
 
 ITIMERVAL = struct.Struct("<qqqq")
 ITIMER_REAL = 0
@@ -39,13 +39,6 @@ def clock_ns(t: Task, clk: int) -> int:
 
 def _ts(ns: int) -> bytes:
     return A.TIMESPEC.pack(ns // 10**9, ns % 10**9)
-
-
-def _get_ts(t: Task, addr: int) -> int:
-    sec, nsec = A.TIMESPEC.unpack(copy_from_user(mm_of(t), addr, 16))
-    if sec < 0 or not 0 <= nsec < 10**9:
-        raise KernelError(E.EINVAL)
-    return sec * 10**9 + nsec
 
 
 def sys_clock_gettime(t: Task, clk: int, tp: int) -> int:
@@ -90,13 +83,13 @@ def _sleep(t: Task, clk: int, req_ns: int, absolute: bool, rem: int) -> Generato
 
 
 def sys_nanosleep(t: Task, req: int, rem: int) -> Generator[None, None, int]:
-    return (yield from _sleep(t, A.CLOCK_MONOTONIC, _get_ts(t, req), False, rem))
+    return (yield from _sleep(t, A.CLOCK_MONOTONIC, get_timespec(t, req), False, rem))
 
 
 def sys_clock_nanosleep(t: Task, clk: int, flags: int, req: int, rem: int) -> Generator[None, None, int]:
     if s32(clk) in (A.CLOCK_THREAD_CPUTIME_ID,):
         raise KernelError(E.EINVAL)
-    return (yield from _sleep(t, clk, _get_ts(t, req), bool(flags & A.TIMER_ABSTIME), rem))
+    return (yield from _sleep(t, clk, get_timespec(t, req), bool(flags & A.TIMER_ABSTIME), rem))
 
 
 def _itimer_fire(t: Task) -> None:

@@ -49,6 +49,15 @@ def get_path(t: Task, addr: int) -> bytes:
     return p
 
 
+def get_timespec(t: Task, addr: int) -> int:
+    """A struct timespec from user memory, in nanoseconds; EINVAL if malformed."""
+    from pynix.mm.uaccess import copy_from_user
+    sec, nsec = A.TIMESPEC.unpack(copy_from_user(mm_of(t), addr, A.TIMESPEC.size))
+    if sec < 0 or not 0 <= nsec < 10**9:
+        raise KernelError(E.EINVAL)
+    return sec * 10**9 + nsec
+
+
 def at_base(t: Task, dirfd: int, path: bytes, flags: int = 0) -> Path | None:
     """The starting point for a relative path of an *at call (None: the cwd)."""
     fd = s32(dirfd)
