@@ -94,12 +94,9 @@ class HostInode(Inode):
 
     # -- directories -----------------------------------------------------------------------------
     def lookup(self, name: bytes) -> Inode | None:
-        if not self.is_dir():
-            raise KernelError(E.ENOTDIR)
-        if name == b".":
-            return self
-        if name == b"..":
-            return self.parent
+        dot = self.lookup_dots(name)
+        if dot is not None:
+            return dot
         p = self._child(name)
         try:
             st = os.lstat(p)

@@ -70,12 +70,9 @@ class TmpInode(Inode):
         return child
 
     def lookup(self, name: bytes) -> Inode | None:
-        if not self.is_dir():
-            raise KernelError(E.ENOTDIR)
-        if name == b".":
-            return self
-        if name == b"..":
-            return self.parent
+        dot = self.lookup_dots(name)
+        if dot is not None:
+            return dot
         return self.entries.get(name)
 
     def create(self, name: bytes, mode: int, uid: int, gid: int, rdev: int = 0) -> Inode:

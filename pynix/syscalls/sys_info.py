@@ -13,7 +13,7 @@ from pynix.kernel.errors import KernelError
 from pynix.kernel.sched import monotonic_ns
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_to_user
-from pynix.syscalls.util import mm_of, s32
+from pynix.syscalls.util import mm_of, s32, task_or_self
 
 UTS_RELEASE = b"6.1.0-pynix"
 UTS_VERSION = b"#1 SMP PREEMPT pynix"
@@ -91,10 +91,7 @@ def sys_getcpu(t: Task, cpu: int, node: int, _cache: int) -> int:
 def _prio_target(t: Task, which: int, who: int) -> Task:
     if which != 0:                     # PRIO_PROCESS only; groups and users: EINVAL
         raise KernelError(E.EINVAL)
-    p = t if s32(who) == 0 else t.kernel.find_task(s32(who))
-    if p is None:
-        raise KernelError(E.ESRCH)
-    return p
+    return task_or_self(t, who)
 
 
 def sys_getpriority(t: Task, which: int, who: int) -> int:

@@ -14,7 +14,7 @@ from pynix.kernel.exec import do_execve
 from pynix.kernel.exit import do_exit, do_group_exit, do_wait, thread_group_cputime
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user, get_ptr_array, put_i32, put_u32, strncpy_from_user
-from pynix.syscalls.util import at_base, get_path, mm_of, s32
+from pynix.syscalls.util import at_base, get_path, mm_of, s32, task_or_self
 
 RUSAGE_SIZE = 144
 
@@ -218,10 +218,7 @@ def sys_setgroups(t: Task, size: int, lst: int) -> int:
 
 # -- process groups and sessions --------------------------------------------------------------------
 def sys_getpgid(t: Task, pid: int) -> int:
-    pid = s32(pid)
-    p = t if pid == 0 else t.kernel.find_task(pid)
-    if p is None:
-        raise KernelError(E.ESRCH)
+    p = task_or_self(t, pid)
     return p.signal.pgrp
 
 
@@ -252,10 +249,7 @@ def sys_setpgid(t: Task, pid: int, pgid: int) -> int:
 
 
 def sys_getsid(t: Task, pid: int) -> int:
-    pid = s32(pid)
-    p = t if pid == 0 else t.kernel.find_task(pid)
-    if p is None:
-        raise KernelError(E.ESRCH)
+    p = task_or_self(t, pid)
     return p.signal.session
 
 
@@ -270,10 +264,7 @@ def sys_setsid(t: Task) -> int:
 
 # -- limits ----------------------------------------------------------------------------------------
 def sys_prlimit64(t: Task, pid: int, res: int, new: int, old: int) -> int:
-    pid = s32(pid)
-    p = t if pid == 0 else t.kernel.find_task(pid)
-    if p is None:
-        raise KernelError(E.ESRCH)
+    p = task_or_self(t, pid)
     if res >= A.RLIM_NLIMITS:
         raise KernelError(E.EINVAL)
     lim = p.signal.rlim[res]

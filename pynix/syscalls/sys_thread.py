@@ -20,7 +20,7 @@ from pynix.kernel.sched import monotonic_ns
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import put_u64
 from pynix.syscalls.sys_time import clock_ns
-from pynix.syscalls.util import get_timespec
+from pynix.syscalls.util import get_timespec, task_or_self
 from pynix.syscalls.util import mm_of, s32
 
 CLOCKED_CMDS = (X.FUTEX_WAIT, X.FUTEX_WAIT_BITSET, X.FUTEX_WAIT_REQUEUE_PI, X.FUTEX_LOCK_PI2)
@@ -101,10 +101,7 @@ def sys_restart_syscall(t: Task) -> Generator[None, None, int]:
 
 
 def sys_get_robust_list(t: Task, pid: int, head_ptr: int, len_ptr: int) -> int:
-    pid = s32(pid)
-    p = t if pid == 0 else t.kernel.find_task(pid)
-    if p is None:
-        raise KernelError(E.ESRCH)
+    p = task_or_self(t, pid)
     if p is not t and p.cred.uid != t.cred.euid and t.cred.euid != 0:
         raise KernelError(E.EPERM)
     mm = mm_of(t)

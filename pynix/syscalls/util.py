@@ -49,6 +49,15 @@ def get_path(t: Task, addr: int) -> bytes:
     return p
 
 
+def task_or_self(t: Task, pid: int) -> Task:
+    """The task a pid argument names, 0 meaning the caller (find_get_task); ESRCH if none."""
+    pid = s32(pid)
+    p = t if pid == 0 else t.kernel.find_task(pid)
+    if p is None:
+        raise KernelError(E.ESRCH)
+    return p
+
+
 def get_timespec(t: Task, addr: int) -> int:
     """A struct timespec from user memory, in nanoseconds; EINVAL if malformed."""
     from pynix.mm.uaccess import copy_from_user

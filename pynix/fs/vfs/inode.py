@@ -135,6 +135,17 @@ class Inode:
         """The in-core inode changed; a disk filesystem writes it back later (write_inode)."""
 
     # -- directory operations (inode_operations) --------------------------------------------
+    def lookup_dots(self, name: bytes) -> Inode | None:
+        """For an in-core tree that knows its parent (tmpfs, hostfs): ENOTDIR for a
+        non-directory, the inode itself for ".", its ``parent`` for "..", else None."""
+        if not self.is_dir():
+            raise KernelError(E.ENOTDIR)
+        if name == b".":
+            return self
+        if name == b"..":
+            return getattr(self, "parent", self)
+        return None
+
     def lookup(self, name: bytes) -> Inode | None:
         raise KernelError(E.ENOTDIR)
 
