@@ -29,6 +29,7 @@ from unicorn.unicorn_py3 import unicorn as _ucmod
 from unicorn.unicorn_py3.arch import intel as _intel
 
 from pynix.machine.physmem import PhysMem
+from pynix.machine.tbexit import BlockEntryPatcher, disable_midblock_exits
 
 _lib = _ucmod.uclib
 # The same library without ctypes argtypes: calls skip per-argument conversion and cost half
@@ -82,54 +83,6 @@ class Trap:
     detail: str = ""
 
 
-def _disable_midblock_exits(uc: unicorn.Uc) -> bool:
-    """Make asynchronous stops land on translation-block boundaries only.
-
-    Unicorn 2.1.4 checks for a stop request after every guest load and store and then
-    restarts the *instruction*; if that instruction already stored (``inc [mem]``, ``push``,
-    ``add [mem], r``), it runs twice. Measured: 30 M ``inc qword [m]`` under a 1 ms
-    emu_stop timer ended 45-79 too high. Unicorn has a switch for exactly these checks,
-    ``uc_struct.no_exit_request`` (used internally for ARM IT blocks), but no API for it.
-    We find it: ``stop_request`` is the one byte ``uc_emu_stop`` flips, and
-    ``no_exit_request`` sits at a fixed distance after it in unicorn 2.1.4's struct
-    uc_struct; the neighbouring fields are checked before writing. With the switch on, a stop
-    is taken only at the next block start (QEMU's own check, which executes nothing twice),
-    and emulation is faster because loads and stores lose a helper call.
-    Returns False (and changes nothing) if the layout is not the expected one."""
-    base = uc._uch.value
-    window = 4096
-    before = ctypes.string_at(base, window)
-    _raw.uc_emu_stop(ctypes.c_void_p(base))
-    after = ctypes.string_at(base, window)
-    flipped = [i for i in range(window) if before[i] != after[i]]
-    if len(flipped) != 1:
-        return False
-    stop = flipped[0]
-    ctypes.c_bool.from_address(base + stop).value = False
-    # struct uc_struct from stop_request on (unicorn 2.1.4 include/uc_priv.h)
-    fields = [("pad", ctypes.c_char * (stop % 8)), ("stop_request", ctypes.c_bool),
-              ("quit_request", ctypes.c_bool), ("emulation_done", ctypes.c_bool),
-              ("timed_out", ctypes.c_bool), ("timer", ctypes.c_ulong), ("timeout", ctypes.c_uint64),
-              ("invalid_addr", ctypes.c_uint64), ("invalid_error", ctypes.c_int),
-              ("use_exits", ctypes.c_int), ("exits", ctypes.c_uint64 * 64),
-              ("ctl_exits", ctypes.c_void_p), ("thumb", ctypes.c_int),
-              ("mapped_blocks", ctypes.c_void_p), ("mapped_block_count", ctypes.c_uint32),
-              ("mapped_block_cache_index", ctypes.c_uint32), ("qemu_thread_data", ctypes.c_void_p),
-              ("target_page_size", ctypes.c_uint32), ("target_page_align", ctypes.c_uint32),
-              ("qemu_host_page_size", ctypes.c_uint64), ("qemu_real_host_page_size", ctypes.c_uint64),
-              ("qemu_icache_linesize", ctypes.c_int), ("context_content", ctypes.c_int),
-              ("cpu_context_size", ctypes.c_int), ("next_pc", ctypes.c_uint64),
-              ("hook_insert", ctypes.c_bool), ("first_tb", ctypes.c_bool),
-              ("no_exit_request", ctypes.c_bool), ("init_done", ctypes.c_bool)]
-    layout = type("UcTail", (ctypes.Structure,), {"_fields_": fields})
-    tail = layout.from_address(base + stop - stop % 8)
-    if tail.target_page_size != 4096 or not tail.init_done or tail.no_exit_request \
-            or tail.hook_insert:
-        return False
-    tail.no_exit_request = True
-    return True
-
-
 class CPU:
     def __init__(self, phys: PhysMem) -> None:
         self.phys = phys
@@ -153,7 +106,14 @@ class CPU:
         self.vector = -1
         self.running = False
         self._install_hooks()
-        self.async_stop_safe = _disable_midblock_exits(self.uc)
+        # stops only at block entries, and that check inline (see tbexit.py)
+        self.async_stop_safe = disable_midblock_exits(self.h.value, _raw.uc_emu_stop)
+        self.tb_patcher = BlockEntryPatcher.attach(self.h.value, _raw, self._set_rax_rcx) \
+            if self.async_stop_safe else None
+
+    def _set_rax_rcx(self, rax: int, rcx: int) -> None:
+        self.set_reg(X.UC_X86_REG_RAX, rax)
+        self.set_reg(X.UC_X86_REG_RCX, rcx)
 
     # -- hooks -------------------------------------------------------------------------------
     def _install_hooks(self) -> None:
@@ -216,6 +176,8 @@ class CPU:
         self.running = True
         err = _lib.uc_emu_start(self.h, rip, 0, 0, 0)
         self.running = False
+        if self.tb_patcher is not None:
+            self.tb_patcher.patch_new()
         if self.fault is not None and (err or self.fault.kind == "error"):
             return self.fault
         if self.vector >= 0:
@@ -287,3 +249,5 @@ class CPU:
 
     def flush_code(self) -> None:
         _lib.uc_ctl(self.h, _CTL_TB_FLUSH)
+        if self.tb_patcher is not None:
+            self.tb_patcher.reset()
