@@ -17,6 +17,7 @@
 #   2. creates .venv (python3 -m venv) and runs pip install -e '.[test]'
 #      when .venv is missing, when pyproject.toml is newer than the stamp
 #      .venv/.pynix-installed, or when .venv/bin/pynix is gone.
+#   3. byte-compiles pynix (and, after an install, the venv's packages).
 #
 # Used by ./boot.sh and ./test.sh; safe to run by hand at any time.
 set -euo pipefail
@@ -99,5 +100,14 @@ fi
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ ! -x .venv/bin/pynix ]; then
     say "pip install -e '.[test]'"
     .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+    # .pyc files for the installed packages (see below)
+    .venv/bin/python -m compileall -q -j 0 .venv/lib/python3*/site-packages >/dev/null || true
     touch "$stamp"
 fi
+
+# Byte-compile pynix. Python reads .pyc files even where PYTHONDONTWRITEBYTECODE=1
+# stops it from writing them; without them every `pynix` start re-parses its
+# modules (measured: `pynix run -- /bin/true` 0.73-1.04 s -> 0.41-0.62 s).
+# Quick when nothing changed: only mtimes are compared.
+.venv/bin/python -m compileall -q pynix >/dev/null || true
+
