@@ -24,6 +24,7 @@ from typing import Callable
 
 from pynix.arch.x86_64 import abi as A
 from pynix.ipc.util import IpcNamespace
+from pynix.kernel.cputime import account_tick
 from pynix.kernel.exit import do_exit, do_group_exit
 from pynix.kernel.pid import PidMap
 from pynix.kernel.sched import (TASK_DEAD, TASK_RUNNING, TASK_ZOMBIE, TIMESLICE_NS, RunQueue, Timers,
@@ -60,6 +61,7 @@ class Kernel:
         self.irqs: collections.deque[Callable[[], None]] = collections.deque()
         self.irq_event = threading.Event()
         self.tick = False
+        self.exec_start = 0                      # when the running task got the CPU (cputime.py)
         self.stopping = False
         self.tb_stale = False
         self.fpu_frames: dict[int, list] = {}   # tid -> [(frame addr, saved context)]
@@ -166,18 +168,20 @@ class Kernel:
         if self.cpu.running:
             self.cpu.stop()
 
-    def _clock_loop(self) -> None:
+    def _clock_loop(self, loop_thread: int) -> None:
         period = TIMESLICE_NS / 1e9
         preempt = self.cpu.async_stop_safe       # else: preemption only at syscalls
         while not self.stopping:
             time.sleep(period)
             self.tick = True
+            account_tick(self, loop_thread)
             if preempt and self.cpu.running:
                 self.cpu.stop()
 
     def start_clock(self) -> None:
         if self._clock is None:
-            self._clock = threading.Thread(target=self._clock_loop, name="pynix-clock", daemon=True)
+            self._clock = threading.Thread(target=self._clock_loop, args=(threading.get_ident(),),
+                                           name="pynix-clock", daemon=True)
             self._clock.start()
 
     def do_irqs(self) -> None:
@@ -250,10 +254,12 @@ class Kernel:
             if t is None:
                 self.idle()
                 continue
+            self.exec_start = monotonic_ns()
             try:
                 self.run_task(t)
             except Exception as exc:          # a kernel bug outside a syscall: still an oops
                 self.oops(t, "exception on the way to or from user mode", exc)
+            t.sum_exec_runtime += monotonic_ns() - self.exec_start
 
     def run_task(self, t: Task) -> None:
         if t.is_kthread:
@@ -283,10 +289,8 @@ class Kernel:
                 self.current_mm[0] = t.mm
                 cpu.flush_tlb()
             self.tick = False
-            start = monotonic_ns()
             trap = cpu.run(cpu_rip(cpu))
             now = monotonic_ns()
-            t.utime += now - start
             self.apply_patches(t)
             if trap.kind != "stop":
                 self.handle_trap(t, trap)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generator
 
 from pynix.arch.x86_64 import abi as A
+from pynix.kernel.cputime import task_cputime
 from pynix.kernel.sched import TASK_RUNNING, WaitQueue, monotonic_ns
 
 if TYPE_CHECKING:
@@ -179,8 +180,9 @@ class Task:
         self.in_vfork = False
         # accounting
         self.start_time = monotonic_ns()
-        self.utime = 0
-        self.stime = 0
+        self.sum_exec_runtime = 0                     # kernel/cputime.py
+        self.uticks = self.sticks = 0
+        self.prev_cputime = (0, 0)
         self.nvcsw = 0
         self.nivcsw = 0
         self.min_flt = 0
@@ -199,6 +201,16 @@ class Task:
     @property
     def pgrp_id(self) -> int:
         return self.signal.pgrp
+
+    @property
+    def utime(self) -> int:
+        """User time (ns), kernel/cputime.py."""
+        return task_cputime(self)[0]
+
+    @property
+    def stime(self) -> int:
+        """System time (ns)."""
+        return task_cputime(self)[1]
 
     @property
     def is_kthread(self) -> bool:
