@@ -34,7 +34,7 @@ def flusher(t: Task) -> Generator[None, None, object]:
     wb: Writeback = k.writeback
     while True:
         deadline = monotonic_ns() + DIRTY_WRITEBACK_NS
-        yield from wait_event(t, wb.wait, lambda: wb.requested, deadline, interruptible=False)
+        yield from wait_event(t, wb.wait, lambda: wb.requested, deadline)
         wb.requested = False
         if k.vfs is not None:
             k.vfs.sync_all()

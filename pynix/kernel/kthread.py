@@ -96,8 +96,7 @@ def kthreadd(t: Task) -> Generator[None, None, object]:
     """pid 2: sleep until a creation request arrives, then create the threads asked for."""
     k = t.kernel
     while True:
-        yield from wait_event(t, k.kthreadd_wait, lambda: bool(k.kthread_create_list),
-                              interruptible=False)
+        yield from wait_event(t, k.kthreadd_wait, lambda: bool(k.kthread_create_list))
         while k.kthread_create_list:
             info = k.kthread_create_list.pop(0)
             info.task = kthread_create(k, info.name, info.body, parent=t)

@@ -82,6 +82,8 @@ def signal_wake_up(t: Task, fatal: bool = False) -> None:
 
 def _prepare_signal(t: Task, sig: int) -> bool:
     """Job-control side effects at generation time; False if the signal is dropped."""
+    if t.is_kthread:
+        return False                        # kernel threads ignore all signals (ignore_signals)
     sig_struct = t.signal
     if sig_struct.group_exit:
         return sig == A.SIGKILL
