@@ -239,6 +239,9 @@ class Machine:
             do_execve(t, argv[0].encode(), [a.encode() for a in argv], [e.encode() for e in env])
         except KernelError as e:
             raise SystemExit(f"pynix: {argv[0]}: {os.strerror(e.errno)}") from None
+        if k.syscalls.tracer is not None:            # strace's first line: the traced exec
+            shown = ", ".join('"' + a[:64] + '"' for a in argv[:8]) + (", ..." if len(argv) > 8 else "")
+            k.syscalls.tracer.note(t, f'execve("{argv[0]}", [{shown}], /* {len(env)} vars */)', "0")
         k.add_task(t)
         self.main = t
         if self.tty is not None:

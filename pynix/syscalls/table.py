@@ -74,7 +74,7 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("mount", N.sys_mount, "sssxs"), ("umount2", N.sys_umount2, "sx"),
     # processes
     ("fork", C.sys_fork, ""), ("vfork", C.sys_vfork, ""), ("clone", C.sys_clone, "xxxxx"),
-    ("execve", P.sys_execve, "svv"), ("execveat", P.sys_execveat, "fsvvx"),
+    ("execve", P.sys_execve, "sve"), ("execveat", P.sys_execveat, "fsvex"),
     ("exit", P.sys_exit, "d"), ("exit_group", P.sys_exit_group, "d"),
     ("wait4", P.sys_wait4, "dxxx"), ("waitid", P.sys_waitid, "ddxxx"),
     ("getpid", P.sys_getpid, ""), ("gettid", P.sys_gettid, ""), ("getppid", P.sys_getppid, ""),
@@ -89,10 +89,10 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("getsid", P.sys_getsid, "d"), ("setsid", P.sys_setsid, ""),
     ("prlimit64", P.sys_prlimit64, "ddxx"), ("getrlimit", P.sys_getrlimit, "dx"),
     ("setrlimit", P.sys_setrlimit, "dx"), ("getrusage", P.sys_getrusage, "dx"),
-    ("arch_prctl", P.sys_arch_prctl, "xx"), ("prctl", P.sys_prctl, "dxxxx"),
+    ("arch_prctl", P.sys_arch_prctl, "Ax"), ("prctl", P.sys_prctl, "dxxxx"),
     ("personality", P.sys_personality, "x"),
     # threads
-    ("futex", H.sys_futex, "xdxxxx"), ("get_robust_list", H.sys_get_robust_list, "dxx"),
+    ("futex", H.sys_futex, "xFdxxd"), ("get_robust_list", H.sys_get_robust_list, "dxx"),
     ("clone3", C.sys_clone3, "xu"), ("restart_syscall", H.sys_restart_syscall, ""),
     # memory
     ("brk", M.sys_brk, "x"), ("mmap", M.sys_mmap, "xupMfx"), ("munmap", M.sys_munmap, "xu"),

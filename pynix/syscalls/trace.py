@@ -3,7 +3,8 @@
 Each table entry carries an argument signature, one letter per argument:
 ``d`` signed int, ``u`` unsigned, ``x`` pointer/hex, ``s`` path string, ``f`` fd or dirfd
 (AT_FDCWD), ``o`` open flags, ``m`` octal mode, ``p`` mmap prot, ``M`` mmap flags,
-``v`` argv-style array, ``S`` signal number. Errors print as ``-1 ENOENT (...)`` like strace.
+``v`` argv-style array, ``e`` envp (address and count), ``S`` signal number, ``F`` futex
+operation, ``A`` arch_prctl code. Errors print as ``-1 ENOENT (...)`` like strace.
 String arguments are read at entry; a call that blocks prints ``<unfinished ...>`` and its
 result later with ``<... name resumed>``.
 """
@@ -15,6 +16,8 @@ from typing import TYPE_CHECKING
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64 import thread as X
+from pynix.arch.x86_64.syscall_nr import NR
 
 if TYPE_CHECKING:
     from pynix.kernel.kernel import Kernel
@@ -30,6 +33,16 @@ _PROT = [(A.PROT_READ, "PROT_READ"), (A.PROT_WRITE, "PROT_WRITE"), (A.PROT_EXEC,
 _MAP = [(A.MAP_SHARED, "MAP_SHARED"), (A.MAP_PRIVATE, "MAP_PRIVATE"), (A.MAP_FIXED, "MAP_FIXED"),
         (A.MAP_ANONYMOUS, "MAP_ANONYMOUS"), (A.MAP_GROWSDOWN, "MAP_GROWSDOWN"),
         (A.MAP_NORESERVE, "MAP_NORESERVE"), (A.MAP_POPULATE, "MAP_POPULATE"), (A.MAP_STACK, "MAP_STACK")]
+_FUTEX_CMDS = {getattr(X, n): n for n in (
+    "FUTEX_WAIT", "FUTEX_WAKE", "FUTEX_FD", "FUTEX_REQUEUE", "FUTEX_CMP_REQUEUE", "FUTEX_WAKE_OP",
+    "FUTEX_LOCK_PI", "FUTEX_UNLOCK_PI", "FUTEX_TRYLOCK_PI", "FUTEX_WAIT_BITSET", "FUTEX_WAKE_BITSET",
+    "FUTEX_WAIT_REQUEUE_PI", "FUTEX_CMP_REQUEUE_PI", "FUTEX_LOCK_PI2")}
+_FUTEX_NARGS = {X.FUTEX_WAIT: 4, X.FUTEX_WAKE: 3, X.FUTEX_FD: 3, X.FUTEX_REQUEUE: 5,
+                X.FUTEX_LOCK_PI: 4, X.FUTEX_LOCK_PI2: 4, X.FUTEX_UNLOCK_PI: 2, X.FUTEX_TRYLOCK_PI: 2}
+_ARCH_PRCTL = {A.ARCH_SET_GS: "ARCH_SET_GS", A.ARCH_SET_FS: "ARCH_SET_FS", A.ARCH_GET_FS: "ARCH_GET_FS",
+               A.ARCH_GET_GS: "ARCH_GET_GS", A.ARCH_GET_CPUID: "ARCH_GET_CPUID",
+               A.ARCH_SET_CPUID: "ARCH_SET_CPUID"}
+_NAMES = {nr: name for name, nr in NR.items()}
 SIGNAMES = {v: k for k, v in vars(A).items() if k.startswith("SIG") and not k.startswith("SIG_")
             and isinstance(v, int) and 0 < v < 32 and k not in ("SIGRTMIN",)}
 
@@ -40,6 +53,18 @@ def _flags(v: int, table: list[tuple[int, str]], zero: str) -> str:
     if rest:
         names.append(hex(rest))
     return "|".join(names) or zero
+
+
+def _futex_op(v: int) -> str:
+    """strace's FUTEX_WAIT_PRIVATE, FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME, ..."""
+    v &= 0xFFFF_FFFF
+    cmd = v & X.FUTEX_CMD_MASK
+    name = _FUTEX_CMDS.get(cmd, str(cmd))
+    if v & X.FUTEX_PRIVATE_FLAG:
+        name += "_PRIVATE"
+    if v & X.FUTEX_CLOCK_REALTIME:
+        name += "|FUTEX_CLOCK_REALTIME"
+    return name
 
 
 def _s64(v: int) -> int:
@@ -87,6 +112,14 @@ class Tracer:
                 return _flags(v, _MAP, "0")
             if kind == "S":
                 return SIGNAMES.get(v, str(v))
+            if kind == "F":
+                return _futex_op(v)
+            if kind == "A":
+                return _ARCH_PRCTL.get(v, hex(v))
+            if kind == "e":                 # envp: strace shows the address and a count
+                if v == 0 or t.mm is None:
+                    return "NULL"
+                return f"{v:#x} /* {len(get_ptr_array(t.mm, v))} vars */"
             if kind == "b":
                 if t.mm is None:
                     return hex(v)
@@ -100,6 +133,9 @@ class Tracer:
         parts = [self._fmt_arg(t, k, v) for k, v in zip(ent.sig, args)]
         if ent.name in ("open", "openat") and not args[len(parts) - 2] & (A.O_CREAT | A.O_TMPFILE):
             parts.pop()                     # strace shows the mode only when one is used
+        if ent.name == "futex":             # as many arguments as the operation reads
+            parts[2] = str(args[2] & 0xFFFF_FFFF)
+            del parts[_FUTEX_NARGS.get(args[1] & X.FUTEX_CMD_MASK, 6):]
         return f"[pid {t.pid}] {ent.name}(" + ", ".join(parts) + ")"
 
     def enter(self, t: Task, ent: Entry, args: tuple[int, ...]) -> None:
@@ -115,7 +151,12 @@ class Tracer:
         self._write(f"{call} = {self.format_ret(ent, ret)}")
 
     def unknown(self, t: Task, nr: int, a: object) -> None:
-        self._write(f"[pid {t.pid}] syscall_{nr}(...) = -1 ENOSYS (Function not implemented)")
+        name = _NAMES.get(nr, f"syscall_{nr:#x}")
+        self._write(f"[pid {t.pid}] {name}(...) = -1 ENOSYS (Function not implemented)")
+
+    def note(self, t: Task, call: str, result: str) -> None:
+        """A call the kernel made on the task's behalf (the first execve at boot)."""
+        self._write(f"[pid {t.pid}] {call} = {result}")
 
     @staticmethod
     def format_ret(ent: Entry, ret: int) -> str:
