@@ -159,14 +159,16 @@ def vfs_symlink(fs: FsContext, target: bytes, path: bytes, base: Path | None = N
 
 
 def vfs_link(fs: FsContext, old: Path, path: bytes, base: Path | None = None) -> None:
-    if old.inode.is_dir():
-        raise KernelError(E.EPERM)
+    """linkat's checks in Linux's order: the new name exists (EEXIST), another mount
+    (EXDEV), may_create (EACCES, EROFS), then a directory source (EPERM)."""
     dirp, name = nameiparent(fs, path, base)
     if lookup_last(dirp, name) is not None or name in (b"", b".", b".."):
         raise KernelError(E.EEXIST)
     if dirp.mnt is not old.mnt:
         raise KernelError(E.EXDEV)
     may_create(fs, dirp, name)
+    if old.inode.is_dir():
+        raise KernelError(E.EPERM)
     dirp.inode.link(name, old.inode)
     dirp.dentry.add(name, old.inode)
 
