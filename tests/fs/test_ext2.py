@@ -341,6 +341,30 @@ def test_many_entries_span_blocks(img: Path, bs: int) -> None:
     assert out.count("entry-") == 500
 
 
+def test_directory_index_matches_the_blocks(img: Path, bs: int) -> None:
+    """The in-core name index (dir.DirIndex) stays equal to a fresh scan of the blocks through
+    creates, unlinks and renames, and new names go to the first block with room."""
+    from pynix.fs.ext2 import dir as D
+    sb = mount(img)
+    d = sb.root.mkdir(b"idx", DIR, 0, 0)
+    names = [b"n%03d-%s" % (i, b"y" * (i % 23)) for i in range(300)]
+    for name in names:
+        d.create(name, REG, 0, 0)
+    for name in names[5::3]:
+        d.unlink(name)
+    d.rename(names[1], d, b"renamed-one")
+    evict_orphans(sb)
+    live = d.dir_index
+    fresh = D.DirIndex(d)
+    assert live.names == fresh.names and list(live.room) == list(fresh.room)
+    assert live.room == fresh.room
+    assert D.find_entry(d, names[5]) is None and D.find_entry(d, b"renamed-one") is not None
+    first = next(iter(live.room))                   # freed records in block 0 are reused first
+    d.create(b"z", REG, 0, 0)
+    assert live.names[b"z"] == first
+    umount_and_check(sb, img)
+
+
 def test_symlinks_fast_and_slow(img: Path) -> None:
     sb = mount(img)
     fast = sb.root.symlink(b"fast", b"/etc/passwd", 0, 0)

@@ -10,6 +10,7 @@ Provides, for a directory Ext2Inode ``d``:
 - ``find_entry(d, name) -> DirEntry | None`` (where the entry is and what it names);
 - ``add_entry(d, name, ino, ftype)``: reuse an unused record or the slack after a live one,
   else grow the directory by one block (ext2_add_link). Raises EEXIST, ENAMETOOLONG, ENOSPC;
+  both go through ``DirIndex``, an in-core name index built on first use;
 - ``delete_entry(d, ent)``: merge the record into its predecessor (or clear its inode when it
   opens the block) (ext2_delete_entry);
 - ``set_entry(d, ent, ino, ftype)``: repoint an entry (rename over a file, '..' fix-up);
@@ -44,6 +45,7 @@ class DirEntry(NamedTuple):
     prev: int         # offset of the previous record in the block, -1 if first
     ino: int
     ftype: int
+    name: bytes = b""
 
 
 def _corrupt(d: Ext2Inode, why: str) -> KernelError:
@@ -100,99 +102,139 @@ def check_name(name: bytes) -> None:
         raise KernelError(E.EINVAL)
 
 
-def find_entry(d: Ext2Inode, name: bytes) -> DirEntry | None:
+class DirIndex:
+    """In-core index of one directory, built by one scan of its blocks on first use and kept
+    up to date by add_entry/delete_entry: which block holds each live name, and the largest
+    free gap of each block (in directory order). It makes lookups, including the negative
+    ones every create does, one dict probe instead of a scan; the disk format is plain
+    linear ext2 (Linux's ext2 without dir_index scans, with its dcache in front)."""
+
+    def __init__(self, d: Ext2Inode) -> None:
+        self.names: dict[bytes, int] = {}          # name -> pblk
+        self.room: dict[int, int] = {}             # pblk -> largest free gap, lblk order
+        sb = d.sb
+        for _, pblk in _blocks(d):
+            buf = sb.cache.bread(sb.bdev, pblk)
+            try:
+                data = buf.data
+                for off, ino, _, name_len, _ in entries(sb, data):
+                    if ino:
+                        self.names.setdefault(bytes(data[off + 8:off + 8 + name_len]), pblk)
+                self.room[pblk] = _largest_gap(sb, data)
+            finally:
+                sb.cache.brelse(buf)
+
+
+def _largest_gap(sb: Ext2SuperBlock, data: bytes | bytearray) -> int:
+    return max(rec_len - (L.rec_len_for(name_len) if ino else 0)
+               for _, ino, rec_len, name_len, _ in entries(sb, data))
+
+
+def _index(d: Ext2Inode) -> DirIndex:
+    idx = getattr(d, "dir_index", None)
+    if idx is None:
+        idx = d.dir_index = DirIndex(d)  # type: ignore[attr-defined]
+    return idx
+
+
+def forget_index(d: Ext2Inode) -> None:
+    """The directory's blocks changed wholesale (a new or grown directory): rebuild lazily."""
+    d.dir_index = None  # type: ignore[attr-defined]
+
+
+def _find_in_block(d: Ext2Inode, pblk: int, name: bytes) -> DirEntry | None:
     sb = d.sb
-    cache, bdev = sb.cache, sb.bdev
     nlen = len(name)
-    for _, pblk in _blocks(d):
-        buf = cache.bread(bdev, pblk)
-        try:
-            data = buf.data
-            if name not in data:
-                continue
-            prev = -1
-            for off, ino, _, name_len, ftype in entries(sb, data):
-                if ino and name_len == nlen and data[off + 8:off + 8 + nlen] == name:
-                    return DirEntry(pblk, off, prev, ino, ftype)
-                prev = off
-        finally:
-            cache.brelse(buf)
+    buf = sb.cache.bread(sb.bdev, pblk)
+    try:
+        data = buf.data
+        prev = -1
+        for off, ino, _, name_len, ftype in entries(sb, data):
+            if ino and name_len == nlen and data[off + 8:off + 8 + nlen] == name:
+                return DirEntry(pblk, off, prev, ino, ftype, name)
+            prev = off
+    finally:
+        sb.cache.brelse(buf)
     return None
 
 
+def find_entry(d: Ext2Inode, name: bytes) -> DirEntry | None:
+    idx = _index(d)
+    pblk = idx.names.get(name)
+    if pblk is None:
+        return None
+    ent = _find_in_block(d, pblk, name)
+    if ent is None:                       # cannot happen unless the index is wrong: rescan
+        forget_index(d)
+        pblk = _index(d).names.get(name)
+        ent = None if pblk is None else _find_in_block(d, pblk, name)
+    return ent
+
+
 def add_entry(d: Ext2Inode, name: bytes, ino: int, ftype: int) -> None:
+    """ext2_add_link: the first record (in directory order) with room, else a new block."""
     check_name(name)
     sb = d.sb
     sb.check_writable()
     cache, bdev = sb.cache, sb.bdev
+    idx = _index(d)
+    if name in idx.names:
+        raise KernelError(E.EEXIST)
     need = L.rec_len_for(len(name))
-    nlen = len(name)
-    slot: tuple[int, int, int, int, int] | None = None   # pblk, off, ino, rec_len, used
-    slack = _slack_of(d)
-    for _, pblk in _blocks(d):
-        buf = cache.bread(bdev, pblk)
-        try:
-            data = buf.data
-            has_name = name in data
-            # parse a block only if the name may be in it, or it may have room (its largest
-            # free gap is not known, or is known to be big enough)
-            if not has_name and (slot is not None or slack.get(pblk, need) < need):
-                continue
-            biggest = 0
-            for off, eino, rec_len, name_len, _ in entries(sb, data):
-                if eino and name_len == nlen and data[off + 8:off + 8 + nlen] == name:
-                    raise KernelError(E.EEXIST)
-                used = L.rec_len_for(name_len) if eino else 0
-                biggest = max(biggest, rec_len - used)
-                if slot is None and rec_len - used >= need:
-                    slot = (pblk, off, eino, rec_len, used)
-            slack[pblk] = biggest
-        finally:
-            cache.brelse(buf)
-    if slot is None:
-        bs = sb.block_size
+    pblk = next((b for b, gap in idx.room.items() if gap >= need), 0)
+    bs = sb.block_size
+    if not pblk:
         pblk, _, _ = B.bmap_alloc(d, d.size // bs, 1)
         buf = cache.getblk(bdev, pblk)
         buf.data[:] = bytes(bs)
         _put(sb, buf.data, 0, ino, bs, name, ftype)
         d.size += bs
+        room = bs - need
     else:
-        pblk, off, eino, rec_len, used = slot
-        slack.pop(pblk, None)
         buf = cache.bread(bdev, pblk)
+        slot = None
+        room = 0                                   # the block's largest gap afterwards
+        for off, eino, rec_len, name_len, _ in entries(sb, buf.data):
+            used = L.rec_len_for(name_len) if eino else 0
+            if slot is None and rec_len - used >= need:
+                slot = (off, eino, rec_len, used)
+                room = max(room, rec_len - used - need)
+            else:
+                room = max(room, rec_len - used)
+        if slot is None:
+            cache.brelse(buf)
+            raise _corrupt(d, f"block {pblk} has no room its index promised")
+        off, eino, rec_len, used = slot
         if eino:                                   # split the live record's slack
             buf.data[off + 4:off + 6] = used.to_bytes(2, "little")
             _put(sb, buf.data, off + used, ino, rec_len - used, name, ftype)
         else:                                      # reuse an unused record
             _put(sb, buf.data, off, ino, rec_len, name, ftype)
+    idx.names[name] = pblk
+    idx.room[pblk] = room
     cache.bdwrite(buf)
     cache.brelse(buf)
     _touch(d)
 
 
-def _slack_of(d: Ext2Inode) -> dict[int, int]:
-    """In-core hint per directory block: the largest free gap seen in it (absent: unknown).
-    It spares add_entry from parsing every full block of a big directory; any change to a
-    block forgets its hint."""
-    slack = getattr(d, "dir_slack", None)
-    if slack is None:
-        slack = d.dir_slack = {}  # type: ignore[attr-defined]
-    return slack
-
-
 def delete_entry(d: Ext2Inode, ent: DirEntry) -> None:
-    _slack_of(d).pop(ent.pblk, None)
     sb = d.sb
     sb.check_writable()
     cache = sb.cache
     buf = cache.bread(sb.bdev, ent.pblk)
     data = buf.data
     rec_len = int.from_bytes(data[ent.off + 4:ent.off + 6], "little")
-    if ent.prev >= 0:
+    if ent.prev >= 0:                      # the predecessor absorbs the record
         prev_len = int.from_bytes(data[ent.prev + 4:ent.prev + 6], "little")
         data[ent.prev + 4:ent.prev + 6] = (prev_len + rec_len).to_bytes(2, "little")
-    else:
+        prev_ino = int.from_bytes(data[ent.prev:ent.prev + 4], "little")
+        gap = prev_len + rec_len - (L.rec_len_for(data[ent.prev + 6]) if prev_ino else 0)
+    else:                                  # the first record becomes unused
         data[ent.off:ent.off + 4] = b"\0\0\0\0"
+        gap = rec_len
+    idx = _index(d)
+    idx.names.pop(ent.name, None)
+    idx.room[ent.pblk] = max(idx.room.get(ent.pblk, 0), gap)
     cache.bdwrite(buf)
     cache.brelse(buf)
     _touch(d)
@@ -259,6 +301,7 @@ def make_empty(d: Ext2Inode, parent_ino: int) -> None:
     sb.cache.bdwrite(buf)
     sb.cache.brelse(buf)
     d.size = bs
+    forget_index(d)
     d.mark_dirty()
 
 
@@ -275,4 +318,5 @@ def grow(d: Ext2Inode, nblocks: int) -> None:
         sb.cache.bdwrite(buf)
         sb.cache.brelse(buf)
         d.size += bs
+    forget_index(d)
     d.mark_dirty()
