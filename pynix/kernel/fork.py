@@ -9,7 +9,8 @@ fork, vfork and clone are thin wrappers in syscalls/sys_process.py.
 
 Checks as Linux's copy_process: CLONE_SIGHAND needs CLONE_VM, CLONE_THREAD needs
 CLONE_SIGHAND, CLONE_FS with CLONE_NEWNS or CLONE_NEWUSER, CLONE_THREAD with CLONE_NEWUSER or
-CLONE_NEWPID, CLONE_PIDFD with CLONE_DETACHED are invalid -> EINVAL. A thread (CLONE_THREAD)
+CLONE_NEWPID, CLONE_PIDFD with CLONE_DETACHED are invalid -> EINVAL; so are the namespaces
+not implemented yet (all but CLONE_NEWIPC). A thread (CLONE_THREAD)
 joins the caller's group and is not on the parent's children list.
 """
 from __future__ import annotations
@@ -29,7 +30,15 @@ RAX = 0
 RSP = 7
 
 
+# Namespaces pynix does not have yet. Linux built without CONFIG_{PID,UTS,USER,NET,CGROUP}_NS
+# refuses them with EINVAL; accepting and ignoring them would fake an isolation that is not there.
+UNSUPPORTED_NS = (A.CLONE_NEWNS | A.CLONE_NEWUTS | A.CLONE_NEWUSER | A.CLONE_NEWPID | A.CLONE_NEWNET
+                  | A.CLONE_NEWCGROUP)
+
+
 def check_clone_flags(flags: int) -> None:
+    if flags & UNSUPPORTED_NS:
+        raise KernelError(E.EINVAL)
     if flags & A.CLONE_SIGHAND and not flags & A.CLONE_VM:
         raise KernelError(E.EINVAL)
     if flags & A.CLONE_THREAD and not flags & A.CLONE_SIGHAND:

@@ -65,6 +65,15 @@ def test_bad_flag_combinations_are_einval(flags: int) -> None:
     assert e.value.errno == E.EINVAL
 
 
+@pytest.mark.parametrize("ns", [A.CLONE_NEWNS, A.CLONE_NEWUTS, A.CLONE_NEWPID, A.CLONE_NEWUSER,
+                                A.CLONE_NEWNET, A.CLONE_NEWCGROUP])
+def test_namespaces_not_implemented_are_refused_not_ignored(ns: int) -> None:
+    k, t = kernel_and_task()
+    with pytest.raises(KernelError) as e:
+        copy_process(t, A.SIGCHLD | ns, 0, 0, regs(), None)
+    assert e.value.errno == E.EINVAL
+
+
 def test_group_becomes_a_zombie_with_its_last_thread() -> None:
     k, t = kernel_and_task()
     th = copy_process(t, THREAD, 0, 0, regs(), None)
