@@ -16,7 +16,7 @@ code the JIT already translated. Unicorn 2.1.4 checks in two places, and both co
    then sets the guest pc from the block and returns from ``uc_emu_start``.
 
 Both depend on the layout of Unicorn 2.1.4 (pinned in pyproject.toml) on an x86-64 host.
-Everything is found and checked at run time (symbol decode with capstone, register magic for
+Everything is found and checked at run time (the helper's two loads decoded, register magic for
 ``env``, the TCG context found by its field pattern); if anything is not as expected, the
 function or class reports failure and changes nothing, and pynix runs with Unicorn's stock
 checks (slower, still correct).
@@ -34,7 +34,6 @@ import re
 import struct
 from typing import Callable
 
-import capstone
 
 _PAGE = 4096
 _TB_EXIT_REQUESTED = 3
@@ -89,6 +88,25 @@ def disable_midblock_exits(uc_addr: int, emu_stop: ctypes._CFuncPtr) -> bool:
         return False
     tail.no_exit_request = True
     return True
+
+
+def _mov_load(code: bytes, i: int) -> tuple[bool, int, int, int, int] | None:
+    """Decode ``mov reg, [base + disp8/32]`` (REX 8B /r, no SIB) at ``code[i:]``:
+    (64-bit, reg, base, next offset, disp), register numbers as in the ISA (rdi = 7)."""
+    rex = 0
+    if 0x40 <= code[i] <= 0x4F:
+        rex, i = code[i], i + 1
+    if code[i] != 0x8B:
+        return None
+    modrm = code[i + 1]
+    mod, reg, rm = modrm >> 6, (modrm >> 3) & 7, modrm & 7
+    if mod not in (1, 2) or rm == 4:
+        return None
+    reg |= 8 if rex & 4 else 0
+    rm |= 8 if rex & 1 else 0
+    if mod == 1:
+        return bool(rex & 8), reg, rm, i + 3, struct.unpack_from("<b", code, i + 2)[0]
+    return bool(rex & 8), reg, rm, i + 6, struct.unpack_from("<i", code, i + 2)[0]
 
 
 def _readable_ranges() -> list[tuple[int, int]]:
@@ -174,23 +192,20 @@ class BlockEntryPatcher:
             helper = ctypes.cast(lib.helper_check_exit_request_x86_64, ctypes.c_void_p).value
         except AttributeError:
             return None
-        md = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
-        md.detail = True
-        ins = list(md.disasm(ctypes.string_at(helper, 16), helper, 2))
         # mov r8, [rdi + offsetof(uc_struct, cpu)]; mov eax, [r8 + offsetof(icount_decr)]
-        if len(ins) != 2 or ins[0].mnemonic != "mov" or ins[1].mnemonic != "mov":
+        code = ctypes.string_at(helper, 16)
+        first = _mov_load(code, 0)
+        second = _mov_load(code, first[3]) if first else None
+        if first is None or second is None or not first[0] or second[0] \
+                or first[2] != 7 or second[2] != first[1]:        # base of the 1st: rdi
             return None
-        src0, src1 = ins[0].operands[1], ins[1].operands[1]
-        if src0.type != capstone.CS_OP_MEM or src1.type != capstone.CS_OP_MEM or src1.size != 4 \
-                or ins[0].reg_name(src0.mem.base) != "rdi" \
-                or ins[1].reg_name(src1.mem.base) != ins[0].reg_name(ins[0].operands[0].reg):
-            return None
+        cpu_off, icount_off = first[4], second[4]
         ranges = _readable_ranges()
-        cpu_addr = ctypes.c_uint64.from_address(uc_addr + src0.mem.disp).value
+        cpu_addr = ctypes.c_uint64.from_address(uc_addr + cpu_off).value
         env = _find_env(cpu_addr, ranges, set_rax_rcx)
         if env is None:
             return None
-        env_disp = cpu_addr + src1.mem.disp - env
+        env_disp = cpu_addr + icount_off - env
         if not -128 <= env_disp < 0:
             return None
         codegen = _find_codegen(uc_addr, ranges)
