@@ -109,14 +109,18 @@ def _mov_load(code: bytes, i: int) -> tuple[bool, int, int, int, int] | None:
     return bool(rex & 8), reg, rm, i + 6, struct.unpack_from("<i", code, i + 2)[0]
 
 
-def _readable_ranges() -> list[tuple[int, int]]:
-    out = []
+def _maps() -> tuple[list[tuple[int, int]], list[int]]:
+    """Readable ranges of this process, and the starts of its anonymous rwx mappings (where
+    a JIT code buffer can be)."""
+    readable, rwx = [], []
     with open("/proc/self/maps") as f:
         for line in f:
-            m = re.match(r"([0-9a-f]+)-([0-9a-f]+) r", line)
-            if m:
-                out.append((int(m[1], 16), int(m[2], 16)))
-    return out
+            m = re.match(r"([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ (\d+)\s*(\S*)", line)
+            if m and m[3].startswith("r"):
+                readable.append((int(m[1], 16), int(m[2], 16)))
+                if m[3].startswith("rwx") and m[4] == "0" and not m[5]:
+                    rwx.append(int(m[1], 16))
+    return readable, rwx
 
 
 def _readable(ranges: list[tuple[int, int]], addr: int, size: int) -> bool:
@@ -131,21 +135,27 @@ class _CodeGen(ctypes.Structure):
                 ("ptr", ctypes.c_uint64)]
 
 
-def _find_codegen(uc_addr: int, ranges: list[tuple[int, int]]) -> _CodeGen | None:
+def _find_codegen(uc_addr: int, ranges: list[tuple[int, int]], rwx: list[int]) -> _CodeGen | None:
     """uc->tcg_ctx, recognised by its code-buffer fields: prologue at the (page-aligned)
-    start of the buffer, epilogue and the first block shortly after, ptr inside."""
+    start of an rwx mapping, initial_buffer the same, epilogue and the first block shortly
+    after, ptr inside."""
     found = []
+    needles = [struct.pack("<Q", start) for start in rwx]
     for off in range(0, 4096, 8):
         p = ctypes.c_uint64.from_address(uc_addr + off).value
         if p % 8 or not _readable(ranges, p, 0x400):
             continue
-        for k in range(0, 0x400 - ctypes.sizeof(_CodeGen), 8):
-            cg = _CodeGen.from_address(p + k)
-            if cg.prologue and cg.prologue == cg.initial_buffer and cg.prologue % _PAGE == 0 \
-                    and cg.prologue < cg.epilogue < cg.buffer < cg.prologue + 65536 \
-                    and cg.buffer <= cg.ptr <= cg.initial_buffer + cg.initial_size \
-                    and 0 < cg.buffer_size <= cg.initial_size < 1 << 40:
-                found.append(cg)
+        blob = ctypes.string_at(p, 0x400)
+        for needle in needles:
+            k = blob.find(needle)
+            while 0 <= k <= 0x400 - ctypes.sizeof(_CodeGen):
+                cg = _CodeGen.from_address(p + k)
+                if k % 8 == 0 and cg.prologue == cg.initial_buffer \
+                        and cg.prologue < cg.epilogue < cg.buffer < cg.prologue + 65536 \
+                        and cg.buffer <= cg.ptr <= cg.initial_buffer + cg.initial_size \
+                        and 0 < cg.buffer_size <= cg.initial_size < 1 << 40:
+                    found.append(cg)
+                k = blob.find(needle, k + 1)
     return found[0] if len(found) == 1 else None
 
 
@@ -200,7 +210,7 @@ class BlockEntryPatcher:
                 or first[2] != 7 or second[2] != first[1]:        # base of the 1st: rdi
             return None
         cpu_off, icount_off = first[4], second[4]
-        ranges = _readable_ranges()
+        ranges, rwx = _maps()
         cpu_addr = ctypes.c_uint64.from_address(uc_addr + cpu_off).value
         env = _find_env(cpu_addr, ranges, set_rax_rcx)
         if env is None:
@@ -208,7 +218,7 @@ class BlockEntryPatcher:
         env_disp = cpu_addr + icount_off - env
         if not -128 <= env_disp < 0:
             return None
-        codegen = _find_codegen(uc_addr, ranges)
+        codegen = _find_codegen(uc_addr, ranges, rwx)
         if codegen is None or ctypes.string_at(codegen.epilogue, 2) not in (b"\x31\xc0", b"\x33\xc0"):
             return None
         # past "xor eax, eax" (exit_tb(0)) is QEMU's tb_ret_addr
