@@ -190,6 +190,7 @@ class BlockEntryPatcher:
         self.pos = codegen.buffer         # everything below is scanned
         self.prefix = b"\x48\xbf" + struct.pack("<Q", uc_addr)     # movabs rdi, uc
         self.patched = 0
+        self.disabled = False
 
     # -- discovery ---------------------------------------------------------------------------
     @classmethod
@@ -253,6 +254,8 @@ class BlockEntryPatcher:
 
     def patch_new(self) -> int:
         """Patch the blocks translated since the last call. The CPU must be stopped."""
+        if self.disabled:
+            return 0
         end = self.codegen.ptr
         if end < self.pos:                     # QEMU flushed the cache by itself
             self.pos = self.codegen.buffer
@@ -291,6 +294,7 @@ class BlockEntryPatcher:
         if tb_offset is None:
             return False
         if not self.stub and not self._map_stub(tb_offset):
+            self.disabled = True               # no page for the stub near the buffer: give up
             return False
         if tb_offset != self.tb_offset:
             return False
