@@ -31,11 +31,13 @@ class AnonSuperBlock(SuperBlock):
 
 _supers: dict[str, AnonSuperBlock] = {}
 _MAGIC = {"pipefs": PIPEFS_MAGIC, "sockfs": SOCKFS_MAGIC, "anon_inodefs": ANON_INODE_FS_MAGIC,
-          "devpts": 0x1CD1}
+          "devpts": 0x1CD1, "nsfs": 0x6E736673}
 
 
-def anon_inode(kind: str, mode: int, rdev: int = 0) -> Inode:
+def anon_inode(kind: str, mode: int, rdev: int = 0, ino: int | None = None) -> Inode:
+    """A fresh inode of pseudo filesystem ``kind``; ``ino`` when the number means something
+    (an nsfs inode is numbered by its namespace)."""
     sb = _supers.get(kind)
     if sb is None:
         sb = _supers[kind] = AnonSuperBlock(kind, _MAGIC.get(kind, 0), 0x0C + len(_supers))
-    return sb.new_inode(mode, rdev)
+    return sb.new_inode(mode, rdev) if ino is None else Inode(sb, ino, mode, rdev=rdev)

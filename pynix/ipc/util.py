@@ -118,9 +118,12 @@ class IpcIds(Generic[T]):
 
 
 class IpcNamespace:
-    """struct ipc_namespace: the registries and the limits of /proc/sys/kernel."""
+    """struct ipc_namespace: the registries and the limits of /proc/sys/kernel. ``inum``
+    names it in /proc/PID/ns/ipc (kernel/nsproxy.py numbers them)."""
 
-    def __init__(self) -> None:
+    def __init__(self, inum: int | None = None) -> None:
+        from pynix.kernel.nsproxy import alloc_inum
+        self.inum = inum if inum is not None else alloc_inum()
         self.msg_ctlmax = I.MSGMAX
         self.msg_ctlmnb = I.MSGMNB
         self.msg_ctlmni = I.MSGMNI

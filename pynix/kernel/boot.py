@@ -101,8 +101,7 @@ class Machine:
     def __init__(self, cfg: Config) -> None:
         self.cfg = cfg
         k = self.k = Kernel(cfg.mem_mb << 20)
-        k.hostname = cfg.hostname.encode()
-        k.domainname = b"(none)"
+        k.init_uts_ns.hostname = cfg.hostname.encode()
         k.need_resched = False
         k.vfs = VFS()
         sb, source = make_root_sb(cfg)

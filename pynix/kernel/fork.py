@@ -10,7 +10,7 @@ fork, vfork and clone are thin wrappers in syscalls/sys_process.py.
 Checks as Linux's copy_process: CLONE_SIGHAND needs CLONE_VM, CLONE_THREAD needs
 CLONE_SIGHAND, CLONE_FS with CLONE_NEWNS or CLONE_NEWUSER, CLONE_THREAD with CLONE_NEWUSER or
 CLONE_NEWPID, CLONE_PIDFD with CLONE_DETACHED are invalid -> EINVAL; so are the namespaces
-not implemented yet (all but CLONE_NEWIPC). A thread (CLONE_THREAD)
+not implemented yet (all but CLONE_NEWUTS and CLONE_NEWIPC). A thread (CLONE_THREAD)
 joins the caller's group and is not on the parent's children list.
 """
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pynix.arch.x86_64.thread import CLONE_CLEAR_SIGHAND
 from pynix.ipc.sem import copy_semundo
 from pynix.ipc.util import copy_ipcs
 from pynix.kernel.errors import KernelError
+from pynix.kernel.nsproxy import NOT_IMPLEMENTED_NS, copy_utsname
 from pynix.kernel.sched import TASK_RUNNING
 from pynix.kernel.task import PF_FORKNOEXEC, Task
 from pynix.mm.mm import MM
@@ -30,15 +31,11 @@ RAX = 0
 RSP = 7
 
 
-# Namespaces pynix does not have yet. Linux built without CONFIG_{PID,UTS,USER,NET,CGROUP}_NS
-# refuses them with EINVAL; accepting and ignoring them would fake an isolation that is not there.
-UNSUPPORTED_NS = (A.CLONE_NEWNS | A.CLONE_NEWUTS | A.CLONE_NEWUSER | A.CLONE_NEWPID | A.CLONE_NEWNET
-                  | A.CLONE_NEWCGROUP)
 
 
 def check_clone_flags(flags: int) -> None:
-    if flags & UNSUPPORTED_NS:
-        raise KernelError(E.EINVAL)
+    if flags & NOT_IMPLEMENTED_NS:        # as Linux built without those namespaces: refused,
+        raise KernelError(E.EINVAL)       # never accepted and ignored (kernel/nsproxy.py)
     if flags & A.CLONE_SIGHAND and not flags & A.CLONE_VM:
         raise KernelError(E.EINVAL)
     if flags & A.CLONE_THREAD and not flags & A.CLONE_SIGHAND:
@@ -59,6 +56,7 @@ def copy_process(parent: Task, flags: int, stack: int, tls: int, regs: list[int]
     saved CPU context (FPU/SSE, segment bases)."""
     check_clone_flags(flags)
     ipc_ns = copy_ipcs(parent, flags)
+    uts_ns = copy_utsname(parent, flags)
     k = parent.kernel
     if parent.signal.nr_threads + len(k.tasks) > parent.rlimit(A.RLIMIT_NPROC) and parent.cred.uid:
         raise KernelError(E.EAGAIN)
@@ -100,6 +98,7 @@ def copy_process(parent: Task, flags: int, stack: int, tls: int, regs: list[int]
                     act.handler, act.flags, act.restorer, act.mask = A.SIG_DFL, 0, 0, 0
     # -- System V IPC (copy_namespaces, copy_semundo) --
     child.ipc_ns = ipc_ns
+    child.uts_ns = uts_ns
     copy_semundo(parent, child, bool(flags & A.CLONE_SYSVSEM))
     # -- thread group and parentage (copy_signal) --
     if flags & A.CLONE_THREAD:

@@ -26,6 +26,7 @@ from pynix.arch.x86_64 import abi as A
 from pynix.ipc.util import IpcNamespace
 from pynix.kernel.cputime import account_tick
 from pynix.kernel.exit import do_exit, do_group_exit
+from pynix.kernel.nsproxy import PROC_IPC_INIT_INO, PROC_UTS_INIT_INO, UtsNamespace
 from pynix.kernel.pid import PidMap
 from pynix.kernel.sched import (TASK_DEAD, TASK_RUNNING, TASK_ZOMBIE, TIMESLICE_NS, RunQueue, Timers,
                                 monotonic_ns)
@@ -70,12 +71,11 @@ class Kernel:
         self.log = sys.stderr
         self.syscalls = None                     # syscalls.dispatch.Dispatcher, set by boot
         self.need_resched = False
-        self.hostname = b"pynix"
-        self.domainname = b"(none)"
+        self.init_uts_ns = UtsNamespace(inum=PROC_UTS_INIT_INO)   # hostname (kernel/nsproxy.py)
         self.vfs = None                          # fs.vfs.mount.VFS, set by boot
         self.init_fs = None
         self.kthreadd: Task | None = None
-        self.init_ipc_ns = IpcNamespace()           # SysV IPC registry (ipc/util.py)
+        self.init_ipc_ns = IpcNamespace(PROC_IPC_INIT_INO)   # SysV IPC registry (ipc/util.py)
         self.cpu.mmu_fill = fault.make_tlb_fill(self.current_mm)
         MM.flush_hook = staticmethod(self._mm_changed)
         self.phys.on_free.append(self._frame_freed)

@@ -154,6 +154,7 @@ class Task:
         self.signal: SignalStruct = SignalStruct()
         self.cred = Cred()
         self.ipc_ns: Any = getattr(kernel, "init_ipc_ns", None)   # ipc/util.IpcNamespace
+        self.uts_ns: Any = getattr(kernel, "init_uts_ns", None)   # kernel/nsproxy.UtsNamespace
         self.sysvsem: Any = None        # ipc/sem.SemUndoList (SEM_UNDO), shared by CLONE_SYSVSEM
         # signals (kernel/signal.py)
         self.blocked = 0

@@ -1,4 +1,4 @@
-"""Process and thread creation syscalls: fork, vfork, clone, clone3 (Linux kernel/fork.c:
+"""Process and thread creation syscalls: fork, vfork, clone, clone3, unshare (Linux kernel/fork.c:
 kernel_clone, the clone and clone3 entry points, copy_clone_args_from_user).
 
 Thin: decode the arguments and check struct clone_args as Linux does, then ``kernel_clone``:
@@ -15,6 +15,7 @@ from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import thread as X
 from pynix.kernel.errors import KernelError
 from pynix.kernel.fork import check_clone_flags, copy_process
+from pynix.kernel.nsproxy import ksys_unshare
 from pynix.kernel.sched import WaitQueue, wait_event
 from pynix.kernel.signal import fatal_signal_pending
 from pynix.kernel.task import Task
@@ -102,3 +103,8 @@ def sys_clone3(t: Task, uargs: int, size: int) -> Generator[None, None, int]:
     return (yield from kernel_clone(t, flags | exit_signal, stack + stack_size if stack else 0,
                                     ptid, ctid, tls))
 
+
+
+def sys_unshare(t: Task, flags: int) -> int:
+    ksys_unshare(t, flags & 0xFFFF_FFFF)
+    return 0

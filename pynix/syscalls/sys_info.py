@@ -10,6 +10,7 @@ from typing import Generator
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.kernel.errors import KernelError
+from pynix.kernel.nsproxy import uts_ns_of
 from pynix.kernel.sched import monotonic_ns
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_to_user
@@ -20,19 +21,29 @@ UTS_VERSION = b"#1 SMP PREEMPT pynix"
 
 
 def sys_uname(t: Task, buf: int) -> int:
-    k = t.kernel
-    fields = [b"Linux", k.hostname, UTS_RELEASE, UTS_VERSION, b"x86_64", k.domainname]
+    uts = uts_ns_of(t)
+    fields = [b"Linux", uts.hostname, UTS_RELEASE, UTS_VERSION, b"x86_64", uts.domainname]
     copy_to_user(mm_of(t), buf, b"".join(f[:64].ljust(A.UTSNAME_FIELD, b"\0") for f in fields))
     return 0
 
 
-def sys_sethostname(t: Task, name: int, length: int) -> int:
+def _uts_name(t: Task, name: int, length: int) -> bytes:
+    """sethostname/setdomainname's checks: root (EPERM), then 0 <= length <= 64 (EINVAL)."""
     from pynix.mm.uaccess import copy_from_user
     if t.cred.euid != 0:
         raise KernelError(E.EPERM)
-    if length > 64:
+    if not 0 <= s32(length) <= 64:
         raise KernelError(E.EINVAL)
-    t.kernel.hostname = copy_from_user(mm_of(t), name, length)
+    return copy_from_user(mm_of(t), name, s32(length))
+
+
+def sys_sethostname(t: Task, name: int, length: int) -> int:
+    uts_ns_of(t).hostname = _uts_name(t, name, length)
+    return 0
+
+
+def sys_setdomainname(t: Task, name: int, length: int) -> int:
+    uts_ns_of(t).domainname = _uts_name(t, name, length)
     return 0
 
 

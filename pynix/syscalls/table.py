@@ -93,7 +93,7 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("personality", P.sys_personality, "x"),
     # threads
     ("futex", H.sys_futex, "xFdxxd"), ("get_robust_list", H.sys_get_robust_list, "dxx"),
-    ("clone3", C.sys_clone3, "xu"), ("restart_syscall", H.sys_restart_syscall, ""),
+    ("clone3", C.sys_clone3, "xu"), ("unshare", C.sys_unshare, "x"), ("restart_syscall", H.sys_restart_syscall, ""),
     # memory
     ("brk", M.sys_brk, "x"), ("mmap", M.sys_mmap, "xupMfx"), ("munmap", M.sys_munmap, "xu"),
     ("mprotect", M.sys_mprotect, "xup"), ("mremap", M.sys_mremap, "xuuxx"),
@@ -140,6 +140,7 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("shmctl", V.sys_shmctl, "ddx"),
     # system information
     ("uname", I.sys_uname, "x"), ("sethostname", I.sys_sethostname, "xu"),
+    ("setdomainname", I.sys_setdomainname, "xu"),
     ("reboot", I.sys_reboot, "xxxx"),
     ("sysinfo", I.sys_sysinfo, "x"), ("getrandom", I.sys_getrandom, "xux"),
     ("sched_yield", I.sys_sched_yield, ""), ("sched_getaffinity", I.sys_sched_getaffinity, "dux"),

@@ -65,13 +65,23 @@ def test_bad_flag_combinations_are_einval(flags: int) -> None:
     assert e.value.errno == E.EINVAL
 
 
-@pytest.mark.parametrize("ns", [A.CLONE_NEWNS, A.CLONE_NEWUTS, A.CLONE_NEWPID, A.CLONE_NEWUSER,
-                                A.CLONE_NEWNET, A.CLONE_NEWCGROUP])
+@pytest.mark.parametrize("ns", [A.CLONE_NEWNS, A.CLONE_NEWPID, A.CLONE_NEWUSER, A.CLONE_NEWNET,
+                                A.CLONE_NEWCGROUP])
 def test_namespaces_not_implemented_are_refused_not_ignored(ns: int) -> None:
     k, t = kernel_and_task()
     with pytest.raises(KernelError) as e:
         copy_process(t, A.SIGCHLD | ns, 0, 0, regs(), None)
     assert e.value.errno == E.EINVAL
+
+
+def test_new_uts_namespace_is_a_copy_for_the_child_only() -> None:
+    k, t = kernel_and_task()
+    k.init_uts_ns.hostname = b"box"
+    child = copy_process(t, A.SIGCHLD | A.CLONE_NEWUTS, 0, 0, regs(), None)
+    assert child.uts_ns is not t.uts_ns and child.uts_ns.hostname == b"box"
+    assert child.uts_ns.inum != t.uts_ns.inum
+    sibling = copy_process(t, A.SIGCHLD, 0, 0, regs(), None)
+    assert sibling.uts_ns is t.uts_ns
 
 
 def test_group_becomes_a_zombie_with_its_last_thread() -> None:

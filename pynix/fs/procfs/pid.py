@@ -126,6 +126,28 @@ def path_link(sb: ProcSuperBlock, t: Task, get: Callable[[], Path | None]) -> En
     return _link(text, path, uid=t.cred.euid)
 
 
+def ns_entries(sb: ProcSuperBlock, t: Task) -> dict[bytes, Entry]:
+    """ns/uts, ns/ipc: links reading "uts:[4026531838]"; followed, an nsfs inode numbered by
+    the namespace (stat -L tells two tasks' namespaces apart by st_ino)."""
+    from pynix.fs.anon import anon_inode
+    from pynix.kernel.nsproxy import task_namespaces
+    if not live(t):
+        return {}
+    out: dict[bytes, Entry] = {}
+    for name, ns in task_namespaces(t).items():
+        def text(name: bytes = name, ns: object = ns) -> bytes:
+            may_inspect(sb, t)
+            return b"%s:[%d]" % (name, ns.inum)  # type: ignore[attr-defined]
+
+        def jump(ns: object = ns) -> Path:
+            may_inspect(sb, t)
+            inode = anon_inode("nsfs", stat.S_IFREG | 0o444, ino=ns.inum)  # type: ignore[attr-defined]
+            d = Dentry(b"ns", None, inode)
+            return Path(Mount(inode.sb, d, "none"), d)
+        out[name] = _link(text, jump, uid=t.cred.euid)
+    return out
+
+
 def fd_entries(sb: ProcSuperBlock, t: Task) -> dict[bytes, Entry]:
     files = t.files
     if files is None or not live(t):
@@ -196,6 +218,7 @@ def pid_entries(sb: ProcSuperBlock, t: Task, whole: bool) -> dict[bytes, Entry]:
         b"root": path_link(sb, t, lambda: t.fs.root if t.fs is not None else None),
         b"fd": _dir(lambda: fd_entries(sb, t), 0o500, uid),
         b"fdinfo": _dir(lambda: fdinfo_entries(sb, t), 0o500, uid),
+        b"ns": _dir(lambda: ns_entries(sb, t), 0o511, uid),
     }
     if whole:
         out[b"task"] = _dir(lambda: {b"%d" % th.pid: _task_dir(sb, th, False)

@@ -11,6 +11,7 @@ from typing import Any
 from pynix.arch.x86_64 import errno as E
 from pynix.fs.procfs.super import register_proc_file
 from pynix.kernel.errors import KernelError
+from pynix.kernel.nsproxy import uts_ns_of
 
 UTS_LEN = 64
 
@@ -27,14 +28,19 @@ def _need_root(task: Any) -> None:
         raise KernelError(E.EPERM)
 
 
+def _reader_uts(k: Any) -> Any:
+    """The UTS namespace of the task using the file (Linux's current->nsproxy->uts_ns)."""
+    return uts_ns_of(k.current) if k.current is not None else k.init_uts_ns
+
+
 def store_hostname(k: Any, task: Any, data: bytes) -> None:
     _need_root(task)
-    k.hostname = _uts_value(data)
+    (uts_ns_of(task) if task is not None else k.init_uts_ns).hostname = _uts_value(data)
 
 
 def store_domainname(k: Any, task: Any, data: bytes) -> None:
     _need_root(task)
-    k.domainname = _uts_value(data)
+    (uts_ns_of(task) if task is not None else k.init_uts_ns).domainname = _uts_value(data)
 
 
 def _uts(attr: str) -> Any:
@@ -42,8 +48,9 @@ def _uts(attr: str) -> Any:
     return lambda k: getattr(sys_info, attr) + b"\n"
 
 
-register_proc_file("sys/kernel/hostname", lambda k: k.hostname + b"\n", store_hostname)
-register_proc_file("sys/kernel/domainname", lambda k: k.domainname + b"\n", store_domainname)
+register_proc_file("sys/kernel/hostname", lambda k: _reader_uts(k).hostname + b"\n", store_hostname)
+register_proc_file("sys/kernel/domainname", lambda k: _reader_uts(k).domainname + b"\n",
+                   store_domainname)
 register_proc_file("sys/kernel/ostype", lambda k: b"Linux\n")
 register_proc_file("sys/kernel/osrelease", _uts("UTS_RELEASE"))
 register_proc_file("sys/kernel/version", _uts("UTS_VERSION"))

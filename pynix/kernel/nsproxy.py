@@ -1,0 +1,111 @@
+"""Namespaces, and leaving the ones a task shares (Linux's kernel/nsproxy.c, kernel/utsname.c,
+kernel/fork.c ksys_unshare).
+
+pynix has two kinds so far: UTS (hostname and domain name, here) and System V IPC
+(``ipc/util.IpcNamespace``). A task points at one of each (``task.uts_ns``, ``task.ipc_ns``);
+fork shares them, clone(CLONE_NEWUTS / CLONE_NEWIPC) and unshare(2) give the task new ones
+(root only, as CAP_SYS_ADMIN). Each namespace has an inode number, shown by the
+``/proc/PID/ns/*`` links (``uts:[4026531838]``): two tasks share a namespace when the numbers
+are equal. The other kinds (mount, pid, user, net, cgroup, time) do not exist yet, and asking
+for them is EINVAL, as from a Linux built without them.
+
+Provides ``UtsNamespace``, ``uts_ns_of(task)``, ``copy_utsname(parent, flags)`` (fork),
+``ksys_unshare(task, flags)`` and ``task_namespaces(task)`` (procfs).
+"""
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING
+
+from pynix.arch.x86_64 import abi as A
+from pynix.arch.x86_64 import errno as E
+from pynix.kernel.errors import KernelError
+
+if TYPE_CHECKING:
+    from pynix.kernel.task import Task
+
+# proc_alloc_inum: the initial namespaces have fixed numbers, later ones count up from here
+PROC_IPC_INIT_INO, PROC_UTS_INIT_INO = 0xEFFFFFFF, 0xEFFFFFFE
+_next_inum = itertools.count(0xF0000000)
+
+# The flags unshare(2) knows (check_unshare_flags), and the namespaces pynix implements.
+UNSHARE_FLAGS = (A.CLONE_THREAD | A.CLONE_FS | A.CLONE_NEWNS | A.CLONE_SIGHAND | A.CLONE_VM
+                 | A.CLONE_FILES | A.CLONE_SYSVSEM | A.CLONE_NEWUTS | A.CLONE_NEWIPC
+                 | A.CLONE_NEWNET | A.CLONE_NEWUSER | A.CLONE_NEWPID | A.CLONE_NEWCGROUP
+                 | 0x80)                                          # CLONE_NEWTIME
+IMPLEMENTED_NS = A.CLONE_NEWUTS | A.CLONE_NEWIPC
+NOT_IMPLEMENTED_NS = (A.CLONE_NEWNS | A.CLONE_NEWUSER | A.CLONE_NEWPID | A.CLONE_NEWNET
+                      | A.CLONE_NEWCGROUP | 0x80)
+
+
+def alloc_inum() -> int:
+    return next(_next_inum)
+
+
+class UtsNamespace:
+    """What uname(2) reports that a task may change: nodename and domainname."""
+
+    def __init__(self, hostname: bytes = b"pynix", domainname: bytes = b"(none)",
+                 inum: int | None = None) -> None:
+        self.hostname = hostname
+        self.domainname = domainname
+        self.inum = inum if inum is not None else alloc_inum()
+
+
+def uts_ns_of(task: Task) -> UtsNamespace:
+    ns = getattr(task, "uts_ns", None)
+    if ns is None:
+        ns = task.uts_ns = task.kernel.init_uts_ns
+    return ns
+
+
+def _may_create_ns(task: Task) -> None:
+    if task.cred.euid != 0:
+        raise KernelError(E.EPERM)
+
+
+def copy_utsname(parent: Task, flags: int) -> UtsNamespace:
+    """fork/clone: the parent's UTS namespace, or with CLONE_NEWUTS a copy of it (root only)."""
+    ns = uts_ns_of(parent)
+    if not flags & A.CLONE_NEWUTS:
+        return ns
+    _may_create_ns(parent)
+    return UtsNamespace(ns.hostname, ns.domainname)
+
+
+def ksys_unshare(t: Task, flags: int) -> None:
+    """unshare(2): give ``t`` its own copy of what it shares, as Linux's ksys_unshare."""
+    from pynix.ipc.sem import exit_sem
+    from pynix.ipc.util import copy_ipcs
+    if flags & ~UNSHARE_FLAGS:
+        raise KernelError(E.EINVAL)
+    if flags & NOT_IMPLEMENTED_NS:
+        raise KernelError(E.EINVAL)
+    # a thread group, shared signal handlers or a shared mm cannot be left (only kept alone)
+    if flags & (A.CLONE_THREAD | A.CLONE_SIGHAND | A.CLONE_VM):
+        if t.signal.nr_threads > 1 or len(t.thread_group) > 1:
+            raise KernelError(E.EINVAL)
+        if flags & A.CLONE_VM and t.mm is not None and t.mm.users > 1:
+            raise KernelError(E.EINVAL)
+    new_uts = copy_utsname(t, flags) if flags & A.CLONE_NEWUTS else None
+    new_ipc = copy_ipcs(t, flags & ~A.CLONE_SYSVSEM) if flags & A.CLONE_NEWIPC else None
+    if flags & A.CLONE_FS and t.fs is not None and t.fs.users > 1:
+        old_fs = t.fs
+        t.fs = old_fs.copy(t.cred)
+        old_fs.users -= 1
+    if flags & A.CLONE_FILES and t.files is not None and t.files.users > 1:
+        old_files = t.files
+        t.files = old_files.copy()
+        old_files.users -= 1
+    if flags & (A.CLONE_SYSVSEM | A.CLONE_NEWIPC):  # CLONE_NEWIPC implies CLONE_SYSVSEM
+        exit_sem(t)                        # undo adjustments apply now; the list is left
+    if new_uts is not None:
+        t.uts_ns = new_uts
+    if new_ipc is not None:
+        t.ipc_ns = new_ipc
+
+
+def task_namespaces(task: Task) -> dict[bytes, UtsNamespace | object]:
+    """/proc/PID/ns: link name -> the namespace (its ``inum`` names it)."""
+    from pynix.ipc.util import ipc_ns_of
+    return {b"ipc": ipc_ns_of(task), b"uts": uts_ns_of(task)}
