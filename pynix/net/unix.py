@@ -79,6 +79,9 @@ class UnixSocket(File):
         self.peercred: Cred | None = None
         self.cred: Cred = (0, 0, 0)   # ours, as the peer will see it
         self.opts: dict[int, int] = {S.SO_SNDBUF: SNDBUF, S.SO_RCVBUF: SNDBUF}
+        self.rcvtimeo: int | None = None      # SO_RCVTIMEO / SO_SNDTIMEO in jiffies; None: forever
+        self.sndtimeo: int | None = None
+        self.linger = (0, 0)                  # SO_LINGER (l_onoff, l_linger): kept, not acted on
         self.wq = WaitQueue()
         self.anon = anon_inode("sockfs", A.S_IFSOCK | 0o777)
 

@@ -24,8 +24,10 @@ MAX_RW = 0x7FFFF000
 CHUNK = 1 << 20
 
 
-def rw_wait(t: Task, f: File, op: Callable[[], object]) -> Generator[None, None, object]:
-    """Run ``op`` until it stops raising WouldBlock; sleep meanwhile (EAGAIN if O_NONBLOCK)."""
+def rw_wait(t: Task, f: File, op: Callable[[], object], deadline: int | None = None,
+            restart: int = E.ERESTARTSYS) -> Generator[None, None, object]:
+    """Run ``op`` until it stops raising WouldBlock; sleep meanwhile (EAGAIN if O_NONBLOCK,
+    or once ``deadline`` (monotonic ns) passes: a socket's SO_RCVTIMEO / SO_SNDTIMEO)."""
     while True:
         try:
             return op()
@@ -35,7 +37,9 @@ def rw_wait(t: Task, f: File, op: Callable[[], object]) -> Generator[None, None,
             wq = wb.wq
             wq.add(t)
             # sleep until a wake_up on wq (the waker changed something) or a signal
-            yield from wait_event(t, wq, lambda: t not in wq.waiters)
+            if not (yield from wait_event(t, wq, lambda: t not in wq.waiters, deadline,
+                                          restart=restart)):
+                raise KernelError(E.EAGAIN) from None
 
 
 def _epipe(t: Task, err: KernelError) -> None:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Callable, Generator
 
+from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import socket as S
 from pynix.fs.vfs.file import File, WouldBlock
 from pynix.kernel.errors import KernelError
+from pynix.kernel.sched import monotonic_ns
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user, get_u32, put_i32, put_u32, put_u64
 from pynix.net.unix import Cred, UnixSocket, unix_socketpair
@@ -36,13 +38,43 @@ def _sock(t: Task, fd: int) -> UnixSocket:
     return f
 
 
-def _block(t: Task, sock: UnixSocket, op: Callable[[], object], flags: int) -> Generator[None, None, object]:
-    if flags & S.MSG_DONTWAIT:
+# Socket timeouts count in jiffies, as Linux's sk_rcvtimeo: a timeval is rounded up to whole
+# ticks of CONFIG_HZ (Debian's 250) and read back so (1 us set -> 4000 us got).
+CONFIG_HZ = 250
+
+
+def _timeo_set(raw: bytes) -> int | None:
+    """sock_set_timeout: {0, 0} is forever; a negative time is 'do not wait'."""
+    sec, usec = A.TIMEVAL.unpack_from(raw)
+    if not 0 <= usec < 1_000_000:
+        raise KernelError(E.EDOM)
+    if sec < 0:
+        return 0
+    if sec == 0 and usec == 0:
+        return None
+    return sec * CONFIG_HZ + -(-usec // (1_000_000 // CONFIG_HZ))
+
+
+def _timeo_get(timeo: int | None) -> bytes:
+    if timeo is None:
+        return A.TIMEVAL.pack(0, 0)
+    return A.TIMEVAL.pack(timeo // CONFIG_HZ, (timeo % CONFIG_HZ) * (1_000_000 // CONFIG_HZ))
+
+
+def _block(t: Task, sock: UnixSocket, op: Callable[[], object], flags: int,
+           timeo: int | None = None) -> Generator[None, None, object]:
+    """Run a socket operation, sleeping while it would block: not at all under MSG_DONTWAIT,
+    at most ``timeo`` jiffies (SO_RCVTIMEO / SO_SNDTIMEO: then EAGAIN, and a signal is EINTR
+    even under SA_RESTART, as Linux's sock_intr_errno)."""
+    if flags & S.MSG_DONTWAIT or timeo == 0:
         try:
             return op()
         except WouldBlock:
             raise KernelError(E.EAGAIN) from None
-    return (yield from rw_wait(t, sock, op))
+    if timeo is None:
+        return (yield from rw_wait(t, sock, op))
+    deadline = monotonic_ns() + timeo * (1_000_000_000 // CONFIG_HZ)
+    return (yield from rw_wait(t, sock, op, deadline, restart=E.EINTR))
 
 
 def _name(t: Task, addr: int, addrlen: int) -> bytes:
@@ -118,7 +150,7 @@ def sys_connect(t: Task, fd: int, addr: int, addrlen: int) -> Generator[None, No
     if sock.type == S.SOCK_DGRAM:
         sock.connect_dgram(other)
         return 0
-    yield from _block(t, sock, lambda: sock.connect_stream(other, _cred(t)), 0)
+    yield from _block(t, sock, lambda: sock.connect_stream(other, _cred(t)), 0, sock.sndtimeo)
     return 0
 
 
@@ -128,7 +160,7 @@ def sys_accept4(t: Task, fd: int, addr: int, lenp: int, flags: int) -> Generator
     sock = _sock(t, fd)
     if not sock.connection_oriented:
         raise KernelError(E.EOPNOTSUPP)
-    new = yield from _block(t, sock, sock.accept, 0)
+    new = yield from _block(t, sock, sock.accept, 0, sock.rcvtimeo)
     assert isinstance(new, UnixSocket)
     new.flags |= flags & S.SOCK_NONBLOCK
     nfd = install_new_file(t, new, bool(flags & S.SOCK_CLOEXEC))
@@ -144,7 +176,8 @@ def _send(t: Task, sock: UnixSocket, data: bytes, fds: list[File], cred: Cred, n
           flags: int) -> Generator[None, None, int]:
     to = unix_find_other(fs_of(t), name) if name is not None and sock.type == S.SOCK_DGRAM else None
     try:
-        n = yield from _block(t, sock, lambda: sock.sendmsg(data, fds, cred, to, name is not None), flags)
+        n = yield from _block(t, sock, lambda: sock.sendmsg(data, fds, cred, to, name is not None), flags,
+                              sock.sndtimeo)
     except KernelError as err:
         if not flags & S.MSG_NOSIGNAL:
             _epipe(t, err)
@@ -161,7 +194,7 @@ def sys_sendto(t: Task, fd: int, buf: int, n: int, flags: int, addr: int, addrle
 
 def sys_recvfrom(t: Task, fd: int, buf: int, n: int, flags: int, addr: int, lenp: int) -> Generator[None, None, int]:
     sock = _sock(t, fd)
-    res = yield from _block(t, sock, lambda: sock.recvmsg(min(n, MAX_RW), flags), flags)
+    res = yield from _block(t, sock, lambda: sock.recvmsg(min(n, MAX_RW), flags), flags, sock.rcvtimeo)
     data, files, _cred_, name, mflags = res  # type: ignore[misc]
     for f in files:
         f.put()
@@ -241,7 +274,8 @@ def sys_recvmsg(t: Task, fd: int, msg: int, flags: int) -> Generator[None, None,
     sock = _sock(t, fd)
     name_p, namelen, iov, iovlen, control, controllen, _ = _msghdr(t, msg)
     vecs = _iovecs(t, iov, iovlen)
-    res = yield from _block(t, sock, lambda: sock.recvmsg(sum(ln for _, ln in vecs), flags), flags)
+    res = yield from _block(t, sock, lambda: sock.recvmsg(sum(ln for _, ln in vecs), flags), flags,
+                            sock.rcvtimeo)
     data, files, cred, name, mflags = res  # type: ignore[misc]
     mm = mm_of(t)
     pos = 0
@@ -280,6 +314,8 @@ def sys_getpeername(t: Task, fd: int, addr: int, lenp: int) -> int:
     return 0
 
 
+_TIMEO_OPTS = {S.SO_RCVTIMEO: "rcvtimeo", S.SO_RCVTIMEO_NEW: "rcvtimeo",
+               S.SO_SNDTIMEO: "sndtimeo", S.SO_SNDTIMEO_NEW: "sndtimeo"}
 STORED_OPTS = (S.SO_REUSEADDR, S.SO_KEEPALIVE, S.SO_PASSCRED, S.SO_SNDBUF, S.SO_RCVBUF, S.SO_REUSEPORT)
 
 
@@ -294,6 +330,10 @@ def sys_getsockopt(t: Task, fd: int, level: int, opt: int, val: int, lenp: int) 
     if opt == S.SO_PEERCRED:
         pid, uid, gid = sock.peercred if sock.peercred is not None else (0, 0xFFFFFFFF, 0xFFFFFFFF)
         raw = S.UCRED.pack(pid, uid, gid)
+    elif opt in _TIMEO_OPTS:
+        raw = _timeo_get(getattr(sock, _TIMEO_OPTS[opt]))
+    elif opt == S.SO_LINGER:
+        raw = S.LINGER.pack(*sock.linger)
     else:
         if opt == S.SO_TYPE:
             v = sock.type
@@ -319,6 +359,17 @@ def sys_setsockopt(t: Task, fd: int, level: int, opt: int, val: int, optlen: int
     sock = _sock(t, fd)
     if s32(level) != S.SOL_SOCKET:
         raise KernelError(E.EOPNOTSUPP)
+    if opt in _TIMEO_OPTS:
+        if s32(optlen) < A.TIMEVAL.size:
+            raise KernelError(E.EINVAL)
+        setattr(sock, _TIMEO_OPTS[opt], _timeo_set(copy_from_user(mm_of(t), val, A.TIMEVAL.size)))
+        return 0
+    if opt == S.SO_LINGER:
+        if s32(optlen) < S.LINGER.size:
+            raise KernelError(E.EINVAL)
+        onoff, secs = S.LINGER.unpack(copy_from_user(mm_of(t), val, S.LINGER.size))
+        sock.linger = (int(onoff != 0), max(secs, 0)) if onoff else (0, sock.linger[1])
+        return 0
     if opt not in STORED_OPTS:
         raise KernelError(E.ENOPROTOOPT)
     if s32(optlen) < 4:
