@@ -1,4 +1,4 @@
-"""eventfd, eventfd2, epoll_create, epoll_create1, epoll_ctl, epoll_wait, epoll_pwait: thin
+"""eventfd, eventfd2, epoll_create, epoll_create1, epoll_ctl, epoll_wait, epoll_pwait(2): thin
 handlers around fs/eventfd.py and fs/eventpoll.py (Linux fs/eventfd.c, fs/eventpoll.c).
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pynix.kernel.sched import monotonic_ns
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user
 from pynix.syscalls.sys_poll import _restore_mask, _with_mask
-from pynix.syscalls.util import fget, install_new_file, mm_of, s32
+from pynix.syscalls.util import fget, get_timespec, install_new_file, mm_of, s32
 
 
 def sys_eventfd2(t: Task, initval: int, flags: int) -> int:
@@ -57,12 +57,17 @@ def sys_epoll_ctl(t: Task, epfd: int, op: int, fd: int, event: int) -> int:
     return 0
 
 
-def _wait(t: Task, epfd: int, events: int, maxevents: int, timeout: int) -> Generator[None, None, int]:
+def _wait(t: Task, epfd: int, events: int, maxevents: int, timeout: int,
+          timeout_ns: int | None = None) -> Generator[None, None, int]:
+    """epoll_wait: ``timeout`` in ms (< 0: forever), or ``timeout_ns`` (epoll_pwait2)."""
     maxevents, timeout = s32(maxevents), s32(timeout)
     if not 0 < maxevents <= V.EP_MAX_EVENTS:
         raise KernelError(E.EINVAL)
     ep = _epoll(t, epfd)
-    deadline = None if timeout < 0 else monotonic_ns() + timeout * 1_000_000
+    if timeout_ns is not None:
+        deadline: int | None = monotonic_ns() + timeout_ns
+    else:
+        deadline = None if timeout < 0 else monotonic_ns() + timeout * 1_000_000
     ready = yield from ep_poll(t, ep, maxevents, deadline)
     copy_to_user(mm_of(t), events, b"".join(V.EPOLL_EVENT.pack(m, d) for m, d in ready))
     return len(ready)
@@ -79,5 +84,20 @@ def sys_epoll_pwait(t: Task, epfd: int, events: int, maxevents: int, timeout: in
     _with_mask(t, sigmask)
     try:
         return (yield from _wait(t, epfd, events, maxevents, timeout))
+    finally:
+        _restore_mask(t)
+
+
+def sys_epoll_pwait2(t: Task, epfd: int, events: int, maxevents: int, timeout: int, sigmask: int,
+                     size: int) -> Generator[None, None, int]:
+    """epoll_pwait with a struct timespec timeout (NULL: forever)."""
+    if sigmask and size != 8:
+        raise KernelError(E.EINVAL)
+    timeout_ns = get_timespec(t, timeout) if timeout else None
+    _with_mask(t, sigmask)
+    try:
+        if timeout_ns is None:
+            return (yield from _wait(t, epfd, events, maxevents, -1))
+        return (yield from _wait(t, epfd, events, maxevents, 0, timeout_ns))
     finally:
         _restore_mask(t)

@@ -121,7 +121,7 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("eventfd", W.sys_eventfd, "u"), ("eventfd2", W.sys_eventfd2, "ux"),
     ("epoll_create", W.sys_epoll_create, "d"), ("epoll_create1", W.sys_epoll_create1, "x"),
     ("epoll_ctl", W.sys_epoll_ctl, "fdfx"), ("epoll_wait", W.sys_epoll_wait, "fxdd"),
-    ("epoll_pwait", W.sys_epoll_pwait, "fxddxu"),
+    ("epoll_pwait", W.sys_epoll_pwait, "fxddxu"), ("epoll_pwait2", W.sys_epoll_pwait2, "fxdxxu"),
     # sockets (AF_UNIX)
     ("socket", O.sys_socket, "ddd"), ("socketpair", O.sys_socketpair, "dddx"),
     ("bind", O.sys_bind, "fxd"), ("listen", O.sys_listen, "fd"), ("connect", O.sys_connect, "fxd"),
