@@ -169,7 +169,12 @@ class Machine:
                 mkdir_p(fs, parent.encode())
                 do_open(fs, g, A.O_CREAT | A.O_WRONLY, 0o644).put()
             at = namei(fs, g)
-        k.vfs.mount(sb, at, host)
+        try:
+            k.vfs.mount(sb, at, host)
+        except KernelError as e:             # e.g. a file bound over a directory
+            kind = "directory" if sb.root.is_dir() else "file"
+            raise SystemExit(f"pynix: --bind {host}:{guest}: cannot put a {kind} there: "
+                             f"{os.strerror(e.errno)}") from None
 
     def _console(self) -> None:
         k = self.k

@@ -20,6 +20,7 @@ from pynix.fs.vfs.dcache import MS_NOEXEC, Path, d_path
 from pynix.fs.vfs.file import InodeFile
 from pynix.fs.vfs.namei import MAY_EXEC, namei, permission
 from pynix.kernel.errors import KernelError
+from pynix.kernel.posix_timers import exit_itimers
 from pynix.kernel.exit import complete_vfork_done, exit_mm
 from pynix.kernel.task import PF_FORKNOEXEC, Task
 from pynix.loader.elf import ET_DYN, ElfImage, build_stack, map_elf, parse_elf, setup_stack_vma
@@ -136,6 +137,7 @@ def flush_old_exec(t: Task) -> None:
     """Everything of the old program that must not survive exec."""
     k = t.kernel
     de_thread(t)
+    exit_itimers(t)                       # POSIX timers do not survive exec
     k.futex_exit(t)                            # robust list, clear_child_tid (exec_mm_release)
     complete_vfork_done(t)
     exit_mm(t)

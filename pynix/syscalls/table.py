@@ -26,6 +26,7 @@ from pynix.syscalls import sys_signal as G
 from pynix.syscalls import sys_socket as O
 from pynix.syscalls import sys_thread as H
 from pynix.syscalls import sys_time as T
+from pynix.syscalls import sys_timer as R
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,11 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("tkill", G.sys_tkill, "dS"), ("tgkill", G.sys_tgkill, "ddS"),
     ("rt_sigtimedwait", G.sys_rt_sigtimedwait, "xxxu"), ("rt_sigqueueinfo", G.sys_rt_sigqueueinfo, "dSx"),
     ("rt_tgsigqueueinfo", G.sys_rt_tgsigqueueinfo, "ddSx"),
+    # POSIX timers and timerfd
+    ("timer_create", R.sys_timer_create, "dxx"), ("timer_settime", R.sys_timer_settime, "ddxx"),
+    ("timer_gettime", R.sys_timer_gettime, "dx"), ("timer_getoverrun", R.sys_timer_getoverrun, "d"),
+    ("timer_delete", R.sys_timer_delete, "d"), ("timerfd_create", R.sys_timerfd_create, "dx"),
+    ("timerfd_settime", R.sys_timerfd_settime, "fdxx"), ("timerfd_gettime", R.sys_timerfd_gettime, "fx"),
     # time
     ("clock_gettime", T.sys_clock_gettime, "dx"), ("clock_getres", T.sys_clock_getres, "dx"),
     ("gettimeofday", T.sys_gettimeofday, "xx"), ("time", T.sys_time, "x"),

@@ -19,3 +19,11 @@ EP_MAX_EVENTS = 0x7FFFFFFF // 12
 
 EPOLL_EVENT = struct.Struct("<IQ")          # __attribute__((packed)) on x86-64: events, data
 U64 = struct.Struct("<Q")
+
+# timerfd (include/uapi/linux/timerfd.h)
+TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET = 1, 2
+TFD_CLOEXEC, TFD_NONBLOCK = 0o2000000, 0o4000
+ITIMERSPEC = struct.Struct("<qqqq")         # it_interval {sec, nsec}, it_value {sec, nsec}
+# struct sigevent: sigev_value, sigev_signo, sigev_notify, then sigev_notify_thread_id
+SIGEVENT = struct.Struct("<Qiii")
+SIGEVENT_SIZE = 64

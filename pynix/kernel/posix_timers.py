@@ -1,0 +1,164 @@
+"""Interval timers on the kernel's timer heap, and POSIX per-process timers (Linux
+kernel/time/hrtimer.c's role for these users, and kernel/time/posix-timers.c).
+
+``KTimer`` is one armed-or-not timer with an optional period: ``arm(deadline, interval)``
+(host monotonic ns), ``cancel()``, ``remaining()``. When it fires it calls ``fire(n)`` with
+the number of expirations since the last call (more than 1 when the kernel was busy past
+several periods) and re-arms itself on the period's grid. timerfd (fs/timerfd.py) and the
+POSIX timers below are built on it; expiry runs in the kernel loop (``Timers.expire``), so
+a busy CPU sees it at the next clock tick.
+
+POSIX timers (timer_create & co.) belong to the thread group (``signal.posix_timers``, ids
+from 0). On expiry a timer queues its signal (SIGEV_SIGNAL to the process, SIGEV_THREAD_ID
+to one thread; SIGEV_NONE nothing) with si_code SI_TIMER, si_timerid, si_value; while that
+signal is still pending further expirations only count as overruns (si_overrun,
+timer_getoverrun). exec and the group's exit delete them (exit_itimers). Clocks: REALTIME,
+MONOTONIC, BOOTTIME; CPU-time clocks are refused (EINVAL: not implemented).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+from pynix.arch.x86_64 import abi as A
+from pynix.arch.x86_64 import errno as E
+from pynix.kernel.errors import KernelError
+from pynix.kernel.sched import Timers, monotonic_ns
+
+if TYPE_CHECKING:
+    from pynix.kernel.task import SigInfo, Task
+
+TIMER_CLOCKS = (A.CLOCK_REALTIME, A.CLOCK_MONOTONIC, A.CLOCK_BOOTTIME)
+SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD, SIGEV_THREAD_ID = 0, 1, 2, 4
+TIMER_MAX_PER_PROCESS = 1 << 16
+
+
+class KTimer:
+    def __init__(self, timers: Timers, fire: Callable[[int], None]) -> None:
+        self.timers = timers
+        self.fire = fire
+        self.entry: list | None = None
+        self.deadline = 0
+        self.interval = 0
+
+    def arm(self, deadline: int | None, interval: int) -> None:
+        """Start (deadline in host monotonic ns) or, with None, stop; keeps ``interval``."""
+        self.cancel()
+        self.interval = interval
+        if deadline is not None:
+            self.deadline = deadline
+            self.entry = self.timers.add(deadline, self._expire)
+
+    def cancel(self) -> None:
+        if self.entry is not None:
+            Timers.cancel(self.entry)
+            self.entry = None
+
+    def remaining(self) -> tuple[int, int]:
+        """(time to the next expiry, interval) in ns; (0, interval) when not armed."""
+        if self.entry is None:
+            return 0, self.interval
+        return max(self.deadline - monotonic_ns(), 1), self.interval
+
+    def _expire(self) -> None:
+        self.entry = None
+        n = 1
+        if self.interval:
+            late = monotonic_ns() - self.deadline
+            if late > 0:
+                n += late // self.interval
+            self.deadline += n * self.interval
+            self.entry = self.timers.add(self.deadline, self._expire)
+        self.fire(n)
+
+
+def host_deadline(now_in_clock: int, value: int, abstime: bool) -> int:
+    """A timer value (relative, or absolute on a clock that reads ``now_in_clock``) as a
+    host monotonic deadline."""
+    return monotonic_ns() + (value - now_in_clock if abstime else value)
+
+
+@dataclass
+class PosixTimer:
+    """struct k_itimer."""
+    id: int
+    clock: int
+    notify: int
+    signo: int
+    value: int                      # sigev_value, delivered as si_value
+    target: Task                    # the process (SIGEV_SIGNAL) or thread (SIGEV_THREAD_ID)
+    ktimer: KTimer | None = None
+    overrun: int = 0                # expirations while the signal was still pending
+    overrun_last: int = 0           # what timer_getoverrun reports
+    info: SigInfo | None = None     # the queued signal, while queued
+
+
+def _timers_of(t: Task) -> dict[int, PosixTimer]:
+    timers = getattr(t.signal, "posix_timers", None)
+    if timers is None:
+        timers = t.signal.posix_timers = {}
+    return timers
+
+
+def timer_create(t: Task, clock: int, notify: int, signo: int, value: int, tid: int) -> int:
+    if clock not in TIMER_CLOCKS:
+        raise KernelError(E.EINVAL)
+    if notify not in (SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID):
+        raise KernelError(E.EINVAL)
+    if notify != SIGEV_NONE and not 1 <= signo < A.NSIG:
+        raise KernelError(E.EINVAL)
+    target = t.group_leader
+    if notify == SIGEV_THREAD_ID:
+        target = next((th for th in t.thread_group if th.pid == tid), None)  # type: ignore[assignment]
+        if target is None:
+            raise KernelError(E.EINVAL)
+    timers = _timers_of(t)
+    if len(timers) >= TIMER_MAX_PER_PROCESS:
+        raise KernelError(E.EAGAIN)
+    tid_ = next(i for i in range(len(timers) + 1) if i not in timers)
+    timer = PosixTimer(tid_, clock, notify, signo, value, target)
+    timer.ktimer = KTimer(t.kernel.timers, lambda n: _posix_timer_fire(timer, n))
+    timers[tid_] = timer
+    return tid_
+
+
+def _posix_timer_fire(timer: PosixTimer, n: int) -> None:
+    from pynix.kernel.signal import send_signal
+    from pynix.kernel.task import SigInfo
+    timer.overrun += n - 1
+    if timer.notify == SIGEV_NONE:
+        return
+    target = timer.target
+    info = timer.info
+    queued = info is not None and any(i is info for i in (*target.pending, *target.signal.shared_pending))
+    if queued:
+        timer.overrun += 1                  # still pending: one more overrun, no new signal
+        info.uid = timer.overrun_last = min(timer.overrun, 0x7FFFFFFF)  # type: ignore[union-attr]
+        return
+    timer.overrun_last = min(timer.overrun, 0x7FFFFFFF)
+    timer.overrun = 0
+    timer.info = SigInfo(timer.signo, A.SI_TIMER, pid=timer.id, uid=timer.overrun_last,
+                         value=timer.value)
+    send_signal(target, timer.info, group=timer.notify == SIGEV_SIGNAL)
+
+
+def find_timer(t: Task, timer_id: int) -> PosixTimer:
+    timer = _timers_of(t).get(timer_id)
+    if timer is None:
+        raise KernelError(E.EINVAL)
+    return timer
+
+
+def timer_delete(t: Task, timer_id: int) -> None:
+    timer = find_timer(t, timer_id)
+    assert timer.ktimer is not None
+    timer.ktimer.cancel()
+    del _timers_of(t)[timer_id]
+
+
+def exit_itimers(t: Task) -> None:
+    """exec, or the last thread of the group exits: every POSIX timer goes."""
+    for timer in _timers_of(t).values():
+        if timer.ktimer is not None:
+            timer.ktimer.cancel()
+    t.signal.posix_timers = {}
