@@ -10,7 +10,7 @@ from pynix.kernel.errors import KernelError
 from pynix.kernel.exec import mapping_of
 from pynix.kernel.task import Task
 from pynix.mm import mmap as M
-from pynix.syscalls.util import fget, fs_of, mm_of, s32
+from pynix.syscalls.util import fget, fs_of, install_new_file, mm_of, s32
 
 
 def sys_brk(t: Task, brk: int) -> int:
@@ -97,4 +97,40 @@ def sys_munlockall(t: Task) -> int:
     for v in mm.vmas:
         v.vm_flags &= ~0x2000
     mm.locked = False
+    return 0
+
+
+def sys_memfd_create(t: Task, namep: int, flags: int) -> int:
+    from pynix.fs.memfd import MFD_CLOEXEC, MFD_NAME_MAX, memfd_create
+    from pynix.mm.uaccess import strncpy_from_user
+    try:
+        name = strncpy_from_user(mm_of(t), namep, MFD_NAME_MAX + 1)
+    except KernelError as e:
+        raise KernelError(E.EINVAL if e.errno == E.ENAMETOOLONG else e.errno) from None
+    f = memfd_create(t.kernel, t.cred.fsuid, t.cred.fsgid, name, s32(flags))
+    return install_new_file(t, f, bool(flags & MFD_CLOEXEC))
+
+
+def sys_mincore(t: Task, addr: int, length: int, vec: int) -> int:
+    """One byte per page, bit 0 set when the page is in memory: mapped in this address
+    space, or (for a file mapping) in the page cache. Unmapped pages are ENOMEM."""
+    from pynix.mm.uaccess import copy_to_user
+    if addr & 0xFFF:
+        raise KernelError(E.EINVAL)
+    mm = mm_of(t)
+    end = addr + M.page_align(length)
+    if end < addr or end > M.TASK_SIZE:
+        raise KernelError(E.ENOMEM)
+    out = bytearray((end - addr) >> 12)
+    covered = 0
+    for v in mm.vmas.overlapping(addr, end):
+        lo, hi = max(v.start, addr), min(v.end, end)
+        covered += hi - lo
+        pages = getattr(v.mapping, "pages", None)
+        for va in range(lo, hi, 4096):
+            if va >> 12 in mm.pt or (pages is not None and v.page_offset(va) in pages):
+                out[(va - addr) >> 12] = 1
+    if covered < end - addr:
+        raise KernelError(E.ENOMEM)
+    copy_to_user(mm, vec, bytes(out))
     return 0

@@ -98,6 +98,7 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     # memory
     ("brk", M.sys_brk, "x"), ("mmap", M.sys_mmap, "xupMfx"), ("munmap", M.sys_munmap, "xu"),
     ("mprotect", M.sys_mprotect, "xup"), ("mremap", M.sys_mremap, "xuuxx"),
+    ("mincore", M.sys_mincore, "xux"), ("memfd_create", M.sys_memfd_create, "sx"),
     ("madvise", M.sys_madvise, "xud"), ("msync", M.sys_msync, "xux"), ("mlock", M.sys_mlock, "xu"),
     ("munlock", M.sys_munlock, "xu"), ("mlockall", M.sys_mlockall, "x"),
     ("munlockall", M.sys_munlockall, ""),
