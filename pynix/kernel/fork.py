@@ -64,6 +64,10 @@ def copy_process(parent: Task, flags: int, stack: int, tls: int, regs: list[int]
     k.total_forks += 1                    # /proc/stat "processes"
     child = Task(k, pid, parent.comm)
     child.flags = PF_FORKNOEXEC
+    if parent.sched_reset_on_fork:        # SCHED_RESET_ON_FORK: the child starts ordinary
+        child.nice = max(parent.nice, 0)  # (policy SCHED_NORMAL, no RT priority, flag clear)
+    else:                                 # sched_fork: policy, priority and nice are inherited
+        child.policy, child.rt_priority, child.nice = parent.policy, parent.rt_priority, parent.nice
     child.cred = parent.cred.copy()
     child.exec_path = parent.exec_path
     child.personality = parent.personality

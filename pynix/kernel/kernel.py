@@ -28,8 +28,8 @@ from pynix.kernel.cputime import account_tick
 from pynix.kernel.exit import do_exit, do_group_exit
 from pynix.kernel.nsproxy import PROC_IPC_INIT_INO, PROC_UTS_INIT_INO, UtsNamespace
 from pynix.kernel.pid import PidMap
-from pynix.kernel.sched import (TASK_DEAD, TASK_RUNNING, TASK_ZOMBIE, TIMESLICE_NS, RunQueue, Timers,
-                                monotonic_ns)
+from pynix.kernel.sched import (RR_TIMESLICE_NS, TASK_DEAD, TASK_RUNNING, TASK_ZOMBIE, TIMESLICE_NS,
+                                RunQueue, Timers, monotonic_ns)
 from pynix.kernel.signal import WCOREFLAG, do_signal, force_sig_fault
 from pynix.kernel.task import Task
 from pynix.machine.cpu import CPU, Trap
@@ -271,7 +271,7 @@ class Kernel:
         if t.kstack is not None:
             if not self.syscalls.resume(t):                       # still blocked
                 return
-        slice_end = monotonic_ns() + TIMESLICE_NS
+        slice_start = mark = monotonic_ns()
         while True:
             if t.state != TASK_RUNNING:
                 break
@@ -303,12 +303,16 @@ class Kernel:
                 if len(self.rq):
                     self.rq.enqueue(t)
                     break
-            if now >= slice_end:
-                if len(self.rq):                  # time slice used up: preempt
-                    t.nivcsw += 1
-                    self.rq.enqueue(t)
-                    break
-                slice_end = now + TIMESLICE_NS
+            if t.rt_priority:
+                self.rq.account_rt(now - mark)
+            mark = now
+            if self.rq.should_preempt(t, now - slice_start):  # slice used up, or a better task
+                t.nivcsw += 1
+                self.rq.enqueue(t)
+                break
+            if now - slice_start >= TIMESLICE_NS and not t.rt_priority or \
+                    now - slice_start >= RR_TIMESLICE_NS:
+                slice_start = now                              # nobody waiting: a new slice
         if t.state == TASK_RUNNING and t.kstack is None and not t.on_rq and self.current is t \
                 and t.state != TASK_ZOMBIE:
             self.rq.enqueue(t)

@@ -190,6 +190,9 @@ class Task:
         self.exec_path = b""
         self.personality = 0
         self.nice = 0
+        self.policy = A.SCHED_NORMAL                  # sched_setscheduler (kernel/sched.py)
+        self.rt_priority = 0                          # 1-99 for SCHED_FIFO / SCHED_RR
+        self.sched_reset_on_fork = False
         self.pdeath_signal = 0
         self.no_new_privs = 0
         self.dumpable = 1

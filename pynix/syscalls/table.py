@@ -22,6 +22,7 @@ from pynix.syscalls import sys_mm as M
 from pynix.syscalls import sys_mount as N
 from pynix.syscalls import sys_poll as L
 from pynix.syscalls import sys_process as P
+from pynix.syscalls import sys_sched as Q
 from pynix.syscalls import sys_signal as G
 from pynix.syscalls import sys_socket as O
 from pynix.syscalls import sys_thread as H
@@ -150,6 +151,12 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("setdomainname", I.sys_setdomainname, "xu"),
     ("reboot", I.sys_reboot, "xxxx"),
     ("sysinfo", I.sys_sysinfo, "x"), ("getrandom", I.sys_getrandom, "xux"),
+    ("sched_setscheduler", Q.sys_sched_setscheduler, "ddx"),
+    ("sched_getscheduler", Q.sys_sched_getscheduler, "d"),
+    ("sched_setparam", Q.sys_sched_setparam, "dx"), ("sched_getparam", Q.sys_sched_getparam, "dx"),
+    ("sched_get_priority_max", Q.sys_sched_get_priority_max, "d"),
+    ("sched_get_priority_min", Q.sys_sched_get_priority_min, "d"),
+    ("sched_rr_get_interval", Q.sys_sched_rr_get_interval, "dx"),
     ("sched_yield", I.sys_sched_yield, ""), ("sched_getaffinity", I.sys_sched_getaffinity, "dux"),
     ("sched_setaffinity", I.sys_sched_setaffinity, "dux"), ("getcpu", I.sys_getcpu, "xxx"),
     ("getpriority", I.sys_getpriority, "dd"), ("setpriority", I.sys_setpriority, "ddd"),
