@@ -103,7 +103,7 @@ def test_dead_pid_vanishes(machine: Machine) -> None:
 
 
 def test_register_proc_file(machine: Machine) -> None:
-    register_proc_file("pynixtest/hello", lambda k: b"hi %s\n" % k.hostname)
+    register_proc_file("pynixtest/hello", lambda k: b"hi %s\n" % k.init_uts_ns.hostname)
     assert read(machine, b"/proc/pynixtest/hello") == b"hi pynix\n"
 
 
@@ -112,7 +112,7 @@ def test_hostname_sysctl_writes_uname(machine: Machine) -> None:
     f = do_open(fs, b"/proc/sys/kernel/hostname", A.O_WRONLY | A.O_TRUNC, 0)
     f.write(b"box\n")
     f.put()
-    assert machine.k.hostname == b"box"
+    assert machine.k.init_uts_ns.hostname == b"box"
     assert read(machine, b"/proc/sys/kernel/hostname") == b"box\n"
 
 
