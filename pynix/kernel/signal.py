@@ -129,6 +129,9 @@ def send_signal(t: Task, info: SigInfo, group: bool = True) -> None:
     if sig < A.SIGRTMIN and any(i.signo == sig for i in pending):
         return                                  # standard signals do not queue
     pending.append(info)
+    wq = getattr(t.kernel, "signalfd_wqh", None)
+    if wq is not None and wq.waiters:
+        wq.wake_up()                            # signalfd readers and pollers look again
     # complete_signal: pick a live thread that does not block it, the addressed one first
     target = t
     if group and (t.blocked & sigbit(sig) or not _live(t)):

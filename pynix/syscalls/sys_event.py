@@ -1,5 +1,6 @@
-"""eventfd, eventfd2, epoll_create, epoll_create1, epoll_ctl, epoll_wait, epoll_pwait(2): thin
-handlers around fs/eventfd.py and fs/eventpoll.py (Linux fs/eventfd.c, fs/eventpoll.c).
+"""eventfd, eventfd2, epoll_create, epoll_create1, epoll_ctl, epoll_wait, epoll_pwait(2),
+signalfd, signalfd4: thin handlers around fs/eventfd.py, fs/eventpoll.py and fs/signalfd.py
+(Linux fs/eventfd.c, fs/eventpoll.c, fs/signalfd.c).
 """
 from __future__ import annotations
 
@@ -101,3 +102,24 @@ def sys_epoll_pwait2(t: Task, epfd: int, events: int, maxevents: int, timeout: i
         return (yield from _wait(t, epfd, events, maxevents, 0, timeout_ns))
     finally:
         _restore_mask(t)
+
+
+def sys_signalfd4(t: Task, fd: int, maskp: int, sizemask: int, flags: int) -> int:
+    """A new signalfd for the signals in the mask, or (fd != -1) a new mask for one."""
+    from pynix.fs.signalfd import SFD_CLOEXEC, SFD_NONBLOCK, SignalFdFile
+    from pynix.kernel.signal import UNBLOCKABLE
+    from pynix.mm.uaccess import get_u64
+    if sizemask != 8 or flags & ~(SFD_CLOEXEC | SFD_NONBLOCK):
+        raise KernelError(E.EINVAL)
+    mask = get_u64(mm_of(t), maskp) & ~UNBLOCKABLE
+    if s32(fd) != -1:
+        f = fget(t, fd)
+        if not isinstance(f, SignalFdFile):
+            raise KernelError(E.EINVAL)
+        f.mask = mask
+        return s32(fd)
+    return install_new_file(t, SignalFdFile(t.kernel, mask, flags), bool(flags & SFD_CLOEXEC))
+
+
+def sys_signalfd(t: Task, fd: int, maskp: int, sizemask: int) -> int:
+    return sys_signalfd4(t, fd, maskp, sizemask, 0)

@@ -130,6 +130,7 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("epoll_create", W.sys_epoll_create, "d"), ("epoll_create1", W.sys_epoll_create1, "x"),
     ("epoll_ctl", W.sys_epoll_ctl, "fdfx"), ("epoll_wait", W.sys_epoll_wait, "fxdd"),
     ("epoll_pwait", W.sys_epoll_pwait, "fxddxu"), ("epoll_pwait2", W.sys_epoll_pwait2, "fxdxxu"),
+    ("signalfd", W.sys_signalfd, "fxu"), ("signalfd4", W.sys_signalfd4, "fxux"),
     # sockets (AF_UNIX)
     ("socket", O.sys_socket, "ddd"), ("socketpair", O.sys_socketpair, "dddx"),
     ("bind", O.sys_bind, "fxd"), ("listen", O.sys_listen, "fd"), ("connect", O.sys_connect, "fxd"),
