@@ -1,17 +1,19 @@
 """System V IPC syscalls: msgget/msgsnd/msgrcv/msgctl, semget/semop/semtimedop/semctl,
-shmget/shmat/shmdt/shmctl (Linux ipc/syscall.c entry points of ipc/msg.c, sem.c, shm.c).
+shmget/shmat/shmdt/shmctl (Linux ipc/syscall.c entry points of ipc/msg.c, sem.c, shm.c), and
+the POSIX message queue calls mq_open & co. (ipc/mqueue.c).
 
 Thin handlers: decode registers, copy user buffers, call pynix/ipc, copy results out.
 """
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from typing import Any, Callable, Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import ipc as I
-from pynix.ipc import msg, sem, shm
+from pynix.ipc import mqueue, msg, sem, shm
 from pynix.ipc.util import IpcIds, IpcNamespace, ipc_key_s32, ipc_ns_of
 from pynix.kernel.errors import KernelError
 from pynix.kernel.sched import monotonic_ns
@@ -158,3 +160,84 @@ def sys_shmdt(t: Task, addr: int) -> int:
 
 def sys_shmctl(t: Task, shmid: int, cmd: int, buf: int) -> int:
     return _ctl(t, shmid, cmd, buf, SHM_OPS)
+
+
+# -- POSIX message queues (ipc/mqueue.py) ------------------------------------------------------
+
+MQ_ATTR = struct.Struct("<qqqq32x")      # struct mq_attr: flags, maxmsg, msgsize, curmsgs
+
+
+def _mq_deadline(t: Task, abs_timeout: int) -> int | None:
+    """An absolute CLOCK_REALTIME timeout as a host monotonic deadline (EINVAL if malformed)."""
+    if not abs_timeout:
+        return None
+    import time
+    from pynix.syscalls.util import get_timespec
+    return monotonic_ns() + get_timespec(t, abs_timeout) - time.time_ns()
+
+
+def sys_mq_open(t: Task, namep: int, oflag: int, mode: int, attrp: int) -> int:
+    from pynix.mm.uaccess import strncpy_from_user
+    from pynix.syscalls.util import fs_of, install_new_file
+    name = strncpy_from_user(mm_of(t), namep, mqueue.NAME_MAX + 1)
+    attr = None
+    if attrp and s32(oflag) & A.O_CREAT:
+        _flags, maxmsg, msgsize, _cur = MQ_ATTR.unpack(copy_from_user(mm_of(t), attrp, MQ_ATTR.size))
+        attr = (maxmsg, msgsize)
+    f = mqueue.mq_open(t, name, s32(oflag), mode & 0o7777, attr, fs_of(t).umask)
+    return install_new_file(t, f, bool(s32(oflag) & A.O_CLOEXEC))
+
+
+def sys_mq_unlink(t: Task, namep: int) -> int:
+    from pynix.mm.uaccess import strncpy_from_user
+    mqueue.mq_unlink(t, strncpy_from_user(mm_of(t), namep, mqueue.NAME_MAX + 1))
+    return 0
+
+
+def sys_mq_timedsend(t: Task, mqd: int, msgp: int, msglen: int, prio: int,
+                     abs_timeout: int) -> Generator[None, None, int]:
+    from pynix.syscalls.util import fget
+    f = mqueue.mq_file(fget(t, mqd))
+    deadline = _mq_deadline(t, abs_timeout)
+    if msglen > f.mq.msgsize:
+        raise KernelError(E.EMSGSIZE)
+    text = copy_from_user(mm_of(t), msgp, msglen)
+    return (yield from mqueue.mq_timedsend(t, f, text, prio & 0xFFFFFFFF, deadline))
+
+
+def sys_mq_timedreceive(t: Task, mqd: int, msgp: int, msglen: int, priop: int,
+                        abs_timeout: int) -> Generator[None, None, int]:
+    from pynix.mm.uaccess import put_u32
+    from pynix.syscalls.util import fget
+    f = mqueue.mq_file(fget(t, mqd))
+    deadline = _mq_deadline(t, abs_timeout)
+    text, prio = yield from mqueue.mq_timedreceive(t, f, msglen, deadline)
+    copy_to_user(mm_of(t), msgp, text)
+    if priop:
+        put_u32(mm_of(t), priop, prio)
+    return len(text)
+
+
+def sys_mq_notify(t: Task, mqd: int, sevp: int) -> int:
+    from pynix.arch.x86_64 import event as V
+    from pynix.syscalls.util import fget
+    f = mqueue.mq_file(fget(t, mqd))
+    notify = None
+    if sevp:
+        value, signo, how, _tid = V.SIGEVENT.unpack_from(copy_from_user(mm_of(t), sevp, V.SIGEVENT_SIZE))
+        notify = (how, signo, value)
+    mqueue.mq_notify(t, f, notify)
+    return 0
+
+
+def sys_mq_getsetattr(t: Task, mqd: int, newp: int, oldp: int) -> int:
+    from pynix.syscalls.util import fget
+    f = mqueue.mq_file(fget(t, mqd))
+    new = MQ_ATTR.unpack(copy_from_user(mm_of(t), newp, MQ_ATTR.size)) if newp else None
+    if new is not None and new[0] & ~A.O_NONBLOCK:
+        raise KernelError(E.EINVAL)
+    if oldp:
+        copy_to_user(mm_of(t), oldp, MQ_ATTR.pack(*mqueue.mq_attr(f)))
+    if new is not None:
+        f.flags = (f.flags & ~A.O_NONBLOCK) | (new[0] & A.O_NONBLOCK)
+    return 0

@@ -141,6 +141,9 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("getpeername", O.sys_getpeername, "fxx"), ("getsockopt", O.sys_getsockopt, "fddxx"),
     ("setsockopt", O.sys_setsockopt, "fddxd"),
     # System V IPC
+    ("mq_open", V.sys_mq_open, "sxmx"), ("mq_unlink", V.sys_mq_unlink, "s"),
+    ("mq_timedsend", V.sys_mq_timedsend, "dxuux"), ("mq_timedreceive", V.sys_mq_timedreceive, "dxuxx"),
+    ("mq_notify", V.sys_mq_notify, "dx"), ("mq_getsetattr", V.sys_mq_getsetattr, "dxx"),
     ("msgget", V.sys_msgget, "xx"), ("msgsnd", V.sys_msgsnd, "dxux"),
     ("msgrcv", V.sys_msgrcv, "dxudx"), ("msgctl", V.sys_msgctl, "ddx"),
     ("semget", V.sys_semget, "xdx"), ("semop", V.sys_semop, "dxu"),
