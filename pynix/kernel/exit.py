@@ -161,8 +161,10 @@ def do_exit(t: Task, status: int) -> None:
 
 
 def _leader_done(leader: Task) -> None:
+    from pynix.fs.pidfd import group_exited
     if leader.signal.group_exit:
         leader.exit_code = leader.signal.group_exit_code
+    group_exited(leader)
     if do_notify_parent(leader, leader.exit_signal):
         leader.state = TASK_DEAD
         release_task(leader)

@@ -24,14 +24,22 @@ from pynix.mm.uaccess import copy_from_user, put_i32
 from pynix.syscalls.util import mm_of
 
 
-def kernel_clone(t: Task, flags: int, stack: int, ptid: int, ctid: int, tls: int) -> Generator[None, None, int]:
-    """copy_process, then the tid writes the flags ask for, then (CLONE_VFORK) wait for the
-    child to exec or exit; returns the child's pid."""
+def kernel_clone(t: Task, flags: int, stack: int, ptid: int, ctid: int, tls: int,
+                 pidfd_at: int = 0) -> Generator[None, None, int]:
+    """copy_process, then the tid writes the flags ask for (and the CLONE_PIDFD descriptor at
+    ``pidfd_at``), then (CLONE_VFORK) wait for the child to exec or exit; returns the child's
+    pid."""
     k = t.kernel
     cpu = k.cpu
     regs = cpu.regs()
+    if flags & A.CLONE_PIDFD and flags & A.CLONE_THREAD:
+        raise KernelError(E.EINVAL)
     child = copy_process(t, flags, stack, tls, regs, cpu.save_context())
     mm = mm_of(t)
+    if flags & A.CLONE_PIDFD:
+        from pynix.fs.pidfd import PidFdFile
+        from pynix.syscalls.util import install_new_file
+        put_i32(mm, pidfd_at, install_new_file(t, PidFdFile(child, 0), True))
     if flags & A.CLONE_PARENT_SETTID:
         put_i32(mm, ptid, child.pid)
     if flags & A.CLONE_CHILD_SETTID:
@@ -61,7 +69,9 @@ def sys_clone(t: Task, flags: int, stack: int, ptid: int, ctid: int, tls: int) -
     flags &= 0xFFFFFFFF
     if flags & A.CLONE_PIDFD:
         check_clone_flags(flags)                 # Linux's EINVAL checks come first
-        raise KernelError(E.ENOSYS)              # pidfds are not implemented: no fake success
+        if flags & A.CLONE_PARENT_SETTID:        # clone() returns the pidfd through ptid
+            raise KernelError(E.EINVAL)
+        return (yield from kernel_clone(t, flags, stack, ptid, ctid, tls, pidfd_at=ptid))
     return (yield from kernel_clone(t, flags, stack, ptid, ctid, tls))
 
 
@@ -98,10 +108,10 @@ def copy_clone_args_from_user(t: Task, uargs: int, size: int) -> tuple[int, ...]
 def sys_clone3(t: Task, uargs: int, size: int) -> Generator[None, None, int]:
     flags, pidfd, ctid, ptid, exit_signal, stack, stack_size, tls, set_tid, _n, _cg = \
         copy_clone_args_from_user(t, uargs, size)
-    if set_tid or flags & (A.CLONE_PIDFD | X.CLONE_INTO_CGROUP | X.CLONE_NEWTIME):
-        raise KernelError(E.ENOSYS)          # pid choice, pidfds, cgroups: not implemented
+    if set_tid or flags & (X.CLONE_INTO_CGROUP | X.CLONE_NEWTIME):
+        raise KernelError(E.ENOSYS)          # pid choice, cgroups, time namespaces: not yet
     return (yield from kernel_clone(t, flags | exit_signal, stack + stack_size if stack else 0,
-                                    ptid, ctid, tls))
+                                    ptid, ctid, tls, pidfd_at=pidfd))
 
 
 

@@ -72,8 +72,13 @@ def sys_wait4(t: Task, pid: int, status: int, options: int, rusage: int) -> Gene
 
 
 def sys_waitid(t: Task, idtype: int, ident: int, infop: int, options: int, rusage: int) -> Generator[None, None, int]:
-    if not options & (A.WEXITED | A.WSTOPPED | A.WCONTINUED) or idtype not in (A.P_ALL, A.P_PID, A.P_PGID):
+    if not options & (A.WEXITED | A.WSTOPPED | A.WCONTINUED) or \
+            idtype not in (A.P_ALL, A.P_PID, A.P_PGID, A.P_PIDFD):
         raise KernelError(E.EINVAL)
+    if idtype == A.P_PIDFD:                   # the process a pidfd names
+        from pynix.fs.pidfd import pidfd_task
+        from pynix.syscalls.util import fget
+        idtype, ident = A.P_PID, pidfd_task(fget(t, ident)).pid
     opts = options | (A.WUNTRACED if options & A.WSTOPPED else 0)
     res = yield from do_wait(t, idtype, s32(ident), opts)
     mm = mm_of(t)

@@ -248,3 +248,36 @@ def sys_rt_tgsigqueueinfo(t: Task, tgid: int, tid: int, sig: int, uinfo: int) ->
     if sig:
         send_signal(p, info, group=False)
     return 0
+
+
+def sys_pidfd_open(t: Task, pid: int, flags: int) -> int:
+    from pynix.fs.pidfd import pidfd_create
+    from pynix.syscalls.util import install_new_file
+    return install_new_file(t, pidfd_create(t.kernel, s32(pid), flags & 0xFFFFFFFF), True)
+
+
+def sys_pidfd_send_signal(t: Task, pidfd: int, sig: int, infop: int, flags: int) -> int:
+    """kill(2) through a pidfd: the process it names, even if its pid was reused since."""
+    from pynix.fs.pidfd import pidfd_task
+    from pynix.syscalls.util import fget
+    if flags:
+        raise KernelError(E.EINVAL)
+    p = pidfd_task(fget(t, pidfd))
+    if not 0 <= sig < A.NSIG:
+        raise KernelError(E.EINVAL)
+    if p.state == "X":
+        raise KernelError(E.ESRCH)
+    _may_signal(t, p, sig)
+    info = kill_info(t, sig)
+    if infop:
+        from pynix.mm.uaccess import copy_from_user
+        signo, _errno, code = struct.unpack("<iii", copy_from_user(mm_of(t), infop, 12))
+        value = struct.unpack("<Q", copy_from_user(mm_of(t), infop + 24, 8))[0]
+        if signo != sig:
+            raise KernelError(E.EINVAL)
+        if p.tgid != t.tgid and (code >= 0 or code == A.SI_TKILL):
+            raise KernelError(E.EPERM)           # only the kernel may claim those codes
+        info = SigInfo(sig, code, pid=t.tgid, uid=t.cred.uid, value=value)
+    if sig:
+        send_signal(p, info)
+    return 0

@@ -95,7 +95,8 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("personality", P.sys_personality, "x"),
     # threads
     ("futex", H.sys_futex, "xFdxxd"), ("get_robust_list", H.sys_get_robust_list, "dxx"),
-    ("clone3", C.sys_clone3, "xu"), ("unshare", C.sys_unshare, "x"), ("restart_syscall", H.sys_restart_syscall, ""),
+    ("clone3", C.sys_clone3, "xu"), ("pidfd_open", G.sys_pidfd_open, "dx"),
+    ("pidfd_send_signal", G.sys_pidfd_send_signal, "fSxx"), ("unshare", C.sys_unshare, "x"), ("restart_syscall", H.sys_restart_syscall, ""),
     # memory
     ("brk", M.sys_brk, "x"), ("mmap", M.sys_mmap, "xupMfx"), ("munmap", M.sys_munmap, "xu"),
     ("mprotect", M.sys_mprotect, "xup"), ("mremap", M.sys_mremap, "xuuxx"),

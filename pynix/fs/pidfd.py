@@ -1,0 +1,80 @@
+"""pidfds: a process as a file descriptor (Linux kernel/pid.c pidfd_open, kernel/signal.c
+pidfd_send_signal, fs/pidfs).
+
+``PidFdFile(leader)`` names one thread group. It polls readable once the whole group has
+exited (a zombie or reaped), so a parent can wait for a process in poll/epoll with other
+descriptors; pidfd_send_signal signals it without the pid-reuse race of kill(2); waitid
+accepts it as P_PIDFD; clone(CLONE_PIDFD) and clone3 hand one out for the child. read and
+write are EINVAL. ``group_exited(leader)`` wakes the pollers (kernel/exit.py).
+
+Owns nothing but its reference to the task.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pynix.arch.x86_64 import abi as A
+from pynix.arch.x86_64 import errno as E
+from pynix.fs.anon import anon_inode
+from pynix.fs.vfs.file import POLLIN, POLLRDNORM, File
+from pynix.kernel.errors import KernelError
+from pynix.kernel.sched import TASK_DEAD, TASK_ZOMBIE, WaitQueue
+
+PIDFD_NONBLOCK = A.O_NONBLOCK
+
+
+def pidfd_wqh(leader: Any) -> WaitQueue:
+    wq = getattr(leader, "pidfd_wqh", None)
+    if wq is None:
+        wq = leader.pidfd_wqh = WaitQueue()
+    return wq
+
+
+def group_exited(leader: Any) -> None:
+    """The last thread of ``leader``'s group is gone: pidfd pollers look again."""
+    wq = getattr(leader, "pidfd_wqh", None)
+    if wq is not None:
+        wq.wake_up()
+
+
+class PidFdFile(File):
+    def __init__(self, leader: Any, flags: int) -> None:
+        super().__init__(A.O_RDWR | (flags & A.O_NONBLOCK))
+        self.task = leader
+        self.anon = anon_inode("anon_inodefs", 0o600)
+        self.anon_name = b"[pidfd]"
+
+    def exited(self) -> bool:
+        t = self.task
+        return t.state in (TASK_ZOMBIE, TASK_DEAD) and t.signal.nr_threads == 0
+
+    def read(self, n: int) -> bytes:
+        raise KernelError(E.EINVAL)
+
+    def write(self, data: bytes) -> int:
+        raise KernelError(E.EINVAL)
+
+    def poll(self) -> int:
+        return POLLIN | POLLRDNORM if self.exited() else 0
+
+    def wait_queues(self) -> list[WaitQueue]:
+        return [pidfd_wqh(self.task)]
+
+
+def pidfd_create(k: Any, pid: int, flags: int) -> PidFdFile:
+    """pidfd_open's checks: flags, a positive pid (EINVAL), one that exists (ESRCH), a
+    thread-group leader (ENOENT, as Linux 6 says for a thread's id)."""
+    if flags & ~PIDFD_NONBLOCK or pid <= 0:
+        raise KernelError(E.EINVAL)
+    t = k.tasks.get(pid)
+    if t is None or t.state == TASK_DEAD:
+        raise KernelError(E.ESRCH)
+    if t.group_leader is not t:
+        raise KernelError(E.ENOENT)
+    return PidFdFile(t, flags)
+
+
+def pidfd_task(f: File) -> Any:
+    if not isinstance(f, PidFdFile):
+        raise KernelError(E.EBADF)
+    return f.task
