@@ -17,7 +17,7 @@ from pynix.kernel.errors import KernelError
 from pynix.kernel.sched import wait_event
 from pynix.kernel.signal import send_signal
 from pynix.kernel.task import SigInfo, Task
-from pynix.mm.uaccess import copy_from_user, copy_to_user, put_i32
+from pynix.mm.uaccess import access_ok, copy_from_user, copy_to_user, put_i32
 from pynix.syscalls.util import at_base, fget, fs_of, get_path, install_file_pair, mm_of, s32, s64
 
 MAX_RW = 0x7FFFF000
@@ -70,6 +70,7 @@ def do_write(t: Task, f: File, data: bytes) -> Generator[None, None, int]:
 
 def sys_read(t: Task, fd: int, buf: int, count: int) -> Generator[None, None, int]:
     f = fget(t, fd)
+    access_ok(buf, count)
     count = min(count, MAX_RW)
     if f.inode is not None and f.inode.is_dir() and not isinstance(f, PipeFile):
         raise KernelError(E.EISDIR)
@@ -80,6 +81,7 @@ def sys_read(t: Task, fd: int, buf: int, count: int) -> Generator[None, None, in
 
 def sys_write(t: Task, fd: int, buf: int, count: int) -> Generator[None, None, int]:
     f = fget(t, fd)
+    access_ok(buf, count)
     count = min(count, MAX_RW)
     if not f.writable:
         raise KernelError(E.EBADF)
@@ -131,6 +133,7 @@ def _positional(f: File, off: int) -> None:
 
 def sys_pread64(t: Task, fd: int, buf: int, count: int, off: int) -> int:
     f = fget(t, fd)
+    access_ok(buf, count)
     off = s64(off)
     _positional(f, off)
     if not f.readable:
@@ -142,6 +145,7 @@ def sys_pread64(t: Task, fd: int, buf: int, count: int, off: int) -> int:
 
 def sys_pwrite64(t: Task, fd: int, buf: int, count: int, off: int) -> int:
     f = fget(t, fd)
+    access_ok(buf, count)
     off = s64(off)
     _positional(f, off)
     if not f.writable:
@@ -331,8 +335,10 @@ def sys_ftruncate(t: Task, fd: int, length: int) -> int:
     f = fget(t, fd)
     if s64(length) < 0:
         raise KernelError(E.EINVAL)
-    if not f.writable or f.inode is None:
-        raise KernelError(E.EINVAL if f.inode is None or not f.inode.is_reg() else E.EBADF)
+    if f.flags & A.O_PATH:
+        raise KernelError(E.EBADF)
+    if not f.writable or f.inode is None or not f.inode.is_reg():
+        raise KernelError(E.EINVAL)
     do_truncate(f.inode, s64(length))
     return 0
 

@@ -128,6 +128,8 @@ class InodeFile(File):
 
     def pwrite(self, data: bytes, off: int) -> int:
         assert self.inode is not None
+        if self.flags & A.O_APPEND:
+            off = self.inode.size           # IOCB_APPEND: even pwrite appends, as on Linux
         n = self.inode.write(off, data)
         mapping = getattr(self.inode, "mapping", None)
         if mapping is not None:

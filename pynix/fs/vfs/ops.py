@@ -16,7 +16,8 @@ from pynix.fs.vfs.dcache import Path
 from pynix.fs.vfs.file import File, InodeFile
 from pynix.fs.vfs.icache import maybe_evict
 from pynix.fs.vfs.inode import Inode, now_ns
-from pynix.fs.vfs.namei import MAY_EXEC, MAY_READ, MAY_WRITE, FsContext, namei, nameiparent, permission
+from pynix.fs.vfs.namei import (MAXSYMLINKS, MAY_EXEC, MAY_READ, MAY_WRITE, FsContext, namei,
+                                nameiparent, permission)
 from pynix.kernel.errors import KernelError
 
 
@@ -68,9 +69,13 @@ def open_inode_file(fs: FsContext, p: Path, flags: int) -> File:
     return InodeFile(flags, p, inode)
 
 
-def do_open(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | None = None) -> File:
-    """open(2)/openat(2) up to the File (path_openat)."""
+def do_open(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | None = None,
+            depth: int = 0) -> File:
+    """open(2)/openat(2) up to the File (path_openat). O_CREAT through a dangling symlink
+    creates the link's target, as Linux does (``depth`` counts the links followed)."""
     acc = flags & A.O_ACCMODE
+    if flags & A.O_CREAT and flags & A.O_DIRECTORY:
+        raise KernelError(E.EINVAL)             # build_open_flags, Linux >= 6.4
     if flags & A.O_CREAT:
         dirp, name = nameiparent(fs, path, base)
         if name in (b"", b".", b".."):
@@ -86,7 +91,18 @@ def do_open(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | None
             return InodeFile(flags & ~(A.O_CREAT | A.O_EXCL | A.O_TRUNC), Path(dirp.mnt, d), inode)
         if flags & A.O_EXCL:
             raise KernelError(E.EEXIST)
+        link = existing.inode
+        if (link is not None and link.is_lnk() and not flags & A.O_NOFOLLOW
+                and getattr(link, "get_link", None) is None):
+            if depth >= MAXSYMLINKS:
+                raise KernelError(E.ELOOP)
+            target = link.readlink()
+            if not target:
+                raise KernelError(E.ENOENT)
+            return do_open(fs, target, flags, mode, dirp, depth + 1)
         p = namei(fs, path, base, follow=not flags & A.O_NOFOLLOW)
+        if p.inode.is_dir():
+            raise KernelError(E.EISDIR)
     else:
         p = namei(fs, path, base, follow=not flags & A.O_NOFOLLOW)
     inode = p.inode
