@@ -11,7 +11,7 @@ from typing import Callable, Generator
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.fs.pipe import PipeFile, fifo_partner_ready, make_pipe
-from pynix.fs.vfs.file import File, WouldBlock
+from pynix.fs.vfs.file import MAX_LFS_FILESIZE, File, WouldBlock
 from pynix.fs.vfs.ops import do_open, do_truncate
 from pynix.kernel.errors import KernelError
 from pynix.kernel.sched import wait_event
@@ -124,10 +124,11 @@ def sys_writev(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None,
     return (yield from do_write(t, f, data))
 
 
-def _positional(f: File, off: int) -> None:
+def _positional(f: File, off: int, count: int = 0) -> None:
+    """rw_verify_area for p{read,write}: seekable file, and off..off+count within loff_t."""
     if isinstance(f, PipeFile) or f.inode is None:
         raise KernelError(E.ESPIPE)
-    if off < 0:
+    if off < 0 or off + count > MAX_LFS_FILESIZE:
         raise KernelError(E.EINVAL)
 
 
@@ -135,7 +136,7 @@ def sys_pread64(t: Task, fd: int, buf: int, count: int, off: int) -> int:
     f = fget(t, fd)
     access_ok(buf, count)
     off = s64(off)
-    _positional(f, off)
+    _positional(f, off, min(count, MAX_RW))
     if not f.readable:
         raise KernelError(E.EBADF)
     data = f.pread(min(count, MAX_RW), off)
@@ -147,7 +148,7 @@ def sys_pwrite64(t: Task, fd: int, buf: int, count: int, off: int) -> int:
     f = fget(t, fd)
     access_ok(buf, count)
     off = s64(off)
-    _positional(f, off)
+    _positional(f, off, min(count, MAX_RW))
     if not f.writable:
         raise KernelError(E.EBADF)
     return f.pwrite(copy_from_user(mm_of(t), buf, min(count, MAX_RW)), off)

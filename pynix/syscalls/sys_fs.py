@@ -56,7 +56,12 @@ def lookup_at(t: Task, dirfd: int, pathp: int, flags: int) -> Path:
                  follow=not flags & A.AT_SYMLINK_NOFOLLOW)
 
 
+STAT_FLAGS = A.AT_SYMLINK_NOFOLLOW | A.AT_NO_AUTOMOUNT | A.AT_EMPTY_PATH | A.AT_STATX_SYNC_TYPE
+
+
 def sys_newfstatat(t: Task, dirfd: int, pathp: int, buf: int, flags: int) -> int:
+    if flags & ~STAT_FLAGS:
+        raise KernelError(E.EINVAL)
     inode = lookup_inode_at(t, dirfd, pathp, flags)
     copy_to_user(mm_of(t), buf, stat_bytes(inode, inode.sb.dev))
     return 0
@@ -79,6 +84,9 @@ def sys_fstat(t: Task, fd: int, buf: int) -> int:
 
 
 def sys_statx(t: Task, dirfd: int, pathp: int, flags: int, mask: int, buf: int) -> int:
+    if flags & ~STAT_FLAGS or flags & A.AT_STATX_SYNC_TYPE == A.AT_STATX_SYNC_TYPE \
+            or mask & A.STATX__RESERVED:
+        raise KernelError(E.EINVAL)
     i = lookup_inode_at(t, dirfd, pathp, flags)
     copy_to_user(mm_of(t), buf, A.pack_statx(A.STATX_BASIC_STATS, i.blksize, i.nlink, i.uid, i.gid,
                                              i.mode, i.ino, i.size, i.blocks, i.atime, i.ctime,
@@ -160,7 +168,9 @@ def sys_access(t: Task, pathp: int, mode: int) -> int:
 def sys_readlinkat(t: Task, dirfd: int, pathp: int, buf: int, size: int) -> int:
     if s32(size) <= 0:
         raise KernelError(E.EINVAL)
-    p = lookup_at(t, dirfd, pathp, A.AT_SYMLINK_NOFOLLOW)
+    p = lookup_at(t, dirfd, pathp, A.AT_SYMLINK_NOFOLLOW | A.AT_EMPTY_PATH)
+    if not p.inode.is_lnk() and not get_path(t, pathp):
+        raise KernelError(E.ENOENT)         # "" names the fd itself, which is no symlink
     target = p.inode.readlink()[:size]
     copy_to_user(mm_of(t), buf, target)
     return len(target)
@@ -238,8 +248,6 @@ def sys_link(t: Task, oldp: int, newp: int) -> int:
 
 
 def sys_renameat2(t: Task, olddfd: int, oldp: int, newdfd: int, newp: int, flags: int) -> int:
-    if flags & A.RENAME_EXCHANGE:
-        raise KernelError(E.EINVAL)
     old, obase = _at(t, olddfd, oldp)
     new, nbase = _at(t, newdfd, newp)
     ops.vfs_rename(fs_of(t), old, new, obase, nbase, flags)

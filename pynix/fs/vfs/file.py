@@ -19,6 +19,7 @@ from pynix.kernel.errors import KernelError
 
 POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL = 1, 2, 4, 8, 16, 32
 POLLRDNORM, POLLWRNORM = 0x40, 0x100
+MAX_LFS_FILESIZE = (1 << 63) - 1     # the largest offset lseek may set (loff_t)
 
 
 class WouldBlock(Exception):
@@ -150,7 +151,7 @@ class InodeFile(File):
             new = off if whence == A.SEEK_DATA else self.inode.size
         else:
             raise KernelError(E.EINVAL)
-        if new < 0:
+        if not 0 <= new <= MAX_LFS_FILESIZE:
             raise KernelError(E.EINVAL)
         self.pos = new
         return new

@@ -227,31 +227,56 @@ def vfs_rmdir(fs: FsContext, path: bytes, base: Path | None = None) -> None:
     maybe_evict(victim)
 
 
+def _under(p: Path, inode: Inode) -> bool:
+    """Is directory ``p`` the inode itself or somewhere below it?"""
+    while True:
+        if p.dentry.inode is inode:
+            return True
+        if p.dentry is p.mnt.root or p.dentry.parent is p.dentry:
+            return False
+        p = Path(p.mnt, p.dentry.parent)
+
+
+def _move(odir: Path, oname: bytes, ndir: Path, nname: bytes) -> None:
+    """The filesystem's rename of one entry, and the dentry cache moved to match."""
+    odir.inode.rename(oname, ndir.inode, nname)
+    moved = odir.dentry.children.pop(oname, None)
+    ndir.dentry.drop(nname)
+    if moved is not None:
+        moved.name, moved.parent = nname, ndir.dentry
+        ndir.dentry.children[nname] = moved
+
+
 def vfs_rename(fs: FsContext, old: bytes, new: bytes, oldbase: Path | None = None,
                newbase: Path | None = None, flags: int = 0) -> None:
+    """rename/renameat2. "." and ".." on either side are EBUSY (EEXIST as the target under
+    RENAME_NOREPLACE); RENAME_EXCHANGE swaps two existing names."""
+    if flags & ~(A.RENAME_NOREPLACE | A.RENAME_EXCHANGE) or \
+            flags & A.RENAME_NOREPLACE and flags & A.RENAME_EXCHANGE:
+        raise KernelError(E.EINVAL)
+    exchange = bool(flags & A.RENAME_EXCHANGE)
     odir, oname = nameiparent(fs, old, oldbase)
     ndir, nname = nameiparent(fs, new, newbase)
-    if oname in (b"", b".", b"..") or nname in (b"", b".", b".."):
-        raise KernelError(E.EBUSY if oname == b"" or nname == b"" else E.EINVAL)
+    if odir.mnt is not ndir.mnt:
+        raise KernelError(E.EXDEV)
+    if oname in (b"", b".", b".."):
+        raise KernelError(E.EBUSY)
+    if nname in (b"", b".", b".."):
+        raise KernelError(E.EEXIST if flags & A.RENAME_NOREPLACE else E.EBUSY)
     src = lookup_last(odir, oname)
     if src is None:
         raise KernelError(E.ENOENT)
-    if odir.mnt is not ndir.mnt:
-        raise KernelError(E.EXDEV)
     dst = lookup_last(ndir, nname)
     if dst is not None and flags & A.RENAME_NOREPLACE:
         raise KernelError(E.EEXIST)
+    if exchange and dst is None:
+        raise KernelError(E.ENOENT)
     if (old.endswith(b"/") or new.endswith(b"/")) and not src.is_dir():
         raise KernelError(E.ENOTDIR)
-    if src.is_dir():
-        # a directory cannot move below itself
-        p = ndir
-        while True:
-            if p.dentry.inode is src:
-                raise KernelError(E.EINVAL)
-            if p.dentry is p.mnt.root or p.dentry.parent is p.dentry:
-                break
-            p = Path(p.mnt, p.dentry.parent)
+    if src.is_dir() and _under(ndir, src):
+        raise KernelError(E.EINVAL)            # a directory cannot move below itself
+    if exchange and dst is not None and dst.is_dir() and _under(odir, dst):
+        raise KernelError(E.EINVAL)
     if dst is src:
         return
     may_delete(fs, odir, src)
@@ -259,12 +284,17 @@ def vfs_rename(fs: FsContext, old: bytes, new: bytes, oldbase: Path | None = Non
         may_delete(fs, ndir, dst)
     else:
         may_create(fs, ndir, nname)
-    odir.inode.rename(oname, ndir.inode, nname)
-    moved = odir.dentry.children.pop(oname, None)
-    ndir.dentry.drop(nname)
-    if moved is not None:
-        moved.name, moved.parent = nname, ndir.dentry
-        ndir.dentry.children[nname] = moved
+    if exchange:
+        # the filesystems rename one entry at a time: park src under a free name first
+        n = 0
+        while lookup_last(odir, b".rename-exchange-%d" % n) is not None:
+            n += 1
+        tmp = b".rename-exchange-%d" % n
+        _move(odir, oname, odir, tmp)
+        _move(ndir, nname, odir, oname)
+        _move(odir, tmp, ndir, nname)
+        return
+    _move(odir, oname, ndir, nname)
     if dst is not None:
         maybe_evict(dst)
 
