@@ -10,7 +10,7 @@ from typing import Callable, Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.fs.pipe import PipeFile, fifo_partner_ready, make_pipe
+from pynix.fs.pipe import PAGE, PipeFile, fifo_partner_ready, make_pipe
 from pynix.fs.vfs.file import MAX_LFS_FILESIZE, File, WouldBlock
 from pynix.fs.vfs.ops import do_open, do_truncate
 from pynix.kernel.errors import KernelError
@@ -21,6 +21,7 @@ from pynix.mm.uaccess import access_ok, copy_from_user, copy_to_user, put_i32
 from pynix.syscalls.util import at_base, fget, fs_of, get_path, install_file_pair, mm_of, s32, s64
 
 MAX_RW = 0x7FFFF000
+PIPE_MAX_SIZE = 1 << 20                  # /proc/sys/fs/pipe-max-size
 CHUNK = 1 << 20
 
 
@@ -266,6 +267,9 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int) -> Generator[None, None, int
         if s32(arg) < 0:
             raise KernelError(E.EINVAL)
         return t.files.alloc(f.get(), lowest=s32(arg), cloexec=cmd == A.F_DUPFD_CLOEXEC)
+    if f.flags & A.O_PATH and cmd not in (A.F_DUPFD, A.F_DUPFD_CLOEXEC, A.F_GETFD, A.F_SETFD,
+                                          A.F_GETFL):
+        raise KernelError(E.EBADF)              # check_fcntl_cmd
     if cmd == A.F_GETFD:
         return A.FD_CLOEXEC if fd in t.files.cloexec else 0
     if cmd == A.F_SETFD:
@@ -280,13 +284,18 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int) -> Generator[None, None, int
         settable = A.O_APPEND | A.O_NONBLOCK | A.O_ASYNC | A.O_DIRECT | A.O_NOATIME
         f.flags = (f.flags & ~settable) | (arg & settable)
         return 0
-    if cmd == A.F_GETPIPE_SZ and isinstance(f, PipeFile):
-        return f.pipe.size
-    if cmd == A.F_SETPIPE_SZ and isinstance(f, PipeFile):
-        size = max(4096, 1 << (max(arg, 1) - 1).bit_length())
-        if size > 1 << 20:
-            raise KernelError(E.EPERM if t.cred.euid else E.EINVAL)
-        if size < len(f.pipe.buf):
+    if cmd in (A.F_GETPIPE_SZ, A.F_SETPIPE_SZ):
+        if not isinstance(f, PipeFile):
+            raise KernelError(E.EBADF)          # pipe_fcntl: get_pipe_info() found no pipe
+        if cmd == A.F_GETPIPE_SZ:
+            return f.pipe.size
+        arg &= 0xFFFFFFFF
+        if arg > 1 << 31:
+            raise KernelError(E.EINVAL)
+        size = max(PAGE, 1 << (max(arg, 1) - 1).bit_length())
+        if size > PIPE_MAX_SIZE:
+            raise KernelError(E.EPERM)          # above /proc/sys/fs/pipe-max-size
+        if size // PAGE < len(f.pipe.bufs):
             raise KernelError(E.EBUSY)
         f.pipe.size = size
         return size

@@ -69,8 +69,19 @@ def open_inode_file(fs: FsContext, p: Path, flags: int) -> File:
     return InodeFile(flags, p, inode)
 
 
-def do_open(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | None = None,
-            depth: int = 0) -> File:
+def do_open(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | None = None) -> File:
+    """open(2)/openat(2): the File, whose status flags keep what F_GETFL reports (Linux drops
+    the open-time-only O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, and all but O_PATH_FLAGS under
+    O_PATH)."""
+    if flags & A.O_PATH:
+        flags &= A.O_PATH | A.O_DIRECTORY | A.O_NOFOLLOW | A.O_CLOEXEC
+    f = path_openat(fs, path, flags, mode, base)
+    f.flags &= ~(A.O_CREAT | A.O_EXCL | A.O_NOCTTY | A.O_TRUNC)
+    return f
+
+
+def path_openat(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | None = None,
+                depth: int = 0) -> File:
     """open(2)/openat(2) up to the File (path_openat). O_CREAT through a dangling symlink
     creates the link's target, as Linux does (``depth`` counts the links followed)."""
     acc = flags & A.O_ACCMODE
@@ -99,7 +110,7 @@ def do_open(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | None
             target = link.readlink()
             if not target:
                 raise KernelError(E.ENOENT)
-            return do_open(fs, target, flags, mode, dirp, depth + 1)
+            return path_openat(fs, target, flags, mode, dirp, depth + 1)
         p = namei(fs, path, base, follow=not flags & A.O_NOFOLLOW)
         if p.inode.is_dir():
             raise KernelError(E.EISDIR)
