@@ -44,6 +44,29 @@ def _epipe(t: Task, err: KernelError) -> None:
         send_signal(t, SigInfo(A.SIGPIPE, A.SI_USER, pid=t.tgid, uid=t.cred.uid), group=False)
 
 
+def fsize_ok(t: Task, f: File, off: int, count: int) -> int:
+    """generic_write_check_limits: how much of a ``count``-byte write at ``off`` a regular
+    file may take under RLIMIT_FSIZE. A write starting at or past the limit raises SIGXFSZ
+    and fails with EFBIG; one crossing it is cut short."""
+    limit = t.rlimit(A.RLIMIT_FSIZE)
+    if limit == A.RLIM_INFINITY or not count or f.inode is None or not f.inode.is_reg():
+        return count
+    if f.flags & A.O_APPEND:
+        off = f.inode.size
+    if off >= limit:
+        send_signal(t, SigInfo(A.SIGXFSZ, A.SI_USER, pid=t.tgid, uid=t.cred.uid), group=False)
+        raise KernelError(E.EFBIG)
+    return min(count, limit - off)
+
+
+def newsize_ok(t: Task, size: int) -> None:
+    """inode_newsize_ok: truncating a file up past RLIMIT_FSIZE is SIGXFSZ and EFBIG."""
+    limit = t.rlimit(A.RLIMIT_FSIZE)
+    if limit != A.RLIM_INFINITY and size > limit:
+        send_signal(t, SigInfo(A.SIGXFSZ, A.SI_USER, pid=t.tgid, uid=t.cred.uid), group=False)
+        raise KernelError(E.EFBIG)
+
+
 def do_read(t: Task, f: File, n: int) -> Generator[None, None, bytes]:
     if not f.readable:
         raise KernelError(E.EBADF)
@@ -55,6 +78,7 @@ def do_write(t: Task, f: File, data: bytes) -> Generator[None, None, int]:
     """Write all of ``data`` unless interrupted after a partial write (pipes may block)."""
     if not f.writable:
         raise KernelError(E.EBADF)
+    data = data[:fsize_ok(t, f, f.pos, len(data))]
     done = 0
     while True:
         try:
@@ -152,7 +176,8 @@ def sys_pwrite64(t: Task, fd: int, buf: int, count: int, off: int) -> int:
     _positional(f, off, min(count, MAX_RW))
     if not f.writable:
         raise KernelError(E.EBADF)
-    return f.pwrite(copy_from_user(mm_of(t), buf, min(count, MAX_RW)), off)
+    count = fsize_ok(t, f, off, min(count, MAX_RW))
+    return f.pwrite(copy_from_user(mm_of(t), buf, count), off)
 
 
 def sys_preadv(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
@@ -171,7 +196,8 @@ def sys_pwritev(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
     f = fget(t, fd)
     _positional(f, s64(off))
     vecs = _iovecs(t, iov, s32(iovcnt))
-    return f.pwrite(b"".join(copy_from_user(mm_of(t), b, ln) for b, ln in vecs), s64(off))
+    data = b"".join(copy_from_user(mm_of(t), b, ln) for b, ln in vecs)
+    return f.pwrite(data[:fsize_ok(t, f, s64(off), len(data))], s64(off))
 
 
 def sys_lseek(t: Task, fd: int, off: int, whence: int) -> int:
@@ -349,6 +375,7 @@ def sys_ftruncate(t: Task, fd: int, length: int) -> int:
         raise KernelError(E.EBADF)
     if not f.writable or f.inode is None or not f.inode.is_reg():
         raise KernelError(E.EINVAL)
+    newsize_ok(t, s64(length))
     do_truncate(f.inode, s64(length))
     return 0
 

@@ -12,6 +12,7 @@ from pynix.fs.vfs import ops
 from pynix.kernel.errors import KernelError
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user
+from pynix.syscalls.sys_file import newsize_ok
 from pynix.syscalls.util import at_base, fget, fs_of, get_path, mm_of, s32, s64
 
 UTIME_NOW, UTIME_OMIT = (1 << 30) - 1, (1 << 30) - 2
@@ -113,6 +114,8 @@ def sys_getdents64(t: Task, fd: int, buf: int, count: int) -> int:
 
 def sys_getcwd(t: Task, buf: int, size: int) -> int:
     fs = fs_of(t)
+    if fs.cwd.inode.is_dir() and fs.cwd.inode.nlink == 0:
+        raise KernelError(E.ENOENT)         # the cwd was removed (d_unlinked)
     path = d_path(fs.cwd, fs.root) + b"\0"
     if len(path) > size:
         raise KernelError(E.ERANGE)
@@ -152,6 +155,8 @@ def sys_chroot(t: Task, pathp: int) -> int:
 
 
 def sys_faccessat2(t: Task, dirfd: int, pathp: int, mode: int, flags: int) -> int:
+    if flags & ~(A.AT_EACCESS | A.AT_SYMLINK_NOFOLLOW | A.AT_EMPTY_PATH):
+        raise KernelError(E.EINVAL)
     p = lookup_at(t, dirfd, pathp, flags)
     ops.vfs_access(fs_of(t), p, mode)
     return 0
@@ -352,6 +357,7 @@ def sys_truncate(t: Task, pathp: int, length: int) -> int:
     if p.inode.is_dir():
         raise KernelError(E.EISDIR)
     ops.vfs_access(fs_of(t), p, A.W_OK)
+    newsize_ok(t, s64(length))
     ops.do_truncate(p.inode, s64(length))
     return 0
 

@@ -30,6 +30,8 @@ def may_create(fs: FsContext, dirp: Path, name: bytes) -> None:
     if name in (b"", b".", b".."):
         raise KernelError(E.EEXIST)
     permission(fs.cred, dirp.inode, MAY_WRITE | MAY_EXEC)
+    if dirp.inode.nlink == 0:
+        raise KernelError(E.ENOENT)         # IS_DEADDIR: the directory was removed
     check_writable_mount(dirp)
 
 
