@@ -97,7 +97,7 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     # memory
     ("brk", M.sys_brk, "x"), ("mmap", M.sys_mmap, "xupMfx"), ("munmap", M.sys_munmap, "xu"),
     ("mprotect", M.sys_mprotect, "xup"), ("mremap", M.sys_mremap, "xuuxx"),
-    ("madvise", M.sys_madvise, "xud"), ("msync", M.sys_msync, "xux"), ("mlock", M.sys_mlock, "xu"),
+    ("madvise", M.sys_madvise, "xud"), ("mincore", M.sys_mincore, "xux"), ("msync", M.sys_msync, "xux"), ("mlock", M.sys_mlock, "xu"),
     ("munlock", M.sys_munlock, "xu"), ("mlockall", M.sys_mlockall, "x"),
     ("munlockall", M.sys_munlockall, ""),
     # signals
