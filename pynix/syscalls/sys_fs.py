@@ -7,7 +7,7 @@ from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.fs.vfs.dcache import Path, d_path
 from pynix.fs.vfs.inode import Inode, now_ns
-from pynix.fs.vfs.namei import MAY_EXEC, namei, permission
+from pynix.fs.vfs.namei import MAY_EXEC, MAY_WRITE, namei, permission
 from pynix.fs.vfs import ops
 from pynix.kernel.errors import KernelError
 from pynix.kernel.task import Task
@@ -327,6 +327,10 @@ def sys_fchown(t: Task, fd: int, uid: int, gid: int) -> int:
 
 
 def sys_utimensat(t: Task, dirfd: int, pathp: int, times: int, flags: int) -> int:
+    """Explicit times need the owner (EPERM); "now" for both needs the owner or write
+    access (EACCES); UTIME_OMIT for both changes nothing, not even ctime."""
+    if flags & ~(A.AT_SYMLINK_NOFOLLOW | A.AT_EMPTY_PATH):
+        raise KernelError(E.EINVAL)
     p = lookup_at(t, dirfd, pathp, flags | (A.AT_EMPTY_PATH if not pathp else 0))
     now = now_ns()
     if times:
@@ -341,10 +345,16 @@ def sys_utimensat(t: Task, dirfd: int, pathp: int, times: int, flags: int) -> in
                 raise KernelError(E.EINVAL)
             return sec * 10**9 + nsec
         atime, mtime = pick(as_, an), pick(ms, mn)
-        if t.cred.fsuid not in (0, p.inode.uid) and (atime is not None or mtime is not None):
-            raise KernelError(E.EPERM)
+        if atime is None and mtime is None:
+            return 0
+        explicit = an != UTIME_NOW and an != UTIME_OMIT or mn != UTIME_NOW and mn != UTIME_OMIT
     else:
         atime = mtime = now
+        explicit = False
+    if t.cred.fsuid not in (0, p.inode.uid):
+        if explicit:
+            raise KernelError(E.EPERM)
+        permission(t.cred, p.inode, MAY_WRITE)
     ops.check_writable_mount(p)
     p.inode.setattr(atime=atime, mtime=mtime)
     return 0

@@ -115,9 +115,20 @@ class InodeFile(File):
         if self.inode.is_dir():
             raise KernelError(E.EISDIR)
         mapping = getattr(self.inode, "mapping", None)
-        if mapping is not None:
-            return mapping.read(off, n)
-        return self.inode.read(off, n)
+        data = mapping.read(off, n) if mapping is not None else self.inode.read(off, n)
+        if n:
+            self.accessed()
+        return data
+
+    def accessed(self) -> None:
+        """file_accessed: a read (or readdir) may move the access time, unless O_NOATIME or
+        a read-only mount."""
+        mnt = getattr(self.path, "mnt", None)
+        if self.flags & A.O_NOATIME or mnt is not None and mnt.readonly:
+            return
+        from pynix.fs.vfs.ops import touch_atime
+        assert self.inode is not None
+        touch_atime(self.inode)
 
     def write(self, data: bytes) -> int:
         assert self.inode is not None
@@ -129,6 +140,8 @@ class InodeFile(File):
 
     def pwrite(self, data: bytes, off: int) -> int:
         assert self.inode is not None
+        if not data:
+            return 0                        # generic_write_checks: nothing to do, no mtime
         if self.flags & A.O_APPEND:
             off = self.inode.size           # IOCB_APPEND: even pwrite appends, as on Linux
         n = self.inode.write(off, data)
@@ -158,6 +171,7 @@ class InodeFile(File):
 
     def readdir(self, pos: int) -> object:
         assert self.inode is not None
+        self.accessed()
         return self.inode.readdir(pos)
 
     def release(self) -> None:

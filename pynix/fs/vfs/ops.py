@@ -322,5 +322,14 @@ def vfs_access(fs: FsContext, p: Path, mode: int) -> None:
         raise KernelError(E.EROFS)
 
 
+RELATIME_SECS = 24 * 3600
+
+
 def touch_atime(inode: Inode) -> None:
-    inode.atime = now_ns()
+    """file_accessed under relatime (Linux's default): the access time moves only when it is
+    not after the last change (mtime or ctime), or is a day old."""
+    now = now_ns()
+    a = inode.atime
+    if a <= inode.mtime or a <= inode.ctime or now - a >= RELATIME_SECS * 10**9:
+        inode.atime = now
+        inode.mark_dirty()
