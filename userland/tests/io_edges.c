@@ -1,0 +1,119 @@
+/*
+ * io_edges.c - pipe, poll/select, fcntl and memory-call edge cases, compared
+ * with Linux.
+ *
+ * Covers what a sweep found pynix getting wrong: the pipe buffer is a ring of
+ * page slots (a half-read page is no room for a non-blocking write; FIONREAD
+ * counts bytes), F_GETPIPE_SZ on a non-pipe, select counting an fd only in
+ * the sets it was asked about, mincore, madvise on holes, mmap past loff_t,
+ * the core flag of a wait status with RLIMIT_CORE 0, and coarse clocks'
+ * resolution.
+ */
+#include "t.h"
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/select.h>
+
+static void show(const char *name, long r)
+{
+    if (r < 0)
+        printf("%s: -1 %s\n", name, t_errname(errno));
+    else
+        printf("%s: %ld\n", name, r);
+}
+#define SHOW(name, expr) do { errno = 0; show(name, (long)(expr)); } while (0)
+
+static char big[70000];
+
+static void pipes(void)
+{
+    int p[2], q[2], avail = 0;
+
+    pipe2(p, O_NONBLOCK);
+    SHOW("F_SETPIPE_SZ 4096", fcntl(p[1], F_SETPIPE_SZ, 4096));
+    SHOW("write 5000 into one page", write(p[1], big, 5000));
+    SHOW("read 100", read(p[0], big, 100));
+    SHOW("write 10 into the half-read page", write(p[1], big, 10));
+    SHOW("read the rest", read(p[0], big, sizeof big));
+    SHOW("write 10 into the drained pipe", write(p[1], big, 10));
+    SHOW("write 10 more (merged into the page)", write(p[1], big, 10));
+    SHOW("FIONREAD", ioctl(p[0], FIONREAD, &avail) == 0 ? avail : -1);
+    close(p[0]);
+    close(p[1]);
+
+    pipe2(q, O_NONBLOCK);
+    SHOW("write 70000 into 64 KiB", write(q[1], big, 70000));
+    SHOW("read 1", read(q[0], big, 1));
+    SHOW("write 1", write(q[1], big, 1));
+    SHOW("FIONREAD", ioctl(q[0], FIONREAD, &avail) == 0 ? avail : -1);
+    SHOW("read 4095 (the first page)", read(q[0], big, 4095));
+    SHOW("write 4097 (one page frees)", write(q[1], big, 4097));
+    close(q[0]);
+    close(q[1]);
+
+    int fd = open("/dev/null", O_RDONLY);
+    SHOW("F_GETPIPE_SZ on /dev/null", fcntl(fd, F_GETPIPE_SZ));
+    close(fd);
+}
+
+static void selects(void)
+{
+    int p[2];
+    fd_set w;
+    struct timeval tv = {0, 0};
+
+    pipe(p);
+    close(p[0]);
+    FD_ZERO(&w);
+    FD_SET(p[1], &w);
+    SHOW("select, write set, reader gone", select(p[1] + 1, NULL, &w, NULL, &tv));
+    printf("fd in write set: %s\n", t_yesno(FD_ISSET(p[1], &w)));
+    close(p[1]);
+}
+
+static void memory(void)
+{
+    long pg = 4096;
+    unsigned char vec[4];
+    char *a = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    char *hole = mmap(NULL, 3 * pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    munmap(hole + pg, pg);
+    a[0] = 1;
+    a[2 * pg] = 1;
+    SHOW("mincore", mincore(a, 4 * pg, vec));
+    printf("resident: %d %d %d %d\n", vec[0] & 1, vec[1] & 1, vec[2] & 1, vec[3] & 1);
+    SHOW("mincore unaligned", mincore(a + 1, pg, vec));
+    SHOW("mincore over a hole", mincore(hole, 3 * pg, vec));
+    SHOW("madvise over a hole", madvise(hole, 3 * pg, MADV_NORMAL));
+    SHOW("madvise unknown advice", madvise(a, pg, 9999));
+    SHOW("madvise DONTNEED", madvise(a, pg, MADV_DONTNEED));
+    printf("page after DONTNEED reads: %d\n", a[0]);
+    int fd = open("/proc/self/exe", O_RDONLY);
+    errno = 0;
+    void *m = mmap(NULL, pg, PROT_READ, MAP_PRIVATE, fd, -pg);
+    printf("mmap at offset -4096: %s\n", m == MAP_FAILED ? t_errname(errno) : "mapped");
+    close(fd);
+}
+
+static void aborter(void *arg)
+{
+    (void)arg;
+    abort();
+}
+
+int main(void)
+{
+    struct timespec res;
+
+    t_init();
+    signal(SIGPIPE, SIG_IGN);
+    pipes();
+    selects();
+    memory();
+    int st = t_in_child(aborter, NULL);     /* t_init set RLIMIT_CORE to 0 */
+    printf("abort: %s, core flag %s\n", t_status(st), t_yesno(WCOREDUMP(st)));
+    SHOW("clock_getres(CLOCK_MONOTONIC_COARSE)", clock_getres(CLOCK_MONOTONIC_COARSE, &res));
+    printf("coarse resolution above 1 ns: %s\n", t_yesno(res.tv_sec > 0 || res.tv_nsec > 1));
+    return t_done();
+}
