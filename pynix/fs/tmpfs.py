@@ -45,6 +45,7 @@ class TmpfsSuperBlock(SuperBlock):
 
 
 class TmpInode(Inode):
+    tmpfile = True
     sb: TmpfsSuperBlock
 
     def __init__(self, sb: TmpfsSuperBlock, mode: int, uid: int, gid: int, rdev: int = 0) -> None:

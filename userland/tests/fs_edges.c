@@ -6,10 +6,11 @@
  * or onto a directory, pwrite under O_APPEND, ftruncate on a read-only fd,
  * renameat2 (EXCHANGE, NOREPLACE, "." as EBUSY), fstatat/faccessat/utimensat
  * flag checks, readlinkat(fd, ""), lseek/pwrite past loff_t, read's range
- * check before it blocks, O_PATH fcntl, RLIMIT_FSIZE,
- * relatime access times, UTIME_OMIT, a removed cwd, and " (deleted)" in
- * /proc/self/fd. Only facts that are the same on ext2, ext4 and tmpfs are
- * printed (no directory sizes, block counts or holes). Runs in $T_TMPDIR.
+ * check before it blocks, O_PATH fcntl, RLIMIT_FSIZE, relatime access times,
+ * UTIME_OMIT, a removed cwd, " (deleted)" in /proc/self/fd, and O_TMPFILE
+ * files named later by linkat. Only facts that are the same on ext2, ext4 and
+ * tmpfs are printed (no directory sizes, block counts or holes). Runs in
+ * $T_TMPDIR.
  */
 #include "t.h"
 #include <limits.h>
@@ -217,6 +218,36 @@ static void removed_cwd(void)
     close(keep);
 }
 
+static void tmpfiles(void)
+{
+    char path[64];
+    struct stat st;
+    int fd, excl, plain;
+
+    SHOW("O_TMPFILE read-only", open(dir, O_TMPFILE | O_RDONLY, 0600));
+    SHOW("O_TMPFILE on a file", open("/proc/self/exe", O_TMPFILE | O_RDWR, 0600));
+    fd = open(dir, O_TMPFILE | O_RDWR, 0640);
+    SHOW("O_TMPFILE", fd >= 0 ? 0 : -1);
+    write(fd, "hello", 5);
+    fstat(fd, &st);
+    printf("tmpfile mode %o nlink %ld size %ld\n", st.st_mode, (long)st.st_nlink, (long)st.st_size);
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    SHOW("link it into the directory", linkat(AT_FDCWD, path, AT_FDCWD, P("named"), AT_SYMLINK_FOLLOW));
+    fstat(fd, &st);
+    printf("nlink after linkat %ld\n", (long)st.st_nlink);
+    excl = open(dir, O_TMPFILE | O_RDWR | O_EXCL, 0600);
+    snprintf(path, sizeof path, "/proc/self/fd/%d", excl);
+    SHOW("link an O_EXCL tmpfile", linkat(AT_FDCWD, path, AT_FDCWD, P("named2"), AT_SYMLINK_FOLLOW));
+    plain = open(P("plain"), O_CREAT | O_RDWR, 0600);
+    unlink(P("plain"));
+    snprintf(path, sizeof path, "/proc/self/fd/%d", plain);
+    SHOW("link an unlinked file back", linkat(AT_FDCWD, path, AT_FDCWD, P("named3"), AT_SYMLINK_FOLLOW));
+    close(fd);
+    close(excl);
+    close(plain);
+    unlink(P("named"));
+}
+
 int main(void)
 {
     const char *t = getenv("T_TMPDIR");
@@ -228,6 +259,7 @@ int main(void)
     times();
     printf("fsize child: %s\n", t_status(t_in_child(fsize_child, NULL)));
     removed_cwd();
+    tmpfiles();
     /* clean up */
     const char *names[] = {"dangling", "target", "app", "d1/inside", "f1/inside", "d1", "link", "t", "fsize", NULL};
     for (int i = 0; names[i]; i++)

@@ -12,7 +12,7 @@ import stat
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.fs.vfs.dcache import Path
+from pynix.fs.vfs.dcache import Dentry, Path
 from pynix.fs.vfs.file import File, InodeFile
 from pynix.fs.vfs.icache import maybe_evict
 from pynix.fs.vfs.inode import Inode, now_ns
@@ -77,7 +77,10 @@ def do_open(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | None
     O_PATH)."""
     if flags & A.O_PATH:
         flags &= A.O_PATH | A.O_DIRECTORY | A.O_NOFOLLOW | A.O_CLOEXEC
-    f = path_openat(fs, path, flags, mode, base)
+    if flags & A.O_TMPFILE & ~A.O_DIRECTORY:
+        f = vfs_tmpfile(fs, path, flags, mode, base)
+    else:
+        f = path_openat(fs, path, flags, mode, base)
     f.flags &= ~(A.O_CREAT | A.O_EXCL | A.O_NOCTTY | A.O_TRUNC)
     return f
 
@@ -141,6 +144,36 @@ def path_openat(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | 
     return f
 
 
+def vfs_tmpfile(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | None) -> File:
+    """O_TMPFILE: a new regular file with no name in directory ``path``; linkat may name it
+    later unless O_EXCL. The filesystems create named inodes only, so the inode is made under
+    a free name that is removed at once (the directory's times are left as they were)."""
+    if flags & (A.O_TMPFILE | A.O_CREAT) != A.O_TMPFILE or \
+            flags & A.O_ACCMODE not in (A.O_WRONLY, A.O_RDWR):
+        raise KernelError(E.EINVAL)
+    dirp = namei(fs, path, base)
+    d = dirp.inode
+    if not d.is_dir():
+        raise KernelError(E.ENOTDIR)
+    may_create(fs, dirp, b"#")
+    if not d.tmpfile:
+        raise KernelError(E.EOPNOTSUPP)
+    n = 0
+    while lookup_last(dirp, b".tmpfile-%d" % n) is not None:
+        n += 1
+    name = b".tmpfile-%d" % n
+    times = d.mtime, d.ctime
+    inode = d.create(name, A.S_IFREG | (mode & ~fs.umask & 0o7777), fs.cred.fsuid, fs.cred.fsgid)
+    f = InodeFile(flags & ~A.O_EXCL, Path(dirp.mnt, Dentry(b"#%d" % inode.ino, dirp.dentry, inode)),
+                  inode)
+    d.unlink(name)
+    dirp.dentry.drop(name)
+    d.mtime, d.ctime = times
+    d.mark_dirty()
+    inode.linkable = not flags & A.O_EXCL
+    return f
+
+
 def do_truncate(inode: Inode, size: int) -> None:
     if inode.is_dir():
         raise KernelError(E.EISDIR)
@@ -196,7 +229,10 @@ def vfs_link(fs: FsContext, old: Path, path: bytes, base: Path | None = None) ->
     if dirp.mnt is not old.mnt:
         raise KernelError(E.EXDEV)
     may_create(fs, dirp, name)
+    if old.inode.nlink == 0 and not old.inode.linkable:
+        raise KernelError(E.ENOENT)         # an unlinked file cannot be named again
     dirp.inode.link(name, old.inode)
+    old.inode.linkable = False
     dirp.dentry.add(name, old.inode)
 
 
