@@ -380,10 +380,62 @@ def sys_ftruncate(t: Task, fd: int, length: int) -> int:
     return 0
 
 
+def _syncable(f: File) -> File:
+    """Only files with an fsync operation (regular files, directories, block devices) may
+    be synced; pipes, sockets and character devices are EINVAL as on Linux."""
+    if f.flags & A.O_PATH:
+        raise KernelError(E.EBADF)
+    if isinstance(f, PipeFile) or f.inode is None or not (
+            f.inode.is_reg() or f.inode.is_dir() or f.inode.mode & A.S_IFMT == A.S_IFBLK):
+        raise KernelError(E.EINVAL)
+    return f
+
+
 def sys_fsync(t: Task, fd: int) -> int:
+    f = _syncable(fget(t, fd))
+    assert f.inode is not None
+    f.inode.fsync()
+    return 0
+
+
+def sys_sync_file_range(t: Task, fd: int, off: int, nbytes: int, flags: int) -> int:
+    """Checks as Linux; the write-back itself is the whole file's fsync."""
     f = fget(t, fd)
-    if f.inode is not None:
+    off, nbytes = s64(off), s64(nbytes)
+    if flags & ~A.SYNC_FILE_RANGE_ALL or off < 0 or nbytes < 0 or off + nbytes < 0:
+        raise KernelError(E.EINVAL)
+    if isinstance(f, PipeFile) or f.inode is None or not (f.inode.is_reg() or f.inode.is_dir()
+                                                          or f.inode.mode & A.S_IFMT == A.S_IFBLK):
+        raise KernelError(E.ESPIPE)
+    if flags:
         f.inode.fsync()
+    return 0
+
+
+def sys_fadvise64(t: Task, fd: int, off: int, length: int, advice: int) -> int:
+    """Advice is accepted and has no effect (there is no read-ahead to tune)."""
+    f = fget(t, fd)
+    if isinstance(f, PipeFile) or f.inode is None:
+        raise KernelError(E.ESPIPE)
+    if not 0 <= s32(advice) <= A.POSIX_FADV_NOREUSE or s64(length) < 0:
+        raise KernelError(E.EINVAL)
+    return 0
+
+
+def sys_close_range(t: Task, first: int, last: int, flags: int) -> int:
+    """Close (or mark close-on-exec) every open descriptor in [first, last]."""
+    assert t.files is not None
+    first, last = first & 0xFFFFFFFF, last & 0xFFFFFFFF
+    if flags & ~(A.CLOSE_RANGE_UNSHARE | A.CLOSE_RANGE_CLOEXEC) or first > last:
+        raise KernelError(E.EINVAL)
+    if flags & A.CLOSE_RANGE_UNSHARE and t.files.users > 1:
+        t.files.users -= 1
+        t.files = t.files.copy()
+    for fd in sorted(fd for fd in t.files.fds if first <= fd <= last):
+        if flags & A.CLOSE_RANGE_CLOEXEC:
+            t.files.cloexec.add(fd)
+        else:
+            t.files.close(fd)
     return 0
 
 

@@ -241,6 +241,8 @@ def sys_symlink(t: Task, targetp: int, pathp: int) -> int:
 
 
 def sys_linkat(t: Task, olddfd: int, oldp: int, newdfd: int, newp: int, flags: int) -> int:
+    if flags & ~(A.AT_SYMLINK_FOLLOW | A.AT_EMPTY_PATH):
+        raise KernelError(E.EINVAL)
     old = lookup_at(t, olddfd, oldp, (flags & A.AT_EMPTY_PATH) |
                     (0 if flags & A.AT_SYMLINK_FOLLOW else A.AT_SYMLINK_NOFOLLOW))
     path, base = _at(t, newdfd, newp)

@@ -48,7 +48,8 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("dup2", F.sys_dup2, "ff"), ("dup3", F.sys_dup3, "ffo"), ("fcntl", F.sys_fcntl, "fdx"),
     ("pipe", F.sys_pipe, "x"), ("pipe2", F.sys_pipe2, "xo"), ("ioctl", F.sys_ioctl, "fxx"),
     ("ftruncate", F.sys_ftruncate, "fd"), ("fsync", F.sys_fsync, "f"),
-    ("fdatasync", F.sys_fsync, "f"), ("sendfile", F.sys_sendfile, "ffxu"),
+    ("fdatasync", F.sys_fsync, "f"), ("sync_file_range", F.sys_sync_file_range, "fxxx"),
+    ("fadvise64", F.sys_fadvise64, "fxud"), ("close_range", F.sys_close_range, "uux"), ("sendfile", F.sys_sendfile, "ffxu"),
     ("flock", K.sys_flock, "fd"), ("fallocate", F.sys_fallocate, "fddd"),
     # files: names and attributes
     ("stat", S.sys_stat, "sx"), ("lstat", S.sys_lstat, "sx"), ("fstat", S.sys_fstat, "fx"),

@@ -44,6 +44,12 @@ def may_delete(fs: FsContext, dirp: Path, victim: Inode) -> None:
     check_writable_mount(dirp)
 
 
+def no_trailing_slash(path: bytes) -> None:
+    """filename_create: a new name other than a directory's may not end in "/" (ENOENT)."""
+    if path.endswith(b"/"):
+        raise KernelError(E.ENOENT)
+
+
 def lookup_last(dirp: Path, name: bytes) -> Inode | None:
     d = dirp.dentry.child(name)
     return d.inode if d is not None else None
@@ -189,6 +195,7 @@ def vfs_mknod(fs: FsContext, path: bytes, mode: int, rdev: int, base: Path | Non
     dirp, name = nameiparent(fs, path, base)
     if lookup_last(dirp, name) is not None or name in (b"", b".", b".."):
         raise KernelError(E.EEXIST)
+    no_trailing_slash(path)
     fmt = mode & A.S_IFMT or A.S_IFREG
     if fmt not in (A.S_IFREG, A.S_IFCHR, A.S_IFBLK, A.S_IFIFO, A.S_IFSOCK):
         raise KernelError(E.EINVAL)
@@ -205,7 +212,8 @@ def vfs_mkdir(fs: FsContext, path: bytes, mode: int, base: Path | None = None) -
     if lookup_last(dirp, name) is not None or name in (b"", b".", b".."):
         raise KernelError(E.EEXIST)
     may_create(fs, dirp, name)
-    inode = dirp.inode.mkdir(name, mode & ~fs.umask & 0o7777, fs.cred.fsuid, fs.cred.fsgid)
+    mode = mode & ~fs.umask & 0o1777 | dirp.inode.mode & A.S_ISGID   # setgid dirs pass it on
+    inode = dirp.inode.mkdir(name, mode, fs.cred.fsuid, fs.cred.fsgid)
     dirp.dentry.add(name, inode)
 
 
@@ -215,6 +223,7 @@ def vfs_symlink(fs: FsContext, target: bytes, path: bytes, base: Path | None = N
     dirp, name = nameiparent(fs, path, base)
     if lookup_last(dirp, name) is not None or name in (b"", b".", b".."):
         raise KernelError(E.EEXIST)
+    no_trailing_slash(path)
     may_create(fs, dirp, name)
     inode = dirp.inode.symlink(name, target, fs.cred.fsuid, fs.cred.fsgid)
     dirp.dentry.add(name, inode)
@@ -226,6 +235,7 @@ def vfs_link(fs: FsContext, old: Path, path: bytes, base: Path | None = None) ->
     dirp, name = nameiparent(fs, path, base)
     if lookup_last(dirp, name) is not None or name in (b"", b".", b".."):
         raise KernelError(E.EEXIST)
+    no_trailing_slash(path)
     if dirp.mnt is not old.mnt:
         raise KernelError(E.EXDEV)
     may_create(fs, dirp, name)
@@ -316,6 +326,10 @@ def vfs_rename(fs: FsContext, old: bytes, new: bytes, oldbase: Path | None = Non
     if src is None:
         raise KernelError(E.ENOENT)
     dst = lookup_last(ndir, nname)
+    for dirp, name in ((odir, oname), (ndir, nname)):
+        d = dirp.dentry.child(name)
+        if d is not None and d.mounted:
+            raise KernelError(E.EBUSY)          # a mount point stays where it is
     if dst is not None and flags & A.RENAME_NOREPLACE:
         raise KernelError(E.EEXIST)
     if exchange and dst is None:
