@@ -136,6 +136,24 @@ static void renames(void)
     close(fd);
 }
 
+static void creates(void)
+{
+    struct stat st;
+
+    umask(022);
+    SHOW("mkdir with mode 07777", mkdir(P("modes"), 07777));
+    stat(P("modes"), &st);
+    printf("directory mode %o\n", st.st_mode);
+    close(open(P("plainfile"), O_CREAT | O_WRONLY, 0644));
+    SHOW("link to a new name ending in /", link(P("plainfile"), P("newlink/")));
+    SHOW("symlink at a new name ending in /", symlink("plainfile", P("newsym/")));
+    SHOW("mknod at a new name ending in /", mknod(P("newnode/"), S_IFIFO | 0644, 0));
+    SHOW("symlink onto an existing name ending in /", symlink("plainfile", P("modes/")));
+    SHOW("linkat with an unknown flag", linkat(AT_FDCWD, P("plainfile"), AT_FDCWD, P("l2"), 0x1));
+    unlink(P("plainfile"));
+    rmdir(P("modes"));
+}
+
 static void times(void)
 {
     struct timespec ts[2];
@@ -256,6 +274,7 @@ int main(void)
     mkdir(dir, 0755);
     opens();
     renames();
+    creates();
     times();
     printf("fsize child: %s\n", t_status(t_in_child(fsize_child, NULL)));
     removed_cwd();

@@ -6,13 +6,14 @@
  * page slots (a half-read page is no room for a non-blocking write; FIONREAD
  * counts bytes), F_GETPIPE_SZ on a non-pipe, select counting an fd only in
  * the sets it was asked about, mincore, madvise on holes, mmap past loff_t,
- * the core flag of a wait status with RLIMIT_CORE 0, and coarse clocks'
- * resolution.
+ * the core flag of a wait status with RLIMIT_CORE 0, coarse clocks'
+ * resolution, fsync/fadvise on pipes, and close_range.
  */
 #include "t.h"
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/select.h>
+#include <sys/syscall.h>
 
 static void show(const char *name, long r)
 {
@@ -102,6 +103,27 @@ static void aborter(void *arg)
     abort();
 }
 
+static void fdcalls(void)
+{
+    int p[2], i;
+
+    pipe(p);
+    SHOW("fsync on a pipe", fsync(p[0]));
+    i = open("/dev/null", O_WRONLY);
+    SHOW("fdatasync on /dev/null", fdatasync(i));
+    close(i);
+    SHOW("posix_fadvise on a pipe", posix_fadvise(p[0], 0, 0, POSIX_FADV_NORMAL));
+    close(p[0]);
+    close(p[1]);
+    for (i = 0; i < 4; i++)
+        dup2(1, 20 + i);
+    SHOW("close_range with first > last", syscall(436, 30, 20, 0));
+    SHOW("close_range CLOEXEC on 20..21", syscall(436, 20, 21, 4));
+    printf("fd 20 close-on-exec: %s\n", t_yesno(fcntl(20, F_GETFD) == FD_CLOEXEC));
+    SHOW("close_range 20..~0", syscall(436, 20, ~0U, 0));
+    printf("fd 23 still open: %s\n", t_yesno(fcntl(23, F_GETFD) >= 0));
+}
+
 int main(void)
 {
     struct timespec res;
@@ -111,6 +133,7 @@ int main(void)
     pipes();
     selects();
     memory();
+    fdcalls();
     int st = t_in_child(aborter, NULL);     /* t_init set RLIMIT_CORE to 0 */
     printf("abort: %s, core flag %s\n", t_status(st), t_yesno(WCOREDUMP(st)));
     SHOW("clock_getres(CLOCK_MONOTONIC_COARSE)", clock_getres(CLOCK_MONOTONIC_COARSE, &res));
