@@ -7,7 +7,8 @@
  * counts bytes), F_GETPIPE_SZ on a non-pipe, select counting an fd only in
  * the sets it was asked about, mincore, madvise on holes, mmap past loff_t,
  * the core flag of a wait status with RLIMIT_CORE 0, coarse clocks'
- * resolution, fsync/fadvise on pipes, and close_range.
+ * resolution, fsync/fadvise on pipes, close_range, and holes in a /tmp file
+ * (tmpfs in pynix) seen by st_blocks and SEEK_DATA/SEEK_HOLE.
  */
 #include "t.h"
 #include <sys/ioctl.h>
@@ -97,6 +98,28 @@ static void memory(void)
     close(fd);
 }
 
+static void sparse(void)
+{
+    char path[64];
+    struct stat st;
+    int fd;
+
+    snprintf(path, sizeof path, "/tmp/pynix-ioedges-%d", (int)getpid());
+    fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0600);
+    unlink(path);
+    SHOW("ftruncate to 3 pages", ftruncate(fd, 3 * 4096));
+    fstat(fd, &st);
+    printf("blocks of a file grown by ftruncate: %ld\n", (long)st.st_blocks);
+    SHOW("SEEK_DATA in an all-hole file", lseek(fd, 0, SEEK_DATA));
+    SHOW("SEEK_HOLE at 0", lseek(fd, 0, SEEK_HOLE));
+    SHOW("pwrite 1 byte at 8192", pwrite(fd, "x", 1, 8192));
+    SHOW("SEEK_DATA from 0", lseek(fd, 0, SEEK_DATA));
+    SHOW("SEEK_HOLE from 0", lseek(fd, 0, SEEK_HOLE));
+    SHOW("SEEK_HOLE from 8192", lseek(fd, 8192, SEEK_HOLE));
+    SHOW("SEEK_DATA at the end", lseek(fd, 3 * 4096, SEEK_DATA));
+    close(fd);
+}
+
 static void aborter(void *arg)
 {
     (void)arg;
@@ -134,6 +157,7 @@ int main(void)
     selects();
     memory();
     fdcalls();
+    sparse();
     int st = t_in_child(aborter, NULL);     /* t_init set RLIMIT_CORE to 0 */
     printf("abort: %s, core flag %s\n", t_status(st), t_yesno(WCOREDUMP(st)));
     SHOW("clock_getres(CLOCK_MONOTONIC_COARSE)", clock_getres(CLOCK_MONOTONIC_COARSE, &res));

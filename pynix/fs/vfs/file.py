@@ -159,9 +159,13 @@ class InodeFile(File):
         elif whence == A.SEEK_END:
             new = self.inode.size + off
         elif whence in (A.SEEK_DATA, A.SEEK_HOLE) and not self.inode.is_dir():
-            if off >= self.inode.size:
+            holes = getattr(self.inode, "seek_data_hole", None)   # a fs that knows its holes
+            if off < 0 or off >= self.inode.size:
                 raise KernelError(E.ENXIO)
-            new = off if whence == A.SEEK_DATA else self.inode.size
+            if holes is not None:
+                new = holes(off, whence == A.SEEK_HOLE)
+            else:                   # generic: all data, one hole at the end
+                new = off if whence == A.SEEK_DATA else self.inode.size
         else:
             raise KernelError(E.EINVAL)
         if not 0 <= new <= MAX_LFS_FILESIZE:
