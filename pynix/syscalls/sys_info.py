@@ -61,6 +61,42 @@ def sys_sched_yield(t: Task) -> int:
     return 0
 
 
+SCHED_POLICIES = (A.SCHED_OTHER, A.SCHED_FIFO, A.SCHED_RR, A.SCHED_BATCH, A.SCHED_IDLE,
+                  A.SCHED_DEADLINE)
+
+
+def sys_sched_get_priority_max(t: Task, policy: int) -> int:
+    """Static priority range per policy: 1..99 for the real-time ones, 0 for the rest."""
+    if s32(policy) not in SCHED_POLICIES:
+        raise KernelError(E.EINVAL)
+    return 99 if s32(policy) in (A.SCHED_FIFO, A.SCHED_RR) else 0
+
+
+def sys_sched_get_priority_min(t: Task, policy: int) -> int:
+    if s32(policy) not in SCHED_POLICIES:
+        raise KernelError(E.EINVAL)
+    return 1 if s32(policy) in (A.SCHED_FIFO, A.SCHED_RR) else 0
+
+
+def _sched_target(t: Task, pid: int) -> None:
+    if s32(pid) < 0:
+        raise KernelError(E.EINVAL)
+    if s32(pid) and t.kernel.find_task(s32(pid)) is None:
+        raise KernelError(E.ESRCH)
+
+
+def sys_sched_getscheduler(t: Task, pid: int) -> int:
+    """Every task runs under the one time-sharing policy, SCHED_OTHER."""
+    _sched_target(t, pid)
+    return A.SCHED_OTHER
+
+
+def sys_sched_getparam(t: Task, pid: int, param: int) -> int:
+    _sched_target(t, pid)
+    copy_to_user(mm_of(t), param, struct.pack("<i", 0))
+    return 0
+
+
 def sys_sched_getaffinity(t: Task, pid: int, size: int, mask: int) -> int:
     if size < 8 or size & 7:
         raise KernelError(E.EINVAL)

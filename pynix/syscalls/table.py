@@ -145,6 +145,10 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("sysinfo", I.sys_sysinfo, "x"), ("getrandom", I.sys_getrandom, "xux"),
     ("sched_yield", I.sys_sched_yield, ""), ("sched_getaffinity", I.sys_sched_getaffinity, "dux"),
     ("sched_setaffinity", I.sys_sched_setaffinity, "dux"), ("getcpu", I.sys_getcpu, "xxx"),
+    ("sched_get_priority_max", I.sys_sched_get_priority_max, "d"),
+    ("sched_get_priority_min", I.sys_sched_get_priority_min, "d"),
+    ("sched_getscheduler", I.sys_sched_getscheduler, "d"),
+    ("sched_getparam", I.sys_sched_getparam, "dx"),
     ("getpriority", I.sys_getpriority, "dd"), ("setpriority", I.sys_setpriority, "ddd"),
 ]
 
