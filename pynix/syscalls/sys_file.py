@@ -115,13 +115,36 @@ def sys_write(t: Task, fd: int, buf: int, count: int) -> Generator[None, None, i
 
 
 def _iovecs(t: Task, iov: int, iovcnt: int) -> list[tuple[int, int]]:
-    if iovcnt > 1024:
+    """import_iovec: at most UIO_MAXIOV entries, no negative length, each range in user
+    space (EFAULT), and the total cut to MAX_RW bytes."""
+    if not 0 <= iovcnt <= 1024:
         raise KernelError(E.EINVAL)
     raw = copy_from_user(mm_of(t), iov, A.IOVEC.size * iovcnt)
-    vecs = [A.IOVEC.unpack_from(raw, i * A.IOVEC.size) for i in range(iovcnt)]
-    if any(ln > MAX_RW for _, ln in vecs):
-        raise KernelError(E.EINVAL)
+    vecs = []
+    total = 0
+    for i in range(iovcnt):
+        base, ln = A.IOVEC.unpack_from(raw, i * A.IOVEC.size)
+        if ln >= 1 << 63:
+            raise KernelError(E.EINVAL)
+        ln = min(ln, MAX_RW - total)
+        access_ok(base, ln)
+        total += ln
+        vecs.append((base, ln))
     return vecs
+
+
+def _gather(t: Task, vecs: list[tuple[int, int]]) -> bytes:
+    """The bytes of the iovecs up to the first that faults; EFAULT only if that is the first
+    (a write stops short at a bad buffer, as Linux's copy_from_iter does)."""
+    out = []
+    for base, ln in vecs:
+        try:
+            out.append(copy_from_user(mm_of(t), base, ln))
+        except KernelError:
+            if not out:
+                raise
+            break
+    return b"".join(out)
 
 
 def sys_readv(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None, int]:
@@ -141,7 +164,7 @@ def sys_readv(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None, 
 def sys_writev(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None, int]:
     f = fget(t, fd)
     vecs = _iovecs(t, iov, s32(iovcnt))
-    data = b"".join(copy_from_user(mm_of(t), base, ln) for base, ln in vecs)
+    data = _gather(t, vecs)
     if not data:
         if not f.writable:
             raise KernelError(E.EBADF)
@@ -196,7 +219,7 @@ def sys_pwritev(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
     f = fget(t, fd)
     _positional(f, s64(off))
     vecs = _iovecs(t, iov, s32(iovcnt))
-    data = b"".join(copy_from_user(mm_of(t), b, ln) for b, ln in vecs)
+    data = _gather(t, vecs)
     return f.pwrite(data[:fsize_ok(t, f, s64(off), len(data))], s64(off))
 
 
@@ -443,9 +466,13 @@ def sys_sendfile(t: Task, out_fd: int, in_fd: int, offp: int, count: int) -> Gen
     fin, fout = fget(t, in_fd), fget(t, out_fd)
     if not fin.readable or not fout.writable:
         raise KernelError(E.EBADF)
+    if fout.flags & A.O_APPEND or fin.inode is None or isinstance(fin, PipeFile):
+        raise KernelError(E.EINVAL)     # do_sendfile: no appending, the input must be a file
     mm = mm_of(t)
     if offp:
-        off = int.from_bytes(copy_from_user(mm, offp, 8), "little")
+        off = s64(int.from_bytes(copy_from_user(mm, offp, 8), "little"))
+        if off < 0:
+            raise KernelError(E.EINVAL)
         data = fin.pread(min(count, MAX_RW), off)
         copy_to_user(mm, offp, (off + len(data)).to_bytes(8, "little"))
     else:
@@ -453,3 +480,35 @@ def sys_sendfile(t: Task, out_fd: int, in_fd: int, offp: int, count: int) -> Gen
     if not data:
         return 0
     return (yield from do_write(t, fout, data))
+
+
+def sys_copy_file_range(t: Task, fd_in: int, off_in: int, fd_out: int, off_out: int,
+                        length: int, flags: int) -> int:
+    """Copy between two regular files, at the given offsets (updated) or the files' own."""
+    fin, fout = fget(t, fd_in), fget(t, fd_out)
+    if flags:
+        raise KernelError(E.EINVAL)
+    if not fin.readable or not fout.writable or fout.flags & A.O_APPEND:
+        raise KernelError(E.EBADF)
+    for f in (fin, fout):
+        if f.inode is None or isinstance(f, PipeFile) or not f.inode.is_reg():
+            raise KernelError(E.EISDIR if f.inode is not None and f.inode.is_dir() else E.EINVAL)
+    mm = mm_of(t)
+    pin = s64(int.from_bytes(copy_from_user(mm, off_in, 8), "little")) if off_in else fin.pos
+    pout = s64(int.from_bytes(copy_from_user(mm, off_out, 8), "little")) if off_out else fout.pos
+    n = min(length, MAX_RW)
+    if pin < 0 or pout < 0 or pin + n > MAX_LFS_FILESIZE or pout + n > MAX_LFS_FILESIZE:
+        raise KernelError(E.EINVAL)
+    if fin.inode is fout.inode and pin < pout + n and pout < pin + n:
+        raise KernelError(E.EINVAL)     # overlapping ranges of one file
+    data = fin.pread(n, pin)
+    done = fout.pwrite(data[:fsize_ok(t, fout, pout, len(data))], pout) if data else 0
+    if off_in:
+        copy_to_user(mm, off_in, (pin + done).to_bytes(8, "little"))
+    else:
+        fin.pos = pin + done
+    if off_out:
+        copy_to_user(mm, off_out, (pout + done).to_bytes(8, "little"))
+    else:
+        fout.pos = pout + done
+    return done

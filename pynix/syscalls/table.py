@@ -50,6 +50,7 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("ftruncate", F.sys_ftruncate, "fd"), ("fsync", F.sys_fsync, "f"),
     ("fdatasync", F.sys_fsync, "f"), ("sync_file_range", F.sys_sync_file_range, "fxxx"),
     ("fadvise64", F.sys_fadvise64, "fxud"), ("close_range", F.sys_close_range, "uux"), ("sendfile", F.sys_sendfile, "ffxu"),
+    ("copy_file_range", F.sys_copy_file_range, "fxfxux"),
     ("flock", K.sys_flock, "fd"), ("fallocate", F.sys_fallocate, "fddd"),
     # files: names and attributes
     ("stat", S.sys_stat, "sx"), ("lstat", S.sys_lstat, "sx"), ("fstat", S.sys_fstat, "fx"),
