@@ -8,12 +8,15 @@
  * the sets it was asked about, mincore, madvise on holes, mmap past loff_t,
  * the core flag of a wait status with RLIMIT_CORE 0, coarse clocks'
  * resolution, fsync/fadvise on pipes, close_range, and holes in a /tmp file
- * (tmpfs in pynix) seen by st_blocks and SEEK_DATA/SEEK_HOLE.
+ * (tmpfs in pynix) seen by st_blocks and SEEK_DATA/SEEK_HOLE, writev's
+ * argument checks and short write, sendfile's checks, copy_file_range.
  */
 #include "t.h"
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/select.h>
+#include <sys/sendfile.h>
+#include <sys/uio.h>
 #include <sys/syscall.h>
 
 static void show(const char *name, long r)
@@ -120,6 +123,42 @@ static void sparse(void)
     close(fd);
 }
 
+static void vectors(void)
+{
+    char path[64], a[4] = "abc", b[5] = "defg";
+    struct iovec iov[2] = {{a, 3}, {b, 4}}, bad[2] = {{a, 3}, {(void *)4096, 4}};
+    int fd, out, p[2];
+    off_t off;
+    loff_t o1 = 0, o2 = 100;
+
+    snprintf(path, sizeof path, "/tmp/pynix-ioedges-v-%d", (int)getpid());
+    fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0600);
+    unlink(path);
+    snprintf(path, sizeof path, "/tmp/pynix-ioedges-o-%d", (int)getpid());
+    out = open(path, O_CREAT | O_RDWR | O_TRUNC, 0600);
+    unlink(path);
+    SHOW("writev", writev(fd, iov, 2));
+    SHOW("writev with iovcnt -1", writev(fd, iov, -1));
+    SHOW("writev whose second buffer faults", writev(fd, bad, 2));
+    off = 2;
+    SHOW("sendfile from offset 2", sendfile(out, fd, &off, 100));
+    printf("offset after: %ld\n", (long)off);
+    SHOW("sendfile with a negative offset", sendfile(out, fd, &(off_t){-1}, 3));
+    pipe(p);
+    write(p[1], "x", 1);
+    SHOW("sendfile from a pipe", sendfile(out, p[0], NULL, 1));
+    close(p[0]);
+    close(p[1]);
+    SHOW("copy_file_range", syscall(SYS_copy_file_range, fd, &o1, out, &o2, 5, 0));
+    printf("offsets after: %ld %ld\n", (long)o1, (long)o2);
+    SHOW("copy_file_range with flags", syscall(SYS_copy_file_range, fd, &o1, out, &o2, 5, 1));
+    SHOW("copy_file_range overlapping itself",
+         syscall(SYS_copy_file_range, fd, &(loff_t){0}, fd, &(loff_t){1}, 3, 0));
+    SHOW("size of the copy", lseek(out, 0, SEEK_END));
+    close(fd);
+    close(out);
+}
+
 static void aborter(void *arg)
 {
     (void)arg;
@@ -158,6 +197,7 @@ int main(void)
     memory();
     fdcalls();
     sparse();
+    vectors();
     int st = t_in_child(aborter, NULL);     /* t_init set RLIMIT_CORE to 0 */
     printf("abort: %s, core flag %s\n", t_status(st), t_yesno(WCOREDUMP(st)));
     SHOW("clock_getres(CLOCK_MONOTONIC_COARSE)", clock_getres(CLOCK_MONOTONIC_COARSE, &res));
