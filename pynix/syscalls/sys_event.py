@@ -1,5 +1,6 @@
-"""eventfd, eventfd2, epoll_create, epoll_create1, epoll_ctl, epoll_wait, epoll_pwait: thin
-handlers around fs/eventfd.py and fs/eventpoll.py (Linux fs/eventfd.c, fs/eventpoll.c).
+"""eventfd, eventfd2, epoll_create, epoll_create1, epoll_ctl, epoll_wait, epoll_pwait,
+timerfd_create/settime/gettime: thin handlers around fs/eventfd.py, fs/eventpoll.py and
+fs/timerfd.py (Linux fs/eventfd.c, fs/eventpoll.c, fs/timerfd.c).
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import event as V
 from pynix.fs.eventfd import eventfd_create
 from pynix.fs.eventpoll import EventPoll, ep_ctl, ep_poll
+from pynix.fs.timerfd import TimerFdFile, timerfd_create
 from pynix.kernel.errors import KernelError
 from pynix.kernel.sched import monotonic_ns
 from pynix.kernel.task import Task
@@ -24,6 +26,45 @@ def sys_eventfd2(t: Task, initval: int, flags: int) -> int:
 
 def sys_eventfd(t: Task, initval: int) -> int:
     return sys_eventfd2(t, initval, 0)
+
+
+def sys_timerfd_create(t: Task, clockid: int, flags: int) -> int:
+    from pynix.syscalls.sys_time import clock_ns
+    clk = s32(clockid)
+    f = timerfd_create(t.kernel.timers, clk, lambda: clock_ns(t, clk), s32(flags))
+    return install_new_file(t, f, bool(flags & V.TFD_CLOEXEC))
+
+
+def _timerfd(t: Task, fd: int) -> TimerFdFile:
+    f = fget(t, fd)
+    if not isinstance(f, TimerFdFile):
+        raise KernelError(E.EINVAL)
+    return f
+
+
+def _put_itimerspec(t: Task, addr: int, interval: int, value: int) -> None:
+    copy_to_user(mm_of(t), addr, V.ITIMERSPEC.pack(interval // 10**9, interval % 10**9,
+                                                   value // 10**9, value % 10**9))
+
+
+def sys_timerfd_settime(t: Task, fd: int, flags: int, new: int, old: int) -> int:
+    if flags & ~(V.TFD_TIMER_ABSTIME | V.TFD_TIMER_CANCEL_ON_SET):
+        raise KernelError(E.EINVAL)
+    f = _timerfd(t, fd)
+    isec, insec, vsec, vnsec = V.ITIMERSPEC.unpack(copy_from_user(mm_of(t), new, V.ITIMERSPEC.size))
+    if isec < 0 or vsec < 0 or not 0 <= insec < 10**9 or not 0 <= vnsec < 10**9:
+        raise KernelError(E.EINVAL)
+    interval, value = f.settime(vsec * 10**9 + vnsec, isec * 10**9 + insec,
+                                bool(flags & V.TFD_TIMER_ABSTIME))
+    if old:
+        _put_itimerspec(t, old, interval, value)
+    return 0
+
+
+def sys_timerfd_gettime(t: Task, fd: int, cur: int) -> int:
+    interval, value = _timerfd(t, fd).gettime()
+    _put_itimerspec(t, cur, interval, value)
+    return 0
 
 
 def sys_epoll_create1(t: Task, flags: int) -> int:

@@ -9,12 +9,15 @@
  * the core flag of a wait status with RLIMIT_CORE 0, coarse clocks'
  * resolution, fsync/fadvise on pipes, close_range, and holes in a /tmp file
  * (tmpfs in pynix) seen by st_blocks and SEEK_DATA/SEEK_HOLE, writev's
- * argument checks and short write, sendfile's checks, copy_file_range.
+ * argument checks and short write, sendfile's checks, copy_file_range, and
+ * timerfd.
  */
 #include "t.h"
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <stdint.h>
 #include <sys/select.h>
+#include <sys/timerfd.h>
 #include <sys/sendfile.h>
 #include <sys/uio.h>
 #include <sys/syscall.h>
@@ -159,6 +162,28 @@ static void vectors(void)
     close(out);
 }
 
+static void timerfds(void)
+{
+    uint64_t n = 0;
+    struct itimerspec its = {{0, 0}, {0, 1000000}}, cur;
+    struct timespec nap = {0, 20 * 1000 * 1000};
+    int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
+
+    SHOW("timerfd read while unarmed", read(fd, &n, 8));
+    SHOW("timerfd_settime 1 ms one-shot", timerfd_settime(fd, 0, &its, NULL));
+    nanosleep(&nap, NULL);
+    SHOW("timerfd read with a short buffer", read(fd, &n, 4));
+    SHOW("timerfd read", read(fd, &n, 8));
+    printf("expirations: %lu\n", (unsigned long)n);
+    SHOW("timerfd read again", read(fd, &n, 8));
+    its.it_value.tv_nsec = 1000000000;
+    SHOW("timerfd_settime with tv_nsec 1e9", timerfd_settime(fd, 0, &its, NULL));
+    SHOW("timerfd_gettime", timerfd_gettime(fd, &cur));
+    printf("disarmed: %s\n", t_yesno(!cur.it_value.tv_sec && !cur.it_value.tv_nsec));
+    SHOW("timerfd_create with a bad clock", timerfd_create(99, 0));
+    close(fd);
+}
+
 static void aborter(void *arg)
 {
     (void)arg;
@@ -198,6 +223,7 @@ int main(void)
     fdcalls();
     sparse();
     vectors();
+    timerfds();
     int st = t_in_child(aborter, NULL);     /* t_init set RLIMIT_CORE to 0 */
     printf("abort: %s, core flag %s\n", t_status(st), t_yesno(WCOREDUMP(st)));
     SHOW("clock_getres(CLOCK_MONOTONIC_COARSE)", clock_getres(CLOCK_MONOTONIC_COARSE, &res));

@@ -7,6 +7,9 @@ import struct
 
 EFD_SEMAPHORE, EFD_CLOEXEC, EFD_NONBLOCK = 1, 0o2000000, 0o4000
 EFD_MAX = 0xFFFF_FFFF_FFFF_FFFE            # the counter's ceiling (ULLONG_MAX - 1)
+TFD_CLOEXEC, TFD_NONBLOCK = 0o2000000, 0o4000
+TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET = 1, 2
+ITIMERSPEC = struct.Struct("<qqqq")        # it_interval, it_value (struct timespec each)
 
 EPOLL_CLOEXEC = 0o2000000
 EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD = 1, 2, 3
