@@ -153,6 +153,8 @@ def flush_old_exec(t: Task) -> None:
             act.flags = 0
             act.mask = 0
     t.sas_ss_sp, t.sas_ss_size, t.sas_ss_flags = 0, 0, A.SS_DISABLE
+    from pynix.kernel.posix_timers import exit_itimers
+    exit_itimers(t)
     k.ipc_exec(t)
 
 

@@ -138,7 +138,9 @@ def do_exit(t: Task, status: int) -> None:
     forget_original_parent(t)
     if group_dead:
         from pynix.kernel.jobctl import exit_jobctl
+        from pynix.kernel.posix_timers import exit_itimers
         exit_jobctl(t.group_leader, children)
+        exit_itimers(t)
     t.kstack = None
     leader = t.group_leader
     t.signal.nr_threads -= 1

@@ -1,5 +1,6 @@
 """Time syscalls: clock_gettime/getres, gettimeofday, time, nanosleep, clock_nanosleep, alarm,
-setitimer/getitimer, times (Linux kernel/time/).
+setitimer/getitimer, times, and the POSIX timer_* calls over kernel/posix_timers.py
+(Linux kernel/time/).
 
 Clocks come from the host: CLOCK_REALTIME is wall time, CLOCK_MONOTONIC and CLOCK_BOOTTIME
 count from boot of this kernel; CPU-time clocks report the task's accounted user time.
@@ -12,6 +13,8 @@ from typing import Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64 import event as V
+from pynix.kernel import posix_timers as PT
 from pynix.kernel.errors import KernelError
 from pynix.kernel.exit import thread_group_cputime
 from pynix.kernel.sched import Timers, monotonic_ns, sleep_until
@@ -163,3 +166,55 @@ def sys_times(t: Task, buf: int) -> int:
     if buf:
         copy_to_user(mm_of(t), buf, A.TMS.pack(u, s, t.signal.cutime // tick, t.signal.cstime // tick))
     return (monotonic_ns() - t.kernel.boot_ns) // tick + 100
+
+
+def _itimerspec(t: Task, addr: int) -> tuple[int, int]:
+    """(interval, value) in ns from a struct itimerspec; EINVAL if malformed."""
+    isec, insec, vsec, vnsec = V.ITIMERSPEC.unpack(copy_from_user(mm_of(t), addr, V.ITIMERSPEC.size))
+    if isec < 0 or vsec < 0 or not 0 <= insec < 10**9 or not 0 <= vnsec < 10**9:
+        raise KernelError(E.EINVAL)
+    return isec * 10**9 + insec, vsec * 10**9 + vnsec
+
+
+def _put_itimerspec(t: Task, addr: int, interval: int, value: int) -> None:
+    copy_to_user(mm_of(t), addr, V.ITIMERSPEC.pack(interval // 10**9, interval % 10**9,
+                                                   value // 10**9, value % 10**9))
+
+
+def sys_timer_create(t: Task, clockid: int, sevp: int, timerid: int) -> int:
+    clk = s32(clockid)
+    event = None
+    if sevp:
+        value, signo, notify, tid = A.SIGEVENT.unpack(copy_from_user(mm_of(t), sevp, A.SIGEVENT.size))
+        event = (value, signo, notify, tid)
+    tid = PT.timer_create(t, clk, lambda: clock_ns(t, clk), event)
+    try:
+        copy_to_user(mm_of(t), timerid, struct.pack("<i", tid))
+    except KernelError:
+        PT.timer_delete(t, tid)
+        raise
+    return 0
+
+
+def sys_timer_settime(t: Task, timerid: int, flags: int, new: int, old: int) -> int:
+    p = PT.find_timer(t, s32(timerid))
+    interval, value = _itimerspec(t, new)
+    o_int, o_val = PT.timer_settime(p, value, interval, bool(flags & A.TIMER_ABSTIME))
+    if old:
+        _put_itimerspec(t, old, o_int, o_val)
+    return 0
+
+
+def sys_timer_gettime(t: Task, timerid: int, cur: int) -> int:
+    interval, value = PT.timer_gettime(PT.find_timer(t, s32(timerid)))
+    _put_itimerspec(t, cur, interval, value)
+    return 0
+
+
+def sys_timer_getoverrun(t: Task, timerid: int) -> int:
+    return PT.timer_getoverrun(PT.find_timer(t, s32(timerid)))
+
+
+def sys_timer_delete(t: Task, timerid: int) -> int:
+    PT.timer_delete(t, s32(timerid))
+    return 0

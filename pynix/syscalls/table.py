@@ -115,6 +115,9 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("gettimeofday", T.sys_gettimeofday, "xx"), ("time", T.sys_time, "x"),
     ("nanosleep", T.sys_nanosleep, "xx"), ("clock_nanosleep", T.sys_clock_nanosleep, "ddxx"),
     ("alarm", T.sys_alarm, "u"), ("setitimer", T.sys_setitimer, "dxx"),
+    ("timer_create", T.sys_timer_create, "dxx"), ("timer_settime", T.sys_timer_settime, "dxxx"),
+    ("timer_gettime", T.sys_timer_gettime, "dx"), ("timer_getoverrun", T.sys_timer_getoverrun, "d"),
+    ("timer_delete", T.sys_timer_delete, "d"),
     ("getitimer", T.sys_getitimer, "dx"), ("times", T.sys_times, "x"),
     # waiting on many files
     ("poll", L.sys_poll, "xdd"), ("ppoll", L.sys_ppoll, "xdxxu"), ("select", L.sys_select, "dxxxx"),

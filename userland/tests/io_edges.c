@@ -9,8 +9,8 @@
  * the core flag of a wait status with RLIMIT_CORE 0, coarse clocks'
  * resolution, fsync/fadvise on pipes, close_range, and holes in a /tmp file
  * (tmpfs in pynix) seen by st_blocks and SEEK_DATA/SEEK_HOLE, writev's
- * argument checks and short write, sendfile's checks, copy_file_range, and
- * timerfd.
+ * argument checks and short write, sendfile's checks, copy_file_range,
+ * timerfd, and POSIX timers.
  */
 #include "t.h"
 #include <sys/ioctl.h>
@@ -184,6 +184,53 @@ static void timerfds(void)
     close(fd);
 }
 
+static volatile sig_atomic_t timer_hits, timer_code, timer_value;
+
+static void on_timer(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig;
+    (void)uc;
+    timer_hits++;
+    timer_code = si->si_code;
+    timer_value = si->si_value.sival_int;
+}
+
+static void posix_timers(void)
+{
+    struct sigaction sa;
+    struct sigevent sev;
+    struct itimerspec its = {{0, 0}, {0, 2000000}}, cur;
+    timer_t id;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_timer;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGUSR1, &sa, NULL);
+    memset(&sev, 0, sizeof sev);
+    sev.sigev_notify = SIGEV_SIGNAL;
+    sev.sigev_signo = SIGUSR1;
+    sev.sigev_value.sival_int = 42;
+    SHOW("timer_create", timer_create(CLOCK_MONOTONIC, &sev, &id));
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &block, &old);   /* no wake-up lost between test and wait */
+    SHOW("timer_settime 2 ms", timer_settime(id, 0, &its, NULL));
+    while (!timer_hits)
+        sigsuspend(&old);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    printf("timer signal: code is SI_TIMER %s, value %d\n", t_yesno(timer_code == SI_TIMER),
+           (int)timer_value);
+    SHOW("timer_gettime after it fired", timer_gettime(id, &cur));
+    printf("disarmed: %s\n", t_yesno(!cur.it_value.tv_sec && !cur.it_value.tv_nsec));
+    SHOW("timer_getoverrun", timer_getoverrun(id));
+    SHOW("timer_delete", timer_delete(id));
+    SHOW("timer_delete again", syscall(SYS_timer_delete, id));
+    sev.sigev_notify = 99;
+    SHOW("timer_create with a bad sigev_notify", timer_create(CLOCK_MONOTONIC, &sev, &id));
+    SHOW("timer_create with a bad clock", timer_create(99, NULL, &id));
+}
+
 static void aborter(void *arg)
 {
     (void)arg;
@@ -224,6 +271,7 @@ int main(void)
     sparse();
     vectors();
     timerfds();
+    posix_timers();
     int st = t_in_child(aborter, NULL);     /* t_init set RLIMIT_CORE to 0 */
     printf("abort: %s, core flag %s\n", t_status(st), t_yesno(WCOREDUMP(st)));
     SHOW("clock_getres(CLOCK_MONOTONIC_COARSE)", clock_getres(CLOCK_MONOTONIC_COARSE, &res));
