@@ -9,6 +9,10 @@ is left; writes of at most PIPE_BUF bytes are atomic; a write with no reader rai
 fails with EPIPE; opening a FIFO waits for the other end unless O_NONBLOCK (a write-only
 non-blocking open with no reader fails with ENXIO).
 
+The buffer is Linux's ring of page-sized slots (``size // PAGE`` of them): a write fills new
+pages, after merging its first ``len % PAGE`` bytes into the last page if they fit there,
+so a slot half-read is not writable room and a full pipe stays full until a page drains.
+
 Owns: the buffer. Blocking is expressed by raising WouldBlock(wq).
 """
 from __future__ import annotations
@@ -21,12 +25,23 @@ from pynix.kernel.errors import KernelError
 from pynix.kernel.sched import WaitQueue
 
 PIPE_DEF_SIZE = 65536
+PAGE = 4096
+
+
+class PipeBuffer:
+    """One slot: a page holding ``data``, which starts ``offset`` bytes into the page."""
+
+    __slots__ = ("offset", "data")
+
+    def __init__(self, data: bytes) -> None:
+        self.offset = 0
+        self.data = bytearray(data)
 
 
 class Pipe:
     def __init__(self) -> None:
-        self.buf = bytearray()
-        self.size = PIPE_DEF_SIZE
+        self.bufs: list[PipeBuffer] = []
+        self.size = PIPE_DEF_SIZE        # bytes; size // PAGE slots (Linux max_usage)
         self.readers = 0
         self.writers = 0
         self.rd_wait = WaitQueue()       # readers wait here for data or EOF
@@ -34,6 +49,41 @@ class Pipe:
         self.open_wait = WaitQueue()     # FIFO opens wait here for the other end
         self.r_counter = 0               # opens so far (lets a FIFO open see a partner come and go)
         self.w_counter = 0
+
+    def __len__(self) -> int:
+        """Bytes waiting to be read (FIONREAD)."""
+        return sum(len(b.data) for b in self.bufs)
+
+    def full(self) -> bool:
+        return len(self.bufs) >= self.size // PAGE
+
+    def take(self, n: int) -> bytes:
+        out = bytearray()
+        while self.bufs and len(out) < n:
+            b = self.bufs[0]
+            k = min(n - len(out), len(b.data))
+            out += b.data[:k]
+            del b.data[:k]
+            b.offset += k
+            if not b.data:
+                self.bufs.pop(0)
+        return bytes(out)
+
+    def put(self, data: bytes) -> int:
+        """pipe_write's copy: the first ``len % PAGE`` bytes into the last page if they fit
+        there (the rest is then page-aligned), then new pages while slots are free.
+        Returns the bytes taken (0 when full)."""
+        chars = len(data) % PAGE
+        done = 0
+        if chars and self.bufs:
+            last = self.bufs[-1]
+            if last.offset + len(last.data) + chars <= PAGE:
+                last.data += data[:chars]
+                done = chars
+        while done < len(data) and not self.full():
+            self.bufs.append(PipeBuffer(data[done:done + PAGE]))
+            done += len(self.bufs[-1].data)
+        return done
 
 
 class PipeFile(File):
@@ -49,12 +99,11 @@ class PipeFile(File):
 
     def read(self, n: int) -> bytes:
         p = self.pipe
-        if not p.buf:
+        if not p.bufs:
             if p.writers == 0:
                 return b""
             raise WouldBlock(p.rd_wait)
-        data = bytes(p.buf[:n])
-        del p.buf[:n]
+        data = p.take(n)
         p.wr_wait.wake_up()
         return data
 
@@ -62,11 +111,9 @@ class PipeFile(File):
         p = self.pipe
         if p.readers == 0:
             raise KernelError(E.EPIPE)
-        room = p.size - len(p.buf)
-        if room <= 0 or (len(data) <= A.PIPE_BUF and room < len(data)):
+        n = p.put(data)
+        if not n:
             raise WouldBlock(p.wr_wait)
-        n = min(room, len(data))
-        p.buf += data[:n]
         p.rd_wait.wake_up()
         return n
 
@@ -74,12 +121,12 @@ class PipeFile(File):
         p = self.pipe
         mask = 0
         if self.readable:
-            if p.buf:
+            if p.bufs:
                 mask |= POLLIN | POLLRDNORM
             if p.writers == 0 and p.w_counter != self.w_seen:
                 mask |= POLLHUP
         if self.writable:
-            if p.size - len(p.buf) >= A.PIPE_BUF:
+            if not p.full():
                 mask |= POLLOUT | POLLWRNORM
             if p.readers == 0:
                 mask |= POLLERR
@@ -95,7 +142,7 @@ class PipeFile(File):
 
     def ioctl(self, task: object, req: int, arg: int) -> int:
         if req == A.FIONREAD:
-            return len(self.pipe.buf)
+            return len(self.pipe)
         raise KernelError(E.ENOTTY)
 
     def release(self) -> None:
@@ -110,7 +157,7 @@ class PipeFile(File):
         if self.inode is not None:
             from pynix.fs.vfs.icache import iput
             if p.readers == 0 and p.writers == 0:
-                p.buf.clear()
+                p.bufs.clear()
             iput(self.inode)
 
 

@@ -21,6 +21,8 @@ TMPFS_MAGIC = 0x01021994
 NAME_MAX = 255
 
 
+PAGE = 4096
+
 class TmpfsSuperBlock(SuperBlock):
     fs_name = "tmpfs"
     magic = TMPFS_MAGIC
@@ -45,12 +47,14 @@ class TmpfsSuperBlock(SuperBlock):
 
 
 class TmpInode(Inode):
+    tmpfile = True
     sb: TmpfsSuperBlock
 
     def __init__(self, sb: TmpfsSuperBlock, mode: int, uid: int, gid: int, rdev: int = 0) -> None:
         super().__init__(sb, sb.next_ino(), mode, uid, gid, 1, 0, rdev)
         sb.nr_inodes += 1
         self.data = bytearray()
+        self.pages: set[int] = set()    # page indexes ever written: the rest are holes
         self.entries: dict[bytes, TmpInode] = {}
         self.parent: TmpInode = self
         self.target = b""
@@ -176,6 +180,8 @@ class TmpInode(Inode):
         if off > len(self.data):
             self.data.extend(bytes(off - len(self.data)))
         self.data[off:end] = data
+        if data:
+            self.pages.update(range(off // PAGE, (end - 1) // PAGE + 1))
         self.sb.used += grow
         self.size = len(self.data)
         self.mtime = self.ctime = now_ns()
@@ -187,6 +193,8 @@ class TmpInode(Inode):
         old = len(self.data)
         if size < old:
             del self.data[size:]
+            keep = (size + PAGE - 1) // PAGE
+            self.pages = {p for p in self.pages if p < keep}
         else:
             if self.sb.used + size - old > self.sb.size_limit:
                 raise KernelError(E.ENOSPC)
@@ -202,9 +210,30 @@ class TmpInode(Inode):
 
     @property
     def blocks(self) -> int:
-        return (len(self.data) + 4095) // 4096 * 8
+        """Only pages written are allocated: a file grown by truncate or a seek is sparse."""
+        return len(self.pages) * (PAGE // 512)
+
+    def page_allocated(self, pgoff: int) -> None:
+        """A fault on a mapping of this file brought page ``pgoff`` into memory."""
+        if pgoff * PAGE < self.size:
+            self.pages.add(pgoff)
+
+    def seek_data_hole(self, off: int, hole: bool) -> int:
+        """SEEK_DATA / SEEK_HOLE over the written pages (shmem_file_llseek)."""
+        if off >= self.size:
+            raise KernelError(E.ENXIO)
+        page = off // PAGE
+        last = (self.size - 1) // PAGE
+        while page <= last and (page in self.pages) == hole:
+            page += 1
+        if page > last:
+            if not hole:
+                raise KernelError(E.ENXIO)
+            return self.size
+        return max(off, page * PAGE)
 
     def evict(self) -> None:
+        self.pages = set()
         self.sb.used -= len(self.data)
         self.sb.nr_inodes -= 1
         self.data = bytearray()

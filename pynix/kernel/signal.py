@@ -39,6 +39,13 @@ WCOREFLAG = 0x80
 UNBLOCKABLE = (1 << (A.SIGKILL - 1)) | (1 << (A.SIGSTOP - 1))
 
 
+def exit_code_of_signal(t: Task, sig: int) -> int:
+    """The wait status of death by ``sig``: the core flag when a core-dumping signal meets a
+    non-zero RLIMIT_CORE, as Linux's do_coredump decides (pynix writes no core file)."""
+    dump = sig in SIG_DEFAULT_COREDUMP and t.rlimit(A.RLIMIT_CORE) != 0
+    return sig | (WCOREFLAG if dump else 0)
+
+
 def sigbit(sig: int) -> int:
     return 1 << (sig - 1)
 
@@ -206,8 +213,7 @@ def do_signal(k: Kernel, t: Task, restart: int | None) -> None:
                         _restart_syscall(k, t, restart)
                     return
                 continue
-            code = sig | (WCOREFLAG if sig in SIG_DEFAULT_COREDUMP else 0)
-            do_group_exit(t, code)
+            do_group_exit(t, exit_code_of_signal(t, sig))
             return
         # a handler: decide about the interrupted syscall, then build the frame
         if restart is not None:
@@ -272,7 +278,7 @@ def setup_rt_frame(k: Kernel, t: Task, info: SigInfo, act: object) -> None:
         copy_to_user(t.mm, fp, bytes(F.FPSTATE_SIZE))
     except Exception:
         # no room for the frame: the task dies of SIGSEGV (Linux's force_sigsegv)
-        do_group_exit(t, A.SIGSEGV | WCOREFLAG)
+        do_group_exit(t, exit_code_of_signal(t, A.SIGSEGV))
         return
     k.save_fpu(t, frame)
     new = dict(regs)

@@ -109,6 +109,7 @@ class SignalStruct:
         self.session = 0
         self.tty: Any = None
         self.itimer_real: Any = None
+        self.posix_timers: dict[int, Any] = {}   # timer_create's timers (kernel/posix_timers.py)
         self.cutime = self.cstime = 0      # reaped children's times (ns)
         self.utime = self.stime = 0        # exited threads' times (ns): thread_group_cputime
         self.stop_state: Any = 0           # job control (kernel/jobctl.py)

@@ -33,6 +33,9 @@ class AddressSpace:
             if len(data) < PAGE_SIZE:
                 frame[len(data):] = bytes(PAGE_SIZE - len(data))
             self.pages[pgoff] = pfn
+            allocated = getattr(self.inode, "page_allocated", None)   # tmpfs: a hole fills
+            if allocated is not None:
+                allocated(pgoff)
         return pfn
 
     def update(self, off: int, data: bytes | memoryview) -> None:

@@ -181,24 +181,61 @@ def _move(mm: MM, vma: VMA, addr: int, old_len: int, new_len: int, new_addr: int
     return new_addr
 
 
+MADV_HINTS = (A.MADV_NORMAL, A.MADV_RANDOM, A.MADV_SEQUENTIAL, A.MADV_WILLNEED,
+              A.MADV_DONTFORK, A.MADV_DOFORK, 12, 13, 14, 15, 16, 17)
+
+
+def _holes(mm: MM, start: int, end: int) -> bool:
+    """Is some page of [start, end) not mapped?"""
+    covered = start
+    for v in mm.vmas.overlapping(start, end):
+        if v.start > covered:
+            return True
+        covered = v.end
+    return covered < end
+
+
 def do_madvise(mm: MM, addr: int, length: int, advice: int) -> None:
-    if addr & (PAGE_SIZE - 1):
+    """madvise: the advice is applied to the mapped parts of the range; a hole in it is
+    ENOMEM afterwards, as Linux's madvise_walk_vmas reports."""
+    if addr & (PAGE_SIZE - 1) or advice not in (A.MADV_DONTNEED, A.MADV_FREE) + MADV_HINTS:
         raise KernelError(E.EINVAL)
     end = addr + page_align(length)
+    if end == addr:
+        return
     if advice in (A.MADV_DONTNEED, A.MADV_FREE):
         for v in mm.vmas.overlapping(addr, end):
             if v.vm_flags & VM_LOCKED:
                 raise KernelError(E.EINVAL)
             # private pages are dropped: the next touch sees zeros (or the file's data)
             mm.zap_range(max(addr, v.start), min(end, v.end))
-        return
-    if advice in (A.MADV_NORMAL, A.MADV_RANDOM, A.MADV_SEQUENTIAL, A.MADV_WILLNEED,
-                  A.MADV_DONTFORK, A.MADV_DOFORK, 12, 13, 14, 15, 16, 17):
-        if advice in (A.MADV_DONTFORK, A.MADV_DOFORK):
-            for v in mm.vmas.isolate(addr, end):
-                v.vm_flags = (v.vm_flags | 1) if advice == A.MADV_DONTFORK else (v.vm_flags & ~1)
-        return
-    raise KernelError(E.EINVAL)
+    elif advice in (A.MADV_DONTFORK, A.MADV_DOFORK):
+        for v in mm.vmas.isolate(addr, end):
+            v.vm_flags = (v.vm_flags | 1) if advice == A.MADV_DONTFORK else (v.vm_flags & ~1)
+    if _holes(mm, addr, end):
+        raise KernelError(E.ENOMEM)
+
+
+def do_mincore(mm: MM, addr: int, length: int) -> bytes:
+    """mincore: one byte per page of [addr, addr+length), 1 when the page is in memory:
+    mapped in the page table, or held by its shared object or file cache (a file page
+    within the file's size is cached: pynix never evicts). Unmapped parts are ENOMEM."""
+    if addr & (PAGE_SIZE - 1):
+        raise KernelError(E.EINVAL)
+    end = addr + page_align(length)
+    if end > TASK_SIZE or _holes(mm, addr, end):
+        raise KernelError(E.ENOMEM)
+    out = bytearray(page_align(length) >> PAGE_SHIFT)
+    mapped = set(mm.resident(addr, end))
+    for v in mm.vmas.overlapping(addr, end):
+        size = getattr(getattr(v.file, "inode", None), "size", None)
+        pages = getattr(v.mapping, "pages", {})
+        for va in range(max(addr, v.start), min(end, v.end), PAGE_SIZE):
+            pgoff = v.page_offset(va)
+            if (va >> PAGE_SHIFT in mapped or pgoff in pages
+                    or size is not None and pgoff * PAGE_SIZE < size):
+                out[(va - addr) >> PAGE_SHIFT] = 1
+    return bytes(out)
 
 
 def do_mlock(mm: MM, addr: int, length: int, lock: bool) -> None:

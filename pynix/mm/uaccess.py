@@ -77,6 +77,12 @@ def copy_to_user(mm: MM, addr: int, data: bytes | bytearray | memoryview) -> Non
         pos += chunk
 
 
+def access_ok(addr: int, n: int) -> None:
+    """The range check alone (no fault-in): EFAULT if [addr, addr+n) leaves user space."""
+    if addr < 0 or n < 0 or addr + n > TASK_SIZE:
+        raise KernelError(E.EFAULT)
+
+
 def check_user(mm: MM, addr: int, n: int, write: bool) -> None:
     """access_ok plus fault-in: raise EFAULT unless [addr, addr+n) is accessible."""
     end = addr + n

@@ -1,6 +1,6 @@
 """eventfd, eventfd2, epoll_create, epoll_create1, epoll_ctl, epoll_wait, epoll_pwait(2),
 signalfd, signalfd4: thin handlers around fs/eventfd.py, fs/eventpoll.py and fs/signalfd.py
-(Linux fs/eventfd.c, fs/eventpoll.c, fs/signalfd.c).
+(Linux fs/eventfd.c, fs/eventpoll.c, fs/signalfd.c). timerfd: syscalls/sys_timer.py.
 """
 from __future__ import annotations
 

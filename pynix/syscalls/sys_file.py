@@ -10,17 +10,18 @@ from typing import Callable, Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.fs.pipe import PipeFile, fifo_partner_ready, make_pipe
-from pynix.fs.vfs.file import File, WouldBlock
+from pynix.fs.pipe import PAGE, PipeFile, fifo_partner_ready, make_pipe
+from pynix.fs.vfs.file import MAX_LFS_FILESIZE, File, WouldBlock
 from pynix.fs.vfs.ops import do_open, do_truncate
 from pynix.kernel.errors import KernelError
 from pynix.kernel.sched import wait_event
 from pynix.kernel.signal import send_signal
 from pynix.kernel.task import SigInfo, Task
-from pynix.mm.uaccess import copy_from_user, copy_to_user, put_i32
+from pynix.mm.uaccess import access_ok, copy_from_user, copy_to_user, put_i32
 from pynix.syscalls.util import at_base, fget, fs_of, get_path, install_file_pair, mm_of, s32, s64
 
 MAX_RW = 0x7FFFF000
+PIPE_MAX_SIZE = 1 << 20                  # /proc/sys/fs/pipe-max-size
 CHUNK = 1 << 20
 
 
@@ -47,6 +48,29 @@ def _epipe(t: Task, err: KernelError) -> None:
         send_signal(t, SigInfo(A.SIGPIPE, A.SI_USER, pid=t.tgid, uid=t.cred.uid), group=False)
 
 
+def fsize_ok(t: Task, f: File, off: int, count: int) -> int:
+    """generic_write_check_limits: how much of a ``count``-byte write at ``off`` a regular
+    file may take under RLIMIT_FSIZE. A write starting at or past the limit raises SIGXFSZ
+    and fails with EFBIG; one crossing it is cut short."""
+    limit = t.rlimit(A.RLIMIT_FSIZE)
+    if limit == A.RLIM_INFINITY or not count or f.inode is None or not f.inode.is_reg():
+        return count
+    if f.flags & A.O_APPEND:
+        off = f.inode.size
+    if off >= limit:
+        send_signal(t, SigInfo(A.SIGXFSZ, A.SI_USER, pid=t.tgid, uid=t.cred.uid), group=False)
+        raise KernelError(E.EFBIG)
+    return min(count, limit - off)
+
+
+def newsize_ok(t: Task, size: int) -> None:
+    """inode_newsize_ok: truncating a file up past RLIMIT_FSIZE is SIGXFSZ and EFBIG."""
+    limit = t.rlimit(A.RLIMIT_FSIZE)
+    if limit != A.RLIM_INFINITY and size > limit:
+        send_signal(t, SigInfo(A.SIGXFSZ, A.SI_USER, pid=t.tgid, uid=t.cred.uid), group=False)
+        raise KernelError(E.EFBIG)
+
+
 def do_read(t: Task, f: File, n: int) -> Generator[None, None, bytes]:
     if not f.readable:
         raise KernelError(E.EBADF)
@@ -58,6 +82,7 @@ def do_write(t: Task, f: File, data: bytes) -> Generator[None, None, int]:
     """Write all of ``data`` unless interrupted after a partial write (pipes may block)."""
     if not f.writable:
         raise KernelError(E.EBADF)
+    data = data[:fsize_ok(t, f, f.pos, len(data))]
     done = 0
     while True:
         try:
@@ -74,6 +99,7 @@ def do_write(t: Task, f: File, data: bytes) -> Generator[None, None, int]:
 
 def sys_read(t: Task, fd: int, buf: int, count: int) -> Generator[None, None, int]:
     f = fget(t, fd)
+    access_ok(buf, count)
     count = min(count, MAX_RW)
     if f.inode is not None and f.inode.is_dir() and not isinstance(f, PipeFile):
         raise KernelError(E.EISDIR)
@@ -84,6 +110,7 @@ def sys_read(t: Task, fd: int, buf: int, count: int) -> Generator[None, None, in
 
 def sys_write(t: Task, fd: int, buf: int, count: int) -> Generator[None, None, int]:
     f = fget(t, fd)
+    access_ok(buf, count)
     count = min(count, MAX_RW)
     if not f.writable:
         raise KernelError(E.EBADF)
@@ -92,13 +119,36 @@ def sys_write(t: Task, fd: int, buf: int, count: int) -> Generator[None, None, i
 
 
 def _iovecs(t: Task, iov: int, iovcnt: int) -> list[tuple[int, int]]:
-    if iovcnt > 1024:
+    """import_iovec: at most UIO_MAXIOV entries, no negative length, each range in user
+    space (EFAULT), and the total cut to MAX_RW bytes."""
+    if not 0 <= iovcnt <= 1024:
         raise KernelError(E.EINVAL)
     raw = copy_from_user(mm_of(t), iov, A.IOVEC.size * iovcnt)
-    vecs = [A.IOVEC.unpack_from(raw, i * A.IOVEC.size) for i in range(iovcnt)]
-    if any(ln > MAX_RW for _, ln in vecs):
-        raise KernelError(E.EINVAL)
+    vecs = []
+    total = 0
+    for i in range(iovcnt):
+        base, ln = A.IOVEC.unpack_from(raw, i * A.IOVEC.size)
+        if ln >= 1 << 63:
+            raise KernelError(E.EINVAL)
+        ln = min(ln, MAX_RW - total)
+        access_ok(base, ln)
+        total += ln
+        vecs.append((base, ln))
     return vecs
+
+
+def _gather(t: Task, vecs: list[tuple[int, int]]) -> bytes:
+    """The bytes of the iovecs up to the first that faults; EFAULT only if that is the first
+    (a write stops short at a bad buffer, as Linux's copy_from_iter does)."""
+    out = []
+    for base, ln in vecs:
+        try:
+            out.append(copy_from_user(mm_of(t), base, ln))
+        except KernelError:
+            if not out:
+                raise
+            break
+    return b"".join(out)
 
 
 def sys_readv(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None, int]:
@@ -118,7 +168,7 @@ def sys_readv(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None, 
 def sys_writev(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None, int]:
     f = fget(t, fd)
     vecs = _iovecs(t, iov, s32(iovcnt))
-    data = b"".join(copy_from_user(mm_of(t), base, ln) for base, ln in vecs)
+    data = _gather(t, vecs)
     if not data:
         if not f.writable:
             raise KernelError(E.EBADF)
@@ -126,17 +176,19 @@ def sys_writev(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None,
     return (yield from do_write(t, f, data))
 
 
-def _positional(f: File, off: int) -> None:
+def _positional(f: File, off: int, count: int = 0) -> None:
+    """rw_verify_area for p{read,write}: seekable file, and off..off+count within loff_t."""
     if isinstance(f, PipeFile) or f.inode is None:
         raise KernelError(E.ESPIPE)
-    if off < 0:
+    if off < 0 or off + count > MAX_LFS_FILESIZE:
         raise KernelError(E.EINVAL)
 
 
 def sys_pread64(t: Task, fd: int, buf: int, count: int, off: int) -> int:
     f = fget(t, fd)
+    access_ok(buf, count)
     off = s64(off)
-    _positional(f, off)
+    _positional(f, off, min(count, MAX_RW))
     if not f.readable:
         raise KernelError(E.EBADF)
     data = f.pread(min(count, MAX_RW), off)
@@ -146,11 +198,13 @@ def sys_pread64(t: Task, fd: int, buf: int, count: int, off: int) -> int:
 
 def sys_pwrite64(t: Task, fd: int, buf: int, count: int, off: int) -> int:
     f = fget(t, fd)
+    access_ok(buf, count)
     off = s64(off)
-    _positional(f, off)
+    _positional(f, off, min(count, MAX_RW))
     if not f.writable:
         raise KernelError(E.EBADF)
-    return f.pwrite(copy_from_user(mm_of(t), buf, min(count, MAX_RW)), off)
+    count = fsize_ok(t, f, off, min(count, MAX_RW))
+    return f.pwrite(copy_from_user(mm_of(t), buf, count), off)
 
 
 def sys_preadv(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
@@ -169,7 +223,8 @@ def sys_pwritev(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
     f = fget(t, fd)
     _positional(f, s64(off))
     vecs = _iovecs(t, iov, s32(iovcnt))
-    return f.pwrite(b"".join(copy_from_user(mm_of(t), b, ln) for b, ln in vecs), s64(off))
+    data = _gather(t, vecs)
+    return f.pwrite(data[:fsize_ok(t, f, s64(off), len(data))], s64(off))
 
 
 def sys_lseek(t: Task, fd: int, off: int, whence: int) -> int:
@@ -265,6 +320,9 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int) -> Generator[None, None, int
         if s32(arg) < 0:
             raise KernelError(E.EINVAL)
         return t.files.alloc(f.get(), lowest=s32(arg), cloexec=cmd == A.F_DUPFD_CLOEXEC)
+    if f.flags & A.O_PATH and cmd not in (A.F_DUPFD, A.F_DUPFD_CLOEXEC, A.F_GETFD, A.F_SETFD,
+                                          A.F_GETFL):
+        raise KernelError(E.EBADF)              # check_fcntl_cmd
     if cmd == A.F_GETFD:
         return A.FD_CLOEXEC if fd in t.files.cloexec else 0
     if cmd == A.F_SETFD:
@@ -279,13 +337,18 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int) -> Generator[None, None, int
         settable = A.O_APPEND | A.O_NONBLOCK | A.O_ASYNC | A.O_DIRECT | A.O_NOATIME
         f.flags = (f.flags & ~settable) | (arg & settable)
         return 0
-    if cmd == A.F_GETPIPE_SZ and isinstance(f, PipeFile):
-        return f.pipe.size
-    if cmd == A.F_SETPIPE_SZ and isinstance(f, PipeFile):
-        size = max(4096, 1 << (max(arg, 1) - 1).bit_length())
-        if size > 1 << 20:
-            raise KernelError(E.EPERM if t.cred.euid else E.EINVAL)
-        if size < len(f.pipe.buf):
+    if cmd in (A.F_GETPIPE_SZ, A.F_SETPIPE_SZ):
+        if not isinstance(f, PipeFile):
+            raise KernelError(E.EBADF)          # pipe_fcntl: get_pipe_info() found no pipe
+        if cmd == A.F_GETPIPE_SZ:
+            return f.pipe.size
+        arg &= 0xFFFFFFFF
+        if arg > 1 << 31:
+            raise KernelError(E.EINVAL)
+        size = max(PAGE, 1 << (max(arg, 1) - 1).bit_length())
+        if size > PIPE_MAX_SIZE:
+            raise KernelError(E.EPERM)          # above /proc/sys/fs/pipe-max-size
+        if size // PAGE < len(f.pipe.bufs):
             raise KernelError(E.EBUSY)
         f.pipe.size = size
         return size
@@ -335,16 +398,71 @@ def sys_ftruncate(t: Task, fd: int, length: int) -> int:
     f = fget(t, fd)
     if s64(length) < 0:
         raise KernelError(E.EINVAL)
-    if not f.writable or f.inode is None:
-        raise KernelError(E.EINVAL if f.inode is None or not f.inode.is_reg() else E.EBADF)
+    if f.flags & A.O_PATH:
+        raise KernelError(E.EBADF)
+    if not f.writable or f.inode is None or not f.inode.is_reg():
+        raise KernelError(E.EINVAL)
+    newsize_ok(t, s64(length))
     do_truncate(f.inode, s64(length))
     return 0
 
 
+def _syncable(f: File) -> File:
+    """Only files with an fsync operation (regular files, directories, block devices) may
+    be synced; pipes, sockets and character devices are EINVAL as on Linux."""
+    if f.flags & A.O_PATH:
+        raise KernelError(E.EBADF)
+    if isinstance(f, PipeFile) or f.inode is None or not (
+            f.inode.is_reg() or f.inode.is_dir() or f.inode.mode & A.S_IFMT == A.S_IFBLK):
+        raise KernelError(E.EINVAL)
+    return f
+
+
 def sys_fsync(t: Task, fd: int) -> int:
+    f = _syncable(fget(t, fd))
+    assert f.inode is not None
+    f.inode.fsync()
+    return 0
+
+
+def sys_sync_file_range(t: Task, fd: int, off: int, nbytes: int, flags: int) -> int:
+    """Checks as Linux; the write-back itself is the whole file's fsync."""
     f = fget(t, fd)
-    if f.inode is not None:
+    off, nbytes = s64(off), s64(nbytes)
+    if flags & ~A.SYNC_FILE_RANGE_ALL or off < 0 or nbytes < 0 or off + nbytes < 0:
+        raise KernelError(E.EINVAL)
+    if isinstance(f, PipeFile) or f.inode is None or not (f.inode.is_reg() or f.inode.is_dir()
+                                                          or f.inode.mode & A.S_IFMT == A.S_IFBLK):
+        raise KernelError(E.ESPIPE)
+    if flags:
         f.inode.fsync()
+    return 0
+
+
+def sys_fadvise64(t: Task, fd: int, off: int, length: int, advice: int) -> int:
+    """Advice is accepted and has no effect (there is no read-ahead to tune)."""
+    f = fget(t, fd)
+    if isinstance(f, PipeFile) or f.inode is None:
+        raise KernelError(E.ESPIPE)
+    if not 0 <= s32(advice) <= A.POSIX_FADV_NOREUSE or s64(length) < 0:
+        raise KernelError(E.EINVAL)
+    return 0
+
+
+def sys_close_range(t: Task, first: int, last: int, flags: int) -> int:
+    """Close (or mark close-on-exec) every open descriptor in [first, last]."""
+    assert t.files is not None
+    first, last = first & 0xFFFFFFFF, last & 0xFFFFFFFF
+    if flags & ~(A.CLOSE_RANGE_UNSHARE | A.CLOSE_RANGE_CLOEXEC) or first > last:
+        raise KernelError(E.EINVAL)
+    if flags & A.CLOSE_RANGE_UNSHARE and t.files.users > 1:
+        t.files.users -= 1
+        t.files = t.files.copy()
+    for fd in sorted(fd for fd in t.files.fds if first <= fd <= last):
+        if flags & A.CLOSE_RANGE_CLOEXEC:
+            t.files.cloexec.add(fd)
+        else:
+            t.files.close(fd)
     return 0
 
 
@@ -352,9 +470,13 @@ def sys_sendfile(t: Task, out_fd: int, in_fd: int, offp: int, count: int) -> Gen
     fin, fout = fget(t, in_fd), fget(t, out_fd)
     if not fin.readable or not fout.writable:
         raise KernelError(E.EBADF)
+    if fout.flags & A.O_APPEND or fin.inode is None or isinstance(fin, PipeFile):
+        raise KernelError(E.EINVAL)     # do_sendfile: no appending, the input must be a file
     mm = mm_of(t)
     if offp:
-        off = int.from_bytes(copy_from_user(mm, offp, 8), "little")
+        off = s64(int.from_bytes(copy_from_user(mm, offp, 8), "little"))
+        if off < 0:
+            raise KernelError(E.EINVAL)
         data = fin.pread(min(count, MAX_RW), off)
         copy_to_user(mm, offp, (off + len(data)).to_bytes(8, "little"))
     else:
@@ -362,3 +484,35 @@ def sys_sendfile(t: Task, out_fd: int, in_fd: int, offp: int, count: int) -> Gen
     if not data:
         return 0
     return (yield from do_write(t, fout, data))
+
+
+def sys_copy_file_range(t: Task, fd_in: int, off_in: int, fd_out: int, off_out: int,
+                        length: int, flags: int) -> int:
+    """Copy between two regular files, at the given offsets (updated) or the files' own."""
+    fin, fout = fget(t, fd_in), fget(t, fd_out)
+    if flags:
+        raise KernelError(E.EINVAL)
+    if not fin.readable or not fout.writable or fout.flags & A.O_APPEND:
+        raise KernelError(E.EBADF)
+    for f in (fin, fout):
+        if f.inode is None or isinstance(f, PipeFile) or not f.inode.is_reg():
+            raise KernelError(E.EISDIR if f.inode is not None and f.inode.is_dir() else E.EINVAL)
+    mm = mm_of(t)
+    pin = s64(int.from_bytes(copy_from_user(mm, off_in, 8), "little")) if off_in else fin.pos
+    pout = s64(int.from_bytes(copy_from_user(mm, off_out, 8), "little")) if off_out else fout.pos
+    n = min(length, MAX_RW)
+    if pin < 0 or pout < 0 or pin + n > MAX_LFS_FILESIZE or pout + n > MAX_LFS_FILESIZE:
+        raise KernelError(E.EINVAL)
+    if fin.inode is fout.inode and pin < pout + n and pout < pin + n:
+        raise KernelError(E.EINVAL)     # overlapping ranges of one file
+    data = fin.pread(n, pin)
+    done = fout.pwrite(data[:fsize_ok(t, fout, pout, len(data))], pout) if data else 0
+    if off_in:
+        copy_to_user(mm, off_in, (pin + done).to_bytes(8, "little"))
+    else:
+        fin.pos = pin + done
+    if off_out:
+        copy_to_user(mm, off_out, (pout + done).to_bytes(8, "little"))
+    else:
+        fout.pos = pout + done
+    return done

@@ -7,11 +7,12 @@ from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.fs.vfs.dcache import Path, d_path
 from pynix.fs.vfs.inode import Inode, now_ns
-from pynix.fs.vfs.namei import MAY_EXEC, namei, permission
+from pynix.fs.vfs.namei import MAY_EXEC, MAY_WRITE, namei, permission
 from pynix.fs.vfs import ops
 from pynix.kernel.errors import KernelError
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user
+from pynix.syscalls.sys_file import newsize_ok
 from pynix.syscalls.util import at_base, fget, fs_of, get_path, mm_of, s32, s64
 
 UTIME_NOW, UTIME_OMIT = (1 << 30) - 1, (1 << 30) - 2
@@ -56,7 +57,12 @@ def lookup_at(t: Task, dirfd: int, pathp: int, flags: int) -> Path:
                  follow=not flags & A.AT_SYMLINK_NOFOLLOW)
 
 
+STAT_FLAGS = A.AT_SYMLINK_NOFOLLOW | A.AT_NO_AUTOMOUNT | A.AT_EMPTY_PATH | A.AT_STATX_SYNC_TYPE
+
+
 def sys_newfstatat(t: Task, dirfd: int, pathp: int, buf: int, flags: int) -> int:
+    if flags & ~STAT_FLAGS:
+        raise KernelError(E.EINVAL)
     inode = lookup_inode_at(t, dirfd, pathp, flags)
     copy_to_user(mm_of(t), buf, stat_bytes(inode, inode.sb.dev))
     return 0
@@ -79,6 +85,9 @@ def sys_fstat(t: Task, fd: int, buf: int) -> int:
 
 
 def sys_statx(t: Task, dirfd: int, pathp: int, flags: int, mask: int, buf: int) -> int:
+    if flags & ~STAT_FLAGS or flags & A.AT_STATX_SYNC_TYPE == A.AT_STATX_SYNC_TYPE \
+            or mask & A.STATX__RESERVED:
+        raise KernelError(E.EINVAL)
     i = lookup_inode_at(t, dirfd, pathp, flags)
     copy_to_user(mm_of(t), buf, A.pack_statx(A.STATX_BASIC_STATS, i.blksize, i.nlink, i.uid, i.gid,
                                              i.mode, i.ino, i.size, i.blocks, i.atime, i.ctime,
@@ -105,6 +114,8 @@ def sys_getdents64(t: Task, fd: int, buf: int, count: int) -> int:
 
 def sys_getcwd(t: Task, buf: int, size: int) -> int:
     fs = fs_of(t)
+    if fs.cwd.inode.is_dir() and fs.cwd.inode.nlink == 0:
+        raise KernelError(E.ENOENT)         # the cwd was removed (d_unlinked)
     path = d_path(fs.cwd, fs.root) + b"\0"
     if len(path) > size:
         raise KernelError(E.ERANGE)
@@ -144,6 +155,8 @@ def sys_chroot(t: Task, pathp: int) -> int:
 
 
 def sys_faccessat2(t: Task, dirfd: int, pathp: int, mode: int, flags: int) -> int:
+    if flags & ~(A.AT_EACCESS | A.AT_SYMLINK_NOFOLLOW | A.AT_EMPTY_PATH):
+        raise KernelError(E.EINVAL)
     p = lookup_at(t, dirfd, pathp, flags)
     ops.vfs_access(fs_of(t), p, mode)
     return 0
@@ -160,7 +173,9 @@ def sys_access(t: Task, pathp: int, mode: int) -> int:
 def sys_readlinkat(t: Task, dirfd: int, pathp: int, buf: int, size: int) -> int:
     if s32(size) <= 0:
         raise KernelError(E.EINVAL)
-    p = lookup_at(t, dirfd, pathp, A.AT_SYMLINK_NOFOLLOW)
+    p = lookup_at(t, dirfd, pathp, A.AT_SYMLINK_NOFOLLOW | A.AT_EMPTY_PATH)
+    if not p.inode.is_lnk() and not get_path(t, pathp):
+        raise KernelError(E.ENOENT)         # "" names the fd itself, which is no symlink
     target = p.inode.readlink()[:size]
     copy_to_user(mm_of(t), buf, target)
     return len(target)
@@ -226,6 +241,8 @@ def sys_symlink(t: Task, targetp: int, pathp: int) -> int:
 
 
 def sys_linkat(t: Task, olddfd: int, oldp: int, newdfd: int, newp: int, flags: int) -> int:
+    if flags & ~(A.AT_SYMLINK_FOLLOW | A.AT_EMPTY_PATH):
+        raise KernelError(E.EINVAL)
     old = lookup_at(t, olddfd, oldp, (flags & A.AT_EMPTY_PATH) |
                     (0 if flags & A.AT_SYMLINK_FOLLOW else A.AT_SYMLINK_NOFOLLOW))
     path, base = _at(t, newdfd, newp)
@@ -238,8 +255,6 @@ def sys_link(t: Task, oldp: int, newp: int) -> int:
 
 
 def sys_renameat2(t: Task, olddfd: int, oldp: int, newdfd: int, newp: int, flags: int) -> int:
-    if flags & A.RENAME_EXCHANGE:
-        raise KernelError(E.EINVAL)
     old, obase = _at(t, olddfd, oldp)
     new, nbase = _at(t, newdfd, newp)
     ops.vfs_rename(fs_of(t), old, new, obase, nbase, flags)
@@ -314,6 +329,10 @@ def sys_fchown(t: Task, fd: int, uid: int, gid: int) -> int:
 
 
 def sys_utimensat(t: Task, dirfd: int, pathp: int, times: int, flags: int) -> int:
+    """Explicit times need the owner (EPERM); "now" for both needs the owner or write
+    access (EACCES); UTIME_OMIT for both changes nothing, not even ctime."""
+    if flags & ~(A.AT_SYMLINK_NOFOLLOW | A.AT_EMPTY_PATH):
+        raise KernelError(E.EINVAL)
     p = lookup_at(t, dirfd, pathp, flags | (A.AT_EMPTY_PATH if not pathp else 0))
     now = now_ns()
     if times:
@@ -328,10 +347,16 @@ def sys_utimensat(t: Task, dirfd: int, pathp: int, times: int, flags: int) -> in
                 raise KernelError(E.EINVAL)
             return sec * 10**9 + nsec
         atime, mtime = pick(as_, an), pick(ms, mn)
-        if t.cred.fsuid not in (0, p.inode.uid) and (atime is not None or mtime is not None):
-            raise KernelError(E.EPERM)
+        if atime is None and mtime is None:
+            return 0
+        explicit = an != UTIME_NOW and an != UTIME_OMIT or mn != UTIME_NOW and mn != UTIME_OMIT
     else:
         atime = mtime = now
+        explicit = False
+    if t.cred.fsuid not in (0, p.inode.uid):
+        if explicit:
+            raise KernelError(E.EPERM)
+        permission(t.cred, p.inode, MAY_WRITE)
     ops.check_writable_mount(p)
     p.inode.setattr(atime=atime, mtime=mtime)
     return 0
@@ -344,6 +369,7 @@ def sys_truncate(t: Task, pathp: int, length: int) -> int:
     if p.inode.is_dir():
         raise KernelError(E.EISDIR)
     ops.vfs_access(fs_of(t), p, A.W_OK)
+    newsize_ok(t, s64(length))
     ops.do_truncate(p.inode, s64(length))
     return 0
 

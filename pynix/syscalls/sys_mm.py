@@ -1,4 +1,4 @@
-"""Memory syscalls: brk, mmap, munmap, mprotect, mremap, madvise, msync, mlock family
+"""Memory syscalls: brk, mmap, munmap, mprotect, mremap, madvise, mincore, msync, mlock family
 (Linux mm/mmap.c and friends). Thin: argument checks, then mm/mmap.py.
 """
 from __future__ import annotations
@@ -6,10 +6,12 @@ from __future__ import annotations
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.fs.vfs.dcache import d_path
+from pynix.fs.vfs.file import MAX_LFS_FILESIZE
 from pynix.kernel.errors import KernelError
 from pynix.kernel.exec import mapping_of
 from pynix.kernel.task import Task
 from pynix.mm import mmap as M
+from pynix.mm.uaccess import copy_to_user
 from pynix.syscalls.util import fget, fs_of, install_new_file, mm_of, s32
 
 
@@ -35,6 +37,8 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
             raise KernelError(E.EACCES)
         if flags & A.MAP_TYPE == A.MAP_SHARED and prot & A.PROT_WRITE and not f.writable:
             raise KernelError(E.EACCES)
+        if f.inode.is_reg() and off + M.page_align(length) > MAX_LFS_FILESIZE:
+            raise KernelError(E.EOVERFLOW)          # file_mmap_ok
         mapping = mapping_of(t, f.inode)
         file = f
         name = d_path(f.path, fs_of(t).root).decode(errors="replace") if f.path is not None else ""
@@ -57,6 +61,11 @@ def sys_mremap(t: Task, addr: int, old: int, new: int, flags: int, new_addr: int
 
 def sys_madvise(t: Task, addr: int, length: int, advice: int) -> int:
     M.do_madvise(mm_of(t), addr, length, s32(advice))
+    return 0
+
+
+def sys_mincore(t: Task, addr: int, length: int, vec: int) -> int:
+    copy_to_user(mm_of(t), vec, M.do_mincore(mm_of(t), addr, length))
     return 0
 
 
@@ -109,28 +118,3 @@ def sys_memfd_create(t: Task, namep: int, flags: int) -> int:
         raise KernelError(E.EINVAL if e.errno == E.ENAMETOOLONG else e.errno) from None
     f = memfd_create(t.kernel, t.cred.fsuid, t.cred.fsgid, name, s32(flags))
     return install_new_file(t, f, bool(flags & MFD_CLOEXEC))
-
-
-def sys_mincore(t: Task, addr: int, length: int, vec: int) -> int:
-    """One byte per page, bit 0 set when the page is in memory: mapped in this address
-    space, or (for a file mapping) in the page cache. Unmapped pages are ENOMEM."""
-    from pynix.mm.uaccess import copy_to_user
-    if addr & 0xFFF:
-        raise KernelError(E.EINVAL)
-    mm = mm_of(t)
-    end = addr + M.page_align(length)
-    if end < addr or end > M.TASK_SIZE:
-        raise KernelError(E.ENOMEM)
-    out = bytearray((end - addr) >> 12)
-    covered = 0
-    for v in mm.vmas.overlapping(addr, end):
-        lo, hi = max(v.start, addr), min(v.end, end)
-        covered += hi - lo
-        pages = getattr(v.mapping, "pages", None)
-        for va in range(lo, hi, 4096):
-            if va >> 12 in mm.pt or (pages is not None and v.page_offset(va) in pages):
-                out[(va - addr) >> 12] = 1
-    if covered < end - addr:
-        raise KernelError(E.ENOMEM)
-    copy_to_user(mm, vec, bytes(out))
-    return 0

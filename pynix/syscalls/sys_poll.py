@@ -99,9 +99,9 @@ def _select(t: Task, n: int, inp: int, outp: int, exp: int, deadline: int | None
     revents = yield from do_poll(t, files, deadline)
     res = [0, 0, 0]
     count = 0
-    for fd, (_, ev), r in zip(fds, files, revents):
+    for fd, r in zip(fds, revents):
         for i, mask in enumerate((POLL_IN, POLL_OUT, POLL_EX)):
-            if ev & mask and r & mask:
+            if sets[i] >> fd & 1 and r & mask:      # the sets asked for, not the masks
                 res[i] |= 1 << fd
                 count += 1
     for p, v in zip((inp, outp, exp), res):

@@ -1,5 +1,5 @@
 """Time syscalls: clock_gettime/getres, gettimeofday, time, nanosleep, clock_nanosleep, alarm,
-setitimer/getitimer, times (Linux kernel/time/).
+setitimer/getitimer, times (Linux kernel/time/). POSIX timers: syscalls/sys_timer.py.
 
 Clocks come from the host: CLOCK_REALTIME is wall time, CLOCK_MONOTONIC and CLOCK_BOOTTIME
 count from boot of this kernel; CPU-time clocks report the task's accounted user time.
@@ -37,6 +37,9 @@ def clock_ns(t: Task, clk: int) -> int:
     raise KernelError(E.EINVAL)
 
 
+TICK_NSEC = 4_000_000            # the coarse clocks advance once a jiffy (CONFIG_HZ=250)
+
+
 def _ts(ns: int) -> bytes:
     return A.TIMESPEC.pack(ns // 10**9, ns % 10**9)
 
@@ -49,7 +52,8 @@ def sys_clock_gettime(t: Task, clk: int, tp: int) -> int:
 def sys_clock_getres(t: Task, clk: int, tp: int) -> int:
     clock_ns(t, clk)
     if tp:
-        copy_to_user(mm_of(t), tp, _ts(1))
+        coarse = clk in (A.CLOCK_REALTIME_COARSE, A.CLOCK_MONOTONIC_COARSE)
+        copy_to_user(mm_of(t), tp, _ts(TICK_NSEC if coarse else 1))
     return 0
 
 

@@ -50,7 +50,9 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("dup2", F.sys_dup2, "ff"), ("dup3", F.sys_dup3, "ffo"), ("fcntl", F.sys_fcntl, "fdx"),
     ("pipe", F.sys_pipe, "x"), ("pipe2", F.sys_pipe2, "xo"), ("ioctl", F.sys_ioctl, "fxx"),
     ("ftruncate", F.sys_ftruncate, "fd"), ("fsync", F.sys_fsync, "f"),
-    ("fdatasync", F.sys_fsync, "f"), ("sendfile", F.sys_sendfile, "ffxu"),
+    ("fdatasync", F.sys_fsync, "f"), ("sync_file_range", F.sys_sync_file_range, "fxxx"),
+    ("fadvise64", F.sys_fadvise64, "fxud"), ("close_range", F.sys_close_range, "uux"), ("sendfile", F.sys_sendfile, "ffxu"),
+    ("copy_file_range", F.sys_copy_file_range, "fxfxux"),
     ("flock", K.sys_flock, "fd"), ("fallocate", F.sys_fallocate, "fddd"),
     # files: names and attributes
     ("stat", S.sys_stat, "sx"), ("lstat", S.sys_lstat, "sx"), ("fstat", S.sys_fstat, "fx"),
@@ -96,7 +98,8 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     # threads
     ("futex", H.sys_futex, "xFdxxd"), ("get_robust_list", H.sys_get_robust_list, "dxx"),
     ("clone3", C.sys_clone3, "xu"), ("pidfd_open", G.sys_pidfd_open, "dx"),
-    ("pidfd_send_signal", G.sys_pidfd_send_signal, "fSxx"), ("unshare", C.sys_unshare, "x"), ("restart_syscall", H.sys_restart_syscall, ""),
+    ("pidfd_send_signal", G.sys_pidfd_send_signal, "fSxx"), ("unshare", C.sys_unshare, "x"),
+    ("restart_syscall", H.sys_restart_syscall, ""),
     # memory
     ("brk", M.sys_brk, "x"), ("mmap", M.sys_mmap, "xupMfx"), ("munmap", M.sys_munmap, "xu"),
     ("mprotect", M.sys_mprotect, "xup"), ("mremap", M.sys_mremap, "xuuxx"),

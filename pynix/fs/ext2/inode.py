@@ -43,6 +43,7 @@ _I_BLOCK = struct.Struct("<15I")
 
 
 class Ext2Inode(Inode):
+    tmpfile = True
     sb: Ext2SuperBlock
 
     def __init__(self, sb: Ext2SuperBlock, ino: int, raw: bytearray) -> None:

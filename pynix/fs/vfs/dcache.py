@@ -50,6 +50,12 @@ class Dentry:
         self.children[name] = d
         return d
 
+    def unlinked(self) -> bool:
+        """d_unlinked: the name was removed (unlink, rmdir, renamed over) while in use.
+        Names under volatile directories (procfs) are re-made on lookup, never unlinked."""
+        p = self.parent
+        return p is not self and not p.inode.volatile and p.children.get(self.name) is not self
+
     def drop(self, name: bytes) -> None:
         """d_delete: forget a child (after unlink, rmdir, rename)."""
         self.children.pop(name, None)
@@ -116,7 +122,9 @@ class MountTable:
 
 
 def d_path(path: Path, root: Path) -> bytes:
-    """The absolute name of ``path`` as seen from ``root`` (Linux's d_path)."""
+    """The absolute name of ``path`` as seen from ``root`` (Linux's d_path), with
+    " (deleted)" after a name that was removed."""
+    deleted = path.dentry is not path.mnt.root and path.dentry.unlinked()
     parts: list[bytes] = []
     mnt, d = path.mnt, path.dentry
     while True:
@@ -129,4 +137,4 @@ def d_path(path: Path, root: Path) -> bytes:
             continue
         parts.append(d.name)
         d = d.parent
-    return b"/" + b"/".join(reversed(parts))
+    return b"/" + b"/".join(reversed(parts)) + (b" (deleted)" if deleted else b"")

@@ -19,6 +19,7 @@ from pynix.kernel.errors import KernelError
 
 POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL = 1, 2, 4, 8, 16, 32
 POLLRDNORM, POLLWRNORM = 0x40, 0x100
+MAX_LFS_FILESIZE = (1 << 63) - 1     # the largest offset lseek may set (loff_t)
 
 
 class WouldBlock(Exception):
@@ -114,9 +115,20 @@ class InodeFile(File):
         if self.inode.is_dir():
             raise KernelError(E.EISDIR)
         mapping = getattr(self.inode, "mapping", None)
-        if mapping is not None:
-            return mapping.read(off, n)
-        return self.inode.read(off, n)
+        data = mapping.read(off, n) if mapping is not None else self.inode.read(off, n)
+        if n:
+            self.accessed()
+        return data
+
+    def accessed(self) -> None:
+        """file_accessed: a read (or readdir) may move the access time, unless O_NOATIME or
+        a read-only mount."""
+        mnt = getattr(self.path, "mnt", None)
+        if self.flags & A.O_NOATIME or mnt is not None and mnt.readonly:
+            return
+        from pynix.fs.vfs.ops import touch_atime
+        assert self.inode is not None
+        touch_atime(self.inode)
 
     def write(self, data: bytes) -> int:
         assert self.inode is not None
@@ -128,6 +140,10 @@ class InodeFile(File):
 
     def pwrite(self, data: bytes, off: int) -> int:
         assert self.inode is not None
+        if not data:
+            return 0                        # generic_write_checks: nothing to do, no mtime
+        if self.flags & A.O_APPEND:
+            off = self.inode.size           # IOCB_APPEND: even pwrite appends, as on Linux
         n = self.inode.write(off, data)
         mapping = getattr(self.inode, "mapping", None)
         if mapping is not None:
@@ -143,18 +159,23 @@ class InodeFile(File):
         elif whence == A.SEEK_END:
             new = self.inode.size + off
         elif whence in (A.SEEK_DATA, A.SEEK_HOLE) and not self.inode.is_dir():
-            if off >= self.inode.size:
+            holes = getattr(self.inode, "seek_data_hole", None)   # a fs that knows its holes
+            if off < 0 or off >= self.inode.size:
                 raise KernelError(E.ENXIO)
-            new = off if whence == A.SEEK_DATA else self.inode.size
+            if holes is not None:
+                new = holes(off, whence == A.SEEK_HOLE)
+            else:                   # generic: all data, one hole at the end
+                new = off if whence == A.SEEK_DATA else self.inode.size
         else:
             raise KernelError(E.EINVAL)
-        if new < 0:
+        if not 0 <= new <= MAX_LFS_FILESIZE:
             raise KernelError(E.EINVAL)
         self.pos = new
         return new
 
     def readdir(self, pos: int) -> object:
         assert self.inode is not None
+        self.accessed()
         return self.inode.readdir(pos)
 
     def release(self) -> None:

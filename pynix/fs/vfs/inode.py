@@ -80,6 +80,8 @@ class Inode:
     """An in-core inode. Filesystems override the operations they support."""
 
     volatile = False      # a directory whose names the dentry cache must re-ask (d_revalidate)
+    tmpfile = False       # a directory of this fs can hold O_TMPFILE files (i_op->tmpfile)
+    linkable = False      # an O_TMPFILE inode that linkat may still name (I_LINKABLE)
 
     def __init__(self, sb: SuperBlock, ino: int, mode: int, uid: int = 0, gid: int = 0,
                  nlink: int = 1, size: int = 0, rdev: int = 0) -> None:

@@ -12,11 +12,12 @@ import stat
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.fs.vfs.dcache import Path
+from pynix.fs.vfs.dcache import Dentry, Path
 from pynix.fs.vfs.file import File, InodeFile
 from pynix.fs.vfs.icache import maybe_evict
 from pynix.fs.vfs.inode import Inode, now_ns
-from pynix.fs.vfs.namei import MAY_EXEC, MAY_READ, MAY_WRITE, FsContext, namei, nameiparent, permission
+from pynix.fs.vfs.namei import (MAXSYMLINKS, MAY_EXEC, MAY_READ, MAY_WRITE, FsContext, namei,
+                                nameiparent, permission)
 from pynix.kernel.errors import KernelError
 
 
@@ -29,6 +30,8 @@ def may_create(fs: FsContext, dirp: Path, name: bytes) -> None:
     if name in (b"", b".", b".."):
         raise KernelError(E.EEXIST)
     permission(fs.cred, dirp.inode, MAY_WRITE | MAY_EXEC)
+    if dirp.inode.nlink == 0:
+        raise KernelError(E.ENOENT)         # IS_DEADDIR: the directory was removed
     check_writable_mount(dirp)
 
 
@@ -39,6 +42,12 @@ def may_delete(fs: FsContext, dirp: Path, victim: Inode) -> None:
     if d.mode & A.S_ISVTX and uid != 0 and uid != d.uid and uid != victim.uid:
         raise KernelError(E.EPERM)          # sticky directory: only the owner may remove
     check_writable_mount(dirp)
+
+
+def no_trailing_slash(path: bytes) -> None:
+    """filename_create: a new name other than a directory's may not end in "/" (ENOENT)."""
+    if path.endswith(b"/"):
+        raise KernelError(E.ENOENT)
 
 
 def lookup_last(dirp: Path, name: bytes) -> Inode | None:
@@ -69,8 +78,26 @@ def open_inode_file(fs: FsContext, p: Path, flags: int) -> File:
 
 
 def do_open(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | None = None) -> File:
-    """open(2)/openat(2) up to the File (path_openat)."""
+    """open(2)/openat(2): the File, whose status flags keep what F_GETFL reports (Linux drops
+    the open-time-only O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, and all but O_PATH_FLAGS under
+    O_PATH)."""
+    if flags & A.O_PATH:
+        flags &= A.O_PATH | A.O_DIRECTORY | A.O_NOFOLLOW | A.O_CLOEXEC
+    if flags & A.O_TMPFILE & ~A.O_DIRECTORY:
+        f = vfs_tmpfile(fs, path, flags, mode, base)
+    else:
+        f = path_openat(fs, path, flags, mode, base)
+    f.flags &= ~(A.O_CREAT | A.O_EXCL | A.O_NOCTTY | A.O_TRUNC)
+    return f
+
+
+def path_openat(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | None = None,
+                depth: int = 0) -> File:
+    """open(2)/openat(2) up to the File (path_openat). O_CREAT through a dangling symlink
+    creates the link's target, as Linux does (``depth`` counts the links followed)."""
     acc = flags & A.O_ACCMODE
+    if flags & A.O_CREAT and flags & A.O_DIRECTORY:
+        raise KernelError(E.EINVAL)             # build_open_flags, Linux >= 6.4
     if flags & A.O_CREAT:
         dirp, name = nameiparent(fs, path, base)
         if name in (b"", b".", b".."):
@@ -86,7 +113,18 @@ def do_open(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | None
             return InodeFile(flags & ~(A.O_CREAT | A.O_EXCL | A.O_TRUNC), Path(dirp.mnt, d), inode)
         if flags & A.O_EXCL:
             raise KernelError(E.EEXIST)
+        link = existing.inode
+        if (link is not None and link.is_lnk() and not flags & A.O_NOFOLLOW
+                and getattr(link, "get_link", None) is None):
+            if depth >= MAXSYMLINKS:
+                raise KernelError(E.ELOOP)
+            target = link.readlink()
+            if not target:
+                raise KernelError(E.ENOENT)
+            return path_openat(fs, target, flags, mode, dirp, depth + 1)
         p = namei(fs, path, base, follow=not flags & A.O_NOFOLLOW)
+        if p.inode.is_dir():
+            raise KernelError(E.EISDIR)
     else:
         p = namei(fs, path, base, follow=not flags & A.O_NOFOLLOW)
     inode = p.inode
@@ -112,6 +150,36 @@ def do_open(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | None
     return f
 
 
+def vfs_tmpfile(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | None) -> File:
+    """O_TMPFILE: a new regular file with no name in directory ``path``; linkat may name it
+    later unless O_EXCL. The filesystems create named inodes only, so the inode is made under
+    a free name that is removed at once (the directory's times are left as they were)."""
+    if flags & (A.O_TMPFILE | A.O_CREAT) != A.O_TMPFILE or \
+            flags & A.O_ACCMODE not in (A.O_WRONLY, A.O_RDWR):
+        raise KernelError(E.EINVAL)
+    dirp = namei(fs, path, base)
+    d = dirp.inode
+    if not d.is_dir():
+        raise KernelError(E.ENOTDIR)
+    may_create(fs, dirp, b"#")
+    if not d.tmpfile:
+        raise KernelError(E.EOPNOTSUPP)
+    n = 0
+    while lookup_last(dirp, b".tmpfile-%d" % n) is not None:
+        n += 1
+    name = b".tmpfile-%d" % n
+    times = d.mtime, d.ctime
+    inode = d.create(name, A.S_IFREG | (mode & ~fs.umask & 0o7777), fs.cred.fsuid, fs.cred.fsgid)
+    f = InodeFile(flags & ~A.O_EXCL, Path(dirp.mnt, Dentry(b"#%d" % inode.ino, dirp.dentry, inode)),
+                  inode)
+    d.unlink(name)
+    dirp.dentry.drop(name)
+    d.mtime, d.ctime = times
+    d.mark_dirty()
+    inode.linkable = not flags & A.O_EXCL
+    return f
+
+
 def do_truncate(inode: Inode, size: int) -> None:
     if inode.is_dir():
         raise KernelError(E.EISDIR)
@@ -127,6 +195,7 @@ def vfs_mknod(fs: FsContext, path: bytes, mode: int, rdev: int, base: Path | Non
     dirp, name = nameiparent(fs, path, base)
     if lookup_last(dirp, name) is not None or name in (b"", b".", b".."):
         raise KernelError(E.EEXIST)
+    no_trailing_slash(path)
     fmt = mode & A.S_IFMT or A.S_IFREG
     if fmt not in (A.S_IFREG, A.S_IFCHR, A.S_IFBLK, A.S_IFIFO, A.S_IFSOCK):
         raise KernelError(E.EINVAL)
@@ -143,7 +212,8 @@ def vfs_mkdir(fs: FsContext, path: bytes, mode: int, base: Path | None = None) -
     if lookup_last(dirp, name) is not None or name in (b"", b".", b".."):
         raise KernelError(E.EEXIST)
     may_create(fs, dirp, name)
-    inode = dirp.inode.mkdir(name, mode & ~fs.umask & 0o7777, fs.cred.fsuid, fs.cred.fsgid)
+    mode = mode & ~fs.umask & 0o1777 | dirp.inode.mode & A.S_ISGID   # setgid dirs pass it on
+    inode = dirp.inode.mkdir(name, mode, fs.cred.fsuid, fs.cred.fsgid)
     dirp.dentry.add(name, inode)
 
 
@@ -153,6 +223,7 @@ def vfs_symlink(fs: FsContext, target: bytes, path: bytes, base: Path | None = N
     dirp, name = nameiparent(fs, path, base)
     if lookup_last(dirp, name) is not None or name in (b"", b".", b".."):
         raise KernelError(E.EEXIST)
+    no_trailing_slash(path)
     may_create(fs, dirp, name)
     inode = dirp.inode.symlink(name, target, fs.cred.fsuid, fs.cred.fsgid)
     dirp.dentry.add(name, inode)
@@ -164,12 +235,16 @@ def vfs_link(fs: FsContext, old: Path, path: bytes, base: Path | None = None) ->
     dirp, name = nameiparent(fs, path, base)
     if lookup_last(dirp, name) is not None or name in (b"", b".", b".."):
         raise KernelError(E.EEXIST)
+    no_trailing_slash(path)
     if dirp.mnt is not old.mnt:
         raise KernelError(E.EXDEV)
     may_create(fs, dirp, name)
     if old.inode.is_dir():
         raise KernelError(E.EPERM)
+    if old.inode.nlink == 0 and not old.inode.linkable:
+        raise KernelError(E.ENOENT)         # an unlinked file cannot be named again
     dirp.inode.link(name, old.inode)
+    old.inode.linkable = False
     dirp.dentry.add(name, old.inode)
 
 
@@ -213,31 +288,60 @@ def vfs_rmdir(fs: FsContext, path: bytes, base: Path | None = None) -> None:
     maybe_evict(victim)
 
 
+def _under(p: Path, inode: Inode) -> bool:
+    """Is directory ``p`` the inode itself or somewhere below it?"""
+    while True:
+        if p.dentry.inode is inode:
+            return True
+        if p.dentry is p.mnt.root or p.dentry.parent is p.dentry:
+            return False
+        p = Path(p.mnt, p.dentry.parent)
+
+
+def _move(odir: Path, oname: bytes, ndir: Path, nname: bytes) -> None:
+    """The filesystem's rename of one entry, and the dentry cache moved to match."""
+    odir.inode.rename(oname, ndir.inode, nname)
+    moved = odir.dentry.children.pop(oname, None)
+    ndir.dentry.drop(nname)
+    if moved is not None:
+        moved.name, moved.parent = nname, ndir.dentry
+        ndir.dentry.children[nname] = moved
+
+
 def vfs_rename(fs: FsContext, old: bytes, new: bytes, oldbase: Path | None = None,
                newbase: Path | None = None, flags: int = 0) -> None:
+    """rename/renameat2. "." and ".." on either side are EBUSY (EEXIST as the target under
+    RENAME_NOREPLACE); RENAME_EXCHANGE swaps two existing names."""
+    if flags & ~(A.RENAME_NOREPLACE | A.RENAME_EXCHANGE) or \
+            flags & A.RENAME_NOREPLACE and flags & A.RENAME_EXCHANGE:
+        raise KernelError(E.EINVAL)
+    exchange = bool(flags & A.RENAME_EXCHANGE)
     odir, oname = nameiparent(fs, old, oldbase)
     ndir, nname = nameiparent(fs, new, newbase)
-    if oname in (b"", b".", b"..") or nname in (b"", b".", b".."):
-        raise KernelError(E.EBUSY if oname == b"" or nname == b"" else E.EINVAL)
+    if odir.mnt is not ndir.mnt:
+        raise KernelError(E.EXDEV)
+    if oname in (b"", b".", b".."):
+        raise KernelError(E.EBUSY)
+    if nname in (b"", b".", b".."):
+        raise KernelError(E.EEXIST if flags & A.RENAME_NOREPLACE else E.EBUSY)
     src = lookup_last(odir, oname)
     if src is None:
         raise KernelError(E.ENOENT)
-    if odir.mnt is not ndir.mnt:
-        raise KernelError(E.EXDEV)
     dst = lookup_last(ndir, nname)
+    for dirp, name in ((odir, oname), (ndir, nname)):
+        d = dirp.dentry.child(name)
+        if d is not None and d.mounted:
+            raise KernelError(E.EBUSY)          # a mount point stays where it is
     if dst is not None and flags & A.RENAME_NOREPLACE:
         raise KernelError(E.EEXIST)
+    if exchange and dst is None:
+        raise KernelError(E.ENOENT)
     if (old.endswith(b"/") or new.endswith(b"/")) and not src.is_dir():
         raise KernelError(E.ENOTDIR)
-    if src.is_dir():
-        # a directory cannot move below itself
-        p = ndir
-        while True:
-            if p.dentry.inode is src:
-                raise KernelError(E.EINVAL)
-            if p.dentry is p.mnt.root or p.dentry.parent is p.dentry:
-                break
-            p = Path(p.mnt, p.dentry.parent)
+    if src.is_dir() and _under(ndir, src):
+        raise KernelError(E.EINVAL)            # a directory cannot move below itself
+    if exchange and dst is not None and dst.is_dir() and _under(odir, dst):
+        raise KernelError(E.EINVAL)
     if dst is src:
         return
     may_delete(fs, odir, src)
@@ -245,12 +349,17 @@ def vfs_rename(fs: FsContext, old: bytes, new: bytes, oldbase: Path | None = Non
         may_delete(fs, ndir, dst)
     else:
         may_create(fs, ndir, nname)
-    odir.inode.rename(oname, ndir.inode, nname)
-    moved = odir.dentry.children.pop(oname, None)
-    ndir.dentry.drop(nname)
-    if moved is not None:
-        moved.name, moved.parent = nname, ndir.dentry
-        ndir.dentry.children[nname] = moved
+    if exchange:
+        # the filesystems rename one entry at a time: park src under a free name first
+        n = 0
+        while lookup_last(odir, b".rename-exchange-%d" % n) is not None:
+            n += 1
+        tmp = b".rename-exchange-%d" % n
+        _move(odir, oname, odir, tmp)
+        _move(ndir, nname, odir, oname)
+        _move(odir, tmp, ndir, nname)
+        return
+    _move(odir, oname, ndir, nname)
     if dst is not None:
         maybe_evict(dst)
 
@@ -265,5 +374,14 @@ def vfs_access(fs: FsContext, p: Path, mode: int) -> None:
         raise KernelError(E.EROFS)
 
 
+RELATIME_SECS = 24 * 3600
+
+
 def touch_atime(inode: Inode) -> None:
-    inode.atime = now_ns()
+    """file_accessed under relatime (Linux's default): the access time moves only when it is
+    not after the last change (mtime or ctime), or is a day old."""
+    now = now_ns()
+    a = inode.atime
+    if a <= inode.mtime or a <= inode.ctime or now - a >= RELATIME_SECS * 10**9:
+        inode.atime = now
+        inode.mark_dirty()
