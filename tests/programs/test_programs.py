@@ -129,6 +129,10 @@ SHELL_SNIPPETS = {
                        "2>/dev/null; mke2fs -q -F $f >/dev/null 2>&1; mkdir $d; mount -o loop $f $d; echo rc=$?; "
                        "echo hi > $d/x; cat $d/x; grep -c \" $d ext2 \" /proc/mounts; umount $d; echo rc=$?; "
                        "rmdir $d; rm $f",
+    # tmpfs as shmem has it: sparse files, 20 bytes of directory size per entry, newest first
+    "tmpfs_sparse_dirsize": "d=/dev/shm/pynix-sp-$$; mkdir $d; cd $d; truncate -s 1M sp; stat -c '%s %b' sp; "
+                            "printf x | dd of=sp bs=1 seek=5000 conv=notrunc 2>/dev/null; stat -c '%s %b' sp; "
+                            "touch c a b; mkdir z; rm a; touch a; find .; stat -c '%s' . z; cd /; rm -r $d",
 }
 
 
