@@ -43,6 +43,31 @@ def _epipe(t: Task, err: KernelError) -> None:
         send_signal(t, SigInfo(A.SIGPIPE, A.SI_USER, pid=t.tgid, uid=t.cred.uid), group=False)
 
 
+def _xfsz(t: Task) -> KernelError:
+    send_signal(t, SigInfo(A.SIGXFSZ, A.SI_USER, pid=t.tgid, uid=t.cred.uid), group=False)
+    return KernelError(E.EFBIG)
+
+
+def write_check_limits(t: Task, f: File, pos: int, n: int) -> int:
+    """How many of ``n`` bytes written at ``pos`` a regular file takes under RLIMIT_FSIZE
+    (Linux generic_write_check_limits): none left is SIGXFSZ and EFBIG."""
+    if n == 0 or f.inode is None or isinstance(f, PipeFile) or not f.inode.is_reg():
+        return n
+    limit = t.rlimit(A.RLIMIT_FSIZE)
+    if limit == A.RLIM_INFINITY:
+        return n
+    if pos >= limit:
+        raise _xfsz(t)
+    return min(n, limit - pos)
+
+
+def newsize_ok(t: Task, inode: object, size: int) -> None:
+    """Growing a file past RLIMIT_FSIZE by truncate is SIGXFSZ and EFBIG (inode_newsize_ok)."""
+    limit = t.rlimit(A.RLIMIT_FSIZE)
+    if size > getattr(inode, "size", 0) and limit != A.RLIM_INFINITY and size > limit:
+        raise _xfsz(t)
+
+
 def do_read(t: Task, f: File, n: int) -> Generator[None, None, bytes]:
     if not f.readable:
         raise KernelError(E.EBADF)
@@ -54,6 +79,9 @@ def do_write(t: Task, f: File, data: bytes) -> Generator[None, None, int]:
     """Write all of ``data`` unless interrupted after a partial write (pipes may block)."""
     if not f.writable:
         raise KernelError(E.EBADF)
+    if f.inode is not None and f.inode.is_reg() and not isinstance(f, PipeFile):
+        pos = f.inode.size if f.flags & A.O_APPEND else getattr(f, "pos", 0)
+        data = data[:write_check_limits(t, f, pos, len(data))]
     done = 0
     while True:
         try:
@@ -146,7 +174,8 @@ def sys_pwrite64(t: Task, fd: int, buf: int, count: int, off: int) -> int:
     _positional(f, off)
     if not f.writable:
         raise KernelError(E.EBADF)
-    return f.pwrite(copy_from_user(mm_of(t), buf, min(count, MAX_RW)), off)
+    count = write_check_limits(t, f, off, min(count, MAX_RW))
+    return f.pwrite(copy_from_user(mm_of(t), buf, count), off)
 
 
 def sys_preadv(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
@@ -165,7 +194,8 @@ def sys_pwritev(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
     f = fget(t, fd)
     _positional(f, s64(off))
     vecs = _iovecs(t, iov, s32(iovcnt))
-    return f.pwrite(b"".join(copy_from_user(mm_of(t), b, ln) for b, ln in vecs), s64(off))
+    data = b"".join(copy_from_user(mm_of(t), b, ln) for b, ln in vecs)
+    return f.pwrite(data[:write_check_limits(t, f, s64(off), len(data))], s64(off))
 
 
 def sys_lseek(t: Task, fd: int, off: int, whence: int) -> int:
@@ -246,6 +276,7 @@ def sys_fallocate(t: Task, fd: int, mode: int, off: int, length: int) -> int:
     if mode & ~A.FALLOC_FL_KEEP_SIZE:
         raise KernelError(E.EOPNOTSUPP)
     if not mode & A.FALLOC_FL_KEEP_SIZE and off + length > f.inode.size:
+        newsize_ok(t, f.inode, off + length)
         do_truncate(f.inode, off + length)
     return 0
 
@@ -333,6 +364,7 @@ def sys_ftruncate(t: Task, fd: int, length: int) -> int:
         raise KernelError(E.EINVAL)
     if not f.writable or f.inode is None:
         raise KernelError(E.EINVAL if f.inode is None or not f.inode.is_reg() else E.EBADF)
+    newsize_ok(t, f.inode, s64(length))
     do_truncate(f.inode, s64(length))
     return 0
 

@@ -12,6 +12,7 @@ from pynix.fs.vfs import ops
 from pynix.kernel.errors import KernelError
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user
+from pynix.syscalls.sys_file import newsize_ok
 from pynix.syscalls.util import at_base, fget, fs_of, get_path, mm_of, s32, s64
 
 UTIME_NOW, UTIME_OMIT = (1 << 30) - 1, (1 << 30) - 2
@@ -344,6 +345,7 @@ def sys_truncate(t: Task, pathp: int, length: int) -> int:
     if p.inode.is_dir():
         raise KernelError(E.EISDIR)
     ops.vfs_access(fs_of(t), p, A.W_OK)
+    newsize_ok(t, p.inode, s64(length))
     ops.do_truncate(p.inode, s64(length))
     return 0
 

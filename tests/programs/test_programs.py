@@ -129,6 +129,8 @@ SHELL_SNIPPETS = {
                        "2>/dev/null; mke2fs -q -F $f >/dev/null 2>&1; mkdir $d; mount -o loop $f $d; echo rc=$?; "
                        "echo hi > $d/x; cat $d/x; grep -c \" $d ext2 \" /proc/mounts; umount $d; echo rc=$?; "
                        "rmdir $d; rm $f",
+    "ulimit_fsize": "cd /dev/shm; f=pynix-fsz-$$; (ulimit -f 2; seq 1 1000 >$f; echo $?; truncate -s 5000 $f; "
+                    "echo $?; trap '' XFSZ; echo x >>$f; echo $?); wc -c <$f; rm $f",
     # tmpfs as shmem has it: sparse files, 20 bytes of directory size per entry, newest first
     "tmpfs_sparse_dirsize": "d=/dev/shm/pynix-sp-$$; mkdir $d; cd $d; truncate -s 1M sp; stat -c '%s %b' sp; "
                             "printf x | dd of=sp bs=1 seek=5000 conv=notrunc 2>/dev/null; stat -c '%s %b' sp; "
