@@ -4,7 +4,7 @@ tgid_base_stuff, tid_base_stuff, proc_pid_lookup, proc_fd.c, self.c, thread_self
 Provides ``proc_root_entries(sb)``: what the proc root holds (registered system-wide entries,
 ``self``, ``thread-self`` and one directory per live thread group; other tids resolve but are
 not listed, as on Linux). Each per-process entry is generated from the Task when it is looked up:
-``stat``/``status``/``statm``/``maps`` through fs/procfs/array.py, ``cmdline``/``environ`` from
+``stat``/``status``/``statm``/``maps``/``limits`` through fs/procfs/array.py, ``cmdline``/``environ`` from
 the task's own memory, ``exe``/``cwd``/``root``/``fd/N`` as magic links that namei follows to
 the object itself. A nameless file (pipe, console) behind ``fd/N`` is reopened through
 ``FdTarget``: a pipe gets a new end on the same pipe (fifo_open), other streams the same file.
@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Callable
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.fs.procfs.array import proc_pid_maps, proc_pid_stat, proc_pid_statm, proc_pid_status
+from pynix.fs.procfs.array import (proc_pid_limits, proc_pid_maps, proc_pid_stat, proc_pid_statm,
+                                   proc_pid_status)
 from pynix.fs.procfs.super import (Entry, ProcDir, ProcFile, ProcLink, ProcSuperBlock,
                                    file_entry, registry_entries, registry_find)
 from pynix.fs.vfs.dcache import Dentry, Mount, Path, d_path
@@ -189,6 +190,7 @@ def pid_entries(sb: ProcSuperBlock, t: Task, whole: bool) -> dict[bytes, Entry]:
         b"comm": lambda sb_, ino: ProcFile(sb_, ino, lambda: t.comm + b"\n", _comm_store(t),
                                           0o644, uid),
         b"maps": file_entry(lambda: proc_pid_maps(t, reader_root(sb, t)), uid=uid),
+        b"limits": file_entry(lambda: proc_pid_limits(t), uid=uid),
         b"mounts": file_entry(lambda: show_mounts(t), uid=uid),
         b"mountinfo": file_entry(lambda: show_mountinfo(t), uid=uid),
         b"exe": path_link(sb, t, lambda: mm.exe if mm is not None else None),  # type: ignore[return-value,arg-type]
