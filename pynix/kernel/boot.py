@@ -26,6 +26,7 @@ from pynix.arch.x86_64 import errno as E
 from pynix.fs.devices import DEVICES, register_chrdev
 from pynix.fs.hostfs import HostSuperBlock
 from pynix.fs.tmpfs import TmpfsSuperBlock
+from pynix.kernel.printk import printk
 from pynix.fs.vfs.dcache import MS_NODEV, MS_NOEXEC, MS_NOSUID
 from pynix.fs.vfs.file import FdTable
 from pynix.fs.vfs.mount import VFS
@@ -101,6 +102,9 @@ class Machine:
     def __init__(self, cfg: Config) -> None:
         self.cfg = cfg
         k = self.k = Kernel(cfg.mem_mb << 20)
+        from pynix.fs.procfs.files import show_version
+        printk(k, show_version(k).decode().rstrip("\n"), level=5)
+        printk(k, f"Memory: {cfg.mem_mb << 10}K available")
         k.hostname = cfg.hostname.encode()
         k.domainname = b"(none)"
         k.need_resched = False

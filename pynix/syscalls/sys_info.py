@@ -1,4 +1,4 @@
-"""System information syscalls: uname, sysinfo, getrandom, sched_yield, scheduler queries,
+"""System information syscalls: uname, sysinfo, syslog, getrandom, sched_yield, scheduler queries,
 getcpu (Linux kernel/sys.c, drivers/char/random.c, kernel/sched/).
 """
 from __future__ import annotations
@@ -44,6 +44,14 @@ def sys_sysinfo(t: Task, buf: int) -> int:
     copy_to_user(mm_of(t), buf, A.SYSINFO.pack(uptime, 0, 0, 0, phys.size, phys.free_frames * 4096,
                                                0, 0, 0, 0, procs & 0xFFFF, 0, 0, 1))
     return 0
+
+
+def sys_syslog(t: Task, action: int, buf: int, length: int) -> int:
+    from pynix.kernel.printk import do_syslog
+    ret, text = do_syslog(t.kernel, t, s32(action), s32(length))
+    if text:
+        copy_to_user(mm_of(t), buf, text)
+    return ret
 
 
 def sys_getrandom(t: Task, buf: int, count: int, flags: int) -> int:

@@ -140,7 +140,7 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("shmctl", V.sys_shmctl, "ddx"),
     # system information
     ("uname", I.sys_uname, "x"), ("sethostname", I.sys_sethostname, "xu"),
-    ("reboot", I.sys_reboot, "xxxx"),
+    ("reboot", I.sys_reboot, "xxxx"), ("syslog", I.sys_syslog, "dxd"),
     ("sysinfo", I.sys_sysinfo, "x"), ("getrandom", I.sys_getrandom, "xux"),
     ("sched_yield", I.sys_sched_yield, ""), ("sched_getaffinity", I.sys_sched_getaffinity, "dux"),
     ("sched_setaffinity", I.sys_sched_setaffinity, "dux"), ("getcpu", I.sys_getcpu, "xxx"),
