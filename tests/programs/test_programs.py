@@ -115,6 +115,12 @@ SHELL_SNIPPETS = {
     "proc_free_header": "free | head -1 | awk '{print $1, $2}'",
     "proc_top_batch": "top -bn1 | head -1 | cut -d: -f1",
     "proc_df_root": "df / >/dev/null && echo ok",
+    "proc_limits": "ulimit -S -n 64; ulimit -S -s 4096; grep -E '^(Limit|Max (open files|stack size|file size))' "
+                   "/proc/self/limits | cut -c1-46",
+    "proc_random_uuid": "grep -cE '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$' "
+                        "/proc/sys/kernel/random/uuid /proc/sys/kernel/random/boot_id; "
+                        "cat /proc/sys/vm/overcommit_memory",
+    "dmesg_reads": "dmesg >/dev/null; echo $?",
     "proc_self_exe": "readlink /proc/self/exe | grep -c busybox",
     # FIFOs and System V IPC seen from the shell
     "fifo_sh": "f=/tmp/pynix-fifo-$$; mkfifo $f; (echo through the fifo >$f &); cat $f; "
