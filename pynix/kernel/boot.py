@@ -70,6 +70,15 @@ def mkdir_p(fs: FsStruct, path: bytes) -> None:
             vfs_mkdir(fs, cur, 0o755)
 
 
+def is_host_null(fd: int) -> bool:
+    """Is the host's descriptor fd its /dev/null?"""
+    try:
+        st, null = os.fstat(fd), os.stat("/dev/null")
+    except OSError:
+        return False
+    return stat.S_ISCHR(st.st_mode) and st.st_rdev == null.st_rdev
+
+
 def make_root_sb(cfg: Config):  # type: ignore[no-untyped-def]
     if cfg.image:
         from pynix.fs.ext2.super import mount_image
@@ -196,9 +205,12 @@ class Machine:
                 files.install(fd, do_open(self.k.init_fs, b"/dev/tty1", A.O_RDWR, 0)
                               if os.isatty(fd) or fd == 0 else HostStream(A.O_WRONLY, fd))
             return files
-        files.install(0, HostStream(A.O_RDONLY, None, self.stdin))
-        files.install(1, HostStream(A.O_WRONLY, 1))
-        files.install(2, HostStream(A.O_WRONLY, 2))
+        from pynix.fs.vfs.ops import do_open
+        for fd, flags in ((0, A.O_RDONLY), (1, A.O_WRONLY), (2, A.O_WRONLY)):
+            if is_host_null(fd):            # the guest's own /dev/null, so it looks the same
+                files.install(fd, do_open(self.k.init_fs, b"/dev/null", flags, 0))
+            else:
+                files.install(fd, HostStream(flags, None, self.stdin) if fd == 0 else HostStream(flags, fd))
         return files
 
     def _init_body(self, t: Task) -> Generator[None, None, object]:

@@ -120,6 +120,7 @@ SHELL_SNIPPETS = {
     "proc_random_uuid": "grep -cE '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$' "
                         "/proc/sys/kernel/random/uuid /proc/sys/kernel/random/boot_id; "
                         "cat /proc/sys/vm/overcommit_memory",
+    "stdin_is_dev_null": "readlink /proc/self/fd/0; test -c /dev/stdin && echo chr; stat -L -c '%t %T' /dev/stdin",
     "dmesg_reads": "dmesg >/dev/null; echo $?",
     "proc_self_exe": "readlink /proc/self/exe | grep -c busybox",
     # FIFOs and System V IPC seen from the shell
