@@ -138,6 +138,9 @@ SHELL_SNIPPETS = {
                        "rmdir $d; rm $f",
     "ulimit_fsize": "cd /dev/shm; f=pynix-fsz-$$; (ulimit -f 2; seq 1 1000 >$f; echo $?; truncate -s 5000 $f; "
                     "echo $?; trap '' XFSZ; echo x >>$f; echo $?); wc -c <$f; rm $f",
+    "setgid_dir_inherits": "for d in /dev/shm/pynix-sg-$$ /var/tmp/pynix-sg-$$; do mkdir $d; chown 0:100 $d; "
+                           "chmod 2775 $d; touch $d/f; mkdir $d/s; ln -s x $d/l; stat -c '%g %a' $d/f $d/s; "
+                           "stat -c %g $d/l; rm -r $d; done",
     # tmpfs as shmem has it: sparse files, 20 bytes of directory size per entry, newest first
     "tmpfs_sparse_dirsize": "d=/dev/shm/pynix-sp-$$; mkdir $d; cd $d; truncate -s 1M sp; stat -c '%s %b' sp; "
                             "printf x | dd of=sp bs=1 seek=5000 conv=notrunc 2>/dev/null; stat -c '%s %b' sp; "
