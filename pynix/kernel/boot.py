@@ -83,7 +83,8 @@ def make_root_sb(cfg: Config):  # type: ignore[no-untyped-def]
     if cfg.image:
         from pynix.fs.ext2.super import mount_image
         try:
-            return mount_image(cfg.image), cfg.image
+            # named as Linux names a root the kernel mounts itself, not by the host's path
+            return mount_image(cfg.image), "/dev/root"
         except (KernelError, OSError) as e:        # a damaged or foreign disk: refuse it
             raise SystemExit(f"pynix: cannot mount {cfg.image} as the root: {e}") from None
     assert cfg.root is not None
