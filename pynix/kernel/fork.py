@@ -60,6 +60,9 @@ def copy_process(parent: Task, flags: int, stack: int, tls: int, regs: list[int]
     child.cred = parent.cred.copy()
     child.exec_path = parent.exec_path
     child.personality = parent.personality
+    child.nice = parent.nice                      # sched_fork: the parent's priority
+    child.ioprio = parent.ioprio                  # copy_io
+    child.no_new_privs = parent.no_new_privs      # an atomic task flag, kept by dup_task_struct
     # -- memory (copy_mm) --
     assert parent.mm is not None
     if flags & A.CLONE_VM:

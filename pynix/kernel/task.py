@@ -187,6 +187,7 @@ class Task:
         self.exec_path = b""
         self.personality = 0
         self.nice = 0
+        self.ioprio = 0                  # IOPRIO_CLASS_NONE, data 0: "none: prio 0"
         self.pdeath_signal = 0
         self.no_new_privs = 0
         self.dumpable = 1

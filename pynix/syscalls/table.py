@@ -145,6 +145,7 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("sched_yield", I.sys_sched_yield, ""), ("sched_getaffinity", I.sys_sched_getaffinity, "dux"),
     ("sched_setaffinity", I.sys_sched_setaffinity, "dux"), ("getcpu", I.sys_getcpu, "xxx"),
     ("getpriority", I.sys_getpriority, "dd"), ("setpriority", I.sys_setpriority, "ddd"),
+    ("ioprio_get", I.sys_ioprio_get, "dd"), ("ioprio_set", I.sys_ioprio_set, "ddx"),
 ]
 
 
