@@ -122,6 +122,9 @@ SHELL_SNIPPETS = {
                         "cat /proc/sys/vm/overcommit_memory",
     "stdin_is_dev_null": "readlink /proc/self/fd/0; test -c /dev/stdin && echo chr; stat -L -c '%t %T' /dev/stdin",
     "dmesg_reads": "dmesg >/dev/null; echo $?",
+    # environ and maps read the address space of open time: after the reader's exec, nothing
+    "proc_mm_pinned_at_open": "tr '\\0' '\\n' < /proc/self/environ | wc -l; cat < /proc/self/maps | wc -l; "
+                              "grep -c . /proc/self/maps | awk '{print ($1 > 3)}'",
     "proc_self_exe": "readlink /proc/self/exe | grep -c busybox",
     # FIFOs and System V IPC seen from the shell
     "fifo_sh": "f=/tmp/pynix-fifo-$$; mkfifo $f; (echo through the fifo >$f &); cat $f; "

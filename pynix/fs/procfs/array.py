@@ -219,12 +219,14 @@ def vma_name(v: VMA, root: Path | None) -> bytes:
     return v.name.encode()
 
 
-def proc_pid_maps(t: Task, root: Path | None) -> bytes:
-    """show_map_vma: ``start-end perms offset major:minor inode`` then the name at column 73."""
-    if t.mm is None or t.is_kthread:
+def proc_pid_maps(t: Task, root: Path | None, mm: MM | None = None) -> bytes:
+    """show_map_vma: ``start-end perms offset major:minor inode`` then the name at column 73;
+    of ``mm`` (the address space pinned at open) or else the task's own."""
+    mm = mm if mm is not None else t.mm
+    if mm is None or t.is_kthread:
         return b""
     out = []
-    for v in t.mm.vmas:
+    for v in mm.vmas:
         inode = getattr(v.file, "inode", None)
         dev = inode.sb.dev if inode is not None else 0
         ino = inode.ino if inode is not None else 0
