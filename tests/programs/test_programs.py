@@ -125,6 +125,7 @@ SHELL_SNIPPETS = {
     # environ and maps read the address space of open time: after the reader's exec, nothing
     "proc_mm_pinned_at_open": "tr '\\0' '\\n' < /proc/self/environ | wc -l; cat < /proc/self/maps | wc -l; "
                               "grep -c . /proc/self/maps | awk '{print ($1 > 3)}'",
+    "proc_swaps_header": "head -1 /proc/swaps; test -r /proc/cmdline && echo cmdline",
     "proc_self_exe": "readlink /proc/self/exe | grep -c busybox",
     # FIFOs and System V IPC seen from the shell
     "fifo_sh": "f=/tmp/pynix-fifo-$$; mkfifo $f; (echo through the fifo >$f &); cat $f; "
