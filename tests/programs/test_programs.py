@@ -145,6 +145,8 @@ SHELL_SNIPPETS = {
     "setgid_dir_inherits": "for d in /dev/shm/pynix-sg-$$ /var/tmp/pynix-sg-$$; do mkdir $d; chown 0:100 $d; "
                            "chmod 2775 $d; touch $d/f; mkdir $d/s; ln -s x $d/l; stat -c '%g %a' $d/f $d/s; "
                            "stat -c %g $d/l; rm -r $d; done",
+    "nc_loopback_tcp": "f=/tmp/pynix-nc-$$; nc -l -p 47391 >$f & for i in 1 2 3 4 5 6 7 8 9 10; do "
+                       "echo over tcp | nc 127.0.0.1 47391 2>/dev/null && break; sleep 0.2; done; wait; cat $f; rm $f",
     # tmpfs as shmem has it: sparse files, 20 bytes of directory size per entry, newest first
     "tmpfs_sparse_dirsize": "d=/dev/shm/pynix-sp-$$; mkdir $d; cd $d; truncate -s 1M sp; stat -c '%s %b' sp; "
                             "printf x | dd of=sp bs=1 seek=5000 conv=notrunc 2>/dev/null; stat -c '%s %b' sp; "
