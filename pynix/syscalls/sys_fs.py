@@ -6,7 +6,7 @@ from __future__ import annotations
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.fs.vfs.dcache import Path, d_path
-from pynix.fs.vfs.inode import Inode, now_ns
+from pynix.fs.vfs.inode import Inode, now_ns, touch_atime
 from pynix.fs.vfs.namei import MAY_EXEC, namei, permission
 from pynix.fs.vfs import ops
 from pynix.kernel.errors import KernelError
@@ -163,6 +163,8 @@ def sys_readlinkat(t: Task, dirfd: int, pathp: int, buf: int, size: int) -> int:
         raise KernelError(E.EINVAL)
     p = lookup_at(t, dirfd, pathp, A.AT_SYMLINK_NOFOLLOW)
     target = p.inode.readlink()[:size]
+    if not p.mnt.readonly:
+        touch_atime(p.inode)
     copy_to_user(mm_of(t), buf, target)
     return len(target)
 

@@ -147,6 +147,9 @@ SHELL_SNIPPETS = {
                            "stat -c %g $d/l; rm -r $d; done",
     "nc_loopback_tcp": "f=/tmp/pynix-nc-$$; nc -l -p 47391 >$f & for i in 1 2 3 4 5 6 7 8 9 10; do "
                        "echo over tcp | nc 127.0.0.1 47391 2>/dev/null && break; sleep 0.2; done; wait; cat $f; rm $f",
+    "relatime_read": "for f in /dev/shm/pynix-at-$$ /var/tmp/pynix-at-$$; do touch -d '2015-05-05 05:05:05' $f; "
+                     "cat $f; stat -c %X $f >$f.1; cat $f; stat -c %X $f | cmp -s - $f.1 && echo once; "
+                     "[ $(cat $f.1) -gt 1500000000 ] && echo updated; rm $f $f.1; done",
     # tmpfs as shmem has it: sparse files, 20 bytes of directory size per entry, newest first
     "tmpfs_sparse_dirsize": "d=/dev/shm/pynix-sp-$$; mkdir $d; cd $d; truncate -s 1M sp; stat -c '%s %b' sp; "
                             "printf x | dd of=sp bs=1 seek=5000 conv=notrunc 2>/dev/null; stat -c '%s %b' sp; "

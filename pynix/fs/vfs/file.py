@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.fs.vfs.inode import Inode
+from pynix.fs.vfs.inode import Inode, touch_atime
 from pynix.kernel.errors import KernelError
 
 POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL = 1, 2, 4, 8, 16, 32
@@ -113,10 +113,19 @@ class InodeFile(File):
         assert self.inode is not None
         if self.inode.is_dir():
             raise KernelError(E.EISDIR)
+        self.accessed()
         mapping = getattr(self.inode, "mapping", None)
         if mapping is not None:
             return mapping.read(off, n)
         return self.inode.read(off, n)
+
+    def accessed(self) -> None:
+        """file_accessed: a read or a listing touches the access time (not with O_NOATIME, or
+        on a read-only mount)."""
+        assert self.inode is not None
+        mnt = getattr(self.path, "mnt", None)
+        if not self.flags & A.O_NOATIME and not (mnt is not None and mnt.readonly):
+            touch_atime(self.inode)
 
     def write(self, data: bytes) -> int:
         assert self.inode is not None
@@ -155,6 +164,7 @@ class InodeFile(File):
 
     def readdir(self, pos: int) -> object:
         assert self.inode is not None
+        self.accessed()
         return self.inode.readdir(pos)
 
     def release(self) -> None:

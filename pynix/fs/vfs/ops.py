@@ -15,7 +15,7 @@ from pynix.arch.x86_64 import errno as E
 from pynix.fs.vfs.dcache import Path
 from pynix.fs.vfs.file import File, InodeFile
 from pynix.fs.vfs.icache import maybe_evict
-from pynix.fs.vfs.inode import Inode, now_ns
+from pynix.fs.vfs.inode import Inode
 from pynix.fs.vfs.namei import MAY_EXEC, MAY_READ, MAY_WRITE, FsContext, namei, nameiparent, permission
 from pynix.kernel.errors import KernelError
 
@@ -280,7 +280,3 @@ def vfs_access(fs: FsContext, p: Path, mode: int) -> None:
     permission(fs.cred, p.inode, mask)
     if mode & A.W_OK and p.mnt.readonly and not stat.S_ISCHR(p.inode.mode):
         raise KernelError(E.EROFS)
-
-
-def touch_atime(inode: Inode) -> None:
-    inode.atime = now_ns()
