@@ -150,6 +150,9 @@ SHELL_SNIPPETS = {
     "relatime_read": "for f in /dev/shm/pynix-at-$$ /var/tmp/pynix-at-$$; do touch -d '2015-05-05 05:05:05' $f; "
                      "cat $f; stat -c %X $f >$f.1; cat $f; stat -c %X $f | cmp -s - $f.1 && echo once; "
                      "[ $(cat $f.1) -gt 1500000000 ] && echo updated; rm $f $f.1; done",
+    "exec_arg_limits": "/bin/echo $(seq 1 100000) | wc -c; x=$(head -c 131072 /dev/zero | tr '\\0' a); "
+                       "/bin/true \"$x\" 2>&1 | sed 's/.*: //'; (ulimit -s 256; /bin/echo $(seq 1 30000) | wc -c) 2>&1 "
+                       "| sed 's/.*: //'",
     # tmpfs as shmem has it: sparse files, 20 bytes of directory size per entry, newest first
     "tmpfs_sparse_dirsize": "d=/dev/shm/pynix-sp-$$; mkdir $d; cd $d; truncate -s 1M sp; stat -c '%s %b' sp; "
                             "printf x | dd of=sp bs=1 seek=5000 conv=notrunc 2>/dev/null; stat -c '%s %b' sp; "
