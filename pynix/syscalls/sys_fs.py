@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.fs.vfs.dcache import Path, d_path
+from pynix.fs.vfs.dcache import Path, d_path, d_unlinked
 from pynix.fs.vfs.inode import Inode, now_ns, touch_atime
 from pynix.fs.vfs.namei import MAY_EXEC, namei, permission
 from pynix.fs.vfs import ops
@@ -106,6 +106,8 @@ def sys_getdents64(t: Task, fd: int, buf: int, count: int) -> int:
 
 def sys_getcwd(t: Task, buf: int, size: int) -> int:
     fs = fs_of(t)
+    if d_unlinked(fs.cwd.dentry):              # the working directory was removed
+        raise KernelError(E.ENOENT)
     path = d_path(fs.cwd, fs.root) + b"\0"
     if len(path) > size:
         raise KernelError(E.ERANGE)

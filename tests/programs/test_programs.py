@@ -153,6 +153,9 @@ SHELL_SNIPPETS = {
     "exec_arg_limits": "/bin/echo $(seq 1 100000) | wc -c; x=$(head -c 131072 /dev/zero | tr '\\0' a); "
                        "/bin/true \"$x\" 2>&1 | sed 's/.*: //'; (ulimit -s 256; /bin/echo $(seq 1 30000) | wc -c) 2>&1 "
                        "| sed 's/.*: //'",
+    "deleted_names": "cd /tmp; f=pynix-del-$$; echo a >$f; exec 3<$f; rm $f; readlink /proc/$$/fd/3 | sed 's|.*-[0-9]*||'; "
+                     "mkdir $f.d; cd $f.d; rmdir ../$f.d; readlink /proc/self/cwd | sed 's|.*-[0-9]*||'; "
+                     "pwd -P >/dev/null 2>&1; echo pwd=$?",
     # tmpfs as shmem has it: sparse files, 20 bytes of directory size per entry, newest first
     "tmpfs_sparse_dirsize": "d=/dev/shm/pynix-sp-$$; mkdir $d; cd $d; truncate -s 1M sp; stat -c '%s %b' sp; "
                             "printf x | dd of=sp bs=1 seek=5000 conv=notrunc 2>/dev/null; stat -c '%s %b' sp; "

@@ -115,8 +115,21 @@ class MountTable:
         return [m for m in self.mounts if m.parent is mnt and m is not mnt]
 
 
+def d_unlinked(d: Dentry) -> bool:
+    """Was the name removed (unlink, rmdir, renamed over) while this dentry was in use?"""
+    parent = d.parent
+    return parent is not d and not parent.inode.volatile and parent.children.get(d.name) is not d
+
+
 def d_path(path: Path, root: Path) -> bytes:
-    """The absolute name of ``path`` as seen from ``root`` (Linux's d_path)."""
+    """The absolute name of ``path`` as seen from ``root`` (Linux's d_path), with
+    " (deleted)" after the name of something unlinked since it was opened."""
+    if d_unlinked(path.dentry):
+        return _d_path(path, root) + b" (deleted)"
+    return _d_path(path, root)
+
+
+def _d_path(path: Path, root: Path) -> bytes:
     parts: list[bytes] = []
     mnt, d = path.mnt, path.dentry
     while True:
