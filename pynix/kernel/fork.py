@@ -61,6 +61,11 @@ def copy_process(parent: Task, flags: int, stack: int, tls: int, regs: list[int]
     child.exec_path = parent.exec_path
     child.personality = parent.personality
     child.nice = parent.nice                      # sched_fork: the parent's priority
+    child.policy, child.rt_priority = parent.policy, parent.rt_priority   # ... and policy;
+    if parent.sched_reset_on_fork:                # SCHED_RESET_ON_FORK: no real-time, no boost
+        if parent.policy in (A.SCHED_FIFO, A.SCHED_RR):
+            child.policy, child.rt_priority = A.SCHED_OTHER, 0
+        child.nice = max(child.nice, 0)
     child.ioprio = parent.ioprio                  # copy_io
     child.no_new_privs = parent.no_new_privs      # an atomic task flag, kept by dup_task_struct
     # -- memory (copy_mm) --

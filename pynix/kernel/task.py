@@ -188,6 +188,9 @@ class Task:
         self.personality = 0
         self.nice = 0
         self.ioprio = 0                  # IOPRIO_CLASS_NONE, data 0: "none: prio 0"
+        self.policy = 0                  # SCHED_OTHER (syscalls/sys_sched.py)
+        self.rt_priority = 0
+        self.sched_reset_on_fork = False
         self.pdeath_signal = 0
         self.no_new_privs = 0
         self.dumpable = 1

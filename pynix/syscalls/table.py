@@ -22,6 +22,7 @@ from pynix.syscalls import sys_mm as M
 from pynix.syscalls import sys_mount as N
 from pynix.syscalls import sys_poll as L
 from pynix.syscalls import sys_process as P
+from pynix.syscalls import sys_sched as R
 from pynix.syscalls import sys_signal as G
 from pynix.syscalls import sys_socket as O
 from pynix.syscalls import sys_thread as H
@@ -146,6 +147,11 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("sched_setaffinity", I.sys_sched_setaffinity, "dux"), ("getcpu", I.sys_getcpu, "xxx"),
     ("getpriority", I.sys_getpriority, "dd"), ("setpriority", I.sys_setpriority, "ddd"),
     ("ioprio_get", I.sys_ioprio_get, "dd"), ("ioprio_set", I.sys_ioprio_set, "ddx"),
+    ("sched_setscheduler", R.sys_sched_setscheduler, "ddx"), ("sched_getscheduler", R.sys_sched_getscheduler, "d"),
+    ("sched_setparam", R.sys_sched_setparam, "dx"), ("sched_getparam", R.sys_sched_getparam, "dx"),
+    ("sched_get_priority_max", R.sys_sched_get_priority_max, "d"),
+    ("sched_get_priority_min", R.sys_sched_get_priority_min, "d"),
+    ("sched_rr_get_interval", R.sys_sched_rr_get_interval, "dx"),
 ]
 
 
