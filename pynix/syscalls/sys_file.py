@@ -237,6 +237,24 @@ def sys_close(t: Task, fd: int) -> int:
     return 0
 
 
+def sys_close_range(t: Task, first: int, last: int, flags: int) -> int:
+    """Close (or, with CLOSE_RANGE_CLOEXEC, mark close-on-exec) every descriptor from first to
+    last; CLOSE_RANGE_UNSHARE first gives the caller a private table."""
+    assert t.files is not None
+    first, last = first & 0xFFFFFFFF, last & 0xFFFFFFFF
+    if flags & ~(A.CLOSE_RANGE_UNSHARE | A.CLOSE_RANGE_CLOEXEC) or first > last:
+        raise KernelError(E.EINVAL)
+    if flags & A.CLOSE_RANGE_UNSHARE and t.files.users > 1:
+        t.files.users -= 1
+        t.files = t.files.copy()
+    for fd in sorted(fd for fd in t.files.fds if first <= fd <= last):
+        if flags & A.CLOSE_RANGE_CLOEXEC:
+            t.files.cloexec.add(fd)
+        else:
+            t.files.close(fd)
+    return 0
+
+
 def sys_dup(t: Task, fd: int) -> int:
     assert t.files is not None
     return t.files.alloc(fget(t, fd).get())
@@ -374,6 +392,37 @@ def sys_fsync(t: Task, fd: int) -> int:
     if f.inode is not None:
         f.inode.fsync()
     return 0
+
+
+def sys_copy_file_range(t: Task, fd_in: int, off_in: int, fd_out: int, off_out: int, length: int,
+                        flags: int) -> int:
+    """Copy bytes between two regular files, at the given offsets or the file positions."""
+    fin, fout = fget(t, fd_in), fget(t, fd_out)
+    if flags:
+        raise KernelError(E.EINVAL)
+    if not fin.readable or not fout.writable or fout.flags & A.O_APPEND:
+        raise KernelError(E.EBADF)
+    for f in (fin, fout):
+        if f.inode is None or isinstance(f, PipeFile) or f.inode.is_dir():
+            raise KernelError(E.EISDIR if f.inode is not None and f.inode.is_dir() else E.EINVAL)
+        if not f.inode.is_reg():
+            raise KernelError(E.EINVAL)
+    mm = mm_of(t)
+    src = s64(int.from_bytes(copy_from_user(mm, off_in, 8), "little")) if off_in else fin.pos
+    dst = s64(int.from_bytes(copy_from_user(mm, off_out, 8), "little")) if off_out else fout.pos
+    n = min(length, MAX_RW)
+    if src < 0 or dst < 0:
+        raise KernelError(E.EINVAL)
+    if fin.inode is fout.inode and src < dst + n and dst < src + n:
+        raise KernelError(E.EINVAL)          # overlapping ranges of one file
+    data = fin.pread(n, src)
+    done = fout.pwrite(data[:write_check_limits(t, fout, dst, len(data))], dst) if data else 0
+    for ptr, f, pos in ((off_in, fin, src), (off_out, fout, dst)):
+        if ptr:
+            copy_to_user(mm, ptr, (pos + done).to_bytes(8, "little"))
+        else:
+            f.pos = pos + done
+    return done
 
 
 def sys_sendfile(t: Task, out_fd: int, in_fd: int, offp: int, count: int) -> Generator[None, None, int]:
