@@ -51,6 +51,7 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("ftruncate", F.sys_ftruncate, "fd"), ("fsync", F.sys_fsync, "f"),
     ("fdatasync", F.sys_fsync, "f"), ("sendfile", F.sys_sendfile, "ffxu"),
     ("copy_file_range", F.sys_copy_file_range, "fxfxux"), ("close_range", F.sys_close_range, "uux"),
+    ("memfd_create", F.sys_memfd_create, "sx"),
     ("flock", K.sys_flock, "fd"), ("fallocate", F.sys_fallocate, "fddd"),
     # files: names and attributes
     ("stat", S.sys_stat, "sx"), ("lstat", S.sys_lstat, "sx"), ("fstat", S.sys_fstat, "fx"),
