@@ -1,10 +1,12 @@
-"""eventfd, eventfd2, epoll_create, epoll_create1, epoll_ctl, epoll_wait, epoll_pwait: thin
-handlers around fs/eventfd.py and fs/eventpoll.py (Linux fs/eventfd.c, fs/eventpoll.c).
+"""eventfd, eventfd2, epoll_create, epoll_create1, epoll_ctl, epoll_wait, epoll_pwait,
+timerfd_create, timerfd_settime, timerfd_gettime: thin handlers around fs/eventfd.py,
+fs/eventpoll.py and fs/timerfd.py (Linux fs/eventfd.c, fs/eventpoll.c, fs/timerfd.c).
 """
 from __future__ import annotations
 
 from typing import Generator
 
+from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import event as V
 from pynix.fs.eventfd import eventfd_create
@@ -81,3 +83,40 @@ def sys_epoll_pwait(t: Task, epfd: int, events: int, maxevents: int, timeout: in
         return (yield from _wait(t, epfd, events, maxevents, timeout))
     finally:
         _restore_mask(t)
+
+
+def sys_timerfd_create(t: Task, clockid: int, flags: int) -> int:
+    from pynix.fs.timerfd import CLOCKS, TimerFdFile
+    if s32(clockid) not in CLOCKS or flags & ~(A.O_CLOEXEC | A.O_NONBLOCK):
+        raise KernelError(E.EINVAL)
+    return install_new_file(t, TimerFdFile(t.kernel, s32(clockid), flags), bool(flags & A.O_CLOEXEC))
+
+
+def _timerfd(t: Task, fd: int):  # type: ignore[no-untyped-def]
+    from pynix.fs.timerfd import TimerFdFile
+    f = fget(t, fd)
+    if not isinstance(f, TimerFdFile):
+        raise KernelError(E.EINVAL)
+    return f
+
+
+def _itimerspec(left: int, interval: int) -> bytes:
+    return A.ITIMERSPEC.pack(interval // 10**9, interval % 10**9, left // 10**9, left % 10**9)
+
+
+def sys_timerfd_settime(t: Task, fd: int, flags: int, new: int, old: int) -> int:
+    if flags & ~(A.TFD_TIMER_ABSTIME | A.TFD_TIMER_CANCEL_ON_SET):
+        raise KernelError(E.EINVAL)
+    isec, insec, vsec, vnsec = A.ITIMERSPEC.unpack(copy_from_user(mm_of(t), new, A.ITIMERSPEC.size))
+    if not (0 <= insec < 10**9 and 0 <= vnsec < 10**9 and isec >= 0 and vsec >= 0):
+        raise KernelError(E.EINVAL)
+    f = _timerfd(t, fd)
+    if old:
+        copy_to_user(mm_of(t), old, _itimerspec(*f.gettime()))
+    f.settime(vsec * 10**9 + vnsec, isec * 10**9 + insec, bool(flags & A.TFD_TIMER_ABSTIME))
+    return 0
+
+
+def sys_timerfd_gettime(t: Task, fd: int, cur: int) -> int:
+    copy_to_user(mm_of(t), cur, _itimerspec(*_timerfd(t, fd).gettime()))
+    return 0

@@ -122,6 +122,8 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("pselect6", L.sys_pselect6, "dxxxxx"),
     # eventfd and epoll
     ("eventfd", W.sys_eventfd, "u"), ("eventfd2", W.sys_eventfd2, "ux"),
+    ("timerfd_create", W.sys_timerfd_create, "dx"), ("timerfd_settime", W.sys_timerfd_settime, "fxxx"),
+    ("timerfd_gettime", W.sys_timerfd_gettime, "fx"),
     ("epoll_create", W.sys_epoll_create, "d"), ("epoll_create1", W.sys_epoll_create1, "x"),
     ("epoll_ctl", W.sys_epoll_ctl, "fdfx"), ("epoll_wait", W.sys_epoll_wait, "fxdd"),
     ("epoll_pwait", W.sys_epoll_pwait, "fxddxu"),

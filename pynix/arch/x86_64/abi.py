@@ -103,6 +103,8 @@ AT_SECURE, AT_RANDOM, AT_HWCAP2, AT_EXECFN, AT_SYSINFO_EHDR, AT_MINSIGSTKSZ = 23
 CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID = 0, 1, 2, 3
 CLOCK_MONOTONIC_RAW, CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME = 4, 5, 6, 7
 TIMER_ABSTIME = 1
+CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM = 8, 9
+TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET = 1, 2         # TFD_CLOEXEC/NONBLOCK are O_*
 USER_HZ = 100
 
 # -- signals -----------------------------------------------------------------------------------
@@ -126,6 +128,7 @@ CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_TRAPPED, CLD_STOPPED, CLD_CONTINUED = 1,
 
 # -- struct layouts ----------------------------------------------------------------------------
 TIMESPEC = struct.Struct("<qq")          # tv_sec, tv_nsec
+ITIMERSPEC = struct.Struct("<qqqq")      # it_interval, it_value (two timespecs)
 FLOCK = struct.Struct("<hh4xqqi4x")      # struct flock: l_type, l_whence, l_start, l_len, l_pid
 TIMEVAL = struct.Struct("<qq")           # tv_sec, tv_usec
 IOVEC = struct.Struct("<QQ")             # iov_base, iov_len
