@@ -7,6 +7,8 @@ fetched with ``apt-get download`` and unpacked (no root needed).
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
@@ -93,17 +95,32 @@ def build_root(dest: str) -> None:
         f.write(ROOT_VERSION + "\n")
 
 
+@contextlib.contextmanager
+def cache_lock():
+    """Hold the cache directory's lock: pynix runs started together build the tree and the
+    image once, one after the other, instead of writing the same temporary paths at once."""
+    os.makedirs(cache_dir(), exist_ok=True)
+    with open(os.path.join(cache_dir(), ".lock"), "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        yield
+
+
+def is_current(stamp: str, *paths: str) -> bool:
+    try:
+        with open(stamp) as f:
+            return f.read().strip() == ROOT_VERSION and all(os.path.exists(p) for p in paths)
+    except OSError:
+        return False
+
+
 def ensure_default_root() -> str:
     dest = os.path.join(cache_dir(), "rootfs")
     stamp = dest + ".version"
-    try:
-        with open(stamp) as f:
-            if f.read().strip() == ROOT_VERSION:
-                return dest
-    except OSError:
-        pass
-    os.makedirs(cache_dir(), exist_ok=True)
-    build_root(dest)
+    if is_current(stamp):
+        return dest
+    with cache_lock():
+        if not is_current(stamp):                  # nobody built it while we waited
+            build_root(dest)
     return dest
 
 
@@ -120,15 +137,13 @@ def ensure_default_image() -> str:
     tree = ensure_default_root()
     image = os.path.join(cache_dir(), "root.img")
     stamp = image + ".version"
-    try:
-        with open(stamp) as f:
-            if f.read().strip() == ROOT_VERSION and os.path.exists(image):
-                return image
-    except OSError:
-        pass
-    tmp = image + ".tmp"
-    mkfs(tmp, IMAGE_SIZE, IMAGE_BLOCK, from_dir=tree)
-    os.rename(tmp, image)
-    with open(stamp, "w") as f:
-        f.write(ROOT_VERSION + "\n")
+    if is_current(stamp, image):
+        return image
+    with cache_lock():
+        if not is_current(stamp, image):
+            tmp = image + ".tmp"
+            mkfs(tmp, IMAGE_SIZE, IMAGE_BLOCK, from_dir=tree)
+            os.rename(tmp, image)
+            with open(stamp, "w") as f:
+                f.write(ROOT_VERSION + "\n")
     return image

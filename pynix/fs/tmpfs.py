@@ -1,11 +1,13 @@
 """tmpfs: a filesystem that lives in kernel memory (Linux mm/shmem.c, without swap).
 
-Provides ``TmpfsSuperBlock(size_limit)`` whose inodes keep file data in a bytearray and
-directory entries in a dict. Used for /tmp, /dev/shm, /dev and as the base of pseudo
-filesystems. All directory semantics (EEXIST, ENOTEMPTY, rename over an existing target, nlink
-of directories) follow Linux's simple_* helpers.
+Provides ``TmpfsSuperBlock(size_limit)`` whose inodes keep file data in 4 KiB pages (only
+the pages written are allocated: files are sparse, as shmem's page cache is) and directory
+entries in a dict. Used for /tmp, /dev/shm, /dev and as the base of pseudo filesystems. All
+directory semantics (EEXIST, ENOTEMPTY, rename over an existing target, nlink of directories)
+follow Linux's simple_* helpers; as in shmem, a directory's size is 20 bytes per entry plus
+40, and readdir lists the newest entry first (stable across entries added or removed meanwhile).
 
-Owns: the inodes and their data.
+Owns: the inodes and their pages.
 """
 from __future__ import annotations
 
@@ -19,9 +21,11 @@ from pynix.kernel.errors import KernelError
 
 TMPFS_MAGIC = 0x01021994
 NAME_MAX = 255
-
-
 PAGE = 4096
+BOGO_DIRENT_SIZE = 20  # shmem's make-believe size of one directory entry
+DOT_ENTRIES = 2        # readdir positions 0 and 1 are "." and ".."
+NO_MORE = 1 << 62      # readdir cookie: past the oldest entry
+
 
 class TmpfsSuperBlock(SuperBlock):
     fs_name = "tmpfs"
@@ -41,23 +45,26 @@ class TmpfsSuperBlock(SuperBlock):
         return next(self._ino)
 
     def statfs(self) -> StatFs:
-        blocks = self.size_limit // 4096
-        free = max(blocks - (self.used + 4095) // 4096, 0)
+        blocks = self.size_limit // PAGE
+        free = max(blocks - self.used // PAGE, 0)
         return StatFs(self.magic, 4096, blocks, free, free, 1 << 20, (1 << 20) - self.nr_inodes)
 
 
 class TmpInode(Inode):
-    tmpfile = True
+    tmpfile = True                  # O_TMPFILE: unnamed files can be made here
     sb: TmpfsSuperBlock
 
     def __init__(self, sb: TmpfsSuperBlock, mode: int, uid: int, gid: int, rdev: int = 0) -> None:
         super().__init__(sb, sb.next_ino(), mode, uid, gid, 1, 0, rdev)
         sb.nr_inodes += 1
-        self.data = bytearray()
-        self.pages: set[int] = set()    # page indexes ever written: the rest are holes
-        self.entries: dict[bytes, TmpInode] = {}
+        self.pages: dict[int, bytearray] = {}
+        self.entries: dict[bytes, TmpInode] = {}     # insertion order = age, oldest first
+        self.serial: dict[bytes, int] = {}           # name -> when it was added (readdir cookie)
+        self._serials = itertools.count(1)
         self.parent: TmpInode = self
         self.target = b""
+        if stat.S_ISDIR(mode):
+            self.size = DOT_ENTRIES * BOGO_DIRENT_SIZE
 
     # -- directories ---------------------------------------------------------------------------
     def _check_new(self, name: bytes) -> None:
@@ -70,8 +77,15 @@ class TmpInode(Inode):
 
     def _add(self, name: bytes, child: TmpInode) -> TmpInode:
         self.entries[name] = child
+        self.serial[name] = next(self._serials)
+        self.size += BOGO_DIRENT_SIZE
         self.mtime = self.ctime = now_ns()
         return child
+
+    def _remove(self, name: bytes) -> None:
+        del self.entries[name]
+        del self.serial[name]
+        self.size -= BOGO_DIRENT_SIZE
 
     def lookup(self, name: bytes) -> Inode | None:
         dot = self.lookup_dots(name)
@@ -110,7 +124,7 @@ class TmpInode(Inode):
             raise KernelError(E.ENOENT)
         if child.is_dir():
             raise KernelError(E.EISDIR)
-        del self.entries[name]
+        self._remove(name)
         child.nlink -= 1
         child.ctime = self.mtime = self.ctime = now_ns()
 
@@ -122,7 +136,7 @@ class TmpInode(Inode):
             raise KernelError(E.ENOTDIR)
         if child.entries:
             raise KernelError(E.ENOTEMPTY)
-        del self.entries[name]
+        self._remove(name)
         child.nlink = 0
         self.nlink -= 1
         self.mtime = self.ctime = now_ns()
@@ -147,8 +161,9 @@ class TmpInode(Inode):
                 target.nlink = 0
             else:
                 target.nlink -= 1
-        del self.entries[old]
-        newdir.entries[new] = child
+            newdir._remove(new)
+        self._remove(old)
+        newdir._add(new, child)
         if child.is_dir() and newdir is not self:
             child.parent = newdir
             self.nlink -= 1
@@ -159,47 +174,69 @@ class TmpInode(Inode):
     def readdir(self, pos: int) -> Iterator[tuple[int, bytes, int, int]]:
         if not self.is_dir():
             raise KernelError(E.ENOTDIR)
-        names = [(b".", self), (b"..", self.parent)] + list(self.entries.items())
-        for i in range(pos, len(names)):
-            name, ino = names[i]
-            yield i + 1, name, ino.ino, DT_DIR if ino.is_dir() else dtype_of(ino.mode)
+        for i, (name, ino) in enumerate(((b".", self), (b"..", self.parent))):
+            if pos <= i:
+                yield i + 1, name, ino.ino, DT_DIR
+        # past the dots, a position is NO_MORE - (serial of the last entry returned)
+        below = NO_MORE if pos <= DOT_ENTRIES else NO_MORE - pos
+        for name, child in reversed(list(self.entries.items())):
+            serial = self.serial.get(name)
+            if serial is None or serial >= below:
+                continue
+            yield NO_MORE - serial, name, child.ino, DT_DIR if child.is_dir() else dtype_of(child.mode)
 
     # -- data ------------------------------------------------------------------------------------
     def read(self, off: int, n: int) -> bytes:
         if self.is_dir():
             raise KernelError(E.EISDIR)
-        return bytes(self.data[off:off + n])
+        end = min(off + n, self.size)
+        out = bytearray()
+        while off < end:
+            idx, o = divmod(off, PAGE)
+            take = min(end - off, PAGE - o)
+            page = self.pages.get(idx)
+            out += page[o:o + take] if page is not None else bytes(take)   # a hole reads as zeros
+            off += take
+        return bytes(out)
 
     def write(self, off: int, data: bytes) -> int:
         if self.is_dir():
             raise KernelError(E.EISDIR)
         end = off + len(data)
-        grow = max(0, end - len(self.data))
-        if grow and self.sb.used + grow > self.sb.size_limit:
+        if not data:
+            return 0
+        new = sum(1 for idx in range(off // PAGE, (end - 1) // PAGE + 1) if idx not in self.pages)
+        if new and self.sb.used + new * PAGE > self.sb.size_limit:
             raise KernelError(E.ENOSPC)
-        if off > len(self.data):
-            self.data.extend(bytes(off - len(self.data)))
-        self.data[off:end] = data
-        if data:
-            self.pages.update(range(off // PAGE, (end - 1) // PAGE + 1))
-        self.sb.used += grow
-        self.size = len(self.data)
+        src = memoryview(data)
+        pos = off
+        while pos < end:
+            idx, o = divmod(pos, PAGE)
+            take = min(end - pos, PAGE - o)
+            page = self.pages.get(idx)
+            if page is None:
+                page = self.pages[idx] = bytearray(PAGE)
+            page[o:o + take] = src[pos - off:pos - off + take]
+            pos += take
+        self.sb.used += new * PAGE
+        self.size = max(self.size, end)
         self.mtime = self.ctime = now_ns()
         return len(data)
 
     def truncate(self, size: int) -> None:
+        """Shrinking frees the pages past the end and zeroes the tail of the last one; growing
+        allocates nothing (the new bytes are a hole)."""
         if self.is_dir():
             raise KernelError(E.EISDIR)
-        old = len(self.data)
-        if size < old:
-            del self.data[size:]
+        if size < self.size:
             keep = (size + PAGE - 1) // PAGE
-            self.pages = {p for p in self.pages if p < keep}
-        else:
-            if self.sb.used + size - old > self.sb.size_limit:
-                raise KernelError(E.ENOSPC)
-            self.data.extend(bytes(size - old))
-        self.sb.used += size - old
+            gone = [idx for idx in self.pages if idx >= keep]
+            for idx in gone:
+                del self.pages[idx]
+            self.sb.used -= len(gone) * PAGE
+            page = self.pages.get(size // PAGE)
+            if page is not None:
+                page[size % PAGE:] = bytes(PAGE - size % PAGE)
         self.size = size
         self.mtime = self.ctime = now_ns()
 
@@ -210,16 +247,17 @@ class TmpInode(Inode):
 
     @property
     def blocks(self) -> int:
-        """Only pages written are allocated: a file grown by truncate or a seek is sparse."""
         return len(self.pages) * (PAGE // 512)
 
     def page_allocated(self, pgoff: int) -> None:
-        """A fault on a mapping of this file brought page ``pgoff`` into memory."""
-        if pgoff * PAGE < self.size:
-            self.pages.add(pgoff)
+        """A fault on a mapping of this file brought page ``pgoff`` into memory: a hole
+        within the file fills, as shmem allocates the page."""
+        if pgoff * PAGE < self.size and pgoff not in self.pages:
+            self.pages[pgoff] = bytearray(PAGE)
+            self.sb.used += PAGE
 
     def seek_data_hole(self, off: int, hole: bool) -> int:
-        """SEEK_DATA / SEEK_HOLE over the written pages (shmem_file_llseek)."""
+        """SEEK_DATA / SEEK_HOLE over the allocated pages (shmem_file_llseek)."""
         if off >= self.size:
             raise KernelError(E.ENXIO)
         page = off // PAGE
@@ -233,7 +271,6 @@ class TmpInode(Inode):
         return max(off, page * PAGE)
 
     def evict(self) -> None:
-        self.pages = set()
-        self.sb.used -= len(self.data)
+        self.sb.used -= len(self.pages) * PAGE
         self.sb.nr_inodes -= 1
-        self.data = bytearray()
+        self.pages = {}

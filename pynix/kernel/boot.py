@@ -26,6 +26,7 @@ from pynix.arch.x86_64 import errno as E
 from pynix.fs.devices import DEVICES, register_chrdev
 from pynix.fs.hostfs import HostSuperBlock
 from pynix.fs.tmpfs import TmpfsSuperBlock
+from pynix.kernel.printk import printk
 from pynix.fs.vfs.dcache import MS_NODEV, MS_NOEXEC, MS_NOSUID
 from pynix.fs.vfs.file import FdTable
 from pynix.fs.vfs.mount import VFS
@@ -69,11 +70,21 @@ def mkdir_p(fs: FsStruct, path: bytes) -> None:
             vfs_mkdir(fs, cur, 0o755)
 
 
+def is_host_null(fd: int) -> bool:
+    """Is the host's descriptor fd its /dev/null?"""
+    try:
+        st, null = os.fstat(fd), os.stat("/dev/null")
+    except OSError:
+        return False
+    return stat.S_ISCHR(st.st_mode) and st.st_rdev == null.st_rdev
+
+
 def make_root_sb(cfg: Config):  # type: ignore[no-untyped-def]
     if cfg.image:
         from pynix.fs.ext2.super import mount_image
         try:
-            return mount_image(cfg.image), cfg.image
+            # named as Linux names a root the kernel mounts itself, not by the host's path
+            return mount_image(cfg.image), "/dev/root"
         except (KernelError, OSError) as e:        # a damaged or foreign disk: refuse it
             raise SystemExit(f"pynix: cannot mount {cfg.image} as the root: {e}") from None
     assert cfg.root is not None
@@ -101,6 +112,9 @@ class Machine:
     def __init__(self, cfg: Config) -> None:
         self.cfg = cfg
         k = self.k = Kernel(cfg.mem_mb << 20)
+        from pynix.fs.procfs.files import show_version
+        printk(k, show_version(k).decode().rstrip("\n"), level=5)
+        printk(k, f"Memory: {cfg.mem_mb << 10}K available")
         k.init_uts_ns.hostname = cfg.hostname.encode()
         k.need_resched = False
         k.vfs = VFS()
@@ -196,9 +210,12 @@ class Machine:
                 files.install(fd, do_open(self.k.init_fs, b"/dev/tty1", A.O_RDWR, 0)
                               if os.isatty(fd) or fd == 0 else HostStream(A.O_WRONLY, fd))
             return files
-        files.install(0, HostStream(A.O_RDONLY, None, self.stdin))
-        files.install(1, HostStream(A.O_WRONLY, 1))
-        files.install(2, HostStream(A.O_WRONLY, 2))
+        from pynix.fs.vfs.ops import do_open
+        for fd, flags in ((0, A.O_RDONLY), (1, A.O_WRONLY), (2, A.O_WRONLY)):
+            if is_host_null(fd):            # the guest's own /dev/null, so it looks the same
+                files.install(fd, do_open(self.k.init_fs, b"/dev/null", flags, 0))
+            else:
+                files.install(fd, HostStream(flags, None, self.stdin) if fd == 0 else HostStream(flags, fd))
         return files
 
     def _init_body(self, t: Task) -> Generator[None, None, object]:

@@ -29,8 +29,15 @@ from pynix.mm.mm import ELF_ET_DYN_BASE, MM
 from pynix.machine.cpu import REG_NAMES
 
 BINPRM_BUF = 256
-MAX_ARG_STRLEN = 131072
-MAX_ARG_TOTAL = 2 << 20
+MAX_ARG_STRLEN = 131072          # one string, its NUL included
+ARG_MAX = 32 * 4096              # the least room arguments get, whatever the stack limit
+STK_LIM = 8 << 20
+
+
+def arg_limit(t: Task) -> int:
+    """Bytes argv and envp may take, strings and pointers (bprm_stack_limits): a quarter of
+    the stack limit, at most three quarters of 8 MiB, at least ARG_MAX."""
+    return max(min(STK_LIM // 4 * 3, t.rlimit(A.RLIMIT_STACK) // 4), ARG_MAX)
 INTERP_BASE = 0x7FFF_F7FC_0000 - 0x1000000
 
 
@@ -67,7 +74,8 @@ def _script(head: bytes, path: bytes, argv: list[bytes]) -> tuple[bytes, list[by
 
 def do_execve(t: Task, path: bytes, argv: list[bytes], envp: list[bytes],
               base: Path | None = None) -> None:
-    if sum(len(a) + 1 for a in argv) + sum(len(e) + 1 for e in envp) > MAX_ARG_TOTAL or \
+    room = arg_limit(t) - 8 * (max(len(argv), 1) + len(envp))
+    if room <= 0 or sum(len(a) + 1 for a in argv) + sum(len(e) + 1 for e in envp) > room or \
             any(len(a) >= MAX_ARG_STRLEN for a in argv + envp):
         raise KernelError(E.E2BIG)
     filename = path

@@ -64,13 +64,17 @@ def copy_process(parent: Task, flags: int, stack: int, tls: int, regs: list[int]
     k.total_forks += 1                    # /proc/stat "processes"
     child = Task(k, pid, parent.comm)
     child.flags = PF_FORKNOEXEC
-    if parent.sched_reset_on_fork:        # SCHED_RESET_ON_FORK: the child starts ordinary
-        child.nice = max(parent.nice, 0)  # (policy SCHED_NORMAL, no RT priority, flag clear)
-    else:                                 # sched_fork: policy, priority and nice are inherited
-        child.policy, child.rt_priority, child.nice = parent.policy, parent.rt_priority, parent.nice
     child.cred = parent.cred.copy()
     child.exec_path = parent.exec_path
     child.personality = parent.personality
+    child.nice = parent.nice                      # sched_fork: the parent's priority
+    child.policy, child.rt_priority = parent.policy, parent.rt_priority   # ... and policy;
+    if parent.sched_reset_on_fork:                # SCHED_RESET_ON_FORK: no real-time, no boost
+        if parent.policy in (A.SCHED_FIFO, A.SCHED_RR):
+            child.policy, child.rt_priority = A.SCHED_OTHER, 0
+        child.nice = max(child.nice, 0)
+    child.ioprio = parent.ioprio                  # copy_io
+    child.no_new_privs = parent.no_new_privs      # an atomic task flag, kept by dup_task_struct
     # -- memory (copy_mm) --
     assert parent.mm is not None
     if flags & A.CLONE_VM:

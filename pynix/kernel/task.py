@@ -191,6 +191,7 @@ class Task:
         self.exec_path = b""
         self.personality = 0
         self.nice = 0
+        self.ioprio = 0                  # IOPRIO_CLASS_NONE, data 0: "none: prio 0"
         self.policy = A.SCHED_NORMAL                  # sched_setscheduler (kernel/sched.py)
         self.rt_priority = 0                          # 1-99 for SCHED_FIFO / SCHED_RR
         self.sched_reset_on_fork = False

@@ -140,14 +140,18 @@ def put_i32(mm: MM, addr: int, v: int) -> None:
 
 
 def get_ptr_array(mm: MM, addr: int, limit: int = 1 << 16) -> list[int]:
-    """A NULL-terminated array of pointers (argv, envp)."""
+    """A NULL-terminated array of pointers (argv, envp), read a page at a time; E2BIG past
+    ``limit`` entries."""
     out: list[int] = []
     if addr == 0:
         return out
     while True:
-        p = get_u64(mm, addr + 8 * len(out))
-        if p == 0:
-            return out
-        out.append(p)
-        if len(out) > limit:
-            raise KernelError(E.E2BIG)
+        n = (PAGE - (addr & 0xFFF)) // 8 or 1
+        chunk = copy_from_user(mm, addr, 8 * n)
+        for (p,) in struct.iter_unpack("<Q", chunk):
+            if p == 0:
+                return out
+            out.append(p)
+            if len(out) > limit:
+                raise KernelError(E.E2BIG)
+        addr += 8 * n

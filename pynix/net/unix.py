@@ -85,9 +85,29 @@ class UnixSocket(File):
         self.wq = WaitQueue()
         self.anon = anon_inode("sockfs", A.S_IFSOCK | 0o777)
 
+    family = S.AF_UNIX
+
     @property
     def connection_oriented(self) -> bool:
         return self.type != S.SOCK_DGRAM
+
+    # -- what the address family decides (net/inet.py overrides these) --------------------------
+    def addr_of(self, name: bytes | None) -> bytes:
+        """The sockaddr getsockname, accept and recvfrom return for a name."""
+        from pynix.net.unix_addr import sockaddr_un
+        return sockaddr_un(name)
+
+    def source_name(self) -> bytes:
+        """The name a receiver sees on our datagrams."""
+        return self.name or b""
+
+    def msg_name(self, name: bytes) -> bytes:
+        """The sender address recvfrom/recvmsg report for a message from ``name``."""
+        return self.addr_of(name) if name else b""
+
+    def child_name(self) -> bytes | None:
+        """The name of the server-side socket a connection to this listener makes."""
+        return self.name
 
     def wake(self) -> None:
         self.wq.wake_up()
@@ -122,8 +142,8 @@ class UnixSocket(File):
             raise KernelError(E.EPROTOTYPE)
         if len(server.backlog) > server.max_backlog:
             raise WouldBlock(server.wq)
-        new = UnixSocket(self.type)
-        new.name, new.cred = server.name, server.cred
+        new = type(server)(self.type)
+        new.name, new.cred = server.child_name(), server.cred
         self.cred = cred
         _pair(self, new)
         new.peercred, self.peercred = cred, server.cred
@@ -180,7 +200,7 @@ class UnixSocket(File):
                 raise WouldBlock(other.wq)
         for f in fds:
             f.get()
-        other.recvq.append(Skb(data, list(fds), cred, self.name or b""))
+        other.recvq.append(Skb(data, list(fds), cred, self.source_name()))
         other.rcv_bytes += len(data)
         other.wake()
         return len(data)

@@ -18,7 +18,8 @@ from pynix.kernel.sched import wait_event
 from pynix.kernel.signal import send_signal
 from pynix.kernel.task import SigInfo, Task
 from pynix.mm.uaccess import access_ok, copy_from_user, copy_to_user, put_i32
-from pynix.syscalls.util import at_base, fget, fs_of, get_path, install_file_pair, mm_of, s32, s64
+from pynix.syscalls.util import (at_base, fget, fs_of, get_path, install_file_pair, install_new_file, mm_of,
+                                 s32, s64)
 
 MAX_RW = 0x7FFFF000
 PIPE_MAX_SIZE = 1 << 20                  # /proc/sys/fs/pipe-max-size
@@ -264,6 +265,20 @@ def sys_close(t: Task, fd: int) -> int:
     assert t.files is not None
     t.files.close(s32(fd))
     return 0
+
+
+def sys_memfd_create(t: Task, namep: int, flags: int) -> int:
+    from pynix.fs.memfd import MEMFD_NAME_MAX, memfd_file
+    from pynix.mm.uaccess import strncpy_from_user
+    known = A.MFD_CLOEXEC | A.MFD_ALLOW_SEALING | A.MFD_NOEXEC_SEAL | A.MFD_EXEC
+    if flags & ~known or flags & A.MFD_NOEXEC_SEAL and flags & A.MFD_EXEC:
+        raise KernelError(E.EINVAL)
+    try:
+        name = strncpy_from_user(mm_of(t), namep, MEMFD_NAME_MAX + 1)
+    except KernelError as e:
+        raise KernelError(E.EINVAL if e.errno == E.ENAMETOOLONG else e.errno) from None
+    f = memfd_file(t.kernel, name, t.cred.fsuid, t.cred.fsgid)
+    return install_new_file(t, f, bool(flags & A.MFD_CLOEXEC))
 
 
 def sys_dup(t: Task, fd: int) -> int:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.fs.vfs.dcache import Path, d_path
-from pynix.fs.vfs.inode import Inode, now_ns
+from pynix.fs.vfs.dcache import Path, d_path, d_unlinked
+from pynix.fs.vfs.inode import Inode, now_ns, touch_atime
 from pynix.fs.vfs.namei import MAY_EXEC, MAY_WRITE, namei, permission
 from pynix.fs.vfs import ops
 from pynix.kernel.errors import KernelError
@@ -114,8 +114,8 @@ def sys_getdents64(t: Task, fd: int, buf: int, count: int) -> int:
 
 def sys_getcwd(t: Task, buf: int, size: int) -> int:
     fs = fs_of(t)
-    if fs.cwd.inode.is_dir() and fs.cwd.inode.nlink == 0:
-        raise KernelError(E.ENOENT)         # the cwd was removed (d_unlinked)
+    if d_unlinked(fs.cwd.dentry):              # the working directory was removed
+        raise KernelError(E.ENOENT)
     path = d_path(fs.cwd, fs.root) + b"\0"
     if len(path) > size:
         raise KernelError(E.ERANGE)
@@ -177,6 +177,8 @@ def sys_readlinkat(t: Task, dirfd: int, pathp: int, buf: int, size: int) -> int:
     if not p.inode.is_lnk() and not get_path(t, pathp):
         raise KernelError(E.ENOENT)         # "" names the fd itself, which is no symlink
     target = p.inode.readlink()[:size]
+    if not p.mnt.readonly:
+        touch_atime(p.inode)
     copy_to_user(mm_of(t), buf, target)
     return len(target)
 

@@ -1,4 +1,4 @@
-"""System information syscalls: uname, sysinfo, getrandom, sched_yield, scheduler queries,
+"""System information syscalls: uname, sysinfo, syslog, getrandom, sched_yield, scheduler queries,
 getcpu (Linux kernel/sys.c, drivers/char/random.c, kernel/sched/).
 """
 from __future__ import annotations
@@ -57,6 +57,14 @@ def sys_sysinfo(t: Task, buf: int) -> int:
     return 0
 
 
+def sys_syslog(t: Task, action: int, buf: int, length: int) -> int:
+    from pynix.kernel.printk import do_syslog
+    ret, text = do_syslog(t.kernel, t, s32(action), s32(length))
+    if text:
+        copy_to_user(mm_of(t), buf, text)
+    return ret
+
+
 def sys_getrandom(t: Task, buf: int, count: int, flags: int) -> int:
     if flags & ~(A.GRND_NONBLOCK | A.GRND_RANDOM | 4):
         raise KernelError(E.EINVAL)
@@ -99,22 +107,88 @@ def sys_getcpu(t: Task, cpu: int, node: int, _cache: int) -> int:
     return 0
 
 
-def _prio_target(t: Task, which: int, who: int) -> Task:
-    if which != 0:                     # PRIO_PROCESS only; groups and users: EINVAL
+def who_tasks(t: Task, kind: int, who: int) -> list[Task]:
+    """The tasks a (which, who) pair names, ``kind`` being PRIO_PROCESS, PRIO_PGRP or PRIO_USER:
+    one task by id, every task of a process group, or every task of a real uid; who 0 is the
+    caller, its process group, its uid. ESRCH when none."""
+    who = s32(who)
+    k = t.kernel
+    if kind == A.PRIO_PROCESS:
+        return [task_or_self(t, who)]
+    if kind == A.PRIO_PGRP:
+        pgrp = who or t.pgrp_id
+        found = [p for p in k.tasks.values() if p.state != "X" and p.pgrp_id == pgrp]
+    else:
+        uid = t.cred.uid if who == 0 else who
+        found = [p for p in k.tasks.values() if p.state != "X" and p.cred.uid == uid]
+    if not found:
+        raise KernelError(E.ESRCH)
+    return found
+
+
+def _prio_kind(which: int) -> int:
+    which = s32(which)
+    if which not in (A.PRIO_PROCESS, A.PRIO_PGRP, A.PRIO_USER):
         raise KernelError(E.EINVAL)
-    return task_or_self(t, who)
+    return which
+
+
+def _may_change(t: Task, p: Task) -> None:
+    """set_one_prio_perm / set_task_ioprio: root, or the target's uid or euid is our euid."""
+    if t.cred.euid != 0 and t.cred.euid not in (p.cred.uid, p.cred.euid):
+        raise KernelError(E.EPERM)
 
 
 def sys_getpriority(t: Task, which: int, who: int) -> int:
-    return 20 - _prio_target(t, which, who).nice
+    """20 - nice of the highest-priority task named (kernel/sys.c getpriority)."""
+    return max(20 - p.nice for p in who_tasks(t, _prio_kind(which), who))
 
 
 def sys_setpriority(t: Task, which: int, who: int, prio: int) -> int:
-    p = _prio_target(t, which, who)
     nice = max(-20, min(19, s32(prio)))
-    if nice < p.nice and t.cred.euid != 0:
-        raise KernelError(E.EACCES)
-    p.nice = nice
+    err = 0
+    for p in who_tasks(t, _prio_kind(which), who):
+        try:
+            _may_change(t, p)
+            if nice < p.nice and t.cred.euid != 0:
+                raise KernelError(E.EACCES)
+            p.nice = nice
+        except KernelError as e:
+            err = e.errno
+    if err:
+        raise KernelError(err)
+    return 0
+
+
+def _ioprio_kind(which: int) -> int:
+    """IOPRIO_WHO_* as the matching PRIO_* kind."""
+    kinds = {A.IOPRIO_WHO_PROCESS: A.PRIO_PROCESS, A.IOPRIO_WHO_PGRP: A.PRIO_PGRP,
+             A.IOPRIO_WHO_USER: A.PRIO_USER}
+    if s32(which) not in kinds:
+        raise KernelError(E.EINVAL)
+    return kinds[s32(which)]
+
+
+def sys_ioprio_get(t: Task, which: int, who: int) -> int:
+    """The I/O priority of the task named, or the best of a group's (ioprio_best: a class-less
+    value counts as best-effort level 4)."""
+    tasks = who_tasks(t, _ioprio_kind(which), who)
+    if len(tasks) == 1:
+        return tasks[0].ioprio
+    default = A.IOPRIO_CLASS_BE << A.IOPRIO_CLASS_SHIFT | 4
+    return min(p.ioprio if p.ioprio >> A.IOPRIO_CLASS_SHIFT else default for p in tasks)
+
+
+def sys_ioprio_set(t: Task, which: int, who: int, ioprio: int) -> int:
+    ioprio = s32(ioprio)
+    cls, level = ioprio >> A.IOPRIO_CLASS_SHIFT, ioprio & A.IOPRIO_LEVEL_MASK
+    if cls == A.IOPRIO_CLASS_RT and t.cred.euid != 0:
+        raise KernelError(E.EPERM)
+    if cls == A.IOPRIO_CLASS_NONE and level or not 0 <= cls <= A.IOPRIO_CLASS_IDLE:
+        raise KernelError(E.EINVAL)
+    for p in who_tasks(t, _ioprio_kind(which), who):
+        _may_change(t, p)
+        p.ioprio = ioprio
     return 0
 
 

@@ -12,7 +12,7 @@ from pynix.kernel.exec import mapping_of
 from pynix.kernel.task import Task
 from pynix.mm import mmap as M
 from pynix.mm.uaccess import copy_to_user
-from pynix.syscalls.util import fget, fs_of, install_new_file, mm_of, s32
+from pynix.syscalls.util import fget, fs_of, mm_of, s32
 
 
 def sys_brk(t: Task, brk: int) -> int:
@@ -107,14 +107,3 @@ def sys_munlockall(t: Task) -> int:
         v.vm_flags &= ~0x2000
     mm.locked = False
     return 0
-
-
-def sys_memfd_create(t: Task, namep: int, flags: int) -> int:
-    from pynix.fs.memfd import MFD_CLOEXEC, MFD_NAME_MAX, memfd_create
-    from pynix.mm.uaccess import strncpy_from_user
-    try:
-        name = strncpy_from_user(mm_of(t), namep, MFD_NAME_MAX + 1)
-    except KernelError as e:
-        raise KernelError(E.EINVAL if e.errno == E.ENAMETOOLONG else e.errno) from None
-    f = memfd_create(t.kernel, t.cred.fsuid, t.cred.fsgid, name, s32(flags))
-    return install_new_file(t, f, bool(flags & MFD_CLOEXEC))

@@ -10,7 +10,7 @@ from typing import Generator
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.kernel.errors import KernelError
-from pynix.kernel.exec import do_execve
+from pynix.kernel.exec import MAX_ARG_STRLEN, arg_limit, do_execve
 from pynix.kernel.exit import do_exit, do_group_exit, do_wait, thread_group_cputime
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user, get_ptr_array, put_i32, put_u32, strncpy_from_user
@@ -22,8 +22,14 @@ RUSAGE_SIZE = 144
 def sys_execveat(t: Task, dirfd: int, pathp: int, argvp: int, envpp: int, flags: int) -> int:
     path = get_path(t, pathp)
     mm = mm_of(t)
-    argv = [strncpy_from_user(mm, p, 131072) for p in get_ptr_array(mm, argvp)]
-    envp = [strncpy_from_user(mm, p, 131072) for p in get_ptr_array(mm, envpp)]
+    most = arg_limit(t) // 8                   # more pointers than that cannot fit: E2BIG
+    try:
+        argv = [strncpy_from_user(mm, p, MAX_ARG_STRLEN) for p in get_ptr_array(mm, argvp, most)]
+        envp = [strncpy_from_user(mm, p, MAX_ARG_STRLEN) for p in get_ptr_array(mm, envpp, most)]
+    except KernelError as e:
+        if e.errno == E.ENAMETOOLONG:          # a string longer than MAX_ARG_STRLEN
+            raise KernelError(E.E2BIG) from None
+        raise
     do_execve(t, path, argv, envp, at_base(t, dirfd, path))
     return 0
 

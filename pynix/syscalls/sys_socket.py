@@ -2,9 +2,10 @@
 recvfrom, sendmsg, recvmsg, shutdown, getsockname, getpeername, getsockopt, setsockopt
 (Linux net/socket.c, the AF_UNIX parts of net/core/scm.c and sock.c).
 
-Thin handlers over net/unix.py: decode sockaddr_un and msghdr, gather and scatter iovecs,
-pack SCM_RIGHTS / SCM_CREDENTIALS control messages, block through sys_file.rw_wait (EAGAIN
-under O_NONBLOCK or MSG_DONTWAIT). Only AF_UNIX exists: other families get EAFNOSUPPORT.
+Thin handlers over net/unix.py and net/inet.py: decode sockaddr_un, sockaddr_in and msghdr,
+gather and scatter iovecs, pack SCM_RIGHTS / SCM_CREDENTIALS control messages, block through
+sys_file.rw_wait (EAGAIN under O_NONBLOCK or MSG_DONTWAIT). AF_UNIX and AF_INET (TCP and UDP
+on the loopback network) exist: other families get EAFNOSUPPORT.
 """
 from __future__ import annotations
 
@@ -18,12 +19,14 @@ from pynix.kernel.errors import KernelError
 from pynix.kernel.sched import monotonic_ns
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user, get_u32, put_i32, put_u32, put_u64
+from pynix.net.inet import InetSocket, inet_addr, inet_bind, inet_find, sockaddr_in
 from pynix.net.unix import Cred, UnixSocket, unix_socketpair
-from pynix.net.unix_addr import sockaddr_un, unix_bind, unix_find_other, unix_mkname
+from pynix.net.unix_addr import unix_bind, unix_find_other, unix_mkname
 from pynix.syscalls.sys_file import MAX_RW, _epipe, _iovecs, rw_wait
 from pynix.syscalls.util import fget, fs_of, install_file_pair, install_new_file, mm_of, s32
 
 SCM_MAX_FD = 253
+SOCKADDR_STORAGE = 128             # the longest address a call takes
 OPTMEM_MAX = 20480                 # net.core.optmem_max: the most control data sendmsg takes
 
 
@@ -86,6 +89,19 @@ def _name(t: Task, addr: int, addrlen: int) -> bytes:
     return unix_mkname(raw)
 
 
+def _raw_addr(t: Task, addr: int, addrlen: int) -> bytes:
+    if not 0 <= s32(addrlen) <= SOCKADDR_STORAGE:
+        raise KernelError(E.EINVAL)
+    return copy_from_user(mm_of(t), addr, s32(addrlen))
+
+
+def _find(t: Task, sock: UnixSocket, addr: int, addrlen: int) -> UnixSocket | None:
+    """The socket a destination address names (None: nobody at that IP port)."""
+    if isinstance(sock, InetSocket):
+        return inet_find(sock, *inet_addr(_raw_addr(t, addr, addrlen)))
+    return unix_find_other(fs_of(t), _name(t, addr, addrlen))
+
+
 def _put_name(t: Task, addr: int, lenp: int, raw: bytes) -> None:
     if not addr:
         return
@@ -101,13 +117,21 @@ def sys_socket(t: Task, family: int, stype: int, protocol: int) -> int:
     kind = stype & S.SOCK_TYPE_MASK
     if stype & ~(S.SOCK_TYPE_MASK | S.SOCK_NONBLOCK | S.SOCK_CLOEXEC):
         raise KernelError(E.EINVAL)
-    if family != S.AF_UNIX:
+    if family == S.AF_INET:
+        protos = {S.SOCK_STREAM: S.IPPROTO_TCP, S.SOCK_DGRAM: S.IPPROTO_UDP}
+        if kind not in protos or protocol not in (0, protos[kind]):
+            raise KernelError(E.EPROTONOSUPPORT if kind in protos or kind == S.SOCK_RAW
+                              else E.ESOCKTNOSUPPORT)
+        cls: type[UnixSocket] = InetSocket
+    elif family == S.AF_UNIX:
+        if kind not in (S.SOCK_STREAM, S.SOCK_DGRAM, S.SOCK_SEQPACKET):
+            raise KernelError(E.ESOCKTNOSUPPORT)
+        if protocol not in (0, S.AF_UNIX):
+            raise KernelError(E.EPROTONOSUPPORT)
+        cls = UnixSocket
+    else:
         raise KernelError(E.EAFNOSUPPORT)
-    if kind not in (S.SOCK_STREAM, S.SOCK_DGRAM, S.SOCK_SEQPACKET):
-        raise KernelError(E.ESOCKTNOSUPPORT)
-    if protocol not in (0, S.AF_UNIX):
-        raise KernelError(E.EPROTONOSUPPORT)
-    sock = UnixSocket(kind, stype & S.SOCK_NONBLOCK)
+    sock = cls(kind, stype & S.SOCK_NONBLOCK)
     sock.cred = _cred(t)
     return install_new_file(t, sock, bool(stype & S.SOCK_CLOEXEC))
 
@@ -129,13 +153,18 @@ def sys_socketpair(t: Task, family: int, stype: int, protocol: int, sv: int) -> 
 
 def sys_bind(t: Task, fd: int, addr: int, addrlen: int) -> int:
     sock = _sock(t, fd)
-    unix_bind(fs_of(t), sock, _name(t, addr, addrlen))
+    if isinstance(sock, InetSocket):
+        inet_bind(sock, *inet_addr(_raw_addr(t, addr, addrlen)), t.cred.euid)
+    else:
+        unix_bind(fs_of(t), sock, _name(t, addr, addrlen))
     return 0
 
 
 def sys_listen(t: Task, fd: int, backlog: int) -> int:
     sock = _sock(t, fd)
     sock.cred = _cred(t)
+    if isinstance(sock, InetSocket) and sock.connection_oriented and not sock.connected:
+        sock.autobind()
     sock.listen(s32(backlog))
     return 0
 
@@ -145,8 +174,17 @@ def sys_connect(t: Task, fd: int, addr: int, addrlen: int) -> Generator[None, No
     raw = copy_from_user(mm_of(t), addr, min(max(s32(addrlen), 0), S.SOCKADDR_UN_SIZE))
     if sock.type == S.SOCK_DGRAM and len(raw) >= 2 and S.SA_FAMILY.unpack_from(raw)[0] == S.AF_UNSPEC:
         sock.peer = None                      # dissolve the association
+        sock.peer_addr = None
         return 0
-    other = unix_find_other(fs_of(t), _name(t, addr, addrlen))
+    other = _find(t, sock, addr, addrlen)
+    if isinstance(sock, InetSocket):
+        ip, port = inet_addr(raw)
+        if sock.connected:
+            raise KernelError(E.EISCONN)
+        sock.bind_source()
+        if sock.type == S.SOCK_DGRAM:         # UDP connects to an address, open or not
+            sock.peer, sock.peer_addr = other, sockaddr_in(ip or S.INADDR_LOOPBACK, port)
+            return 0
     if sock.type == S.SOCK_DGRAM:
         sock.connect_dgram(other)
         return 0
@@ -164,7 +202,7 @@ def sys_accept4(t: Task, fd: int, addr: int, lenp: int, flags: int) -> Generator
     assert isinstance(new, UnixSocket)
     new.flags |= flags & S.SOCK_NONBLOCK
     nfd = install_new_file(t, new, bool(flags & S.SOCK_CLOEXEC))
-    _put_name(t, addr, lenp, sockaddr_un(new.peer.name if new.peer is not None else None))
+    _put_name(t, addr, lenp, sock.addr_of(new.peer.name if new.peer is not None else None))
     return nfd
 
 
@@ -172,11 +210,22 @@ def sys_accept(t: Task, fd: int, addr: int, lenp: int) -> Generator[None, None, 
     return (yield from sys_accept4(t, fd, addr, lenp, 0))
 
 
-def _send(t: Task, sock: UnixSocket, data: bytes, fds: list[File], cred: Cred, name: bytes | None,
-          flags: int) -> Generator[None, None, int]:
-    to = unix_find_other(fs_of(t), name) if name is not None and sock.type == S.SOCK_DGRAM else None
+def _send(t: Task, sock: UnixSocket, data: bytes, fds: list[File], cred: Cred,
+          dest: tuple[int, int] | None, flags: int) -> Generator[None, None, int]:
+    """Send to the connected peer, or to the address at dest (pointer, length)."""
+    to = _find(t, sock, *dest) if dest is not None and sock.type == S.SOCK_DGRAM else None
+    if isinstance(sock, InetSocket) and sock.type == S.SOCK_DGRAM:
+        if dest is None and sock.peer_addr is not None:     # connected UDP: whoever is there now
+            to = inet_find(sock, *inet_addr(sock.peer_addr))
+        elif dest is None:
+            raise KernelError(E.EDESTADDRREQ)
+        sock.autobind()
+        if to is None:
+            return len(data)                   # no listener on lo: the datagram is dropped
+        dest = dest or (0, 0)
+    has_to = dest is not None
     try:
-        n = yield from _block(t, sock, lambda: sock.sendmsg(data, fds, cred, to, name is not None), flags,
+        n = yield from _block(t, sock, lambda: sock.sendmsg(data, fds, cred, to, has_to), flags,
                               sock.sndtimeo)
     except KernelError as err:
         if not flags & S.MSG_NOSIGNAL:
@@ -188,8 +237,7 @@ def _send(t: Task, sock: UnixSocket, data: bytes, fds: list[File], cred: Cred, n
 def sys_sendto(t: Task, fd: int, buf: int, n: int, flags: int, addr: int, addrlen: int) -> Generator[None, None, int]:
     sock = _sock(t, fd)
     data = copy_from_user(mm_of(t), buf, min(n, MAX_RW))
-    name = _name(t, addr, addrlen) if addr else None
-    return (yield from _send(t, sock, data, [], _cred(t), name, flags))
+    return (yield from _send(t, sock, data, [], _cred(t), (addr, addrlen) if addr else None, flags))
 
 
 def sys_recvfrom(t: Task, fd: int, buf: int, n: int, flags: int, addr: int, lenp: int) -> Generator[None, None, int]:
@@ -199,7 +247,7 @@ def sys_recvfrom(t: Task, fd: int, buf: int, n: int, flags: int, addr: int, lenp
     for f in files:
         f.put()
     copy_to_user(mm_of(t), buf, data)
-    _put_name(t, addr, lenp, sockaddr_un(name) if name else b"")
+    _put_name(t, addr, lenp, sock.msg_name(name))
     return len(data)
 
 
@@ -240,8 +288,8 @@ def sys_sendmsg(t: Task, fd: int, msg: int, flags: int) -> Generator[None, None,
     if controllen > OPTMEM_MAX:
         raise KernelError(E.ENOBUFS)
     fds, cred = _parse_cmsgs(t, copy_from_user(mm, control, controllen) if control and controllen else b"")
-    name = _name(t, name_p, namelen) if name_p and namelen else None
-    return (yield from _send(t, sock, data, fds, cred, name, flags))
+    dest = (name_p, namelen) if name_p and namelen else None
+    return (yield from _send(t, sock, data, fds, cred, dest, flags))
 
 
 def _put_cmsgs(t: Task, sock: UnixSocket, files: list[File], cred: Cred, room: int,
@@ -287,7 +335,7 @@ def sys_recvmsg(t: Task, fd: int, msg: int, flags: int) -> Generator[None, None,
     cmsgs, cflags = _put_cmsgs(t, sock, files, cred, controllen if control else 0, flags)
     if cmsgs:
         copy_to_user(mm, control, cmsgs)
-    raw = sockaddr_un(name) if name else b""
+    raw = sock.msg_name(name)
     if name_p:
         copy_to_user(mm, name_p, raw[:namelen])
     put_u32(mm, msg + 8, len(raw) if name_p else 0)
@@ -302,15 +350,19 @@ def sys_shutdown(t: Task, fd: int, how: int) -> int:
 
 
 def sys_getsockname(t: Task, fd: int, addr: int, lenp: int) -> int:
-    _put_name(t, addr, lenp, sockaddr_un(_sock(t, fd).name))
+    sock = _sock(t, fd)
+    _put_name(t, addr, lenp, sock.addr_of(sock.name))
     return 0
 
 
 def sys_getpeername(t: Task, fd: int, addr: int, lenp: int) -> int:
     sock = _sock(t, fd)
-    if sock.peer is None:
+    if isinstance(sock, InetSocket) and sock.type == S.SOCK_DGRAM and sock.peer_addr is not None:
+        _put_name(t, addr, lenp, sock.peer_addr)
+        return 0
+    if sock.peer is None or (isinstance(sock, InetSocket) and sock.peer_gone):
         raise KernelError(E.ENOTCONN)
-    _put_name(t, addr, lenp, sockaddr_un(sock.peer.name))
+    _put_name(t, addr, lenp, sock.addr_of(sock.peer.name))
     return 0
 
 
@@ -321,9 +373,17 @@ STORED_OPTS = (S.SO_REUSEADDR, S.SO_KEEPALIVE, S.SO_PASSCRED, S.SO_SNDBUF, S.SO_
 
 def sys_getsockopt(t: Task, fd: int, level: int, opt: int, val: int, lenp: int) -> int:
     sock = _sock(t, fd)
+    mm = mm_of(t)
+    if isinstance(sock, InetSocket) and s32(level) in (S.IPPROTO_IP, S.IPPROTO_TCP, S.IPPROTO_UDP):
+        room = s32(get_u32(mm, lenp))
+        if room < 0:
+            raise KernelError(E.EINVAL)
+        raw = sock.proto_opts.get((s32(level), s32(opt)), 0).to_bytes(4, "little")
+        copy_to_user(mm, val, raw[:room])
+        put_u32(mm, lenp, min(room, len(raw)))
+        return 0
     if s32(level) != S.SOL_SOCKET:
         raise KernelError(E.EOPNOTSUPP)
-    mm = mm_of(t)
     room = s32(get_u32(mm, lenp))
     if room < 0:
         raise KernelError(E.EINVAL)
@@ -342,9 +402,9 @@ def sys_getsockopt(t: Task, fd: int, level: int, opt: int, val: int, lenp: int) 
         elif opt == S.SO_ACCEPTCONN:
             v = int(sock.listening)
         elif opt == S.SO_DOMAIN:
-            v = S.AF_UNIX
+            v = sock.family
         elif opt == S.SO_PROTOCOL:
-            v = 0
+            v = sock.proto if isinstance(sock, InetSocket) else 0
         elif opt in STORED_OPTS:
             v = sock.opts.get(opt, 0)
         else:
@@ -357,6 +417,11 @@ def sys_getsockopt(t: Task, fd: int, level: int, opt: int, val: int, lenp: int) 
 
 def sys_setsockopt(t: Task, fd: int, level: int, opt: int, val: int, optlen: int) -> int:
     sock = _sock(t, fd)
+    if isinstance(sock, InetSocket) and s32(level) in (S.IPPROTO_IP, S.IPPROTO_TCP, S.IPPROTO_UDP):
+        if s32(optlen) < 4:                   # TCP_NODELAY and the like: kept, not acted on
+            raise KernelError(E.EINVAL)
+        sock.proto_opts[(s32(level), s32(opt))] = s32(get_u32(mm_of(t), val))
+        return 0
     if s32(level) != S.SOL_SOCKET:
         raise KernelError(E.EOPNOTSUPP)
     if opt in _TIMEO_OPTS:

@@ -51,8 +51,9 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("pipe", F.sys_pipe, "x"), ("pipe2", F.sys_pipe2, "xo"), ("ioctl", F.sys_ioctl, "fxx"),
     ("ftruncate", F.sys_ftruncate, "fd"), ("fsync", F.sys_fsync, "f"),
     ("fdatasync", F.sys_fsync, "f"), ("sync_file_range", F.sys_sync_file_range, "fxxx"),
-    ("fadvise64", F.sys_fadvise64, "fxud"), ("close_range", F.sys_close_range, "uux"), ("sendfile", F.sys_sendfile, "ffxu"),
-    ("copy_file_range", F.sys_copy_file_range, "fxfxux"),
+    ("fadvise64", F.sys_fadvise64, "fxud"), ("close_range", F.sys_close_range, "uux"),
+    ("sendfile", F.sys_sendfile, "ffxu"), ("copy_file_range", F.sys_copy_file_range, "fxfxux"),
+    ("memfd_create", F.sys_memfd_create, "sx"),
     ("flock", K.sys_flock, "fd"), ("fallocate", F.sys_fallocate, "fddd"),
     # files: names and attributes
     ("stat", S.sys_stat, "sx"), ("lstat", S.sys_lstat, "sx"), ("fstat", S.sys_fstat, "fx"),
@@ -103,7 +104,7 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     # memory
     ("brk", M.sys_brk, "x"), ("mmap", M.sys_mmap, "xupMfx"), ("munmap", M.sys_munmap, "xu"),
     ("mprotect", M.sys_mprotect, "xup"), ("mremap", M.sys_mremap, "xuuxx"),
-    ("mincore", M.sys_mincore, "xux"), ("memfd_create", M.sys_memfd_create, "sx"),
+    ("mincore", M.sys_mincore, "xux"),
     ("madvise", M.sys_madvise, "xud"), ("msync", M.sys_msync, "xux"), ("mlock", M.sys_mlock, "xu"),
     ("munlock", M.sys_munlock, "xu"), ("mlockall", M.sys_mlockall, "x"),
     ("munlockall", M.sys_munlockall, ""),
@@ -157,7 +158,7 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     # system information
     ("uname", I.sys_uname, "x"), ("sethostname", I.sys_sethostname, "xu"),
     ("setdomainname", I.sys_setdomainname, "xu"),
-    ("reboot", I.sys_reboot, "xxxx"),
+    ("reboot", I.sys_reboot, "xxxx"), ("syslog", I.sys_syslog, "dxd"),
     ("sysinfo", I.sys_sysinfo, "x"), ("getrandom", I.sys_getrandom, "xux"),
     ("sched_setscheduler", Q.sys_sched_setscheduler, "ddx"),
     ("sched_getscheduler", Q.sys_sched_getscheduler, "d"),
@@ -168,6 +169,7 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("sched_yield", I.sys_sched_yield, ""), ("sched_getaffinity", I.sys_sched_getaffinity, "dux"),
     ("sched_setaffinity", I.sys_sched_setaffinity, "dux"), ("getcpu", I.sys_getcpu, "xxx"),
     ("getpriority", I.sys_getpriority, "dd"), ("setpriority", I.sys_setpriority, "ddd"),
+    ("ioprio_get", I.sys_ioprio_get, "dd"), ("ioprio_set", I.sys_ioprio_set, "ddx"),
 ]
 
 

@@ -115,6 +115,17 @@ SHELL_SNIPPETS = {
     "proc_free_header": "free | head -1 | awk '{print $1, $2}'",
     "proc_top_batch": "top -bn1 | head -1 | cut -d: -f1",
     "proc_df_root": "df / >/dev/null && echo ok",
+    "proc_limits": "ulimit -S -n 64; ulimit -S -s 4096; grep -E '^(Limit|Max (open files|stack size|file size))' "
+                   "/proc/self/limits | cut -c1-46",
+    "proc_random_uuid": "grep -cE '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$' "
+                        "/proc/sys/kernel/random/uuid /proc/sys/kernel/random/boot_id; "
+                        "cat /proc/sys/vm/overcommit_memory",
+    "stdin_is_dev_null": "readlink /proc/self/fd/0; test -c /dev/stdin && echo chr; stat -L -c '%t %T' /dev/stdin",
+    "dmesg_reads": "dmesg >/dev/null; echo $?",
+    # environ and maps read the address space of open time: after the reader's exec, nothing
+    "proc_mm_pinned_at_open": "tr '\\0' '\\n' < /proc/self/environ | wc -l; cat < /proc/self/maps | wc -l; "
+                              "grep -c . /proc/self/maps | awk '{print ($1 > 3)}'",
+    "proc_swaps_header": "head -1 /proc/swaps; test -r /proc/cmdline && echo cmdline",
     "proc_self_exe": "readlink /proc/self/exe | grep -c busybox",
     # FIFOs and System V IPC seen from the shell
     "fifo_sh": "f=/tmp/pynix-fifo-$$; mkfifo $f; (echo through the fifo >$f &); cat $f; "
@@ -129,6 +140,26 @@ SHELL_SNIPPETS = {
                        "2>/dev/null; mke2fs -q -F $f >/dev/null 2>&1; mkdir $d; mount -o loop $f $d; echo rc=$?; "
                        "echo hi > $d/x; cat $d/x; grep -c \" $d ext2 \" /proc/mounts; umount $d; echo rc=$?; "
                        "rmdir $d; rm $f",
+    "ulimit_fsize": "cd /dev/shm; f=pynix-fsz-$$; (ulimit -f 2; seq 1 1000 >$f; echo $?; truncate -s 5000 $f; "
+                    "echo $?; trap '' XFSZ; echo x >>$f; echo $?); wc -c <$f; rm $f",
+    "setgid_dir_inherits": "for d in /dev/shm/pynix-sg-$$ /var/tmp/pynix-sg-$$; do mkdir $d; chown 0:100 $d; "
+                           "chmod 2775 $d; touch $d/f; mkdir $d/s; ln -s x $d/l; stat -c '%g %a' $d/f $d/s; "
+                           "stat -c %g $d/l; rm -r $d; done",
+    "nc_loopback_tcp": "f=/tmp/pynix-nc-$$; nc -l -p 47391 >$f & for i in 1 2 3 4 5 6 7 8 9 10; do "
+                       "echo over tcp | nc 127.0.0.1 47391 2>/dev/null && break; sleep 0.2; done; wait; cat $f; rm $f",
+    "relatime_read": "for f in /dev/shm/pynix-at-$$ /var/tmp/pynix-at-$$; do touch -d '2015-05-05 05:05:05' $f; "
+                     "cat $f; stat -c %X $f >$f.1; cat $f; stat -c %X $f | cmp -s - $f.1 && echo once; "
+                     "[ $(cat $f.1) -gt 1500000000 ] && echo updated; rm $f $f.1; done",
+    "exec_arg_limits": "/bin/echo $(seq 1 100000) | wc -c; x=$(head -c 131072 /dev/zero | tr '\\0' a); "
+                       "/bin/true \"$x\" 2>&1 | sed 's/.*: //'; (ulimit -s 256; /bin/echo $(seq 1 30000) | wc -c) 2>&1 "
+                       "| sed 's/.*: //'",
+    "deleted_names": "cd /tmp; f=pynix-del-$$; echo a >$f; exec 3<$f; rm $f; readlink /proc/$$/fd/3 | sed 's|.*-[0-9]*||'; "
+                     "mkdir $f.d; cd $f.d; rmdir ../$f.d; readlink /proc/self/cwd | sed 's|.*-[0-9]*||'; "
+                     "pwd -P >/dev/null 2>&1; echo pwd=$?",
+    # tmpfs as shmem has it: sparse files, 20 bytes of directory size per entry, newest first
+    "tmpfs_sparse_dirsize": "d=/dev/shm/pynix-sp-$$; mkdir $d; cd $d; truncate -s 1M sp; stat -c '%s %b' sp; "
+                            "printf x | dd of=sp bs=1 seek=5000 conv=notrunc 2>/dev/null; stat -c '%s %b' sp; "
+                            "touch c a b; mkdir z; rm a; touch a; find .; stat -c '%s' . z; cd /; rm -r $d",
 }
 
 

@@ -1,6 +1,6 @@
 """x86-64 Linux socket ABI (include/linux/socket.h, uapi/linux/un.h, asm-generic/socket.h):
 address families, socket types and flags, message flags, socket options, and the layouts of
-sockaddr_un, msghdr, cmsghdr and ucred. ABI facts only.
+sockaddr_un, sockaddr_in, msghdr, cmsghdr and ucred. ABI facts only.
 """
 from __future__ import annotations
 
@@ -25,6 +25,12 @@ SO_RCVTIMEO_NEW, SO_SNDTIMEO_NEW = 66, 67             # struct __kernel_sock_tim
 LINGER = struct.Struct("<ii")                        # struct linger: l_onoff, l_linger
 SO_ACCEPTCONN, SO_PROTOCOL, SO_DOMAIN, SO_REUSEPORT = 30, 38, 39, 15
 SCM_RIGHTS, SCM_CREDENTIALS = 1, 2
+
+IPPROTO_IP, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP = 0, 1, 6, 17
+INADDR_ANY, INADDR_LOOPBACK = 0, 0x7F000001
+SOCKADDR_IN = struct.Struct("!HHI8x")     # sin_family (little-endian, fixed up), port, addr: 16 bytes
+IP_LOCAL_PORT_RANGE = (32768, 60999)      # net.ipv4.ip_local_port_range
+PROT_SOCK = 1024                          # ports below need CAP_NET_BIND_SERVICE
 
 UNIX_PATH_MAX = 108
 SOCKADDR_UN_SIZE = 110

@@ -1,4 +1,4 @@
-"""The text of /proc/[pid]/{stat,status,statm,maps}: Linux's formats, byte for byte in layout
+"""The text of /proc/[pid]/{stat,status,statm,maps,limits}: Linux's formats, byte for byte in layout
 (fs/proc/array.c do_task_stat, proc_pid_status, proc_pid_statm; fs/proc/task_mmu.c
 show_map_vma, task_mem).
 
@@ -219,12 +219,14 @@ def vma_name(v: VMA, root: Path | None) -> bytes:
     return v.name.encode()
 
 
-def proc_pid_maps(t: Task, root: Path | None) -> bytes:
-    """show_map_vma: ``start-end perms offset major:minor inode`` then the name at column 73."""
-    if t.mm is None or t.is_kthread:
+def proc_pid_maps(t: Task, root: Path | None, mm: MM | None = None) -> bytes:
+    """show_map_vma: ``start-end perms offset major:minor inode`` then the name at column 73;
+    of ``mm`` (the address space pinned at open) or else the task's own."""
+    mm = mm if mm is not None else t.mm
+    if mm is None or t.is_kthread:
         return b""
     out = []
-    for v in t.mm.vmas:
+    for v in mm.vmas:
         inode = getattr(v.file, "inode", None)
         dev = inode.sb.dev if inode is not None else 0
         ino = inode.ino if inode is not None else 0
@@ -236,3 +238,25 @@ def proc_pid_maps(t: Task, root: Path | None) -> bytes:
             line = line.ljust(MAPS_NAME_COLUMN) + name
         out.append(line + b"\n")
     return b"".join(out)
+
+
+# proc_pid_limits: each rlimit's name and unit, in RLIMIT_* order (fs/proc/base.c lnames)
+LIMIT_NAMES = [("Max cpu time", "seconds"), ("Max file size", "bytes"), ("Max data size", "bytes"),
+               ("Max stack size", "bytes"), ("Max core file size", "bytes"),
+               ("Max resident set", "bytes"), ("Max processes", "processes"),
+               ("Max open files", "files"), ("Max locked memory", "bytes"),
+               ("Max address space", "bytes"), ("Max file locks", "locks"),
+               ("Max pending signals", "signals"), ("Max msgqueue size", "bytes"),
+               ("Max nice priority", ""), ("Max realtime priority", ""),
+               ("Max realtime timeout", "us")]
+
+
+def proc_pid_limits(t: Task) -> bytes:
+    """/proc/[pid]/limits: soft and hard value of every resource limit."""
+    def value(v: int) -> str:
+        return "unlimited" if v == A.RLIM_INFINITY else str(v)
+    lines = ["%-25s %-20s %-20s %-10s\n" % ("Limit", "Soft Limit", "Hard Limit", "Units")]
+    for (name, unit), (cur, mx) in zip(LIMIT_NAMES, t.signal.rlim):
+        lines.append("%-25s %-20s %-20s " % (name, value(cur), value(mx))
+                     + ("%-10s" % unit if unit else "") + "\n")
+    return "".join(lines).encode()

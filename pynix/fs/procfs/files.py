@@ -1,6 +1,7 @@
 """The system-wide /proc files: meminfo, stat, uptime, loadavg, cpuinfo, version, filesystems,
-mounts (Linux fs/proc/meminfo.c, stat.c, uptime.c, loadavg.c, version.c, fs/filesystems.c,
-fs/proc_namespace.c show_vfsmnt).
+mounts, swaps (no swap: the header only), cmdline (Linux fs/proc/meminfo.c, stat.c, uptime.c,
+loadavg.c, version.c, cmdline.c, fs/filesystems.c, fs/proc_namespace.c show_vfsmnt,
+mm/swapfile.c swap_show).
 
 Each ``show_*(kernel)`` returns the file's text from the kernel's figures: physical frames
 (machine/physmem.py), the task table and its CPU times, the run queue's switch count, the mount
@@ -233,3 +234,5 @@ register_proc_file("cpuinfo", show_cpuinfo)
 register_proc_file("version", show_version)
 register_proc_file("filesystems", show_filesystems)
 register_proc_symlink("mounts", lambda k: b"self/mounts")
+register_proc_file("swaps", lambda k: b"Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n")
+register_proc_file("cmdline", lambda k: b"root=/dev/root rw console=tty1\n")

@@ -4,7 +4,7 @@ tgid_base_stuff, tid_base_stuff, proc_pid_lookup, proc_fd.c, self.c, thread_self
 Provides ``proc_root_entries(sb)``: what the proc root holds (registered system-wide entries,
 ``self``, ``thread-self`` and one directory per live thread group; other tids resolve but are
 not listed, as on Linux). Each per-process entry is generated from the Task when it is looked up:
-``stat``/``status``/``statm``/``maps`` through fs/procfs/array.py, ``cmdline``/``environ`` from
+``stat``/``status``/``statm``/``maps``/``limits`` through fs/procfs/array.py, ``cmdline``/``environ`` from
 the task's own memory, ``exe``/``cwd``/``root``/``fd/N`` as magic links that namei follows to
 the object itself. A nameless file (pipe, console) behind ``fd/N`` is reopened through
 ``FdTarget``: a pipe gets a new end on the same pipe (fifo_open), other streams the same file.
@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Callable
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.fs.procfs.array import proc_pid_maps, proc_pid_stat, proc_pid_statm, proc_pid_status
+from pynix.fs.procfs.array import (proc_pid_limits, proc_pid_maps, proc_pid_stat, proc_pid_statm,
+                                   proc_pid_status)
 from pynix.fs.procfs.super import (Entry, ProcDir, ProcFile, ProcLink, ProcSuperBlock,
                                    file_entry, registry_entries, registry_find)
 from pynix.fs.vfs.dcache import Dentry, Mount, Path, d_path
@@ -29,6 +30,7 @@ from pynix.mm.uaccess import copy_from_user
 
 if TYPE_CHECKING:
     from pynix.kernel.task import Task
+    from pynix.mm.mm import MM
 
 
 def live(t: Task) -> bool:
@@ -49,10 +51,10 @@ def may_inspect(sb: ProcSuperBlock, t: Task) -> None:
         raise KernelError(E.EACCES)
 
 
-def read_user_range(t: Task, start: int, end: int) -> bytes:
-    """cmdline/environ: bytes of the task's memory, empty for kernel threads and zombies."""
-    mm = t.mm
-    if mm is None or t.is_kthread or end <= start or not live(t):
+def read_user_range(t: Task, mm: MM | None, start: int, end: int) -> bytes:
+    """cmdline/environ: bytes of an address space of the task, empty for kernel threads,
+    zombies and an address space gone since (mm_users 0: the task exec'd or exited)."""
+    if mm is None or mm.users == 0 or t.is_kthread or end <= start or not live(t):
         return b""
     try:
         return copy_from_user(mm, start, end - start)
@@ -199,21 +201,22 @@ def _comm_store(t: Task) -> Callable[[bytes], None]:
 def pid_entries(sb: ProcSuperBlock, t: Task, whole: bool) -> dict[bytes, Entry]:
     """tgid_base_stuff (``whole``) or tid_base_stuff: the files of one process or thread."""
     uid = t.cred.euid
-    mm = t.mm
     from pynix.fs.procfs.files import show_mountinfo, show_mounts
     out: dict[bytes, Entry] = {
         b"stat": file_entry(lambda: proc_pid_stat(t, whole), uid=uid),
         b"status": file_entry(lambda: proc_pid_status(t, whole), uid=uid),
         b"statm": file_entry(lambda: proc_pid_statm(t), uid=uid),
-        b"cmdline": file_entry(lambda: read_user_range(t, mm.arg_start, mm.arg_end)
-                               if mm is not None else b"", uid=uid),
-        b"environ": lambda sb_, ino: ProcFile(sb_, ino, lambda: _environ(sb, t), None, 0o400, uid),
+        b"cmdline": file_entry(lambda: _cmdline(t), uid=uid),
+        b"environ": lambda sb_, ino: ProcFile(sb_, ino, lambda: b"", None, 0o400, uid,
+                                             opener=lambda: _environ_opener(sb, t)),
         b"comm": lambda sb_, ino: ProcFile(sb_, ino, lambda: t.comm + b"\n", _comm_store(t),
                                           0o644, uid),
-        b"maps": file_entry(lambda: proc_pid_maps(t, reader_root(sb, t)), uid=uid),
+        b"maps": lambda sb_, ino: ProcFile(sb_, ino, lambda: b"", None, 0o444, uid,
+                                          opener=lambda: _maps_opener(sb, t)),
+        b"limits": file_entry(lambda: proc_pid_limits(t), uid=uid),
         b"mounts": file_entry(lambda: show_mounts(t), uid=uid),
         b"mountinfo": file_entry(lambda: show_mountinfo(t), uid=uid),
-        b"exe": path_link(sb, t, lambda: mm.exe if mm is not None else None),  # type: ignore[return-value,arg-type]
+        b"exe": path_link(sb, t, lambda: t.mm.exe if t.mm is not None else None),  # type: ignore[return-value,arg-type]
         b"cwd": path_link(sb, t, lambda: t.fs.cwd if t.fs is not None else None),
         b"root": path_link(sb, t, lambda: t.fs.root if t.fs is not None else None),
         b"fd": _dir(lambda: fd_entries(sb, t), 0o500, uid),
@@ -226,10 +229,22 @@ def pid_entries(sb: ProcSuperBlock, t: Task, whole: bool) -> dict[bytes, Entry]:
     return out
 
 
-def _environ(sb: ProcSuperBlock, t: Task) -> bytes:
+def _cmdline(t: Task) -> bytes:
+    mm = t.mm                               # the address space at the time of the read
+    return read_user_range(t, mm, mm.arg_start, mm.arg_end) if mm is not None else b""
+
+
+# environ and maps read the address space the task had at open (proc_mem_open): after an
+# exec or exit it is gone, and they read as empty, as on Linux (`tr < /proc/self/environ`).
+def _environ_opener(sb: ProcSuperBlock, t: Task) -> Callable[[], bytes]:
     may_inspect(sb, t)
     mm = t.mm
-    return read_user_range(t, mm.env_start, mm.env_end) if mm is not None else b""
+    return lambda: read_user_range(t, mm, mm.env_start, mm.env_end) if mm is not None else b""
+
+
+def _maps_opener(sb: ProcSuperBlock, t: Task) -> Callable[[], bytes]:
+    mm = t.mm
+    return lambda: b"" if mm is None or mm.users == 0 else proc_pid_maps(t, reader_root(sb, t), mm)
 
 
 def _dir(entries: Callable[[], dict[bytes, Entry]], mode: int, uid: int) -> Entry:

@@ -5,8 +5,10 @@ base.c proc_pident_lookup; seq_file).
 Provides:
 - ``ProcSuperBlock(kernel)``: a proc instance; its root lists one directory per thread group
   (fs/procfs/pid.py), ``self``, ``thread-self`` and every registered entry.
-- ``ProcFile``: a file whose text is made by ``show()`` when it is opened (``SeqFile`` keeps that
-  snapshot for the open, as seq_file does); ``store(data)`` makes it writable.
+- ``ProcFile``: a file whose text is made by ``show()`` at the first read (``SeqFile`` keeps that
+  snapshot for the open, as seq_file does); ``store(data)`` makes it writable; with ``opener``
+  the show function is chosen at open (what /proc/pid/{maps,environ} use to read the address
+  space that was the task's when the file was opened, as proc_mem_open pins it).
 - ``ProcLink``: a symlink whose target is computed; with ``get_link`` it is a "magic link" that
   namei follows to the object itself (nd_jump_link), as /proc/pid/{exe,cwd,root,fd/N} are.
 - ``ProcDir``: a directory whose entries are computed on each lookup/readdir; it is
@@ -75,10 +77,11 @@ class SeqFile(InodeFile):
     def __init__(self, flags: int, path: object, inode: ProcFile) -> None:
         super().__init__(flags, path, inode)
         self.text: bytes | None = None
+        self.show = inode.opener() if inode.opener is not None else inode.show
 
     def pread(self, n: int, off: int) -> bytes:
         if self.text is None:
-            self.text = self.proc_inode.show()
+            self.text = self.show()
         return self.text[off:off + n]
 
     def pwrite(self, data: bytes, off: int) -> int:
@@ -101,10 +104,12 @@ class SeqFile(InodeFile):
 
 class ProcFile(Inode):
     def __init__(self, sb: ProcSuperBlock, ino: int, show: Show, store: Store | None = None,
-                 mode: int = 0o444, uid: int = 0, gid: int = 0) -> None:
+                 mode: int = 0o444, uid: int = 0, gid: int = 0,
+                 opener: Callable[[], Show] | None = None) -> None:
         super().__init__(sb, ino, stat.S_IFREG | mode, uid, gid)
         self.show = show
         self.store = store
+        self.opener = opener
 
     def open_file(self, flags: int, path: Path) -> File:
         return SeqFile(flags, path, self)

@@ -1,11 +1,16 @@
 """/proc/sys: the sysctl files pynix has (Linux kernel/sysctl.c, kernel/utsname_sysctl.c).
 
-Registers ``sys/kernel/{hostname,domainname,ostype,osrelease,version,pid_max}``. ``hostname``
+Registers ``sys/kernel/{hostname,domainname,ostype,osrelease,version,pid_max}``,
+``sys/kernel/random/{uuid,boot_id,entropy_avail,poolsize}`` (uuid is a new random version-4
+UUID at each read, boot_id one per boot, as drivers/char/random.c proc_do_uuid), and read-only
+``sys/vm/overcommit_memory``, ``sys/fs/{file-max,nr_open}``. ``hostname``
 and ``domainname`` are writable by root and change what uname(2) reports, as sethostname(2)
 does; a write replaces the value up to the first newline (proc_dostring), at most 64 bytes.
 """
 from __future__ import annotations
 
+import os
+import uuid
 from typing import Any
 
 from pynix.arch.x86_64 import errno as E
@@ -55,3 +60,19 @@ register_proc_file("sys/kernel/ostype", lambda k: b"Linux\n")
 register_proc_file("sys/kernel/osrelease", _uts("UTS_RELEASE"))
 register_proc_file("sys/kernel/version", _uts("UTS_VERSION"))
 register_proc_file("sys/kernel/pid_max", lambda k: b"%d\n" % k.pids.pid_max)
+
+
+def _boot_id(k: Any) -> bytes:
+    if getattr(k, "boot_id", None) is None:
+        k.boot_id = str(uuid.UUID(bytes=os.urandom(16), version=4)).encode()
+    return k.boot_id + b"\n"
+
+
+register_proc_file("sys/kernel/random/uuid",
+                   lambda k: str(uuid.UUID(bytes=os.urandom(16), version=4)).encode() + b"\n")
+register_proc_file("sys/kernel/random/boot_id", _boot_id)
+register_proc_file("sys/kernel/random/entropy_avail", lambda k: b"256\n")
+register_proc_file("sys/kernel/random/poolsize", lambda k: b"256\n")
+register_proc_file("sys/vm/overcommit_memory", lambda k: b"0\n")
+register_proc_file("sys/fs/file-max", lambda k: b"%d\n" % (k.phys.nframes * 4 // 10))  # kB / 10
+register_proc_file("sys/fs/nr_open", lambda k: b"1048576\n")

@@ -50,12 +50,6 @@ class Dentry:
         self.children[name] = d
         return d
 
-    def unlinked(self) -> bool:
-        """d_unlinked: the name was removed (unlink, rmdir, renamed over) while in use.
-        Names under volatile directories (procfs) are re-made on lookup, never unlinked."""
-        p = self.parent
-        return p is not self and not p.inode.volatile and p.children.get(self.name) is not self
-
     def drop(self, name: bytes) -> None:
         """d_delete: forget a child (after unlink, rmdir, rename)."""
         self.children.pop(name, None)
@@ -121,10 +115,22 @@ class MountTable:
         return [m for m in self.mounts if m.parent is mnt and m is not mnt]
 
 
+def d_unlinked(d: Dentry) -> bool:
+    """Was the name removed (unlink, rmdir, renamed over) while this dentry was in use?
+    Names under volatile directories (procfs) are re-made on lookup, never unlinked."""
+    parent = d.parent
+    return parent is not d and not parent.inode.volatile and parent.children.get(d.name) is not d
+
+
 def d_path(path: Path, root: Path) -> bytes:
     """The absolute name of ``path`` as seen from ``root`` (Linux's d_path), with
-    " (deleted)" after a name that was removed."""
-    deleted = path.dentry is not path.mnt.root and path.dentry.unlinked()
+    " (deleted)" after the name of something unlinked since it was opened."""
+    if d_unlinked(path.dentry):
+        return _d_path(path, root) + b" (deleted)"
+    return _d_path(path, root)
+
+
+def _d_path(path: Path, root: Path) -> bytes:
     parts: list[bytes] = []
     mnt, d = path.mnt, path.dentry
     while True:
@@ -137,4 +143,4 @@ def d_path(path: Path, root: Path) -> bytes:
             continue
         parts.append(d.name)
         d = d.parent
-    return b"/" + b"/".join(reversed(parts)) + (b" (deleted)" if deleted else b"")
+    return b"/" + b"/".join(reversed(parts))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.fs.vfs.inode import Inode
+from pynix.fs.vfs.inode import Inode, touch_atime
 from pynix.kernel.errors import KernelError
 
 POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL = 1, 2, 4, 8, 16, 32
@@ -114,6 +114,7 @@ class InodeFile(File):
         assert self.inode is not None
         if self.inode.is_dir():
             raise KernelError(E.EISDIR)
+        self.accessed()
         mapping = getattr(self.inode, "mapping", None)
         data = mapping.read(off, n) if mapping is not None else self.inode.read(off, n)
         if n:
@@ -121,14 +122,12 @@ class InodeFile(File):
         return data
 
     def accessed(self) -> None:
-        """file_accessed: a read (or readdir) may move the access time, unless O_NOATIME or
-        a read-only mount."""
-        mnt = getattr(self.path, "mnt", None)
-        if self.flags & A.O_NOATIME or mnt is not None and mnt.readonly:
-            return
-        from pynix.fs.vfs.ops import touch_atime
+        """file_accessed: a read or a listing touches the access time (not with O_NOATIME, or
+        on a read-only mount)."""
         assert self.inode is not None
-        touch_atime(self.inode)
+        mnt = getattr(self.path, "mnt", None)
+        if not self.flags & A.O_NOATIME and not (mnt is not None and mnt.readonly):
+            touch_atime(self.inode)
 
     def write(self, data: bytes) -> int:
         assert self.inode is not None

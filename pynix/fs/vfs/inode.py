@@ -34,6 +34,22 @@ def now_ns() -> int:
     return time.time_ns()
 
 
+RELATIME_WINDOW_NS = 24 * 3600 * 10**9
+
+
+def touch_atime(inode: Inode) -> None:
+    """The file was read (or listed, or its link followed by readlink): update its access time
+    under relatime, Linux's default (touch_atime, relatime_need_update): only when the access
+    time is not newer than the modification or change time, or is a day old."""
+    if inode.sb.readonly:
+        return
+    now = now_ns()
+    a = inode.atime
+    if a <= inode.mtime or a <= inode.ctime or now - a >= RELATIME_WINDOW_NS:
+        inode.atime = now
+        inode.mark_dirty()
+
+
 def dtype_of(mode: int) -> int:
     """d_type for getdents64 from an inode mode (Linux: fs_umode_to_dtype)."""
     return (mode & 0o170000) >> 12

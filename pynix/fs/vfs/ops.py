@@ -77,6 +77,23 @@ def open_inode_file(fs: FsContext, p: Path, flags: int) -> File:
     return InodeFile(flags, p, inode)
 
 
+def inode_init_owner(fs: FsContext, dir: Inode, mode: int) -> tuple[int, int, int]:
+    """(mode, uid, gid) of a new inode in ``dir`` (Linux inode_init_owner): the creator's
+    fsuid; the creator's fsgid, or under a set-group-ID directory the directory's group, and
+    a new directory there is set-group-ID too. A set-group-ID executable made there by
+    someone outside that group (and not root) loses the bit."""
+    cred = fs.cred
+    if not dir.mode & A.S_ISGID:
+        return mode, cred.fsuid, cred.fsgid
+    gid = dir.gid
+    if mode & A.S_IFMT == A.S_IFDIR:
+        mode |= A.S_ISGID
+    elif (mode & (A.S_ISGID | A.S_IXGRP) == A.S_ISGID | A.S_IXGRP and cred.fsuid != 0
+          and gid != cred.fsgid and gid not in cred.groups):
+        mode &= ~A.S_ISGID
+    return mode, cred.fsuid, gid
+
+
 def do_open(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | None = None) -> File:
     """open(2)/openat(2): the File, whose status flags keep what F_GETFL reports (Linux drops
     the open-time-only O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, and all but O_PATH_FLAGS under
@@ -107,8 +124,8 @@ def path_openat(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | 
             if path.endswith(b"/"):
                 raise KernelError(E.EISDIR)
             may_create(fs, dirp, name)
-            inode = dirp.inode.create(name, A.S_IFREG | (mode & ~fs.umask & 0o7777),
-                                      fs.cred.fsuid, fs.cred.fsgid)
+            inode = dirp.inode.create(name, *inode_init_owner(
+                fs, dirp.inode, A.S_IFREG | (mode & ~fs.umask & 0o7777)))
             d = dirp.dentry.add(name, inode)
             return InodeFile(flags & ~(A.O_CREAT | A.O_EXCL | A.O_TRUNC), Path(dirp.mnt, d), inode)
         if flags & A.O_EXCL:
@@ -202,8 +219,8 @@ def vfs_mknod(fs: FsContext, path: bytes, mode: int, rdev: int, base: Path | Non
     if fmt in (A.S_IFCHR, A.S_IFBLK) and fs.cred.fsuid != 0:
         raise KernelError(E.EPERM)
     may_create(fs, dirp, name)
-    inode = dirp.inode.create(name, fmt | (mode & ~fs.umask & 0o7777), fs.cred.fsuid,
-                              fs.cred.fsgid, rdev)
+    owner = inode_init_owner(fs, dirp.inode, fmt | (mode & ~fs.umask & 0o7777))
+    inode = dirp.inode.create(name, *owner, rdev)
     dirp.dentry.add(name, inode)
 
 
@@ -212,8 +229,9 @@ def vfs_mkdir(fs: FsContext, path: bytes, mode: int, base: Path | None = None) -
     if lookup_last(dirp, name) is not None or name in (b"", b".", b".."):
         raise KernelError(E.EEXIST)
     may_create(fs, dirp, name)
-    mode = mode & ~fs.umask & 0o1777 | dirp.inode.mode & A.S_ISGID   # setgid dirs pass it on
-    inode = dirp.inode.mkdir(name, mode, fs.cred.fsuid, fs.cred.fsgid)
+    # vfs_mkdir keeps only 01777 of the mode; a set-group-ID parent adds S_ISGID
+    dmode, uid, gid = inode_init_owner(fs, dirp.inode, A.S_IFDIR | (mode & ~fs.umask & 0o1777))
+    inode = dirp.inode.mkdir(name, dmode & 0o7777, uid, gid)
     dirp.dentry.add(name, inode)
 
 
@@ -225,7 +243,8 @@ def vfs_symlink(fs: FsContext, target: bytes, path: bytes, base: Path | None = N
         raise KernelError(E.EEXIST)
     no_trailing_slash(path)
     may_create(fs, dirp, name)
-    inode = dirp.inode.symlink(name, target, fs.cred.fsuid, fs.cred.fsgid)
+    _, uid, gid = inode_init_owner(fs, dirp.inode, A.S_IFLNK | 0o777)
+    inode = dirp.inode.symlink(name, target, uid, gid)
     dirp.dentry.add(name, inode)
 
 
@@ -372,16 +391,3 @@ def vfs_access(fs: FsContext, p: Path, mode: int) -> None:
     permission(fs.cred, p.inode, mask)
     if mode & A.W_OK and p.mnt.readonly and not stat.S_ISCHR(p.inode.mode):
         raise KernelError(E.EROFS)
-
-
-RELATIME_SECS = 24 * 3600
-
-
-def touch_atime(inode: Inode) -> None:
-    """file_accessed under relatime (Linux's default): the access time moves only when it is
-    not after the last change (mtime or ctime), or is a day old."""
-    now = now_ns()
-    a = inode.atime
-    if a <= inode.mtime or a <= inode.ctime or now - a >= RELATIME_SECS * 10**9:
-        inode.atime = now
-        inode.mark_dirty()
