@@ -18,16 +18,13 @@ from pynix.arch.x86_64 import errno as E
 from pynix.fs.anon import anon_inode
 from pynix.fs.vfs.file import POLLIN, POLLRDNORM, File
 from pynix.kernel.errors import KernelError
-from pynix.kernel.sched import TASK_DEAD, TASK_ZOMBIE, WaitQueue
+from pynix.kernel.sched import TASK_DEAD, TASK_ZOMBIE, WaitQueue, wait_queue_of
 
 PIDFD_NONBLOCK = A.O_NONBLOCK
 
 
 def pidfd_wqh(leader: Any) -> WaitQueue:
-    wq = getattr(leader, "pidfd_wqh", None)
-    if wq is None:
-        wq = leader.pidfd_wqh = WaitQueue()
-    return wq
+    return wait_queue_of(leader, "pidfd_wqh")
 
 
 def group_exited(leader: Any) -> None:

@@ -20,7 +20,7 @@ from pynix.arch.x86_64 import errno as E
 from pynix.fs.anon import anon_inode
 from pynix.fs.vfs.file import POLLIN, POLLRDNORM, File, WouldBlock
 from pynix.kernel.errors import KernelError
-from pynix.kernel.sched import WaitQueue
+from pynix.kernel.sched import WaitQueue, wait_queue_of
 
 # struct signalfd_siginfo: signo errno code pid uid fd tid band overrun trapno status int,
 # then ptr utime stime addr (u64), addr_lsb (u16) and padding to 128 bytes
@@ -30,10 +30,7 @@ SFD_CLOEXEC, SFD_NONBLOCK = 0o2000000, 0o4000
 
 
 def signalfd_wqh(k: Any) -> WaitQueue:
-    wq = getattr(k, "signalfd_wqh", None)
-    if wq is None:
-        wq = k.signalfd_wqh = WaitQueue()
-    return wq
+    return wait_queue_of(k, "signalfd_wqh")
 
 
 def pack_signalfd_siginfo(info: Any) -> bytes:

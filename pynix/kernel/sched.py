@@ -185,6 +185,16 @@ class Timers:
                 fn()
 
 
+def wait_queue_of(obj: object, attr: str) -> WaitQueue:
+    """The wait queue kept at ``obj.attr``, made on first use (for objects that rarely need
+    one: a task that someone waits on through a pidfd, the kernel's signalfd readers)."""
+    wq = getattr(obj, attr, None)
+    if wq is None:
+        wq = WaitQueue()
+        setattr(obj, attr, wq)
+    return wq
+
+
 def wait_event(task: Task, wqs: WaitQueue | list[WaitQueue], cond: Callable[[], bool],
                deadline: int | None = None, interruptible: bool = True,
                restart: int = E.ERESTARTSYS) -> Generator[None, None, bool]:

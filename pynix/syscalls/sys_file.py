@@ -1,5 +1,6 @@
-"""File I/O syscalls: read/write families, open/close, dup, fcntl, pipe, ioctl, lseek
-(Linux fs/read_write.c, fs/open.c, fs/fcntl.c, fs/pipe.c).
+"""File I/O syscalls: read/write families, open, lseek, truncate, sync, sendfile,
+copy_file_range (Linux fs/read_write.c, fs/open.c, fs/sync.c). The descriptor table's
+calls (close, dup, fcntl, pipe, ioctl...) are in syscalls/sys_fd.py.
 
 Thin handlers: decode arguments, call the VFS, copy results out. Reads and writes that may
 wait are generators; the blocking rule is in one place, ``rw_wait``.
@@ -10,19 +11,17 @@ from typing import Callable, Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.fs.pipe import PAGE, PipeFile, fifo_partner_ready, make_pipe
+from pynix.fs.pipe import PipeFile, fifo_partner_ready
 from pynix.fs.vfs.file import MAX_LFS_FILESIZE, File, WouldBlock
 from pynix.fs.vfs.ops import do_open, do_truncate
 from pynix.kernel.errors import KernelError
 from pynix.kernel.sched import wait_event
 from pynix.kernel.signal import send_signal
 from pynix.kernel.task import SigInfo, Task
-from pynix.mm.uaccess import access_ok, copy_from_user, copy_to_user, put_i32
-from pynix.syscalls.util import (at_base, fget, fs_of, get_path, install_file_pair, install_new_file, mm_of,
-                                 s32, s64)
+from pynix.mm.uaccess import access_ok, copy_from_user, copy_to_user
+from pynix.syscalls.util import at_base, fget, fs_of, get_path, mm_of, s32, s64
 
 MAX_RW = 0x7FFFF000
-PIPE_MAX_SIZE = 1 << 20                  # /proc/sys/fs/pipe-max-size
 CHUNK = 1 << 20
 
 
@@ -261,49 +260,6 @@ def sys_creat(t: Task, path: int, mode: int) -> Generator[None, None, int]:
     return (yield from open_file(t, A.AT_FDCWD, path, A.O_CREAT | A.O_WRONLY | A.O_TRUNC, mode))
 
 
-def sys_close(t: Task, fd: int) -> int:
-    assert t.files is not None
-    t.files.close(s32(fd))
-    return 0
-
-
-def sys_memfd_create(t: Task, namep: int, flags: int) -> int:
-    from pynix.fs.memfd import MEMFD_NAME_MAX, memfd_file
-    from pynix.mm.uaccess import strncpy_from_user
-    known = A.MFD_CLOEXEC | A.MFD_ALLOW_SEALING | A.MFD_NOEXEC_SEAL | A.MFD_EXEC
-    if flags & ~known or flags & A.MFD_NOEXEC_SEAL and flags & A.MFD_EXEC:
-        raise KernelError(E.EINVAL)
-    try:
-        name = strncpy_from_user(mm_of(t), namep, MEMFD_NAME_MAX + 1)
-    except KernelError as e:
-        raise KernelError(E.EINVAL if e.errno == E.ENAMETOOLONG else e.errno) from None
-    f = memfd_file(t.kernel, name, t.cred.fsuid, t.cred.fsgid)
-    return install_new_file(t, f, bool(flags & A.MFD_CLOEXEC))
-
-
-def sys_dup(t: Task, fd: int) -> int:
-    assert t.files is not None
-    return t.files.alloc(fget(t, fd).get())
-
-
-def sys_dup3(t: Task, old: int, new: int, flags: int) -> int:
-    assert t.files is not None
-    old, new = s32(old), s32(new)
-    if flags & ~A.O_CLOEXEC or old == new:
-        raise KernelError(E.EINVAL)
-    if not 0 <= new < t.files.max_fds:
-        raise KernelError(E.EBADF)
-    t.files.install(new, fget(t, old).get(), cloexec=bool(flags & A.O_CLOEXEC))
-    return new
-
-
-def sys_dup2(t: Task, old: int, new: int) -> int:
-    if s32(old) == s32(new):
-        fget(t, old)
-        return s32(new)
-    return sys_dup3(t, old, new, 0)
-
-
 def sys_fallocate(t: Task, fd: int, mode: int, off: int, length: int) -> int:
     """Reserve space: extend the file (unless KEEP_SIZE); blocks appear as it is written.
     Hole punching is not supported (EOPNOTSUPP, as on filesystems without it)."""
@@ -322,91 +278,6 @@ def sys_fallocate(t: Task, fd: int, mode: int, off: int, length: int) -> int:
     if not mode & A.FALLOC_FL_KEEP_SIZE and off + length > f.inode.size:
         do_truncate(f.inode, off + length)
     return 0
-
-
-def sys_fcntl(t: Task, fd: int, cmd: int, arg: int) -> Generator[None, None, int]:
-    assert t.files is not None
-    fd = s32(fd)
-    f = fget(t, fd)
-    if cmd in (A.F_GETLK, A.F_SETLK, A.F_SETLKW):
-        from pynix.syscalls.sys_lock import do_record_lock
-        return (yield from do_record_lock(t, f, cmd, arg))
-    if cmd in (A.F_DUPFD, A.F_DUPFD_CLOEXEC):
-        if s32(arg) < 0:
-            raise KernelError(E.EINVAL)
-        return t.files.alloc(f.get(), lowest=s32(arg), cloexec=cmd == A.F_DUPFD_CLOEXEC)
-    if f.flags & A.O_PATH and cmd not in (A.F_DUPFD, A.F_DUPFD_CLOEXEC, A.F_GETFD, A.F_SETFD,
-                                          A.F_GETFL):
-        raise KernelError(E.EBADF)              # check_fcntl_cmd
-    if cmd == A.F_GETFD:
-        return A.FD_CLOEXEC if fd in t.files.cloexec else 0
-    if cmd == A.F_SETFD:
-        if arg & A.FD_CLOEXEC:
-            t.files.cloexec.add(fd)
-        else:
-            t.files.cloexec.discard(fd)
-        return 0
-    if cmd == A.F_GETFL:
-        return f.flags & ~A.O_CLOEXEC
-    if cmd == A.F_SETFL:
-        settable = A.O_APPEND | A.O_NONBLOCK | A.O_ASYNC | A.O_DIRECT | A.O_NOATIME
-        f.flags = (f.flags & ~settable) | (arg & settable)
-        return 0
-    if cmd in (A.F_GETPIPE_SZ, A.F_SETPIPE_SZ):
-        if not isinstance(f, PipeFile):
-            raise KernelError(E.EBADF)          # pipe_fcntl: get_pipe_info() found no pipe
-        if cmd == A.F_GETPIPE_SZ:
-            return f.pipe.size
-        arg &= 0xFFFFFFFF
-        if arg > 1 << 31:
-            raise KernelError(E.EINVAL)
-        size = max(PAGE, 1 << (max(arg, 1) - 1).bit_length())
-        if size > PIPE_MAX_SIZE:
-            raise KernelError(E.EPERM)          # above /proc/sys/fs/pipe-max-size
-        if size // PAGE < len(f.pipe.bufs):
-            raise KernelError(E.EBUSY)
-        f.pipe.size = size
-        return size
-    if cmd in (A.F_GETOWN, A.F_SETOWN):
-        return 0 if cmd == A.F_GETOWN else (setattr(f, "owner", s32(arg)) or 0)
-    raise KernelError(E.EINVAL)
-
-
-def sys_pipe2(t: Task, fds: int, flags: int) -> int:
-    assert t.files is not None
-    if flags & ~(A.O_CLOEXEC | A.O_NONBLOCK | A.O_DIRECT):
-        raise KernelError(E.EINVAL)
-    r, w = make_pipe(flags)
-    install_file_pair(t, r, w, bool(flags & A.O_CLOEXEC), fds)
-    return 0
-
-
-def sys_pipe(t: Task, fds: int) -> int:
-    return sys_pipe2(t, fds, 0)
-
-
-def sys_ioctl(t: Task, fd: int, req: int, arg: int) -> int:
-    assert t.files is not None
-    f = fget(t, fd)
-    req &= 0xFFFFFFFF
-    if req == A.FIOCLEX:
-        t.files.cloexec.add(s32(fd))
-        return 0
-    if req == A.FIONCLEX:
-        t.files.cloexec.discard(s32(fd))
-        return 0
-    if req == A.FIONBIO:
-        on = int.from_bytes(copy_from_user(mm_of(t), arg, 4), "little")
-        f.flags = (f.flags | A.O_NONBLOCK) if on else (f.flags & ~A.O_NONBLOCK)
-        return 0
-    r = f.ioctl(t, req, arg)
-    if isinstance(r, (bytes, bytearray)):
-        copy_to_user(mm_of(t), arg, r)
-        return 0
-    if req == A.FIONREAD:
-        put_i32(mm_of(t), arg, r)
-        return 0
-    return r
 
 
 def sys_ftruncate(t: Task, fd: int, length: int) -> int:
@@ -461,23 +332,6 @@ def sys_fadvise64(t: Task, fd: int, off: int, length: int, advice: int) -> int:
         raise KernelError(E.ESPIPE)
     if not 0 <= s32(advice) <= A.POSIX_FADV_NOREUSE or s64(length) < 0:
         raise KernelError(E.EINVAL)
-    return 0
-
-
-def sys_close_range(t: Task, first: int, last: int, flags: int) -> int:
-    """Close (or mark close-on-exec) every open descriptor in [first, last]."""
-    assert t.files is not None
-    first, last = first & 0xFFFFFFFF, last & 0xFFFFFFFF
-    if flags & ~(A.CLOSE_RANGE_UNSHARE | A.CLOSE_RANGE_CLOEXEC) or first > last:
-        raise KernelError(E.EINVAL)
-    if flags & A.CLOSE_RANGE_UNSHARE and t.files.users > 1:
-        t.files.users -= 1
-        t.files = t.files.copy()
-    for fd in sorted(fd for fd in t.files.fds if first <= fd <= last):
-        if flags & A.CLOSE_RANGE_CLOEXEC:
-            t.files.cloexec.add(fd)
-        else:
-            t.files.close(fd)
     return 0
 
 

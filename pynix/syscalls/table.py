@@ -15,6 +15,7 @@ from pynix.syscalls import sys_clone as C
 from pynix.syscalls import sys_file as F
 from pynix.syscalls import sys_fs as S
 from pynix.syscalls import sys_event as W
+from pynix.syscalls import sys_fd as D
 from pynix.syscalls import sys_info as I
 from pynix.syscalls import sys_ipc as V
 from pynix.syscalls import sys_lock as K
@@ -46,14 +47,14 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("pread64", F.sys_pread64, "fxud"), ("pwrite64", F.sys_pwrite64, "fxud"),
     ("preadv", F.sys_preadv, "fxdd"), ("pwritev", F.sys_pwritev, "fxdd"),
     ("lseek", F.sys_lseek, "fdd"), ("open", F.sys_open, "som"), ("openat", F.sys_openat, "fsom"),
-    ("creat", F.sys_creat, "sm"), ("close", F.sys_close, "f"), ("dup", F.sys_dup, "f"),
-    ("dup2", F.sys_dup2, "ff"), ("dup3", F.sys_dup3, "ffo"), ("fcntl", F.sys_fcntl, "fdx"),
-    ("pipe", F.sys_pipe, "x"), ("pipe2", F.sys_pipe2, "xo"), ("ioctl", F.sys_ioctl, "fxx"),
+    ("creat", F.sys_creat, "sm"), ("close", D.sys_close, "f"), ("dup", D.sys_dup, "f"),
+    ("dup2", D.sys_dup2, "ff"), ("dup3", D.sys_dup3, "ffo"), ("fcntl", D.sys_fcntl, "fdx"),
+    ("pipe", D.sys_pipe, "x"), ("pipe2", D.sys_pipe2, "xo"), ("ioctl", D.sys_ioctl, "fxx"),
     ("ftruncate", F.sys_ftruncate, "fd"), ("fsync", F.sys_fsync, "f"),
     ("fdatasync", F.sys_fsync, "f"), ("sync_file_range", F.sys_sync_file_range, "fxxx"),
-    ("fadvise64", F.sys_fadvise64, "fxud"), ("close_range", F.sys_close_range, "uux"),
+    ("fadvise64", F.sys_fadvise64, "fxud"), ("close_range", D.sys_close_range, "uux"),
     ("sendfile", F.sys_sendfile, "ffxu"), ("copy_file_range", F.sys_copy_file_range, "fxfxux"),
-    ("memfd_create", F.sys_memfd_create, "sx"),
+    ("memfd_create", D.sys_memfd_create, "sx"),
     ("flock", K.sys_flock, "fd"), ("fallocate", F.sys_fallocate, "fddd"),
     # files: names and attributes
     ("stat", S.sys_stat, "sx"), ("lstat", S.sys_lstat, "sx"), ("fstat", S.sys_fstat, "fx"),
