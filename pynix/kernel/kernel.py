@@ -24,7 +24,6 @@ from typing import Callable
 
 from pynix.arch.x86_64 import abi as A
 from pynix.ipc.util import IpcNamespace
-from pynix.kernel.cputime import account_tick
 from pynix.kernel.exit import do_exit, do_group_exit
 from pynix.kernel.nsproxy import PROC_IPC_INIT_INO, PROC_UTS_INIT_INO, UtsNamespace
 from pynix.kernel.pid import PidMap
@@ -168,20 +167,18 @@ class Kernel:
         if self.cpu.running:
             self.cpu.stop()
 
-    def _clock_loop(self, loop_thread: int) -> None:
+    def _clock_loop(self) -> None:
         period = TIMESLICE_NS / 1e9
         preempt = self.cpu.async_stop_safe       # else: preemption only at syscalls
         while not self.stopping:
             time.sleep(period)
             self.tick = True
-            account_tick(self, loop_thread)
             if preempt and self.cpu.running:
                 self.cpu.stop()
 
     def start_clock(self) -> None:
         if self._clock is None:
-            self._clock = threading.Thread(target=self._clock_loop, args=(threading.get_ident(),),
-                                           name="pynix-clock", daemon=True)
+            self._clock = threading.Thread(target=self._clock_loop, name="pynix-clock", daemon=True)
             self._clock.start()
 
     def do_irqs(self) -> None:
@@ -289,8 +286,10 @@ class Kernel:
                 self.current_mm[0] = t.mm
                 cpu.flush_tlb()
             self.tick = False
+            entered = monotonic_ns()
             trap = cpu.run(cpu_rip(cpu))
             now = monotonic_ns()
+            t.user_ns += now - entered            # guest code and syscall hooks (cputime.py)
             self.apply_patches(t)
             if trap.kind != "stop":
                 self.handle_trap(t, trap)

@@ -183,7 +183,7 @@ class Task:
         # accounting
         self.start_time = monotonic_ns()
         self.sum_exec_runtime = 0                     # kernel/cputime.py
-        self.uticks = self.sticks = 0
+        self.user_ns = self.hook_ns = 0
         self.prev_cputime = (0, 0)
         self.nvcsw = 0
         self.nivcsw = 0

@@ -191,6 +191,7 @@ class BlockEntryPatcher:
         self.prefix = b"\x48\xbf" + struct.pack("<Q", uc_addr)     # movabs rdi, uc
         self.patched = 0
         self.disabled = False
+        self.env = 0                      # CPUX86State: env.regs[16] starts here (cpu.py uses it)
 
     # -- discovery ---------------------------------------------------------------------------
     @classmethod
@@ -223,7 +224,9 @@ class BlockEntryPatcher:
         if codegen is None or ctypes.string_at(codegen.epilogue, 2) not in (b"\x31\xc0", b"\x33\xc0"):
             return None
         # past "xor eax, eax" (exit_tb(0)) is QEMU's tb_ret_addr
-        return cls(uc_addr, codegen, env_disp, helper, codegen.epilogue + 2)
+        self = cls(uc_addr, codegen, env_disp, helper, codegen.epilogue + 2)
+        self.env = env
+        return self
 
     def _map_stub(self, tb_offset: int) -> bool:
         """The exit stub: rax = return address - 11 - tb_offset + TB_EXIT_REQUESTED = tb|3,

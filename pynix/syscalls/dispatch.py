@@ -13,6 +13,7 @@ Owns: nothing but the table reference and the trace switch.
 """
 from __future__ import annotations
 
+from time import monotonic_ns
 from typing import TYPE_CHECKING
 
 from pynix.arch.x86_64 import errno as E
@@ -41,8 +42,9 @@ class Dispatcher:
         """The CPU's syscall hook, called from C: the current task executed ``syscall``.
         One frame on the hot path; any exception that escapes the handler's own error
         handling is an oops, never an unwind into Unicorn."""
+        t = self.k.current
+        entered = monotonic_ns()
         try:
-            t = self.k.current
             cpu = self.cpu
             a = cpu.read_args()
             nr = a[0]
@@ -81,6 +83,9 @@ class Dispatcher:
             self.finish(t, ent, ret)
         except BaseException as exc:
             self.k.oops(self.k.current, "exception in syscall entry", exc)
+        finally:
+            if t is not None:
+                t.hook_ns += monotonic_ns() - entered       # system time (kernel/cputime.py)
 
     def resume(self, t: Task) -> bool:
         """Continue a blocked syscall; False if it must sleep again."""

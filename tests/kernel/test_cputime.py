@@ -1,4 +1,4 @@
-"""CPU time: exact runtime split into user and system time by clock-tick samples."""
+"""CPU time: the exact runtime split into user time (guest code) and system time (the kernel)."""
 from __future__ import annotations
 
 import re
@@ -10,20 +10,16 @@ from pynix.kernel.cputime import cputime_adjust
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_no_ticks_means_all_user_time() -> None:
-    assert cputime_adjust(5_000, 0, 0, (0, 0)) == (5_000, 0)
-
-
-def test_split_follows_the_samples() -> None:
-    assert cputime_adjust(1_000, 3, 1, (0, 0)) == (750, 250)
-    assert cputime_adjust(1_000, 0, 2, (0, 0)) == (0, 1_000)
+def test_split_keeps_the_measured_user_time() -> None:
+    assert cputime_adjust(1_000, 700, (0, 0)) == (700, 300)
+    assert cputime_adjust(1_000, 5_000, (0, 0)) == (1_000, 0)        # never past the runtime
 
 
 def test_neither_half_goes_backwards() -> None:
-    u, s = cputime_adjust(1_000, 1, 1, (0, 0))            # 500 / 500
-    u2, s2 = cputime_adjust(1_200, 5, 0, (u, s))         # samples now say all user
-    assert (u2, s2) == (700, 500) and u2 + s2 == 1_200
-    assert cputime_adjust(900, 1, 1, (u2, s2)) == (u2, s2)   # runtime never shrinks
+    u, s = cputime_adjust(1_000, 500, (0, 0))
+    u2, s2 = cputime_adjust(1_200, 400, (u, s))          # user measured lower for a moment
+    assert u2 >= u and s2 >= s and u2 + s2 == 1_200
+    assert cputime_adjust(900, 100, (u2, s2)) == (u2, s2)   # runtime never shrinks
 
 
 def run_time(script: str) -> tuple[float, float]:

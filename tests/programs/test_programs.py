@@ -145,8 +145,10 @@ SHELL_SNIPPETS = {
     "setgid_dir_inherits": "for d in /dev/shm/pynix-sg-$$ /var/tmp/pynix-sg-$$; do mkdir $d; chown 0:100 $d; "
                            "chmod 2775 $d; touch $d/f; mkdir $d/s; ln -s x $d/l; stat -c '%g %a' $d/f $d/s; "
                            "stat -c %g $d/l; rm -r $d; done",
-    "nc_loopback_tcp": "f=/tmp/pynix-nc-$$; nc -l -p 47391 >$f & for i in 1 2 3 4 5 6 7 8 9 10; do "
-                       "echo over tcp | nc 127.0.0.1 47391 2>/dev/null && break; sleep 0.2; done; wait; cat $f; rm $f",
+    # a port of its own each run: a fixed one can still be held on the host by an earlier run
+    "nc_loopback_tcp": "f=/tmp/pynix-nc-$$; p=$((30000 + $$ % 20000)); nc -l -p $p >$f & "
+                       "for i in 1 2 3 4 5 6 7 8 9 10; do "
+                       "echo over tcp | nc 127.0.0.1 $p 2>/dev/null && break; sleep 0.2; done; wait; cat $f; rm $f",
     "relatime_read": "for f in /dev/shm/pynix-at-$$ /var/tmp/pynix-at-$$; do touch -d '2015-05-05 05:05:05' $f; "
                      "cat $f; stat -c %X $f >$f.1; cat $f; stat -c %X $f | cmp -s - $f.1 && echo once; "
                      "[ $(cat $f.1) -gt 1500000000 ] && echo updated; rm $f $f.1; done",
