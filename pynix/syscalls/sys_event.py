@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Generator
 
-from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import event as V
 from pynix.fs.eventfd import eventfd_create
