@@ -123,31 +123,28 @@ def sys_getcwd(t: Task, buf: int, size: int) -> int:
     return len(path)
 
 
+def _enterable(t: Task, p: object) -> Path:
+    """chdir/fchdir/chroot's target: a directory (ENOTDIR) the caller may search (EACCES)."""
+    if not isinstance(p, Path) or not p.inode.is_dir():
+        raise KernelError(E.ENOTDIR)
+    permission(fs_of(t).cred, p.inode, MAY_EXEC)
+    return p
+
+
 def sys_chdir(t: Task, pathp: int) -> int:
     fs = fs_of(t)
-    p = namei(fs, get_path(t, pathp))
-    if not p.inode.is_dir():
-        raise KernelError(E.ENOTDIR)
-    permission(fs.cred, p.inode, MAY_EXEC)
-    fs.cwd = p
+    fs.cwd = _enterable(t, namei(fs, get_path(t, pathp)))
     return 0
 
 
 def sys_fchdir(t: Task, fd: int) -> int:
-    f = fget(t, fd)
-    if not isinstance(f.path, Path) or not f.path.inode.is_dir():
-        raise KernelError(E.ENOTDIR)
-    permission(fs_of(t).cred, f.path.inode, MAY_EXEC)
-    fs_of(t).cwd = f.path
+    fs_of(t).cwd = _enterable(t, fget(t, fd).path)
     return 0
 
 
 def sys_chroot(t: Task, pathp: int) -> int:
     fs = fs_of(t)
-    p = namei(fs, get_path(t, pathp))
-    if not p.inode.is_dir():
-        raise KernelError(E.ENOTDIR)
-    permission(fs.cred, p.inode, MAY_EXEC)
+    p = _enterable(t, namei(fs, get_path(t, pathp)))
     if t.cred.euid != 0:
         raise KernelError(E.EPERM)
     fs.root = p
