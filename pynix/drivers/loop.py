@@ -17,11 +17,11 @@ from typing import Any
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
 from pynix.fs.devices import register_chrdev
 from pynix.fs.vfs.file import File
 from pynix.fs.vfs.icache import iput
 from pynix.fs.vfs.inode import Inode
-from pynix.kernel.errors import KernelError
 from pynix.mm.uaccess import copy_from_user
 
 NR_LOOP = 8

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import termbits as T
+from pynix.base.timer import monotonic_ns
 from pynix.fs.vfs.file import WouldBlock
-from pynix.kernel.sched import monotonic_ns
 
 if TYPE_CHECKING:
     from pynix.drivers.tty import TtyStruct
@@ -285,7 +285,7 @@ class NTty:
 
     def cancel_timer(self) -> None:
         if self.timer is not None:
-            from pynix.kernel.sched import Timers
+            from pynix.base.timer import Timers
             Timers.cancel(self.timer)
         self.timer = None
         self.deadline = None

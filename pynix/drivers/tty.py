@@ -31,12 +31,12 @@ from typing import TYPE_CHECKING, Callable, Protocol
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import termbits as T
+from pynix.base.errors import KernelError
+from pynix.base.wait import WaitQueue
 from pynix.drivers import tty_jobctrl as J
 from pynix.drivers.n_tty import NTty
 from pynix.fs.vfs.file import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, File, WouldBlock
-from pynix.kernel.errors import KernelError
 from pynix.kernel.jobctl import kill_pgrp
-from pynix.kernel.sched import WaitQueue
 from pynix.mm.uaccess import copy_from_user
 
 if TYPE_CHECKING:

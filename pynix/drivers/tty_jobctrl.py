@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.kernel.errors import KernelError
+from pynix.base.errors import KernelError
 from pynix.kernel.jobctl import is_orphaned_pgrp, kill_pgrp
 
 if TYPE_CHECKING:

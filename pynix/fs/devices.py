@@ -13,9 +13,9 @@ from typing import Callable
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
 from pynix.fs.vfs.file import File
 from pynix.fs.vfs.inode import Inode
-from pynix.kernel.errors import KernelError
 
 _drivers: dict[tuple[int, int], Callable[[int, object], File]] = {}
 

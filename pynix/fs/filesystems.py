@@ -24,11 +24,11 @@ from typing import Any, Callable
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.fs.bio import BlockDevice
+from pynix.base.errors import KernelError
 from pynix.drivers.loop import loop_backing
+from pynix.fs.bio import BlockDevice
 from pynix.fs.vfs.dcache import MS_NODEV, MS_RDONLY, Path
 from pynix.fs.vfs.inode import Inode, SuperBlock
-from pynix.kernel.errors import KernelError
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ import stat
 from typing import Iterator
 
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
 from pynix.fs.vfs.inode import DT_DIR, Inode, StatFs, SuperBlock, dtype_of
-from pynix.kernel.errors import KernelError
 
 
 def _host(call, *args):  # type: ignore[no-untyped-def]

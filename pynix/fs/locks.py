@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import Generator
 
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
+from pynix.base.wait import WaitQueue, wait_event
 from pynix.fs.vfs.inode import Inode
-from pynix.kernel.errors import KernelError
-from pynix.kernel.sched import WaitQueue, wait_event
 from pynix.kernel.task import Task
 
 F_RDLCK, F_WRLCK, F_UNLCK = 0, 1, 2

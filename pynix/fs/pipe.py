@@ -19,10 +19,19 @@ from __future__ import annotations
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.fs.vfs.file import POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, File, WouldBlock
+from pynix.base.errors import KernelError
+from pynix.base.wait import WaitQueue
+from pynix.fs.vfs.file import (
+    POLLERR,
+    POLLHUP,
+    POLLIN,
+    POLLOUT,
+    POLLRDNORM,
+    POLLWRNORM,
+    File,
+    WouldBlock,
+)
 from pynix.fs.vfs.inode import Inode
-from pynix.kernel.errors import KernelError
-from pynix.kernel.sched import WaitQueue
 
 PIPE_DEF_SIZE = 65536
 PAGE = 4096

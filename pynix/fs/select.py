@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Generator
 
 from pynix.arch.x86_64 import errno as E
+from pynix.base.timer import monotonic_ns
+from pynix.base.wait import WaitQueue, wait_event
 from pynix.fs.vfs.file import POLLERR, POLLHUP, POLLNVAL, File
-from pynix.kernel.sched import WaitQueue, monotonic_ns, wait_event
 from pynix.kernel.task import Task
 
 

@@ -17,10 +17,10 @@ from typing import Any
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
+from pynix.base.wait import WaitQueue, wait_queue_of
 from pynix.fs.anon import anon_inode
 from pynix.fs.vfs.file import POLLIN, POLLRDNORM, File, WouldBlock
-from pynix.kernel.errors import KernelError
-from pynix.kernel.sched import WaitQueue, wait_queue_of
 
 # struct signalfd_siginfo: signo errno code pid uid fd tid band overrun trapno status int,
 # then ptr utime stime addr (u64), addr_lsb (u16) and padding to 128 bytes

@@ -13,11 +13,11 @@ from __future__ import annotations
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import event as V
+from pynix.base.errors import KernelError
+from pynix.base.timer import KTimer, Timers
+from pynix.base.wait import WaitQueue
 from pynix.fs.anon import anon_inode
 from pynix.fs.vfs.file import POLLIN, POLLRDNORM, File, WouldBlock
-from pynix.kernel.errors import KernelError
-from pynix.kernel.posix_timers import KTimer
-from pynix.kernel.sched import Timers, WaitQueue
 
 TIMERFD_CLOCKS = (A.CLOCK_REALTIME, A.CLOCK_MONOTONIC, A.CLOCK_BOOTTIME)
 

@@ -16,8 +16,8 @@ import stat
 from typing import Iterator
 
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
 from pynix.fs.vfs.inode import DT_DIR, Inode, StatFs, SuperBlock, dtype_of, now_ns
-from pynix.kernel.errors import KernelError
 
 TMPFS_MAGIC = 0x01021994
 NAME_MAX = 255

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Generator
 
+from pynix.base.timer import monotonic_ns
+from pynix.base.wait import WaitQueue, wait_event
 from pynix.kernel.kthread import KthreadCreateInfo, kthread_request
-from pynix.kernel.sched import WaitQueue, monotonic_ns, wait_event
 
 if TYPE_CHECKING:
     from pynix.kernel.kernel import Kernel

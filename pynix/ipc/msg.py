@@ -22,10 +22,21 @@ from typing import TYPE_CHECKING, Generator
 
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import ipc as I
-from pynix.ipc.util import (S_IRUGO, S_IWUGO, IpcNamespace, KernIpcPerm, capable, ipc_check_owner,
-                            ipc_check_perms, ipc_ns_of, ipc_update_perm, ipcget, now_sec)
-from pynix.kernel.errors import KernelError
-from pynix.kernel.sched import WaitQueue, wait_event
+from pynix.base.errors import KernelError
+from pynix.base.wait import WaitQueue, wait_event
+from pynix.ipc.util import (
+    S_IRUGO,
+    S_IWUGO,
+    IpcNamespace,
+    KernIpcPerm,
+    capable,
+    ipc_check_owner,
+    ipc_check_perms,
+    ipc_ns_of,
+    ipc_update_perm,
+    ipcget,
+    now_sec,
+)
 
 if TYPE_CHECKING:
     from pynix.kernel.task import Task

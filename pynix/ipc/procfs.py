@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
 from pynix.fs.procfs.super import register_proc_file
 from pynix.ipc.msg import proc_sysvipc_msg
 from pynix.ipc.sem import proc_sysvipc_sem
 from pynix.ipc.shm import proc_sysvipc_shm
 from pynix.ipc.util import IpcNamespace
-from pynix.kernel.errors import KernelError
 
 
 def _ns(k: Any) -> IpcNamespace:

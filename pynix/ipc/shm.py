@@ -22,9 +22,19 @@ from typing import TYPE_CHECKING
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import ipc as I
-from pynix.ipc.util import (S_IRUGO, S_IWUGO, IpcNamespace, KernIpcPerm, ipc_check_owner,
-                            ipc_check_perms, ipc_ns_of, ipc_update_perm, ipcget, now_sec)
-from pynix.kernel.errors import KernelError
+from pynix.base.errors import KernelError
+from pynix.ipc.util import (
+    S_IRUGO,
+    S_IWUGO,
+    IpcNamespace,
+    KernIpcPerm,
+    ipc_check_owner,
+    ipc_check_perms,
+    ipc_ns_of,
+    ipc_update_perm,
+    ipcget,
+    now_sec,
+)
 from pynix.machine.physmem import PAGE_SHIFT, PAGE_SIZE
 from pynix.mm.filemap import SharedMem
 from pynix.mm.mmap import do_mmap, do_munmap, page_align

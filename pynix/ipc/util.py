@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Callable, Generic, TypeVar
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import ipc as I
 from pynix.arch.x86_64.abi import CLONE_NEWIPC, CLONE_SYSVSEM
-from pynix.kernel.errors import KernelError
+from pynix.base.errors import KernelError
 
 if TYPE_CHECKING:
     from pynix.kernel.task import Task

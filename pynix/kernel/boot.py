@@ -23,21 +23,22 @@ from typing import Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
+from pynix.drivers.tty import TtyStruct, register_console
 from pynix.fs.devices import DEVICES, register_chrdev
 from pynix.fs.hostfs import HostSuperBlock
 from pynix.fs.tmpfs import TmpfsSuperBlock
-from pynix.kernel.printk import printk
 from pynix.fs.vfs.dcache import MS_NODEV, MS_NOEXEC, MS_NOSUID
 from pynix.fs.vfs.file import FdTable
 from pynix.fs.vfs.mount import VFS
 from pynix.fs.vfs.namei import namei
-from pynix.kernel.errors import KernelError
 from pynix.kernel.exec import do_execve
 from pynix.kernel.exit import do_wait
 from pynix.kernel.kernel import Kernel
 from pynix.kernel.kthread import kthread_create, start_kthreadd
+from pynix.kernel.printk import printk
+from pynix.kernel.sched import schedule
 from pynix.kernel.task import Cred, FsStruct, SigHand, Task
-from pynix.drivers.tty import TtyStruct, register_console
 from pynix.machine.console import HostInput, HostStream
 from pynix.machine.hostterm import HostTerminal
 from pynix.syscalls.dispatch import Dispatcher
@@ -195,11 +196,11 @@ class Machine:
         self.tty: TtyStruct | None = None
         if self.cfg.boot or os.isatty(0):
             out = 1 if self.cfg.boot or os.isatty(1) or not os.isatty(2) else 2
-            self.hostterm = HostTerminal(0, out, k.post_irq)
+            self.hostterm = HostTerminal(0, out, k.irq.post)
             self.tty = TtyStruct(k, b"tty1", self.hostterm, A.makedev(4, 1))
             register_console(self.tty)
             return
-        self.stdin = HostInput(0, k.post_irq)       # no terminal: /dev/tty is ENXIO, as on Linux
+        self.stdin = HostInput(0, k.irq.post)       # no terminal: /dev/tty is ENXIO, as on Linux
         register_chrdev(5, 1, lambda flags, path: HostStream(flags, 1, self.stdin))
 
     def console_files(self) -> FdTable:
@@ -225,7 +226,7 @@ class Machine:
                 res = yield from do_wait(t, A.P_ALL, 0, A.WEXITED | A.WALL)
             except KernelError as e:
                 if e.errno == E.ECHILD:
-                    from pynix.kernel.sched import wait_event
+                    from pynix.base.wait import wait_event
                     seq = t.signal.wait_seq
                     yield from wait_event(t, t.signal.wait_chldexit, lambda: t.signal.wait_seq != seq,
                                           interruptible=False)
@@ -298,7 +299,7 @@ class Machine:
             from pynix.arch.x86_64.termbits import LINUX_REBOOT_CMD_POWER_OFF
             from pynix.kernel.reboot import kernel_shutdown
             self.tty.on_input_end = lambda: kernel_shutdown(k, LINUX_REBOOT_CMD_POWER_OFF)
-        k.schedule(lambda: k.power_state is not None or init.state in ("Z", "X"))
+        schedule(k, lambda: k.power_state is not None or init.state in ("Z", "X"))
         if k.power_state is None:
             k.log.write(f"\r\nKernel panic - not syncing: Attempted to kill init! "
                         f"exitcode={init.exit_code:#010x}\r\n")
@@ -314,9 +315,9 @@ class Machine:
             if cfg.boot:
                 return self.boot()
             self.spawn(cfg.argv, cfg.env, cfg.cwd)
-            k.schedule(lambda: self.exit_status is not None or k.power_state is not None)
+            schedule(k, lambda: self.exit_status is not None or k.power_state is not None)
         finally:
-            k.stopping = True
+            k.irq.stopping = True
             k.vfs.shutdown()
             sys.stdout.flush()
             if self.tty is not None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pynix.kernel.sched import monotonic_ns
+from pynix.base.timer import monotonic_ns
 
 if TYPE_CHECKING:
     from pynix.kernel.kernel import Kernel

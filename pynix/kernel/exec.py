@@ -16,17 +16,26 @@ import os
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
+from pynix.base.runqueue import TASK_DEAD
 from pynix.fs.vfs.dcache import MS_NOEXEC, Path, d_path
 from pynix.fs.vfs.file import InodeFile
 from pynix.fs.vfs.namei import MAY_EXEC, namei, permission
-from pynix.kernel.errors import KernelError
+from pynix.kernel.exit import complete_vfork_done, do_exit, exit_mm
+from pynix.kernel.futex import futex_exit_release
 from pynix.kernel.posix_timers import exit_itimers
-from pynix.kernel.exit import complete_vfork_done, exit_mm
 from pynix.kernel.task import PF_FORKNOEXEC, Task
-from pynix.loader.elf import ET_DYN, ElfImage, build_stack, map_elf, parse_elf, setup_stack_vma
+from pynix.loader.elf import (
+    ET_DYN,
+    ElfImage,
+    build_stack,
+    map_elf,
+    parse_elf,
+    setup_stack_vma,
+)
+from pynix.machine.cpu import REG_NAMES
 from pynix.mm.filemap import AddressSpace
 from pynix.mm.mm import ELF_ET_DYN_BASE, MM
-from pynix.machine.cpu import REG_NAMES
 
 BINPRM_BUF = 256
 MAX_ARG_STRLEN = 131072          # one string, its NUL included
@@ -138,15 +147,16 @@ def do_execve(t: Task, path: bytes, argv: list[bytes], envp: list[bytes],
     t.reg_patch = regs
     t.tls_patch = 0
     t.fresh_cpu = True               # resume with a clean FPU/SSE state
-    k.exec_notify(t)
+    t.sigframe_fpu.clear()
+    if k.current is t:
+        k.cpu.stop()                 # leave the old image's user mode now
 
 
 def flush_old_exec(t: Task) -> None:
     """Everything of the old program that must not survive exec."""
-    k = t.kernel
     de_thread(t)
     exit_itimers(t)                       # POSIX timers do not survive exec
-    k.futex_exit(t)                            # robust list, clear_child_tid (exec_mm_release)
+    futex_exit_release(t)                      # robust list, clear_child_tid (exec_mm_release)
     complete_vfork_done(t)
     exit_mm(t)
     assert t.files is not None and t.sighand is not None
@@ -163,7 +173,8 @@ def flush_old_exec(t: Task) -> None:
             act.flags = 0
             act.mask = 0
     t.sas_ss_sp, t.sas_ss_size, t.sas_ss_flags = 0, 0, A.SS_DISABLE
-    k.ipc_exec(t)
+    # SysV: exit_mm already detached the shm areas (shm_close); semaphore adjustments
+    # survive exec, as in Linux.
 
 
 def de_thread(t: Task) -> None:
@@ -171,12 +182,39 @@ def de_thread(t: Task) -> None:
     de_thread: the old leader exits without telling the parent, its pid moves to ``t``)."""
     if not t.thread_group[1:] and t.is_group_leader:
         return
-    from pynix.kernel.exit import do_exit
     k = t.kernel
     leader = t.group_leader
     for th in [th for th in leader.thread_group if th is not t]:
         do_exit(th, A.SIGKILL)
     if leader is not t:
         old_pid = t.pid
-        k.swap_leader(t, leader)
+        exchange_leader(t, leader)
         k.pids.free(old_pid)
+
+
+def exchange_leader(t: Task, leader: Task) -> None:
+    """exec from a non-leader thread: ``t`` takes the exited leader's place and pid; the
+    leader, a zombie nobody is told about, is forgotten (the end of Linux's de_thread:
+    exchange_tids, transfer_pid, release_task of the old leader)."""
+    k = t.kernel
+    del k.tasks[t.pid]
+    k.tasks[leader.pid] = t
+    t.pid = leader.pid
+    t.group_leader = t
+    t.thread_group = [t]
+    t.start_time = leader.start_time
+    t.real_parent = t.parent = leader.real_parent
+    t.exit_signal = leader.exit_signal
+    if t.real_parent is not None:
+        ch = t.real_parent.children
+        ch[ch.index(leader)] = t
+    t.children += leader.children
+    for c in t.children:
+        c.real_parent = c.parent = t
+    leader.children = []
+    leader.state = TASK_DEAD
+    leader.real_parent = leader.parent = None
+    leader.ctx = None
+    if k.loaded is leader:
+        k.loaded = None
+    t.signal.nr_threads = 1

@@ -15,16 +15,16 @@ Owns: the zombie state and the freeing of pids (release_task).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generator
+from typing import Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.kernel.errors import KernelError
-from pynix.kernel.sched import TASK_DEAD, TASK_ZOMBIE, wait_event
-from pynix.kernel.task import PF_EXITING, SigInfo, Task
-
-if TYPE_CHECKING:
-    pass
+from pynix.base.errors import KernelError
+from pynix.base.runqueue import TASK_DEAD, TASK_ZOMBIE
+from pynix.base.wait import wait_event
+from pynix.ipc.sem import exit_sem
+from pynix.kernel.futex import futex_exit_release
+from pynix.kernel.task import PF_EXITING, SigInfo, Task, wake_up_parent
 
 
 @dataclass
@@ -109,7 +109,7 @@ def do_notify_parent(t: Task, sig: int) -> bool:
         from pynix.kernel.signal import send_signal
         send_signal(parent, SigInfo(sig, code, pid=t.tgid, uid=t.cred.uid, status=status,
                                     utime=t.utime // 10**7, stime=t.stime // 10**7))
-    t.kernel.wake_waiters(parent)
+    wake_up_parent(parent)
     return bool(autoreap)
 
 
@@ -125,11 +125,11 @@ def do_exit(t: Task, status: int) -> None:
     k = t.kernel
     t.flags |= PF_EXITING
     t.exit_code = status
-    k.futex_exit(t)
+    futex_exit_release(t)
     complete_vfork_done(t)
     exit_mm(t)
     exit_files(t)
-    k.ipc_exit(t)
+    exit_sem(t)                                   # SEM_UNDO (shm went with exit_mm)
     group_dead = t.signal.nr_threads == 1
     if group_dead and t.signal.session == t.tgid and t.signal.tty is not None:
         from pynix.drivers.tty_jobctrl import disassociate_ctty

@@ -20,9 +20,16 @@ from typing import TYPE_CHECKING, Generator, Hashable
 
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import thread as X
-from pynix.kernel.errors import KernelError
-from pynix.kernel.futex import FutexQ, _queue_of, _unqueue, _wake_q, futex_hash, get_futex_key
-from pynix.kernel.sched import wait_event
+from pynix.base.errors import KernelError
+from pynix.base.wait import wait_event
+from pynix.kernel.futex import (
+    FutexQ,
+    _queue_of,
+    _unqueue,
+    _wake_q,
+    futex_hash,
+    get_futex_key,
+)
 from pynix.kernel.task import PF_EXITING
 from pynix.mm.uaccess import get_u32, put_u32
 

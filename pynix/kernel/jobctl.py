@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pynix.arch.x86_64 import abi as A
-from pynix.kernel.sched import TASK_DEAD, TASK_RUNNING, TASK_STOPPED, TASK_ZOMBIE
-from pynix.kernel.task import SigInfo, Task
+from pynix.base.runqueue import TASK_DEAD, TASK_RUNNING, TASK_STOPPED, TASK_ZOMBIE
+from pynix.kernel.task import SigInfo, Task, wake_up_parent
 
 if TYPE_CHECKING:
     from pynix.kernel.kernel import Kernel
@@ -31,7 +31,7 @@ def _notify_parent(t: Task, why: int, status: int) -> None:
     act = parent.sighand.action[A.SIGCHLD]
     if not act.flags & A.SA_NOCLDSTOP:
         send_signal(parent, SigInfo(A.SIGCHLD, why, pid=leader.tgid, status=status))
-    parent.kernel.wake_waiters(parent)
+    wake_up_parent(parent)
 
 
 def do_signal_stop(t: Task, sig: int) -> bool:

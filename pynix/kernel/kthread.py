@@ -17,8 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Generator
 
-from pynix.kernel.sched import WaitQueue, wait_event
+from pynix.base.runqueue import TASK_RUNNING
+from pynix.base.wait import WaitQueue, wait_event
+from pynix.fs.vfs.file import FdTable
+from pynix.kernel.exit import do_exit
 from pynix.kernel.task import PF_KTHREAD, SigHand, Task
+from pynix.kernel.traps import oops
 
 if TYPE_CHECKING:
     from pynix.kernel.kernel import Kernel
@@ -36,7 +40,6 @@ def kthread_create(k: Kernel, name: bytes, body: KThreadBody, pid: int | None = 
     t.flags |= PF_KTHREAD
     t.sighand = SigHand()
     t.fs = k.init_fs.copy(t.cred) if k.init_fs is not None else None
-    from pynix.fs.vfs.file import FdTable
     t.files = FdTable()
     t.real_parent = t.parent = parent if parent is not None else k.kthreadd
     if t.real_parent is not None:
@@ -48,7 +51,6 @@ def kthread_create(k: Kernel, name: bytes, body: KThreadBody, pid: int | None = 
 
 def run_kthread(k: Kernel, t: Task) -> None:
     """Give the CPU to a kernel thread until it sleeps or ends."""
-    from pynix.kernel.exit import do_exit
     gen = t.kstack
     assert gen is not None
     k.current = t
@@ -59,10 +61,10 @@ def run_kthread(k: Kernel, t: Task) -> None:
         do_exit(t, 0)
     except Exception as exc:
         t.kstack = None
-        k.oops(t, "exception in kernel thread", exc)
+        oops(k, t, "exception in kernel thread", exc)
     finally:
         k.current = None
-    if t.state == "R" and t.kstack is not None:
+    if t.state == TASK_RUNNING and t.kstack is not None:
         k.rq.enqueue(t)
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.kernel.errors import KernelError
+from pynix.base.errors import KernelError
 
 if TYPE_CHECKING:
     from pynix.kernel.task import Task

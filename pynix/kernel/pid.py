@@ -9,7 +9,7 @@ Owns: the bitmap (a bytearray, one byte per pid for clarity) and ``last_pid``.
 from __future__ import annotations
 
 from pynix.arch.x86_64 import errno as E
-from pynix.kernel.errors import KernelError
+from pynix.base.errors import KernelError
 
 PID_MAX_DEFAULT = 32768
 RESERVED_PIDS = 300

@@ -1,12 +1,9 @@
 """Interval timers on the kernel's timer heap, and POSIX per-process timers (Linux
 kernel/time/hrtimer.c's role for these users, and kernel/time/posix-timers.c).
 
-``KTimer`` is one armed-or-not timer with an optional period: ``arm(deadline, interval)``
-(host monotonic ns), ``cancel()``, ``remaining()``. When it fires it calls ``fire(n)`` with
-the number of expirations since the last call (more than 1 when the kernel was busy past
-several periods) and re-arms itself on the period's grid. timerfd (fs/timerfd.py) and the
-POSIX timers below are built on it; expiry runs in the kernel loop (``Timers.expire``), so
-a busy CPU sees it at the next clock tick.
+Interval timers, timerfd (fs/timerfd.py) and the POSIX timers below are built on
+``base.timer.KTimer``; expiry runs in the kernel loop, so a busy CPU sees it at the next
+clock tick.
 
 POSIX timers (timer_create & co.) belong to the thread group (``signal.posix_timers``, ids
 from 0). On expiry a timer queues its signal (SIGEV_SIGNAL to the process, SIGEV_THREAD_ID
@@ -18,12 +15,12 @@ MONOTONIC, BOOTTIME; CPU-time clocks are refused (EINVAL: not implemented).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.kernel.errors import KernelError
-from pynix.kernel.sched import Timers, monotonic_ns
+from pynix.base.errors import KernelError
+from pynix.base.timer import KTimer, monotonic_ns
 
 if TYPE_CHECKING:
     from pynix.kernel.task import SigInfo, Task
@@ -32,45 +29,6 @@ TIMER_CLOCKS = (A.CLOCK_REALTIME, A.CLOCK_MONOTONIC, A.CLOCK_BOOTTIME)
 SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD, SIGEV_THREAD_ID = (A.SIGEV_SIGNAL, A.SIGEV_NONE, A.SIGEV_THREAD,
                                                    A.SIGEV_THREAD_ID)
 TIMER_MAX_PER_PROCESS = 1 << 16
-
-
-class KTimer:
-    def __init__(self, timers: Timers, fire: Callable[[int], None]) -> None:
-        self.timers = timers
-        self.fire = fire
-        self.entry: list | None = None
-        self.deadline = 0
-        self.interval = 0
-
-    def arm(self, deadline: int | None, interval: int) -> None:
-        """Start (deadline in host monotonic ns) or, with None, stop; keeps ``interval``."""
-        self.cancel()
-        self.interval = interval
-        if deadline is not None:
-            self.deadline = deadline
-            self.entry = self.timers.add(deadline, self._expire)
-
-    def cancel(self) -> None:
-        if self.entry is not None:
-            Timers.cancel(self.entry)
-            self.entry = None
-
-    def remaining(self) -> tuple[int, int]:
-        """(time to the next expiry, interval) in ns; (0, interval) when not armed."""
-        if self.entry is None:
-            return 0, self.interval
-        return max(self.deadline - monotonic_ns(), 1), self.interval
-
-    def _expire(self) -> None:
-        self.entry = None
-        n = 1
-        if self.interval:
-            late = monotonic_ns() - self.deadline
-            if late > 0:
-                n += late // self.interval
-            self.deadline += n * self.interval
-            self.entry = self.timers.add(self.deadline, self._expire)
-        self.fire(n)
 
 
 def host_deadline(now_in_clock: int, value: int, abstime: bool) -> int:

@@ -14,8 +14,8 @@ from typing import Any
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.kernel.errors import KernelError
-from pynix.kernel.sched import monotonic_ns
+from pynix.base.errors import KernelError
+from pynix.base.timer import monotonic_ns
 
 LOG_BUF_LEN = 1 << 17
 UNPRIVILEGED = {A.SYSLOG_ACTION_READ_ALL, A.SYSLOG_ACTION_SIZE_BUFFER}

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Generator
 
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import termbits as T
-from pynix.kernel.errors import KernelError
-from pynix.kernel.sched import wait_event
+from pynix.base.errors import KernelError
+from pynix.base.wait import wait_event
 
 if TYPE_CHECKING:
     from pynix.kernel.kernel import Kernel
@@ -41,7 +41,7 @@ def kernel_shutdown(k: Kernel, cmd: int, quiet: bool = False) -> None:
         k.log.write(f"\r\n{MESSAGES.get(cmd, 'reboot: Power down')}\r\n")
         k.log.flush()
     k.power_state = cmd
-    k.stopping = True
+    k.irq.stopping = True
     k.cpu.stop()
 
 

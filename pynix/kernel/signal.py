@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import sigframe as F
-from pynix.kernel.sched import TASK_INTERRUPTIBLE, TASK_STOPPED, TASK_UNINTERRUPTIBLE
+from pynix.base.runqueue import TASK_INTERRUPTIBLE, TASK_STOPPED, TASK_UNINTERRUPTIBLE
+from pynix.kernel.exit import do_group_exit
 from pynix.kernel.task import PF_EXITING, SigInfo, Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user
-from pynix.kernel.exit import do_group_exit
 
 if TYPE_CHECKING:
     from pynix.kernel.kernel import Kernel
@@ -233,8 +233,8 @@ def do_signal(k: Kernel, t: Task, restart: int | None) -> None:
 
 def _restart_syscall(k: Kernel, t: Task, code: int) -> None:
     """Re-execute the syscall instruction (the kernel's rip -= 2; rax = orig_rax)."""
-    from pynix.machine.cpu import X
     from pynix.arch.x86_64.syscall_nr import NR
+    from pynix.machine.cpu import X
     k.cpu.set_ret(NR["restart_syscall"] if code == E.ERESTART_RESTARTBLOCK else t.syscall_nr)
     # the CPU left user mode just after the 2-byte syscall instruction: step back onto it
     k.cpu.set_reg(X.UC_X86_REG_RIP, k.cpu.reg(X.UC_X86_REG_RIP) - 2)
@@ -280,7 +280,7 @@ def setup_rt_frame(k: Kernel, t: Task, info: SigInfo, act: object) -> None:
         # no room for the frame: the task dies of SIGSEGV (Linux's force_sigsegv)
         do_group_exit(t, exit_code_of_signal(t, A.SIGSEGV))
         return
-    k.save_fpu(t, frame)
+    save_fpu(k, t, frame)
     new = dict(regs)
     new.update(rsp=frame, rip=act.handler, rdi=info.signo, rsi=frame + F.FRAME_INFO_OFF,  # type: ignore[attr-defined]
                rdx=frame + F.FRAME_UC_OFF, rax=0, eflags=regs["eflags"] & ~0x400)
@@ -302,7 +302,7 @@ def restore_sigframe(k: Kernel, t: Task) -> int:
     frame = cpu.reg(X.UC_X86_REG_RSP) - 8
     t.restart_block = None            # a later restart_syscall returns EINTR (as Linux's sigreturn)
     uc = copy_from_user(t.mm, frame + F.FRAME_UC_OFF, F.UCONTEXT_SIZE)
-    k.restore_fpu(t, frame)
+    restore_fpu(k, t, frame)
     regs = F.unpack_sigcontext(uc[F.UC_MCONTEXT_OFF:F.UC_MCONTEXT_OFF + F.SIGCONTEXT.size])
     mask = int.from_bytes(uc[F.UC_SIGMASK_OFF:F.UC_SIGMASK_OFF + 8], "little")
     t.blocked = mask & ~UNBLOCKABLE
@@ -311,3 +311,26 @@ def restore_sigframe(k: Kernel, t: Task) -> int:
     regs["eflags"] = eflags
     t.reg_patch = [regs[n] for n in REG_NAMES]
     return regs["rax"]
+
+
+def save_fpu(k: Kernel, t: Task, frame: int) -> None:
+    """Keep the FPU/SSE state across a signal handler, by the frame's address (Linux keeps it
+    in the frame's fxsave area, copy_fpstate_to_sigframe; pynix keeps it in the task)."""
+    lst = t.sigframe_fpu
+    lst.append((frame, k.cpu.save_context()))
+    del lst[:-32]
+
+
+def restore_fpu(k: Kernel, t: Task, frame: int) -> None:
+    """sigreturn: the FPU/SSE state saved for this frame comes back (fpu__restore_sig)."""
+    lst = t.sigframe_fpu
+    cpu = k.cpu
+    while lst:
+        addr, ctx = lst.pop()
+        if addr == frame:
+            regs = cpu.regs()
+            fs = cpu.fs_base
+            cpu.restore_context(ctx)
+            cpu.set_regs(regs)
+            cpu.fs_base = fs
+            return

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generator
 
 from pynix.arch.x86_64 import abi as A
+from pynix.base.runqueue import TASK_RUNNING
+from pynix.base.timer import monotonic_ns
+from pynix.base.wait import WaitQueue
 from pynix.kernel.cputime import task_cputime
-from pynix.kernel.sched import TASK_RUNNING, WaitQueue, monotonic_ns
 
 if TYPE_CHECKING:
     from pynix.fs.vfs.dcache import MountTable, Path
@@ -117,6 +119,13 @@ class SignalStruct:
         self.wait_seq = 0
 
 
+def wake_up_parent(parent: Task) -> None:
+    """Wake the waiters of ``parent``'s wait4/waitid (Linux's __wake_up_parent)."""
+    sig = parent.signal
+    sig.wait_seq += 1
+    sig.wait_chldexit.wake_up()
+
+
 def default_rlimits() -> list[list[int]]:
     inf = A.RLIM_INFINITY
     r = [[inf, inf] for _ in range(A.RLIM_NLIMITS)]
@@ -169,6 +178,7 @@ class Task:
         self.reg_patch: list[int] | None = None    # all GPRs (cpu.REG_NAMES order)
         self.tls_patch: int | None = None          # FS base to load on resume
         self.fresh_cpu = False                     # exec: reset FPU/SSE before the patches
+        self.sigframe_fpu: list[tuple[int, Any]] = []   # (signal frame, saved FPU context)
         self.kstack: Generator[None, None, int] | None = None     # a blocked syscall
         self.syscall_nr = -1
         self.kstack_args: tuple[int, ...] | None = None
@@ -192,7 +202,7 @@ class Task:
         self.personality = 0
         self.nice = 0
         self.ioprio = 0                  # IOPRIO_CLASS_NONE, data 0: "none: prio 0"
-        self.policy = A.SCHED_NORMAL                  # sched_setscheduler (kernel/sched.py)
+        self.policy = A.SCHED_NORMAL                  # sched_setscheduler (base/runqueue.py)
         self.rt_priority = 0                          # 1-99 for SCHED_FIFO / SCHED_RR
         self.sched_reset_on_fork = False
         self.pdeath_signal = 0

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.kernel.errors import KernelError
+from pynix.base.errors import KernelError
 from pynix.mm.mm import MM, STACK_TOP
 from pynix.mm.mmap import do_mmap, page_align
 from pynix.mm.uaccess import copy_to_user

@@ -19,9 +19,9 @@ from typing import Callable
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
+from pynix.base.wait import WaitQueue
 from pynix.fs.vfs.file import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, File, WouldBlock
-from pynix.kernel.errors import KernelError
-from pynix.kernel.sched import WaitQueue
 
 
 class HostInput:
@@ -85,8 +85,8 @@ class HostStream(File):
         self.out_fd = out_fd
         self.inp = inp
         self.host_fd = inp.fd if inp is not None else out_fd
-        from pynix.fs.anon import anon_inode
         from pynix.arch.x86_64.abi import S_IFCHR, makedev
+        from pynix.fs.anon import anon_inode
         if os.isatty(self.host_fd):
             self.anon = anon_inode("devpts", S_IFCHR | 0o620, makedev(136, 0))
         else:

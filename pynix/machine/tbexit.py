@@ -34,7 +34,6 @@ import re
 import struct
 from typing import Callable
 
-
 _PAGE = 4096
 _TB_EXIT_REQUESTED = 3
 _TB_TC_PTR = 32        # offsetof(TranslationBlock, tc.ptr): pc, cs_base, flags, cflags, size+icount, dstate

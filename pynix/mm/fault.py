@@ -13,10 +13,18 @@ Owns nothing: it fills ``mm.pt`` with frames from physmem, the page cache or sha
 """
 from __future__ import annotations
 
-from pynix.arch.x86_64.abi import (BUS_ADRERR, PROT_EXEC, PROT_READ, PROT_WRITE, SEGV_ACCERR,
-                                   SEGV_MAPERR, SIGBUS, SIGSEGV)
+from pynix.arch.x86_64.abi import (
+    BUS_ADRERR,
+    PROT_EXEC,
+    PROT_READ,
+    PROT_WRITE,
+    SEGV_ACCERR,
+    SEGV_MAPERR,
+    SIGBUS,
+    SIGSEGV,
+)
 from pynix.machine.physmem import PAGE_MASK, PAGE_SHIFT, OutOfMemory
-from pynix.mm.mm import PTE_DIRTY, PTE_R, PTE_W, PTE_X, MM
+from pynix.mm.mm import MM, PTE_DIRTY, PTE_R, PTE_W, PTE_X
 from pynix.mm.vma import VM_GROWSDOWN, VMA
 
 ACC_READ, ACC_WRITE, ACC_FETCH = 16, 17, 18        # uc_mem_type values the CPU passes

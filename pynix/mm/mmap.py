@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.kernel.errors import KernelError
+from pynix.base.errors import KernelError
 from pynix.machine.physmem import PAGE_SHIFT, PAGE_SIZE
 from pynix.mm.fault import STACK_GUARD_GAP, vma_perms
 from pynix.mm.filemap import SharedMem

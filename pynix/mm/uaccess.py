@@ -14,7 +14,7 @@ from __future__ import annotations
 import struct
 
 from pynix.arch.x86_64 import errno as E
-from pynix.kernel.errors import KernelError
+from pynix.base.errors import KernelError
 from pynix.mm.fault import ACC_READ, ACC_WRITE, handle_mm_fault
 from pynix.mm.mm import MM, PTE_R, PTE_W, TASK_SIZE
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import socket as S
-from pynix.kernel.errors import KernelError
+from pynix.base.errors import KernelError
 from pynix.net.unix import UnixSocket, lookup
 
 LOOPBACK_NET = 0x7F000000

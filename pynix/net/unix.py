@@ -26,13 +26,22 @@ from typing import TYPE_CHECKING
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import socket as S
+from pynix.base.errors import KernelError
+from pynix.base.wait import WaitQueue
 from pynix.fs.anon import anon_inode
-from pynix.fs.vfs.file import POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, File, WouldBlock
-from pynix.kernel.errors import KernelError
-from pynix.kernel.sched import WaitQueue
+from pynix.fs.vfs.file import (
+    POLLERR,
+    POLLHUP,
+    POLLIN,
+    POLLOUT,
+    POLLRDNORM,
+    POLLWRNORM,
+    File,
+    WouldBlock,
+)
 
 if TYPE_CHECKING:
-    from pynix.kernel.task import Task
+    pass
 
 POLLRDHUP = 0x2000
 SNDBUF = 212992                    # bytes a stream peer may have unread before senders wait

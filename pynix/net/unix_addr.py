@@ -15,9 +15,9 @@ from __future__ import annotations
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import socket as S
+from pynix.base.errors import KernelError
 from pynix.fs.vfs.namei import MAY_WRITE, FsContext, namei, permission
 from pynix.fs.vfs.ops import vfs_mknod
-from pynix.kernel.errors import KernelError
 from pynix.net.unix import UnixSocket, lookup, name_key
 
 

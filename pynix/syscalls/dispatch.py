@@ -17,9 +17,10 @@ from time import monotonic_ns
 from typing import TYPE_CHECKING
 
 from pynix.arch.x86_64 import errno as E
-from pynix.kernel.errors import KernelError
-from pynix.kernel.sched import TASK_RUNNING
+from pynix.base.errors import KernelError
+from pynix.base.runqueue import TASK_RUNNING
 from pynix.kernel.signal import signal_pending
+from pynix.kernel.traps import oops
 from pynix.syscalls.table import Entry, build_table
 from pynix.syscalls.trace import Tracer
 
@@ -78,11 +79,11 @@ class Dispatcher:
             except KernelError as err:
                 ret = -err.errno
             except Exception as exc:          # a kernel bug: oops, never a dead kernel
-                self.k.oops(t, f"exception in {ent.name}", exc)
+                oops(self.k, t, f"exception in {ent.name}", exc)
                 return
             self.finish(t, ent, ret)
         except BaseException as exc:
-            self.k.oops(self.k.current, "exception in syscall entry", exc)
+            oops(self.k, self.k.current, "exception in syscall entry", exc)
         finally:
             if t is not None:
                 t.hook_ns += monotonic_ns() - entered       # system time (kernel/cputime.py)
@@ -101,7 +102,7 @@ class Dispatcher:
             ret = -err.errno
         except Exception as exc:
             t.kstack = None
-            self.k.oops(t, f"exception in {ent.name} (resumed)", exc)
+            oops(self.k, t, f"exception in {ent.name} (resumed)", exc)
             return True
         t.kstack = None
         self.finish(t, ent, ret)

@@ -13,10 +13,10 @@ from typing import Generator
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import thread as X
-from pynix.kernel.errors import KernelError
+from pynix.base.errors import KernelError
+from pynix.base.wait import WaitQueue, wait_event
 from pynix.kernel.fork import check_clone_flags, copy_process
 from pynix.kernel.nsproxy import ksys_unshare
-from pynix.kernel.sched import WaitQueue, wait_event
 from pynix.kernel.signal import fatal_signal_pending
 from pynix.kernel.task import Task
 from pynix.mm.mm import TASK_SIZE

@@ -8,10 +8,10 @@ from typing import Generator
 
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import event as V
+from pynix.base.errors import KernelError
+from pynix.base.timer import monotonic_ns
 from pynix.fs.eventfd import eventfd_create
 from pynix.fs.eventpoll import EventPoll, ep_ctl, ep_poll
-from pynix.kernel.errors import KernelError
-from pynix.kernel.sched import monotonic_ns
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user
 from pynix.syscalls.sys_poll import _restore_mask, _with_mask

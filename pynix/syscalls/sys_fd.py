@@ -9,8 +9,8 @@ from typing import Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
 from pynix.fs.pipe import PAGE, PipeFile, make_pipe
-from pynix.kernel.errors import KernelError
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user, put_i32
 from pynix.syscalls.util import fget, install_file_pair, install_new_file, mm_of, s32

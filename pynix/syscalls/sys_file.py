@@ -11,11 +11,11 @@ from typing import Callable, Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
+from pynix.base.wait import wait_event
 from pynix.fs.pipe import PipeFile, fifo_partner_ready
 from pynix.fs.vfs.file import MAX_LFS_FILESIZE, File, WouldBlock
 from pynix.fs.vfs.ops import do_open, do_truncate
-from pynix.kernel.errors import KernelError
-from pynix.kernel.sched import wait_event
 from pynix.kernel.signal import send_signal
 from pynix.kernel.task import SigInfo, Task
 from pynix.mm.uaccess import access_ok, copy_from_user, copy_to_user

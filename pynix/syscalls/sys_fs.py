@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
+from pynix.fs.vfs import ops
 from pynix.fs.vfs.dcache import Path, d_path, d_unlinked
 from pynix.fs.vfs.inode import Inode, now_ns, touch_atime
 from pynix.fs.vfs.namei import MAY_EXEC, MAY_WRITE, namei, permission
-from pynix.fs.vfs import ops
-from pynix.kernel.errors import KernelError
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user
 from pynix.syscalls.sys_file import newsize_ok

@@ -9,9 +9,9 @@ from typing import Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.kernel.errors import KernelError
+from pynix.base.errors import KernelError
+from pynix.base.timer import monotonic_ns
 from pynix.kernel.nsproxy import uts_ns_of
-from pynix.kernel.sched import monotonic_ns
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_to_user
 from pynix.syscalls.util import mm_of, s32, task_or_self

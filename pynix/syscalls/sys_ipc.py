@@ -13,10 +13,10 @@ from typing import Any, Callable, Generator
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import ipc as I
+from pynix.base.errors import KernelError
+from pynix.base.timer import monotonic_ns
 from pynix.ipc import mqueue, msg, sem, shm
 from pynix.ipc.util import IpcIds, IpcNamespace, ipc_key_s32, ipc_ns_of
-from pynix.kernel.errors import KernelError
-from pynix.kernel.sched import monotonic_ns
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user
 from pynix.syscalls.util import mm_of, s32, s64
@@ -172,6 +172,7 @@ def _mq_deadline(t: Task, abs_timeout: int) -> int | None:
     if not abs_timeout:
         return None
     import time
+
     from pynix.syscalls.util import get_timespec
     return monotonic_ns() + get_timespec(t, abs_timeout) - time.time_ns()
 

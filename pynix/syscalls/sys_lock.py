@@ -6,9 +6,9 @@ from typing import Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
 from pynix.fs import locks
 from pynix.fs.vfs.file import File
-from pynix.kernel.errors import KernelError
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user
 from pynix.syscalls.util import fget, mm_of

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
 from pynix.fs.vfs.dcache import d_path
 from pynix.fs.vfs.file import MAX_LFS_FILESIZE
-from pynix.kernel.errors import KernelError
 from pynix.kernel.exec import mapping_of
 from pynix.kernel.task import Task
 from pynix.mm import mmap as M

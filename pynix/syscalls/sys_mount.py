@@ -5,8 +5,8 @@ a NUL-terminated option string (the form every filesystem pynix has takes), at m
 """
 from __future__ import annotations
 
-from pynix.fs.vfs.namespace import path_mount, path_umount
 from pynix.fs.vfs.namei import namei
+from pynix.fs.vfs.namespace import path_mount, path_umount
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import strncpy_from_user
 from pynix.syscalls.util import fs_of, get_path, mm_of

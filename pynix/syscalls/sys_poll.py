@@ -6,10 +6,19 @@ from typing import Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
+from pynix.base.timer import monotonic_ns
 from pynix.fs.select import do_poll
-from pynix.fs.vfs.file import POLLERR, POLLHUP, POLLIN, POLLOUT, POLLPRI, POLLRDNORM, POLLWRNORM, File
-from pynix.kernel.errors import KernelError
-from pynix.kernel.sched import monotonic_ns
+from pynix.fs.vfs.file import (
+    POLLERR,
+    POLLHUP,
+    POLLIN,
+    POLLOUT,
+    POLLPRI,
+    POLLRDNORM,
+    POLLWRNORM,
+    File,
+)
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user, get_u64
 from pynix.syscalls.util import get_timespec, mm_of, s32

@@ -9,11 +9,18 @@ from typing import Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.kernel.errors import KernelError
+from pynix.base.errors import KernelError
 from pynix.kernel.exec import MAX_ARG_STRLEN, arg_limit, do_execve
 from pynix.kernel.exit import do_exit, do_group_exit, do_wait, thread_group_cputime
 from pynix.kernel.task import Task
-from pynix.mm.uaccess import copy_from_user, copy_to_user, get_ptr_array, put_i32, put_u32, strncpy_from_user
+from pynix.mm.uaccess import (
+    copy_from_user,
+    copy_to_user,
+    get_ptr_array,
+    put_i32,
+    put_u32,
+    strncpy_from_user,
+)
 from pynix.syscalls.util import at_base, get_path, mm_of, s32, task_or_self
 
 RUSAGE_SIZE = 144

@@ -4,7 +4,7 @@ and syscalls.c).
 
 A task's policy is SCHED_NORMAL, SCHED_BATCH, SCHED_IDLE (all scheduled round robin by
 pynix), or SCHED_FIFO / SCHED_RR with an rt_priority of 1-99 (run first, by priority; see
-RunQueue in kernel/sched.py). Checks as Linux: a NULL param or negative pid is EINVAL, an
+RunQueue in base/runqueue.py). Checks as Linux: a NULL param or negative pid is EINVAL, an
 unknown policy or a priority outside the policy's range EINVAL, a real-time policy needs
 root (or RLIMIT_RTPRIO) and changing another user's task needs root: EPERM. SCHED_DEADLINE
 is not implemented (EINVAL).
@@ -15,8 +15,8 @@ import struct
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.kernel.errors import KernelError
-from pynix.kernel.sched import RR_TIMESLICE_NS, TIMESLICE_NS
+from pynix.base.errors import KernelError
+from pynix.base.runqueue import RR_TIMESLICE_NS, TIMESLICE_NS
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user
 from pynix.syscalls.util import mm_of, s32

@@ -9,10 +9,17 @@ from typing import Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.kernel.errors import KernelError
-from pynix.kernel.sched import monotonic_ns, wait_event
-from pynix.kernel.signal import (UNBLOCKABLE, dequeue_signal, pending_mask, restore_sigframe, send_signal,
-                                 siginfo_bytes)
+from pynix.base.errors import KernelError
+from pynix.base.timer import monotonic_ns
+from pynix.base.wait import wait_event
+from pynix.kernel.signal import (
+    UNBLOCKABLE,
+    dequeue_signal,
+    pending_mask,
+    restore_sigframe,
+    send_signal,
+    siginfo_bytes,
+)
 from pynix.kernel.task import SigInfo, Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user, get_u64, put_u64
 from pynix.syscalls.util import mm_of, s32

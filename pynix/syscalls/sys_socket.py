@@ -14,16 +14,30 @@ from typing import Callable, Generator
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import socket as S
+from pynix.base.errors import KernelError
+from pynix.base.timer import monotonic_ns
 from pynix.fs.vfs.file import File, WouldBlock
-from pynix.kernel.errors import KernelError
-from pynix.kernel.sched import monotonic_ns
 from pynix.kernel.task import Task
-from pynix.mm.uaccess import copy_from_user, copy_to_user, get_u32, put_i32, put_u32, put_u64
+from pynix.mm.uaccess import (
+    copy_from_user,
+    copy_to_user,
+    get_u32,
+    put_i32,
+    put_u32,
+    put_u64,
+)
 from pynix.net.inet import InetSocket, inet_addr, inet_bind, inet_find, sockaddr_in
 from pynix.net.unix import Cred, UnixSocket, unix_socketpair
 from pynix.net.unix_addr import unix_bind, unix_find_other, unix_mkname
 from pynix.syscalls.sys_file import MAX_RW, _epipe, _iovecs, rw_wait
-from pynix.syscalls.util import fget, fs_of, install_file_pair, install_new_file, mm_of, s32
+from pynix.syscalls.util import (
+    fget,
+    fs_of,
+    install_file_pair,
+    install_new_file,
+    mm_of,
+    s32,
+)
 
 SCM_MAX_FD = 253
 SOCKADDR_STORAGE = 128             # the longest address a call takes

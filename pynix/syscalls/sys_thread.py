@@ -13,15 +13,14 @@ from typing import Generator
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import thread as X
+from pynix.base.errors import KernelError
+from pynix.base.timer import monotonic_ns
 from pynix.kernel import futex as F
 from pynix.kernel import futex_pi as PI
-from pynix.kernel.errors import KernelError
-from pynix.kernel.sched import monotonic_ns
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import put_u64
 from pynix.syscalls.sys_time import clock_ns
-from pynix.syscalls.util import get_timespec, task_or_self
-from pynix.syscalls.util import mm_of, s32
+from pynix.syscalls.util import get_timespec, mm_of, s32, task_or_self
 
 CLOCKED_CMDS = (X.FUTEX_WAIT, X.FUTEX_WAIT_BITSET, X.FUTEX_WAIT_REQUEUE_PI, X.FUTEX_LOCK_PI2)
 

@@ -12,9 +12,10 @@ from typing import Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.kernel.errors import KernelError
+from pynix.base.errors import KernelError
+from pynix.base.timer import Timers, monotonic_ns
+from pynix.base.wait import sleep_until
 from pynix.kernel.exit import thread_group_cputime
-from pynix.kernel.sched import Timers, monotonic_ns, sleep_until
 from pynix.kernel.signal import send_signal
 from pynix.kernel.task import SigInfo, Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user

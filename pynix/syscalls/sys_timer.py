@@ -10,9 +10,9 @@ from __future__ import annotations
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import event as V
+from pynix.base.errors import KernelError
 from pynix.fs.timerfd import TimerFdFile, timerfd_create
 from pynix.kernel import posix_timers as P
-from pynix.kernel.errors import KernelError
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user, put_i32
 from pynix.syscalls.sys_time import clock_ns

@@ -12,10 +12,10 @@ from typing import Callable
 
 from pynix.arch.x86_64.syscall_nr import NR
 from pynix.syscalls import sys_clone as C
-from pynix.syscalls import sys_file as F
-from pynix.syscalls import sys_fs as S
 from pynix.syscalls import sys_event as W
 from pynix.syscalls import sys_fd as D
+from pynix.syscalls import sys_file as F
+from pynix.syscalls import sys_fs as S
 from pynix.syscalls import sys_info as I
 from pynix.syscalls import sys_ipc as V
 from pynix.syscalls import sys_lock as K

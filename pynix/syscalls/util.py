@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
 from pynix.fs.vfs.dcache import Path
 from pynix.fs.vfs.file import File
-from pynix.kernel.errors import KernelError
 from pynix.mm.mm import MM
 from pynix.mm.uaccess import put_i32, strncpy_from_user
 

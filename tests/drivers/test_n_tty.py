@@ -5,9 +5,9 @@ import pytest
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import termbits as T
+from pynix.base.timer import Timers
 from pynix.drivers.tty import Termios, TtyStruct
 from pynix.fs.vfs.file import WouldBlock
-from pynix.kernel.sched import Timers
 
 
 class Wire:

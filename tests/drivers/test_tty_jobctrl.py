@@ -9,10 +9,10 @@ import pytest
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import termbits as T
+from pynix.base.errors import KernelError
+from pynix.base.runqueue import RunQueue
 from pynix.drivers import tty_jobctrl as J
 from pynix.drivers.tty import TtyFile, TtyStruct, open_current_tty, tty_ioctl, tty_open
-from pynix.kernel.errors import KernelError
-from pynix.kernel.sched import RunQueue
 from pynix.kernel.task import SigHand, Task
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from pynix.arch.x86_64 import event as V
+from pynix.base.errors import KernelError
 from pynix.fs.eventfd import EventFdFile, eventfd_create
 from pynix.fs.eventpoll import EventPoll, ep_ctl
 from pynix.fs.pipe import make_pipe
 from pynix.fs.vfs.file import WouldBlock
-from pynix.kernel.errors import KernelError
 
 
 def test_level_and_edge_triggered() -> None:

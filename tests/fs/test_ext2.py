@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
 from pynix.fs.bio import BlockDevice, BufferCache
 from pynix.fs.ext2 import Ext2Error, Ext2Inode, Ext2SuperBlock
 from pynix.fs.ext2 import bmap as B
 from pynix.fs.ext2 import layout as L
-from pynix.kernel.errors import KernelError
 
 REG, DIR = stat.S_IFREG | 0o644, 0o755
 

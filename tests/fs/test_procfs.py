@@ -10,18 +10,23 @@ import pytest
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
 from pynix.fs.procfs import register_proc_file
-from pynix.fs.procfs.array import MAPS_NAME_COLUMN, proc_pid_maps, proc_pid_stat, proc_pid_status
+from pynix.fs.procfs.array import (
+    MAPS_NAME_COLUMN,
+    proc_pid_maps,
+    proc_pid_stat,
+    proc_pid_status,
+)
 from pynix.fs.procfs.files import kb_line, mangle, show_meminfo, show_mounts
 from pynix.fs.vfs.dcache import MS_BIND
 from pynix.fs.vfs.namei import namei
 from pynix.fs.vfs.namespace import path_mount, path_umount
 from pynix.fs.vfs.ops import do_open, vfs_mkdir
 from pynix.kernel.boot import Config, Machine
-from pynix.kernel.errors import KernelError
 from pynix.kernel.task import Task
 from pynix.mm.mm import MM
-from pynix.mm.vma import VMA, VM_GROWSDOWN
+from pynix.mm.vma import VM_GROWSDOWN, VMA
 
 
 @pytest.fixture

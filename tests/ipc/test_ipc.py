@@ -8,10 +8,10 @@ import pytest
 
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import ipc as I
+from pynix.base.errors import KernelError
 from pynix.ipc.msg import MsgQueue, ksys_msgget, proc_sysvipc_msg
 from pynix.ipc.sem import SemArray, SemUndoList, exit_sem, ksys_semget, proc_sysvipc_sem
 from pynix.ipc.util import IpcNamespace, ipcperms
-from pynix.kernel.errors import KernelError
 from pynix.kernel.task import Cred
 
 

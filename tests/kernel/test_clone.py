@@ -5,11 +5,11 @@ import pytest
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
+from pynix.base.runqueue import TASK_DEAD, TASK_ZOMBIE
 from pynix.fs.vfs.file import File
-from pynix.kernel.errors import KernelError
 from pynix.kernel.exit import do_exit, do_group_exit
 from pynix.kernel.fork import copy_process
-from pynix.kernel.sched import TASK_DEAD, TASK_ZOMBIE
 
 from .threads_fixture import kernel_and_task, regs
 

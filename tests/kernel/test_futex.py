@@ -10,10 +10,11 @@ import pytest
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import thread as X
+from pynix.base.errors import KernelError
+from pynix.base.runqueue import TASK_INTERRUPTIBLE, TASK_RUNNING
+from pynix.base.timer import monotonic_ns
 from pynix.kernel import futex as F
-from pynix.kernel.errors import KernelError
 from pynix.kernel.fork import copy_process
-from pynix.kernel.sched import TASK_INTERRUPTIBLE, TASK_RUNNING, monotonic_ns
 from pynix.kernel.task import SigInfo, Task
 from pynix.mm.uaccess import get_u32, put_u32
 

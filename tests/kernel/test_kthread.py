@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import pytest
 
+from pynix.base.timer import monotonic_ns
 from pynix.fs import writeback
 from pynix.kernel.kernel import Kernel
 from pynix.kernel.kthread import kthread_request, start_kthreadd
-from pynix.kernel.sched import monotonic_ns
+from pynix.kernel.sched import schedule
 
 
 class CountingVFS:
@@ -22,13 +23,13 @@ def kernel():  # type: ignore[no-untyped-def]
     k = Kernel(16 << 20)
     k.vfs = CountingVFS()
     yield k
-    k.stopping = True
+    k.irq.stopping = True
 
 
 def run_until(k: Kernel, cond, seconds: float = 2.0) -> None:  # type: ignore[no-untyped-def]
     end = monotonic_ns() + int(seconds * 1e9)
     k.timers.add(end, lambda: None)                  # the idle loop wakes up for the deadline
-    k.schedule(lambda: cond() or monotonic_ns() > end)
+    schedule(k, lambda: cond() or monotonic_ns() > end)
 
 
 def test_kthreadd_creates_threads_as_its_children(kernel: Kernel) -> None:

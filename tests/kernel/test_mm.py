@@ -4,11 +4,11 @@ from __future__ import annotations
 import pytest
 
 from pynix.arch.x86_64 import abi as A
-from pynix.kernel.errors import KernelError
+from pynix.base.errors import KernelError
 from pynix.machine.physmem import PhysMem
 from pynix.mm.fault import ACC_READ, ACC_WRITE, handle_mm_fault
 from pynix.mm.mm import MM, PTE_W
-from pynix.mm.mmap import do_brk, do_mmap, do_mprotect, do_munmap, do_mremap, do_madvise
+from pynix.mm.mmap import do_brk, do_madvise, do_mmap, do_mprotect, do_mremap, do_munmap
 from pynix.mm.uaccess import copy_from_user, copy_to_user
 
 RW = A.PROT_READ | A.PROT_WRITE

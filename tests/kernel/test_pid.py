@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from pynix.kernel.errors import KernelError
+from pynix.base.errors import KernelError
 from pynix.kernel.pid import RESERVED_PIDS, PidMap
 
 

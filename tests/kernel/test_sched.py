@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from pynix.arch.x86_64 import abi as A
-from pynix.kernel.sched import (RR_TIMESLICE_NS, RT_RUNTIME_NS, TIMESLICE_NS, RunQueue,
-                                monotonic_ns)
+from pynix.base.runqueue import RR_TIMESLICE_NS, RT_RUNTIME_NS, TIMESLICE_NS, RunQueue
+from pynix.base.timer import monotonic_ns
 
 
 class T:

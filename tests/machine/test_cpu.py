@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import struct
 import threading
-import time
 
 import pytest
 import unicorn.x86_const as X

@@ -4,7 +4,7 @@ Modules, bottom up: layout (on-disk formats), balloc/ialloc (bitmaps), bmap (blo
 inode (file data, symlinks, write-back), dir (directory records), namei (directory
 operations), super (mount, statfs, sync). Mount with ``Ext2SuperBlock(BlockDevice(path))``.
 """
-from pynix.fs.ext2.super import Ext2Error, Ext2SuperBlock
 from pynix.fs.ext2.inode import Ext2Inode
+from pynix.fs.ext2.super import Ext2Error, Ext2SuperBlock
 
 __all__ = ["Ext2Error", "Ext2Inode", "Ext2SuperBlock"]

@@ -22,7 +22,7 @@ import struct
 from typing import TYPE_CHECKING, Iterable
 
 from pynix.arch.x86_64 import errno as E
-from pynix.kernel.errors import KernelError
+from pynix.base.errors import KernelError
 
 if TYPE_CHECKING:
     from pynix.fs.ext2.super import Ext2SuperBlock

@@ -28,9 +28,14 @@ from array import array
 from typing import TYPE_CHECKING, Union
 
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
 from pynix.fs.ext2 import balloc
-from pynix.fs.ext2.layout import EXT2_DIND_BLOCK, EXT2_IND_BLOCK, EXT2_NDIR_BLOCKS, EXT2_TIND_BLOCK
-from pynix.kernel.errors import KernelError
+from pynix.fs.ext2.layout import (
+    EXT2_DIND_BLOCK,
+    EXT2_IND_BLOCK,
+    EXT2_NDIR_BLOCKS,
+    EXT2_TIND_BLOCK,
+)
 
 if TYPE_CHECKING:
     from pynix.fs.bio import Buffer

@@ -26,10 +26,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator, NamedTuple
 
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
 from pynix.fs.ext2 import bmap as B
 from pynix.fs.ext2 import layout as L
 from pynix.fs.vfs.inode import now_ns
-from pynix.kernel.errors import KernelError
 
 if TYPE_CHECKING:
     from pynix.fs.ext2.inode import Ext2Inode

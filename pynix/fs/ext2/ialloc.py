@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
 from pynix.fs.ext2.balloc import clear_bits, find_zero_bit, set_bits
-from pynix.kernel.errors import KernelError
 
 if TYPE_CHECKING:
     from pynix.fs.ext2.super import Ext2SuperBlock

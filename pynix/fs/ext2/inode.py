@@ -27,14 +27,13 @@ import time
 from typing import TYPE_CHECKING, Iterator
 
 from pynix.arch.x86_64 import errno as E
-from pynix.fs.ext2 import balloc
+from pynix.base.errors import KernelError
+from pynix.fs.ext2 import balloc, namei
 from pynix.fs.ext2 import bmap as B
 from pynix.fs.ext2 import dir as D
 from pynix.fs.ext2 import layout as L
-from pynix.fs.ext2 import namei
 from pynix.fs.ext2.ialloc import ifree
 from pynix.fs.vfs.inode import Inode, now_ns
-from pynix.kernel.errors import KernelError
 
 if TYPE_CHECKING:
     from pynix.fs.ext2.super import Ext2SuperBlock

@@ -19,12 +19,12 @@ import stat
 from typing import TYPE_CHECKING, cast
 
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
 from pynix.fs.ext2 import bmap as B
 from pynix.fs.ext2 import dir as D
 from pynix.fs.ext2 import layout as L
 from pynix.fs.ext2.ialloc import ialloc
 from pynix.fs.vfs.inode import Inode, now_ns
-from pynix.kernel.errors import KernelError
 
 if TYPE_CHECKING:
     from pynix.fs.ext2.inode import Ext2Inode

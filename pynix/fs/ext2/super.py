@@ -20,11 +20,11 @@ from __future__ import annotations
 import time
 
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
 from pynix.fs.bio import BlockDevice, BufferCache, default_cache
 from pynix.fs.ext2 import layout as L
 from pynix.fs.ext2.inode import Ext2Inode
 from pynix.fs.vfs.inode import StatFs, SuperBlock
-from pynix.kernel.errors import KernelError
 
 
 class Ext2Error(KernelError):

@@ -7,7 +7,11 @@ files.py (meminfo, stat, uptime, loadavg, ...), sys.py (/proc/sys); ipc/procfs.p
 System V IPC entries.
 """
 from pynix.fs.procfs import files, sys  # noqa: F401  (they register their entries)
+from pynix.fs.procfs.super import (
+    ProcSuperBlock,
+    register_proc_file,
+    register_proc_symlink,
+)
 from pynix.ipc import procfs as ipc_procfs  # noqa: F401  (/proc/sysvipc, /proc/sys/kernel/msg*)
-from pynix.fs.procfs.super import ProcSuperBlock, register_proc_file, register_proc_symlink
 
 __all__ = ["ProcSuperBlock", "register_proc_file", "register_proc_symlink"]

@@ -16,10 +16,10 @@ import math
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from pynix.base.timer import monotonic_ns
 from pynix.fs.procfs.array import NS_PER_TICK, ticks
 from pynix.fs.procfs.super import register_proc_file, register_proc_symlink
 from pynix.fs.vfs.dcache import MS_NODEV, MS_NOEXEC, MS_NOSUID, Mount, Path, d_path
-from pynix.kernel.sched import monotonic_ns
 
 if TYPE_CHECKING:
     from pynix.kernel.task import Task

@@ -18,14 +18,27 @@ from typing import TYPE_CHECKING, Callable
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.fs.procfs.array import (proc_pid_limits, proc_pid_maps, proc_pid_stat, proc_pid_statm,
-                                   proc_pid_status)
-from pynix.fs.procfs.super import (Entry, ProcDir, ProcFile, ProcLink, ProcSuperBlock,
-                                   file_entry, registry_entries, registry_find)
+from pynix.base.errors import KernelError
+from pynix.fs.procfs.array import (
+    proc_pid_limits,
+    proc_pid_maps,
+    proc_pid_stat,
+    proc_pid_statm,
+    proc_pid_status,
+)
+from pynix.fs.procfs.super import (
+    Entry,
+    ProcDir,
+    ProcFile,
+    ProcLink,
+    ProcSuperBlock,
+    file_entry,
+    registry_entries,
+    registry_find,
+)
 from pynix.fs.vfs.dcache import Dentry, Mount, Path, d_path
 from pynix.fs.vfs.file import File
 from pynix.fs.vfs.inode import Inode
-from pynix.kernel.errors import KernelError
 from pynix.mm.uaccess import copy_from_user
 
 if TYPE_CHECKING:

@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
 from pynix.fs.vfs.file import File, InodeFile
 from pynix.fs.vfs.inode import DT_DIR, Inode, StatFs, SuperBlock, dtype_of
-from pynix.kernel.errors import KernelError
 
 if TYPE_CHECKING:
     from pynix.fs.vfs.dcache import Path

@@ -14,8 +14,8 @@ import uuid
 from typing import Any
 
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
 from pynix.fs.procfs.super import register_proc_file
-from pynix.kernel.errors import KernelError
 from pynix.kernel.nsproxy import uts_ns_of
 
 UTS_LEN = 64

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
 from pynix.fs.vfs.inode import Inode, touch_atime
-from pynix.kernel.errors import KernelError
 
 POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL = 1, 2, 4, 8, 16, 32
 POLLRDNORM, POLLWRNORM = 0x40, 0x100
@@ -23,7 +23,7 @@ MAX_LFS_FILESIZE = (1 << 63) - 1     # the largest offset lseek may set (loff_t)
 
 
 class WouldBlock(Exception):
-    """The operation must wait on ``wq`` (a kernel.sched.WaitQueue)."""
+    """The operation must wait on ``wq`` (a base.wait.WaitQueue)."""
 
     def __init__(self, wq: object) -> None:
         super().__init__()

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from pynix.arch.x86_64 import errno as E
-from pynix.kernel.errors import KernelError
+from pynix.base.errors import KernelError
 
 S_IFMT = stat.S_IFMT(0o177777)
 DT_UNKNOWN, DT_FIFO, DT_CHR, DT_DIR, DT_BLK, DT_REG, DT_LNK, DT_SOCK = 0, 1, 2, 4, 6, 8, 10, 12

@@ -10,9 +10,9 @@ Owns: the list of superblocks and the initial mount table.
 from __future__ import annotations
 
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
 from pynix.fs.vfs.dcache import Dentry, Mount, MountTable, Path
 from pynix.fs.vfs.inode import SuperBlock
-from pynix.kernel.errors import KernelError
 
 ANON_MAJOR = 0
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 from typing import Protocol
 
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
 from pynix.fs.vfs.dcache import MountTable, Path
 from pynix.fs.vfs.inode import Inode
-from pynix.kernel.errors import KernelError
 
 MAY_EXEC, MAY_WRITE, MAY_READ = 1, 2, 4
 MAXSYMLINKS = 40

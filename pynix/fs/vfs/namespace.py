@@ -18,11 +18,23 @@ from typing import TYPE_CHECKING, Any
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
 from pynix.fs.filesystems import get_fs_type
-from pynix.fs.vfs.dcache import (MS_BIND, MS_MOVE, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE,
-                                 MS_RDONLY, MS_REC, MS_REMOUNT, Dentry, Mount, Path)
+from pynix.fs.vfs.dcache import (
+    MS_BIND,
+    MS_MOVE,
+    MS_NODEV,
+    MS_NOEXEC,
+    MS_NOSUID,
+    MS_PRIVATE,
+    MS_RDONLY,
+    MS_REC,
+    MS_REMOUNT,
+    Dentry,
+    Mount,
+    Path,
+)
 from pynix.fs.vfs.namei import namei
-from pynix.kernel.errors import KernelError
 
 if TYPE_CHECKING:
     from pynix.kernel.task import Task

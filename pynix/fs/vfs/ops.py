@@ -12,13 +12,21 @@ import stat
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
 from pynix.fs.vfs.dcache import Dentry, Path
 from pynix.fs.vfs.file import File, InodeFile
 from pynix.fs.vfs.icache import maybe_evict
-from pynix.fs.vfs.inode import Inode, now_ns
-from pynix.fs.vfs.namei import (MAXSYMLINKS, MAY_EXEC, MAY_READ, MAY_WRITE, FsContext, namei,
-                                nameiparent, permission)
-from pynix.kernel.errors import KernelError
+from pynix.fs.vfs.inode import Inode
+from pynix.fs.vfs.namei import (
+    MAXSYMLINKS,
+    MAY_EXEC,
+    MAY_READ,
+    MAY_WRITE,
+    FsContext,
+    namei,
+    nameiparent,
+    permission,
+)
 
 
 def check_writable_mount(p: Path) -> None:

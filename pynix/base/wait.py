@@ -1,0 +1,98 @@
+"""Wait queues: sleep and wakeup (Bach ch. 6.6 sleep/wakeup; Love ch. 4 "sleeping and waking
+up"; Linux's kernel/sched/wait.c and wait_event_interruptible).
+
+Provides:
+- ``WaitQueue``: tasks sleeping on an event; ``wake_up()`` makes them all runnable (they
+  re-check their condition, as Bach's sleep/wakeup loop does).
+- ``wait_event(task, wq, cond, deadline)``: the generator a blocking syscall ``yield from``s.
+  It returns when ``cond()`` holds, returns False at ``deadline`` (a monotonic ns time), and
+  raises ``KernelError(ERESTARTSYS)`` when a signal is pending (interruptible sleep).
+- ``sleep_until`` (nanosleep) and ``wait_queue_of`` (a queue made on first use).
+
+A blocked syscall's kernel stack is the generator itself: the dispatcher stores it in
+``task.kstack`` and resumes it when the task runs again (syscalls/dispatch.py).
+A task is reached through ``task.kernel.rq`` and ``task.kernel.timers``.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Generator
+
+from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
+from pynix.base.runqueue import TASK_INTERRUPTIBLE, TASK_RUNNING, TASK_UNINTERRUPTIBLE
+from pynix.base.timer import Timers, monotonic_ns
+
+if TYPE_CHECKING:
+    from pynix.kernel.task import Task
+
+
+class WaitQueue:
+    __slots__ = ("waiters",)
+
+    def __init__(self) -> None:
+        self.waiters: list[Task] = []
+
+    def add(self, t: Task) -> None:
+        if t not in self.waiters:
+            self.waiters.append(t)
+
+    def remove(self, t: Task) -> None:
+        try:
+            self.waiters.remove(t)
+        except ValueError:
+            pass
+
+    def wake_up(self) -> None:
+        if not self.waiters:
+            return
+        for t in self.waiters:
+            t.kernel.rq.wake_up_process(t)
+        self.waiters.clear()
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def wait_queue_of(obj: object, attr: str) -> WaitQueue:
+    """The wait queue kept at ``obj.attr``, made on first use (for objects that rarely need
+    one: a task that someone waits on through a pidfd, the kernel's signalfd readers)."""
+    wq = getattr(obj, attr, None)
+    if wq is None:
+        wq = WaitQueue()
+        setattr(obj, attr, wq)
+    return wq
+
+
+def wait_event(task: Task, wqs: WaitQueue | list[WaitQueue], cond: Callable[[], bool],
+               deadline: int | None = None, interruptible: bool = True,
+               restart: int = E.ERESTARTSYS) -> Generator[None, None, bool]:
+    """Sleep until ``cond()``; False on timeout; ``restart`` (ERESTARTSYS unless the call
+    says otherwise) if a signal arrives first."""
+    if isinstance(wqs, WaitQueue):
+        wqs = [wqs]
+    timer = None
+    try:
+        while not cond():
+            if interruptible and task.signal_pending():
+                raise KernelError(restart)
+            if deadline is not None and monotonic_ns() >= deadline:
+                return False
+            for wq in wqs:
+                wq.add(task)
+            if deadline is not None and timer is None:
+                timer = task.kernel.timers.add(deadline, lambda: task.kernel.rq.wake_up_process(task))
+            task.state = TASK_INTERRUPTIBLE if interruptible else TASK_UNINTERRUPTIBLE
+            yield
+            task.state = TASK_RUNNING
+    finally:
+        for wq in wqs:
+            wq.remove(task)
+        if timer is not None:
+            Timers.cancel(timer)
+    return True
+
+
+def sleep_until(task: Task, deadline: int, restart: int = E.ERESTARTSYS) -> Generator[None, None, bool]:
+    """nanosleep: True when the time has come, ``restart`` on a signal."""
+    return (yield from wait_event(task, [], lambda: monotonic_ns() >= deadline, deadline,
+                                  restart=restart))
