@@ -12,11 +12,11 @@ Owns: each loop device's binding (backing inode, offset, flags, name).
 """
 from __future__ import annotations
 
-import struct
 from typing import Any
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64 import loop as L
 from pynix.base.errors import KernelError
 from pynix.fs.devices import register_chrdev
 from pynix.fs.vfs.file import File
@@ -43,13 +43,13 @@ class Loop:
             raise KernelError(E.EBUSY)
         inode.i_count += 1
         self.backing = inode
-        self.flags = A.LO_FLAGS_READ_ONLY if readonly else 0
+        self.flags = L.LO_FLAGS_READ_ONLY if readonly else 0
 
     def clear(self) -> None:
         if self.backing is None:
             raise KernelError(E.ENXIO)
         if self.users:
-            self.flags |= A.LO_FLAGS_AUTOCLEAR       # Linux: detach at the last close
+            self.flags |= L.LO_FLAGS_AUTOCLEAR       # Linux: detach at the last close
             return
         inode, self.backing = self.backing, None
         self.offset, self.flags, self.name = 0, 0, b""
@@ -58,14 +58,18 @@ class Loop:
     def release_user(self) -> None:
         """A filesystem on the device was unmounted."""
         self.users -= 1
-        if self.users == 0 and self.flags & A.LO_FLAGS_AUTOCLEAR and self.backing is not None:
+        if self.users == 0 and self.flags & L.LO_FLAGS_AUTOCLEAR and self.backing is not None:
             self.clear()
 
     def info(self) -> bytes:
         inode = self.backing
         assert inode is not None
-        return A.LOOP_INFO64.pack(inode.sb.dev, inode.ino, 0, self.offset, 0, self.number, 0, 0,
-                                  self.flags, self.name, b"", b"", b"")
+        return L.pack_loop_info64(inode.sb.dev, inode.ino, self.offset, self.number, self.flags,
+                                  self.name)
+
+    @property
+    def readonly(self) -> bool:
+        return bool(self.flags & L.LO_FLAGS_READ_ONLY)
 
 
 LOOPS = [Loop(i) for i in range(NR_LOOP)]
@@ -74,7 +78,7 @@ LOOPS = [Loop(i) for i in range(NR_LOOP)]
 def loop_backing(rdev: int) -> Loop:
     """The bound loop device behind a block device number (ENXIO if none)."""
     maj, mnr = (rdev >> 8) & 0xFFF, rdev & 0xFF
-    if maj != A.LOOP_MAJOR or mnr >= NR_LOOP or LOOPS[mnr].backing is None:
+    if maj != L.LOOP_MAJOR or mnr >= NR_LOOP or LOOPS[mnr].backing is None:
         raise KernelError(E.ENXIO)
     return LOOPS[mnr]
 
@@ -95,7 +99,7 @@ class LoopFile(File):
         return self._inode().read(self.loop.offset + off, n)
 
     def pwrite(self, data: bytes, off: int) -> int:
-        if self.loop.flags & A.LO_FLAGS_READ_ONLY:
+        if self.loop.flags & L.LO_FLAGS_READ_ONLY:
             raise KernelError(E.EPERM)
         return self._inode().write(self.loop.offset + off, data)
 
@@ -119,29 +123,29 @@ class LoopFile(File):
 
     def ioctl(self, task: Any, req: int, arg: int) -> int | bytes:
         loop = self.loop
-        if req == A.LOOP_SET_FD:
+        if req == L.LOOP_SET_FD:
             f = task.files.get(arg & 0xFFFFFFFF)
             if f.inode is None or not f.inode.is_reg():
                 raise KernelError(E.EINVAL)
             loop.bind(f.inode, not f.writable or not self.writable)
             return 0
-        if req == A.LOOP_CLR_FD:
+        if req == L.LOOP_CLR_FD:
             loop.clear()
             return 0
-        if req == A.LOOP_GET_STATUS64:
+        if req == L.LOOP_GET_STATUS64:
             if loop.backing is None:
                 raise KernelError(E.ENXIO)
             return loop.info()
-        if req == A.LOOP_SET_STATUS64:
+        if req == L.LOOP_SET_STATUS64:
             if loop.backing is None:
                 raise KernelError(E.ENXIO)
-            fields = A.LOOP_INFO64.unpack(copy_from_user(task.mm, arg, A.LOOP_INFO64.size))
-            loop.offset = fields[3]
-            loop.flags = (loop.flags & A.LO_FLAGS_READ_ONLY) | (fields[8] & A.LO_FLAGS_AUTOCLEAR)
-            loop.name = fields[9].split(b"\0", 1)[0]
+            st = L.unpack_loop_status(copy_from_user(task.mm, arg, L.LOOP_INFO64.size))
+            loop.offset = st.offset
+            loop.flags = (loop.flags & L.LO_FLAGS_READ_ONLY) | (st.flags & L.LO_FLAGS_AUTOCLEAR)
+            loop.name = st.file_name
             return 0
-        if req == A.BLKGETSIZE64:
-            return struct.pack("<Q", self._inode().size - loop.offset)
+        if req == L.BLKGETSIZE64:
+            return L.BLKGETSIZE64_ARG.pack(self._inode().size - loop.offset)
         raise KernelError(E.ENOTTY)
 
 
@@ -149,25 +153,25 @@ class LoopControl(File):
     """/dev/loop-control: hands out free loop devices."""
 
     def ioctl(self, task: Any, req: int, arg: int) -> int | bytes:
-        if req == A.LOOP_CTL_GET_FREE:
+        if req == L.LOOP_CTL_GET_FREE:
             for loop in LOOPS:
                 if loop.backing is None:
                     return loop.number
             raise KernelError(E.ENOSPC)
-        if req in (A.LOOP_CTL_ADD, A.LOOP_CTL_REMOVE):       # the NR_LOOP devices are fixed
+        if req in (L.LOOP_CTL_ADD, L.LOOP_CTL_REMOVE):       # the NR_LOOP devices are fixed
             n = arg & 0xFFFFFFFF
             if n >= NR_LOOP:
                 raise KernelError(E.EINVAL)
-            if req == A.LOOP_CTL_ADD:
+            if req == L.LOOP_CTL_ADD:
                 raise KernelError(E.EEXIST)
             raise KernelError(E.EBUSY if LOOPS[n].backing is not None else E.EPERM)
         raise KernelError(E.ENOTTY)
 
 
 def loop_init() -> None:
-    register_chrdev(A.MISC_MAJOR, A.LOOP_CTRL_MINOR, lambda flags, path: LoopControl(flags, path))
+    register_chrdev(L.MISC_MAJOR, L.LOOP_CTRL_MINOR, lambda flags, path: LoopControl(flags, path))
     for loop in LOOPS:
-        register_chrdev(A.LOOP_MAJOR, loop.number,
+        register_chrdev(L.LOOP_MAJOR, loop.number,
                         lambda flags, path, lp=loop: LoopFile(flags, path, lp))
 
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import termbits as T
-from pynix.base.timer import monotonic_ns
+from pynix.base.timer import Timers, monotonic_ns
 from pynix.fs.vfs.file import WouldBlock
 
 if TYPE_CHECKING:
@@ -285,7 +285,6 @@ class NTty:
 
     def cancel_timer(self) -> None:
         if self.timer is not None:
-            from pynix.base.timer import Timers
             Timers.cancel(self.timer)
         self.timer = None
         self.deadline = None

@@ -24,7 +24,6 @@ Owns: termios, winsize, pgrp, session and the read wait queue of each terminal.
 """
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Protocol
 
@@ -35,6 +34,7 @@ from pynix.base.errors import KernelError
 from pynix.base.wait import WaitQueue
 from pynix.drivers import tty_jobctrl as J
 from pynix.drivers.n_tty import NTty
+from pynix.fs.devices import register_chrdev
 from pynix.fs.vfs.file import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, File, WouldBlock
 from pynix.kernel.jobctl import kill_pgrp
 from pynix.mm.uaccess import copy_from_user
@@ -182,7 +182,6 @@ def open_current_tty(k: Kernel, flags: int, path: object) -> TtyFile:
 
 
 def register_console(tty: TtyStruct) -> None:
-    from pynix.fs.devices import register_chrdev
     k = tty.kernel
     register_chrdev(T.TTY_MAJOR, 1, lambda flags, path: tty_open(tty, flags, path, True))
     register_chrdev(*T.DEV_CONSOLE, lambda flags, path: tty_open(tty, flags, path, False))
@@ -192,7 +191,7 @@ def register_console(tty: TtyStruct) -> None:
 # -- ioctls -------------------------------------------------------------------------------------
 def _get_int(t: Task, arg: int) -> int:
     assert t.mm is not None
-    return struct.unpack("<i", copy_from_user(t.mm, arg, 4))[0]
+    return T.INT_ARG.unpack(copy_from_user(t.mm, arg, T.INT_ARG.size))[0]
 
 
 def set_termios(t: Task, f: TtyFile, req: int, arg: int) -> int:
@@ -244,9 +243,9 @@ def tty_ioctl(t: Task, f: TtyFile, req: int, arg: int) -> int | bytes:
         tty.set_winsize(A.WINSIZE.unpack(copy_from_user(t.mm, arg, A.WINSIZE.size)))
         return 0
     if req == A.FIONREAD:
-        return struct.pack("<i", tty.ldisc.chars_in_buffer())
+        return T.INT_ARG.pack(tty.ldisc.chars_in_buffer())
     if req == A.TIOCOUTQ:
-        return struct.pack("<i", 0)                 # output is written through at once
+        return T.INT_ARG.pack(0)                    # output is written through at once
     if req == T.TCFLSH:
         return tcflsh(t, f, arg)
     if req == T.TCXONC:
@@ -260,7 +259,7 @@ def tty_ioctl(t: Task, f: TtyFile, req: int, arg: int) -> int | bytes:
         tty.receive(copy_from_user(t.mm, arg, 1))
         return 0
     if req == T.TIOCGETD:
-        return struct.pack("<i", tty.termios.line)
+        return T.INT_ARG.pack(tty.termios.line)
     if req == T.TIOCSETD:
         if _get_int(t, arg) != T.N_TTY:
             raise KernelError(E.EINVAL)

@@ -22,7 +22,6 @@ import stat
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
 from pynix.drivers.loop import loop_backing
@@ -140,7 +139,7 @@ def ext2_fill_super(k: Any, source: Path | None, flags: int, data: bytes) -> Sup
             raise KernelError(E.EACCES)
         loop = loop_backing(inode.rdev)
         assert loop.backing is not None
-        readonly = readonly or bool(loop.flags & A.LO_FLAGS_READ_ONLY)
+        readonly = readonly or loop.readonly
         loop.users += 1
         bdev = LoopDevice(loop.backing, readonly, loop.offset, loop.release_user)
     elif inode.is_reg():                        # an image file named directly

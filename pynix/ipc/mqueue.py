@@ -8,7 +8,9 @@ Linux's status line ``QSIZE:... NOTIFY:... SIGNO:... NOTIFY_PID:...``, poll is r
 a message waits and writable while one fits. Sends block while the queue is full, receives
 while it is empty (EAGAIN under O_NONBLOCK, ETIMEDOUT at an absolute CLOCK_REALTIME
 deadline). One process may ask to be notified (a signal, si_code SI_MESGQ) when a message
-arrives in an empty queue nobody is waiting on; the registration is then used up.
+arrives in an empty queue nobody is waiting on; the registration is then used up. The
+signal is sent through the ``send`` function mq_notify was given (kernel/signal.send_signal,
+passed down by the syscall layer, which sits above the signal code).
 mq_unlink removes the name; the queue lives while descriptors hold it.
 Limits as Linux's defaults (/proc/sys/fs/mqueue): 10 messages of 8192 bytes unless root.
 SIGEV_THREAD notification (done by the C library over netlink) is not available.
@@ -21,25 +23,24 @@ import bisect
 import itertools
 import stat
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Generator
+from typing import Callable, Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64 import ipc as I
 from pynix.base.errors import KernelError
 from pynix.base.wait import WaitQueue, wait_event
 from pynix.fs.anon import anon_inode
 from pynix.fs.vfs.file import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, File
+from pynix.fs.vfs.namei import NAME_MAX
+from pynix.ipc.util import ipc_ns_of
+from pynix.kernel.task import SigInfo, Task
 
-if TYPE_CHECKING:
-    from pynix.kernel.task import Task
-
-MQ_PRIO_MAX = 32768
 DFLT_MSGMAX, DFLT_MSGSIZEMAX = 10, 8192          # fs.mqueue.msg_max / msgsize_max
 HARD_MSGMAX, HARD_MSGSIZEMAX = 65536, 16 << 20
 QUEUES_MAX = 256
-NAME_MAX = 255
-SI_MESGQ = -3
 SIGEV_SIGNAL, SIGEV_NONE = A.SIGEV_SIGNAL, A.SIGEV_NONE
+SendSignal = Callable[[Task, SigInfo], object]   # kernel/signal.send_signal
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Notify:
     notify: int
     signo: int
     value: int
+    send: SendSignal
 
 
 @dataclass
@@ -105,7 +107,6 @@ class MqFile(File):
 
 
 def _ns_queues(t: Task) -> dict[bytes, MQueue]:
-    from pynix.ipc.util import ipc_ns_of
     ns = ipc_ns_of(t)
     q = getattr(ns, "mqueues", None)
     if q is None:
@@ -189,7 +190,7 @@ def mq_timedsend(t: Task, f: MqFile, text: bytes, prio: int,
     if not f.writable_mq:
         raise KernelError(E.EBADF)
     mq = f.mq
-    if prio >= MQ_PRIO_MAX or prio < 0:
+    if prio >= I.MQ_PRIO_MAX or prio < 0:
         raise KernelError(E.EINVAL)
     if len(text) > mq.msgsize:
         raise KernelError(E.EMSGSIZE)
@@ -209,14 +210,12 @@ def mq_timedsend(t: Task, f: MqFile, text: bytes, prio: int,
 
 def _notify(sender: Task, mq: MQueue) -> None:
     """__do_notify: the registrant learns of a message in its empty queue; once."""
-    from pynix.kernel.signal import send_signal
-    from pynix.kernel.task import SigInfo
     nt = mq.notify
     mq.notify = None
     if nt is None or nt.notify != SIGEV_SIGNAL:
         return
-    send_signal(nt.task, SigInfo(nt.signo, SI_MESGQ, pid=sender.tgid, uid=sender.cred.uid,
-                                 value=nt.value))
+    nt.send(nt.task, SigInfo(nt.signo, I.SI_MESGQ, pid=sender.tgid, uid=sender.cred.uid,
+                             value=nt.value))
 
 
 def mq_timedreceive(t: Task, f: MqFile, size: int,
@@ -241,8 +240,9 @@ def mq_timedreceive(t: Task, f: MqFile, size: int,
     return text, -neg_prio
 
 
-def mq_notify(t: Task, f: MqFile, notify: tuple[int, int, int] | None) -> None:
-    """Register (notify = (sigev_notify, signo, value)) or, with None, unregister."""
+def mq_notify(t: Task, f: MqFile, notify: tuple[int, int, int] | None, send: SendSignal) -> None:
+    """Register (notify = (sigev_notify, signo, value)) or, with None, unregister; ``send``
+    delivers the signal when the notification fires."""
     mq = f.mq
     if notify is None:
         if mq.notify is not None and mq.notify.task.tgid == t.tgid:
@@ -255,7 +255,7 @@ def mq_notify(t: Task, f: MqFile, notify: tuple[int, int, int] | None) -> None:
         raise KernelError(E.EINVAL)
     if mq.notify is not None:
         raise KernelError(E.EBUSY)
-    mq.notify = Notify(t.group_leader, how, signo, value)
+    mq.notify = Notify(t.group_leader, how, signo, value, send)
 
 
 def mq_attr(f: MqFile) -> tuple[int, int, int, int]:

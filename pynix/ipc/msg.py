@@ -160,7 +160,7 @@ def msgctl_info(task: Task, cmd: int) -> bytes:
 def msgctl_set(task: Task, msqid: int, buf: bytes) -> None:
     q = _queue(task, msqid)
     ipc_check_owner(task, q)
-    qbytes = I.MSQID64_DS.unpack_from(buf)[6]
+    qbytes = I.unpack_msqid64_qbytes(buf)
     if qbytes > ipc_ns_of(task).msg_ctlmnb and not capable(task):
         raise KernelError(E.EPERM)
     ipc_update_perm(task, q, buf)

@@ -26,6 +26,7 @@ from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import ipc as I
 from pynix.arch.x86_64.abi import CLONE_NEWIPC, CLONE_SYSVSEM
 from pynix.base.errors import KernelError
+from pynix.kernel.ns_common import alloc_inum
 
 if TYPE_CHECKING:
     from pynix.kernel.task import Task
@@ -50,8 +51,8 @@ class KernIpcPerm:
         self.deleted = False
 
     def pack_perm(self) -> bytes:
-        return I.IPC64_PERM.pack(self.key, self.uid, self.gid, self.cuid, self.cgid, self.mode,
-                                 self.seq & 0xFFFF, 0)
+        return I.pack_ipc64_perm(self.key, self.uid, self.gid, self.cuid, self.cgid, self.mode,
+                                 self.seq)
 
 
 T = TypeVar("T", bound=KernIpcPerm)
@@ -119,10 +120,9 @@ class IpcIds(Generic[T]):
 
 class IpcNamespace:
     """struct ipc_namespace: the registries and the limits of /proc/sys/kernel. ``inum``
-    names it in /proc/PID/ns/ipc (kernel/nsproxy.py numbers them)."""
+    names it in /proc/PID/ns/ipc (kernel/ns_common.alloc_inum numbers them)."""
 
     def __init__(self, inum: int | None = None) -> None:
-        from pynix.kernel.nsproxy import alloc_inum
         self.inum = inum if inum is not None else alloc_inum()
         self.msg_ctlmax = I.MSGMAX
         self.msg_ctlmnb = I.MSGMNB
@@ -187,7 +187,7 @@ def ipc_update_perm(task: Task, perm: KernIpcPerm, packed: bytes) -> None:
     """IPC_SET by the owner: take uid, gid and the mode's permission bits from a user
     ipc64_perm; the change time moves."""
     ipc_check_owner(task, perm)
-    _key, uid, gid, _cuid, _cgid, mode, _seq, _pad = I.IPC64_PERM.unpack_from(packed)
+    uid, gid, mode = I.unpack_ipc64_perm_set(packed)
     perm.uid, perm.gid = uid, gid
     perm.mode = (perm.mode & ~0o777) | (mode & 0o777)
     perm.ctime = now_sec()  # type: ignore[attr-defined]

@@ -14,19 +14,18 @@ Provides ``UtsNamespace``, ``uts_ns_of(task)``, ``copy_utsname(parent, flags)`` 
 """
 from __future__ import annotations
 
-import itertools
 from typing import TYPE_CHECKING
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
+from pynix.kernel.ns_common import alloc_inum
 
 if TYPE_CHECKING:
     from pynix.kernel.task import Task
 
-# proc_alloc_inum: the initial namespaces have fixed numbers, later ones count up from here
+# the initial namespaces have fixed numbers; later ones get kernel/ns_common.alloc_inum's
 PROC_IPC_INIT_INO, PROC_UTS_INIT_INO = 0xEFFFFFFF, 0xEFFFFFFE
-_next_inum = itertools.count(0xF0000000)
 
 # The flags unshare(2) knows (check_unshare_flags), and the namespaces pynix implements.
 UNSHARE_FLAGS = (A.CLONE_THREAD | A.CLONE_FS | A.CLONE_NEWNS | A.CLONE_SIGHAND | A.CLONE_VM
@@ -36,10 +35,6 @@ UNSHARE_FLAGS = (A.CLONE_THREAD | A.CLONE_FS | A.CLONE_NEWNS | A.CLONE_SIGHAND |
 IMPLEMENTED_NS = A.CLONE_NEWUTS | A.CLONE_NEWIPC
 NOT_IMPLEMENTED_NS = (A.CLONE_NEWNS | A.CLONE_NEWUSER | A.CLONE_NEWPID | A.CLONE_NEWNET
                       | A.CLONE_NEWCGROUP | 0x80)
-
-
-def alloc_inum() -> int:
-    return next(_next_inum)
 
 
 class UtsNamespace:

@@ -4,7 +4,7 @@ processes of this machine (Linux net/ipv4/af_inet.c, inet_connection_sock.c, udp
 Provides ``InetSocket`` (a UnixSocket whose names are IPv4 addresses and ports) and the address
 helpers the socket syscalls use:
 - ``inet_addr(raw)``: (ip, port) from a user sockaddr_in (EINVAL when short, EAFNOSUPPORT for
-  another family); ``sockaddr_in(ip, port)`` packs one;
+  another family; arch/x86_64/socket.pack_sockaddr_in packs one);
 - ``inet_bind(sock, ip, port, uid)``: the local address; port 0 picks a free ephemeral port;
   EADDRNOTAVAIL for an address that is not this machine's (only 127.0.0.0/8 and INADDR_ANY
   are), EACCES for a port below 1024 without root, EADDRINUSE when taken;
@@ -31,18 +31,12 @@ def is_local(ip: int) -> bool:
     return ip == S.INADDR_ANY or ip & 0xFF000000 == LOOPBACK_NET
 
 
-def sockaddr_in(ip: int, port: int) -> bytes:
-    raw = S.SOCKADDR_IN.pack(0, port, ip)
-    return S.SA_FAMILY.pack(S.AF_INET) + raw[2:]
-
-
 def inet_addr(raw: bytes) -> tuple[int, int]:
     if len(raw) < S.SOCKADDR_IN.size:
         raise KernelError(E.EINVAL)
-    if S.SA_FAMILY.unpack_from(raw)[0] != S.AF_INET:
+    if S.sa_family(raw) != S.AF_INET:
         raise KernelError(E.EAFNOSUPPORT)
-    _, port, ip = S.SOCKADDR_IN.unpack_from(raw)
-    return ip, port
+    return S.unpack_sockaddr_in(raw)
 
 
 class InetSocket(UnixSocket):
@@ -69,17 +63,17 @@ class InetSocket(UnixSocket):
         return inet_addr(self.name) if self.name else (S.INADDR_ANY, 0)
 
     def addr_of(self, name: bytes | None) -> bytes:
-        return name if name else sockaddr_in(S.INADDR_ANY, 0)
+        return name if name else S.pack_sockaddr_in(S.INADDR_ANY, 0)
 
     def source_name(self) -> bytes:
         """Where our datagrams come from: a wildcard address is seen as 127.0.0.1."""
         self.autobind()
         ip, port = self.local()
-        return sockaddr_in(ip or S.INADDR_LOOPBACK, port)
+        return S.pack_sockaddr_in(ip or S.INADDR_LOOPBACK, port)
 
     def child_name(self) -> bytes | None:
         ip, port = self.local()
-        return sockaddr_in(ip or S.INADDR_LOOPBACK, port)
+        return S.pack_sockaddr_in(ip or S.INADDR_LOOPBACK, port)
 
     def bind_source(self) -> None:
         """At connect: bound to a port if not yet, and to the loopback address that reaches the
@@ -87,7 +81,7 @@ class InetSocket(UnixSocket):
         self.autobind()
         ip, port = self.local()
         if ip == S.INADDR_ANY:
-            self.name = sockaddr_in(S.INADDR_LOOPBACK, port)
+            self.name = S.pack_sockaddr_in(S.INADDR_LOOPBACK, port)
 
     def autobind(self) -> None:
         """inet_autobind: an unbound socket that connects, listens or sends gets a free port."""
@@ -107,7 +101,7 @@ def inet_bind(sock: InetSocket, ip: int, port: int, euid: int) -> None:
         port = next((p for p in range(lo, hi + 1) if lookup(sock.port_key(p)) is None), 0)
         if not port:
             raise KernelError(E.EADDRINUSE)
-    sock.bind(sockaddr_in(ip, port), sock.port_key(port))
+    sock.bind(S.pack_sockaddr_in(ip, port), sock.port_key(port))
 
 
 def inet_find(sock: InetSocket, ip: int, port: int) -> InetSocket | None:

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64 import event as V
 from pynix.arch.x86_64 import socket as S
 from pynix.base.errors import KernelError
 from pynix.base.wait import WaitQueue
@@ -40,10 +40,6 @@ from pynix.fs.vfs.file import (
     WouldBlock,
 )
 
-if TYPE_CHECKING:
-    pass
-
-POLLRDHUP = 0x2000
 SNDBUF = 212992                    # bytes a stream peer may have unread before senders wait
 MAX_DGRAM_QLEN = 10                # datagrams queued on a receiver (net.unix.max_dgram_qlen)
 Cred = tuple[int, int, int]        # pid, uid, gid
@@ -103,8 +99,7 @@ class UnixSocket(File):
     # -- what the address family decides (net/inet.py overrides these) --------------------------
     def addr_of(self, name: bytes | None) -> bytes:
         """The sockaddr getsockname, accept and recvfrom return for a name."""
-        from pynix.net.unix_addr import sockaddr_un
-        return sockaddr_un(name)
+        return S.pack_sockaddr_un(name)
 
     def source_name(self) -> bytes:
         """The name a receiver sees on our datagrams."""
@@ -313,7 +308,7 @@ class UnixSocket(File):
         rd_shut = self.shut_rd or self.peer_gone or (peer is not None and peer.shut_wr)
         wr_shut = self.shut_wr or self.peer_gone or (peer is not None and peer.shut_rd)
         if rd_shut:
-            mask |= POLLIN | POLLRDNORM | POLLRDHUP
+            mask |= POLLIN | POLLRDNORM | V.EPOLLRDHUP          # poll's POLLRDHUP is this bit
         if rd_shut and wr_shut:
             mask |= POLLHUP
         if self.connection_oriented and not self.connected:

@@ -8,7 +8,7 @@ unix_bind_abstract, unix_find_other).
 - ``unix_bind(fs, sock, name)``: a path name gets an S_IFSOCK inode via vfs_mknod (EADDRINUSE
   when the path exists); the socket is registered under that inode.
 - ``unix_find_other(fs, name)``: the socket bound to a name (ENOENT, ECONNREFUSED).
-- ``sockaddr_un(name)``: the bytes getsockname/accept/recvfrom return.
+The bytes getsockname/accept/recvfrom return are arch/x86_64/socket.pack_sockaddr_un.
 """
 from __future__ import annotations
 
@@ -24,20 +24,11 @@ from pynix.net.unix import UnixSocket, lookup, name_key
 def unix_mkname(raw: bytes) -> bytes:
     if len(raw) <= 2 or len(raw) > S.SOCKADDR_UN_SIZE:
         raise KernelError(E.EINVAL)
-    path = raw[2:]
+    path = raw[S.SUN_PATH_OFF:]
     if path[0] == 0:
         return path                          # abstract: every byte counts
     nul = path.find(b"\0")
     return path if nul < 0 else path[:nul]
-
-
-def sockaddr_un(name: bytes | None) -> bytes:
-    fam = S.SA_FAMILY.pack(S.AF_UNIX)
-    if not name:
-        return fam
-    if name[0] == 0:
-        return fam + name
-    return fam + name + b"\0"
 
 
 def unix_bind(fs: FsContext, sock: UnixSocket, name: bytes) -> None:

@@ -6,20 +6,30 @@ Thin handlers: decode registers, copy user buffers, call pynix/ipc, copy results
 """
 from __future__ import annotations
 
-import struct
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64 import event as V
 from pynix.arch.x86_64 import ipc as I
 from pynix.base.errors import KernelError
 from pynix.base.timer import monotonic_ns
 from pynix.ipc import mqueue, msg, sem, shm
 from pynix.ipc.util import IpcIds, IpcNamespace, ipc_key_s32, ipc_ns_of
+from pynix.kernel.signal import send_signal
 from pynix.kernel.task import Task
-from pynix.mm.uaccess import copy_from_user, copy_to_user
-from pynix.syscalls.util import mm_of, s32, s64
+from pynix.mm.uaccess import copy_from_user, copy_to_user, put_u32, strncpy_from_user
+from pynix.syscalls.util import (
+    fget,
+    fs_of,
+    get_timespec,
+    install_new_file,
+    mm_of,
+    s32,
+    s64,
+)
 
 
 def sys_msgget(t: Task, key: int, flags: int) -> int:
@@ -30,8 +40,8 @@ def sys_msgsnd(t: Task, msqid: int, msgp: int, msgsz: int, flags: int) -> Genera
     if s64(msgsz) < 0 or msgsz > ipc_ns_of(t).msg_ctlmax:
         raise KernelError(E.EINVAL)
     mm = mm_of(t)
-    mtype = I.MSG_LONG.unpack(copy_from_user(mm, msgp, 8))[0]
-    text = copy_from_user(mm, msgp + 8, msgsz)
+    mtype = I.MSG_LONG.unpack(copy_from_user(mm, msgp, I.MSG_LONG.size))[0]
+    text = copy_from_user(mm, msgp + I.MSG_LONG.size, msgsz)
     return (yield from msg.do_msgsnd(t, s32(msqid), mtype, text, s32(flags)))
 
 
@@ -41,7 +51,7 @@ def sys_msgrcv(t: Task, msqid: int, msgp: int, msgsz: int, msgtyp: int, flags: i
     mtype, text = yield from msg.do_msgrcv(t, s32(msqid), msgsz, s64(msgtyp), s32(flags))
     mm = mm_of(t)
     copy_to_user(mm, msgp, I.MSG_LONG.pack(mtype))
-    copy_to_user(mm, msgp + 8, text)
+    copy_to_user(mm, msgp + I.MSG_LONG.size, text)
     return len(text)
 
 
@@ -112,12 +122,7 @@ def _sops(t: Task, sops: int, nsops: int) -> list[sem.Sop]:
 
 def sys_semtimedop(t: Task, semid: int, sops: int, nsops: int, timeout: int) -> Generator[None, None, int]:
     ops = _sops(t, sops, nsops)
-    deadline = None
-    if timeout:
-        sec, nsec = A.TIMESPEC.unpack(copy_from_user(mm_of(t), timeout, 16))
-        if sec < 0 or not 0 <= nsec < 10**9:
-            raise KernelError(E.EINVAL)
-        deadline = monotonic_ns() + sec * 10**9 + nsec
+    deadline = monotonic_ns() + get_timespec(t, timeout) if timeout else None
     return (yield from sem.do_semtimedop(t, s32(semid), ops, deadline))
 
 
@@ -135,11 +140,10 @@ def sys_semctl(t: Task, semid: int, semnum: int, cmd: int, arg: int) -> int:
         sem.semctl_setval(t, semid, semnum, s32(arg))
     elif cmd == I.GETALL:
         vals = sem.semctl_getall(t, semid)
-        copy_to_user(mm_of(t), arg, b"".join(v.to_bytes(2, "little") for v in vals))
+        copy_to_user(mm_of(t), arg, I.pack_semvals(vals))
     elif cmd == I.SETALL:
         n = sem.semctl_nsems(t, semid)
-        raw = copy_from_user(mm_of(t), arg, 2 * n)
-        sem.semctl_setall(t, semid, [int.from_bytes(raw[i:i + 2], "little") for i in range(0, 2 * n, 2)])
+        sem.semctl_setall(t, semid, I.unpack_semvals(copy_from_user(mm_of(t), arg, I.SEMVAL.size * n)))
     else:
         return _ctl(t, semid, cmd, arg, SEM_OPS)
     return 0
@@ -164,40 +168,30 @@ def sys_shmctl(t: Task, shmid: int, cmd: int, buf: int) -> int:
 
 # -- POSIX message queues (ipc/mqueue.py) ------------------------------------------------------
 
-MQ_ATTR = struct.Struct("<qqqq32x")      # struct mq_attr: flags, maxmsg, msgsize, curmsgs
-
-
 def _mq_deadline(t: Task, abs_timeout: int) -> int | None:
     """An absolute CLOCK_REALTIME timeout as a host monotonic deadline (EINVAL if malformed)."""
     if not abs_timeout:
         return None
-    import time
-
-    from pynix.syscalls.util import get_timespec
     return monotonic_ns() + get_timespec(t, abs_timeout) - time.time_ns()
 
 
 def sys_mq_open(t: Task, namep: int, oflag: int, mode: int, attrp: int) -> int:
-    from pynix.mm.uaccess import strncpy_from_user
-    from pynix.syscalls.util import fs_of, install_new_file
     name = strncpy_from_user(mm_of(t), namep, mqueue.NAME_MAX + 1)
     attr = None
     if attrp and s32(oflag) & A.O_CREAT:
-        _flags, maxmsg, msgsize, _cur = MQ_ATTR.unpack(copy_from_user(mm_of(t), attrp, MQ_ATTR.size))
+        _flags, maxmsg, msgsize, _cur = I.MQ_ATTR.unpack(copy_from_user(mm_of(t), attrp, I.MQ_ATTR.size))
         attr = (maxmsg, msgsize)
     f = mqueue.mq_open(t, name, s32(oflag), mode & 0o7777, attr, fs_of(t).umask)
     return install_new_file(t, f, bool(s32(oflag) & A.O_CLOEXEC))
 
 
 def sys_mq_unlink(t: Task, namep: int) -> int:
-    from pynix.mm.uaccess import strncpy_from_user
     mqueue.mq_unlink(t, strncpy_from_user(mm_of(t), namep, mqueue.NAME_MAX + 1))
     return 0
 
 
 def sys_mq_timedsend(t: Task, mqd: int, msgp: int, msglen: int, prio: int,
                      abs_timeout: int) -> Generator[None, None, int]:
-    from pynix.syscalls.util import fget
     f = mqueue.mq_file(fget(t, mqd))
     deadline = _mq_deadline(t, abs_timeout)
     if msglen > f.mq.msgsize:
@@ -208,8 +202,6 @@ def sys_mq_timedsend(t: Task, mqd: int, msgp: int, msglen: int, prio: int,
 
 def sys_mq_timedreceive(t: Task, mqd: int, msgp: int, msglen: int, priop: int,
                         abs_timeout: int) -> Generator[None, None, int]:
-    from pynix.mm.uaccess import put_u32
-    from pynix.syscalls.util import fget
     f = mqueue.mq_file(fget(t, mqd))
     deadline = _mq_deadline(t, abs_timeout)
     text, prio = yield from mqueue.mq_timedreceive(t, f, msglen, deadline)
@@ -220,25 +212,22 @@ def sys_mq_timedreceive(t: Task, mqd: int, msgp: int, msglen: int, priop: int,
 
 
 def sys_mq_notify(t: Task, mqd: int, sevp: int) -> int:
-    from pynix.arch.x86_64 import event as V
-    from pynix.syscalls.util import fget
     f = mqueue.mq_file(fget(t, mqd))
     notify = None
     if sevp:
         value, signo, how, _tid = V.SIGEVENT.unpack_from(copy_from_user(mm_of(t), sevp, V.SIGEVENT_SIZE))
         notify = (how, signo, value)
-    mqueue.mq_notify(t, f, notify)
+    mqueue.mq_notify(t, f, notify, send_signal)
     return 0
 
 
 def sys_mq_getsetattr(t: Task, mqd: int, newp: int, oldp: int) -> int:
-    from pynix.syscalls.util import fget
     f = mqueue.mq_file(fget(t, mqd))
-    new = MQ_ATTR.unpack(copy_from_user(mm_of(t), newp, MQ_ATTR.size)) if newp else None
+    new = I.MQ_ATTR.unpack(copy_from_user(mm_of(t), newp, I.MQ_ATTR.size)) if newp else None
     if new is not None and new[0] & ~A.O_NONBLOCK:
         raise KernelError(E.EINVAL)
     if oldp:
-        copy_to_user(mm_of(t), oldp, MQ_ATTR.pack(*mqueue.mq_attr(f)))
+        copy_to_user(mm_of(t), oldp, I.MQ_ATTR.pack(*mqueue.mq_attr(f)))
     if new is not None:
         f.flags = (f.flags & ~A.O_NONBLOCK) | (new[0] & A.O_NONBLOCK)
     return 0

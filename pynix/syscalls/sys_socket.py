@@ -1,11 +1,12 @@
-"""Socket syscalls: socket, socketpair, bind, listen, accept, accept4, connect, sendto,
-recvfrom, sendmsg, recvmsg, shutdown, getsockname, getpeername, getsockopt, setsockopt
-(Linux net/socket.c, the AF_UNIX parts of net/core/scm.c and sock.c).
+"""Socket syscalls, setting up: socket, socketpair, bind, listen, connect, accept, accept4,
+shutdown, getsockname, getpeername, getsockopt, setsockopt (Linux net/socket.c, the option
+parts of net/core/sock.c). Sending and receiving is syscalls/sys_sockmsg.py.
 
-Thin handlers over net/unix.py and net/inet.py: decode sockaddr_un, sockaddr_in and msghdr,
-gather and scatter iovecs, pack SCM_RIGHTS / SCM_CREDENTIALS control messages, block through
-sys_file.rw_wait (EAGAIN under O_NONBLOCK or MSG_DONTWAIT). AF_UNIX and AF_INET (TCP and UDP
-on the loopback network) exist: other families get EAFNOSUPPORT.
+Thin handlers over net/unix.py and net/inet.py: decode sockaddr_un and sockaddr_in, block
+through sys_file.rw_wait (EAGAIN under O_NONBLOCK or MSG_DONTWAIT, at most SO_RCVTIMEO /
+SO_SNDTIMEO). AF_UNIX and AF_INET (TCP and UDP on the loopback network) exist: other
+families get EAFNOSUPPORT. Shared with sys_sockmsg.py: ``sock_of`` (the socket behind a
+descriptor, ENOTSOCK), ``sock_cred``, ``sock_block``, ``find_dest`` and ``put_name``.
 """
 from __future__ import annotations
 
@@ -16,20 +17,13 @@ from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import socket as S
 from pynix.base.errors import KernelError
 from pynix.base.timer import monotonic_ns
-from pynix.fs.vfs.file import File, WouldBlock
+from pynix.fs.vfs.file import WouldBlock
 from pynix.kernel.task import Task
-from pynix.mm.uaccess import (
-    copy_from_user,
-    copy_to_user,
-    get_u32,
-    put_i32,
-    put_u32,
-    put_u64,
-)
-from pynix.net.inet import InetSocket, inet_addr, inet_bind, inet_find, sockaddr_in
+from pynix.mm.uaccess import copy_from_user, copy_to_user, get_u32, put_u32
+from pynix.net.inet import InetSocket, inet_addr, inet_bind, inet_find
 from pynix.net.unix import Cred, UnixSocket, unix_socketpair
 from pynix.net.unix_addr import unix_bind, unix_find_other, unix_mkname
-from pynix.syscalls.sys_file import MAX_RW, _epipe, _iovecs, rw_wait
+from pynix.syscalls.sys_file import rw_wait
 from pynix.syscalls.util import (
     fget,
     fs_of,
@@ -39,16 +33,13 @@ from pynix.syscalls.util import (
     s32,
 )
 
-SCM_MAX_FD = 253
-SOCKADDR_STORAGE = 128             # the longest address a call takes
-OPTMEM_MAX = 20480                 # net.core.optmem_max: the most control data sendmsg takes
 
-
-def _cred(t: Task) -> Cred:
+def sock_cred(t: Task) -> Cred:
+    """The credentials a peer sees of the caller (SO_PEERCRED, SCM_CREDENTIALS)."""
     return (t.tgid, t.cred.euid, t.cred.egid)
 
 
-def _sock(t: Task, fd: int) -> UnixSocket:
+def sock_of(t: Task, fd: int) -> UnixSocket:
     f = fget(t, fd)
     if not isinstance(f, UnixSocket):
         raise KernelError(E.ENOTSOCK)
@@ -78,7 +69,7 @@ def _timeo_get(timeo: int | None) -> bytes:
     return A.TIMEVAL.pack(timeo // CONFIG_HZ, (timeo % CONFIG_HZ) * (1_000_000 // CONFIG_HZ))
 
 
-def _block(t: Task, sock: UnixSocket, op: Callable[[], object], flags: int,
+def sock_block(t: Task, sock: UnixSocket, op: Callable[[], object], flags: int,
            timeo: int | None = None) -> Generator[None, None, object]:
     """Run a socket operation, sleeping while it would block: not at all under MSG_DONTWAIT,
     at most ``timeo`` jiffies (SO_RCVTIMEO / SO_SNDTIMEO: then EAGAIN, and a signal is EINTR
@@ -98,25 +89,25 @@ def _name(t: Task, addr: int, addrlen: int) -> bytes:
     if not 0 <= s32(addrlen) <= S.SOCKADDR_UN_SIZE:
         raise KernelError(E.EINVAL)
     raw = copy_from_user(mm_of(t), addr, s32(addrlen))
-    if len(raw) < 2 or S.SA_FAMILY.unpack_from(raw)[0] != S.AF_UNIX:
+    if len(raw) < S.SA_FAMILY.size or S.sa_family(raw) != S.AF_UNIX:
         raise KernelError(E.EINVAL)
     return unix_mkname(raw)
 
 
 def _raw_addr(t: Task, addr: int, addrlen: int) -> bytes:
-    if not 0 <= s32(addrlen) <= SOCKADDR_STORAGE:
+    if not 0 <= s32(addrlen) <= S.SOCKADDR_STORAGE_SIZE:
         raise KernelError(E.EINVAL)
     return copy_from_user(mm_of(t), addr, s32(addrlen))
 
 
-def _find(t: Task, sock: UnixSocket, addr: int, addrlen: int) -> UnixSocket | None:
+def find_dest(t: Task, sock: UnixSocket, addr: int, addrlen: int) -> UnixSocket | None:
     """The socket a destination address names (None: nobody at that IP port)."""
     if isinstance(sock, InetSocket):
         return inet_find(sock, *inet_addr(_raw_addr(t, addr, addrlen)))
     return unix_find_other(fs_of(t), _name(t, addr, addrlen))
 
 
-def _put_name(t: Task, addr: int, lenp: int, raw: bytes) -> None:
+def put_name(t: Task, addr: int, lenp: int, raw: bytes) -> None:
     if not addr:
         return
     mm = mm_of(t)
@@ -146,7 +137,7 @@ def sys_socket(t: Task, family: int, stype: int, protocol: int) -> int:
     else:
         raise KernelError(E.EAFNOSUPPORT)
     sock = cls(kind, stype & S.SOCK_NONBLOCK)
-    sock.cred = _cred(t)
+    sock.cred = sock_cred(t)
     return install_new_file(t, sock, bool(stype & S.SOCK_CLOEXEC))
 
 
@@ -160,13 +151,13 @@ def sys_socketpair(t: Task, family: int, stype: int, protocol: int, sv: int) -> 
                           else E.ESOCKTNOSUPPORT)
     if protocol not in (0, S.AF_UNIX):
         raise KernelError(E.EPROTONOSUPPORT)
-    a, b = unix_socketpair(kind, stype & S.SOCK_NONBLOCK, _cred(t))
+    a, b = unix_socketpair(kind, stype & S.SOCK_NONBLOCK, sock_cred(t))
     install_file_pair(t, a, b, bool(stype & S.SOCK_CLOEXEC), sv)
     return 0
 
 
 def sys_bind(t: Task, fd: int, addr: int, addrlen: int) -> int:
-    sock = _sock(t, fd)
+    sock = sock_of(t, fd)
     if isinstance(sock, InetSocket):
         inet_bind(sock, *inet_addr(_raw_addr(t, addr, addrlen)), t.cred.euid)
     else:
@@ -175,8 +166,8 @@ def sys_bind(t: Task, fd: int, addr: int, addrlen: int) -> int:
 
 
 def sys_listen(t: Task, fd: int, backlog: int) -> int:
-    sock = _sock(t, fd)
-    sock.cred = _cred(t)
+    sock = sock_of(t, fd)
+    sock.cred = sock_cred(t)
     if isinstance(sock, InetSocket) and sock.connection_oriented and not sock.connected:
         sock.autobind()
     sock.listen(s32(backlog))
@@ -184,39 +175,39 @@ def sys_listen(t: Task, fd: int, backlog: int) -> int:
 
 
 def sys_connect(t: Task, fd: int, addr: int, addrlen: int) -> Generator[None, None, int]:
-    sock = _sock(t, fd)
+    sock = sock_of(t, fd)
     raw = copy_from_user(mm_of(t), addr, min(max(s32(addrlen), 0), S.SOCKADDR_UN_SIZE))
-    if sock.type == S.SOCK_DGRAM and len(raw) >= 2 and S.SA_FAMILY.unpack_from(raw)[0] == S.AF_UNSPEC:
+    if sock.type == S.SOCK_DGRAM and len(raw) >= S.SA_FAMILY.size and S.sa_family(raw) == S.AF_UNSPEC:
         sock.peer = None                      # dissolve the association
         sock.peer_addr = None
         return 0
-    other = _find(t, sock, addr, addrlen)
+    other = find_dest(t, sock, addr, addrlen)
     if isinstance(sock, InetSocket):
         ip, port = inet_addr(raw)
         if sock.connected:
             raise KernelError(E.EISCONN)
         sock.bind_source()
         if sock.type == S.SOCK_DGRAM:         # UDP connects to an address, open or not
-            sock.peer, sock.peer_addr = other, sockaddr_in(ip or S.INADDR_LOOPBACK, port)
+            sock.peer, sock.peer_addr = other, S.pack_sockaddr_in(ip or S.INADDR_LOOPBACK, port)
             return 0
     if sock.type == S.SOCK_DGRAM:
         sock.connect_dgram(other)
         return 0
-    yield from _block(t, sock, lambda: sock.connect_stream(other, _cred(t)), 0, sock.sndtimeo)
+    yield from sock_block(t, sock, lambda: sock.connect_stream(other, sock_cred(t)), 0, sock.sndtimeo)
     return 0
 
 
 def sys_accept4(t: Task, fd: int, addr: int, lenp: int, flags: int) -> Generator[None, None, int]:
     if flags & ~(S.SOCK_NONBLOCK | S.SOCK_CLOEXEC):
         raise KernelError(E.EINVAL)
-    sock = _sock(t, fd)
+    sock = sock_of(t, fd)
     if not sock.connection_oriented:
         raise KernelError(E.EOPNOTSUPP)
-    new = yield from _block(t, sock, sock.accept, 0, sock.rcvtimeo)
+    new = yield from sock_block(t, sock, sock.accept, 0, sock.rcvtimeo)
     assert isinstance(new, UnixSocket)
     new.flags |= flags & S.SOCK_NONBLOCK
     nfd = install_new_file(t, new, bool(flags & S.SOCK_CLOEXEC))
-    _put_name(t, addr, lenp, sock.addr_of(new.peer.name if new.peer is not None else None))
+    put_name(t, addr, lenp, sock.addr_of(new.peer.name if new.peer is not None else None))
     return nfd
 
 
@@ -224,159 +215,25 @@ def sys_accept(t: Task, fd: int, addr: int, lenp: int) -> Generator[None, None, 
     return (yield from sys_accept4(t, fd, addr, lenp, 0))
 
 
-def _send(t: Task, sock: UnixSocket, data: bytes, fds: list[File], cred: Cred,
-          dest: tuple[int, int] | None, flags: int) -> Generator[None, None, int]:
-    """Send to the connected peer, or to the address at dest (pointer, length)."""
-    to = _find(t, sock, *dest) if dest is not None and sock.type == S.SOCK_DGRAM else None
-    if isinstance(sock, InetSocket) and sock.type == S.SOCK_DGRAM:
-        if dest is None and sock.peer_addr is not None:     # connected UDP: whoever is there now
-            to = inet_find(sock, *inet_addr(sock.peer_addr))
-        elif dest is None:
-            raise KernelError(E.EDESTADDRREQ)
-        sock.autobind()
-        if to is None:
-            return len(data)                   # no listener on lo: the datagram is dropped
-        dest = dest or (0, 0)
-    has_to = dest is not None
-    try:
-        n = yield from _block(t, sock, lambda: sock.sendmsg(data, fds, cred, to, has_to), flags,
-                              sock.sndtimeo)
-    except KernelError as err:
-        if not flags & S.MSG_NOSIGNAL:
-            _epipe(t, err)
-        raise
-    return n  # type: ignore[return-value]
-
-
-def sys_sendto(t: Task, fd: int, buf: int, n: int, flags: int, addr: int, addrlen: int) -> Generator[None, None, int]:
-    sock = _sock(t, fd)
-    data = copy_from_user(mm_of(t), buf, min(n, MAX_RW))
-    return (yield from _send(t, sock, data, [], _cred(t), (addr, addrlen) if addr else None, flags))
-
-
-def sys_recvfrom(t: Task, fd: int, buf: int, n: int, flags: int, addr: int, lenp: int) -> Generator[None, None, int]:
-    sock = _sock(t, fd)
-    res = yield from _block(t, sock, lambda: sock.recvmsg(min(n, MAX_RW), flags), flags, sock.rcvtimeo)
-    data, files, _cred_, name, mflags = res  # type: ignore[misc]
-    for f in files:
-        f.put()
-    copy_to_user(mm_of(t), buf, data)
-    _put_name(t, addr, lenp, sock.msg_name(name))
-    return len(data)
-
-
-def _msghdr(t: Task, msg: int) -> tuple[int, ...]:
-    return S.MSGHDR.unpack(copy_from_user(mm_of(t), msg, S.MSGHDR.size))
-
-
-def _parse_cmsgs(t: Task, control: bytes) -> tuple[list[File], Cred]:
-    fds: list[File] = []
-    cred = _cred(t)
-    off = 0
-    while off + S.CMSGHDR.size <= len(control):
-        clen, level, ctype = S.CMSGHDR.unpack_from(control, off)
-        if clen < S.CMSGHDR.size or off + clen > len(control):
-            raise KernelError(E.EINVAL)
-        body = control[off + S.CMSGHDR.size:off + clen]
-        if level == S.SOL_SOCKET and ctype == S.SCM_RIGHTS:
-            nums = [s32(int.from_bytes(body[i:i + 4], "little")) for i in range(0, len(body) - 3, 4)]
-            if not nums or len(nums) + len(fds) > SCM_MAX_FD:
-                raise KernelError(E.EINVAL)
-            fds += [fget(t, fd) for fd in nums]
-        elif level == S.SOL_SOCKET and ctype == S.SCM_CREDENTIALS and len(body) >= S.UCRED.size:
-            pid, uid, gid = S.UCRED.unpack_from(body)
-            if (pid, uid, gid) != (t.tgid, t.cred.euid, t.cred.egid) and t.cred.euid != 0:
-                raise KernelError(E.EPERM)
-            cred = (pid, uid, gid)
-        else:
-            raise KernelError(E.EINVAL)
-        off += S.cmsg_align(clen)
-    return fds, cred
-
-
-def sys_sendmsg(t: Task, fd: int, msg: int, flags: int) -> Generator[None, None, int]:
-    sock = _sock(t, fd)
-    name_p, namelen, iov, iovlen, control, controllen, _ = _msghdr(t, msg)
-    mm = mm_of(t)
-    data = b"".join(copy_from_user(mm, base, ln) for base, ln in _iovecs(t, iov, iovlen))
-    if controllen > OPTMEM_MAX:
-        raise KernelError(E.ENOBUFS)
-    fds, cred = _parse_cmsgs(t, copy_from_user(mm, control, controllen) if control and controllen else b"")
-    dest = (name_p, namelen) if name_p and namelen else None
-    return (yield from _send(t, sock, data, fds, cred, dest, flags))
-
-
-def _put_cmsgs(t: Task, sock: UnixSocket, files: list[File], cred: Cred, room: int,
-               flags: int) -> tuple[bytes, int]:
-    """Build the control messages that fit in ``room`` bytes; install passed files."""
-    assert t.files is not None
-    out = b""
-    mflags = 0
-    if sock.opts.get(S.SO_PASSCRED):
-        body = S.UCRED.pack(*cred)
-        if room - len(out) >= S.CMSGHDR.size + len(body):
-            out += S.CMSGHDR.pack(S.CMSGHDR.size + len(body), S.SOL_SOCKET, S.SCM_CREDENTIALS) + body
-            out += bytes(S.cmsg_align(len(out)) - len(out))
-        else:
-            mflags |= S.MSG_CTRUNC
-    if files:
-        fit = max(0, (room - len(out) - S.CMSGHDR.size) // 4)
-        nums = [install_new_file(t, f, bool(flags & S.MSG_CMSG_CLOEXEC)) for f in files[:fit]]
-        for f in files[fit:]:
-            f.put()
-        if len(nums) < len(files):
-            mflags |= S.MSG_CTRUNC
-        if nums:
-            body = b"".join(n.to_bytes(4, "little") for n in nums)
-            out += S.CMSGHDR.pack(S.CMSGHDR.size + len(body), S.SOL_SOCKET, S.SCM_RIGHTS) + body
-    return out, mflags
-
-
-def sys_recvmsg(t: Task, fd: int, msg: int, flags: int) -> Generator[None, None, int]:
-    sock = _sock(t, fd)
-    name_p, namelen, iov, iovlen, control, controllen, _ = _msghdr(t, msg)
-    vecs = _iovecs(t, iov, iovlen)
-    res = yield from _block(t, sock, lambda: sock.recvmsg(sum(ln for _, ln in vecs), flags), flags,
-                            sock.rcvtimeo)
-    data, files, cred, name, mflags = res  # type: ignore[misc]
-    mm = mm_of(t)
-    pos = 0
-    for base, ln in vecs:
-        if pos >= len(data):
-            break
-        copy_to_user(mm, base, data[pos:pos + ln])
-        pos += ln
-    cmsgs, cflags = _put_cmsgs(t, sock, files, cred, controllen if control else 0, flags)
-    if cmsgs:
-        copy_to_user(mm, control, cmsgs)
-    raw = sock.msg_name(name)
-    if name_p:
-        copy_to_user(mm, name_p, raw[:namelen])
-    put_u32(mm, msg + 8, len(raw) if name_p else 0)
-    put_u64(mm, msg + 40, len(cmsgs))
-    put_i32(mm, msg + 48, mflags | cflags)
-    return len(data)
-
-
 def sys_shutdown(t: Task, fd: int, how: int) -> int:
-    _sock(t, fd).shutdown(s32(how))
+    sock_of(t, fd).shutdown(s32(how))
     return 0
 
 
 def sys_getsockname(t: Task, fd: int, addr: int, lenp: int) -> int:
-    sock = _sock(t, fd)
-    _put_name(t, addr, lenp, sock.addr_of(sock.name))
+    sock = sock_of(t, fd)
+    put_name(t, addr, lenp, sock.addr_of(sock.name))
     return 0
 
 
 def sys_getpeername(t: Task, fd: int, addr: int, lenp: int) -> int:
-    sock = _sock(t, fd)
+    sock = sock_of(t, fd)
     if isinstance(sock, InetSocket) and sock.type == S.SOCK_DGRAM and sock.peer_addr is not None:
-        _put_name(t, addr, lenp, sock.peer_addr)
+        put_name(t, addr, lenp, sock.peer_addr)
         return 0
     if sock.peer is None or (isinstance(sock, InetSocket) and sock.peer_gone):
         raise KernelError(E.ENOTCONN)
-    _put_name(t, addr, lenp, sock.addr_of(sock.peer.name))
+    put_name(t, addr, lenp, sock.addr_of(sock.peer.name))
     return 0
 
 
@@ -386,13 +243,13 @@ STORED_OPTS = (S.SO_REUSEADDR, S.SO_KEEPALIVE, S.SO_PASSCRED, S.SO_SNDBUF, S.SO_
 
 
 def sys_getsockopt(t: Task, fd: int, level: int, opt: int, val: int, lenp: int) -> int:
-    sock = _sock(t, fd)
+    sock = sock_of(t, fd)
     mm = mm_of(t)
     if isinstance(sock, InetSocket) and s32(level) in (S.IPPROTO_IP, S.IPPROTO_TCP, S.IPPROTO_UDP):
         room = s32(get_u32(mm, lenp))
         if room < 0:
             raise KernelError(E.EINVAL)
-        raw = sock.proto_opts.get((s32(level), s32(opt)), 0).to_bytes(4, "little")
+        raw = S.INT.pack(sock.proto_opts.get((s32(level), s32(opt)), 0))
         copy_to_user(mm, val, raw[:room])
         put_u32(mm, lenp, min(room, len(raw)))
         return 0
@@ -423,16 +280,16 @@ def sys_getsockopt(t: Task, fd: int, level: int, opt: int, val: int, lenp: int) 
             v = sock.opts.get(opt, 0)
         else:
             raise KernelError(E.ENOPROTOOPT)
-        raw = v.to_bytes(4, "little")
+        raw = S.INT.pack(v)
     copy_to_user(mm, val, raw[:room])
     put_u32(mm, lenp, min(room, len(raw)))
     return 0
 
 
 def sys_setsockopt(t: Task, fd: int, level: int, opt: int, val: int, optlen: int) -> int:
-    sock = _sock(t, fd)
+    sock = sock_of(t, fd)
     if isinstance(sock, InetSocket) and s32(level) in (S.IPPROTO_IP, S.IPPROTO_TCP, S.IPPROTO_UDP):
-        if s32(optlen) < 4:                   # TCP_NODELAY and the like: kept, not acted on
+        if s32(optlen) < S.INT.size:                   # TCP_NODELAY and the like: kept, not acted on
             raise KernelError(E.EINVAL)
         sock.proto_opts[(s32(level), s32(opt))] = s32(get_u32(mm_of(t), val))
         return 0
@@ -451,7 +308,7 @@ def sys_setsockopt(t: Task, fd: int, level: int, opt: int, val: int, optlen: int
         return 0
     if opt not in STORED_OPTS:
         raise KernelError(E.ENOPROTOOPT)
-    if s32(optlen) < 4:
+    if s32(optlen) < S.INT.size:
         raise KernelError(E.EINVAL)
     v = s32(get_u32(mm_of(t), val))
     if opt in (S.SO_SNDBUF, S.SO_RCVBUF):      # the kernel doubles it for bookkeeping overhead

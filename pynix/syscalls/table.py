@@ -26,6 +26,7 @@ from pynix.syscalls import sys_process as P
 from pynix.syscalls import sys_sched as Q
 from pynix.syscalls import sys_signal as G
 from pynix.syscalls import sys_socket as O
+from pynix.syscalls import sys_sockmsg as OM
 from pynix.syscalls import sys_thread as H
 from pynix.syscalls import sys_time as T
 from pynix.syscalls import sys_timer as R
@@ -141,8 +142,8 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("socket", O.sys_socket, "ddd"), ("socketpair", O.sys_socketpair, "dddx"),
     ("bind", O.sys_bind, "fxd"), ("listen", O.sys_listen, "fd"), ("connect", O.sys_connect, "fxd"),
     ("accept", O.sys_accept, "fxx"), ("accept4", O.sys_accept4, "fxxx"),
-    ("sendto", O.sys_sendto, "fxuxxd"), ("recvfrom", O.sys_recvfrom, "fxuxxx"),
-    ("sendmsg", O.sys_sendmsg, "fxx"), ("recvmsg", O.sys_recvmsg, "fxx"),
+    ("sendto", OM.sys_sendto, "fxuxxd"), ("recvfrom", OM.sys_recvfrom, "fxuxxx"),
+    ("sendmsg", OM.sys_sendmsg, "fxx"), ("recvmsg", OM.sys_recvmsg, "fxx"),
     ("shutdown", O.sys_shutdown, "fd"), ("getsockname", O.sys_getsockname, "fxx"),
     ("getpeername", O.sys_getpeername, "fxx"), ("getsockopt", O.sys_getsockopt, "fddxx"),
     ("setsockopt", O.sys_setsockopt, "fddxd"),

@@ -18,6 +18,7 @@ from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import thread as X
 from pynix.arch.x86_64.syscall_nr import NR
+from pynix.mm.uaccess import copy_from_user, get_ptr_array, strncpy_from_user
 
 if TYPE_CHECKING:
     from pynix.kernel.kernel import Kernel
@@ -78,7 +79,6 @@ class Tracer:
         self.pending: dict[int, str] = {}
 
     def _fmt_arg(self, t: Task, kind: str, v: int) -> str:
-        from pynix.mm.uaccess import copy_from_user, get_ptr_array, strncpy_from_user
         try:
             if kind == "d":
                 return str(_s64(v))

@@ -10,14 +10,12 @@ from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
 from pynix.fs.vfs.dcache import Path
 from pynix.fs.vfs.file import File
+from pynix.fs.vfs.namei import PATH_MAX
 from pynix.mm.mm import MM
-from pynix.mm.uaccess import put_i32, strncpy_from_user
+from pynix.mm.uaccess import copy_from_user, put_i32, strncpy_from_user
 
 if TYPE_CHECKING:
     from pynix.kernel.task import FsStruct, Task
-
-PATH_MAX = 4096
-
 
 def s32(v: int) -> int:
     v &= 0xFFFF_FFFF
@@ -60,7 +58,6 @@ def task_or_self(t: Task, pid: int) -> Task:
 
 def get_timespec(t: Task, addr: int) -> int:
     """A struct timespec from user memory, in nanoseconds; EINVAL if malformed."""
-    from pynix.mm.uaccess import copy_from_user
     sec, nsec = A.TIMESPEC.unpack(copy_from_user(mm_of(t), addr, A.TIMESPEC.size))
     if sec < 0 or not 0 <= nsec < 10**9:
         raise KernelError(E.EINVAL)

@@ -196,14 +196,4 @@ MS_MGC_MSK, MS_MGC_VAL = 0xFFFF0000, 0xC0ED0000
 MS_SILENT, MS_UNBINDABLE, MS_SLAVE, MS_SHARED = 1 << 15, 1 << 17, 1 << 19, 1 << 20
 MS_NOATIME, MS_NODIRATIME, MS_RELATIME, MS_STRICTATIME = 1 << 10, 1 << 11, 1 << 21, 1 << 24
 MNT_FORCE, MNT_DETACH, MNT_EXPIRE, UMOUNT_NOFOLLOW = 1, 2, 4, 8
-
-# loop devices (include/uapi/linux/loop.h): block major 7, /dev/loop-control is char 10:237
-LOOP_MAJOR, LOOP_CTRL_MINOR, MISC_MAJOR = 7, 237, 10
-LOOP_SET_FD, LOOP_CLR_FD, LOOP_SET_STATUS64, LOOP_GET_STATUS64 = 0x4C00, 0x4C01, 0x4C04, 0x4C05
-LOOP_CTL_ADD, LOOP_CTL_REMOVE, LOOP_CTL_GET_FREE = 0x4C80, 0x4C81, 0x4C82
-LO_FLAGS_READ_ONLY, LO_FLAGS_AUTOCLEAR = 1, 4
-LO_NAME_SIZE = 64
-# struct loop_info64: device, inode, rdevice, offset, sizelimit, number, encrypt_type,
-# encrypt_key_size, flags, file_name[64], crypt_name[64], encrypt_key[32], init[2]
-LOOP_INFO64 = struct.Struct("<QQQQQIIII64s64s32s16s")
-BLKGETSIZE64 = 0x80081272
+# loop devices: arch/x86_64/loop.py

@@ -1,6 +1,7 @@
-"""x86-64 Linux System V IPC ABI: flags, commands, limits and the struct layouts of
+"""x86-64 Linux IPC ABI: System V IPC's flags, commands, limits and the struct layouts of
 include/uapi/linux/ipc.h, msg.h, sem.h, shm.h with the asm-generic ipc64_perm, msqid64_ds,
-shmid64_ds and x86's semid64_ds. ABI facts only: values and packers, no logic.
+shmid64_ds and x86's semid64_ds; POSIX message queues' struct mq_attr (uapi/linux/mqueue.h).
+ABI facts only: values and packers, no logic.
 """
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ SEMID64_DS = struct.Struct("<48sq8xq8xQ16x")
 # struct shmid64_ds: perm, segsz, atime, dtime, ctime, cpid, lpid, nattch, unused*2
 SHMID64_DS = struct.Struct("<48sQqqqiiQ16x")
 SEMBUF = struct.Struct("<Hhh")          # sem_num, sem_op, sem_flg
-MSG_LONG = struct.Struct("<q")          # msgbuf.mtype
+SEMVAL = struct.Struct("<H")            # one unsigned short of semctl's GETALL/SETALL array
+MSG_LONG = struct.Struct("<q")          # msgbuf.mtype; mtext follows it
 MSGINFO = struct.Struct("<7iH2x")      # msgpool, msgmap, msgmax, msgmnb, msgmni, msgssz, msgtql, msgseg
 SEMINFO = struct.Struct("<10i")         # semmap, semmni, semmns, semmnu, semmsl, semopm, semume, semusz,
                                         # semvmx, semaem
@@ -49,3 +51,35 @@ SHM_INFO_S = struct.Struct("<i4x5Q")    # used_ids, shm_tot, shm_rss, shm_swp, s
 MSGSSZ, MSGSEG = 16, 0xFFFF
 MSGPOOL = MSGMNI * MSGMNB // 1024
 SEMUSZ = 20
+
+# POSIX message queues
+MQ_PRIO_MAX = 32768
+MQ_ATTR = struct.Struct("<qqqq32x")     # struct mq_attr: mq_flags, mq_maxmsg, mq_msgsize, mq_curmsgs
+SI_MESGQ = -3                           # si_code of a message-queue notification
+
+
+def pack_ipc64_perm(key: int, uid: int, gid: int, cuid: int, cgid: int, mode: int,
+                    seq: int) -> bytes:
+    """struct ipc64_perm, the head of every *id64_ds (seq is an unsigned short there)."""
+    return IPC64_PERM.pack(key, uid, gid, cuid, cgid, mode, seq & 0xFFFF, 0)
+
+
+def unpack_ipc64_perm_set(raw: bytes) -> tuple[int, int, int]:
+    """(uid, gid, mode): the fields of a user ipc64_perm that IPC_SET takes."""
+    _key, uid, gid, _cuid, _cgid, mode, _seq, _pad = IPC64_PERM.unpack_from(raw)
+    return uid, gid, mode
+
+
+def unpack_msqid64_qbytes(raw: bytes) -> int:
+    """msg_qbytes of a user struct msqid64_ds (what msgctl's IPC_SET may change)."""
+    return MSQID64_DS.unpack_from(raw)[6]
+
+
+def pack_semvals(vals: list[int]) -> bytes:
+    """semctl GETALL's array of unsigned shorts."""
+    return b"".join(SEMVAL.pack(v) for v in vals)
+
+
+def unpack_semvals(raw: bytes) -> list[int]:
+    """semctl SETALL's array of unsigned shorts."""
+    return [v for (v,) in SEMVAL.iter_unpack(raw)]

@@ -1,6 +1,7 @@
-"""x86-64 Linux socket ABI (include/linux/socket.h, uapi/linux/un.h, asm-generic/socket.h):
-address families, socket types and flags, message flags, socket options, and the layouts of
-sockaddr_un, sockaddr_in, msghdr, cmsghdr and ucred. ABI facts only.
+"""x86-64 Linux socket ABI (include/linux/socket.h, uapi/linux/un.h, uapi/linux/in.h,
+asm-generic/socket.h): address families, socket types and flags, message flags, socket options,
+and the layouts of sockaddr_un, sockaddr_in, msghdr, cmsghdr, ucred, linger and the int arrays
+of SCM_RIGHTS. ABI facts only: values, layouts and their packers, no checks.
 """
 from __future__ import annotations
 
@@ -36,10 +37,59 @@ UNIX_PATH_MAX = 108
 SOCKADDR_UN_SIZE = 110
 SA_FAMILY = struct.Struct("<H")
 MSGHDR = struct.Struct("<QI4xQQQQi4x")   # name, namelen, iov, iovlen, control, controllen, flags
+# offsets of the fields recvmsg writes back into the caller's struct msghdr
+MSGHDR_NAMELEN_OFF, MSGHDR_CONTROLLEN_OFF, MSGHDR_FLAGS_OFF = 8, 40, 48
 CMSGHDR = struct.Struct("<Qii")           # cmsg_len, cmsg_level, cmsg_type (data 8-aligned)
 UCRED = struct.Struct("<iII")             # pid, uid, gid
 SOMAXCONN = 4096
+SOCKADDR_STORAGE_SIZE = 128               # sizeof(struct sockaddr_storage): the longest address
+SCM_MAX_FD = 253                          # descriptors one SCM_RIGHTS message may carry
+
+INT = struct.Struct("<i")                 # an int option value; one descriptor of SCM_RIGHTS
+SUN_PATH_OFF = SA_FAMILY.size             # offsetof(struct sockaddr_un, sun_path)
 
 
 def cmsg_align(n: int) -> int:
     return (n + 7) & ~7
+
+
+def sa_family(raw: bytes) -> int:
+    """The sa_family of a user sockaddr (at least 2 bytes)."""
+    return SA_FAMILY.unpack_from(raw)[0]
+
+
+def pack_sockaddr_un(name: bytes | None) -> bytes:
+    """The struct sockaddr_un of a name, as getsockname/accept/recvfrom return it: the family
+    alone when unnamed, an abstract name (it starts with NUL) as it is, a path with its NUL."""
+    fam = SA_FAMILY.pack(AF_UNIX)
+    if not name:
+        return fam
+    if name[0] == 0:
+        return fam + name
+    return fam + name + b"\0"
+
+
+def pack_sockaddr_in(ip: int, port: int) -> bytes:
+    """struct sockaddr_in: sin_family in host order, port and address in network order."""
+    return SA_FAMILY.pack(AF_INET) + SOCKADDR_IN.pack(0, port, ip)[2:]
+
+
+def unpack_sockaddr_in(raw: bytes) -> tuple[int, int]:
+    """(ip, port) of a struct sockaddr_in of at least SOCKADDR_IN.size bytes."""
+    _, port, ip = SOCKADDR_IN.unpack_from(raw)
+    return ip, port
+
+
+def pack_cmsg(level: int, ctype: int, body: bytes) -> bytes:
+    """One control message: struct cmsghdr (cmsg_len = CMSG_LEN(len(body))) and its data."""
+    return CMSGHDR.pack(CMSGHDR.size + len(body), level, ctype) + body
+
+
+def pack_fds(fds: list[int]) -> bytes:
+    """The int array of an SCM_RIGHTS message."""
+    return b"".join(INT.pack(fd) for fd in fds)
+
+
+def unpack_fds(body: bytes) -> list[int]:
+    """The descriptors of an SCM_RIGHTS body (a trailing partial int is ignored)."""
+    return [INT.unpack_from(body, i)[0] for i in range(0, len(body) - 3, INT.size)]

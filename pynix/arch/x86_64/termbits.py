@@ -1,11 +1,14 @@
-"""Terminal ABI facts: termios flag bits, c_cc indices, tty ioctl numbers not in abi.py, and
-the reboot(2) magic numbers (Linux include/uapi/asm-generic/termbits.h, ioctls.h,
+"""Terminal ABI facts: termios flag bits, c_cc indices, tty ioctl numbers not in abi.py (struct
+termios and struct winsize are abi.py's TERMIOS and WINSIZE), the int argument of the int
+ioctls, and the reboot(2) magic numbers (Linux include/uapi/asm-generic/termbits.h, ioctls.h,
 include/uapi/linux/reboot.h).
 
-Only constants live here; the line discipline (drivers/n_tty.py) and the tty core
+Only constants and layouts live here; the line discipline (drivers/n_tty.py) and the tty core
 (drivers/tty.py) give them meaning.
 """
 from __future__ import annotations
+
+import struct
 
 # c_cc indices
 VINTR, VQUIT, VERASE, VKILL, VEOF, VTIME, VMIN, VSWTC = 0, 1, 2, 3, 4, 5, 6, 7
@@ -41,6 +44,7 @@ TIOCGETD, TIOCSETD, TCSBRKP, TIOCINQ, TIOCVHANGUP = 0x5424, 0x5423, 0x5425, 0x54
 TCIFLUSH, TCOFLUSH, TCIOFLUSH = 0, 1, 2
 TCOOFF, TCOON, TCIOFF, TCION = 0, 1, 2, 3
 N_TTY = 0
+INT_ARG = struct.Struct("<i")   # the int *arg of FIONREAD, TIOCOUTQ, TIOCGETD, TIOCSETD, TIOC[GS]PGRP
 
 # tty devices: (major, minor)
 TTY_MAJOR, TTYAUX_MAJOR = 4, 5

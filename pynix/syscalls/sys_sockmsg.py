@@ -1,0 +1,172 @@
+"""Socket syscalls, sending and receiving: sendto, recvfrom, sendmsg, recvmsg (Linux
+net/socket.c __sys_sendmsg / __sys_recvmsg, the AF_UNIX parts of net/core/scm.c).
+
+Thin handlers over net/unix.py and net/inet.py: decode struct msghdr, gather and scatter
+iovecs, parse and build the SCM_RIGHTS / SCM_CREDENTIALS control messages (``scm_send``,
+``scm_recv``: descriptors are installed only when they fit), and write back msg_namelen,
+msg_controllen and msg_flags. A send that fails with EPIPE raises SIGPIPE unless MSG_NOSIGNAL.
+Addresses, blocking and the socket behind a descriptor come from syscalls/sys_socket.py.
+"""
+from __future__ import annotations
+
+from typing import Generator
+
+from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64 import socket as S
+from pynix.base.errors import KernelError
+from pynix.fs.vfs.file import File
+from pynix.kernel.task import Task
+from pynix.mm.uaccess import copy_from_user, copy_to_user, put_i32, put_u32, put_u64
+from pynix.net.inet import InetSocket, inet_addr, inet_find
+from pynix.net.unix import Cred, UnixSocket
+from pynix.syscalls.sys_file import MAX_RW, _epipe, _iovecs
+from pynix.syscalls.sys_socket import (
+    find_dest,
+    put_name,
+    sock_block,
+    sock_cred,
+    sock_of,
+)
+from pynix.syscalls.util import fget, install_new_file, mm_of
+
+OPTMEM_MAX = 20480                 # net.core.optmem_max: the most control data sendmsg takes
+
+
+def sock_sendmsg(t: Task, sock: UnixSocket, data: bytes, fds: list[File], cred: Cred,
+                 dest: tuple[int, int] | None, flags: int) -> Generator[None, None, int]:
+    """Send to the connected peer, or to the address at dest (pointer, length)
+    (Linux's sock_sendmsg; a UDP datagram to a port nobody has is dropped)."""
+    to = find_dest(t, sock, *dest) if dest is not None and sock.type == S.SOCK_DGRAM else None
+    if isinstance(sock, InetSocket) and sock.type == S.SOCK_DGRAM:
+        if dest is None and sock.peer_addr is not None:     # connected UDP: whoever is there now
+            to = inet_find(sock, *inet_addr(sock.peer_addr))
+        elif dest is None:
+            raise KernelError(E.EDESTADDRREQ)
+        sock.autobind()
+        if to is None:
+            return len(data)                   # no listener on lo: the datagram is dropped
+        dest = dest or (0, 0)
+    has_to = dest is not None
+    try:
+        n = yield from sock_block(t, sock, lambda: sock.sendmsg(data, fds, cred, to, has_to), flags,
+                                  sock.sndtimeo)
+    except KernelError as err:
+        if not flags & S.MSG_NOSIGNAL:
+            _epipe(t, err)
+        raise
+    return n  # type: ignore[return-value]
+
+
+def sys_sendto(t: Task, fd: int, buf: int, n: int, flags: int, addr: int, addrlen: int) -> Generator[None, None, int]:
+    sock = sock_of(t, fd)
+    data = copy_from_user(mm_of(t), buf, min(n, MAX_RW))
+    dest = (addr, addrlen) if addr else None
+    return (yield from sock_sendmsg(t, sock, data, [], sock_cred(t), dest, flags))
+
+
+def sys_recvfrom(t: Task, fd: int, buf: int, n: int, flags: int, addr: int, lenp: int) -> Generator[None, None, int]:
+    sock = sock_of(t, fd)
+    res = yield from sock_block(t, sock, lambda: sock.recvmsg(min(n, MAX_RW), flags), flags,
+                                sock.rcvtimeo)
+    data, files, _cred_, name, mflags = res  # type: ignore[misc]
+    for f in files:
+        f.put()
+    copy_to_user(mm_of(t), buf, data)
+    put_name(t, addr, lenp, sock.msg_name(name))
+    return len(data)
+
+
+def _msghdr(t: Task, msg: int) -> tuple[int, ...]:
+    return S.MSGHDR.unpack(copy_from_user(mm_of(t), msg, S.MSGHDR.size))
+
+
+def scm_send(t: Task, control: bytes) -> tuple[list[File], Cred]:
+    """__scm_send: the files of SCM_RIGHTS messages and the credentials (SCM_CREDENTIALS,
+    only the caller's own unless root) of sendmsg's control data; EINVAL for anything else."""
+    fds: list[File] = []
+    cred = sock_cred(t)
+    off = 0
+    while off + S.CMSGHDR.size <= len(control):
+        clen, level, ctype = S.CMSGHDR.unpack_from(control, off)
+        if clen < S.CMSGHDR.size or off + clen > len(control):
+            raise KernelError(E.EINVAL)
+        body = control[off + S.CMSGHDR.size:off + clen]
+        if level == S.SOL_SOCKET and ctype == S.SCM_RIGHTS:
+            nums = S.unpack_fds(body)
+            if not nums or len(nums) + len(fds) > S.SCM_MAX_FD:
+                raise KernelError(E.EINVAL)
+            fds += [fget(t, fd) for fd in nums]
+        elif level == S.SOL_SOCKET and ctype == S.SCM_CREDENTIALS and len(body) >= S.UCRED.size:
+            pid, uid, gid = S.UCRED.unpack_from(body)
+            if (pid, uid, gid) != (t.tgid, t.cred.euid, t.cred.egid) and t.cred.euid != 0:
+                raise KernelError(E.EPERM)
+            cred = (pid, uid, gid)
+        else:
+            raise KernelError(E.EINVAL)
+        off += S.cmsg_align(clen)
+    return fds, cred
+
+
+def sys_sendmsg(t: Task, fd: int, msg: int, flags: int) -> Generator[None, None, int]:
+    sock = sock_of(t, fd)
+    name_p, namelen, iov, iovlen, control, controllen, _ = _msghdr(t, msg)
+    mm = mm_of(t)
+    data = b"".join(copy_from_user(mm, base, ln) for base, ln in _iovecs(t, iov, iovlen))
+    if controllen > OPTMEM_MAX:
+        raise KernelError(E.ENOBUFS)
+    fds, cred = scm_send(t, copy_from_user(mm, control, controllen) if control and controllen else b"")
+    dest = (name_p, namelen) if name_p and namelen else None
+    return (yield from sock_sendmsg(t, sock, data, fds, cred, dest, flags))
+
+
+def scm_recv(t: Task, sock: UnixSocket, files: list[File], cred: Cred, room: int,
+             flags: int) -> tuple[bytes, int]:
+    """scm_recv: the control messages that fit in ``room`` bytes (SCM_CREDENTIALS with
+    SO_PASSCRED, then SCM_RIGHTS) and the MSG_CTRUNC flag; passed files that fit are
+    installed, the others dropped."""
+    assert t.files is not None
+    out = b""
+    mflags = 0
+    if sock.opts.get(S.SO_PASSCRED):
+        body = S.UCRED.pack(*cred)
+        if room - len(out) >= S.CMSGHDR.size + len(body):
+            out += S.pack_cmsg(S.SOL_SOCKET, S.SCM_CREDENTIALS, body)
+            out += bytes(S.cmsg_align(len(out)) - len(out))
+        else:
+            mflags |= S.MSG_CTRUNC
+    if files:
+        fit = max(0, (room - len(out) - S.CMSGHDR.size) // S.INT.size)
+        nums = [install_new_file(t, f, bool(flags & S.MSG_CMSG_CLOEXEC)) for f in files[:fit]]
+        for f in files[fit:]:
+            f.put()
+        if len(nums) < len(files):
+            mflags |= S.MSG_CTRUNC
+        if nums:
+            out += S.pack_cmsg(S.SOL_SOCKET, S.SCM_RIGHTS, S.pack_fds(nums))
+    return out, mflags
+
+
+def sys_recvmsg(t: Task, fd: int, msg: int, flags: int) -> Generator[None, None, int]:
+    sock = sock_of(t, fd)
+    name_p, namelen, iov, iovlen, control, controllen, _ = _msghdr(t, msg)
+    vecs = _iovecs(t, iov, iovlen)
+    res = yield from sock_block(t, sock, lambda: sock.recvmsg(sum(ln for _, ln in vecs), flags),
+                                flags, sock.rcvtimeo)
+    data, files, cred, name, mflags = res  # type: ignore[misc]
+    mm = mm_of(t)
+    pos = 0
+    for base, ln in vecs:
+        if pos >= len(data):
+            break
+        copy_to_user(mm, base, data[pos:pos + ln])
+        pos += ln
+    cmsgs, cflags = scm_recv(t, sock, files, cred, controllen if control else 0, flags)
+    if cmsgs:
+        copy_to_user(mm, control, cmsgs)
+    raw = sock.msg_name(name)
+    if name_p:
+        copy_to_user(mm, name_p, raw[:namelen])
+    put_u32(mm, msg + S.MSGHDR_NAMELEN_OFF, len(raw) if name_p else 0)
+    put_u64(mm, msg + S.MSGHDR_CONTROLLEN_OFF, len(cmsgs))
+    put_i32(mm, msg + S.MSGHDR_FLAGS_OFF, mflags | cflags)
+    return len(data)
