@@ -25,10 +25,12 @@ from typing import TYPE_CHECKING, Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.capability import CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_SYS_RESOURCE
 from pynix.base.errors import KernelError
 from pynix.base.wait import WaitQueue, wait_event
 from pynix.fs.anon import anon_inode
 from pynix.fs.vfs.file import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, File
+from pynix.kernel.cred import capable
 
 if TYPE_CHECKING:
     from pynix.kernel.task import Task
@@ -124,7 +126,7 @@ def _check_name(name: bytes) -> None:
 
 def _may_access(t: Task, mq: MQueue, acc: int) -> None:
     c = t.cred
-    if c.euid == 0:
+    if capable(t, CAP_DAC_OVERRIDE):
         return
     mode = mq.mode
     bits = (mode >> 6) if c.euid == mq.uid else (mode >> 3) if c.egid == mq.gid or mq.gid in c.groups \
@@ -153,7 +155,7 @@ def mq_open(t: Task, name: bytes, flags: int, mode: int,
         maxmsg, msgsize = attr if attr is not None else (DFLT_MSGMAX, DFLT_MSGSIZEMAX)
         if maxmsg <= 0 or msgsize <= 0:
             raise KernelError(E.EINVAL)
-        root = t.cred.euid == 0
+        root = capable(t, CAP_SYS_RESOURCE)
         if maxmsg > (HARD_MSGMAX if root else DFLT_MSGMAX) or \
                 msgsize > (HARD_MSGSIZEMAX if root else DFLT_MSGSIZEMAX):
             raise KernelError(E.EINVAL)
@@ -172,7 +174,7 @@ def mq_unlink(t: Task, name: bytes) -> None:
     mq = queues.get(name)
     if mq is None:
         raise KernelError(E.ENOENT)
-    if t.cred.euid not in (0, mq.uid):
+    if t.cred.euid != mq.uid and not capable(t, CAP_FOWNER):
         raise KernelError(E.EACCES)
     del queues[name]
 

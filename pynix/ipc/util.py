@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING, Callable, Generic, TypeVar
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import ipc as I
 from pynix.arch.x86_64.abi import CLONE_NEWIPC, CLONE_SYSVSEM
+from pynix.arch.x86_64.capability import CAP_IPC_OWNER, CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
+from pynix.kernel.cred import capable
 
 if TYPE_CHECKING:
     from pynix.kernel.task import Task
@@ -151,13 +153,9 @@ def copy_ipcs(parent: Task, flags: int) -> IpcNamespace:
         return ipc_ns_of(parent)
     if flags & CLONE_SYSVSEM:
         raise KernelError(E.EINVAL)
-    if not capable(parent):
+    if not capable(parent, CAP_SYS_ADMIN):
         raise KernelError(E.EPERM)
     return IpcNamespace()
-
-
-def capable(task: Task) -> bool:
-    return task.cred.euid == 0
 
 
 def ipcperms(task: Task, perm: KernIpcPerm, flag: int) -> bool:
@@ -169,7 +167,7 @@ def ipcperms(task: Task, perm: KernIpcPerm, flag: int) -> bool:
     elif c.egid in (perm.cgid, perm.gid) or perm.cgid in c.groups or perm.gid in c.groups:
         granted >>= 3
     requested = (flag >> 6) | (flag >> 3) | flag
-    return not (requested & ~granted & 0o7) or capable(task)
+    return not (requested & ~granted & 0o7) or capable(task, CAP_IPC_OWNER)
 
 
 def ipc_check_perms(task: Task, perm: KernIpcPerm, flag: int) -> None:
@@ -179,7 +177,7 @@ def ipc_check_perms(task: Task, perm: KernIpcPerm, flag: int) -> None:
 
 def ipc_check_owner(task: Task, perm: KernIpcPerm) -> None:
     """IPC_SET and IPC_RMID belong to the owner, the creator and root (ipcctl_obtain_check)."""
-    if task.cred.euid not in (perm.uid, perm.cuid) and not capable(task):
+    if task.cred.euid not in (perm.uid, perm.cuid) and not capable(task, CAP_SYS_ADMIN):
         raise KernelError(E.EPERM)
 
 

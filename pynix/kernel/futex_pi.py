@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Generator, Hashable
 
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import thread as X
+from pynix.arch.x86_64.sched import PF_EXITING
 from pynix.base.errors import KernelError
 from pynix.base.wait import wait_event
 from pynix.kernel.futex import (
@@ -30,7 +31,6 @@ from pynix.kernel.futex import (
     futex_hash,
     get_futex_key,
 )
-from pynix.kernel.task import PF_EXITING
 from pynix.mm.uaccess import get_u32, put_u32
 
 if TYPE_CHECKING:

@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.capability import CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
+from pynix.kernel.cred import capable
 
 if TYPE_CHECKING:
     from pynix.kernel.task import Task
@@ -60,7 +62,7 @@ def uts_ns_of(task: Task) -> UtsNamespace:
 
 
 def _may_create_ns(task: Task) -> None:
-    if task.cred.euid != 0:
+    if not capable(task, CAP_SYS_ADMIN):
         raise KernelError(E.EPERM)
 
 

@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import sigframe as F
+from pynix.arch.x86_64.sched import PF_EXITING
 from pynix.base.runqueue import TASK_INTERRUPTIBLE, TASK_STOPPED, TASK_UNINTERRUPTIBLE
 from pynix.kernel.exit import do_group_exit
-from pynix.kernel.task import PF_EXITING, SigInfo, Task
+from pynix.kernel.task import SigInfo, Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user
 
 if TYPE_CHECKING:

@@ -14,9 +14,16 @@ from typing import Callable, Generator
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import socket as S
+from pynix.arch.x86_64.capability import (
+    CAP_NET_BIND_SERVICE,
+    CAP_SETGID,
+    CAP_SETUID,
+    CAP_SYS_ADMIN,
+)
 from pynix.base.errors import KernelError
 from pynix.base.timer import monotonic_ns
 from pynix.fs.vfs.file import File, WouldBlock
+from pynix.kernel.cred import capable
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import (
     copy_from_user,
@@ -168,7 +175,7 @@ def sys_socketpair(t: Task, family: int, stype: int, protocol: int, sv: int) -> 
 def sys_bind(t: Task, fd: int, addr: int, addrlen: int) -> int:
     sock = _sock(t, fd)
     if isinstance(sock, InetSocket):
-        inet_bind(sock, *inet_addr(_raw_addr(t, addr, addrlen)), t.cred.euid)
+        inet_bind(sock, *inet_addr(_raw_addr(t, addr, addrlen)), capable(t, CAP_NET_BIND_SERVICE))
     else:
         unix_bind(fs_of(t), sock, _name(t, addr, addrlen))
     return 0
@@ -285,7 +292,8 @@ def _parse_cmsgs(t: Task, control: bytes) -> tuple[list[File], Cred]:
             fds += [fget(t, fd) for fd in nums]
         elif level == S.SOL_SOCKET and ctype == S.SCM_CREDENTIALS and len(body) >= S.UCRED.size:
             pid, uid, gid = S.UCRED.unpack_from(body)
-            if (pid, uid, gid) != (t.tgid, t.cred.euid, t.cred.egid) and t.cred.euid != 0:
+            if not (pid == t.tgid or capable(t, CAP_SYS_ADMIN)) or not (uid == t.cred.euid or capable(t, CAP_SETUID)) \
+                    or not (gid == t.cred.egid or capable(t, CAP_SETGID)):     # scm_check_creds
                 raise KernelError(E.EPERM)
             cred = (pid, uid, gid)
         else:

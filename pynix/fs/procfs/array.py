@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64.abi import PROT_EXEC, PROT_WRITE
 from pynix.fs.vfs.dcache import Path, d_path
+from pynix.kernel.cred import cap_effective
 from pynix.mm.vma import VM_GROWSDOWN, VMA
 
 if TYPE_CHECKING:
@@ -194,7 +195,7 @@ def proc_pid_status(t: Task, whole: bool) -> bytes:
                   f"VmSwap:\t{_kb(0)}", f"HugetlbPages:\t{_kb(0)}"]
     pending = sigmask_of(t.pending)
     ign, cgt = sig_ign_cgt(t)
-    cap = CAP_FULL if c.euid == 0 else 0
+    cap = cap_effective(c)
     queued = len(sig.shared_pending) + sum(len(th.pending) for th in t.thread_group)
     lines += ["CoreDumping:\t0", "THP_enabled:\t1",
               f"Threads:\t{len(t.thread_group)}",

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Callable
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.capability import CAP_SYS_PTRACE
 from pynix.base.errors import KernelError
 from pynix.fs.procfs.array import (
     proc_pid_limits,
@@ -39,6 +40,7 @@ from pynix.fs.procfs.super import (
 from pynix.fs.vfs.dcache import Dentry, Mount, Path, d_path
 from pynix.fs.vfs.file import File
 from pynix.fs.vfs.inode import Inode
+from pynix.kernel.cred import capable
 from pynix.mm.uaccess import copy_from_user
 
 if TYPE_CHECKING:
@@ -60,7 +62,7 @@ def reader_root(sb: ProcSuperBlock, t: Task) -> Path | None:
 def may_inspect(sb: ProcSuperBlock, t: Task) -> None:
     """ptrace_may_access(PTRACE_MODE_READ) for the links and environ: same uid or root."""
     cur = sb.current()
-    if cur is not None and cur.cred.euid != 0 and cur.cred.euid != t.cred.euid:
+    if cur is not None and not capable(cur, CAP_SYS_PTRACE) and cur.cred.euid != t.cred.euid:
         raise KernelError(E.EACCES)
 
 
