@@ -22,6 +22,7 @@ from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
+from pynix.base.runqueue import TASK_DEAD, TASK_ZOMBIE
 from pynix.kernel.cred import capable
 from pynix.kernel.jobctl import is_orphaned_pgrp, kill_pgrp
 
@@ -136,7 +137,7 @@ def tiocspgrp(t: Task, f: TtyFile, pgrp: int) -> int:
     if pgrp < 0:
         raise KernelError(E.EINVAL)
     members = [p for p in t.kernel.tasks.values()
-               if p.is_group_leader and p.signal.pgrp == pgrp and p.state not in ("Z", "X")]
+               if p.is_group_leader and p.signal.pgrp == pgrp and p.state not in (TASK_ZOMBIE, TASK_DEAD)]
     if not members:
         raise KernelError(E.ESRCH)
     if members[0].signal.session != t.signal.session:

@@ -11,6 +11,7 @@ from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_SYS_ADMIN, CAP_SYS_NICE
 from pynix.base.errors import KernelError
+from pynix.base.runqueue import TASK_DEAD
 from pynix.base.timer import monotonic_ns
 from pynix.kernel.cred import capable
 from pynix.kernel.nsproxy import uts_ns_of
@@ -119,10 +120,10 @@ def who_tasks(t: Task, kind: int, who: int) -> list[Task]:
         return [task_or_self(t, who)]
     if kind == A.PRIO_PGRP:
         pgrp = who or t.pgrp_id
-        found = [p for p in k.tasks.values() if p.state != "X" and p.pgrp_id == pgrp]
+        found = [p for p in k.tasks.values() if p.state != TASK_DEAD and p.pgrp_id == pgrp]
     else:
         uid = t.cred.uid if who == 0 else who
-        found = [p for p in k.tasks.values() if p.state != "X" and p.cred.uid == uid]
+        found = [p for p in k.tasks.values() if p.state != TASK_DEAD and p.cred.uid == uid]
     if not found:
         raise KernelError(E.ESRCH)
     return found

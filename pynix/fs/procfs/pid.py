@@ -20,6 +20,7 @@ from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_SYS_PTRACE
 from pynix.base.errors import KernelError
+from pynix.base.runqueue import TASK_DEAD
 from pynix.fs.procfs.array import (
     proc_pid_limits,
     proc_pid_maps,
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
 
 
 def live(t: Task) -> bool:
-    return t.kernel.tasks.get(t.pid) is t and t.state != "X"
+    return t.kernel.tasks.get(t.pid) is t and t.state != TASK_DEAD
 
 
 def reader_root(sb: ProcSuperBlock, t: Task) -> Path | None:
@@ -292,7 +293,7 @@ def proc_root_entries(sb: ProcSuperBlock) -> dict[bytes, Entry]:
     tasks = sb.kernel.tasks
     for pid in sorted(tasks):
         t = tasks[pid]
-        if t.is_group_leader and t.state != "X":
+        if t.is_group_leader and t.state != TASK_DEAD:
             out[b"%d" % pid] = _task_dir(sb, t, True)
     return out
 
@@ -302,7 +303,7 @@ def proc_root_find(sb: ProcSuperBlock, name: bytes) -> Entry | None:
     resolves though the listing shows only thread groups, as on Linux)."""
     if name.isdigit() and not name.startswith(b"0"):
         t = sb.kernel.tasks.get(int(name))
-        if t is None or t.state == "X":
+        if t is None or t.state == TASK_DEAD:
             return None
         return _task_dir(sb, t, t.is_group_leader)
     if name in (b"self", b"thread-self"):
