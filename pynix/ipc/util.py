@@ -28,6 +28,7 @@ from pynix.arch.x86_64.abi import CLONE_NEWIPC, CLONE_SYSVSEM
 from pynix.arch.x86_64.capability import CAP_IPC_OWNER, CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
 from pynix.kernel.cred import capable
+from pynix.kernel.ns_common import alloc_inum, ns_of
 
 if TYPE_CHECKING:
     from pynix.kernel.task import Task
@@ -121,10 +122,9 @@ class IpcIds(Generic[T]):
 
 class IpcNamespace:
     """struct ipc_namespace: the registries and the limits of /proc/sys/kernel. ``inum``
-    names it in /proc/PID/ns/ipc (kernel/nsproxy.py numbers them)."""
+    names it in /proc/PID/ns/ipc (kernel/ns_common.py numbers them)."""
 
     def __init__(self, inum: int | None = None) -> None:
-        from pynix.kernel.nsproxy import alloc_inum
         self.inum = inum if inum is not None else alloc_inum()
         self.msg_ctlmax = I.MSGMAX
         self.msg_ctlmnb = I.MSGMNB
@@ -139,11 +139,7 @@ class IpcNamespace:
 
 
 def ipc_ns_of(task: Task) -> IpcNamespace:
-    ns = getattr(task, "ipc_ns", None)
-    if ns is None:
-        ns = task.kernel.init_ipc_ns
-        task.ipc_ns = ns
-    return ns
+    return ns_of(task, "ipc")
 
 
 def copy_ipcs(parent: Task, flags: int) -> IpcNamespace:

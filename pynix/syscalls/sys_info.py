@@ -14,7 +14,7 @@ from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_DEAD
 from pynix.base.timer import monotonic_ns
 from pynix.kernel.cred import capable
-from pynix.kernel.nsproxy import uts_ns_of
+from pynix.kernel.ns_common import uts_ns_of
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_to_user
 from pynix.syscalls.util import mm_of, s32, task_or_self

@@ -42,6 +42,7 @@ from pynix.fs.vfs.dcache import Dentry, Mount, Path, d_path
 from pynix.fs.vfs.file import File
 from pynix.fs.vfs.inode import Inode
 from pynix.kernel.cred import capable
+from pynix.kernel.ns_common import task_namespaces
 from pynix.mm.uaccess import copy_from_user
 
 if TYPE_CHECKING:
@@ -148,7 +149,6 @@ def ns_entries(sb: ProcSuperBlock, t: Task) -> dict[bytes, Entry]:
     """ns/uts, ns/ipc: links reading "uts:[4026531838]"; followed, an nsfs inode numbered by
     the namespace (stat -L tells two tasks' namespaces apart by st_ino)."""
     from pynix.fs.anon import anon_inode
-    from pynix.kernel.nsproxy import task_namespaces
     if not live(t):
         return {}
     out: dict[bytes, Entry] = {}

@@ -18,7 +18,7 @@ from pynix.arch.x86_64.capability import CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
 from pynix.fs.procfs.super import register_proc_file
 from pynix.kernel.cred import capable
-from pynix.kernel.nsproxy import uts_ns_of
+from pynix.kernel.ns_common import uts_ns_of
 
 UTS_LEN = 64
 
