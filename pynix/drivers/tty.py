@@ -30,12 +30,14 @@ from typing import TYPE_CHECKING, Callable, Protocol
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import termbits as T
+from pynix.arch.x86_64.capability import CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
 from pynix.base.wait import WaitQueue
 from pynix.drivers import tty_jobctrl as J
 from pynix.drivers.n_tty import NTty
 from pynix.fs.devices import register_chrdev
 from pynix.fs.vfs.file import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, File, WouldBlock
+from pynix.kernel.cred import capable
 from pynix.kernel.jobctl import kill_pgrp
 from pynix.mm.uaccess import copy_from_user
 
@@ -253,7 +255,7 @@ def tty_ioctl(t: Task, f: TtyFile, req: int, arg: int) -> int | bytes:
     if req in (T.TCSBRK, T.TCSBRKP, T.TIOCEXCL, T.TIOCNXCL):
         return 0                                    # drain, break: nothing is queued
     if req == T.TIOCSTI:
-        if t.signal.tty is not tty and t.cred.euid != 0:
+        if t.signal.tty is not tty and not capable(t, CAP_SYS_ADMIN):
             raise KernelError(E.EPERM)
         assert t.mm is not None
         tty.receive(copy_from_user(t.mm, arg, 1))

@@ -20,7 +20,10 @@ from typing import TYPE_CHECKING
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.capability import CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
+from pynix.base.runqueue import TASK_DEAD, TASK_ZOMBIE
+from pynix.kernel.cred import capable
 from pynix.kernel.jobctl import is_orphaned_pgrp, kill_pgrp
 
 if TYPE_CHECKING:
@@ -91,11 +94,11 @@ def tiocsctty(t: Task, f: TtyFile, arg: int) -> int:
     if not _is_leader(t) or t.signal.tty is not None:
         raise KernelError(E.EPERM)
     if tty.session:
-        if arg == 1 and t.cred.euid == 0:
+        if arg == 1 and capable(t, CAP_SYS_ADMIN):
             session_clear_tty(t, tty.session)
         else:
             raise KernelError(E.EPERM)
-    if not f.readable and t.cred.euid != 0:
+    if not f.readable and not capable(t, CAP_SYS_ADMIN):
         raise KernelError(E.EPERM)
     proc_set_tty(t, tty)
     return 0
@@ -134,7 +137,7 @@ def tiocspgrp(t: Task, f: TtyFile, pgrp: int) -> int:
     if pgrp < 0:
         raise KernelError(E.EINVAL)
     members = [p for p in t.kernel.tasks.values()
-               if p.is_group_leader and p.signal.pgrp == pgrp and p.state not in ("Z", "X")]
+               if p.is_group_leader and p.signal.pgrp == pgrp and p.state not in (TASK_ZOMBIE, TASK_DEAD)]
     if not members:
         raise KernelError(E.ESRCH)
     if members[0].signal.session != t.signal.session:

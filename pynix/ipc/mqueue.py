@@ -28,6 +28,7 @@ from typing import Callable, Generator
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import ipc as I
+from pynix.arch.x86_64.capability import CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_SYS_RESOURCE
 from pynix.base.errors import KernelError
 from pynix.base.wait import WaitQueue, wait_event
 from pynix.fs.anon import anon_inode
@@ -35,6 +36,7 @@ from pynix.fs.vfs.file import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, File
 from pynix.fs.vfs.namei import NAME_MAX
 from pynix.ipc.util import ipc_ns_of
 from pynix.kernel.task import SigInfo, Task
+from pynix.kernel.cred import capable
 
 DFLT_MSGMAX, DFLT_MSGSIZEMAX = 10, 8192          # fs.mqueue.msg_max / msgsize_max
 HARD_MSGMAX, HARD_MSGSIZEMAX = 65536, 16 << 20
@@ -125,7 +127,7 @@ def _check_name(name: bytes) -> None:
 
 def _may_access(t: Task, mq: MQueue, acc: int) -> None:
     c = t.cred
-    if c.euid == 0:
+    if capable(t, CAP_DAC_OVERRIDE):
         return
     mode = mq.mode
     bits = (mode >> 6) if c.euid == mq.uid else (mode >> 3) if c.egid == mq.gid or mq.gid in c.groups \
@@ -154,7 +156,7 @@ def mq_open(t: Task, name: bytes, flags: int, mode: int,
         maxmsg, msgsize = attr if attr is not None else (DFLT_MSGMAX, DFLT_MSGSIZEMAX)
         if maxmsg <= 0 or msgsize <= 0:
             raise KernelError(E.EINVAL)
-        root = t.cred.euid == 0
+        root = capable(t, CAP_SYS_RESOURCE)
         if maxmsg > (HARD_MSGMAX if root else DFLT_MSGMAX) or \
                 msgsize > (HARD_MSGSIZEMAX if root else DFLT_MSGSIZEMAX):
             raise KernelError(E.EINVAL)
@@ -173,7 +175,7 @@ def mq_unlink(t: Task, name: bytes) -> None:
     mq = queues.get(name)
     if mq is None:
         raise KernelError(E.ENOENT)
-    if t.cred.euid not in (0, mq.uid):
+    if t.cred.euid != mq.uid and not capable(t, CAP_FOWNER):
         raise KernelError(E.EACCES)
     del queues[name]
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Generator
 
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import ipc as I
+from pynix.arch.x86_64.capability import CAP_SYS_RESOURCE
 from pynix.base.errors import KernelError
 from pynix.base.wait import WaitQueue, wait_event
 from pynix.ipc.util import (
@@ -29,7 +30,6 @@ from pynix.ipc.util import (
     S_IWUGO,
     IpcNamespace,
     KernIpcPerm,
-    capable,
     ipc_check_owner,
     ipc_check_perms,
     ipc_ns_of,
@@ -37,6 +37,7 @@ from pynix.ipc.util import (
     ipcget,
     now_sec,
 )
+from pynix.kernel.cred import capable
 
 if TYPE_CHECKING:
     from pynix.kernel.task import Task
@@ -161,7 +162,7 @@ def msgctl_set(task: Task, msqid: int, buf: bytes) -> None:
     q = _queue(task, msqid)
     ipc_check_owner(task, q)
     qbytes = I.unpack_msqid64_qbytes(buf)
-    if qbytes > ipc_ns_of(task).msg_ctlmnb and not capable(task):
+    if qbytes > ipc_ns_of(task).msg_ctlmnb and not capable(task, CAP_SYS_RESOURCE):
         raise KernelError(E.EPERM)
     ipc_update_perm(task, q, buf)
     q.qbytes = qbytes

@@ -11,12 +11,14 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.capability import CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
 from pynix.fs.procfs.super import register_proc_file
 from pynix.ipc.msg import proc_sysvipc_msg
 from pynix.ipc.sem import proc_sysvipc_sem
 from pynix.ipc.shm import proc_sysvipc_shm
 from pynix.ipc.util import IpcNamespace
+from pynix.kernel.cred import capable
 
 
 def _ns(k: Any) -> IpcNamespace:
@@ -42,7 +44,7 @@ def _tunable(get: Callable[[IpcNamespace], int], put: Callable[[IpcNamespace, in
         return b"%d\n" % get(_ns(k))
 
     def store(k: Any, task: Any, data: bytes) -> None:
-        if task is not None and task.cred.euid != 0:
+        if task is not None and not capable(task, CAP_SYS_ADMIN):
             raise KernelError(E.EPERM)
         put(_ns(k), _parse_ints(data, 1)[0])
     register_proc_file(path, show, store)
@@ -61,7 +63,7 @@ def _show_sem(k: Any) -> bytes:
 
 
 def _store_sem(k: Any, task: Any, data: bytes) -> None:
-    if task is not None and task.cred.euid != 0:
+    if task is not None and not capable(task, CAP_SYS_ADMIN):
         raise KernelError(E.EPERM)
     vals = _parse_ints(data, 4)
     ns = _ns(k)

@@ -25,8 +25,10 @@ from typing import TYPE_CHECKING, Callable, Generic, TypeVar
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import ipc as I
 from pynix.arch.x86_64.abi import CLONE_NEWIPC, CLONE_SYSVSEM
+from pynix.arch.x86_64.capability import CAP_IPC_OWNER, CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
-from pynix.kernel.ns_common import alloc_inum
+from pynix.kernel.cred import capable
+from pynix.kernel.ns_common import alloc_inum, ns_of
 
 if TYPE_CHECKING:
     from pynix.kernel.task import Task
@@ -120,7 +122,7 @@ class IpcIds(Generic[T]):
 
 class IpcNamespace:
     """struct ipc_namespace: the registries and the limits of /proc/sys/kernel. ``inum``
-    names it in /proc/PID/ns/ipc (kernel/ns_common.alloc_inum numbers them)."""
+    names it in /proc/PID/ns/ipc (kernel/ns_common.py numbers them)."""
 
     def __init__(self, inum: int | None = None) -> None:
         self.inum = inum if inum is not None else alloc_inum()
@@ -137,11 +139,7 @@ class IpcNamespace:
 
 
 def ipc_ns_of(task: Task) -> IpcNamespace:
-    ns = getattr(task, "ipc_ns", None)
-    if ns is None:
-        ns = task.kernel.init_ipc_ns
-        task.ipc_ns = ns
-    return ns
+    return ns_of(task, "ipc")
 
 
 def copy_ipcs(parent: Task, flags: int) -> IpcNamespace:
@@ -151,13 +149,9 @@ def copy_ipcs(parent: Task, flags: int) -> IpcNamespace:
         return ipc_ns_of(parent)
     if flags & CLONE_SYSVSEM:
         raise KernelError(E.EINVAL)
-    if not capable(parent):
+    if not capable(parent, CAP_SYS_ADMIN):
         raise KernelError(E.EPERM)
     return IpcNamespace()
-
-
-def capable(task: Task) -> bool:
-    return task.cred.euid == 0
 
 
 def ipcperms(task: Task, perm: KernIpcPerm, flag: int) -> bool:
@@ -169,7 +163,7 @@ def ipcperms(task: Task, perm: KernIpcPerm, flag: int) -> bool:
     elif c.egid in (perm.cgid, perm.gid) or perm.cgid in c.groups or perm.gid in c.groups:
         granted >>= 3
     requested = (flag >> 6) | (flag >> 3) | flag
-    return not (requested & ~granted & 0o7) or capable(task)
+    return not (requested & ~granted & 0o7) or capable(task, CAP_IPC_OWNER)
 
 
 def ipc_check_perms(task: Task, perm: KernIpcPerm, flag: int) -> None:
@@ -179,7 +173,7 @@ def ipc_check_perms(task: Task, perm: KernIpcPerm, flag: int) -> None:
 
 def ipc_check_owner(task: Task, perm: KernIpcPerm) -> None:
     """IPC_SET and IPC_RMID belong to the owner, the creator and root (ipcctl_obtain_check)."""
-    if task.cred.euid not in (perm.uid, perm.cuid) and not capable(task):
+    if task.cred.euid not in (perm.uid, perm.cuid) and not capable(task, CAP_SYS_ADMIN):
         raise KernelError(E.EPERM)
 
 

@@ -24,6 +24,7 @@ from typing import Generator
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
+from pynix.base.runqueue import TASK_DEAD, TASK_ZOMBIE
 from pynix.drivers.tty import TtyStruct, register_console
 from pynix.fs.devices import DEVICES, register_chrdev
 from pynix.fs.hostfs import HostSuperBlock
@@ -299,7 +300,7 @@ class Machine:
             from pynix.arch.x86_64.termbits import LINUX_REBOOT_CMD_POWER_OFF
             from pynix.kernel.reboot import kernel_shutdown
             self.tty.on_input_end = lambda: kernel_shutdown(k, LINUX_REBOOT_CMD_POWER_OFF)
-        schedule(k, lambda: k.power_state is not None or init.state in ("Z", "X"))
+        schedule(k, lambda: k.power_state is not None or init.state in (TASK_ZOMBIE, TASK_DEAD))
         if k.power_state is None:
             k.log.write(f"\r\nKernel panic - not syncing: Attempted to kill init! "
                         f"exitcode={init.exit_code:#010x}\r\n")

@@ -16,6 +16,7 @@ import os
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.sched import PF_FORKNOEXEC
 from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_DEAD
 from pynix.fs.vfs.dcache import MS_NOEXEC, Path, d_path
@@ -24,7 +25,7 @@ from pynix.fs.vfs.namei import MAY_EXEC, namei, permission
 from pynix.kernel.exit import complete_vfork_done, do_exit, exit_mm
 from pynix.kernel.futex import futex_exit_release
 from pynix.kernel.posix_timers import exit_itimers
-from pynix.kernel.task import PF_FORKNOEXEC, Task
+from pynix.kernel.task import Task
 from pynix.loader.elf import (
     ET_DYN,
     ElfImage,

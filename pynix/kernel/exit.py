@@ -19,12 +19,13 @@ from typing import Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.sched import PF_EXITING
 from pynix.base.errors import KernelError
-from pynix.base.runqueue import TASK_DEAD, TASK_ZOMBIE
+from pynix.base.runqueue import TASK_DEAD, TASK_RUNNING, TASK_STOPPED, TASK_ZOMBIE
 from pynix.base.wait import wait_event
 from pynix.ipc.sem import exit_sem
 from pynix.kernel.futex import futex_exit_release
-from pynix.kernel.task import PF_EXITING, SigInfo, Task, wake_up_parent
+from pynix.kernel.task import SigInfo, Task, wake_up_parent
 
 
 @dataclass
@@ -180,8 +181,8 @@ def do_group_exit(t: Task, status: int) -> None:
     for th in list(t.thread_group):
         if th is not t and not th.flags & PF_EXITING:
             th.kernel.rq.wake_up_process(th)
-            if th.state == "T":
-                th.state = "R"
+            if th.state == TASK_STOPPED:
+                th.state = TASK_RUNNING
                 th.kernel.rq.enqueue(th)
     do_exit(t, status)
 

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.sched import PF_FORKNOEXEC
 from pynix.arch.x86_64.thread import CLONE_CLEAR_SIGHAND
 from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_RUNNING
 from pynix.ipc.sem import copy_semundo
 from pynix.ipc.util import copy_ipcs
 from pynix.kernel.nsproxy import NOT_IMPLEMENTED_NS, copy_utsname
-from pynix.kernel.task import PF_FORKNOEXEC, Task
+from pynix.kernel.task import Task
 from pynix.mm.mm import MM
 
 RIP = 16

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Callable, Generator, Hashable
 
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import thread as X
+from pynix.arch.x86_64.sched import PF_EXITING
 from pynix.base.errors import KernelError
 from pynix.base.wait import wait_event
-from pynix.kernel.task import PF_EXITING
 from pynix.mm.uaccess import copy_from_user, get_u32, get_u64, put_u32
 
 if TYPE_CHECKING:

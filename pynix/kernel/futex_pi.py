@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Generator, Hashable
 
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import thread as X
+from pynix.arch.x86_64.sched import PF_EXITING
 from pynix.base.errors import KernelError
+from pynix.base.runqueue import TASK_ZOMBIE
 from pynix.base.wait import wait_event
 from pynix.kernel.futex import (
     FutexQ,
@@ -30,7 +32,6 @@ from pynix.kernel.futex import (
     futex_hash,
     get_futex_key,
 )
-from pynix.kernel.task import PF_EXITING
 from pynix.mm.uaccess import get_u32, put_u32
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def futex_lock_pi(t: Task, mm: MM, uaddr: int, deadline: int | None, private: bo
     if trylock:
         raise KernelError(E.EAGAIN)
     holder = t.kernel.find_task(owner)
-    if holder is None or holder.flags & PF_EXITING or holder.state == "Z":
+    if holder is None or holder.flags & PF_EXITING or holder.state == TASK_ZOMBIE:
         raise KernelError(E.ESRCH)
     put_u32(mm, uaddr, val | X.FUTEX_WAITERS)
     q = FutexQ(t, key, X.FUTEX_BITSET_MATCH_ANY, pi=True, uaddr=uaddr)

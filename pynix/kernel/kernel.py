@@ -23,7 +23,8 @@ from pynix.base.irq import Interrupts
 from pynix.base.runqueue import TASK_DEAD, RunQueue
 from pynix.base.timer import Timers, monotonic_ns
 from pynix.ipc.util import IpcNamespace
-from pynix.kernel.nsproxy import PROC_IPC_INIT_INO, PROC_UTS_INIT_INO, UtsNamespace
+from pynix.kernel.ns_common import PROC_IPC_INIT_INO, PROC_UTS_INIT_INO
+from pynix.kernel.nsproxy import UtsNamespace
 from pynix.kernel.pid import PidMap
 from pynix.kernel.task import Task
 from pynix.machine.cpu import CPU

@@ -17,11 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Generator
 
+from pynix.arch.x86_64.sched import PF_KTHREAD
 from pynix.base.runqueue import TASK_RUNNING
 from pynix.base.wait import WaitQueue, wait_event
 from pynix.fs.vfs.file import FdTable
 from pynix.kernel.exit import do_exit
-from pynix.kernel.task import PF_KTHREAD, SigHand, Task
+from pynix.kernel.task import SigHand, Task
 from pynix.kernel.traps import oops
 
 if TYPE_CHECKING:

@@ -9,8 +9,9 @@ fork shares them, clone(CLONE_NEWUTS / CLONE_NEWIPC) and unshare(2) give the tas
 are equal. The other kinds (mount, pid, user, net, cgroup, time) do not exist yet, and asking
 for them is EINVAL, as from a Linux built without them.
 
-Provides ``UtsNamespace``, ``uts_ns_of(task)``, ``copy_utsname(parent, flags)`` (fork),
-``ksys_unshare(task, flags)`` and ``task_namespaces(task)`` (procfs).
+Provides ``UtsNamespace``, ``copy_utsname(parent, flags)`` (fork) and
+``ksys_unshare(task, flags)``. The inode numbers, a task's namespace of each kind
+(``uts_ns_of``) and the /proc/PID/ns list are kernel/ns_common.py.
 """
 from __future__ import annotations
 
@@ -18,23 +19,25 @@ from typing import TYPE_CHECKING
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.capability import CAP_SYS_ADMIN
+from pynix.arch.x86_64.thread import CLONE_NEWTIME
 from pynix.base.errors import KernelError
-from pynix.kernel.ns_common import alloc_inum
+from pynix.ipc.sem import exit_sem
+from pynix.ipc.util import copy_ipcs
+from pynix.kernel.cred import capable
+from pynix.kernel.ns_common import alloc_inum, uts_ns_of
 
 if TYPE_CHECKING:
     from pynix.kernel.task import Task
-
-# the initial namespaces have fixed numbers; later ones get kernel/ns_common.alloc_inum's
-PROC_IPC_INIT_INO, PROC_UTS_INIT_INO = 0xEFFFFFFF, 0xEFFFFFFE
 
 # The flags unshare(2) knows (check_unshare_flags), and the namespaces pynix implements.
 UNSHARE_FLAGS = (A.CLONE_THREAD | A.CLONE_FS | A.CLONE_NEWNS | A.CLONE_SIGHAND | A.CLONE_VM
                  | A.CLONE_FILES | A.CLONE_SYSVSEM | A.CLONE_NEWUTS | A.CLONE_NEWIPC
                  | A.CLONE_NEWNET | A.CLONE_NEWUSER | A.CLONE_NEWPID | A.CLONE_NEWCGROUP
-                 | 0x80)                                          # CLONE_NEWTIME
+                 | CLONE_NEWTIME)
 IMPLEMENTED_NS = A.CLONE_NEWUTS | A.CLONE_NEWIPC
 NOT_IMPLEMENTED_NS = (A.CLONE_NEWNS | A.CLONE_NEWUSER | A.CLONE_NEWPID | A.CLONE_NEWNET
-                      | A.CLONE_NEWCGROUP | 0x80)
+                      | A.CLONE_NEWCGROUP | CLONE_NEWTIME)
 
 
 class UtsNamespace:
@@ -47,15 +50,8 @@ class UtsNamespace:
         self.inum = inum if inum is not None else alloc_inum()
 
 
-def uts_ns_of(task: Task) -> UtsNamespace:
-    ns = getattr(task, "uts_ns", None)
-    if ns is None:
-        ns = task.uts_ns = task.kernel.init_uts_ns
-    return ns
-
-
 def _may_create_ns(task: Task) -> None:
-    if task.cred.euid != 0:
+    if not capable(task, CAP_SYS_ADMIN):
         raise KernelError(E.EPERM)
 
 
@@ -70,8 +66,6 @@ def copy_utsname(parent: Task, flags: int) -> UtsNamespace:
 
 def ksys_unshare(t: Task, flags: int) -> None:
     """unshare(2): give ``t`` its own copy of what it shares, as Linux's ksys_unshare."""
-    from pynix.ipc.sem import exit_sem
-    from pynix.ipc.util import copy_ipcs
     if flags & ~UNSHARE_FLAGS:
         raise KernelError(E.EINVAL)
     if flags & NOT_IMPLEMENTED_NS:
@@ -99,8 +93,3 @@ def ksys_unshare(t: Task, flags: int) -> None:
     if new_ipc is not None:
         t.ipc_ns = new_ipc
 
-
-def task_namespaces(task: Task) -> dict[bytes, UtsNamespace | object]:
-    """/proc/PID/ns: link name -> the namespace (its ``inum`` names it)."""
-    from pynix.ipc.util import ipc_ns_of
-    return {b"ipc": ipc_ns_of(task), b"uts": uts_ns_of(task)}

@@ -14,8 +14,10 @@ from typing import Any
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.capability import CAP_SYSLOG
 from pynix.base.errors import KernelError
 from pynix.base.timer import monotonic_ns
+from pynix.kernel.cred import capable
 
 LOG_BUF_LEN = 1 << 17
 UNPRIVILEGED = {A.SYSLOG_ACTION_READ_ALL, A.SYSLOG_ACTION_SIZE_BUFFER}
@@ -49,7 +51,7 @@ def printk(k: Any, text: str, level: int = 6) -> None:
 
 def do_syslog(k: Any, task: Any, action: int, length: int) -> tuple[int, bytes]:
     """(return value, bytes for the caller's buffer) of syslog(action, buf, length)."""
-    if action not in UNPRIVILEGED and task.cred.euid != 0:
+    if action not in UNPRIVILEGED and not capable(task, CAP_SYSLOG):
         raise KernelError(E.EPERM)
     buf = log_buf(k)
     if action in (A.SYSLOG_ACTION_READ, A.SYSLOG_ACTION_READ_ALL, A.SYSLOG_ACTION_READ_CLEAR):

@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Generator
 
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import termbits as T
+from pynix.arch.x86_64.capability import CAP_SYS_BOOT
 from pynix.base.errors import KernelError
 from pynix.base.wait import wait_event
+from pynix.kernel.cred import capable
 
 if TYPE_CHECKING:
     from pynix.kernel.kernel import Kernel
@@ -46,7 +48,7 @@ def kernel_shutdown(k: Kernel, cmd: int, quiet: bool = False) -> None:
 
 
 def do_reboot(t: Task, magic1: int, magic2: int, cmd: int) -> Generator[None, None, int]:
-    if t.cred.euid != 0:
+    if not capable(t, CAP_SYS_BOOT):
         raise KernelError(E.EPERM)
     if magic1 != T.LINUX_REBOOT_MAGIC1 or magic2 not in T.LINUX_REBOOT_MAGIC2S:
         raise KernelError(E.EINVAL)

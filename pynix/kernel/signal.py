@@ -21,9 +21,17 @@ from typing import TYPE_CHECKING
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import sigframe as F
-from pynix.base.runqueue import TASK_INTERRUPTIBLE, TASK_STOPPED, TASK_UNINTERRUPTIBLE
+from pynix.arch.x86_64.sched import PF_EXITING
+from pynix.base.runqueue import (
+    TASK_DEAD,
+    TASK_INTERRUPTIBLE,
+    TASK_RUNNING,
+    TASK_STOPPED,
+    TASK_UNINTERRUPTIBLE,
+    TASK_ZOMBIE,
+)
 from pynix.kernel.exit import do_group_exit
-from pynix.kernel.task import PF_EXITING, SigInfo, Task
+from pynix.kernel.task import SigInfo, Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user
 
 if TYPE_CHECKING:
@@ -121,7 +129,7 @@ def is_global_init(t: Task) -> bool:
 
 
 def _live(t: Task) -> bool:
-    return t.state not in ("Z", "X") and not t.flags & PF_EXITING
+    return t.state not in (TASK_ZOMBIE, TASK_DEAD) and not t.flags & PF_EXITING
 
 
 def send_signal(t: Task, info: SigInfo, group: bool = True) -> None:
@@ -149,7 +157,7 @@ def send_signal(t: Task, info: SigInfo, group: bool = True) -> None:
     if sig == A.SIGKILL or (_fatal_default(target, sig) and not target.blocked & sigbit(sig)):
         for th in t.thread_group:
             if th.state == TASK_STOPPED:
-                th.state = "R"
+                th.state = TASK_RUNNING
                 th.kernel.rq.enqueue(th)
             signal_wake_up(th, fatal=True)
     else:

@@ -12,41 +12,21 @@ image, kernel/exit.py ends; kernel/signal.py delivers signals.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generator
 
 from pynix.arch.x86_64 import abi as A
+from pynix.arch.x86_64.sched import PF_KTHREAD
 from pynix.base.runqueue import TASK_RUNNING
 from pynix.base.timer import monotonic_ns
 from pynix.base.wait import WaitQueue
 from pynix.kernel.cputime import task_cputime
+from pynix.kernel.cred import Cred
 
 if TYPE_CHECKING:
     from pynix.fs.vfs.dcache import MountTable, Path
     from pynix.fs.vfs.file import FdTable
     from pynix.mm.mm import MM
-
-PF_EXITING = 0x4
-PF_FORKNOEXEC = 0x40
-PF_KTHREAD = 0x200000
-PF_SIGNALED = 0x400
-
-
-@dataclass
-class Cred:
-    uid: int = 0
-    euid: int = 0
-    suid: int = 0
-    fsuid: int = 0
-    gid: int = 0
-    egid: int = 0
-    sgid: int = 0
-    fsgid: int = 0
-    groups: list[int] = field(default_factory=list)
-
-    def copy(self) -> Cred:
-        return Cred(self.uid, self.euid, self.suid, self.fsuid, self.gid, self.egid, self.sgid,
-                    self.fsgid, list(self.groups))
 
 
 class FsStruct:

@@ -86,15 +86,15 @@ class InetSocket(UnixSocket):
     def autobind(self) -> None:
         """inet_autobind: an unbound socket that connects, listens or sends gets a free port."""
         if self.name is None:
-            inet_bind(self, S.INADDR_ANY, 0, 0)
+            inet_bind(self, S.INADDR_ANY, 0, False)
 
 
-def inet_bind(sock: InetSocket, ip: int, port: int, euid: int) -> None:
+def inet_bind(sock: InetSocket, ip: int, port: int, may_bind_service: bool) -> None:
     if sock.name is not None:
         raise KernelError(E.EINVAL)
     if not is_local(ip):
         raise KernelError(E.EADDRNOTAVAIL)
-    if 0 < port < S.PROT_SOCK and euid != 0:
+    if 0 < port < S.PROT_SOCK and not may_bind_service:   # CAP_NET_BIND_SERVICE
         raise KernelError(E.EACCES)
     if port == 0:
         lo, hi = S.IP_LOCAL_PORT_RANGE

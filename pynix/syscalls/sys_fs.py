@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.capability import CAP_CHOWN, CAP_FOWNER, CAP_SYS_CHROOT
 from pynix.base.errors import KernelError
 from pynix.fs.vfs import ops
 from pynix.fs.vfs.dcache import Path, d_path, d_unlinked
 from pynix.fs.vfs.inode import Inode, now_ns, touch_atime
 from pynix.fs.vfs.namei import MAY_EXEC, MAY_WRITE, namei, permission
+from pynix.kernel.cred import capable, capable_fs
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user
 from pynix.syscalls.sys_file import newsize_ok
@@ -145,7 +147,7 @@ def sys_fchdir(t: Task, fd: int) -> int:
 def sys_chroot(t: Task, pathp: int) -> int:
     fs = fs_of(t)
     p = _enterable(t, namei(fs, get_path(t, pathp)))
-    if t.cred.euid != 0:
+    if not capable(t, CAP_SYS_CHROOT):
         raise KernelError(E.EPERM)
     fs.root = p
     return 0
@@ -269,7 +271,7 @@ def sys_rename(t: Task, oldp: int, newp: int) -> int:
 
 
 def _owner_or_root(t: Task, inode: Inode) -> None:
-    if t.cred.fsuid not in (0, inode.uid):
+    if t.cred.fsuid != inode.uid and not capable_fs(t.cred, CAP_FOWNER):
         raise KernelError(E.EPERM)
 
 
@@ -297,7 +299,7 @@ def sys_fchmod(t: Task, fd: int, mode: int) -> int:
 
 def _chown(t: Task, p: Path, uid: int, gid: int) -> int:
     uid, gid = s32(uid), s32(gid)
-    if t.cred.fsuid != 0 and (uid != -1 and uid != p.inode.uid or
+    if not capable_fs(t.cred, CAP_CHOWN) and (uid != -1 and uid != p.inode.uid or
                               gid != -1 and gid != t.cred.fsgid and gid not in t.cred.groups):
         raise KernelError(E.EPERM)
     ops.check_writable_mount(p)
@@ -352,7 +354,7 @@ def sys_utimensat(t: Task, dirfd: int, pathp: int, times: int, flags: int) -> in
     else:
         atime = mtime = now
         explicit = False
-    if t.cred.fsuid not in (0, p.inode.uid):
+    if t.cred.fsuid != p.inode.uid and not capable_fs(t.cred, CAP_FOWNER):
         if explicit:
             raise KernelError(E.EPERM)
         permission(t.cred, p.inode, MAY_WRITE)

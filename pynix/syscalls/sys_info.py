@@ -9,9 +9,12 @@ from typing import Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.capability import CAP_SYS_ADMIN, CAP_SYS_NICE
 from pynix.base.errors import KernelError
+from pynix.base.runqueue import TASK_DEAD
 from pynix.base.timer import monotonic_ns
-from pynix.kernel.nsproxy import uts_ns_of
+from pynix.kernel.cred import capable
+from pynix.kernel.ns_common import uts_ns_of
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_to_user
 from pynix.syscalls.util import mm_of, s32, task_or_self
@@ -30,7 +33,7 @@ def sys_uname(t: Task, buf: int) -> int:
 def _uts_name(t: Task, name: int, length: int) -> bytes:
     """sethostname/setdomainname's checks: root (EPERM), then 0 <= length <= 64 (EINVAL)."""
     from pynix.mm.uaccess import copy_from_user
-    if t.cred.euid != 0:
+    if not capable(t, CAP_SYS_ADMIN):
         raise KernelError(E.EPERM)
     if not 0 <= s32(length) <= 64:
         raise KernelError(E.EINVAL)
@@ -117,10 +120,10 @@ def who_tasks(t: Task, kind: int, who: int) -> list[Task]:
         return [task_or_self(t, who)]
     if kind == A.PRIO_PGRP:
         pgrp = who or t.pgrp_id
-        found = [p for p in k.tasks.values() if p.state != "X" and p.pgrp_id == pgrp]
+        found = [p for p in k.tasks.values() if p.state != TASK_DEAD and p.pgrp_id == pgrp]
     else:
         uid = t.cred.uid if who == 0 else who
-        found = [p for p in k.tasks.values() if p.state != "X" and p.cred.uid == uid]
+        found = [p for p in k.tasks.values() if p.state != TASK_DEAD and p.cred.uid == uid]
     if not found:
         raise KernelError(E.ESRCH)
     return found
@@ -135,7 +138,7 @@ def _prio_kind(which: int) -> int:
 
 def _may_change(t: Task, p: Task) -> None:
     """set_one_prio_perm / set_task_ioprio: root, or the target's uid or euid is our euid."""
-    if t.cred.euid != 0 and t.cred.euid not in (p.cred.uid, p.cred.euid):
+    if not capable(t, CAP_SYS_NICE) and t.cred.euid not in (p.cred.uid, p.cred.euid):
         raise KernelError(E.EPERM)
 
 
@@ -150,7 +153,7 @@ def sys_setpriority(t: Task, which: int, who: int, prio: int) -> int:
     for p in who_tasks(t, _prio_kind(which), who):
         try:
             _may_change(t, p)
-            if nice < p.nice and t.cred.euid != 0:
+            if nice < p.nice and not capable(t, CAP_SYS_NICE):
                 raise KernelError(E.EACCES)
             p.nice = nice
         except KernelError as e:
@@ -182,7 +185,7 @@ def sys_ioprio_get(t: Task, which: int, who: int) -> int:
 def sys_ioprio_set(t: Task, which: int, who: int, ioprio: int) -> int:
     ioprio = s32(ioprio)
     cls, level = ioprio >> A.IOPRIO_CLASS_SHIFT, ioprio & A.IOPRIO_LEVEL_MASK
-    if cls == A.IOPRIO_CLASS_RT and t.cred.euid != 0:
+    if cls == A.IOPRIO_CLASS_RT and not (capable(t, CAP_SYS_ADMIN) or capable(t, CAP_SYS_NICE)):
         raise KernelError(E.EPERM)
     if cls == A.IOPRIO_CLASS_NONE and level or not 0 <= cls <= A.IOPRIO_CLASS_IDLE:
         raise KernelError(E.EINVAL)

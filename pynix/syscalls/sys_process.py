@@ -9,7 +9,24 @@ from typing import Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.capability import (
+    CAP_SYS_RESOURCE,
+    NGROUPS_MAX,
+    pack_gids,
+    unpack_gids,
+)
 from pynix.base.errors import KernelError
+from pynix.kernel.cred import (
+    __sys_setgid,
+    __sys_setregid,
+    __sys_setresgid,
+    __sys_setresuid,
+    __sys_setreuid,
+    __sys_setuid,
+    capable,
+    may_setgroups,
+    set_current_groups,
+)
 from pynix.kernel.exec import MAX_ARG_STRLEN, arg_limit, do_execve
 from pynix.kernel.exit import do_exit, do_group_exit, do_wait, thread_group_cputime
 from pynix.kernel.task import Task
@@ -166,51 +183,28 @@ def sys_getresgid(t: Task, r: int, e: int, s: int) -> int:
     return 0
 
 
-def _set_ids(t: Task, kind: str, r: int, e: int, s: int) -> int:
-    """setres[ug]id semantics; the other set*id calls reduce to it."""
-    c = t.cred
-    cur = (c.uid, c.euid, c.suid) if kind == "u" else (c.gid, c.egid, c.sgid)
-    new = [s32(v) for v in (r, e, s)]
-    if c.euid != 0:
-        for v in new:
-            if v != -1 and v not in cur:
-                raise KernelError(E.EPERM)
-    vals = [cur[i] if new[i] == -1 else new[i] for i in range(3)]
-    if kind == "u":
-        c.uid, c.euid, c.suid = vals
-        c.fsuid = c.euid
-    else:
-        c.gid, c.egid, c.sgid = vals
-        c.fsgid = c.egid
-    return 0
-
-
 def sys_setresuid(t: Task, r: int, e: int, s: int) -> int:
-    return _set_ids(t, "u", r, e, s)
+    return __sys_setresuid(t, s32(r), s32(e), s32(s))
 
 
 def sys_setresgid(t: Task, r: int, e: int, s: int) -> int:
-    return _set_ids(t, "g", r, e, s)
+    return __sys_setresgid(t, s32(r), s32(e), s32(s))
 
 
 def sys_setuid(t: Task, uid: int) -> int:
-    if t.cred.euid == 0:
-        return _set_ids(t, "u", uid, uid, uid)
-    return _set_ids(t, "u", -1 & 0xFFFFFFFF, uid, -1 & 0xFFFFFFFF)
+    return __sys_setuid(t, s32(uid))
 
 
 def sys_setgid(t: Task, gid: int) -> int:
-    if t.cred.euid == 0:
-        return _set_ids(t, "g", gid, gid, gid)
-    return _set_ids(t, "g", -1 & 0xFFFFFFFF, gid, -1 & 0xFFFFFFFF)
+    return __sys_setgid(t, s32(gid))
 
 
 def sys_setreuid(t: Task, r: int, e: int) -> int:
-    return _set_ids(t, "u", r, e, -1 & 0xFFFFFFFF)
+    return __sys_setreuid(t, s32(r), s32(e))
 
 
 def sys_setregid(t: Task, r: int, e: int) -> int:
-    return _set_ids(t, "g", r, e, -1 & 0xFFFFFFFF)
+    return __sys_setregid(t, s32(r), s32(e))
 
 
 def sys_getgroups(t: Task, size: int, lst: int) -> int:
@@ -220,17 +214,16 @@ def sys_getgroups(t: Task, size: int, lst: int) -> int:
         return len(groups)
     if size < len(groups):
         raise KernelError(E.EINVAL)
-    copy_to_user(mm_of(t), lst, struct.pack(f"<{len(groups)}I", *groups))
+    copy_to_user(mm_of(t), lst, pack_gids(groups))
     return len(groups)
 
 
 def sys_setgroups(t: Task, size: int, lst: int) -> int:
-    if t.cred.euid != 0:
-        raise KernelError(E.EPERM)
+    may_setgroups(t)
     size = s32(size)
-    if not 0 <= size <= 65536:
+    if not 0 <= size <= NGROUPS_MAX:
         raise KernelError(E.EINVAL)
-    t.cred.groups = list(struct.unpack(f"<{size}I", copy_from_user(mm_of(t), lst, 4 * size)))
+    set_current_groups(t, unpack_gids(copy_from_user(mm_of(t), lst, 4 * size)))
     return 0
 
 
@@ -293,7 +286,7 @@ def sys_prlimit64(t: Task, pid: int, res: int, new: int, old: int) -> int:
         cur, mx = A.RLIMIT.unpack(copy_from_user(mm, new, 16))
         if cur > mx:
             raise KernelError(E.EINVAL)
-        if mx > lim[1] and t.cred.euid != 0:
+        if mx > lim[1] and not capable(t, CAP_SYS_RESOURCE):
             raise KernelError(E.EPERM)
         if res == A.RLIMIT_NOFILE and mx > 1 << 20:
             raise KernelError(E.EPERM)

@@ -15,8 +15,10 @@ import struct
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.capability import CAP_SYS_NICE
 from pynix.base.errors import KernelError
 from pynix.base.runqueue import RR_TIMESLICE_NS, TIMESLICE_NS
+from pynix.kernel.cred import capable
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user
 from pynix.syscalls.util import mm_of, s32
@@ -53,7 +55,7 @@ def _setscheduler(t: Task, p: Task, policy: int, prio: int) -> None:
     if (policy in _RT) != (1 <= prio <= 99) or not 0 <= prio <= 99:
         raise KernelError(E.EINVAL)
     cred = t.cred
-    if cred.euid != 0:
+    if not capable(t, CAP_SYS_NICE):
         if cred.euid not in (p.cred.uid, p.cred.euid):
             raise KernelError(E.EPERM)
         if policy in _RT and prio > max(p.rt_priority, p.rlimit(A.RLIMIT_RTPRIO)):

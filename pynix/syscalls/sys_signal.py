@@ -10,6 +10,7 @@ from typing import Generator
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
+from pynix.base.runqueue import TASK_DEAD
 from pynix.base.timer import monotonic_ns
 from pynix.base.wait import wait_event
 from pynix.kernel.signal import (
@@ -272,7 +273,7 @@ def sys_pidfd_send_signal(t: Task, pidfd: int, sig: int, infop: int, flags: int)
     p = pidfd_task(fget(t, pidfd))
     if not 0 <= sig < A.NSIG:
         raise KernelError(E.EINVAL)
-    if p.state == "X":
+    if p.state == TASK_DEAD:
         raise KernelError(E.ESRCH)
     _may_signal(t, p, sig)
     info = kill_info(t, sig)

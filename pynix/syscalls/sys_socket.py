@@ -15,9 +15,11 @@ from typing import Callable, Generator
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import socket as S
+from pynix.arch.x86_64.capability import CAP_NET_BIND_SERVICE
 from pynix.base.errors import KernelError
 from pynix.base.timer import monotonic_ns
 from pynix.fs.vfs.file import WouldBlock
+from pynix.kernel.cred import capable
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user, get_u32, put_u32
 from pynix.net.inet import InetSocket, inet_addr, inet_bind, inet_find
@@ -159,7 +161,7 @@ def sys_socketpair(t: Task, family: int, stype: int, protocol: int, sv: int) -> 
 def sys_bind(t: Task, fd: int, addr: int, addrlen: int) -> int:
     sock = sock_of(t, fd)
     if isinstance(sock, InetSocket):
-        inet_bind(sock, *inet_addr(_raw_addr(t, addr, addrlen)), t.cred.euid)
+        inet_bind(sock, *inet_addr(_raw_addr(t, addr, addrlen)), capable(t, CAP_NET_BIND_SERVICE))
     else:
         unix_bind(fs_of(t), sock, _name(t, addr, addrlen))
     return 0

@@ -13,8 +13,10 @@ from typing import Generator
 
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import socket as S
+from pynix.arch.x86_64.capability import CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
 from pynix.fs.vfs.file import File
+from pynix.kernel.cred import capable
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user, put_i32, put_u32, put_u64
 from pynix.net.inet import InetSocket, inet_addr, inet_find
@@ -98,7 +100,9 @@ def scm_send(t: Task, control: bytes) -> tuple[list[File], Cred]:
             fds += [fget(t, fd) for fd in nums]
         elif level == S.SOL_SOCKET and ctype == S.SCM_CREDENTIALS and len(body) >= S.UCRED.size:
             pid, uid, gid = S.UCRED.unpack_from(body)
-            if (pid, uid, gid) != (t.tgid, t.cred.euid, t.cred.egid) and t.cred.euid != 0:
+            if not (pid == t.tgid or capable(t, CAP_SYS_ADMIN)) \
+                    or not (uid == t.cred.euid or capable(t, CAP_SETUID)) \
+                    or not (gid == t.cred.egid or capable(t, CAP_SETGID)):     # scm_check_creds
                 raise KernelError(E.EPERM)
             cred = (pid, uid, gid)
         else:

@@ -13,10 +13,12 @@ from typing import Generator
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import thread as X
+from pynix.arch.x86_64.capability import CAP_SYS_PTRACE
 from pynix.base.errors import KernelError
 from pynix.base.timer import monotonic_ns
 from pynix.kernel import futex as F
 from pynix.kernel import futex_pi as PI
+from pynix.kernel.cred import capable
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import put_u64
 from pynix.syscalls.sys_time import clock_ns
@@ -101,7 +103,7 @@ def sys_restart_syscall(t: Task) -> Generator[None, None, int]:
 
 def sys_get_robust_list(t: Task, pid: int, head_ptr: int, len_ptr: int) -> int:
     p = task_or_self(t, pid)
-    if p is not t and p.cred.uid != t.cred.euid and t.cred.euid != 0:
+    if p is not t and p.cred.uid != t.cred.euid and not capable(t, CAP_SYS_PTRACE):
         raise KernelError(E.EPERM)
     mm = mm_of(t)
     put_u64(mm, len_ptr, X.ROBUST_LIST_HEAD.size)

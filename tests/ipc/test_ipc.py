@@ -12,7 +12,7 @@ from pynix.base.errors import KernelError
 from pynix.ipc.msg import MsgQueue, ksys_msgget, proc_sysvipc_msg
 from pynix.ipc.sem import SemArray, SemUndoList, exit_sem, ksys_semget, proc_sysvipc_sem
 from pynix.ipc.util import IpcNamespace, ipcperms
-from pynix.kernel.task import Cred
+from pynix.kernel.cred import Cred
 
 
 def make_task(uid: int = 1000, gid: int = 1000, pid: int = 42) -> SimpleNamespace:

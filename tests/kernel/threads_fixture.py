@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from pynix.arch.x86_64 import abi as A
 from pynix.fs.vfs.file import FdTable
+from pynix.kernel.cred import Cred
 from pynix.kernel.kernel import Kernel
-from pynix.kernel.task import Cred, FsStruct, SigHand, Task
+from pynix.kernel.task import FsStruct, SigHand, Task
 from pynix.machine.cpu import REG_NAMES
 from pynix.mm.mm import MM
 from pynix.mm.mmap import do_mmap

@@ -33,19 +33,36 @@ FPSTATE_SIZE = 512
 UC_FP_XSTATE, UC_SIGCONTEXT_SS, UC_STRICT_RESTORE_SS = 1, 2, 4
 REDZONE = 128
 USER_CS, USER_SS = 0x33, 0x2B
+# eflags: a handler starts with DF clear; sigreturn takes back only the user-changeable flags
+# (Linux's FIX_EFLAGS: AC OF DF TF SF ZF AF PF CF; RF is not modelled by the CPU)
+X86_EFLAGS_DF = 0x400
+FIX_EFLAGS = 0x40DD5
+# the signals whose siginfo carries si_addr (the _sigfault member of the union)
+SIGFAULT_SIGNALS = (A.SIGSEGV, A.SIGBUS, A.SIGFPE, A.SIGILL, A.SIGTRAP)
+SIGINFO_HEAD = struct.Struct("<iii4x")        # si_signo, si_errno, si_code
+SIGINFO_RT = struct.Struct("<iIQ")            # at 16: si_pid, si_uid, si_value (kill, rt, tkill)
+SIGINFO_RT_OFF = 16
 
 
 def pack_siginfo(signo: int, code: int, errno: int = 0, pid: int = 0, uid: int = 0,
                  status: int = 0, utime: int = 0, stime: int = 0, addr: int | None = None,
                  value: int = 0) -> bytes:
-    head = struct.pack("<iii4x", signo, errno, code)
+    head = SIGINFO_HEAD.pack(signo, errno, code)
     if addr is not None:                                       # SIGSEGV/SIGBUS/SIGFPE/SIGILL
         body = struct.pack("<Q", addr)
     elif signo == A.SIGCHLD:
         body = struct.pack("<iIi4xqq", pid, uid, status, utime, stime)
     else:                                                      # kill, sigqueue, tkill
-        body = struct.pack("<iIQ", pid, uid, value)
+        body = SIGINFO_RT.pack(pid, uid, value)
     return (head + body).ljust(SIGINFO_SIZE, b"\0")
+
+
+def unpack_siginfo(raw: bytes) -> tuple[int, int, int, int, int, int]:
+    """A siginfo_t user space supplies (rt_sigqueueinfo, pidfd_send_signal), read as the
+    kill/rt layout: (signo, errno, code, pid, uid, value)."""
+    signo, errno, code = SIGINFO_HEAD.unpack_from(raw)
+    pid, uid, value = SIGINFO_RT.unpack_from(raw, SIGINFO_RT_OFF)
+    return signo, errno, code, pid, uid, value
 
 
 def pack_sigcontext(regs: dict[str, int], fpstate: int, mask: int, trapno: int = 0,

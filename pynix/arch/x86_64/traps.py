@@ -1,6 +1,7 @@
 """x86-64 exception vectors and the signal each one raises in user mode (Linux
 arch/x86/include/asm/trapnr.h and the do_error_trap / exc_* handlers of arch/x86/kernel/traps.c).
-Page faults (vector 14) are not here: mm/fault.py decides SIGSEGV/SIGBUS and the code.
+Page faults (X86_TRAP_PF) have no entry in VECTOR_SIGNALS: mm/fault.py decides SIGSEGV/SIGBUS
+and the code.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from pynix.arch.x86_64.abi import (
 )
 
 X86_TRAP_DE, X86_TRAP_DB, X86_TRAP_BP, X86_TRAP_OF, X86_TRAP_BR, X86_TRAP_UD = 0, 1, 3, 4, 5, 6
-X86_TRAP_NM, X86_TRAP_GP, X86_TRAP_MF, X86_TRAP_AC, X86_TRAP_XF = 7, 13, 16, 17, 19
+X86_TRAP_NM, X86_TRAP_GP, X86_TRAP_PF, X86_TRAP_MF, X86_TRAP_AC, X86_TRAP_XF = 7, 13, 14, 16, 17, 19
 TRAP_TRACE = 2                                   # si_code of a single-step SIGTRAP
 
 # vector -> (signal, si_code); anything else is SIGSEGV with SI_KERNEL

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64.abi import PROT_EXEC, PROT_WRITE
+from pynix.base.runqueue import TASK_DEAD, TASK_ZOMBIE
 from pynix.fs.vfs.dcache import Path, d_path
+from pynix.kernel.cred import cap_effective
 from pynix.mm.vma import VM_GROWSDOWN, VMA
 
 if TYPE_CHECKING:
@@ -126,7 +128,7 @@ def proc_pid_stat(t: Task, whole: bool) -> bytes:
     pending = sigmask_of(t.pending) | sigmask_of(sig.shared_pending)
     ign, cgt = sig_ign_cgt(t)
     mask = 0x7FFFFFFF
-    state = t.state if not (whole and t.group_leader.state == "Z") else "Z"
+    state = t.state if not (whole and t.group_leader.state == TASK_ZOMBIE) else TASK_ZOMBIE
     code = (mm.start_code, mm.end_code, mm.start_stack) if mm is not None else (0, 0, 0)
     tail = (mm.start_data, mm.end_data, mm.start_brk, mm.arg_start, mm.arg_end, mm.env_start,
             mm.env_end) if mm is not None else (0,) * 7
@@ -139,7 +141,7 @@ def proc_pid_stat(t: Task, whole: bool) -> bytes:
         (fig.total << 12) if fig else 0, fig.rss if fig else 0, sig.rlim[A.RLIMIT_RSS][0],
         *code, 0, 0, pending & mask, t.blocked & mask, ign & mask, cgt & mask,
         0, 0, 0, t.exit_signal, 0, 0, 0, 0, 0, 0, *tail,
-        t.exit_code if t.state in ("Z", "X") else 0,
+        t.exit_code if t.state in (TASK_ZOMBIE, TASK_DEAD) else 0,
     ]
     return (" ".join(str(f) for f in fields) + "\n").encode()
 
@@ -194,7 +196,7 @@ def proc_pid_status(t: Task, whole: bool) -> bytes:
                   f"VmSwap:\t{_kb(0)}", f"HugetlbPages:\t{_kb(0)}"]
     pending = sigmask_of(t.pending)
     ign, cgt = sig_ign_cgt(t)
-    cap = CAP_FULL if c.euid == 0 else 0
+    cap = cap_effective(c)
     queued = len(sig.shared_pending) + sum(len(th.pending) for th in t.thread_group)
     lines += ["CoreDumping:\t0", "THP_enabled:\t1",
               f"Threads:\t{len(t.thread_group)}",

@@ -16,6 +16,7 @@ import math
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from pynix.base.runqueue import TASK_RUNNING, TASK_UNINTERRUPTIBLE
 from pynix.base.timer import monotonic_ns
 from pynix.fs.procfs.array import NS_PER_TICK, ticks
 from pynix.fs.procfs.super import register_proc_file, register_proc_symlink
@@ -95,8 +96,8 @@ def show_stat(k: Any) -> bytes:
     user, system = cpu_ticks(k)
     idle = max(0, uptime_ns(k) // NS_PER_TICK - user - system)
     cpu = f"{user} 0 {system} {idle} 0 0 0 0 0 0"
-    running = sum(1 for t in k.tasks.values() if t.state == "R")
-    blocked = sum(1 for t in k.tasks.values() if t.state == "D")
+    running = sum(1 for t in k.tasks.values() if t.state == TASK_RUNNING)
+    blocked = sum(1 for t in k.tasks.values() if t.state == TASK_UNINTERRUPTIBLE)
     lines = [f"cpu  {cpu}", f"cpu0 {cpu}", "intr 0", f"ctxt {k.rq.nr_switches}",
              f"btime {k.boot_wall_ns // 10**9}", f"processes {k.total_forks}",
              f"procs_running {running}", f"procs_blocked {blocked}",
@@ -116,7 +117,7 @@ def calc_load(k: Any) -> list[float]:
     """The 1/5/15-minute averages of runnable tasks, decayed every LOAD_FREQ of uptime."""
     state = k.__dict__.setdefault("loadavg", {"avg": [0.0, 0.0, 0.0], "at": k.boot_ns})
     now = monotonic_ns()
-    active = sum(1 for t in k.tasks.values() if t.state in ("R", "D") and not t.is_kthread)
+    active = sum(1 for t in k.tasks.values() if t.state in (TASK_RUNNING, TASK_UNINTERRUPTIBLE) and not t.is_kthread)
     while now - state["at"] >= LOAD_FREQ_NS:
         state["at"] += LOAD_FREQ_NS
         state["avg"] = [a * e + active * (1 - e) for a, e in zip(state["avg"], EXP)]
@@ -125,7 +126,7 @@ def calc_load(k: Any) -> list[float]:
 
 def show_loadavg(k: Any) -> bytes:
     a1, a5, a15 = calc_load(k)
-    running = sum(1 for t in k.tasks.values() if t.state == "R")
+    running = sum(1 for t in k.tasks.values() if t.state == TASK_RUNNING)
     return b"%.2f %.2f %.2f %d/%d %d\n" % (a1, a5, a15, running, len(k.tasks), k.pids.last_pid)
 
 

@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, Callable
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.capability import CAP_SYS_PTRACE
 from pynix.base.errors import KernelError
+from pynix.base.runqueue import TASK_DEAD
 from pynix.fs.procfs.array import (
     proc_pid_limits,
     proc_pid_maps,
@@ -39,6 +41,8 @@ from pynix.fs.procfs.super import (
 from pynix.fs.vfs.dcache import Dentry, Mount, Path, d_path
 from pynix.fs.vfs.file import File
 from pynix.fs.vfs.inode import Inode
+from pynix.kernel.cred import capable
+from pynix.kernel.ns_common import task_namespaces
 from pynix.mm.uaccess import copy_from_user
 
 if TYPE_CHECKING:
@@ -47,7 +51,7 @@ if TYPE_CHECKING:
 
 
 def live(t: Task) -> bool:
-    return t.kernel.tasks.get(t.pid) is t and t.state != "X"
+    return t.kernel.tasks.get(t.pid) is t and t.state != TASK_DEAD
 
 
 def reader_root(sb: ProcSuperBlock, t: Task) -> Path | None:
@@ -60,7 +64,7 @@ def reader_root(sb: ProcSuperBlock, t: Task) -> Path | None:
 def may_inspect(sb: ProcSuperBlock, t: Task) -> None:
     """ptrace_may_access(PTRACE_MODE_READ) for the links and environ: same uid or root."""
     cur = sb.current()
-    if cur is not None and cur.cred.euid != 0 and cur.cred.euid != t.cred.euid:
+    if cur is not None and not capable(cur, CAP_SYS_PTRACE) and cur.cred.euid != t.cred.euid:
         raise KernelError(E.EACCES)
 
 
@@ -145,7 +149,6 @@ def ns_entries(sb: ProcSuperBlock, t: Task) -> dict[bytes, Entry]:
     """ns/uts, ns/ipc: links reading "uts:[4026531838]"; followed, an nsfs inode numbered by
     the namespace (stat -L tells two tasks' namespaces apart by st_ino)."""
     from pynix.fs.anon import anon_inode
-    from pynix.kernel.nsproxy import task_namespaces
     if not live(t):
         return {}
     out: dict[bytes, Entry] = {}
@@ -290,7 +293,7 @@ def proc_root_entries(sb: ProcSuperBlock) -> dict[bytes, Entry]:
     tasks = sb.kernel.tasks
     for pid in sorted(tasks):
         t = tasks[pid]
-        if t.is_group_leader and t.state != "X":
+        if t.is_group_leader and t.state != TASK_DEAD:
             out[b"%d" % pid] = _task_dir(sb, t, True)
     return out
 
@@ -300,7 +303,7 @@ def proc_root_find(sb: ProcSuperBlock, name: bytes) -> Entry | None:
     resolves though the listing shows only thread groups, as on Linux)."""
     if name.isdigit() and not name.startswith(b"0"):
         t = sb.kernel.tasks.get(int(name))
-        if t is None or t.state == "X":
+        if t is None or t.state == TASK_DEAD:
             return None
         return _task_dir(sb, t, t.is_group_leader)
     if name in (b"self", b"thread-self"):

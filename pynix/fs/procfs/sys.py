@@ -14,9 +14,11 @@ import uuid
 from typing import Any
 
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.capability import CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
 from pynix.fs.procfs.super import register_proc_file
-from pynix.kernel.nsproxy import uts_ns_of
+from pynix.kernel.cred import capable
+from pynix.kernel.ns_common import uts_ns_of
 
 UTS_LEN = 64
 
@@ -29,7 +31,7 @@ def _uts_value(data: bytes) -> bytes:
 
 
 def _need_root(task: Any) -> None:
-    if task is not None and task.cred.euid != 0:
+    if task is not None and not capable(task, CAP_SYS_ADMIN):
         raise KernelError(E.EPERM)
 
 

@@ -17,9 +17,11 @@ from __future__ import annotations
 from typing import Protocol
 
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.capability import CAP_DAC_OVERRIDE
 from pynix.base.errors import KernelError
 from pynix.fs.vfs.dcache import MountTable, Path
 from pynix.fs.vfs.inode import Inode
+from pynix.kernel.cred import capable_fs
 
 MAY_EXEC, MAY_WRITE, MAY_READ = 1, 2, 4
 MAXSYMLINKS = 40
@@ -43,7 +45,7 @@ class FsContext(Protocol):
 def permission(cred: Cred, inode: Inode, mask: int) -> None:
     """generic_permission: raise EACCES unless ``cred`` may ``mask`` (MAY_*) the inode."""
     mode = inode.mode
-    if cred.fsuid == 0:
+    if capable_fs(cred, CAP_DAC_OVERRIDE):
         if mask & MAY_EXEC and not inode.is_dir() and not mode & 0o111:
             raise KernelError(E.EACCES)
         return

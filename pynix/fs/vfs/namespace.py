@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.capability import CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
 from pynix.fs.filesystems import get_fs_type
 from pynix.fs.vfs.dcache import (
@@ -35,6 +36,7 @@ from pynix.fs.vfs.dcache import (
     Path,
 )
 from pynix.fs.vfs.namei import namei
+from pynix.kernel.cred import capable
 
 if TYPE_CHECKING:
     from pynix.kernel.task import Task
@@ -44,7 +46,7 @@ PROPAGATION = MS_PRIVATE | A.MS_SLAVE | A.MS_UNBINDABLE | A.MS_SHARED
 
 
 def may_mount(t: Task) -> None:
-    if t.cred.euid != 0:
+    if not capable(t, CAP_SYS_ADMIN):
         raise KernelError(E.EPERM)
 
 

@@ -12,6 +12,7 @@ import stat
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.capability import CAP_FOWNER, CAP_FSETID, CAP_MKNOD
 from pynix.base.errors import KernelError
 from pynix.fs.vfs.dcache import Dentry, Path
 from pynix.fs.vfs.file import File, InodeFile
@@ -27,6 +28,7 @@ from pynix.fs.vfs.namei import (
     nameiparent,
     permission,
 )
+from pynix.kernel.cred import capable_fs
 
 
 def check_writable_mount(p: Path) -> None:
@@ -47,7 +49,7 @@ def may_delete(fs: FsContext, dirp: Path, victim: Inode) -> None:
     permission(fs.cred, dirp.inode, MAY_WRITE | MAY_EXEC)
     d = dirp.inode
     uid = fs.cred.fsuid
-    if d.mode & A.S_ISVTX and uid != 0 and uid != d.uid and uid != victim.uid:
+    if d.mode & A.S_ISVTX and uid != d.uid and uid != victim.uid and not capable_fs(fs.cred, CAP_FOWNER):
         raise KernelError(E.EPERM)          # sticky directory: only the owner may remove
     check_writable_mount(dirp)
 
@@ -96,7 +98,7 @@ def inode_init_owner(fs: FsContext, dir: Inode, mode: int) -> tuple[int, int, in
     gid = dir.gid
     if mode & A.S_IFMT == A.S_IFDIR:
         mode |= A.S_ISGID
-    elif (mode & (A.S_ISGID | A.S_IXGRP) == A.S_ISGID | A.S_IXGRP and cred.fsuid != 0
+    elif (mode & (A.S_ISGID | A.S_IXGRP) == A.S_ISGID | A.S_IXGRP and not capable_fs(cred, CAP_FSETID)
           and gid != cred.fsgid and gid not in cred.groups):
         mode &= ~A.S_ISGID
     return mode, cred.fsuid, gid
@@ -224,7 +226,7 @@ def vfs_mknod(fs: FsContext, path: bytes, mode: int, rdev: int, base: Path | Non
     fmt = mode & A.S_IFMT or A.S_IFREG
     if fmt not in (A.S_IFREG, A.S_IFCHR, A.S_IFBLK, A.S_IFIFO, A.S_IFSOCK):
         raise KernelError(E.EINVAL)
-    if fmt in (A.S_IFCHR, A.S_IFBLK) and fs.cred.fsuid != 0:
+    if fmt in (A.S_IFCHR, A.S_IFBLK) and not capable_fs(fs.cred, CAP_MKNOD):
         raise KernelError(E.EPERM)
     may_create(fs, dirp, name)
     owner = inode_init_owner(fs, dirp.inode, fmt | (mode & ~fs.umask & 0o7777))

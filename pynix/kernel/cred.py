@@ -1,0 +1,140 @@
+"""Credentials and privilege (Linux include/linux/cred.h, kernel/cred.c, kernel/capability.c,
+the set*id rules of kernel/sys.c and kernel/groups.c; Bach ch. 7.6 "changing the user ID").
+
+Provides:
+- ``Cred``: a task's real, effective, saved and filesystem user and group ids and its
+  supplementary groups (``task.cred``; fork copies it, CLONE_THREAD threads get a copy too).
+- ``capable(task, cap)``: may the task use capability ``cap`` (arch/x86_64/capability.py
+  CAP_*)? pynix has no capability sets of its own yet: as for root without file capabilities,
+  a task holds every capability while its effective uid is 0 and none otherwise
+  (``cap_effective``). ``capable_fs(cred, cap)`` is the same test for the filesystem
+  capabilities (CAP_FS_MASK: CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_MKNOD...),
+  which follow the fsuid instead. Every privilege check in pynix goes through one of them.
+- ``__sys_setresuid``, ``__sys_setreuid``, ``__sys_setuid`` and the gid forms, ``may_setgroups``
+  and ``set_current_groups``: the rules of the set*id calls. Without CAP_SETUID (CAP_SETGID) a
+  task may only move among the ids it already has; the fsuid (fsgid) follows the effective id.
+  Ids are the decoded (signed) values; -1 leaves one unchanged.
+
+Owns the Cred objects.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.capability import CAP_FULL_SET, CAP_SETGID, CAP_SETUID
+from pynix.base.errors import KernelError
+
+if TYPE_CHECKING:
+    from pynix.kernel.task import Task
+
+
+@dataclass
+class Cred:
+    uid: int = 0
+    euid: int = 0
+    suid: int = 0
+    fsuid: int = 0
+    gid: int = 0
+    egid: int = 0
+    sgid: int = 0
+    fsgid: int = 0
+    groups: list[int] = field(default_factory=list)
+
+    def copy(self) -> Cred:
+        return Cred(self.uid, self.euid, self.suid, self.fsuid, self.gid, self.egid, self.sgid,
+                    self.fsgid, list(self.groups))
+
+
+class FsCred(Protocol):
+    """What a filesystem permission check reads of a cred (fs/vfs/namei.py's Cred)."""
+    fsuid: int
+
+
+def cap_effective(cred: Cred) -> int:
+    """The effective capability set (cred->cap_effective): all of them for euid 0, as Linux's
+    commoncap gives root without file capabilities, none otherwise."""
+    return CAP_FULL_SET if cred.euid == 0 else 0
+
+
+def capable(t: Task, cap: int) -> bool:
+    """capable(cap): does ``t`` hold capability ``cap`` (ns_capable in the initial user
+    namespace, the only one pynix has)?"""
+    return bool(cap_effective(t.cred) >> cap & 1)
+
+
+def capable_fs(cred: FsCred, cap: int) -> bool:
+    """A filesystem capability (one of CAP_FS_MASK) of the credentials a path operation uses:
+    held while the fsuid is 0 (Linux drops CAP_FS_MASK from the effective set when the fsuid
+    leaves 0, cap_task_fix_setuid; capable_wrt_inode_uidgid then asks for it)."""
+    return cred.fsuid == 0
+
+
+def _check_ids(t: Task, cap: int, cur: tuple[int, int, int], new: tuple[int, int, int]) -> None:
+    """Without ``cap``, every id set (not -1) must be one of the current three."""
+    if capable(t, cap):
+        return
+    for v in new:
+        if v != -1 and v not in cur:
+            raise KernelError(E.EPERM)
+
+
+def _merge(cur: tuple[int, int, int], new: tuple[int, int, int]) -> tuple[int, int, int]:
+    return (cur[0] if new[0] == -1 else new[0], cur[1] if new[1] == -1 else new[1],
+            cur[2] if new[2] == -1 else new[2])
+
+
+def __sys_setresuid(t: Task, ruid: int, euid: int, suid: int) -> int:
+    """setresuid (kernel/sys.c __sys_setresuid); the other set*uid calls reduce to it."""
+    c = t.cred
+    cur, new = (c.uid, c.euid, c.suid), (ruid, euid, suid)
+    _check_ids(t, CAP_SETUID, cur, new)
+    c.uid, c.euid, c.suid = _merge(cur, new)
+    c.fsuid = c.euid
+    return 0
+
+
+def __sys_setresgid(t: Task, rgid: int, egid: int, sgid: int) -> int:
+    """setresgid (kernel/sys.c __sys_setresgid)."""
+    c = t.cred
+    cur, new = (c.gid, c.egid, c.sgid), (rgid, egid, sgid)
+    _check_ids(t, CAP_SETGID, cur, new)
+    c.gid, c.egid, c.sgid = _merge(cur, new)
+    c.fsgid = c.egid
+    return 0
+
+
+def __sys_setuid(t: Task, uid: int) -> int:
+    """setuid (__sys_setuid): with CAP_SETUID all three ids, else only the effective one."""
+    if capable(t, CAP_SETUID):
+        return __sys_setresuid(t, uid, uid, uid)
+    return __sys_setresuid(t, -1, uid, -1)
+
+
+def __sys_setgid(t: Task, gid: int) -> int:
+    """setgid (__sys_setgid)."""
+    if capable(t, CAP_SETGID):
+        return __sys_setresgid(t, gid, gid, gid)
+    return __sys_setresgid(t, -1, gid, -1)
+
+
+def __sys_setreuid(t: Task, ruid: int, euid: int) -> int:
+    """setreuid (__sys_setreuid), as setresuid with the saved uid unchanged."""
+    return __sys_setresuid(t, ruid, euid, -1)
+
+
+def __sys_setregid(t: Task, rgid: int, egid: int) -> int:
+    """setregid (__sys_setregid)."""
+    return __sys_setresgid(t, rgid, egid, -1)
+
+
+def may_setgroups(t: Task) -> None:
+    """setgroups needs CAP_SETGID (kernel/groups.c may_setgroups): EPERM."""
+    if not capable(t, CAP_SETGID):
+        raise KernelError(E.EPERM)
+
+
+def set_current_groups(t: Task, groups: list[int]) -> None:
+    """The supplementary groups (set_current_groups)."""
+    t.cred.groups = groups
