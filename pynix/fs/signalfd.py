@@ -5,28 +5,24 @@
 struct signalfd_siginfo per signal (as many as fit; EINVAL under 128 bytes); it waits while
 none is pending. poll is readable while one is. The usual use: block the signals with
 sigprocmask, then read them from the descriptor, or wait for them with poll/epoll.
-Every queued signal wakes ``kernel.signalfd_wqh`` (kernel/signal.send_signal), on which
+Every queued signal wakes ``kernel.signalfd_wqh`` (kernel/sigqueue.send_signal), on which
 readers and pollers sleep, and they look again.
 
 Owns its mask; the signals stay the task's until read.
 """
 from __future__ import annotations
 
-import struct
 from typing import Any
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.sigframe import SIGFAULT_SIGNALS
+from pynix.arch.x86_64.signal import SIGNALFD_SIGINFO, SIGNALFD_SIGINFO_SIZE
 from pynix.base.errors import KernelError
 from pynix.base.wait import WaitQueue, wait_queue_of
 from pynix.fs.anon import anon_inode
 from pynix.fs.vfs.file import POLLIN, POLLRDNORM, File, WouldBlock
-
-# struct signalfd_siginfo: signo errno code pid uid fd tid band overrun trapno status int,
-# then ptr utime stime addr (u64), addr_lsb (u16) and padding to 128 bytes
-SIGNALFD_SIGINFO = struct.Struct("<IiiIIiIIIIiiQQQQH")
-SIGNALFD_SIGINFO_SIZE = 128
-SFD_CLOEXEC, SFD_NONBLOCK = 0o2000000, 0o4000
+from pynix.kernel.sigqueue import dequeue_signal, pending_mask
 
 
 def signalfd_wqh(k: Any) -> WaitQueue:
@@ -42,7 +38,7 @@ def pack_signalfd_siginfo(info: Any) -> bytes:
         tid, overrun, ptr = info.pid, info.uid, info.value
     elif info.signo == A.SIGCHLD and code > 0:
         pid, uid, status, utime, stime = info.pid, info.uid, info.status, info.utime, info.stime
-    elif code > 0 and code != A.SI_KERNEL and info.signo in _FAULTS:
+    elif code > 0 and code != A.SI_KERNEL and info.signo in SIGFAULT_SIGNALS:
         addr = info.addr
     else:
         pid, uid = info.pid, info.uid
@@ -58,9 +54,6 @@ def pack_signalfd_siginfo(info: Any) -> bytes:
     return raw.ljust(SIGNALFD_SIGINFO_SIZE, b"\0")
 
 
-_FAULTS = (A.SIGSEGV, A.SIGBUS, A.SIGILL, A.SIGFPE, A.SIGTRAP)
-
-
 class SignalFdFile(File):
     def __init__(self, kernel: Any, mask: int, flags: int) -> None:
         super().__init__(A.O_RDWR | (flags & A.O_NONBLOCK))
@@ -70,12 +63,10 @@ class SignalFdFile(File):
         self.anon_name = b"[signalfd]"
 
     def _pending(self) -> bool:
-        from pynix.kernel.signal import pending_mask
         t = self.k.current
         return t is not None and bool(pending_mask(t) & self.mask)
 
     def read(self, n: int) -> bytes:
-        from pynix.kernel.signal import dequeue_signal
         if n < SIGNALFD_SIGINFO_SIZE:
             raise KernelError(E.EINVAL)
         t = self.k.current

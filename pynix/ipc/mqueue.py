@@ -8,9 +8,8 @@ Linux's status line ``QSIZE:... NOTIFY:... SIGNO:... NOTIFY_PID:...``, poll is r
 a message waits and writable while one fits. Sends block while the queue is full, receives
 while it is empty (EAGAIN under O_NONBLOCK, ETIMEDOUT at an absolute CLOCK_REALTIME
 deadline). One process may ask to be notified (a signal, si_code SI_MESGQ) when a message
-arrives in an empty queue nobody is waiting on; the registration is then used up. The
-signal is sent through the ``send`` function mq_notify was given (kernel/signal.send_signal,
-passed down by the syscall layer, which sits above the signal code).
+arrives in an empty queue nobody is waiting on; the registration is then used up
+(kernel/sigqueue.send_signal sends it).
 mq_unlink removes the name; the queue lives while descriptors hold it.
 Limits as Linux's defaults (/proc/sys/fs/mqueue): 10 messages of 8192 bytes unless root.
 SIGEV_THREAD notification (done by the C library over netlink) is not available.
@@ -23,7 +22,7 @@ import bisect
 import itertools
 import stat
 from dataclasses import dataclass, field
-from typing import Callable, Generator
+from typing import Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
@@ -35,14 +34,14 @@ from pynix.fs.anon import anon_inode
 from pynix.fs.vfs.file import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, File
 from pynix.fs.vfs.namei import NAME_MAX
 from pynix.ipc.util import ipc_ns_of
-from pynix.kernel.task import SigInfo, Task
 from pynix.kernel.cred import capable
+from pynix.kernel.sigqueue import send_signal
+from pynix.kernel.task import SigInfo, Task
 
 DFLT_MSGMAX, DFLT_MSGSIZEMAX = 10, 8192          # fs.mqueue.msg_max / msgsize_max
 HARD_MSGMAX, HARD_MSGSIZEMAX = 65536, 16 << 20
 QUEUES_MAX = 256
 SIGEV_SIGNAL, SIGEV_NONE = A.SIGEV_SIGNAL, A.SIGEV_NONE
-SendSignal = Callable[[Task, SigInfo], object]   # kernel/signal.send_signal
 
 
 @dataclass
@@ -51,7 +50,6 @@ class Notify:
     notify: int
     signo: int
     value: int
-    send: SendSignal
 
 
 @dataclass
@@ -216,8 +214,8 @@ def _notify(sender: Task, mq: MQueue) -> None:
     mq.notify = None
     if nt is None or nt.notify != SIGEV_SIGNAL:
         return
-    nt.send(nt.task, SigInfo(nt.signo, I.SI_MESGQ, pid=sender.tgid, uid=sender.cred.uid,
-                             value=nt.value))
+    send_signal(nt.task, SigInfo(nt.signo, I.SI_MESGQ, pid=sender.tgid, uid=sender.cred.uid,
+                                 value=nt.value))
 
 
 def mq_timedreceive(t: Task, f: MqFile, size: int,
@@ -242,9 +240,8 @@ def mq_timedreceive(t: Task, f: MqFile, size: int,
     return text, -neg_prio
 
 
-def mq_notify(t: Task, f: MqFile, notify: tuple[int, int, int] | None, send: SendSignal) -> None:
-    """Register (notify = (sigev_notify, signo, value)) or, with None, unregister; ``send``
-    delivers the signal when the notification fires."""
+def mq_notify(t: Task, f: MqFile, notify: tuple[int, int, int] | None) -> None:
+    """Register (notify = (sigev_notify, signo, value)) or, with None, unregister."""
     mq = f.mq
     if notify is None:
         if mq.notify is not None and mq.notify.task.tgid == t.tgid:
@@ -257,7 +254,7 @@ def mq_notify(t: Task, f: MqFile, notify: tuple[int, int, int] | None, send: Sen
         raise KernelError(E.EINVAL)
     if mq.notify is not None:
         raise KernelError(E.EBUSY)
-    mq.notify = Notify(t.group_leader, how, signo, value, send)
+    mq.notify = Notify(t.group_leader, how, signo, value)
 
 
 def mq_attr(f: MqFile) -> tuple[int, int, int, int]:

@@ -5,6 +5,8 @@
   parent, reparent children to the reaper (init), and become a zombie whose parent gets
   SIGCHLD (or is reaped at once when the parent ignores SIGCHLD / sets SA_NOCLDWAIT).
   ``status`` is already the wait status (exit code << 8, or the signal number | core flag).
+- ``exit_notify(task, group_dead)``: do_exit's last step: reparenting, job control, the
+  zombie and the parent's SIGCHLD (``do_notify_parent``).
 - ``do_group_exit(task, status)``: every thread of the group exits (exit_group, fatal signal).
 - ``do_wait(task, idtype, id, options)``: generator behind wait4/waitid; finds an eligible
   child (pid, any, process group), reaps a zombie, reports stopped/continued children, sleeps
@@ -20,11 +22,17 @@ from typing import Generator
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.sched import PF_EXITING
+from pynix.arch.x86_64.signal import W_CONTINUED, W_SIGMASK, W_STOPPED, WCOREFLAG
 from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_DEAD, TASK_RUNNING, TASK_STOPPED, TASK_ZOMBIE
 from pynix.base.wait import wait_event
+from pynix.drivers.tty_jobctrl import disassociate_ctty
+from pynix.fs.pidfd import group_exited
 from pynix.ipc.sem import exit_sem
 from pynix.kernel.futex import futex_exit_release
+from pynix.kernel.jobctl import exit_jobctl
+from pynix.kernel.posix_timers import exit_itimers
+from pynix.kernel.sigqueue import send_signal
 from pynix.kernel.task import SigInfo, Task, wake_up_parent
 
 
@@ -107,7 +115,6 @@ def do_notify_parent(t: Task, sig: int) -> bool:
     autoreap = sig == A.SIGCHLD and (act.handler == A.SIG_IGN or act.flags & A.SA_NOCLDWAIT)
     code, status = status_to_cld(t.exit_code)
     if sig and not (sig == A.SIGCHLD and act.handler == A.SIG_IGN):
-        from pynix.kernel.signal import send_signal
         send_signal(parent, SigInfo(sig, code, pid=t.tgid, uid=t.cred.uid, status=status,
                                     utime=t.utime // 10**7, stime=t.stime // 10**7))
     wake_up_parent(parent)
@@ -115,8 +122,10 @@ def do_notify_parent(t: Task, sig: int) -> bool:
 
 
 def status_to_cld(status: int) -> tuple[int, int]:
-    if status & 0x7F:
-        return (A.CLD_DUMPED if status & 0x80 else A.CLD_KILLED), status & 0x7F
+    """(si_code, si_status) of a wait status: CLD_EXITED and the exit code, or CLD_KILLED /
+    CLD_DUMPED and the signal."""
+    if status & W_SIGMASK:
+        return (A.CLD_DUMPED if status & WCOREFLAG else A.CLD_KILLED), status & W_SIGMASK
     return A.CLD_EXITED, (status >> 8) & 0xFF
 
 
@@ -132,17 +141,25 @@ def do_exit(t: Task, status: int) -> None:
     exit_files(t)
     exit_sem(t)                                   # SEM_UNDO (shm went with exit_mm)
     group_dead = t.signal.nr_threads == 1
-    if group_dead and t.signal.session == t.tgid and t.signal.tty is not None:
-        from pynix.drivers.tty_jobctrl import disassociate_ctty
-        disassociate_ctty(t, on_exit=True)          # the controlling process hangs up its tty
+    if group_dead:
+        exit_itimers(t)
+        if t.signal.session == t.tgid and t.signal.tty is not None:
+            disassociate_ctty(t, on_exit=True)      # the controlling process hangs up its tty
+    t.kstack = None
+    exit_notify(t, group_dead)
+    if k.current is t:
+        k.cpu.stop()
+
+
+def exit_notify(t: Task, group_dead: bool) -> None:
+    """Tell the relatives (Linux's exit_notify; Bach's exit "notifies the parent"): the
+    children go to the reaper, orphaned process groups hear of it (job control), and ``t``
+    becomes a zombie its parent is told about, or, a thread that is not the leader, is
+    released at once; the group's leader reports when its last thread is gone."""
     children = list(t.children)
     forget_original_parent(t)
     if group_dead:
-        from pynix.kernel.jobctl import exit_jobctl
-        from pynix.kernel.posix_timers import exit_itimers
-        exit_itimers(t)
         exit_jobctl(t.group_leader, children)
-    t.kstack = None
     leader = t.group_leader
     t.signal.nr_threads -= 1
     if t is not leader:
@@ -157,12 +174,9 @@ def do_exit(t: Task, status: int) -> None:
         t.state = TASK_ZOMBIE
         if t.signal.nr_threads == 0:
             _leader_done(t)
-    if k.current is t:
-        k.cpu.stop()
 
 
 def _leader_done(leader: Task) -> None:
-    from pynix.fs.pidfd import group_exited
     if leader.signal.group_exit:
         leader.exit_code = leader.signal.group_exit_code
     group_exited(leader)
@@ -238,11 +252,11 @@ def do_wait(t: Task, idtype: int, ident: int, options: int) -> Generator[None, N
                 if ss and ss[0] == "stopped" and options & A.WUNTRACED:
                     if not options & A.WNOWAIT:
                         c.signal.stop_state = 0
-                    return WaitResult(c.tgid, (ss[1] << 8) | 0x7F, A.CLD_STOPPED, uid=c.cred.uid)
+                    return WaitResult(c.tgid, (ss[1] << 8) | W_STOPPED, A.CLD_STOPPED, uid=c.cred.uid)
                 if ss and ss[0] == "continued" and options & A.WCONTINUED:
                     if not options & A.WNOWAIT:
                         c.signal.stop_state = 0
-                    return WaitResult(c.tgid, 0xFFFF, A.CLD_CONTINUED, uid=c.cred.uid)
+                    return WaitResult(c.tgid, W_CONTINUED, A.CLD_CONTINUED, uid=c.cred.uid)
         if not found_any:
             raise KernelError(E.ECHILD)
         if options & A.WNOHANG:

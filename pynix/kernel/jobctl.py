@@ -1,64 +1,43 @@
-"""Job control: stopping and continuing thread groups (Linux's do_signal_stop and the SIGCONT
-side of prepare_signal), with the notifications wait4/waitid report (WUNTRACED, WCONTINUED).
+"""Job control: process groups and sessions, stopping thread groups, orphaned process groups
+(POSIX job control; Linux kernel/sys.c setpgid, getpgid, getsid, ksys_setsid; kernel/signal.c
+do_signal_stop and kill_pgrp; kernel/exit.c will_become_orphaned_pgrp, kill_orphaned_pgrp).
 
-Provides ``do_signal_stop(task, sig)`` and ``do_continue(task)``. A stopped group leader keeps
-``signal.stop_state``: ``('stopped', sig)`` until a waiter collects it, ``('continued', 0)``
-after SIGCONT. Owns that field.
+A thread group's process group and session are ``signal.pgrp`` and ``signal.session`` (the
+pid of the leader that made them); fork inherits both. Provides:
+- ``group_leaders(kernel, pgrp)``: the live processes of a group (what Linux's
+  do_each_pid_task(pgrp, PIDTYPE_PGID) walks); ``kill_pgrp(kernel, pgrp, sig)``: a kernel
+  signal to all of them (the terminal's SIGINT, SIGTSTP, SIGHUP);
+- ``will_become_orphaned_pgrp``, ``is_orphaned_pgrp``, ``has_stopped_jobs``: POSIX's orphaned
+  process groups, which the terminal (drivers/tty_jobctrl.py) tests;
+- ``do_setpgid``, ``do_getpgid``, ``do_getsid``, ``ksys_setsid``: the rules of those calls;
+- ``do_signal_stop(task, sig)``: the default action of SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU
+  (called by kernel/signal.get_signal); continuing is SIGCONT's side of generation
+  (kernel/sigqueue.do_continue);
+- ``exit_jobctl``: exit_notify's part: an orphaned group with stopped members gets SIGHUP
+  then SIGCONT.
 
-Process groups: ``kill_pgrp`` (signal a whole group from the kernel: the terminal's SIGINT,
-SIGTSTP, SIGHUP), ``is_orphaned_pgrp`` and ``exit_jobctl`` (called by do_exit: an orphaned
-group with stopped members gets SIGHUP then SIGCONT).
+A stopped group leader keeps ``signal.stop_state``: ``('stopped', sig)`` until a waiter collects
+it, ``('continued', 0)`` after SIGCONT. This sits with the task structures (it needs only them
+and kernel/sigqueue.py), so the terminal driver reaches it without the process lifecycle.
+Owns ``signal.pgrp``, ``signal.session`` and the stopped state.
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from pynix.arch.x86_64 import abi as A
-from pynix.base.runqueue import TASK_DEAD, TASK_RUNNING, TASK_STOPPED, TASK_ZOMBIE
-from pynix.kernel.task import SigInfo, Task, wake_up_parent
+from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.sched import PF_FORKNOEXEC
+from pynix.base.errors import KernelError
+from pynix.base.runqueue import TASK_DEAD, TASK_STOPPED, TASK_ZOMBIE
+from pynix.kernel.sigqueue import do_notify_parent_cldstop, send_signal
+from pynix.kernel.task import SigInfo, Task
 
 if TYPE_CHECKING:
     from pynix.kernel.kernel import Kernel
 
 
-def _notify_parent(t: Task, why: int, status: int) -> None:
-    leader = t.group_leader
-    parent = leader.real_parent
-    if parent is None:
-        return
-    from pynix.kernel.signal import send_signal
-    assert parent.sighand is not None
-    act = parent.sighand.action[A.SIGCHLD]
-    if not act.flags & A.SA_NOCLDSTOP:
-        send_signal(parent, SigInfo(A.SIGCHLD, why, pid=leader.tgid, status=status))
-    wake_up_parent(parent)
-
-
-def do_signal_stop(t: Task, sig: int) -> bool:
-    """Stop every thread of the group; True if the caller must not return to user mode."""
-    sg = t.signal
-    sg.stop_state = ("stopped", sig)
-    for th in t.thread_group:
-        if th.state not in (TASK_ZOMBIE, TASK_DEAD):    # a leader gone before its threads stays so
-            th.state = TASK_STOPPED
-    _notify_parent(t, A.CLD_STOPPED, sig)
-    return True
-
-
-def do_continue(t: Task) -> None:
-    sg = t.signal
-    was_stopped = any(th.state == TASK_STOPPED for th in t.thread_group)
-    if not was_stopped:
-        return
-    for th in t.thread_group:
-        if th.state == TASK_STOPPED:
-            th.state = TASK_RUNNING
-            th.kernel.rq.enqueue(th)
-    sg.stop_state = ("continued", 0)
-    _notify_parent(t, A.CLD_CONTINUED, A.SIGCONT)
-
-
-# -- process groups (Linux kernel/exit.c will_become_orphaned_pgrp, kill_orphaned_pgrp) ---------
+# -- process groups and sessions --------------------------------------------------------------
 def group_leaders(k: Kernel, pgrp: int) -> list[Task]:
     """The live processes of process group ``pgrp`` (kernel threads never belong to one)."""
     return [p for p in k.tasks.values() if p.is_group_leader and p.signal.pgrp == pgrp
@@ -66,8 +45,8 @@ def group_leaders(k: Kernel, pgrp: int) -> list[Task]:
 
 
 def kill_pgrp(k: Kernel, pgrp: int, sig: int) -> bool:
-    """A signal from the kernel (SI_KERNEL) to every process of ``pgrp``; False if none."""
-    from pynix.kernel.signal import send_signal
+    """A signal from the kernel (SI_KERNEL) to every process of ``pgrp``; False if none
+    (Linux's kill_pgrp / __kill_pgrp_info)."""
     members = group_leaders(k, pgrp)
     for p in members:
         send_signal(p, SigInfo(sig, A.SI_KERNEL))
@@ -93,6 +72,65 @@ def is_orphaned_pgrp(k: Kernel, pgrp: int) -> bool:
 
 def has_stopped_jobs(k: Kernel, pgrp: int) -> bool:
     return any(th.state == TASK_STOPPED for p in group_leaders(k, pgrp) for th in p.thread_group)
+
+
+def _pgrp_exists(k: Kernel, pgrp: int, session: int | None = None) -> bool:
+    """Some task (of ``session``, if given) is in process group ``pgrp`` (Linux's
+    pid_task(find_vpid(pgrp), PIDTYPE_PGID) != NULL)."""
+    return any(o.signal.pgrp == pgrp and (session is None or o.signal.session == session)
+               for o in k.tasks.values())
+
+
+def do_setpgid(t: Task, pid: int, pgid: int) -> None:
+    """setpgid(pid, pgid) (kernel/sys.c): ``t`` itself or a child that has not exec'd yet, of
+    ``t``'s session, joins group ``pgid`` (0: its own pid), which must exist in that session;
+    a session leader cannot move."""
+    if pgid < 0:
+        raise KernelError(E.EINVAL)
+    p = t.group_leader if pid == 0 else t.kernel.find_task(pid)
+    if p is None or not (p.tgid == t.tgid or p.real_parent is t.group_leader):
+        raise KernelError(E.ESRCH)
+    if p.real_parent is t.group_leader and p.tgid != t.tgid:
+        if p.signal.session != t.signal.session:
+            raise KernelError(E.EPERM)
+        if not p.flags & PF_FORKNOEXEC:      # the child has exec'd
+            raise KernelError(E.EACCES)
+    if p.signal.session == p.tgid:
+        raise KernelError(E.EPERM)           # a session leader cannot move
+    pgid = pgid or p.tgid
+    if pgid != p.tgid and not _pgrp_exists(t.kernel, pgid, t.signal.session):
+        raise KernelError(E.EPERM)
+    p.signal.pgrp = pgid
+
+
+def do_getpgid(p: Task) -> int:
+    return p.signal.pgrp
+
+
+def do_getsid(p: Task) -> int:
+    return p.signal.session
+
+
+def ksys_setsid(t: Task) -> int:
+    """setsid: a new session and process group led by ``t``, without a controlling terminal;
+    EPERM if a process group with ``t``'s pid already exists (``t`` leads one)."""
+    if _pgrp_exists(t.kernel, t.tgid) or t.signal.pgrp == t.tgid:
+        raise KernelError(E.EPERM)
+    t.signal.session = t.signal.pgrp = t.tgid
+    t.signal.tty = None
+    return t.tgid
+
+
+# -- stopping, and orphaned groups at exit ----------------------------------------------------
+def do_signal_stop(t: Task, sig: int) -> bool:
+    """Stop every thread of the group; True if the caller must not return to user mode."""
+    sg = t.signal
+    sg.stop_state = ("stopped", sig)
+    for th in t.thread_group:
+        if th.state not in (TASK_ZOMBIE, TASK_DEAD):    # a leader gone before its threads stays so
+            th.state = TASK_STOPPED
+    do_notify_parent_cldstop(t, A.CLD_STOPPED, sig)
+    return True
 
 
 def kill_orphaned_pgrp(t: Task, parent: Task | None) -> None:

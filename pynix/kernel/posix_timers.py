@@ -21,9 +21,11 @@ from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
 from pynix.base.timer import KTimer, monotonic_ns
+from pynix.kernel.sigqueue import send_signal
+from pynix.kernel.task import SigInfo
 
 if TYPE_CHECKING:
-    from pynix.kernel.task import SigInfo, Task
+    from pynix.kernel.task import Task
 
 TIMER_CLOCKS = (A.CLOCK_REALTIME, A.CLOCK_MONOTONIC, A.CLOCK_BOOTTIME)
 SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD, SIGEV_THREAD_ID = (A.SIGEV_SIGNAL, A.SIGEV_NONE, A.SIGEV_THREAD,
@@ -82,8 +84,6 @@ def timer_create(t: Task, clock: int, notify: int, signo: int, value: int, tid: 
 
 
 def _posix_timer_fire(timer: PosixTimer, n: int) -> None:
-    from pynix.kernel.signal import send_signal
-    from pynix.kernel.task import SigInfo
     timer.overrun += n - 1
     if timer.notify == SIGEV_NONE:
         return

@@ -1,50 +1,58 @@
-"""Signals: generation, pending sets, delivery (Bach ch. 7.2; Linux kernel/signal.c and
-arch/x86/kernel/signal.c).
+"""Signal delivery: default actions, handlers, frames and sigreturn (Bach ch. 7.2 "handling
+signals"; Linux kernel/signal.c get_signal, arch/x86/kernel/signal.c handle_signal,
+setup_rt_frame and rt_sigreturn), and the calls that set up delivery (sigaction,
+sigaltstack, sigprocmask, sigsuspend, sigtimedwait).
 
-Provides:
-- ``send_signal(task, info, group)``: post a signal to one thread or its thread group
-  (__send_signal + complete_signal): drop it if ignored, queue real-time signals, collapse
-  standard ones, wake the chosen thread, and make SIGKILL and fatal default actions take the
-  whole group down promptly.
-- ``signal_pending``, ``dequeue_signal``, mask helpers.
-- ``do_signal(kernel, task)``: on the way back to user mode: handle a syscall interrupted with
-  ERESTART*, then deliver one signal: default action (ignore, stop, terminate, core) or a
-  handler run on the user stack in an rt_sigframe (``setup_rt_frame``).
-- ``sys_rt_sigreturn_frame(kernel, task)``: restore the interrupted context from the frame.
+Generation and the pending sets are kernel/sigqueue.py. Provides:
+- ``do_signal(kernel, task, restart)``: on the way back to user mode (Linux's
+  arch_do_signal_or_restart): ``get_signal``, then ``handle_signal`` for a handler, else
+  restart the syscall interrupted with ERESTART* and restore sigsuspend's mask.
+- ``get_signal(task)``: dequeue signals and carry out default actions (ignore, stop the group,
+  terminate or dump core) until one has a handler, which it returns.
+- ``handle_signal``: the restart decision (SA_RESTART) and ``setup_rt_frame``: the handler runs
+  on the user (or alternate) stack in an rt_sigframe; ``signal_setup_done`` blocks its mask.
+- ``restore_sigframe(kernel, task)``: rt_sigreturn: the interrupted context from the frame.
+- ``do_sigaction``, ``sigaction_of``, ``do_sigaltstack``, ``sigaltstack_of``, ``sigprocmask``,
+  ``sigsuspend``, ``do_sigtimedwait``: the kernel side of those syscalls.
 
-Owns: the pending lists in Task and SignalStruct.
+Owns the signal frames (and the FPU state saved with them, ``task.sigframe_fpu``).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import sigframe as F
 from pynix.arch.x86_64.sched import PF_EXITING
-from pynix.base.runqueue import (
-    TASK_DEAD,
-    TASK_INTERRUPTIBLE,
-    TASK_RUNNING,
-    TASK_STOPPED,
-    TASK_UNINTERRUPTIBLE,
-    TASK_ZOMBIE,
-)
+from pynix.arch.x86_64.signal import SS_AUTODISARM, WCOREFLAG
+from pynix.arch.x86_64.syscall_nr import NR
+from pynix.arch.x86_64.traps import X86_TRAP_PF
+from pynix.base.errors import KernelError
+from pynix.base.runqueue import TASK_STOPPED
+from pynix.base.wait import wait_event
 from pynix.kernel.exit import do_group_exit
-from pynix.kernel.task import SigInfo, Task
+from pynix.kernel.jobctl import do_signal_stop
+from pynix.kernel.sigqueue import (
+    SIG_DEFAULT_COREDUMP,
+    SIG_DEFAULT_IGNORE,
+    SIG_DEFAULT_STOP,
+    SIG_KERNEL_ONLY,
+    SYNCHRONOUS,
+    UNBLOCKABLE,
+    dequeue_signal,
+    flush_sigqueue_mask,
+    is_global_init,
+    is_ignored,
+    pending_mask,
+    sigbit,
+)
+from pynix.kernel.task import SigAction, SigInfo, Task
+from pynix.machine.cpu import REG_NAMES, X
 from pynix.mm.uaccess import copy_from_user, copy_to_user
 
 if TYPE_CHECKING:
     from pynix.kernel.kernel import Kernel
-
-SIG_KERNEL_ONLY = {A.SIGKILL, A.SIGSTOP}
-SIG_DEFAULT_IGNORE = {A.SIGCHLD, A.SIGURG, A.SIGWINCH, A.SIGCONT}
-SIG_DEFAULT_STOP = {A.SIGSTOP, A.SIGTSTP, A.SIGTTIN, A.SIGTTOU}
-SIG_DEFAULT_COREDUMP = {A.SIGQUIT, A.SIGILL, A.SIGTRAP, A.SIGABRT, A.SIGBUS, A.SIGFPE,
-                        A.SIGSEGV, A.SIGXCPU, A.SIGXFSZ, A.SIGSYS}
-SYNCHRONOUS = {A.SIGSEGV, A.SIGBUS, A.SIGILL, A.SIGTRAP, A.SIGFPE, A.SIGSYS}   # faults kill even init
-WCOREFLAG = 0x80
-UNBLOCKABLE = (1 << (A.SIGKILL - 1)) | (1 << (A.SIGSTOP - 1))
 
 
 def exit_code_of_signal(t: Task, sig: int) -> int:
@@ -54,195 +62,79 @@ def exit_code_of_signal(t: Task, sig: int) -> int:
     return sig | (WCOREFLAG if dump else 0)
 
 
-def sigbit(sig: int) -> int:
-    return 1 << (sig - 1)
-
-
-def is_ignored(t: Task, sig: int) -> bool:
-    assert t.sighand is not None
-    h = t.sighand.action[sig].handler
-    return h == A.SIG_IGN or (h == A.SIG_DFL and sig in SIG_DEFAULT_IGNORE)
-
-
-def signal_pending(t: Task) -> bool:
-    blocked = t.blocked
-    for i in t.pending:
-        if not blocked & sigbit(i.signo):
-            return True
-    for i in t.signal.shared_pending:
-        if not blocked & sigbit(i.signo):
-            return True
-    return t.signal.group_exit
-
-
-def fatal_signal_pending(t: Task) -> bool:
-    """The group is dying or SIGKILL waits: a killable sleep must end (Linux's)."""
-    return t.signal.group_exit or any(i.signo == A.SIGKILL for i in t.pending + t.signal.shared_pending)
-
-
-def pending_mask(t: Task) -> int:
-    m = 0
-    for i in t.pending + t.signal.shared_pending:
-        m |= sigbit(i.signo)
-    return m
-
-
-def signal_wake_up(t: Task, fatal: bool = False) -> None:
-    """Make ``t`` notice a signal; a fatal one also wakes a killable sleep (TASK_WAKEKILL)."""
-    if t.state == TASK_INTERRUPTIBLE or (fatal and t.state == TASK_UNINTERRUPTIBLE):
-        t.kernel.rq.wake_up_process(t)
-    elif t is t.kernel.current:
-        t.kernel.cpu.stop()        # get back to the kernel to deliver it
-
-
-def _prepare_signal(t: Task, sig: int) -> bool:
-    """Job-control side effects at generation time; False if the signal is dropped."""
-    if t.is_kthread:
-        return False                        # kernel threads ignore all signals (ignore_signals)
-    sig_struct = t.signal
-    if sig_struct.group_exit:
-        return sig == A.SIGKILL
-    if sig in SIG_DEFAULT_STOP:
-        for th in t.thread_group:           # a stop signal cancels pending SIGCONT
-            th.pending = [i for i in th.pending if i.signo != A.SIGCONT]
-        sig_struct.shared_pending = [i for i in sig_struct.shared_pending if i.signo != A.SIGCONT]
-    elif sig == A.SIGCONT:
-        for th in t.thread_group:
-            th.pending = [i for i in th.pending if i.signo not in SIG_DEFAULT_STOP]
-        sig_struct.shared_pending = [i for i in sig_struct.shared_pending
-                                     if i.signo not in SIG_DEFAULT_STOP]
-        from pynix.kernel.jobctl import do_continue
-        do_continue(t)
-    # sig_ignored: a blocked signal is never ignored, nor one a sigtimedwait is waiting for
-    blocked = (t.blocked | getattr(t, "real_blocked", 0)) & sigbit(sig)
-    if is_global_init(t) and not blocked and t.sighand is not None \
-            and t.sighand.action[sig].handler == A.SIG_DFL:
-        return False                        # SIGNAL_UNKILLABLE: init only gets what it handles
-    if sig in SIG_KERNEL_ONLY:
-        return True
-    return not (is_ignored(t, sig) and not blocked)
-
-
-def is_global_init(t: Task) -> bool:
-    """The real /sbin/init (pid 1 running a program): Linux's SIGNAL_UNKILLABLE holder."""
-    return t.group_leader is t.kernel.init_task and not t.is_kthread
-
-
-def _live(t: Task) -> bool:
-    return t.state not in (TASK_ZOMBIE, TASK_DEAD) and not t.flags & PF_EXITING
-
-
-def send_signal(t: Task, info: SigInfo, group: bool = True) -> None:
-    sig = info.signo
-    if not 1 <= sig < A.NSIG:
-        return
-    if not (_live(t) or (group and any(_live(th) for th in t.thread_group))):
-        return                                  # a group lives on while any thread does
-    if not _prepare_signal(t, sig):
-        return
-    pending = t.signal.shared_pending if group else t.pending
-    if sig < A.SIGRTMIN and any(i.signo == sig for i in pending):
-        return                                  # standard signals do not queue
-    pending.append(info)
-    wq = getattr(t.kernel, "signalfd_wqh", None)
-    if wq is not None and wq.waiters:
-        wq.wake_up()                            # signalfd readers and pollers look again
-    # complete_signal: pick a live thread that does not block it, the addressed one first
-    target = t
-    if group and (t.blocked & sigbit(sig) or not _live(t)):
-        for th in t.thread_group:
-            if _live(th) and not th.blocked & sigbit(sig):
-                target = th
-                break
-    if sig == A.SIGKILL or (_fatal_default(target, sig) and not target.blocked & sigbit(sig)):
-        for th in t.thread_group:
-            if th.state == TASK_STOPPED:
-                th.state = TASK_RUNNING
-                th.kernel.rq.enqueue(th)
-            signal_wake_up(th, fatal=True)
-    else:
-        signal_wake_up(target)
-
-
-def _fatal_default(t: Task, sig: int) -> bool:
-    assert t.sighand is not None
-    return (t.sighand.action[sig].handler == A.SIG_DFL and sig not in SIG_DEFAULT_IGNORE
-            and sig not in SIG_DEFAULT_STOP)
-
-
-def force_sig_fault(t: Task, sig: int, code: int, addr: int) -> None:
-    """A synchronous fault signal: it cannot be blocked or ignored (force_sig_info)."""
-    assert t.sighand is not None
-    act = t.sighand.action[sig]
-    if t.blocked & sigbit(sig) or act.handler == A.SIG_IGN:
-        act.handler = A.SIG_DFL
-        t.blocked &= ~sigbit(sig)
-    t.pending.append(SigInfo(sig, code, addr=addr))
-
-
-def dequeue_signal(t: Task, mask: int | None = None) -> SigInfo | None:
-    """The next signal to handle: not blocked, or with ``mask`` one of the set (sigtimedwait)."""
-    blocked = t.blocked if mask is None else ~mask
-    for pending in (t.pending, t.signal.shared_pending):
-        # synchronous (fault) signals and lower numbers first, as Linux's next_signal
-        best = None
-        for i in pending:
-            if not blocked & sigbit(i.signo) and (best is None or i.signo < best.signo):
-                best = i
-        if best is not None:
-            pending.remove(best)
-            return best
-    return None
-
-
+# -- delivery -----------------------------------------------------------------------------------
 def do_signal(k: Kernel, t: Task, restart: int | None) -> None:
-    """Deliver pending signals before returning to user mode (arch do_signal).
+    """Deliver pending signals before returning to user mode (arch_do_signal_or_restart).
     ``restart`` is the ERESTART* code the interrupted syscall returned, if any."""
-    while True:
-        if t.signal.group_exit:
-            do_group_exit(t, t.signal.group_exit_code)
-            return
-        info = dequeue_signal(t)
-        if info is None:
-            break
-        sig = info.signo
-        assert t.sighand is not None
-        act = t.sighand.action[sig]
-        if act.handler == A.SIG_IGN:
-            continue
-        if act.handler == A.SIG_DFL:
-            if sig in SIG_DEFAULT_IGNORE or (is_global_init(t) and sig not in SIG_KERNEL_ONLY
-                                             and sig not in SYNCHRONOUS):
-                continue
-            if sig in SIG_DEFAULT_STOP:
-                from pynix.kernel.jobctl import do_signal_stop
-                if do_signal_stop(t, sig):
-                    if restart is not None:
-                        _restart_syscall(k, t, restart)
-                    return
-                continue
-            do_group_exit(t, exit_code_of_signal(t, sig))
-            return
-        # a handler: decide about the interrupted syscall, then build the frame
-        if restart is not None:
-            if restart == E.ERESTARTNOINTR or (restart == E.ERESTARTSYS and act.flags & A.SA_RESTART):
-                _restart_syscall(k, t, restart)
-            else:
-                k.cpu.set_ret(-E.EINTR)
-            restart = None
-        setup_rt_frame(k, t, info, act)
+    ksig = get_signal(t)
+    if ksig is not None:
+        handle_signal(k, t, ksig[0], ksig[1], restart)
         return
+    if t.flags & PF_EXITING:
+        return                                # killed: nothing to return to
     if restart is not None:
         _restart_syscall(k, t, restart)
+    if t.state == TASK_STOPPED:
+        return                                # sigsuspend's mask waits for the continue
     if t.saved_sigmask is not None:           # sigsuspend's mask, once nothing was delivered
         t.blocked = t.saved_sigmask
         t.saved_sigmask = None
 
 
+def get_signal(t: Task) -> tuple[SigInfo, SigAction] | None:
+    """Dequeue signals, doing their default actions, until one has a handler: return it with
+    its action. None when none is left, or when a default action stopped the group (``t`` is
+    then TASK_STOPPED) or ended it (``t`` is exiting), as Linux's get_signal."""
+    while True:
+        if t.signal.group_exit:
+            do_group_exit(t, t.signal.group_exit_code)
+            return None
+        info = dequeue_signal(t)
+        if info is None:
+            return None
+        sig = info.signo
+        assert t.sighand is not None
+        act = t.sighand.action[sig]
+        if act.handler == A.SIG_IGN:
+            continue
+        if act.handler != A.SIG_DFL:
+            return info, act
+        if sig in SIG_DEFAULT_IGNORE or (is_global_init(t) and sig not in SIG_KERNEL_ONLY
+                                         and sig not in SYNCHRONOUS):
+            continue
+        if sig in SIG_DEFAULT_STOP:
+            if do_signal_stop(t, sig):
+                return None
+            continue
+        do_group_exit(t, exit_code_of_signal(t, sig))     # terminate, or dump core
+        return None
+
+
+def handle_signal(k: Kernel, t: Task, info: SigInfo, act: SigAction, restart: int | None) -> None:
+    """Run the handler of ``act``: first decide about the interrupted syscall (restarted for
+    ERESTARTNOINTR, or ERESTARTSYS with SA_RESTART; EINTR otherwise), then build the frame."""
+    if restart is not None:
+        if restart == E.ERESTARTNOINTR or (restart == E.ERESTARTSYS and act.flags & A.SA_RESTART):
+            _restart_syscall(k, t, restart)
+        else:
+            k.cpu.set_ret(-E.EINTR)
+    if setup_rt_frame(k, t, info, act):
+        signal_setup_done(t, info.signo, act)
+
+
+def signal_setup_done(t: Task, sig: int, act: SigAction) -> None:
+    """The handler runs with its sa_mask (and, unless SA_NODEFER, its own signal) blocked;
+    SA_RESETHAND makes it a one-shot (Linux's signal_delivered)."""
+    t.blocked |= act.mask
+    if not act.flags & A.SA_NODEFER:
+        t.blocked |= sigbit(sig)
+    t.blocked &= ~UNBLOCKABLE
+    if act.flags & A.SA_RESETHAND:
+        act.handler = A.SIG_DFL
+
+
 def _restart_syscall(k: Kernel, t: Task, code: int) -> None:
     """Re-execute the syscall instruction (the kernel's rip -= 2; rax = orig_rax)."""
-    from pynix.arch.x86_64.syscall_nr import NR
-    from pynix.machine.cpu import X
     k.cpu.set_ret(NR["restart_syscall"] if code == E.ERESTART_RESTARTBLOCK else t.syscall_nr)
     # the CPU left user mode just after the 2-byte syscall instruction: step back onto it
     k.cpu.set_reg(X.UC_X86_REG_RIP, k.cpu.reg(X.UC_X86_REG_RIP) - 2)
@@ -252,18 +144,18 @@ def siginfo_bytes(info: SigInfo) -> bytes:
     """The siginfo_t a handler or sigtimedwait receives (copy_siginfo_to_user)."""
     return F.pack_siginfo(info.signo, info.code, info.errno, info.pid, info.uid, info.status,
                           info.utime, info.stime,
-                          info.addr if info.signo in (A.SIGSEGV, A.SIGBUS, A.SIGFPE, A.SIGILL, A.SIGTRAP)
-                          else None, info.value)
+                          info.addr if info.signo in F.SIGFAULT_SIGNALS else None, info.value)
 
 
-def setup_rt_frame(k: Kernel, t: Task, info: SigInfo, act: object) -> None:
-    from pynix.machine.cpu import REG_NAMES
+def setup_rt_frame(k: Kernel, t: Task, info: SigInfo, act: SigAction) -> bool:
+    """Build the rt_sigframe and point the registers at the handler; False (and the task dies
+    of SIGSEGV) when the frame does not fit."""
     assert t.mm is not None
     cpu = k.cpu
     regs = dict(zip(REG_NAMES, cpu.regs()))
     sp = regs["rsp"]
     onstack = bool(t.sas_ss_flags & A.SS_ONSTACK)
-    if act.flags & A.SA_ONSTACK and t.sas_ss_size and not onstack:   # type: ignore[attr-defined]
+    if act.flags & A.SA_ONSTACK and t.sas_ss_size and not onstack:
         sp = t.sas_ss_sp + t.sas_ss_size
     else:
         sp -= F.REDZONE
@@ -275,36 +167,30 @@ def setup_rt_frame(k: Kernel, t: Task, info: SigInfo, act: object) -> None:
     F.UCONTEXT_HDR.pack_into(uc, 0, 0, 0)
     F.STACK_T.pack_into(uc, F.UC_STACK_OFF, t.sas_ss_sp, t.sas_ss_flags | (A.SS_ONSTACK if onstack else 0),
                         0, t.sas_ss_size)
-    trapno = 14 if info.signo in (A.SIGSEGV, A.SIGBUS) else 0
+    trapno = X86_TRAP_PF if info.signo in (A.SIGSEGV, A.SIGBUS) else 0
     uc[F.UC_MCONTEXT_OFF:F.UC_MCONTEXT_OFF + 256] = F.pack_sigcontext(
         regs, fp, oldmask & 0xFFFF_FFFF_FFFF_FFFF, trapno=trapno, cr2=info.addr)
     uc[F.UC_SIGMASK_OFF:F.UC_SIGMASK_OFF + 8] = oldmask.to_bytes(8, "little")
     siginfo = siginfo_bytes(info)
-    restorer = act.restorer if act.flags & A.SA_RESTORER else 0   # type: ignore[attr-defined]
+    restorer = act.restorer if act.flags & A.SA_RESTORER else 0
     try:
         copy_to_user(t.mm, frame, restorer.to_bytes(8, "little") + bytes(uc) + siginfo)
         copy_to_user(t.mm, fp, bytes(F.FPSTATE_SIZE))
     except Exception:
         # no room for the frame: the task dies of SIGSEGV (Linux's force_sigsegv)
         do_group_exit(t, exit_code_of_signal(t, A.SIGSEGV))
-        return
+        return False
     save_fpu(k, t, frame)
     new = dict(regs)
-    new.update(rsp=frame, rip=act.handler, rdi=info.signo, rsi=frame + F.FRAME_INFO_OFF,  # type: ignore[attr-defined]
-               rdx=frame + F.FRAME_UC_OFF, rax=0, eflags=regs["eflags"] & ~0x400)
+    new.update(rsp=frame, rip=act.handler, rdi=info.signo, rsi=frame + F.FRAME_INFO_OFF,
+               rdx=frame + F.FRAME_UC_OFF, rax=0, eflags=regs["eflags"] & ~F.X86_EFLAGS_DF)
     cpu.set_regs([new[n] for n in REG_NAMES])
-    t.blocked |= act.mask  # type: ignore[attr-defined]
-    if not act.flags & A.SA_NODEFER:  # type: ignore[attr-defined]
-        t.blocked |= sigbit(info.signo)
-    t.blocked &= ~UNBLOCKABLE
-    if act.flags & A.SA_RESETHAND:  # type: ignore[attr-defined]
-        act.handler = A.SIG_DFL  # type: ignore[attr-defined]
+    return True
 
 
 def restore_sigframe(k: Kernel, t: Task) -> int:
     """rt_sigreturn: the frame sits at rsp - 8 (the handler's ret popped pretcode).
     Returns the restored rax."""
-    from pynix.machine.cpu import REG_NAMES, X
     assert t.mm is not None
     cpu = k.cpu
     frame = cpu.reg(X.UC_X86_REG_RSP) - 8
@@ -315,8 +201,7 @@ def restore_sigframe(k: Kernel, t: Task) -> int:
     mask = int.from_bytes(uc[F.UC_SIGMASK_OFF:F.UC_SIGMASK_OFF + 8], "little")
     t.blocked = mask & ~UNBLOCKABLE
     cur = dict(zip(REG_NAMES, cpu.regs()))
-    eflags = (cur["eflags"] & ~0x40DD5) | (regs["eflags"] & 0x40DD5)
-    regs["eflags"] = eflags
+    regs["eflags"] = (cur["eflags"] & ~F.FIX_EFLAGS) | (regs["eflags"] & F.FIX_EFLAGS)
     t.reg_patch = [regs[n] for n in REG_NAMES]
     return regs["rax"]
 
@@ -342,3 +227,90 @@ def restore_fpu(k: Kernel, t: Task, frame: int) -> None:
             cpu.set_regs(regs)
             cpu.fs_base = fs
             return
+
+
+# -- setting delivery up ------------------------------------------------------------------------
+def sigaction_of(t: Task, sig: int) -> SigAction:
+    assert t.sighand is not None
+    return t.sighand.action[sig]
+
+
+def do_sigaction(t: Task, sig: int, new: SigAction) -> None:
+    """rt_sigaction's change (kernel/signal.c do_sigaction): SIGKILL and SIGSTOP keep theirs
+    (EINVAL); the action is shared by CLONE_SIGHAND tasks; a newly ignored signal is
+    discarded from the pending sets."""
+    if sig in SIG_KERNEL_ONLY:
+        raise KernelError(E.EINVAL)
+    cur = sigaction_of(t, sig)
+    cur.handler, cur.flags, cur.restorer, cur.mask = new.handler, new.flags, new.restorer, \
+        new.mask & ~UNBLOCKABLE
+    if is_ignored(t, sig):
+        flush_sigqueue_mask(t, sigbit(sig))
+
+
+def _on_sigstack(t: Task, sp: int) -> bool:
+    return bool(t.sas_ss_size and t.sas_ss_sp < sp <= t.sas_ss_sp + t.sas_ss_size)
+
+
+def sigaltstack_of(t: Task, sp: int) -> tuple[int, int, int]:
+    """(ss_sp, ss_flags, ss_size) as sigaltstack reports them at user stack pointer ``sp``."""
+    flags = A.SS_ONSTACK if _on_sigstack(t, sp) else (t.sas_ss_flags & A.SS_DISABLE)
+    return t.sas_ss_sp, flags, t.sas_ss_size
+
+
+def do_sigaltstack(t: Task, ss_sp: int, flags: int, size: int, sp: int) -> None:
+    """sigaltstack's change (do_sigaltstack): not while running on it (EPERM), SS_DISABLE or
+    a stack of at least MINSIGSTKSZ (ENOMEM)."""
+    if _on_sigstack(t, sp):
+        raise KernelError(E.EPERM)
+    if flags & ~(A.SS_DISABLE | SS_AUTODISARM):
+        raise KernelError(E.EINVAL)
+    if flags & A.SS_DISABLE:
+        t.sas_ss_sp, t.sas_ss_size, t.sas_ss_flags = 0, 0, A.SS_DISABLE
+        return
+    if size < A.MINSIGSTKSZ:
+        raise KernelError(E.ENOMEM)
+    t.sas_ss_sp, t.sas_ss_size, t.sas_ss_flags = ss_sp, size, 0
+
+
+def sigprocmask(t: Task, how: int, new: int) -> None:
+    """Change the blocked mask (SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK); SIGKILL and SIGSTOP
+    stay unblocked."""
+    if how == A.SIG_BLOCK:
+        t.blocked |= new
+    elif how == A.SIG_UNBLOCK:
+        t.blocked &= ~new
+    elif how == A.SIG_SETMASK:
+        t.blocked = new
+    else:
+        raise KernelError(E.EINVAL)
+    t.blocked &= ~UNBLOCKABLE
+
+
+def sigsuspend(t: Task, mask: int) -> Generator[None, None, int]:
+    """Wait for a signal with ``mask`` blocked; the old mask comes back after delivery
+    (saved_sigmask, restored by do_signal or the handler's frame)."""
+    t.saved_sigmask = t.blocked
+    t.blocked = mask & ~UNBLOCKABLE
+    yield from wait_event(t, [], lambda: False, restart=E.ERESTARTNOHAND)
+    return 0
+
+
+def do_sigtimedwait(t: Task, mask: int, deadline: int | None) -> Generator[None, None, SigInfo]:
+    """sigwaitinfo/sigtimedwait: take a pending signal of the set, waiting with the set
+    unblocked; EAGAIN at the timeout, EINTR when another signal comes first."""
+    mask &= ~UNBLOCKABLE
+    info = dequeue_signal(t, mask)
+    if info is None:
+        saved = t.blocked
+        t.blocked &= ~mask                      # real_blocked: let the set wake us
+        t.real_blocked = saved                  # still "blocked" for sig_ignored (init)
+        try:
+            yield from wait_event(t, [], lambda: bool(pending_mask(t) & mask), deadline, restart=E.EINTR)
+        finally:
+            t.blocked = saved
+            t.real_blocked = 0
+        info = dequeue_signal(t, mask)
+        if info is None:
+            raise KernelError(E.EAGAIN)
+    return info

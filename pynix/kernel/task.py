@@ -8,7 +8,8 @@ CLONE_FS), ``sighand`` (SigHand: the actions; CLONE_SIGHAND), ``signal`` (Signal
 thread group's shared pending set, rlimits, process group and session; CLONE_THREAD).
 
 Owns: the per-task fields below. Lifecycle: kernel/fork.py creates, kernel/exec.py replaces the
-image, kernel/exit.py ends; kernel/signal.py delivers signals.
+image, kernel/exit.py ends; kernel/sigqueue.py posts signals, kernel/signal.py delivers them.
+``signal_pending(task)`` (also ``task.signal_pending()``, for base/wait.py) is here too.
 """
 from __future__ import annotations
 
@@ -99,6 +100,19 @@ class SignalStruct:
         self.wait_seq = 0
 
 
+def signal_pending(t: Task) -> bool:
+    """An unblocked signal waits for ``t``, or its group is exiting (Linux's signal_pending;
+    here, with the task, because base/wait.py asks it of any task: ``task.signal_pending()``)."""
+    blocked = t.blocked
+    for i in t.pending:
+        if not blocked & 1 << (i.signo - 1):
+            return True
+    for i in t.signal.shared_pending:
+        if not blocked & 1 << (i.signo - 1):
+            return True
+    return t.signal.group_exit
+
+
 def wake_up_parent(parent: Task) -> None:
     """Wake the waiters of ``parent``'s wait4/waitid (Linux's __wake_up_parent)."""
     sig = parent.signal
@@ -148,6 +162,7 @@ class Task:
         self.sysvsem: Any = None        # ipc/sem.SemUndoList (SEM_UNDO), shared by CLONE_SYSVSEM
         # signals (kernel/signal.py)
         self.blocked = 0
+        self.real_blocked = 0           # sigtimedwait's own mask while it waits (sig_ignored)
         self.pending: list[SigInfo] = []
         self.saved_sigmask: int | None = None
         self.sas_ss_sp = 0
@@ -219,7 +234,6 @@ class Task:
         return self.signal.wait_seq
 
     def signal_pending(self) -> bool:
-        from pynix.kernel.signal import signal_pending
         return signal_pending(self)
 
     def rlimit(self, res: int) -> int:

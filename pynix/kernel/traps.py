@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64.traps import VECTOR_SIGNALS
 from pynix.kernel.exit import do_group_exit
-from pynix.kernel.signal import force_sig_fault
+from pynix.kernel.sigqueue import force_sig_fault
 from pynix.machine.cpu import REG_NAMES, Trap, X
 from pynix.machine.decode import fault_address
 from pynix.mm import fault

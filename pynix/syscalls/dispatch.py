@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_RUNNING
-from pynix.kernel.signal import signal_pending
+from pynix.kernel.task import signal_pending
 from pynix.kernel.traps import oops
 from pynix.syscalls.table import Entry, build_table
 from pynix.syscalls.trace import Tracer

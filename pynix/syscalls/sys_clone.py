@@ -17,7 +17,7 @@ from pynix.base.errors import KernelError
 from pynix.base.wait import WaitQueue, wait_event
 from pynix.kernel.fork import check_clone_flags, copy_process
 from pynix.kernel.nsproxy import ksys_unshare
-from pynix.kernel.signal import fatal_signal_pending
+from pynix.kernel.sigqueue import fatal_signal_pending
 from pynix.kernel.task import Task
 from pynix.mm.mm import TASK_SIZE
 from pynix.mm.uaccess import copy_from_user, put_i32

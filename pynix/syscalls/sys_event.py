@@ -106,8 +106,9 @@ def sys_epoll_pwait2(t: Task, epfd: int, events: int, maxevents: int, timeout: i
 
 def sys_signalfd4(t: Task, fd: int, maskp: int, sizemask: int, flags: int) -> int:
     """A new signalfd for the signals in the mask, or (fd != -1) a new mask for one."""
-    from pynix.fs.signalfd import SFD_CLOEXEC, SFD_NONBLOCK, SignalFdFile
-    from pynix.kernel.signal import UNBLOCKABLE
+    from pynix.arch.x86_64.signal import SFD_CLOEXEC, SFD_NONBLOCK
+    from pynix.fs.signalfd import SignalFdFile
+    from pynix.kernel.sigqueue import UNBLOCKABLE
     from pynix.mm.uaccess import get_u64
     if sizemask != 8 or flags & ~(SFD_CLOEXEC | SFD_NONBLOCK):
         raise KernelError(E.EINVAL)

@@ -16,7 +16,7 @@ from pynix.base.wait import wait_event
 from pynix.fs.pipe import PipeFile, fifo_partner_ready
 from pynix.fs.vfs.file import MAX_LFS_FILESIZE, File, WouldBlock
 from pynix.fs.vfs.ops import do_open, do_truncate
-from pynix.kernel.signal import send_signal
+from pynix.kernel.sigqueue import send_signal
 from pynix.kernel.task import SigInfo, Task
 from pynix.mm.uaccess import access_ok, copy_from_user, copy_to_user
 from pynix.syscalls.util import at_base, fget, fs_of, get_path, mm_of, s32, s64

@@ -18,7 +18,6 @@ from pynix.base.errors import KernelError
 from pynix.base.timer import monotonic_ns
 from pynix.ipc import mqueue, msg, sem, shm
 from pynix.ipc.util import IpcIds, IpcNamespace, ipc_key_s32, ipc_ns_of
-from pynix.kernel.signal import send_signal
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user, put_u32, strncpy_from_user
 from pynix.syscalls.util import (
@@ -217,7 +216,7 @@ def sys_mq_notify(t: Task, mqd: int, sevp: int) -> int:
     if sevp:
         value, signo, how, _tid = V.SIGEVENT.unpack_from(copy_from_user(mm_of(t), sevp, V.SIGEVENT_SIZE))
         notify = (how, signo, value)
-    mqueue.mq_notify(t, f, notify, send_signal)
+    mqueue.mq_notify(t, f, notify)
     return 0
 
 

@@ -16,7 +16,7 @@ from pynix.base.errors import KernelError
 from pynix.base.timer import Timers, monotonic_ns
 from pynix.base.wait import sleep_until
 from pynix.kernel.exit import thread_group_cputime
-from pynix.kernel.signal import send_signal
+from pynix.kernel.sigqueue import send_signal
 from pynix.kernel.task import SigInfo, Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user
 from pynix.syscalls.util import get_timespec, mm_of, s32

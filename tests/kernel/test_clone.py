@@ -100,7 +100,7 @@ def test_group_exit_takes_every_thread() -> None:
     b = copy_process(t, THREAD, 0, 0, regs(), None)
     do_group_exit(a, 7 << 8)
     assert t.signal.group_exit and t.signal.group_exit_code == 7 << 8
-    from pynix.kernel.signal import signal_pending
+    from pynix.kernel.task import signal_pending
     assert signal_pending(t) and signal_pending(b)  # the others die on their way to user mode
 
 
