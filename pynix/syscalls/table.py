@@ -1,16 +1,22 @@
 """The system call table: number -> handler, in one explicit list that doubles as the
-compatibility list (``pynix syscalls`` prints it). A number that is not here returns ENOSYS.
+compatibility list (``pynix syscalls`` prints it, README.md's list is generated from it by
+scripts/gen_syscall_doc.py). A number that is not here returns ENOSYS.
 
 Each row: name (as in syscall_64.tbl), handler, argument signature for tracing (see
-syscalls/trace.py). Generator handlers may block; the dispatcher detects them.
+syscalls/trace.py), and, where pynix has less than Linux 6.1, a ``Support`` record saying what
+is missing (as gVisor's table marks a call PartiallySupported with a note). A row without one
+is a call pynix has as Linux does. Generator handlers may block; the dispatcher detects them.
+
+Provides ``build_table()`` (number -> ``Entry``, for syscalls/dispatch.py) and
+``compat_rows()`` (every x86-64 number with its status and note, for the CLI and the docs).
 """
 from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Union
 
-from pynix.arch.x86_64.syscall_nr import NR
+from pynix.arch.x86_64.syscall_nr import NAME, NOT_IN_LINUX, NR
 from pynix.syscalls import (
     sys_clone,
     sys_event,
@@ -33,6 +39,28 @@ from pynix.syscalls import (
     sys_timer,
 )
 
+FULL, PARTIAL, ABSENT = "full", "partial", "absent"
+
+
+@dataclass(frozen=True)
+class Support:
+    """How much of a call pynix has: ``status`` FULL or PARTIAL, and ``note``, what is
+    missing or different from Linux (for a FULL call a remark, or "")."""
+    status: str
+    note: str = ""
+
+
+def partial(note: str) -> Support:
+    return Support(PARTIAL, note)
+
+
+def full(note: str) -> Support:
+    """A call pynix has as Linux does, with a remark a user may want to know."""
+    return Support(FULL, note)
+
+
+SUPPORTED = Support(FULL)
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -41,9 +69,28 @@ class Entry:
     sig: str
     blocking: bool
     nargs: int
+    support: Support = SUPPORTED
 
 
-ROWS: list[tuple[str, Callable[..., object], str]] = [
+# Notes shared by several calls.
+RUSAGE = partial("struct rusage has only ru_utime and ru_stime; the other fields are 0")
+RLIMITS = partial("every limit is kept and reported; RLIMIT_NOFILE, FSIZE, STACK, CORE, NPROC and "
+                  "RTPRIO are enforced, CPU, DATA, AS, RSS, MEMLOCK, LOCKS, SIGPENDING, MSGQUEUE, "
+                  "NICE and RTTIME are not")
+CLOCKS = partial("REALTIME, MONOTONIC, their RAW and COARSE variants, BOOTTIME, the *_ALARM clocks "
+                 "and the caller's CPU-time clocks; CLOCK_TAI and another process's or thread's "
+                 "CPU-time clock (clock_getcpuclockid): EINVAL")
+MSG_OOB = partial("MSG_OOB is ignored: there is no out-of-band data")
+SOCKOPTS = partial("SOL_SOCKET: SO_TYPE, SO_ERROR, SO_ACCEPTCONN, SO_DOMAIN, SO_PROTOCOL, "
+                   "SO_PEERCRED (read only), SO_RCVTIMEO, SO_SNDTIMEO, SO_PASSCRED; SO_LINGER, "
+                   "SO_REUSEADDR, SO_REUSEPORT, SO_KEEPALIVE, SO_SNDBUF, SO_RCVBUF and the IP, "
+                   "TCP and UDP options are kept and read back but change nothing; other options "
+                   "ENOPROTOOPT, other levels EOPNOTSUPP")
+ONE_CPU = full("the machine has one CPU")
+
+Row = Union[tuple[str, Callable[..., object], str], tuple[str, Callable[..., object], str, Support]]
+
+ROWS: list[Row] = [
     # files: I/O
     ("read", sys_file.sys_read, "fxu"), ("write", sys_file.sys_write, "fxu"),
     ("readv", sys_file.sys_readv, "fxd"), ("writev", sys_file.sys_writev, "fxd"),
@@ -52,20 +99,37 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("lseek", sys_file.sys_lseek, "fdd"), ("open", sys_file.sys_open, "som"),
     ("openat", sys_file.sys_openat, "fsom"), ("creat", sys_file.sys_creat, "sm"),
     ("close", sys_fd.sys_close, "f"), ("dup", sys_fd.sys_dup, "f"), ("dup2", sys_fd.sys_dup2, "ff"),
-    ("dup3", sys_fd.sys_dup3, "ffo"), ("fcntl", sys_fd.sys_fcntl, "fdx"),
-    ("pipe", sys_fd.sys_pipe, "x"), ("pipe2", sys_fd.sys_pipe2, "xo"),
-    ("ioctl", sys_fd.sys_ioctl, "fxx"), ("ftruncate", sys_file.sys_ftruncate, "fd"),
+    ("dup3", sys_fd.sys_dup3, "ffo"),
+    ("fcntl", sys_fd.sys_fcntl, "fdx", partial(
+        "F_OFD_* locks, F_GETOWN_EX/F_SETOWN_EX, F_GETSIG/F_SETSIG, leases, F_NOTIFY, seals and "
+        "read/write hints: EINVAL; F_GETOWN returns 0 and O_ASYNC sends no SIGIO")),
+    ("pipe", sys_fd.sys_pipe, "x"),
+    ("pipe2", sys_fd.sys_pipe2, "xo", partial(
+        "O_DIRECT is accepted but the pipe stays a byte stream (no packet mode)")),
+    ("ioctl", sys_fd.sys_ioctl, "fxx", partial(
+        "FIOCLEX, FIONCLEX, FIONBIO; FIONREAD on pipes and terminals; terminals: termios, window "
+        "size, job control, TIOCSTI; loop devices: LOOP_SET_FD, CLR_FD, GET/SET_STATUS64, "
+        "BLKGETSIZE64, loop-control; anything else ENOTTY (no FIOASYNC, no socket SIOC* requests, no "
+        "pseudo-terminals)")),
+    ("ftruncate", sys_file.sys_ftruncate, "fd"),
     ("fsync", sys_file.sys_fsync, "f"), ("fdatasync", sys_file.sys_fsync, "f"),
-    ("sync_file_range", sys_file.sys_sync_file_range, "fxxx"),
-    ("fadvise64", sys_file.sys_fadvise64, "fxud"), ("close_range", sys_fd.sys_close_range, "uux"),
+    ("sync_file_range", sys_file.sys_sync_file_range, "fxxx", full("writes back the whole file")),
+    ("fadvise64", sys_file.sys_fadvise64, "fxud", full("advice is checked and has no effect")),
+    ("close_range", sys_fd.sys_close_range, "uux"),
     ("sendfile", sys_file.sys_sendfile, "ffxu"),
     ("copy_file_range", sys_file.sys_copy_file_range, "fxfxux"),
-    ("memfd_create", sys_fd.sys_memfd_create, "sx"), ("flock", sys_lock.sys_flock, "fd"),
-    ("fallocate", sys_file.sys_fallocate, "fddd"),
+    ("memfd_create", sys_fd.sys_memfd_create, "sx", partial(
+        "MFD_HUGETLB: EINVAL; MFD_ALLOW_SEALING is accepted but no seal can be added")),
+    ("flock", sys_lock.sys_flock, "fd"),
+    ("fallocate", sys_file.sys_fallocate, "fddd", partial(
+        "mode 0 and FALLOC_FL_KEEP_SIZE; punching holes, collapsing, zeroing or inserting a "
+        "range: EOPNOTSUPP")),
     # files: names and attributes
     ("stat", sys_fs.sys_stat, "sx"), ("lstat", sys_fs.sys_lstat, "sx"),
     ("fstat", sys_fs.sys_fstat, "fx"), ("newfstatat", sys_fs.sys_newfstatat, "fsxx"),
-    ("statx", sys_fs.sys_statx, "fsxxx"), ("getdents64", sys_fs.sys_getdents64, "fxu"),
+    ("statx", sys_fs.sys_statx, "fsxxx", partial(
+        "STATX_BASIC_STATS only: no birth time, mount id or attributes")),
+    ("getdents64", sys_fs.sys_getdents64, "fxu"),
     ("getcwd", sys_fs.sys_getcwd, "xu"), ("chdir", sys_fs.sys_chdir, "s"),
     ("fchdir", sys_fs.sys_fchdir, "f"), ("chroot", sys_fs.sys_chroot, "s"),
     ("access", sys_fs.sys_access, "sd"), ("faccessat", sys_fs.sys_faccessat, "fsd"),
@@ -77,21 +141,32 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("link", sys_fs.sys_link, "ss"), ("linkat", sys_fs.sys_linkat, "fsfsx"),
     ("symlink", sys_fs.sys_symlink, "ss"), ("symlinkat", sys_fs.sys_symlinkat, "sfs"),
     ("rename", sys_fs.sys_rename, "ss"), ("renameat", sys_fs.sys_renameat, "fsfs"),
-    ("renameat2", sys_fs.sys_renameat2, "fsfsx"), ("chmod", sys_fs.sys_chmod, "sm"),
+    ("renameat2", sys_fs.sys_renameat2, "fsfsx", partial(
+        "RENAME_NOREPLACE and RENAME_EXCHANGE; RENAME_WHITEOUT: EINVAL")),
+    ("chmod", sys_fs.sys_chmod, "sm"),
     ("fchmod", sys_fs.sys_fchmod, "fm"), ("fchmodat", sys_fs.sys_fchmodat, "fsm"),
     ("chown", sys_fs.sys_chown, "sdd"), ("fchown", sys_fs.sys_fchown, "fdd"),
     ("lchown", sys_fs.sys_lchown, "sdd"), ("fchownat", sys_fs.sys_fchownat, "fsddx"),
     ("utimensat", sys_fs.sys_utimensat, "fsxx"), ("truncate", sys_fs.sys_truncate, "sd"),
     ("statfs", sys_fs.sys_statfs, "sx"), ("fstatfs", sys_fs.sys_fstatfs, "fx"),
-    ("sync", sys_fs.sys_sync, ""), ("syncfs", sys_fs.sys_sync, "f"), ("umask", sys_fs.sys_umask, "m"),
+    ("sync", sys_fs.sys_sync, ""), ("syncfs", sys_fs.sys_sync, "f", full("syncs every filesystem")),
+    ("umask", sys_fs.sys_umask, "m"),
     # mounts
-    ("mount", sys_mount.sys_mount, "sssxs"), ("umount2", sys_mount.sys_umount2, "sx"),
+    ("mount", sys_mount.sys_mount, "sssxs", partial(
+        "tmpfs, proc, devtmpfs and ext2 (other types: ENODEV), bind, remount and move; no mount "
+        "propagation: MS_SHARED is EINVAL, MS_PRIVATE, MS_SLAVE and MS_UNBINDABLE change nothing")),
+    ("umount2", sys_mount.sys_umount2, "sx"),
     # processes
     ("fork", sys_clone.sys_fork, ""), ("vfork", sys_clone.sys_vfork, ""),
-    ("clone", sys_clone.sys_clone, "xxxxx"), ("execve", sys_process.sys_execve, "sve"),
-    ("execveat", sys_process.sys_execveat, "fsvex"), ("exit", sys_process.sys_exit, "d"),
-    ("exit_group", sys_process.sys_exit_group, "d"), ("wait4", sys_process.sys_wait4, "dxxx"),
-    ("waitid", sys_process.sys_waitid, "ddxxx"), ("getpid", sys_process.sys_getpid, ""),
+    ("clone", sys_clone.sys_clone, "xxxxx", partial(
+        "namespaces: CLONE_NEWUTS and CLONE_NEWIPC; CLONE_NEWNS, NEWPID, NEWUSER, NEWNET and "
+        "NEWCGROUP: EINVAL")),
+    ("execve", sys_process.sys_execve, "sve"),
+    ("execveat", sys_process.sys_execveat, "fsvex", partial(
+        "the flags are ignored: AT_EMPTY_PATH (fexecve) fails, AT_SYMLINK_NOFOLLOW follows")),
+    ("exit", sys_process.sys_exit, "d"), ("exit_group", sys_process.sys_exit_group, "d"),
+    ("wait4", sys_process.sys_wait4, "dxxx", RUSAGE),
+    ("waitid", sys_process.sys_waitid, "ddxxx", RUSAGE), ("getpid", sys_process.sys_getpid, ""),
     ("gettid", sys_process.sys_gettid, ""), ("getppid", sys_process.sys_getppid, ""),
     ("set_tid_address", sys_process.sys_set_tid_address, "x"),
     ("set_robust_list", sys_process.sys_set_robust_list, "xu"), ("getuid", sys_process.sys_getuid, ""),
@@ -104,21 +179,43 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("setgroups", sys_process.sys_setgroups, "dx"), ("getpgid", sys_process.sys_getpgid, "d"),
     ("getpgrp", sys_process.sys_getpgrp, ""), ("setpgid", sys_process.sys_setpgid, "dd"),
     ("getsid", sys_process.sys_getsid, "d"), ("setsid", sys_process.sys_setsid, ""),
-    ("prlimit64", sys_process.sys_prlimit64, "ddxx"), ("getrlimit", sys_process.sys_getrlimit, "dx"),
-    ("setrlimit", sys_process.sys_setrlimit, "dx"), ("getrusage", sys_process.sys_getrusage, "dx"),
-    ("arch_prctl", sys_process.sys_arch_prctl, "Ax"), ("prctl", sys_process.sys_prctl, "dxxxx"),
-    ("personality", sys_process.sys_personality, "x"),
+    ("prlimit64", sys_process.sys_prlimit64, "ddxx", RLIMITS),
+    ("getrlimit", sys_process.sys_getrlimit, "dx"),
+    ("setrlimit", sys_process.sys_setrlimit, "dx", RLIMITS),
+    ("getrusage", sys_process.sys_getrusage, "dx", RUSAGE),
+    ("arch_prctl", sys_process.sys_arch_prctl, "Ax", partial(
+        "ARCH_SET_FS, ARCH_GET_FS, ARCH_SET_GS, ARCH_GET_GS; the others (CPUID faulting, "
+        "ARCH_MAP_VDSO_*, XSTATE permissions): EINVAL")),
+    ("prctl", sys_process.sys_prctl, "dxxxx", partial(
+        "PR_SET_NAME, PR_GET_NAME, PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_SET_DUMPABLE, "
+        "PR_GET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS; every other option: EINVAL")),
+    ("personality", sys_process.sys_personality, "x", partial(
+        "the persona is kept and returned, but no flag in it changes behaviour")),
     # threads
-    ("futex", sys_thread.sys_futex, "xFdxxd"),
-    ("get_robust_list", sys_thread.sys_get_robust_list, "dxx"), ("clone3", sys_clone.sys_clone3, "xu"),
+    ("futex", sys_thread.sys_futex, "xFdxxd", partial(
+        "FUTEX_WAIT_REQUEUE_PI and FUTEX_CMP_REQUEUE_PI: ENOSYS")),
+    ("get_robust_list", sys_thread.sys_get_robust_list, "dxx"),
+    ("clone3", sys_clone.sys_clone3, "xu", partial(
+        "namespaces as clone; set_tid, CLONE_INTO_CGROUP and CLONE_NEWTIME: ENOSYS")),
     ("pidfd_open", sys_signal.sys_pidfd_open, "dx"),
     ("pidfd_send_signal", sys_signal.sys_pidfd_send_signal, "fSxx"),
-    ("unshare", sys_clone.sys_unshare, "x"), ("restart_syscall", sys_thread.sys_restart_syscall, ""),
+    ("unshare", sys_clone.sys_unshare, "x", partial(
+        "namespaces: CLONE_NEWUTS and CLONE_NEWIPC; CLONE_NEWNS, NEWPID, NEWUSER, NEWNET, "
+        "NEWCGROUP and NEWTIME: EINVAL")),
+    ("restart_syscall", sys_thread.sys_restart_syscall, ""),
     # memory
-    ("brk", sys_mm.sys_brk, "x"), ("mmap", sys_mm.sys_mmap, "xupMfx"),
+    ("brk", sys_mm.sys_brk, "x"),
+    ("mmap", sys_mm.sys_mmap, "xupMfx", partial(
+        "MAP_HUGETLB gives ordinary pages; MAP_SHARED_VALIDATE does not refuse unknown flags")),
     ("munmap", sys_mm.sys_munmap, "xu"), ("mprotect", sys_mm.sys_mprotect, "xup"),
-    ("mremap", sys_mm.sys_mremap, "xuuxx"), ("mincore", sys_mm.sys_mincore, "xux"),
-    ("madvise", sys_mm.sys_madvise, "xud"), ("msync", sys_mm.sys_msync, "xux"),
+    ("mremap", sys_mm.sys_mremap, "xuuxx", partial(
+        "MREMAP_DONTUNMAP is accepted but the old range is unmapped as without it")),
+    ("mincore", sys_mm.sys_mincore, "xux"),
+    ("madvise", sys_mm.sys_madvise, "xud", partial(
+        "MADV_DONTNEED, MADV_FREE, MADV_DONTFORK, MADV_DOFORK and the hints; MADV_REMOVE, "
+        "MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_COLD, MADV_PAGEOUT, MADV_POPULATE_*, "
+        "MADV_DONTNEED_LOCKED and MADV_COLLAPSE: EINVAL")),
+    ("msync", sys_mm.sys_msync, "xux"),
     ("mlock", sys_mm.sys_mlock, "xu"), ("munlock", sys_mm.sys_munlock, "xu"),
     ("mlockall", sys_mm.sys_mlockall, "x"), ("munlockall", sys_mm.sys_munlockall, ""),
     # signals
@@ -133,26 +230,36 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("rt_sigqueueinfo", sys_signal.sys_rt_sigqueueinfo, "dSx"),
     ("rt_tgsigqueueinfo", sys_signal.sys_rt_tgsigqueueinfo, "ddSx"),
     # POSIX timers and timerfd
-    ("timer_create", sys_timer.sys_timer_create, "dxx"),
+    ("timer_create", sys_timer.sys_timer_create, "dxx", partial(
+        "CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME; the CPU-time, alarm and TAI clocks: "
+        "EINVAL")),
     ("timer_settime", sys_timer.sys_timer_settime, "ddxx"),
     ("timer_gettime", sys_timer.sys_timer_gettime, "dx"),
     ("timer_getoverrun", sys_timer.sys_timer_getoverrun, "d"),
     ("timer_delete", sys_timer.sys_timer_delete, "d"),
-    ("timerfd_create", sys_timer.sys_timerfd_create, "dx"),
-    ("timerfd_settime", sys_timer.sys_timerfd_settime, "fdxx"),
+    ("timerfd_create", sys_timer.sys_timerfd_create, "dx", partial(
+        "CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME; the alarm clocks: EINVAL")),
+    ("timerfd_settime", sys_timer.sys_timerfd_settime, "fdxx", partial(
+        "TFD_TIMER_CANCEL_ON_SET is accepted but never cancels: a step of the host's clock is "
+        "not seen")),
     ("timerfd_gettime", sys_timer.sys_timerfd_gettime, "fx"),
     # time
-    ("clock_gettime", sys_time.sys_clock_gettime, "dx"),
-    ("clock_getres", sys_time.sys_clock_getres, "dx"),
+    ("clock_gettime", sys_time.sys_clock_gettime, "dx", CLOCKS),
+    ("clock_getres", sys_time.sys_clock_getres, "dx", CLOCKS),
     ("gettimeofday", sys_time.sys_gettimeofday, "xx"), ("time", sys_time.sys_time, "x"),
     ("nanosleep", sys_time.sys_nanosleep, "xx"),
-    ("clock_nanosleep", sys_time.sys_clock_nanosleep, "ddxx"), ("alarm", sys_time.sys_alarm, "u"),
-    ("setitimer", sys_time.sys_setitimer, "dxx"), ("getitimer", sys_time.sys_getitimer, "dx"),
+    ("clock_nanosleep", sys_time.sys_clock_nanosleep, "ddxx", partial(
+        "clocks as clock_gettime; a sleep on CLOCK_PROCESS_CPUTIME_ID waits wall-clock time")),
+    ("alarm", sys_time.sys_alarm, "u"),
+    ("setitimer", sys_time.sys_setitimer, "dxx", partial(
+        "ITIMER_REAL only; ITIMER_VIRTUAL and ITIMER_PROF: ENOSYS")),
+    ("getitimer", sys_time.sys_getitimer, "dx", partial(
+        "ITIMER_REAL only; ITIMER_VIRTUAL and ITIMER_PROF: ENOSYS")),
     ("times", sys_time.sys_times, "x"),
     # waiting on many files
     ("poll", sys_poll.sys_poll, "xdd"), ("ppoll", sys_poll.sys_ppoll, "xdxxu"),
     ("select", sys_poll.sys_select, "dxxxx"), ("pselect6", sys_poll.sys_pselect6, "dxxxxx"),
-    # eventfd and epoll
+    # eventfd, epoll, signalfd
     ("eventfd", sys_event.sys_eventfd, "u"), ("eventfd2", sys_event.sys_eventfd2, "ux"),
     ("epoll_create", sys_event.sys_epoll_create, "d"),
     ("epoll_create1", sys_event.sys_epoll_create1, "x"), ("epoll_ctl", sys_event.sys_epoll_ctl, "fdfx"),
@@ -160,32 +267,50 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("epoll_pwait", sys_event.sys_epoll_pwait, "fxddxu"),
     ("epoll_pwait2", sys_event.sys_epoll_pwait2, "fxdxxu"), ("signalfd", sys_event.sys_signalfd, "fxu"),
     ("signalfd4", sys_event.sys_signalfd4, "fxux"),
-    # sockets (AF_UNIX)
-    ("socket", sys_socket.sys_socket, "ddd"), ("socketpair", sys_socket.sys_socketpair, "dddx"),
+    # sockets: AF_UNIX, and AF_INET on the loopback network
+    ("socket", sys_socket.sys_socket, "ddd", partial(
+        "AF_UNIX (stream, datagram, seqpacket) and AF_INET TCP and UDP on the loopback network "
+        "only; AF_INET6, AF_NETLINK, AF_PACKET and the other families: EAFNOSUPPORT; SOCK_RAW: "
+        "EPROTONOSUPPORT")),
+    ("socketpair", sys_socket.sys_socketpair, "dddx"),
     ("bind", sys_socket.sys_bind, "fxd"), ("listen", sys_socket.sys_listen, "fd"),
     ("connect", sys_socket.sys_connect, "fxd"), ("accept", sys_socket.sys_accept, "fxx"),
-    ("accept4", sys_socket.sys_accept4, "fxxx"), ("sendto", sys_sockmsg.sys_sendto, "fxuxxd"),
-    ("recvfrom", sys_sockmsg.sys_recvfrom, "fxuxxx"), ("sendmsg", sys_sockmsg.sys_sendmsg, "fxx"),
-    ("recvmsg", sys_sockmsg.sys_recvmsg, "fxx"), ("shutdown", sys_socket.sys_shutdown, "fd"),
+    ("accept4", sys_socket.sys_accept4, "fxxx"),
+    ("sendto", sys_sockmsg.sys_sendto, "fxuxxd", MSG_OOB),
+    ("recvfrom", sys_sockmsg.sys_recvfrom, "fxuxxx", MSG_OOB),
+    ("sendmsg", sys_sockmsg.sys_sendmsg, "fxx", partial(
+        "control messages SCM_RIGHTS and SCM_CREDENTIALS only (IP_PKTINFO and the like: EINVAL); "
+        "MSG_OOB is ignored")),
+    ("recvmsg", sys_sockmsg.sys_recvmsg, "fxx", MSG_OOB),
+    ("shutdown", sys_socket.sys_shutdown, "fd"),
     ("getsockname", sys_socket.sys_getsockname, "fxx"),
     ("getpeername", sys_socket.sys_getpeername, "fxx"),
-    ("getsockopt", sys_socket.sys_getsockopt, "fddxx"),
-    ("setsockopt", sys_socket.sys_setsockopt, "fddxd"),
-    # System V IPC
+    ("getsockopt", sys_socket.sys_getsockopt, "fddxx", SOCKOPTS),
+    ("setsockopt", sys_socket.sys_setsockopt, "fddxd", SOCKOPTS),
+    # POSIX message queues
     ("mq_open", sys_ipc.sys_mq_open, "sxmx"), ("mq_unlink", sys_ipc.sys_mq_unlink, "s"),
     ("mq_timedsend", sys_ipc.sys_mq_timedsend, "dxuux"),
     ("mq_timedreceive", sys_ipc.sys_mq_timedreceive, "dxuxx"),
-    ("mq_notify", sys_ipc.sys_mq_notify, "dx"), ("mq_getsetattr", sys_ipc.sys_mq_getsetattr, "dxx"),
+    ("mq_notify", sys_ipc.sys_mq_notify, "dx", partial(
+        "SIGEV_SIGNAL and SIGEV_NONE; SIGEV_THREAD (the C library's netlink helper): EINVAL")),
+    ("mq_getsetattr", sys_ipc.sys_mq_getsetattr, "dxx"),
+    # System V IPC
     ("msgget", sys_ipc.sys_msgget, "xx"), ("msgsnd", sys_ipc.sys_msgsnd, "dxux"),
-    ("msgrcv", sys_ipc.sys_msgrcv, "dxudx"), ("msgctl", sys_ipc.sys_msgctl, "ddx"),
+    ("msgrcv", sys_ipc.sys_msgrcv, "dxudx", partial(
+        "MSG_COPY: ENOSYS, as on a kernel without CONFIG_CHECKPOINT_RESTORE")),
+    ("msgctl", sys_ipc.sys_msgctl, "ddx"),
     ("semget", sys_ipc.sys_semget, "xdx"), ("semop", sys_ipc.sys_semop, "dxu"),
     ("semtimedop", sys_ipc.sys_semtimedop, "dxux"), ("semctl", sys_ipc.sys_semctl, "dddx"),
     ("shmget", sys_ipc.sys_shmget, "xux"), ("shmat", sys_ipc.sys_shmat, "dxx"),
-    ("shmdt", sys_ipc.sys_shmdt, "x"), ("shmctl", sys_ipc.sys_shmctl, "ddx"),
+    ("shmdt", sys_ipc.sys_shmdt, "x"),
+    ("shmctl", sys_ipc.sys_shmctl, "ddx", partial("SHM_LOCK and SHM_UNLOCK: EINVAL")),
     # system information
     ("uname", sys_info.sys_uname, "x"), ("sethostname", sys_info.sys_sethostname, "xu"),
     ("setdomainname", sys_info.sys_setdomainname, "xu"), ("reboot", sys_info.sys_reboot, "xxxx"),
-    ("syslog", sys_info.sys_syslog, "dxd"), ("sysinfo", sys_info.sys_sysinfo, "x"),
+    ("syslog", sys_info.sys_syslog, "dxd"),
+    ("sysinfo", sys_info.sys_sysinfo, "x", partial(
+        "uptime, total and free memory and the number of processes; load averages, shared and "
+        "buffer memory and swap are 0")),
     ("getrandom", sys_info.sys_getrandom, "xux"),
     ("sched_setscheduler", sys_sched.sys_sched_setscheduler, "ddx"),
     ("sched_getscheduler", sys_sched.sys_sched_getscheduler, "d"),
@@ -195,9 +320,9 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("sched_get_priority_min", sys_sched.sys_sched_get_priority_min, "d"),
     ("sched_rr_get_interval", sys_sched.sys_sched_rr_get_interval, "dx"),
     ("sched_yield", sys_info.sys_sched_yield, ""),
-    ("sched_getaffinity", sys_info.sys_sched_getaffinity, "dux"),
-    ("sched_setaffinity", sys_info.sys_sched_setaffinity, "dux"),
-    ("getcpu", sys_info.sys_getcpu, "xxx"), ("getpriority", sys_info.sys_getpriority, "dd"),
+    ("sched_getaffinity", sys_info.sys_sched_getaffinity, "dux", ONE_CPU),
+    ("sched_setaffinity", sys_info.sys_sched_setaffinity, "dux", ONE_CPU),
+    ("getcpu", sys_info.sys_getcpu, "xxx", ONE_CPU), ("getpriority", sys_info.sys_getpriority, "dd"),
     ("setpriority", sys_info.sys_setpriority, "ddd"), ("ioprio_get", sys_info.sys_ioprio_get, "dd"),
     ("ioprio_set", sys_info.sys_ioprio_set, "ddx"),
 ]
@@ -205,7 +330,23 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
 
 def build_table() -> dict[int, Entry]:
     table: dict[int, Entry] = {}
-    for name, fn, sig in ROWS:
+    for name, fn, sig, *support in ROWS:
         nargs = len(inspect.signature(fn).parameters) - 1          # minus the task
-        table[NR[name]] = Entry(name, fn, sig, inspect.isgeneratorfunction(fn), nargs)
+        table[NR[name]] = Entry(name, fn, sig, inspect.isgeneratorfunction(fn), nargs,
+                                support[0] if support else SUPPORTED)
     return table
+
+
+def compat_rows() -> list[tuple[int, str, str, str]]:
+    """(number, name, status, note) for every x86-64 syscall number, in number order: FULL or
+    PARTIAL from the table, ABSENT (ENOSYS) for the numbers it does not have."""
+    table = build_table()
+    rows = []
+    for nr in sorted(NAME):
+        ent = table.get(nr)
+        if ent is not None:
+            rows.append((nr, ent.name, ent.support.status, ent.support.note))
+        else:
+            rows.append((nr, NAME[nr], ABSENT, "ENOSYS; Linux has none either"
+                         if NAME[nr] in NOT_IN_LINUX else "ENOSYS"))
+    return rows

@@ -365,3 +365,11 @@ NR: dict[str, int] = {
     "set_mempolicy_home_node": 450,
 }
 NAME: dict[int, str] = {v: k for k, v in NR.items()}
+
+# Numbers syscall_64.tbl gives no entry point (sys_ni_syscall) or that Linux removed (_sysctl
+# in 5.5, nfsservctl in 3.1): ENOSYS on Linux too.
+NOT_IN_LINUX: frozenset[str] = frozenset({
+    "_sysctl", "uselib", "create_module", "get_kernel_syms", "query_module", "nfsservctl",
+    "getpmsg", "putpmsg", "afs_syscall", "tuxcall", "security", "set_thread_area",
+    "get_thread_area", "epoll_ctl_old", "epoll_wait_old", "vserver",
+})
