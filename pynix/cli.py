@@ -71,15 +71,24 @@ def cmd_mkfs(a: argparse.Namespace) -> int:
 
 
 def cmd_syscalls(a: argparse.Namespace) -> int:
-    from pynix.arch.x86_64.syscall_nr import NAME
-    from pynix.syscalls.table import build_table
-    table = build_table()
-    for nr in sorted(NAME):
-        ent = table.get(nr)
-        state = ("blocking" if ent.blocking else "yes") if ent else "ENOSYS"
-        if a.all or ent:
-            print(f"{nr:4d} {NAME[nr]:24s} {state}")
-    print(f"{len(table)} of {len(NAME)} implemented", file=sys.stderr)
+    """Print the syscall table: number, name, full/partial/absent, what is missing. A reader
+    that stops early (``pynix syscalls | head``) ends it quietly."""
+    # imported here for start-up time: the table imports every syscall handler
+    from pynix.syscalls import table
+    rows = table.compat_rows()
+    try:
+        for nr, name, status, note in rows:
+            if a.all or status != table.ABSENT:
+                print(f"{nr:4d} {name:24s} {status:8s} {note}".rstrip())
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader is gone. Point stdout at /dev/null so the interpreter's final flush does
+        # not fail again, and exit 1 (Python's documented way, "Note on SIGPIPE").
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    n = {s: sum(1 for r in rows if r[2] == s) for s in (table.FULL, table.PARTIAL, table.ABSENT)}
+    print(f"{n[table.FULL]} full, {n[table.PARTIAL]} partial, {n[table.ABSENT]} absent of "
+          f"{len(rows)} x86-64 system calls", file=sys.stderr)
     return 0
 
 
@@ -109,8 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--block-size", type=int, default=4096, help="1024, 2048 or 4096")
     m.add_argument("--from", dest="from_dir", help="fill the image from this host directory")
     m.set_defaults(fn=cmd_mkfs)
-    s = sub.add_parser("syscalls", help="list the syscall table")
-    s.add_argument("--all", action="store_true", help="include unimplemented numbers")
+    s = sub.add_parser("syscalls", help="list the syscalls: full or partial, what is missing")
+    s.add_argument("--all", action="store_true", help="include the absent (ENOSYS) numbers")
     s.set_defaults(fn=cmd_syscalls)
     a = p.parse_args(argv)
     if getattr(a, "prog", None) and a.prog[0] == "--":
