@@ -30,6 +30,7 @@ from pynix.syscalls import sys_sockmsg as OM
 from pynix.syscalls import sys_thread as H
 from pynix.syscalls import sys_time as T
 from pynix.syscalls import sys_timer as R
+from pynix.syscalls import sys_xattr
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,19 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("truncate", S.sys_truncate, "sd"), ("statfs", S.sys_statfs, "sx"),
     ("fstatfs", S.sys_fstatfs, "fx"), ("sync", S.sys_sync, ""), ("syncfs", S.sys_sync, "f"),
     ("umask", S.sys_umask, "m"),
+    # files: extended attributes
+    ("setxattr", sys_xattr.sys_setxattr, "ssxud"), ("lsetxattr", sys_xattr.sys_lsetxattr, "ssxud"),
+    ("fsetxattr", sys_xattr.sys_fsetxattr, "fsxud"), ("getxattr", sys_xattr.sys_getxattr, "ssxu"),
+    ("lgetxattr", sys_xattr.sys_lgetxattr, "ssxu"), ("fgetxattr", sys_xattr.sys_fgetxattr, "fsxu"),
+    ("listxattr", sys_xattr.sys_listxattr, "sxu"), ("llistxattr", sys_xattr.sys_llistxattr, "sxu"),
+    ("flistxattr", sys_xattr.sys_flistxattr, "fxu"),
+    ("removexattr", sys_xattr.sys_removexattr, "ss"),
+    ("lremovexattr", sys_xattr.sys_lremovexattr, "ss"),
+    ("fremovexattr", sys_xattr.sys_fremovexattr, "fs"),
+    ("setxattrat", sys_xattr.sys_setxattrat, "fsxsxu"),
+    ("getxattrat", sys_xattr.sys_getxattrat, "fsxsxu"),
+    ("listxattrat", sys_xattr.sys_listxattrat, "fsxxu"),
+    ("removexattrat", sys_xattr.sys_removexattrat, "fsxs"),
     # mounts
     ("mount", N.sys_mount, "sssxs"), ("umount2", N.sys_umount2, "sx"),
     # processes
