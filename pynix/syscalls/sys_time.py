@@ -13,6 +13,7 @@ from typing import Generator
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
+from pynix.base.kconfig import HZ
 from pynix.base.timer import Timers, monotonic_ns
 from pynix.base.wait import sleep_until
 from pynix.kernel.exit import thread_group_cputime
@@ -38,7 +39,7 @@ def clock_ns(t: Task, clk: int) -> int:
     raise KernelError(E.EINVAL)
 
 
-TICK_NSEC = 4_000_000            # the coarse clocks advance once a jiffy (CONFIG_HZ=250)
+TICK_NSEC = 10**9 // HZ          # the coarse clocks advance once a jiffy
 
 
 def _ts(ns: int) -> bytes:
