@@ -73,6 +73,7 @@ ROWS: list[tuple[str, Callable[..., object], str]] = [
     ("rename", S.sys_rename, "ss"), ("renameat", S.sys_renameat, "fsfs"),
     ("renameat2", S.sys_renameat2, "fsfsx"), ("chmod", S.sys_chmod, "sm"),
     ("fchmod", S.sys_fchmod, "fm"), ("fchmodat", S.sys_fchmodat, "fsm"),
+    ("fchmodat2", S.sys_fchmodat2, "fsmx"),
     ("chown", S.sys_chown, "sdd"), ("fchown", S.sys_fchown, "fdd"), ("lchown", S.sys_lchown, "sdd"),
     ("fchownat", S.sys_fchownat, "fsddx"), ("utimensat", S.sys_utimensat, "fsxx"),
     ("truncate", S.sys_truncate, "sd"), ("statfs", S.sys_statfs, "sx"),
