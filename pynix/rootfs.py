@@ -1,4 +1,5 @@
-"""The default root tree: busybox-static with its applet links and an /etc skeleton.
+"""The default root tree: busybox-static with its applet links, an /etc skeleton and
+``mkfs.ext2`` (a script running busybox's mke2fs, the name Debian's e2fsprogs provides).
 
 ``ensure_default_root()`` builds it on first use under the cache directory
 (``$PYNIX_CACHE`` or ``~/.cache/pynix``) and returns its path. busybox comes from Debian's
@@ -31,7 +32,10 @@ ETC_FILES = {
 }
 DIRS = ["bin", "sbin", "usr/bin", "usr/sbin", "etc", "tmp", "root", "proc", "sys", "dev", "home",
         "var/tmp", "var/log", "mnt", "run"]
-ROOT_VERSION = "2"
+# Names Debian's e2fsprogs gives mke2fs, which busybox's applet does not answer to: LTP and
+# mkfs(8) run "mkfs.ext2 DEVICE", so the tree has them as scripts that run busybox mke2fs.
+MKFS_ALIASES = ["sbin/mkfs.ext2"]
+ROOT_VERSION = "3"
 
 
 def cache_dir() -> str:
@@ -86,6 +90,10 @@ def build_root(dest: str) -> None:
             continue
         os.makedirs(os.path.dirname(link), exist_ok=True)
         os.symlink("/bin/busybox", link)
+    for alias in MKFS_ALIASES:
+        with open(os.path.join(tmp, alias), "w") as f:
+            f.write('#!/bin/sh\nexec /sbin/mke2fs "$@"\n')
+        os.chmod(os.path.join(tmp, alias), 0o755)
     for name, text in ETC_FILES.items():
         with open(os.path.join(tmp, "etc", name), "w") as f:
             f.write(text)

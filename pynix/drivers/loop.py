@@ -3,8 +3,9 @@
 mount(2) of /dev/loopN) mounts an ext2 image kept in any file the guest can open.
 
 Provides ``LOOPS`` (the ``NR_LOOP`` devices /dev/loop0..7, block major 7), the driver of
-/dev/loop-control (char 10:237) and of each /dev/loopN (``LoopFile``: the ioctls above, plus
-read/write/lseek of the backing bytes and BLKGETSIZE64), and ``loop_backing(rdev)`` which
+/dev/loop-control (char 10:237) and of each /dev/loopN (``LoopFile``: the ioctls above, the
+old LOOP_SET_STATUS/LOOP_GET_STATUS that LTP's tst_device uses, the BLK* size and flag
+queries, read/write/lseek of the backing bytes), and ``loop_backing(rdev)`` which
 fs/filesystems.py calls to build the block device a filesystem reads. A device bound with
 LO_FLAGS_AUTOCLEAR is released when the filesystem on it is unmounted.
 
@@ -61,11 +62,20 @@ class Loop:
         if self.users == 0 and self.flags & L.LO_FLAGS_AUTOCLEAR and self.backing is not None:
             self.clear()
 
-    def info(self) -> bytes:
+    def get_status(self, wide: bool) -> bytes:
+        """loop_get_status: struct loop_info64 (``wide``) or the old struct loop_info."""
         inode = self.backing
-        assert inode is not None
-        return L.pack_loop_info64(inode.sb.dev, inode.ino, self.offset, self.number, self.flags,
-                                  self.name)
+        if inode is None:
+            raise KernelError(E.ENXIO)
+        pack = L.pack_loop_info64 if wide else L.pack_loop_info
+        return pack(inode.sb.dev, inode.ino, self.offset, self.number, self.flags, self.name)
+
+    def set_status(self, st: L.LoopStatus) -> None:
+        """loop_set_status: the offset, the name and LO_FLAGS_AUTOCLEAR (read-only stays as
+        LOOP_SET_FD made it)."""
+        self.offset = st.offset
+        self.flags = (self.flags & L.LO_FLAGS_READ_ONLY) | (st.flags & L.LO_FLAGS_AUTOCLEAR)
+        self.name = st.file_name
 
     @property
     def readonly(self) -> bool:
@@ -132,20 +142,32 @@ class LoopFile(File):
         if req == L.LOOP_CLR_FD:
             loop.clear()
             return 0
-        if req == L.LOOP_GET_STATUS64:
+        if req in (L.LOOP_GET_STATUS, L.LOOP_GET_STATUS64):
+            return loop.get_status(req == L.LOOP_GET_STATUS64)
+        if req in (L.LOOP_SET_STATUS, L.LOOP_SET_STATUS64):
             if loop.backing is None:
                 raise KernelError(E.ENXIO)
-            return loop.info()
-        if req == L.LOOP_SET_STATUS64:
-            if loop.backing is None:
-                raise KernelError(E.ENXIO)
-            st = L.unpack_loop_status(copy_from_user(task.mm, arg, L.LOOP_INFO64.size))
-            loop.offset = st.offset
-            loop.flags = (loop.flags & L.LO_FLAGS_READ_ONLY) | (st.flags & L.LO_FLAGS_AUTOCLEAR)
-            loop.name = st.file_name
+            if req == L.LOOP_SET_STATUS64:
+                st = L.unpack_loop_status(copy_from_user(task.mm, arg, L.LOOP_INFO64.size))
+            else:
+                st = L.unpack_loop_info(copy_from_user(task.mm, arg, L.LOOP_INFO.size))
+            loop.set_status(st)
             return 0
         if req == L.BLKGETSIZE64:
             return L.BLKGETSIZE64_ARG.pack(self._inode().size - loop.offset)
+        if req == L.BLKGETSIZE:
+            return L.BLK_ULONG.pack((self._inode().size - loop.offset) // L.SECTOR_SIZE)
+        if req == L.BLKSSZGET:
+            self._inode()
+            return L.BLK_INT.pack(L.SECTOR_SIZE)
+        if req == L.BLKBSZGET:
+            return L.BLK_INT.pack(self._inode().blksize)
+        if req == L.BLKROGET:
+            self._inode()
+            return L.BLK_INT.pack(int(loop.readonly))
+        if req == L.BLKFLSBUF:
+            self._inode().fsync()
+            return 0
         raise KernelError(E.ENOTTY)
 
 

@@ -6,8 +6,10 @@ entries in a dict. Used for /tmp, /dev/shm, /dev and as the base of pseudo files
 directory semantics (EEXIST, ENOTEMPTY, rename over an existing target, nlink of directories)
 follow Linux's simple_* helpers; as in shmem, a directory's size is 20 bytes per entry plus
 40, and readdir lists the newest entry first (stable across entries added or removed meanwhile).
+Extended attributes in the user, trusted and security name spaces live with the inode
+(fs/xattr.SimpleXattrs), as shmem's do since Linux 6.6.
 
-Owns: the inodes and their pages.
+Owns: the inodes, their pages and their attributes.
 """
 from __future__ import annotations
 
@@ -17,7 +19,9 @@ from typing import Iterator
 
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
+from pynix.arch.x86_64 import xattr as X
 from pynix.fs.vfs.inode import DT_DIR, Inode, StatFs, SuperBlock, dtype_of, now_ns
+from pynix.fs.xattr import SimpleXattrs
 
 TMPFS_MAGIC = 0x01021994
 NAME_MAX = 255
@@ -30,6 +34,7 @@ NO_MORE = 1 << 62      # readdir cookie: past the oldest entry
 class TmpfsSuperBlock(SuperBlock):
     fs_name = "tmpfs"
     magic = TMPFS_MAGIC
+    xattr_prefixes = (X.XATTR_USER_PREFIX, X.XATTR_TRUSTED_PREFIX, X.XATTR_SECURITY_PREFIX)
 
     def __init__(self, size_limit: int = 1 << 30) -> None:
         super().__init__()
@@ -63,6 +68,7 @@ class TmpInode(Inode):
         self._serials = itertools.count(1)
         self.parent: TmpInode = self
         self.target = b""
+        self.xattrs: SimpleXattrs | None = None     # made on the first setxattr
         if stat.S_ISDIR(mode):
             self.size = DOT_ENTRIES * BOGO_DIRENT_SIZE
 
@@ -274,3 +280,18 @@ class TmpInode(Inode):
         self.sb.used -= len(self.pages) * PAGE
         self.sb.nr_inodes -= 1
         self.pages = {}
+        self.xattrs = None
+
+    # -- extended attributes (shmem_xattr_handler: simple_xattrs) --------------------------------
+    def get_xattr(self, name: bytes) -> bytes:
+        if self.xattrs is None:
+            raise KernelError(E.ENODATA)
+        return self.xattrs.get(name)
+
+    def set_xattr(self, name: bytes, value: bytes | None, flags: int) -> None:
+        if self.xattrs is None:
+            self.xattrs = SimpleXattrs()
+        self.xattrs.set(name, value, flags)
+
+    def list_xattr(self) -> list[bytes]:
+        return self.xattrs.names() if self.xattrs is not None else []

@@ -240,18 +240,27 @@ def mq_timedreceive(t: Task, f: MqFile, size: int,
     return text, -neg_prio
 
 
+def mq_check_notify(notify: tuple[int, int, int] | None) -> None:
+    """do_mq_notify's first step, before it looks at the descriptor: a sigevent pynix can
+    deliver (SIGEV_THREAD needs a netlink socket, which pynix lacks)."""
+    if notify is None:
+        return
+    how, signo, _ = notify
+    if how not in (SIGEV_SIGNAL, SIGEV_NONE):
+        raise KernelError(E.EINVAL)
+    if how == SIGEV_SIGNAL and not 1 <= signo < A.NSIG:
+        raise KernelError(E.EINVAL)
+
+
 def mq_notify(t: Task, f: MqFile, notify: tuple[int, int, int] | None) -> None:
-    """Register (notify = (sigev_notify, signo, value)) or, with None, unregister."""
+    """Register (notify = (sigev_notify, signo, value), checked by mq_check_notify) or, with
+    None, unregister."""
     mq = f.mq
     if notify is None:
         if mq.notify is not None and mq.notify.task.tgid == t.tgid:
             mq.notify = None
         return
     how, signo, value = notify
-    if how not in (SIGEV_SIGNAL, SIGEV_NONE):
-        raise KernelError(E.EINVAL)
-    if how == SIGEV_SIGNAL and not 1 <= signo < A.NSIG:
-        raise KernelError(E.EINVAL)
     if mq.notify is not None:
         raise KernelError(E.EBUSY)
     mq.notify = Notify(t.group_leader, how, signo, value)

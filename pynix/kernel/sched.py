@@ -28,6 +28,7 @@ from pynix.base.runqueue import (
     TIMESLICE_NS,
 )
 from pynix.base.timer import monotonic_ns
+from pynix.kernel.itimer import check_cpu_itimers
 from pynix.kernel.kthread import run_kthread
 from pynix.kernel.signal import do_signal
 from pynix.kernel.traps import handle_trap, oops
@@ -122,6 +123,8 @@ def run_task(k: Kernel, t: Task) -> None:
         now = monotonic_ns()
         t.user_ns += now - entered            # guest code and syscall hooks (cputime.py)
         apply_patches(k, t)
+        if t.signal.cpu_itimers:              # ITIMER_VIRTUAL / ITIMER_PROF armed
+            check_cpu_itimers(t)
         if trap.kind != "stop":
             handle_trap(k, t, trap)
         if t.kstack is not None or t.state != TASK_RUNNING:

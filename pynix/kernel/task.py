@@ -91,7 +91,8 @@ class SignalStruct:
         self.pgrp = 0
         self.session = 0
         self.tty: Any = None
-        self.itimer_real: Any = None
+        self.itimer_real: Any = None       # interval timers (kernel/itimer.py)
+        self.cpu_itimers: dict[int, list[int]] = {}
         self.posix_timers: dict[int, Any] = {}   # timer_create's timers (kernel/posix_timers.py)
         self.cutime = self.cstime = 0      # reaped children's times (ns)
         self.utime = self.stime = 0        # exited threads' times (ns): thread_group_cputime

@@ -53,6 +53,11 @@ def do_mmap(mm: MM, addr: int, length: int, prot: int, flags: int, mapping: obje
     maptype = flags & A.MAP_TYPE
     if maptype not in (A.MAP_SHARED, A.MAP_PRIVATE, A.MAP_SHARED_VALIDATE):
         raise KernelError(E.EINVAL)
+    if maptype == A.MAP_SHARED_VALIDATE:         # only files validate; anonymous memory refuses
+        if file is None:
+            raise KernelError(E.EINVAL)
+        if flags & ~(A.LEGACY_MAP_MASK | A.MAP_FIXED_NOREPLACE):
+            raise KernelError(E.EOPNOTSUPP)
     length = page_align(length)
     if length > TASK_SIZE:
         raise KernelError(E.ENOMEM)

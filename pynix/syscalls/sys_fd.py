@@ -89,6 +89,8 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int) -> Generator[None, None, int
         settable = A.O_APPEND | A.O_NONBLOCK | A.O_ASYNC | A.O_DIRECT | A.O_NOATIME
         f.flags = (f.flags & ~settable) | (arg & settable)
         return 0
+    if cmd == A.F_CREATED_QUERY:
+        return int(f.created)
     if cmd in (A.F_GETPIPE_SZ, A.F_SETPIPE_SZ):
         if not isinstance(f, PipeFile):
             raise KernelError(E.EBADF)          # pipe_fcntl: get_pipe_info() found no pipe

@@ -276,14 +276,24 @@ def _owner_or_root(t: Task, inode: Inode) -> None:
 
 
 def _chmod(t: Task, p: Path, mode: int) -> int:
-    _owner_or_root(t, p.inode)
+    """chmod_common: a read-only mount first, then symlinks, whose mode cannot change
+    (EOPNOTSUPP since Linux 6.6), then the owner check."""
     ops.check_writable_mount(p)
+    if p.inode.is_lnk():
+        raise KernelError(E.EOPNOTSUPP)
+    _owner_or_root(t, p.inode)
     p.inode.setattr(mode=mode & 0o7777)
     return 0
 
 
+def sys_fchmodat2(t: Task, dirfd: int, pathp: int, mode: int, flags: int) -> int:
+    if flags & ~(A.AT_SYMLINK_NOFOLLOW | A.AT_EMPTY_PATH):
+        raise KernelError(E.EINVAL)
+    return _chmod(t, lookup_at(t, dirfd, pathp, flags), mode)
+
+
 def sys_fchmodat(t: Task, dirfd: int, pathp: int, mode: int) -> int:
-    return _chmod(t, lookup_at(t, dirfd, pathp, 0), mode)
+    return sys_fchmodat2(t, dirfd, pathp, mode, 0)
 
 
 def sys_chmod(t: Task, pathp: int, mode: int) -> int:

@@ -19,7 +19,7 @@ from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_to_user
 from pynix.syscalls.util import mm_of, s32, task_or_self
 
-UTS_RELEASE = b"6.1.0-pynix"
+UTS_RELEASE = b"6.12.0-pynix"        # Debian 13's long-term kernel line
 UTS_VERSION = b"#1 SMP PREEMPT pynix"
 
 

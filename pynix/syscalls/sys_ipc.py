@@ -211,12 +211,12 @@ def sys_mq_timedreceive(t: Task, mqd: int, msgp: int, msglen: int, priop: int,
 
 
 def sys_mq_notify(t: Task, mqd: int, sevp: int) -> int:
-    f = mqueue.mq_file(fget(t, mqd))
     notify = None
     if sevp:
         value, signo, how, _tid = V.SIGEVENT.unpack_from(copy_from_user(mm_of(t), sevp, V.SIGEVENT_SIZE))
         notify = (how, signo, value)
-    mqueue.mq_notify(t, f, notify)
+    mqueue.mq_check_notify(notify)
+    mqueue.mq_notify(t, mqueue.mq_file(fget(t, mqd)), notify)
     return 0
 
 

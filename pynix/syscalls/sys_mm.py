@@ -23,12 +23,12 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
     mm = mm_of(t)
     if off & 0xFFF:
         raise KernelError(E.EINVAL)
-    if length == 0:
+    f = None if flags & A.MAP_ANONYMOUS else fget(t, fd)    # EBADF before the other checks
+    if length == 0 or flags & A.MAP_TYPE not in (A.MAP_SHARED, A.MAP_PRIVATE, A.MAP_SHARED_VALIDATE):
         raise KernelError(E.EINVAL)
     name = ""
     mapping = file = None
-    if not flags & A.MAP_ANONYMOUS:
-        f = fget(t, fd)
+    if f is not None:
         ok = getattr(f, "mmap_ok", None)          # False: no f_op->mmap (proc's seq files)
         if f.inode is None or ok is False or not (f.inode.is_reg() or ok):
             raise KernelError(E.ENODEV if f.inode is None or f.inode.is_dir() or ok is False

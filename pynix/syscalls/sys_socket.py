@@ -17,6 +17,7 @@ from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import socket as S
 from pynix.arch.x86_64.capability import CAP_NET_BIND_SERVICE
 from pynix.base.errors import KernelError
+from pynix.base.kconfig import HZ
 from pynix.base.timer import monotonic_ns
 from pynix.fs.vfs.file import WouldBlock
 from pynix.kernel.cred import capable
@@ -49,8 +50,7 @@ def sock_of(t: Task, fd: int) -> UnixSocket:
 
 
 # Socket timeouts count in jiffies, as Linux's sk_rcvtimeo: a timeval is rounded up to whole
-# ticks of CONFIG_HZ (Debian's 250) and read back so (1 us set -> 4000 us got).
-CONFIG_HZ = 250
+# ticks of HZ (base/kconfig.py: 250, as Debian's) and read back so (1 us set -> 4000 us got).
 
 
 def _timeo_set(raw: bytes) -> int | None:
@@ -62,13 +62,13 @@ def _timeo_set(raw: bytes) -> int | None:
         return 0
     if sec == 0 and usec == 0:
         return None
-    return sec * CONFIG_HZ + -(-usec // (1_000_000 // CONFIG_HZ))
+    return sec * HZ + -(-usec // (1_000_000 // HZ))
 
 
 def _timeo_get(timeo: int | None) -> bytes:
     if timeo is None:
         return A.TIMEVAL.pack(0, 0)
-    return A.TIMEVAL.pack(timeo // CONFIG_HZ, (timeo % CONFIG_HZ) * (1_000_000 // CONFIG_HZ))
+    return A.TIMEVAL.pack(timeo // HZ, (timeo % HZ) * (1_000_000 // HZ))
 
 
 def sock_block(t: Task, sock: UnixSocket, op: Callable[[], object], flags: int,
@@ -83,7 +83,7 @@ def sock_block(t: Task, sock: UnixSocket, op: Callable[[], object], flags: int,
             raise KernelError(E.EAGAIN) from None
     if timeo is None:
         return (yield from rw_wait(t, sock, op))
-    deadline = monotonic_ns() + timeo * (1_000_000_000 // CONFIG_HZ)
+    deadline = monotonic_ns() + timeo * (1_000_000_000 // HZ)
     return (yield from rw_wait(t, sock, op, deadline, restart=E.EINTR))
 
 

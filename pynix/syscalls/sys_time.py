@@ -1,5 +1,5 @@
 """Time syscalls: clock_gettime/getres, gettimeofday, time, nanosleep, clock_nanosleep, alarm,
-setitimer/getitimer, times (Linux kernel/time/). POSIX timers: syscalls/sys_timer.py.
+setitimer/getitimer (kernel/itimer.py), times (Linux kernel/time/). POSIX timers: syscalls/sys_timer.py.
 
 Clocks come from the host: CLOCK_REALTIME is wall time, CLOCK_MONOTONIC and CLOCK_BOOTTIME
 count from boot of this kernel; CPU-time clocks report the task's accounted user time.
@@ -12,17 +12,17 @@ from typing import Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.time import ITIMERVAL
 from pynix.base.errors import KernelError
-from pynix.base.timer import Timers, monotonic_ns
+from pynix.base.kconfig import HZ
+from pynix.base.timer import monotonic_ns
 from pynix.base.wait import sleep_until
 from pynix.kernel.exit import thread_group_cputime
-from pynix.kernel.sigqueue import send_signal
-from pynix.kernel.task import SigInfo, Task
+from pynix.kernel.itimer import alarm_setitimer, do_getitimer, do_setitimer
+from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user
 from pynix.syscalls.util import get_timespec, mm_of, s32
 
-ITIMERVAL = struct.Struct("<qqqq")
-ITIMER_REAL = 0
 
 
 def clock_ns(t: Task, clk: int) -> int:
@@ -38,7 +38,7 @@ def clock_ns(t: Task, clk: int) -> int:
     raise KernelError(E.EINVAL)
 
 
-TICK_NSEC = 4_000_000            # the coarse clocks advance once a jiffy (CONFIG_HZ=250)
+TICK_NSEC = 10**9 // HZ          # the coarse clocks advance once a jiffy
 
 
 def _ts(ns: int) -> bytes:
@@ -97,38 +97,8 @@ def sys_clock_nanosleep(t: Task, clk: int, flags: int, req: int, rem: int) -> Ge
     return (yield from _sleep(t, clk, get_timespec(t, req), bool(flags & A.TIMER_ABSTIME), rem))
 
 
-def _itimer_fire(t: Task) -> None:
-    sig = t.signal
-    it = sig.itimer_real
-    if it is None:
-        return
-    send_signal(t.group_leader, SigInfo(A.SIGALRM, 0x80))
-    interval = it[1]
-    if interval:
-        deadline = it[2] + interval
-        sig.itimer_real = [t.kernel.timers.add(deadline, lambda: _itimer_fire(t)), interval, deadline]
-    else:
-        sig.itimer_real = None
-
-
-def set_itimer_real(t: Task, value_ns: int, interval_ns: int) -> tuple[int, int]:
-    """Arm ITIMER_REAL; returns the old (remaining, interval)."""
-    sig = t.signal
-    old = (0, 0)
-    if sig.itimer_real is not None:
-        entry, ival, deadline = sig.itimer_real
-        old = (max(deadline - monotonic_ns(), 1), ival)
-        Timers.cancel(entry)
-        sig.itimer_real = None
-    if value_ns:
-        deadline = monotonic_ns() + value_ns
-        sig.itimer_real = [t.kernel.timers.add(deadline, lambda: _itimer_fire(t)), interval_ns, deadline]
-    return old
-
-
 def sys_alarm(t: Task, seconds: int) -> int:
-    rem, _ = set_itimer_real(t, (seconds & 0xFFFFFFFF) * 10**9, 0)
-    return (rem + 999_999_999) // 10**9 if rem else 0
+    return alarm_setitimer(t, seconds & 0xFFFFFFFF)
 
 
 def _tv_ns(sec: int, usec: int) -> int:
@@ -137,24 +107,23 @@ def _tv_ns(sec: int, usec: int) -> int:
     return sec * 10**9 + usec * 1000
 
 
+def _put_itimerval(t: Task, addr: int, value: int, interval: int) -> None:
+    copy_to_user(mm_of(t), addr, ITIMERVAL.pack(interval // 10**9, interval % 10**9 // 1000,
+                                                value // 10**9, value % 10**9 // 1000))
+
+
 def sys_setitimer(t: Task, which: int, new: int, old: int) -> int:
-    if which != ITIMER_REAL:
-        raise KernelError(E.EINVAL if which > 2 else E.ENOSYS)
-    isec, iusec, vsec, vusec = ITIMERVAL.unpack(copy_from_user(mm_of(t), new, 32)) if new else (0, 0, 0, 0)
-    rem, ival = set_itimer_real(t, _tv_ns(vsec, vusec), _tv_ns(isec, iusec))
+    isec, iusec, vsec, vusec = ITIMERVAL.unpack(copy_from_user(mm_of(t), new, ITIMERVAL.size)) \
+        if new else (0, 0, 0, 0)
+    value, interval = do_setitimer(t, s32(which), _tv_ns(vsec, vusec), _tv_ns(isec, iusec))
     if old:
-        copy_to_user(mm_of(t), old, ITIMERVAL.pack(ival // 10**9, ival % 10**9 // 1000,
-                                                   rem // 10**9, rem % 10**9 // 1000))
+        _put_itimerval(t, old, value, interval)
     return 0
 
 
 def sys_getitimer(t: Task, which: int, cur: int) -> int:
-    if which != ITIMER_REAL:
-        raise KernelError(E.EINVAL if which > 2 else E.ENOSYS)
-    it = t.signal.itimer_real
-    rem, ival = (max(it[2] - monotonic_ns(), 1), it[1]) if it else (0, 0)
-    copy_to_user(mm_of(t), cur, ITIMERVAL.pack(ival // 10**9, ival % 10**9 // 1000,
-                                               rem // 10**9, rem % 10**9 // 1000))
+    value, interval = do_getitimer(t, s32(which))
+    _put_itimerval(t, cur, value, interval)
     return 0
 
 

@@ -37,6 +37,7 @@ from pynix.syscalls import (
     sys_thread,
     sys_time,
     sys_timer,
+    sys_xattr,
 )
 
 FULL, PARTIAL, ABSENT = "full", "partial", "absent"
@@ -87,6 +88,10 @@ SOCKOPTS = partial("SOL_SOCKET: SO_TYPE, SO_ERROR, SO_ACCEPTCONN, SO_DOMAIN, SO_
                    "TCP and UDP options are kept and read back but change nothing; other options "
                    "ENOPROTOOPT, other levels EOPNOTSUPP")
 ONE_CPU = full("the machine has one CPU")
+CPU_ITIMERS = full("ITIMER_VIRTUAL and ITIMER_PROF expire when the task returns from user mode "
+                   "after its group's CPU time passed them, not on a tick")
+XATTRS = partial("user, trusted and security names on ext2 (the EA block) and tmpfs; system.* "
+                 "(POSIX ACLs) EOPNOTSUPP; other filesystems EOPNOTSUPP")
 
 Row = Union[tuple[str, Callable[..., object], str], tuple[str, Callable[..., object], str, Support]]
 
@@ -108,8 +113,8 @@ ROWS: list[Row] = [
         "O_DIRECT is accepted but the pipe stays a byte stream (no packet mode)")),
     ("ioctl", sys_fd.sys_ioctl, "fxx", partial(
         "FIOCLEX, FIONCLEX, FIONBIO; FIONREAD on pipes and terminals; terminals: termios, window "
-        "size, job control, TIOCSTI; loop devices: LOOP_SET_FD, CLR_FD, GET/SET_STATUS64, "
-        "BLKGETSIZE64, loop-control; anything else ENOTTY (no FIOASYNC, no socket SIOC* requests, no "
+        "size, job control, TIOCSTI; loop devices: LOOP_SET_FD, CLR_FD, GET/SET_STATUS(64), "
+        "BLKGETSIZE(64), BLKSSZGET, BLKBSZGET, BLKROGET, BLKFLSBUF, loop-control; anything else ENOTTY (no FIOASYNC, no socket SIOC* requests, no "
         "pseudo-terminals)")),
     ("ftruncate", sys_file.sys_ftruncate, "fd"),
     ("fsync", sys_file.sys_fsync, "f"), ("fdatasync", sys_file.sys_fsync, "f"),
@@ -145,12 +150,29 @@ ROWS: list[Row] = [
         "RENAME_NOREPLACE and RENAME_EXCHANGE; RENAME_WHITEOUT: EINVAL")),
     ("chmod", sys_fs.sys_chmod, "sm"),
     ("fchmod", sys_fs.sys_fchmod, "fm"), ("fchmodat", sys_fs.sys_fchmodat, "fsm"),
+    ("fchmodat2", sys_fs.sys_fchmodat2, "fsmx"),
     ("chown", sys_fs.sys_chown, "sdd"), ("fchown", sys_fs.sys_fchown, "fdd"),
     ("lchown", sys_fs.sys_lchown, "sdd"), ("fchownat", sys_fs.sys_fchownat, "fsddx"),
     ("utimensat", sys_fs.sys_utimensat, "fsxx"), ("truncate", sys_fs.sys_truncate, "sd"),
     ("statfs", sys_fs.sys_statfs, "sx"), ("fstatfs", sys_fs.sys_fstatfs, "fx"),
     ("sync", sys_fs.sys_sync, ""), ("syncfs", sys_fs.sys_sync, "f", full("syncs every filesystem")),
     ("umask", sys_fs.sys_umask, "m"),
+    # files: extended attributes
+    ("setxattr", sys_xattr.sys_setxattr, "ssxud", XATTRS),
+    ("lsetxattr", sys_xattr.sys_lsetxattr, "ssxud", XATTRS),
+    ("fsetxattr", sys_xattr.sys_fsetxattr, "fsxud", XATTRS),
+    ("getxattr", sys_xattr.sys_getxattr, "ssxu", XATTRS),
+    ("lgetxattr", sys_xattr.sys_lgetxattr, "ssxu", XATTRS),
+    ("fgetxattr", sys_xattr.sys_fgetxattr, "fsxu", XATTRS),
+    ("listxattr", sys_xattr.sys_listxattr, "sxu"), ("llistxattr", sys_xattr.sys_llistxattr, "sxu"),
+    ("flistxattr", sys_xattr.sys_flistxattr, "fxu"),
+    ("removexattr", sys_xattr.sys_removexattr, "ss", XATTRS),
+    ("lremovexattr", sys_xattr.sys_lremovexattr, "ss", XATTRS),
+    ("fremovexattr", sys_xattr.sys_fremovexattr, "fs", XATTRS),
+    ("setxattrat", sys_xattr.sys_setxattrat, "fsxsxu", XATTRS),
+    ("getxattrat", sys_xattr.sys_getxattrat, "fsxsxu", XATTRS),
+    ("listxattrat", sys_xattr.sys_listxattrat, "fsxxu"),
+    ("removexattrat", sys_xattr.sys_removexattrat, "fsxs", XATTRS),
     # mounts
     ("mount", sys_mount.sys_mount, "sssxs", partial(
         "tmpfs, proc, devtmpfs and ext2 (other types: ENODEV), bind, remount and move; no mount "
@@ -251,10 +273,8 @@ ROWS: list[Row] = [
     ("clock_nanosleep", sys_time.sys_clock_nanosleep, "ddxx", partial(
         "clocks as clock_gettime; a sleep on CLOCK_PROCESS_CPUTIME_ID waits wall-clock time")),
     ("alarm", sys_time.sys_alarm, "u"),
-    ("setitimer", sys_time.sys_setitimer, "dxx", partial(
-        "ITIMER_REAL only; ITIMER_VIRTUAL and ITIMER_PROF: ENOSYS")),
-    ("getitimer", sys_time.sys_getitimer, "dx", partial(
-        "ITIMER_REAL only; ITIMER_VIRTUAL and ITIMER_PROF: ENOSYS")),
+    ("setitimer", sys_time.sys_setitimer, "dxx", CPU_ITIMERS),
+    ("getitimer", sys_time.sys_getitimer, "dx", CPU_ITIMERS),
     ("times", sys_time.sys_times, "x"),
     # waiting on many files
     ("poll", sys_poll.sys_poll, "xdd"), ("ppoll", sys_poll.sys_ppoll, "xdxxu"),

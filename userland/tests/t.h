@@ -110,6 +110,7 @@ T_FN const char *t_errname(int e)
     case EMLINK: return "EMLINK";
     case EPIPE: return "EPIPE";
     case ERANGE: return "ERANGE";
+    case ENODATA: return "ENODATA";
     case ENAMETOOLONG: return "ENAMETOOLONG";
     case ENOSYS: return "ENOSYS";
     case ENOTEMPTY: return "ENOTEMPTY";

@@ -6,7 +6,6 @@ Analogous to Linux's fs/ext2/balloc.c (ext2_new_blocks, ext2_free_blocks). Provi
   starting as close to ``goal`` as possible (goal's group first, then the other groups);
   ``1 <= n <= count``. Raises ``KernelError(ENOSPC)`` when the filesystem is full.
 - ``free(sb, blocks)``: return blocks to their bitmaps (any order; runs are cheap);
-- ``release_ea_block(sb, blk)``: drop one reference to a shared extended-attribute block.
 
 Both keep the group descriptors' and the superblock's free counts in step with the bitmaps
 and drop freed blocks from the buffer cache (``bforget``) so a stale dirty buffer never
@@ -18,7 +17,6 @@ Also provides the bit helpers ialloc shares (bit ``i`` is bit ``i & 7`` of byte 
 from __future__ import annotations
 
 import re
-import struct
 from typing import TYPE_CHECKING, Iterable
 
 from pynix.arch.x86_64 import errno as E
@@ -183,21 +181,3 @@ def free(sb: Ext2SuperBlock, blocks: Iterable[int]) -> None:
         for b in range(first, first + n):
             cache.bforget(bdev, b)
         i = j
-
-
-EA_MAGIC = 0xEA020000      # ext2 extended-attribute block header (h_magic, h_refcount, ...)
-
-
-def release_ea_block(sb: Ext2SuperBlock, blk: int) -> None:
-    """An inode using the shared xattr block ``blk`` is gone: drop the block's reference
-    count and free it with the last one (ext2_xattr_delete_inode)."""
-    if not sb.first_data_block <= blk < sb.blocks_count:
-        return
-    buf = sb.cache.bread(sb.bdev, blk)
-    magic, refcount = struct.unpack_from("<II", buf.data, 0)
-    if magic == EA_MAGIC and refcount > 1:
-        struct.pack_into("<I", buf.data, 4, refcount - 1)
-        sb.cache.bdwrite(buf)
-    sb.cache.brelse(buf)
-    if magic == EA_MAGIC and refcount <= 1:
-        free(sb, [blk])

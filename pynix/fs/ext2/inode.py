@@ -13,7 +13,7 @@ file.c. ``Ext2Inode`` implements pynix.fs.vfs.inode.Inode for ext2:
   into its inode-table buffer (at sync, fsync, forget, evict); ``fsync`` also flushes the
   device's buffers.
 - ``evict`` (nlink == 0, no references left) frees data blocks, the xattr block reference
-  and the inode.
+  and the inode; extended attributes are xattr.py's.
 - Directory operations delegate to namei.py (which uses dir.py for the entries).
 
 Owns the raw inode bytes (``raw``): fields pynix does not model are written back unchanged.
@@ -28,11 +28,17 @@ from typing import TYPE_CHECKING, Iterator
 
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
-from pynix.fs.ext2 import balloc, namei
+from pynix.fs.ext2 import namei
 from pynix.fs.ext2 import bmap as B
 from pynix.fs.ext2 import dir as D
 from pynix.fs.ext2 import layout as L
 from pynix.fs.ext2.ialloc import ifree
+from pynix.fs.ext2.xattr import (
+    ext2_xattr_delete_inode,
+    ext2_xattr_get,
+    ext2_xattr_list,
+    ext2_xattr_set,
+)
 from pynix.fs.vfs.inode import Inode, now_ns
 
 if TYPE_CHECKING:
@@ -351,13 +357,23 @@ class Ext2Inode(Inode):
             B.truncate_blocks(self, 0)
         self.size = 0
         if self.file_acl:                  # drop our reference to the xattr block
-            balloc.release_ea_block(sb, self.file_acl)
+            ext2_xattr_delete_inode(sb, self.file_acl)
             self.i_blocks = max(0, self.i_blocks - (sb.block_size >> 9))
             self.file_acl = 0
         self.write_inode()
         ifree(sb, self.ino, stat.S_ISDIR(self.mode))
         if sb.icache.get(self.ino) is self:
             del sb.icache[self.ino]
+
+    # -- extended attributes: see xattr.py --------------------------------------------------------
+    def get_xattr(self, name: bytes) -> bytes:
+        return ext2_xattr_get(self, name)
+
+    def set_xattr(self, name: bytes, value: bytes | None, flags: int) -> None:
+        ext2_xattr_set(self, name, value, flags)
+
+    def list_xattr(self) -> list[bytes]:
+        return ext2_xattr_list(self)
 
     # -- directory operations: see namei.py -----------------------------------------------------
     def lookup(self, name: bytes) -> Ext2Inode | None:

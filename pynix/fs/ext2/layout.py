@@ -1,4 +1,4 @@
-"""ext2 on-disk formats: superblock, group descriptor, inode, directory entry.
+"""ext2 on-disk formats: superblock, group descriptor, inode, directory entry, xattr block.
 
 Provides struct formats, field names, feature bits and small pack/unpack helpers for the
 structures described in Linux's include/linux/ext2_fs.h (and e2fsprogs' ext2_fs.h, whose
@@ -60,6 +60,27 @@ SUPPORTED_RO_COMPAT = RO_COMPAT_SPARSE_SUPER | RO_COMPAT_LARGE_FILE | RO_COMPAT_
 
 # i_flags
 EXT2_INDEX_FL = 0x00001000        # hashed (htree) directory; cleared when pynix edits the dir
+
+# Extended-attribute block (Linux fs/ext2/xattr.h): a header, entries from the front, sorted
+# by (name index, name length, name) and ended by four zero bytes, values from the back.
+EA_MAGIC = 0xEA020000
+EA_HEADER = struct.Struct("<IIII16x")   # h_magic, h_refcount, h_blocks (1), h_hash, reserved
+EA_ENTRY = struct.Struct("<BBHIII")     # e_name_len, e_name_index, e_value_offs, e_value_block,
+                                        # e_value_size, e_hash; then the name
+EA_PAD = 4                              # entries and values are padded to 4 bytes
+EA_INDEX_USER, EA_INDEX_POSIX_ACL_ACCESS, EA_INDEX_POSIX_ACL_DEFAULT = 1, 2, 3
+EA_INDEX_TRUSTED, EA_INDEX_SECURITY = 4, 6
+
+
+def ea_entry_len(name_len: int) -> int:
+    """EXT2_XATTR_LEN: the bytes of an entry with its name, padded."""
+    return (EA_ENTRY.size + name_len + EA_PAD - 1) & ~(EA_PAD - 1)
+
+
+def ea_value_size(size: int) -> int:
+    """EXT2_XATTR_SIZE: the bytes a value takes, padded."""
+    return (size + EA_PAD - 1) & ~(EA_PAD - 1)
+
 
 # ---------------------------------------------------------------------------------------
 # Field tables: (name, struct code, byte offset). Arrays use a count prefix ("16s", "15I").

@@ -24,6 +24,7 @@ from pynix.base.errors import KernelError
 from pynix.fs.bio import BlockDevice, BufferCache, default_cache
 from pynix.fs.ext2 import layout as L
 from pynix.fs.ext2.inode import Ext2Inode
+from pynix.fs.ext2.xattr import PREFIXES as XATTR_PREFIXES
 from pynix.fs.vfs.inode import StatFs, SuperBlock
 
 
@@ -39,6 +40,7 @@ class Ext2SuperBlock(SuperBlock):
 
     fs_name = "ext2"
     magic = L.EXT2_SUPER_MAGIC
+    xattr_prefixes = XATTR_PREFIXES          # user, trusted, security (xattr.py)
     root: Ext2Inode
 
     def __init__(self, bdev: BlockDevice, cache: BufferCache | None = None,

@@ -1,7 +1,7 @@
 """The system-wide /proc files: meminfo, stat, uptime, loadavg, cpuinfo, version, filesystems,
-mounts, swaps (no swap: the header only), cmdline (Linux fs/proc/meminfo.c, stat.c, uptime.c,
-loadavg.c, version.c, cmdline.c, fs/filesystems.c, fs/proc_namespace.c show_vfsmnt,
-mm/swapfile.c swap_show).
+mounts, swaps (no swap: the header only), cmdline, config.gz (Linux fs/proc/meminfo.c, stat.c,
+uptime.c, loadavg.c, version.c, cmdline.c, fs/filesystems.c, fs/proc_namespace.c show_vfsmnt,
+mm/swapfile.c swap_show, kernel/configs.c).
 
 Each ``show_*(kernel)`` returns the file's text from the kernel's figures: physical frames
 (machine/physmem.py), the task table and its CPU times, the run queue's switch count, the mount
@@ -11,11 +11,13 @@ Load averages follow calc_load's fixed-point decay, sampled lazily every 5 s of 
 """
 from __future__ import annotations
 
+import gzip
 import itertools
 import math
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from pynix.base.kconfig import kconfig_text
 from pynix.base.runqueue import TASK_RUNNING, TASK_UNINTERRUPTIBLE
 from pynix.base.timer import monotonic_ns
 from pynix.fs.procfs.array import NS_PER_TICK, ticks
@@ -150,6 +152,11 @@ def show_version(k: Any) -> bytes:
     return b"Linux version %s (pynix@pynix) (Python) %s\n" % (UTS_RELEASE, UTS_VERSION)
 
 
+def show_config_gz(k: Any) -> bytes:
+    """kernel/configs.c: the build configuration (base/kconfig.py), gzip-compressed."""
+    return gzip.compress(kconfig_text(), mtime=0)
+
+
 def show_filesystems(k: Any) -> bytes:
     from pynix.fs.filesystems import FILESYSTEMS
     return b"".join(b"%s\t%s\n" % (b"" if fst.requires_dev else b"nodev", name.encode())
@@ -237,3 +244,4 @@ register_proc_file("filesystems", show_filesystems)
 register_proc_symlink("mounts", lambda k: b"self/mounts")
 register_proc_file("swaps", lambda k: b"Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n")
 register_proc_file("cmdline", lambda k: b"root=/dev/root rw console=tty1\n")
+register_proc_file("config.gz", show_config_gz)

@@ -38,6 +38,7 @@ class File:
         self.pos = 0
         self.refs = 1
         self.anon: Inode | None = None  # nameless inode (pipefs, sockfs) for fstat
+        self.created = False            # FMODE_CREATED: this open made the file (O_CREAT)
 
     @property
     def stat_inode(self) -> Inode | None:

@@ -15,6 +15,9 @@ Contract:
 - Reference counting (iget/iput) lives in fs/vfs/icache.py: ``i_count`` counts in-core users
   (open files, dentries, cwd); ``nlink`` counts directory entries. When both reach zero the VFS
   calls ``evict()``, which frees the inode's storage (Bach's iput -> ifree).
+- Extended attributes: a filesystem lists the name-space prefixes it stores in
+  ``SuperBlock.xattr_prefixes`` and implements ``get_xattr``/``set_xattr``/``list_xattr``
+  with whole names ("user.foo"); fs/xattr.py makes every permission check before.
 """
 from __future__ import annotations
 
@@ -78,6 +81,7 @@ class SuperBlock:
     magic: int = 0
     dev: int = 0                 # st_dev for its inodes, assigned by the VFS at mount
     readonly: bool = False
+    xattr_prefixes: tuple[bytes, ...] = ()   # the xattr name spaces it stores (b"user.", ...)
 
     def __init__(self) -> None:
         self.root: Inode
@@ -215,6 +219,19 @@ class Inode:
 
     def evict(self) -> None:
         """Last in-core reference gone and nlink == 0: free the inode's storage."""
+
+    # -- extended attributes (the xattr handlers of the sb's prefixes) ---------------------
+    def get_xattr(self, name: bytes) -> bytes:
+        """The value of attribute ``name``; ENODATA if it has none."""
+        raise KernelError(E.EOPNOTSUPP)
+
+    def set_xattr(self, name: bytes, value: bytes | None, flags: int) -> None:
+        """Store ``value`` (None: remove), honouring XATTR_CREATE / XATTR_REPLACE."""
+        raise KernelError(E.EOPNOTSUPP)
+
+    def list_xattr(self) -> list[bytes]:
+        """The names of the inode's attributes, in the filesystem's order."""
+        return []
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.sb.fs_name}:{self.ino} mode={self.mode:o}>"

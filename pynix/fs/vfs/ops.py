@@ -137,7 +137,9 @@ def path_openat(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | 
             inode = dirp.inode.create(name, *inode_init_owner(
                 fs, dirp.inode, A.S_IFREG | (mode & ~fs.umask & 0o7777)))
             d = dirp.dentry.add(name, inode)
-            return InodeFile(flags & ~(A.O_CREAT | A.O_EXCL | A.O_TRUNC), Path(dirp.mnt, d), inode)
+            f = InodeFile(flags & ~(A.O_CREAT | A.O_EXCL | A.O_TRUNC), Path(dirp.mnt, d), inode)
+            f.created = True
+            return f
         if flags & A.O_EXCL:
             raise KernelError(E.EEXIST)
         link = existing.inode
