@@ -29,7 +29,7 @@ from pynix.base.wait import wait_event
 from pynix.drivers.tty_jobctrl import disassociate_ctty
 from pynix.fs.pidfd import group_exited
 from pynix.ipc.sem import exit_sem
-from pynix.kernel.futex import futex_exit_release
+from pynix.kernel.futex_exit import futex_exit_release
 from pynix.kernel.jobctl import exit_jobctl
 from pynix.kernel.posix_timers import exit_itimers
 from pynix.kernel.sigqueue import send_signal
