@@ -21,7 +21,7 @@ namespaces not implemented yet (all but CLONE_NEWUTS and CLONE_NEWIPC). A thread
 """
 from __future__ import annotations
 
-from typing import Generator
+from typing import Generator, Protocol, TypeVar
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
@@ -62,24 +62,29 @@ def check_clone_flags(flags: int) -> None:
         raise KernelError(E.EINVAL)
 
 
+class _Shared(Protocol):
+    users: int
+
+
+S = TypeVar("S", bound=_Shared)
+
+
+def _share(obj: S) -> S:
+    """A CLONE_* share: one more user of the parent's object (files, fs, sighand, mm)."""
+    obj.users += 1
+    return obj
+
+
 def copy_files(flags: int, parent: Task, child: Task) -> None:
     """Linux's copy_files: CLONE_FILES shares the descriptor table, else dup_fd copies it."""
     assert parent.files is not None
-    if flags & A.CLONE_FILES:
-        child.files = parent.files
-        parent.files.users += 1
-    else:
-        child.files = parent.files.copy()
+    child.files = _share(parent.files) if flags & A.CLONE_FILES else parent.files.copy()
 
 
 def copy_fs(flags: int, parent: Task, child: Task) -> None:
     """Linux's copy_fs: CLONE_FS shares root, cwd and umask, else copy_fs_struct copies them."""
     assert parent.fs is not None
-    if flags & A.CLONE_FS:
-        child.fs = parent.fs
-        parent.fs.users += 1
-    else:
-        child.fs = parent.fs.copy(child.cred)
+    child.fs = _share(parent.fs) if flags & A.CLONE_FS else parent.fs.copy(child.cred)
 
 
 def copy_sighand(flags: int, parent: Task, child: Task) -> None:
@@ -87,8 +92,7 @@ def copy_sighand(flags: int, parent: Task, child: Task) -> None:
     clone3's CLONE_CLEAR_SIGHAND resets the caught signals to SIG_DFL)."""
     assert parent.sighand is not None
     if flags & A.CLONE_SIGHAND:
-        child.sighand = parent.sighand
-        parent.sighand.users += 1
+        child.sighand = _share(parent.sighand)
     else:
         child.sighand = parent.sighand.copy()
         if flags & CLONE_CLEAR_SIGHAND:
@@ -114,8 +118,7 @@ def copy_mm(flags: int, parent: Task, child: Task) -> None:
     copy-on-write."""
     assert parent.mm is not None
     if flags & A.CLONE_VM:
-        child.mm = parent.mm
-        parent.mm.users += 1
+        child.mm = _share(parent.mm)
     else:
         child.mm = MM(parent.mm.phys)
         parent.mm.dup_mmap(child.mm)
