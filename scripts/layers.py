@@ -27,10 +27,12 @@ LAYERS: list[tuple[str, ...]] = [
     ("pynix.arch", "pynix.machine"),                  # ABI facts; the hardware model
     ("pynix.base",),                                  # errors, time, wait queues, run queue, irqs
     ("pynix.mm",),                                    # frames, mm_struct, VMAs, faults, uaccess
-    ("pynix.kernel.task", "pynix.kernel.cred", "pynix.kernel.pid", "pynix.kernel.sigqueue",
-     "pynix.kernel.cputime", "pynix.kernel.printk", "pynix.kernel.ns_common"),
+    ("pynix.kernel.task", "pynix.kernel.cred", "pynix.kernel.pid", "pynix.kernel.pgrp",
+     "pynix.kernel.sigqueue", "pynix.kernel.cputime", "pynix.kernel.printk",
+     "pynix.kernel.ns_common"),
                                                       # what every subsystem sees of a task
-    ("pynix.fs", "pynix.ipc", "pynix.net", "pynix.drivers", "pynix.loader"),   # subsystems
+    ("pynix.fs", "pynix.ipc", "pynix.net", "pynix.drivers", "pynix.loader",
+     "pynix.kernel.kthread"),                         # subsystems (and the kernel threads they ask for)
     ("pynix.kernel",),                                # process lifecycle: fork, exec, exit, signals
     ("pynix.syscalls",),                              # the table and thin handlers
     ("pynix.init", "pynix.cli", "pynix.rootfs", "pynix.api", "pynix.views", "pynix"),

@@ -38,7 +38,7 @@ from pynix.drivers.n_tty import NTty
 from pynix.fs.devices import register_chrdev
 from pynix.fs.vfs.file import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, File, WouldBlock
 from pynix.kernel.cred import capable
-from pynix.kernel.jobctl import kill_pgrp
+from pynix.kernel.pgrp import kill_pgrp
 from pynix.mm.uaccess import copy_from_user
 
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ from pynix.arch.x86_64.capability import CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_DEAD, TASK_ZOMBIE
 from pynix.kernel.cred import capable
-from pynix.kernel.jobctl import is_orphaned_pgrp, kill_pgrp
+from pynix.kernel.pgrp import is_orphaned_pgrp, kill_pgrp
 
 if TYPE_CHECKING:
     from pynix.drivers.tty import TtyFile, TtyStruct

@@ -23,7 +23,7 @@ from pynix.fs.vfs.dcache import MS_NOEXEC, Path, d_path
 from pynix.fs.vfs.file import InodeFile
 from pynix.fs.vfs.namei import MAY_EXEC, namei, permission
 from pynix.kernel.exit import complete_vfork_done, do_exit, exit_mm
-from pynix.kernel.futex import futex_exit_release
+from pynix.kernel.futex_exit import futex_exit_release
 from pynix.kernel.posix_timers import exit_itimers
 from pynix.kernel.task import Task
 from pynix.loader.elf import (

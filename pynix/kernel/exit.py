@@ -10,7 +10,8 @@
 - ``do_group_exit(task, status)``: every thread of the group exits (exit_group, fatal signal).
 - ``do_wait(task, idtype, id, options)``: generator behind wait4/waitid; finds an eligible
   child (pid, any, process group), reaps a zombie, reports stopped/continued children, sleeps
-  on the group's wait queue otherwise.
+  on the group's wait queue otherwise. ``waitid_info(result)`` is what waitid's siginfo says
+  of it; ``status_to_cld(status)`` the CLD_* cause of a wait status.
 
 Owns: the zombie state and the freeing of pids (release_task).
 """
@@ -29,7 +30,7 @@ from pynix.base.wait import wait_event
 from pynix.drivers.tty_jobctrl import disassociate_ctty
 from pynix.fs.pidfd import group_exited
 from pynix.ipc.sem import exit_sem
-from pynix.kernel.futex import futex_exit_release
+from pynix.kernel.futex_exit import futex_exit_release
 from pynix.kernel.jobctl import exit_jobctl
 from pynix.kernel.posix_timers import exit_itimers
 from pynix.kernel.sigqueue import send_signal
@@ -123,13 +124,26 @@ def do_notify_parent(t: Task, sig: int) -> bool:
 
 def status_to_cld(status: int) -> tuple[int, int]:
     """(si_code, si_status) of a wait status: CLD_EXITED and the exit code, or CLD_KILLED /
-    CLD_DUMPED and the signal."""
+    CLD_DUMPED and the signal (the cause wait_task_zombie and do_notify_parent compute)."""
     if status & W_SIGMASK:
         return (A.CLD_DUMPED if status & WCOREFLAG else A.CLD_KILLED), status & W_SIGMASK
     return A.CLD_EXITED, (status >> 8) & 0xFF
 
 
+def waitid_info(res: WaitResult) -> tuple[int, int]:
+    """(si_code, si_status) waitid reports (Linux's struct waitid_info cause and status, as
+    wait_task_zombie, wait_task_stopped and wait_task_continued fill them): the exit code or
+    signal, the stopping signal, or SIGCONT."""
+    if res.code == A.CLD_STOPPED:
+        return res.code, (res.status >> 8) & 0xFF
+    if res.code == A.CLD_CONTINUED:
+        return res.code, A.SIGCONT
+    return res.code, status_to_cld(res.status)[1]
+
+
 def do_exit(t: Task, status: int) -> None:
+    """Linux's do_exit (Bach's exit): release what the task holds, then exit_notify; the
+    task never runs again."""
     if t.flags & PF_EXITING:
         return
     k = t.kernel
@@ -226,7 +240,9 @@ def _eligible(parent: Task, c: Task, idtype: int, ident: int) -> bool:
 
 
 def do_wait(t: Task, idtype: int, ident: int, options: int) -> Generator[None, None, WaitResult | None]:
-    """Find and, unless WNOWAIT, reap a child; None with WNOHANG when none is ready."""
+    """Linux's do_wait (Bach's wait): find an eligible child (wait_consider_task) and, unless
+    WNOWAIT, reap a zombie (wait_task_zombie) or collect a stop (wait_task_stopped) or a
+    continue (wait_task_continued); None with WNOHANG when none is ready, else sleep."""
     if idtype == A.P_PGID and ident == 0:
         ident = t.signal.pgrp
     want_exit = options & A.WEXITED

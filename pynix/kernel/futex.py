@@ -10,9 +10,9 @@ one. Provides:
 - ``futex_wait`` (a generator: ``yield from``), ``futex_wake``, ``futex_requeue`` (REQUEUE and
   CMP_REQUEUE), ``futex_wake_op``: the operations of futex(2). Waiters queue in FIFO order and
   carry a bitset (WAIT_BITSET/WAKE_BITSET; plain WAIT/WAKE use the match-any set).
-- ``futex_exit_release(task)``: on exit and exec, walk the robust list (mark locks the task
-  held FUTEX_OWNER_DIED and wake one waiter) and do the CLONE_CHILD_CLEARTID write and wake that
-  pthread_join waits for (Linux's futex_exit_release + mm_release).
+- ``futex_queue``, ``futex_unqueue``, ``futex_wake_mark``, ``futex_wake_key``: the queue
+  primitives kernel/futex_pi.py (PI locks) and kernel/futex_exit.py (robust lists and
+  clear_child_tid at thread death) build on; neither is imported here.
 
 Owns: the futex hash (``kernel.futex_hash``: key -> list of FutexQ).
 """
@@ -25,7 +25,7 @@ from pynix.arch.x86_64 import thread as X
 from pynix.arch.x86_64.sched import PF_EXITING
 from pynix.base.errors import KernelError
 from pynix.base.wait import wait_event
-from pynix.mm.uaccess import copy_from_user, get_u32, get_u64, put_u32
+from pynix.mm.uaccess import get_u32, put_u32
 
 if TYPE_CHECKING:
     from pynix.kernel.task import Task
@@ -64,11 +64,13 @@ def get_futex_key(mm: MM, uaddr: int, private: bool) -> Hashable:
     return ("private", mm, uaddr)
 
 
-def _queue_of(task: Task, key: Hashable) -> list[FutexQ]:
-    return futex_hash(task).setdefault(key, [])
+def futex_queue(task: Task, q: FutexQ) -> None:
+    """Linux's futex_queue: ``q`` joins the tail of its key's queue."""
+    futex_hash(task).setdefault(q.key, []).append(q)
 
 
-def _unqueue(task: Task, q: FutexQ) -> None:
+def futex_unqueue(task: Task, q: FutexQ) -> None:
+    """Linux's futex_unqueue: ``q`` leaves its queue (an empty queue is dropped)."""
     hb = futex_hash(task).get(q.key)
     if hb is not None:
         if q in hb:
@@ -77,8 +79,9 @@ def _unqueue(task: Task, q: FutexQ) -> None:
             del futex_hash(task)[q.key]
 
 
-def _wake_q(task: Task, q: FutexQ) -> None:
-    _unqueue(task, q)
+def futex_wake_mark(task: Task, q: FutexQ) -> None:
+    """Linux's futex_wake_mark: unqueue ``q``, mark it woken and wake its task."""
+    futex_unqueue(task, q)
     q.woken = True
     task.kernel.rq.wake_up_process(q.task)
 
@@ -94,30 +97,30 @@ def futex_wait(t: Task, mm: MM, uaddr: int, val: int, bitset: int, deadline: int
     if get_u32(mm, uaddr) != val & 0xFFFF_FFFF:
         raise KernelError(E.EAGAIN)
     q = FutexQ(t, key, bitset)
-    _queue_of(t, key).append(q)
+    futex_queue(t, q)
     try:
         done = yield from wait_event(t, [], lambda: q.woken, deadline, restart=restart)
     finally:
         if not q.woken:
-            _unqueue(t, q)
+            futex_unqueue(t, q)
     if not done:
         raise KernelError(E.ETIMEDOUT)
     return 0
 
 
-def _wake_key(t: Task, key: Hashable, nr: int, bitset: int = X.FUTEX_BITSET_MATCH_ANY) -> int:
-    """Wake matching waiters, oldest first, stopping once ``nr`` are woken; as Linux, the
+def futex_wake_key(t: Task, key: Hashable, nr: int, bitset: int = X.FUTEX_BITSET_MATCH_ANY) -> int:
+    """The loop of Linux's futex_wake: wake matching waiters, oldest first, stopping once ``nr`` are woken; as Linux, the
     check comes after a wake, so ``nr <= 0`` still wakes one."""
     woken = 0
     for q in list(futex_hash(t).get(key, ())):
         if q.task.flags & PF_EXITING:          # a waiter that died asleep
-            _unqueue(t, q)
+            futex_unqueue(t, q)
             continue
         if q.pi:                               # FUTEX_WAKE on a PI futex
             raise KernelError(E.EINVAL)
         if not q.bitset & bitset:
             continue
-        _wake_q(t, q)
+        futex_wake_mark(t, q)
         woken += 1
         if woken >= nr:
             break
@@ -128,7 +131,7 @@ def futex_wake(t: Task, mm: MM, uaddr: int, nr: int, bitset: int, private: bool)
     """Wake up to ``nr`` waiters whose bitset meets ``bitset``, oldest first (futex_wake)."""
     if not bitset:
         raise KernelError(E.EINVAL)
-    return _wake_key(t, get_futex_key(mm, uaddr, private), nr, bitset)
+    return futex_wake_key(t, get_futex_key(mm, uaddr, private), nr, bitset)
 
 
 def futex_requeue(t: Task, mm: MM, uaddr1: int, uaddr2: int, nr_wake: int, nr_requeue: int,
@@ -147,18 +150,18 @@ def futex_requeue(t: Task, mm: MM, uaddr1: int, uaddr2: int, nr_wake: int, nr_re
         if count - nr_wake >= nr_requeue:
             break
         if q.task.flags & PF_EXITING:
-            _unqueue(t, q)
+            futex_unqueue(t, q)
             continue
         if q.pi:
             raise KernelError(E.EINVAL)
         count += 1
         if count <= nr_wake:
-            _wake_q(t, q)
+            futex_wake_mark(t, q)
             continue
         if key1 != key2:                       # requeue: to the tail of the second queue
-            _unqueue(t, q)
+            futex_unqueue(t, q)
             q.key = key2
-            _queue_of(t, key2).append(q)
+            futex_queue(t, q)
     return count
 
 
@@ -199,82 +202,7 @@ def futex_wake_op(t: Task, mm: MM, uaddr1: int, uaddr2: int, nr_wake: int, nr_wa
     put_u32(mm, uaddr2, _WAKE_OPS[op](old, oparg) & 0xFFFF_FFFF)
     if cmp not in _WAKE_CMPS:
         raise KernelError(E.ENOSYS)
-    woken = _wake_key(t, key1, nr_wake)
+    woken = futex_wake_key(t, key1, nr_wake)
     if _WAKE_CMPS[cmp](old, cmparg):
-        woken += _wake_key(t, key2, nr_wake2)
+        woken += futex_wake_key(t, key2, nr_wake2)
     return woken
-
-
-# -- thread death: robust list and clear_child_tid --------------------------------------------------
-def handle_futex_death(t: Task, mm: MM, uaddr: int, pending_op: bool = False, pi: bool = False) -> None:
-    """A lock word the dead task owned: set OWNER_DIED, keep WAITERS, wake one waiter (a PI
-    lock goes to its oldest waiter instead). The lock the task was taking when it died
-    (``pending_op``), still 0, gets a wake only."""
-    try:
-        val = get_u32(mm, uaddr)
-        if pending_op and not pi and val == 0:
-            _wake_key(t, get_futex_key(mm, uaddr, False), 1)
-            return
-        if val & X.FUTEX_TID_MASK != t.pid:
-            return
-        put_u32(mm, uaddr, (val & X.FUTEX_WAITERS) | X.FUTEX_OWNER_DIED)
-        if pi:
-            from pynix.kernel.futex_pi import wake_futex_pi
-            wake_futex_pi(t, mm, uaddr, get_futex_key(mm, uaddr, False), X.FUTEX_OWNER_DIED)
-        elif val & X.FUTEX_WAITERS:
-            _wake_key(t, get_futex_key(mm, uaddr, False), 1)
-    except KernelError:
-        pass
-
-
-def exit_robust_list(t: Task, mm: MM) -> None:
-    """Walk the list registered with set_robust_list (at most ROBUST_LIST_LIMIT entries)."""
-    head = t.robust_list
-    try:
-        nxt, offset, pending = X.ROBUST_LIST_HEAD.unpack(
-            copy_from_user(mm, head, X.ROBUST_LIST_HEAD.size))
-    except KernelError:
-        return
-    pending_pi, pending = pending & 1, pending & ~1
-    entry, pi = nxt & ~1, nxt & 1                     # bit 0 of a link: the lock is a PI one
-    for _ in range(X.ROBUST_LIST_LIMIT):
-        if entry == head:
-            break
-        try:
-            following = get_u64(mm, entry)
-        except KernelError:
-            return
-        if entry != pending:
-            handle_futex_death(t, mm, (entry + offset) & 0xFFFF_FFFF_FFFF_FFFF, pi=bool(pi))
-        entry, pi = following & ~1, following & 1
-    if pending:
-        handle_futex_death(t, mm, (pending + offset) & 0xFFFF_FFFF_FFFF_FFFF, pending_op=True,
-                           pi=bool(pending_pi))
-
-
-def clear_child_tid(t: Task) -> None:
-    """CLONE_CHILD_CLEARTID / set_tid_address: ``*tid = 0`` and wake one waiter (mm_release)."""
-    addr, t.clear_child_tid = t.clear_child_tid, 0
-    mm = t.mm
-    if not addr or mm is None:
-        return
-    try:
-        put_u32(mm, addr, 0)
-        _wake_key(t, get_futex_key(mm, addr, False), 1)
-    except KernelError:
-        pass
-
-
-def futex_exit_release(t: Task) -> None:
-    """Exit or exec: robust list first, then the tid word if others share the memory."""
-    mm = t.mm
-    if mm is None:
-        return
-    if t.robust_list:
-        exit_robust_list(t, mm)
-        t.robust_list = 0
-    from pynix.kernel.futex_pi import exit_pi_state_list
-    exit_pi_state_list(t)
-    if t.clear_child_tid and mm.users > 1:
-        clear_child_tid(t)
-    t.clear_child_tid = 0

@@ -9,10 +9,11 @@ the ownership protocol, kept as Linux keeps it:
   lock is *handed* to it; EDEADLK if the caller owns it, ESRCH if the tid names no live task,
   EAGAIN for a trylock, ETIMEDOUT at the deadline, ERESTARTNOINTR on a signal (always restarted);
 - ``futex_unlock_pi`` (EPERM unless the caller owns it) and the death of an owner
-  (``exit_pi_state_list``) give the lock to the oldest waiter: word = its tid | FUTEX_WAITERS
-  (wake_futex_pi), or 0 when nobody waits.
+  (``exit_pi_state_list``, called by kernel/futex_exit.py) give the lock to the oldest
+  waiter: word = its tid | FUTEX_WAITERS (wake_futex_pi), or 0 when nobody waits.
 
-Waiters are FutexQ entries with ``pi`` set in kernel/futex.py's hash.
+Waiters are FutexQ entries with ``pi`` set in kernel/futex.py's hash, queued and woken with its
+primitives; kernel/futex.py imports nothing from here.
 """
 from __future__ import annotations
 
@@ -26,10 +27,10 @@ from pynix.base.runqueue import TASK_ZOMBIE
 from pynix.base.wait import wait_event
 from pynix.kernel.futex import (
     FutexQ,
-    _queue_of,
-    _unqueue,
-    _wake_q,
     futex_hash,
+    futex_queue,
+    futex_unqueue,
+    futex_wake_mark,
     get_futex_key,
 )
 from pynix.mm.uaccess import get_u32, put_u32
@@ -48,6 +49,7 @@ def _top_waiter(t: Task, key: Hashable) -> FutexQ | None:
 
 def futex_lock_pi(t: Task, mm: MM, uaddr: int, deadline: int | None, private: bool,
                   trylock: bool = False) -> Generator[None, None, int]:
+    """Linux's futex_lock_pi (FUTEX_LOCK_PI, LOCK_PI2, and TRYLOCK_PI with ``trylock``)."""
     key = get_futex_key(mm, uaddr, private)
     val = get_u32(mm, uaddr)
     owner = val & X.FUTEX_TID_MASK
@@ -64,29 +66,30 @@ def futex_lock_pi(t: Task, mm: MM, uaddr: int, deadline: int | None, private: bo
         raise KernelError(E.ESRCH)
     put_u32(mm, uaddr, val | X.FUTEX_WAITERS)
     q = FutexQ(t, key, X.FUTEX_BITSET_MATCH_ANY, pi=True, uaddr=uaddr)
-    _queue_of(t, key).append(q)
+    futex_queue(t, q)
     try:
         done = yield from wait_event(t, [], lambda: q.woken, deadline, restart=E.ERESTARTNOINTR)
     finally:
         if not q.woken:
-            _unqueue(t, q)
+            futex_unqueue(t, q)
     if not done:
         raise KernelError(E.ETIMEDOUT)
     return 0                                        # handed over: the word holds our tid
 
 
 def wake_futex_pi(t: Task, mm: MM, uaddr: int, key: Hashable, keep: int = 0) -> bool:
-    """Give the lock to the oldest waiter (word = its tid | WAITERS | ``keep``); False if
+    """Linux's wake_futex_pi: give the lock to the oldest waiter (word = its tid | WAITERS | ``keep``); False if
     nobody waits."""
     q = _top_waiter(t, key)
     if q is None:
         return False
     put_u32(mm, uaddr, q.task.pid | X.FUTEX_WAITERS | keep)
-    _wake_q(t, q)
+    futex_wake_mark(t, q)
     return True
 
 
 def futex_unlock_pi(t: Task, mm: MM, uaddr: int, private: bool) -> int:
+    """Linux's futex_unlock_pi: EPERM unless the caller owns the word; else hand it on."""
     key = get_futex_key(mm, uaddr, private)
     if get_u32(mm, uaddr) & X.FUTEX_TID_MASK != t.pid:
         raise KernelError(E.EPERM)
@@ -96,7 +99,7 @@ def futex_unlock_pi(t: Task, mm: MM, uaddr: int, private: bool) -> int:
 
 
 def exit_pi_state_list(t: Task) -> None:
-    """The dying task's PI locks that others wait for pass to their oldest waiters."""
+    """Linux's exit_pi_state_list: the dying task's PI locks that others wait for pass to their oldest waiters."""
     for key, queue in list(futex_hash(t).items()):
         q = next((q for q in queue if q.pi and q.task.mm is not None), None)
         if q is None:

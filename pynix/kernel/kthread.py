@@ -11,6 +11,11 @@ kthreadd (pid 2, Linux's kthreadd): ``start_kthreadd(kernel)`` creates it; after
 ``kthread_request(kernel, name, body)`` queues a creation request (the kthread_create_list) and
 kthreadd makes the thread, as its child, the next time it runs. The request object's ``task``
 is filled in then.
+
+Running one is the scheduler's (kernel/sched.run_kthread: resume the body; do_exit when it
+returns, an oops when it raises). So this module needs only the task structures and a file
+table, and sits with the subsystems that ask for kernel threads (fs/writeback.py's flusher),
+below the process lifecycle (scripts/layers.py).
 """
 from __future__ import annotations
 
@@ -18,12 +23,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Generator
 
 from pynix.arch.x86_64.sched import PF_KTHREAD
-from pynix.base.runqueue import TASK_RUNNING
 from pynix.base.wait import WaitQueue, wait_event
 from pynix.fs.vfs.file import FdTable
-from pynix.kernel.exit import do_exit
 from pynix.kernel.task import SigHand, Task
-from pynix.kernel.traps import oops
 
 if TYPE_CHECKING:
     from pynix.kernel.kernel import Kernel
@@ -33,6 +35,8 @@ KThreadBody = Callable[[Task], Generator[None, None, object]]
 
 def kthread_create(k: Kernel, name: bytes, body: KThreadBody, pid: int | None = None,
                    parent: Task | None = None) -> Task:
+    """A kernel thread running ``body`` (what Linux's kthreadd does for a request in
+    create_kthread / kernel_thread): PF_KTHREAD, no mm, fresh files, init's fs."""
     pid = pid if pid is not None else k.pids.alloc()
     if pid and k.pids.is_used(pid) is False:
         k.pids.bitmap[pid] = 1
@@ -48,25 +52,6 @@ def kthread_create(k: Kernel, name: bytes, body: KThreadBody, pid: int | None = 
     t.kstack = body(t)
     k.add_task(t)
     return t
-
-
-def run_kthread(k: Kernel, t: Task) -> None:
-    """Give the CPU to a kernel thread until it sleeps or ends."""
-    gen = t.kstack
-    assert gen is not None
-    k.current = t
-    try:
-        next(gen)
-    except StopIteration:
-        t.kstack = None
-        do_exit(t, 0)
-    except Exception as exc:
-        t.kstack = None
-        oops(k, t, "exception in kernel thread", exc)
-    finally:
-        k.current = None
-    if t.state == TASK_RUNNING and t.kstack is not None:
-        k.rq.enqueue(t)
 
 
 @dataclass

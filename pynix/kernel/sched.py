@@ -5,10 +5,11 @@ of kernel/entry/common.c).
 - ``schedule(k, until)``: the main loop, run until ``until()`` is true. Between user-mode runs
   it handles interrupts and due timers (base/irq.py), picks the next runnable task
   (base/runqueue.py), and gives it the CPU (``run_task``). With nothing runnable it idles.
-- ``run_task(k, t)``: a kernel thread runs its body (kernel/kthread.py); a user task is
-  switched to (``context_switch``), its blocked syscall resumed if it has one, pending signals
-  delivered (exit_to_user_mode: kernel/signal.do_signal), then it runs in user mode until it
-  traps back (kernel/traps.py), blocks, or uses up its slice.
+- ``run_task(k, t)``: a kernel thread (kernel/kthread.py) runs its body (``run_kthread``:
+  do_exit when it returns, an oops when it raises); a user task is switched to
+  (``context_switch``), its blocked syscall resumed if it has one, pending signals delivered
+  (exit_to_user_mode: kernel/signal.do_signal), then it runs in user mode until it traps back
+  (kernel/traps.py), blocks, or uses up its slice.
 - ``context_switch(k, t)``: save the previous task's CPU context, load ``t``'s, flush the TLB
   when the address space changes (Unicorn's TLB has no address-space tags).
 - ``apply_patches(k, t)``: register writes the kernel queued for ``t`` (exec's fresh CPU,
@@ -28,8 +29,8 @@ from pynix.base.runqueue import (
     TIMESLICE_NS,
 )
 from pynix.base.timer import monotonic_ns
+from pynix.kernel.exit import do_exit
 from pynix.kernel.itimer import check_cpu_itimers
-from pynix.kernel.kthread import run_kthread
 from pynix.kernel.signal import do_signal
 from pynix.kernel.traps import handle_trap, oops
 from pynix.machine.cpu import X
@@ -90,6 +91,26 @@ def apply_patches(k: Kernel, t: Task) -> None:
     if t.tls_patch is not None:
         cpu.fs_base = t.tls_patch
         t.tls_patch = None
+
+
+def run_kthread(k: Kernel, t: Task) -> None:
+    """Give the CPU to a kernel thread until it sleeps or ends (Linux's kthread(): the
+    thread function, then do_exit when it returns)."""
+    gen = t.kstack
+    assert gen is not None
+    k.current = t
+    try:
+        next(gen)
+    except StopIteration:
+        t.kstack = None
+        do_exit(t, 0)
+    except Exception as exc:
+        t.kstack = None
+        oops(k, t, "exception in kernel thread", exc)
+    finally:
+        k.current = None
+    if t.state == TASK_RUNNING and t.kstack is not None:
+        k.rq.enqueue(t)
 
 
 def run_task(k: Kernel, t: Task) -> None:

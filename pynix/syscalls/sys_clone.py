@@ -1,10 +1,9 @@
 """Process and thread creation syscalls: fork, vfork, clone, clone3, unshare (Linux kernel/fork.c:
-kernel_clone, the clone and clone3 entry points, copy_clone_args_from_user).
+the clone and clone3 entry points, copy_clone_args_from_user).
 
-Thin: decode the arguments and check struct clone_args as Linux does, then ``kernel_clone``:
-kernel/fork.copy_process builds the child by the clone flags; here the CLONE_PARENT_SETTID /
-CLONE_CHILD_SETTID / CLONE_CHILD_CLEARTID words are set and a CLONE_VFORK parent waits
-(killably) until its child execs or exits.
+Thin: decode the arguments and check struct clone_args as Linux does, then call
+kernel/fork.kernel_clone (copy_process, the tid words, the CLONE_PIDFD descriptor and the
+CLONE_VFORK wait), or kernel/nsproxy.ksys_unshare.
 """
 from __future__ import annotations
 
@@ -14,47 +13,12 @@ from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import thread as X
 from pynix.base.errors import KernelError
-from pynix.base.wait import WaitQueue, wait_event
-from pynix.kernel.fork import check_clone_flags, copy_process
+from pynix.kernel.fork import check_clone_flags, kernel_clone
 from pynix.kernel.nsproxy import ksys_unshare
-from pynix.kernel.sigqueue import fatal_signal_pending
 from pynix.kernel.task import Task
 from pynix.mm.mm import TASK_SIZE
-from pynix.mm.uaccess import copy_from_user, put_i32
+from pynix.mm.uaccess import copy_from_user
 from pynix.syscalls.util import mm_of
-
-
-def kernel_clone(t: Task, flags: int, stack: int, ptid: int, ctid: int, tls: int,
-                 pidfd_at: int = 0) -> Generator[None, None, int]:
-    """copy_process, then the tid writes the flags ask for (and the CLONE_PIDFD descriptor at
-    ``pidfd_at``), then (CLONE_VFORK) wait for the child to exec or exit; returns the child's
-    pid."""
-    k = t.kernel
-    cpu = k.cpu
-    regs = cpu.regs()
-    if flags & A.CLONE_PIDFD and flags & A.CLONE_THREAD:
-        raise KernelError(E.EINVAL)
-    child = copy_process(t, flags, stack, tls, regs, cpu.save_context())
-    mm = mm_of(t)
-    if flags & A.CLONE_PIDFD:
-        from pynix.fs.pidfd import PidFdFile
-        from pynix.syscalls.util import install_new_file
-        put_i32(mm, pidfd_at, install_new_file(t, PidFdFile(child, 0), True))
-    if flags & A.CLONE_PARENT_SETTID:
-        put_i32(mm, ptid, child.pid)
-    if flags & A.CLONE_CHILD_SETTID:
-        child.set_child_tid = ctid
-        assert child.mm is not None
-        put_i32(child.mm, ctid, child.pid)
-    if flags & A.CLONE_CHILD_CLEARTID:
-        child.clear_child_tid = ctid
-    if flags & A.CLONE_VFORK:
-        wq = WaitQueue()
-        child.vfork_done = wq
-        child.in_vfork = True
-        yield from wait_event(t, wq, lambda: child.vfork_done is None or fatal_signal_pending(t),
-                              interruptible=False)   # killable, as Linux's wait_for_vfork_done
-    return child.pid
 
 
 def sys_fork(t: Task) -> Generator[None, None, int]:

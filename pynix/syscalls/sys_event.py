@@ -8,12 +8,15 @@ from typing import Generator
 
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import event as V
+from pynix.arch.x86_64.signal import SFD_CLOEXEC, SFD_NONBLOCK
 from pynix.base.errors import KernelError
 from pynix.base.timer import monotonic_ns
 from pynix.fs.eventfd import eventfd_create
 from pynix.fs.eventpoll import EventPoll, ep_ctl, ep_poll
+from pynix.fs.signalfd import SignalFdFile
+from pynix.kernel.sigqueue import UNBLOCKABLE
 from pynix.kernel.task import Task
-from pynix.mm.uaccess import copy_from_user, copy_to_user
+from pynix.mm.uaccess import copy_from_user, copy_to_user, get_u64
 from pynix.syscalls.sys_poll import _restore_mask, _with_mask
 from pynix.syscalls.util import fget, get_timespec, install_new_file, mm_of, s32
 
@@ -106,10 +109,6 @@ def sys_epoll_pwait2(t: Task, epfd: int, events: int, maxevents: int, timeout: i
 
 def sys_signalfd4(t: Task, fd: int, maskp: int, sizemask: int, flags: int) -> int:
     """A new signalfd for the signals in the mask, or (fd != -1) a new mask for one."""
-    from pynix.arch.x86_64.signal import SFD_CLOEXEC, SFD_NONBLOCK
-    from pynix.fs.signalfd import SignalFdFile
-    from pynix.kernel.sigqueue import UNBLOCKABLE
-    from pynix.mm.uaccess import get_u64
     if sizemask != 8 or flags & ~(SFD_CLOEXEC | SFD_NONBLOCK):
         raise KernelError(E.EINVAL)
     mask = get_u64(mm_of(t), maskp) & ~UNBLOCKABLE

@@ -15,7 +15,9 @@ from pynix.arch.x86_64.capability import (
     pack_gids,
     unpack_gids,
 )
+from pynix.arch.x86_64.sigframe import pack_siginfo
 from pynix.base.errors import KernelError
+from pynix.fs.pidfd import pidfd_task
 from pynix.kernel.cred import (
     __sys_setgid,
     __sys_setregid,
@@ -28,8 +30,16 @@ from pynix.kernel.cred import (
     set_current_groups,
 )
 from pynix.kernel.exec import MAX_ARG_STRLEN, arg_limit, do_execve
-from pynix.kernel.exit import do_exit, do_group_exit, do_wait, thread_group_cputime
+from pynix.kernel.exit import (
+    do_exit,
+    do_group_exit,
+    do_wait,
+    thread_group_cputime,
+    waitid_info,
+)
+from pynix.kernel.jobctl import do_getpgid, do_getsid, do_setpgid, ksys_setsid
 from pynix.kernel.task import Task
+from pynix.machine.cpu import X
 from pynix.mm.uaccess import (
     copy_from_user,
     copy_to_user,
@@ -38,7 +48,7 @@ from pynix.mm.uaccess import (
     put_u32,
     strncpy_from_user,
 )
-from pynix.syscalls.util import at_base, get_path, mm_of, s32, task_or_self
+from pynix.syscalls.util import at_base, fget, get_path, mm_of, s32, task_or_self
 
 RUSAGE_SIZE = 144
 
@@ -106,8 +116,6 @@ def sys_waitid(t: Task, idtype: int, ident: int, infop: int, options: int, rusag
             idtype not in (A.P_ALL, A.P_PID, A.P_PGID, A.P_PIDFD):
         raise KernelError(E.EINVAL)
     if idtype == A.P_PIDFD:                   # the process a pidfd names
-        from pynix.fs.pidfd import pidfd_task
-        from pynix.syscalls.util import fget
         idtype, ident = A.P_PID, pidfd_task(fget(t, ident)).pid
     opts = options | (A.WUNTRACED if options & A.WSTOPPED else 0)
     res = yield from do_wait(t, idtype, s32(ident), opts)
@@ -116,10 +124,7 @@ def sys_waitid(t: Task, idtype: int, ident: int, infop: int, options: int, rusag
         if res is None:
             copy_to_user(mm, infop, bytes(128))
         else:
-            from pynix.arch.x86_64.sigframe import pack_siginfo
-            from pynix.kernel.exit import status_to_cld
-            code, st = (res.code, (res.status >> 8) & 0xFF if res.code == A.CLD_STOPPED else
-                        (A.SIGCONT if res.code == A.CLD_CONTINUED else status_to_cld(res.status)[1]))
+            code, st = waitid_info(res)
             copy_to_user(mm, infop, pack_siginfo(A.SIGCHLD, code, pid=res.pid, uid=res.uid, status=st,
                                                  utime=res.utime // 10**7, stime=res.stime // 10**7))
     if rusage and res is not None:
@@ -229,48 +234,24 @@ def sys_setgroups(t: Task, size: int, lst: int) -> int:
 
 # -- process groups and sessions --------------------------------------------------------------------
 def sys_getpgid(t: Task, pid: int) -> int:
-    p = task_or_self(t, pid)
-    return p.signal.pgrp
+    return do_getpgid(task_or_self(t, pid))
 
 
 def sys_getpgrp(t: Task) -> int:
-    return t.signal.pgrp
+    return do_getpgid(t)
 
 
 def sys_setpgid(t: Task, pid: int, pgid: int) -> int:
-    pid, pgid = s32(pid), s32(pgid)
-    if pgid < 0:
-        raise KernelError(E.EINVAL)
-    p = t.group_leader if pid == 0 else t.kernel.find_task(pid)
-    if p is None or not (p.tgid == t.tgid or p.real_parent is t.group_leader):
-        raise KernelError(E.ESRCH)
-    if p.real_parent is t.group_leader and p.tgid != t.tgid:
-        if p.signal.session != t.signal.session:
-            raise KernelError(E.EPERM)
-        if not p.flags & 0x40:          # PF_FORKNOEXEC clear: the child has exec'd
-            raise KernelError(E.EACCES)
-    if p.signal.session == p.tgid:
-        raise KernelError(E.EPERM)      # a session leader cannot move
-    pgid = pgid or p.tgid
-    if pgid != p.tgid and not any(o.signal.pgrp == pgid and o.signal.session == t.signal.session
-                                  for o in t.kernel.tasks.values()):
-        raise KernelError(E.EPERM)
-    p.signal.pgrp = pgid
+    do_setpgid(t, s32(pid), s32(pgid))
     return 0
 
 
 def sys_getsid(t: Task, pid: int) -> int:
-    p = task_or_self(t, pid)
-    return p.signal.session
+    return do_getsid(task_or_self(t, pid))
 
 
 def sys_setsid(t: Task) -> int:
-    if any(o.signal.pgrp == t.tgid for o in t.kernel.tasks.values() if o.tgid != t.tgid) \
-            or t.signal.pgrp == t.tgid:
-        raise KernelError(E.EPERM)
-    t.signal.session = t.signal.pgrp = t.tgid
-    t.signal.tty = None
-    return t.tgid
+    return ksys_setsid(t)
 
 
 # -- limits ----------------------------------------------------------------------------------------
@@ -330,11 +311,9 @@ def sys_arch_prctl(t: Task, code: int, addr: int) -> int:
         copy_to_user(mm_of(t), addr, struct.pack("<Q", cpu.fs_base))
         return 0
     if code == A.ARCH_SET_GS:
-        from pynix.machine.cpu import X
         cpu.set_reg(X.UC_X86_REG_GS_BASE, addr)
         return 0
     if code == A.ARCH_GET_GS:
-        from pynix.machine.cpu import X
         copy_to_user(mm_of(t), addr, struct.pack("<Q", cpu.reg(X.UC_X86_REG_GS_BASE)))
         return 0
     raise KernelError(E.EINVAL)

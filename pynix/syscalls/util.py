@@ -80,11 +80,7 @@ def at_base(t: Task, dirfd: int, path: bytes, flags: int = 0) -> Path | None:
 def install_new_file(t: Task, f: File, cloexec: bool) -> int:
     """Give a freshly made file (eventfd, epoll, socket) a descriptor; drop it on failure."""
     assert t.files is not None
-    try:
-        return t.files.alloc(f, cloexec=cloexec)
-    except KernelError:
-        f.put()
-        raise
+    return t.files.install_new(f, cloexec)
 
 
 def install_file_pair(t: Task, a: File, b: File, cloexec: bool, addr: int) -> None:

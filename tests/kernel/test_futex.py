@@ -1,6 +1,7 @@
-"""kernel/futex.py: keys, wait/wake order, bitsets, requeue, wake_op, timeouts, signals, and
-the clear_child_tid / robust-list work at thread death. Waits are driven by hand: a wait is a
-generator that yields when it sleeps and returns (or raises) when resumed."""
+"""kernel/futex.py, futex_pi.py, futex_exit.py: keys, wait/wake order, bitsets, requeue,
+wake_op, timeouts, signals, and the clear_child_tid / robust-list work at thread death. Waits
+are driven by hand: a wait is a generator that yields when it sleeps and returns (or raises)
+when resumed."""
 from __future__ import annotations
 
 from typing import Generator
@@ -15,6 +16,7 @@ from pynix.base.runqueue import TASK_INTERRUPTIBLE, TASK_RUNNING
 from pynix.base.timer import monotonic_ns
 from pynix.kernel import futex as F
 from pynix.kernel.fork import copy_process
+from pynix.kernel.futex_exit import futex_exit_release
 from pynix.kernel.task import SigInfo, Task
 from pynix.mm.uaccess import get_u32, put_u32
 
@@ -153,7 +155,7 @@ def test_clear_child_tid_writes_zero_and_wakes_a_joiner() -> None:
     put_u32(leader.mm, tid_addr, th.pid)
     th.clear_child_tid = tid_addr
     g = sleep(leader, tid_addr, val=th.pid, private=False)    # glibc's pthread_join
-    F.futex_exit_release(th)
+    futex_exit_release(th)
     assert get_u32(leader.mm, tid_addr) == 0 and th.clear_child_tid == 0
     assert finish(g) == 0
 
@@ -171,7 +173,7 @@ def test_robust_list_marks_owner_died_and_wakes_one() -> None:
     put_u32(mm, lock, owner.pid | X.FUTEX_WAITERS)
     owner.robust_list = head
     g = sleep(waiter, lock, val=owner.pid | X.FUTEX_WAITERS, private=False)
-    F.futex_exit_release(owner)
+    futex_exit_release(owner)
     assert get_u32(mm, lock) == X.FUTEX_WAITERS | X.FUTEX_OWNER_DIED
     assert finish(g) == 0
 
@@ -213,5 +215,5 @@ def test_pi_lock_passes_on_when_its_owner_dies() -> None:
     put_u32(mm, addr, a.pid)
     gb = PI.futex_lock_pi(b, mm, addr, None, True)
     next(gb)
-    F.futex_exit_release(a)
+    futex_exit_release(a)
     assert get_u32(mm, addr) == b.pid | X.FUTEX_WAITERS and finish(gb) == 0

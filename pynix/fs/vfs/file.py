@@ -211,6 +211,15 @@ class FdTable:
         self.install(fd, f, cloexec)
         return fd
 
+    def install_new(self, f: File, cloexec: bool = False) -> int:
+        """A freshly made file's descriptor (Linux's get_unused_fd_flags + fd_install); on
+        failure the file is dropped."""
+        try:
+            return self.alloc(f, cloexec=cloexec)
+        except KernelError:
+            f.put()
+            raise
+
     def install(self, fd: int, f: File, cloexec: bool = False) -> None:
         old = self.fds.get(fd)
         self.fds[fd] = f
