@@ -32,7 +32,7 @@ def root_disk(a: argparse.Namespace) -> tuple[str | None, str | None]:
 
 
 def cmd_run(a: argparse.Namespace) -> int:
-    from pynix.kernel.boot import Config, run
+    from pynix.init.main import Config, run
     if not a.prog:
         print("pynix run: missing program (pynix run -- PROG [ARGS...])", file=sys.stderr)
         return 2
@@ -47,7 +47,7 @@ def cmd_run(a: argparse.Namespace) -> int:
 
 def cmd_boot(a: argparse.Namespace) -> int:
     """Boot to /sbin/init on this terminal (or with console input from a pipe)."""
-    from pynix.kernel.boot import Config, run
+    from pynix.init.main import Config, run
     root, image = root_disk(a)
     cfg = Config(root=root, image=image, binds=a.bind, strace=a.strace, mem_mb=a.mem, boot=True)
     return run(cfg)

@@ -26,6 +26,7 @@ from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
 from pynix.drivers.loop import loop_backing
 from pynix.fs.bio import BlockDevice
+from pynix.fs.devtmpfs import make_devfs
 from pynix.fs.vfs.dcache import MS_NODEV, MS_RDONLY, Path
 from pynix.fs.vfs.inode import Inode, SuperBlock
 
@@ -84,7 +85,6 @@ def devtmpfs_fill_super(k: Any, source: Path | None, flags: int, data: bytes) ->
     for sb in k.vfs.supers:
         if sb.fs_name == "devtmpfs":
             return sb
-    from pynix.kernel.boot import make_devfs
     return make_devfs()
 
 

@@ -5,7 +5,7 @@ kernel_power_off, kernel_halt, kernel_restart, orderly_poweroff).
 numbers (EINVAL otherwise). LINUX_REBOOT_CMD_CAD_ON/OFF set what Ctrl-Alt-Del does;
 POWER_OFF, HALT, RESTART and RESTART2 call ``kernel_shutdown``: announce it on the kernel
 log, write back every dirty buffer, and set ``kernel.power_state`` to the command, which ends
-the scheduler loop (boot.py). The caller never returns to user mode. A restart also ends this
+the scheduler loop (init/main.py). The caller never returns to user mode. A restart also ends this
 pynix (the host is the firmware that would boot it again).
 
 Owns: ``kernel.power_state`` and ``kernel.cad_enabled``.
