@@ -15,7 +15,7 @@ starts pid 1 and runs the scheduler until the machine stops:
 
 The console is the tty layer (drivers/tty.py over machine/hostterm.py) when booting or when
 the host's stdin is a terminal; ``pynix run`` with piped or redirected stdio passes the host
-streams through (machine/console.py) so its output compares byte for byte with Linux.
+streams through (drivers/hoststream.py) so its output compares byte for byte with Linux.
 
 Owns: the Machine (its kernel, console and exit status). This is the top of the kernel: it
 imports any layer below and nothing imports it but the command line and tests.
@@ -34,6 +34,7 @@ from pynix.arch.x86_64.termbits import LINUX_REBOOT_CMD_POWER_OFF
 from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_DEAD, TASK_ZOMBIE
 from pynix.base.wait import wait_event
+from pynix.drivers.hoststream import HostInput, HostStream
 from pynix.drivers.tty import TtyStruct, register_console
 from pynix.drivers.tty_jobctrl import proc_set_tty
 from pynix.fs.devices import register_chrdev
@@ -57,7 +58,6 @@ from pynix.kernel.printk import printk
 from pynix.kernel.reboot import kernel_shutdown
 from pynix.kernel.sched import schedule
 from pynix.kernel.task import Cred, FsStruct, SigHand, Task
-from pynix.machine.console import HostInput, HostStream
 from pynix.machine.hostterm import HostTerminal
 from pynix.syscalls.dispatch import Dispatcher
 
