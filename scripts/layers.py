@@ -28,7 +28,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("pynix.base",),                                  # errors, time, wait queues, run queue, irqs
     ("pynix.mm",),                                    # frames, mm_struct, VMAs, faults, uaccess
     ("pynix.kernel.task", "pynix.kernel.cred", "pynix.kernel.pid", "pynix.kernel.sigqueue",
-     "pynix.kernel.cputime", "pynix.kernel.printk", "pynix.kernel.ns_common"),
+     "pynix.kernel.cputime", "pynix.kernel.printk", "pynix.kernel.ns_common",
+     "pynix.kernel.version"),
                                                       # what every subsystem sees of a task
     ("pynix.fs", "pynix.ipc", "pynix.net", "pynix.drivers", "pynix.loader"),   # subsystems
     ("pynix.kernel",),                                # process lifecycle: fork, exec, exit, signals

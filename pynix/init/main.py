@@ -42,7 +42,6 @@ from pynix.fs.devtmpfs import make_devfs
 from pynix.fs.ext2.super import mount_image
 from pynix.fs.hostfs import HostSuperBlock
 from pynix.fs.procfs import ProcSuperBlock
-from pynix.fs.procfs.files import show_version
 from pynix.fs.tmpfs import TmpfsSuperBlock
 from pynix.fs.vfs.dcache import MS_NODEV, MS_NOEXEC, MS_NOSUID
 from pynix.fs.vfs.file import FdTable
@@ -58,6 +57,7 @@ from pynix.kernel.printk import printk
 from pynix.kernel.reboot import kernel_shutdown
 from pynix.kernel.sched import schedule
 from pynix.kernel.task import Cred, FsStruct, SigHand, Task
+from pynix.kernel.version import LINUX_BANNER
 from pynix.machine.hostterm import HostTerminal
 from pynix.syscalls.dispatch import Dispatcher
 
@@ -116,7 +116,7 @@ class Machine:
         call entry, and pid 2 (kthreadd with the flusher); pid 1 is started by ``run``."""
         self.cfg = cfg
         k = self.k = Kernel(cfg.mem_mb << 20)
-        printk(k, show_version(k).decode().rstrip("\n"), level=5)
+        printk(k, LINUX_BANNER.decode().rstrip("\n"), level=5)
         printk(k, f"Memory: {cfg.mem_mb << 10}K available")
         k.init_uts_ns.hostname = cfg.hostname.encode()
         k.need_resched = False

@@ -21,6 +21,7 @@ from pynix.base.timer import monotonic_ns
 from pynix.fs.procfs.array import NS_PER_TICK, ticks
 from pynix.fs.procfs.super import register_proc_file, register_proc_symlink
 from pynix.fs.vfs.dcache import MS_NODEV, MS_NOEXEC, MS_NOSUID, Mount, Path, d_path
+from pynix.kernel.version import LINUX_BANNER
 
 if TYPE_CHECKING:
     from pynix.kernel.task import Task
@@ -145,11 +146,6 @@ def show_cpuinfo(k: Any) -> bytes:
                     for name, val in fields) + "\n").encode()
 
 
-def show_version(k: Any) -> bytes:
-    from pynix.syscalls.sys_info import UTS_RELEASE, UTS_VERSION
-    return b"Linux version %s (pynix@pynix) (Python) %s\n" % (UTS_RELEASE, UTS_VERSION)
-
-
 def show_filesystems(k: Any) -> bytes:
     from pynix.fs.filesystems import FILESYSTEMS
     return b"".join(b"%s\t%s\n" % (b"" if fst.requires_dev else b"nodev", name.encode())
@@ -232,7 +228,7 @@ register_proc_file("stat", show_stat)
 register_proc_file("uptime", show_uptime)
 register_proc_file("loadavg", show_loadavg)
 register_proc_file("cpuinfo", show_cpuinfo)
-register_proc_file("version", show_version)
+register_proc_file("version", lambda k: LINUX_BANNER)
 register_proc_file("filesystems", show_filesystems)
 register_proc_symlink("mounts", lambda k: b"self/mounts")
 register_proc_file("swaps", lambda k: b"Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n")

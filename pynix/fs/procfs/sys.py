@@ -19,6 +19,7 @@ from pynix.base.errors import KernelError
 from pynix.fs.procfs.super import register_proc_file
 from pynix.kernel.cred import capable
 from pynix.kernel.ns_common import uts_ns_of
+from pynix.kernel.version import UTS_RELEASE, UTS_SYSNAME, UTS_VERSION
 
 UTS_LEN = 64
 
@@ -50,17 +51,12 @@ def store_domainname(k: Any, task: Any, data: bytes) -> None:
     (uts_ns_of(task) if task is not None else k.init_uts_ns).domainname = _uts_value(data)
 
 
-def _uts(attr: str) -> Any:
-    from pynix.syscalls import sys_info
-    return lambda k: getattr(sys_info, attr) + b"\n"
-
-
 register_proc_file("sys/kernel/hostname", lambda k: _reader_uts(k).hostname + b"\n", store_hostname)
 register_proc_file("sys/kernel/domainname", lambda k: _reader_uts(k).domainname + b"\n",
                    store_domainname)
-register_proc_file("sys/kernel/ostype", lambda k: b"Linux\n")
-register_proc_file("sys/kernel/osrelease", _uts("UTS_RELEASE"))
-register_proc_file("sys/kernel/version", _uts("UTS_VERSION"))
+register_proc_file("sys/kernel/ostype", lambda k: UTS_SYSNAME + b"\n")
+register_proc_file("sys/kernel/osrelease", lambda k: UTS_RELEASE + b"\n")
+register_proc_file("sys/kernel/version", lambda k: UTS_VERSION + b"\n")
 register_proc_file("sys/kernel/pid_max", lambda k: b"%d\n" % k.pids.pid_max)
 
 
