@@ -17,6 +17,9 @@ The console is the tty layer (drivers/tty.py over machine/hostterm.py) when boot
 the host's stdin is a terminal; ``pynix run`` with piped or redirected stdio passes the host
 streams through (drivers/hoststream.py) so its output compares byte for byte with Linux.
 
+Importing this module is Linux's do_initcalls: the subsystems it imports register their
+/proc files (fs/filesystems.py, ipc/procfs.py, procfs's own files) as they load.
+
 Owns: the Machine (its kernel, console and exit status). This is the top of the kernel: it
 imports any layer below and nothing imports it but the command line and tests.
 """
@@ -37,6 +40,7 @@ from pynix.base.wait import wait_event
 from pynix.drivers.hoststream import HostInput, HostStream
 from pynix.drivers.tty import TtyStruct, register_console
 from pynix.drivers.tty_jobctrl import proc_set_tty
+from pynix.fs import filesystems  # noqa: F401  (initcall: registers /proc/filesystems)
 from pynix.fs.devices import register_chrdev
 from pynix.fs.devtmpfs import make_devfs
 from pynix.fs.ext2.super import mount_image
@@ -49,6 +53,7 @@ from pynix.fs.vfs.mount import VFS
 from pynix.fs.vfs.namei import namei
 from pynix.fs.vfs.ops import do_open, vfs_mkdir
 from pynix.fs.writeback import start_flusher
+from pynix.ipc import procfs as ipc_procfs  # noqa: F401  (initcall: /proc/sysvipc, IPC sysctls)
 from pynix.kernel.exec import do_execve
 from pynix.kernel.exit import do_wait
 from pynix.kernel.kernel import Kernel

@@ -16,7 +16,7 @@ from typing import Any
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
-from pynix.fs.procfs.super import register_proc_file
+from pynix.fs.procfs.registry import register_proc_file
 from pynix.kernel.cred import capable
 from pynix.kernel.ns_common import uts_ns_of
 from pynix.kernel.version import UTS_RELEASE, UTS_SYSNAME, UTS_VERSION
