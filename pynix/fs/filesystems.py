@@ -29,8 +29,8 @@ from pynix.drivers.loop import loop_backing
 from pynix.fs.bio import BlockDevice, _dev_ids
 from pynix.fs.devtmpfs import make_devfs
 from pynix.fs.ext2.super import Ext2SuperBlock
-from pynix.fs.procfs import ProcSuperBlock
 from pynix.fs.procfs.registry import register_proc_file
+from pynix.fs.procfs.super import ProcSuperBlock
 from pynix.fs.tmpfs import TmpfsSuperBlock
 from pynix.fs.vfs.dcache import MS_NODEV, MS_RDONLY, Path
 from pynix.fs.vfs.icache import iput
