@@ -6,6 +6,10 @@ UUID at each read, boot_id one per boot, as drivers/char/random.c proc_do_uuid),
 ``sys/vm/overcommit_memory``, ``sys/fs/{file-max,nr_open}``. ``hostname``
 and ``domainname`` are writable by root and change what uname(2) reports, as sethostname(2)
 does; a write replaces the value up to the first newline (proc_dostring), at most 64 bytes.
+
+These are the sysctls of fs itself and of the layers below it, which cannot import procfs
+(the release strings of kernel/version.py, the UTS namespace, the pid map, mm); subsystems
+register their own (ipc/procfs.py: the IPC tunables).
 """
 from __future__ import annotations
 
