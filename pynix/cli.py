@@ -12,6 +12,9 @@ import argparse
 import os
 import sys
 
+from pynix.machine.disk import claim_disk
+from pynix.rootfs import ensure_default_image
+
 
 def _parse_bind(spec: str) -> tuple[str, str]:
     host, sep, guest = spec.partition(":")
@@ -24,15 +27,14 @@ def _parse_bind(spec: str) -> tuple[str, str]:
 
 def root_disk(a: argparse.Namespace) -> tuple[str | None, str | None]:
     """(root dir, root image): --root, --image, or the default disk built on first use."""
-    from pynix.machine.disk import claim_disk
-    from pynix.rootfs import ensure_default_image
     if a.root:
         return a.root, None
     return None, claim_disk(a.image or ensure_default_image())
 
 
 def cmd_run(a: argparse.Namespace) -> int:
-    from pynix.kernel.boot import Config, run
+    # imported here, not at the top, for start-up time: the kernel loads unicorn
+    from pynix.init.main import Config, run
     if not a.prog:
         print("pynix run: missing program (pynix run -- PROG [ARGS...])", file=sys.stderr)
         return 2
@@ -47,7 +49,8 @@ def cmd_run(a: argparse.Namespace) -> int:
 
 def cmd_boot(a: argparse.Namespace) -> int:
     """Boot to /sbin/init on this terminal (or with console input from a pipe)."""
-    from pynix.kernel.boot import Config, run
+    # imported here, not at the top, for start-up time: the kernel loads unicorn
+    from pynix.init.main import Config, run
     root, image = root_disk(a)
     cfg = Config(root=root, image=image, binds=a.bind, strace=a.strace, mem_mb=a.mem, boot=True)
     return run(cfg)
@@ -62,6 +65,7 @@ def _size(text: str) -> int:
 
 
 def cmd_mkfs(a: argparse.Namespace) -> int:
+    # imported here, not at the top, for start-up time: the ext2 code takes ~20 ms to load
     from pynix.fs.mkfs import mkfs
     if a.block_size not in (1024, 2048, 4096):
         print("pynix mkfs: --block-size must be 1024, 2048 or 4096", file=sys.stderr)

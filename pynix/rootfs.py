@@ -141,6 +141,7 @@ def ensure_default_image() -> str:
     """The default root disk: an ext2 image made by pynix's mkfs from the default tree, built
     on first use and kept (what guests write survives to the next run). Rebuilt when the
     tree's version changes."""
+    # imported here, not at the top, for start-up time: the ext2 code takes ~20 ms to load
     from pynix.fs.mkfs import mkfs
     tree = ensure_default_root()
     image = os.path.join(cache_dir(), "root.img")

@@ -29,7 +29,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("pynix.mm",),                                    # frames, mm_struct, VMAs, faults, uaccess
     ("pynix.kernel.task", "pynix.kernel.cred", "pynix.kernel.pid", "pynix.kernel.pgrp",
      "pynix.kernel.sigqueue", "pynix.kernel.cputime", "pynix.kernel.printk",
-     "pynix.kernel.ns_common"),
+     "pynix.kernel.ns_common", "pynix.kernel.version"),
                                                       # what every subsystem sees of a task
     ("pynix.fs", "pynix.ipc", "pynix.net", "pynix.drivers", "pynix.loader",
      "pynix.kernel.kthread"),                         # subsystems (and the kernel threads they ask for)

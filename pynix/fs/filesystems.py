@@ -2,10 +2,11 @@
 register_filesystem / get_fs_type, and each type's ->mount / fill_super), plus the loop device
 that lets ext2 mount from a regular file (drivers/block/loop.c, reduced to its I/O).
 
-Provides ``FILESYSTEMS`` (name -> ``FileSystemType``; /proc/filesystems lists it in this order),
-``get_fs_type(name)`` (ENODEV for an unknown type), and ``FileSystemType.mount(kernel, source,
-data)`` -> SuperBlock, where ``source`` is the resolved Path of the device or image for types
-that ``requires_dev`` (else None) and ``data`` the option string. Types:
+Provides ``FILESYSTEMS`` (name -> ``FileSystemType``; /proc/filesystems, which this module
+registers as Linux's fs/filesystems.c does, lists it in this order), ``get_fs_type(name)``
+(ENODEV for an unknown type), and ``FileSystemType.mount(kernel, source, data)`` -> SuperBlock,
+where ``source`` is the resolved Path of the device or image for types that ``requires_dev``
+(else None) and ``data`` the option string. Types:
 
 - ``tmpfs``: a new in-memory fs; options ``size=N[kmg%]``, ``mode=OCTAL``.
 - ``proc``: a new procfs over the kernel's tables.
@@ -25,8 +26,14 @@ from typing import Any, Callable
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
 from pynix.drivers.loop import loop_backing
-from pynix.fs.bio import BlockDevice
+from pynix.fs.bio import BlockDevice, _dev_ids
+from pynix.fs.devtmpfs import make_devfs
+from pynix.fs.ext2.super import Ext2SuperBlock
+from pynix.fs.procfs.registry import register_proc_file
+from pynix.fs.procfs.super import ProcSuperBlock
+from pynix.fs.tmpfs import TmpfsSuperBlock
 from pynix.fs.vfs.dcache import MS_NODEV, MS_RDONLY, Path
+from pynix.fs.vfs.icache import iput
 from pynix.fs.vfs.inode import Inode, SuperBlock
 
 
@@ -61,7 +68,6 @@ def parse_size(text: bytes, total: int) -> int:
 
 
 def tmpfs_fill_super(k: Any, source: Path | None, flags: int, data: bytes) -> SuperBlock:
-    from pynix.fs.tmpfs import TmpfsSuperBlock
     opts = parse_options(data)
     total = k.phys.size if k is not None else 1 << 30
     size = parse_size(opts[b"size"], total) if opts.get(b"size") else total // 2
@@ -76,7 +82,6 @@ def tmpfs_fill_super(k: Any, source: Path | None, flags: int, data: bytes) -> Su
 
 
 def proc_fill_super(k: Any, source: Path | None, flags: int, data: bytes) -> SuperBlock:
-    from pynix.fs.procfs import ProcSuperBlock
     return ProcSuperBlock(k)
 
 
@@ -84,7 +89,6 @@ def devtmpfs_fill_super(k: Any, source: Path | None, flags: int, data: bytes) ->
     for sb in k.vfs.supers:
         if sb.fs_name == "devtmpfs":
             return sb
-    from pynix.kernel.boot import make_devfs
     return make_devfs()
 
 
@@ -102,7 +106,6 @@ class LoopDevice(BlockDevice):
         self.offset = offset
         self.on_close = on_close
         self.size_bytes = inode.size - offset
-        from pynix.fs.bio import _dev_ids
         self.id = next(_dev_ids)
         inode.i_count += 1
 
@@ -121,7 +124,6 @@ class LoopDevice(BlockDevice):
 
     def close(self) -> None:
         if self.fd == -1:
-            from pynix.fs.vfs.icache import iput
             self.fd = -2
             iput(self.inode)
             if self.on_close is not None:
@@ -129,7 +131,6 @@ class LoopDevice(BlockDevice):
 
 
 def ext2_fill_super(k: Any, source: Path | None, flags: int, data: bytes) -> SuperBlock:
-    from pynix.fs.ext2.super import Ext2SuperBlock
     if source is None:
         raise KernelError(E.EINVAL)
     inode = source.inode
@@ -168,3 +169,12 @@ def get_fs_type(name: str) -> FileSystemType:
     if fst is None:
         raise KernelError(E.ENODEV)
     return fst
+
+
+def show_filesystems(k: Any) -> bytes:
+    """/proc/filesystems (filesystems_proc_show): each type, "nodev" before those without a device."""
+    return b"".join(b"%s\t%s\n" % (b"" if fst.requires_dev else b"nodev", name.encode())
+                    for name, fst in FILESYSTEMS.items())
+
+
+register_proc_file("filesystems", show_filesystems)

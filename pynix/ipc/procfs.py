@@ -13,7 +13,7 @@ from typing import Any, Callable
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
-from pynix.fs.procfs.super import register_proc_file
+from pynix.fs.procfs.registry import register_proc_file
 from pynix.ipc.msg import proc_sysvipc_msg
 from pynix.ipc.sem import proc_sysvipc_sem
 from pynix.ipc.shm import proc_sysvipc_shm

@@ -3,12 +3,12 @@ through ``task.kernel`` (what Linux keeps in globals: init_task's lists, the pid
 run queue, the timer wheel).
 
 ``Kernel(mem_size)`` builds the machine (physical memory, CPU with its MMU fill hook) and the
-empty tables; init/ (kernel/boot.py) then mounts the root, wires the console and creates the
+empty tables; init/main.py then mounts the root, wires the console and creates the
 first tasks. Where the work happens:
 - the scheduler loop and the context switch: kernel/sched.py (``schedule(k, until)``);
 - traps from user mode and the oops path: kernel/traps.py;
 - interrupts from host threads and the clock: base/irq.py (``k.irq.post(fn)``);
-- the system call entry: syscalls/dispatch.py (``k.syscalls``), installed by boot.
+- the system call entry: syscalls/dispatch.py (``k.syscalls``), installed by init/main.py.
 
 Owns: the task table (``tasks``: pid -> Task), the pid map, the run queue, the timers, the
 futex hash, the initial namespaces, the current task and whose context the CPU holds.

@@ -5,7 +5,7 @@ kernel_power_off, kernel_halt, kernel_restart, orderly_poweroff).
 numbers (EINVAL otherwise). LINUX_REBOOT_CMD_CAD_ON/OFF set what Ctrl-Alt-Del does;
 POWER_OFF, HALT, RESTART and RESTART2 call ``kernel_shutdown``: announce it on the kernel
 log, write back every dirty buffer, and set ``kernel.power_state`` to the command, which ends
-the scheduler loop (boot.py). The caller never returns to user mode. A restart also ends this
+the scheduler loop (init/main.py). The caller never returns to user mode. A restart also ends this
 pynix (the host is the firmware that would boot it again).
 
 Owns: ``kernel.power_state`` and ``kernel.cad_enabled``.
@@ -19,6 +19,7 @@ from pynix.arch.x86_64 import termbits as T
 from pynix.arch.x86_64.capability import CAP_SYS_BOOT
 from pynix.base.errors import KernelError
 from pynix.base.wait import wait_event
+from pynix.fs.writeback import wakeup_flusher
 from pynix.kernel.cred import capable
 
 if TYPE_CHECKING:
@@ -35,7 +36,6 @@ def kernel_shutdown(k: Kernel, cmd: int, quiet: bool = False) -> None:
     """Sync the disks and stop the machine (kernel_power_off / kernel_halt / kernel_restart)."""
     if getattr(k, "power_state", None) is not None:
         return
-    from pynix.fs.writeback import wakeup_flusher
     wakeup_flusher(k)
     if k.vfs is not None:
         k.vfs.sync_all()

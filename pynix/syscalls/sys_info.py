@@ -15,24 +15,23 @@ from pynix.base.runqueue import TASK_DEAD
 from pynix.base.timer import monotonic_ns
 from pynix.kernel.cred import capable
 from pynix.kernel.ns_common import uts_ns_of
+from pynix.kernel.printk import do_syslog
+from pynix.kernel.reboot import do_reboot
 from pynix.kernel.task import Task
-from pynix.mm.uaccess import copy_to_user
+from pynix.kernel.version import UTS_MACHINE, UTS_RELEASE, UTS_SYSNAME, UTS_VERSION
+from pynix.mm.uaccess import copy_from_user, copy_to_user
 from pynix.syscalls.util import mm_of, s32, task_or_self
-
-UTS_RELEASE = b"6.12.0-pynix"        # Debian 13's long-term kernel line
-UTS_VERSION = b"#1 SMP PREEMPT pynix"
 
 
 def sys_uname(t: Task, buf: int) -> int:
     uts = uts_ns_of(t)
-    fields = [b"Linux", uts.hostname, UTS_RELEASE, UTS_VERSION, b"x86_64", uts.domainname]
+    fields = [UTS_SYSNAME, uts.hostname, UTS_RELEASE, UTS_VERSION, UTS_MACHINE, uts.domainname]
     copy_to_user(mm_of(t), buf, b"".join(f[:64].ljust(A.UTSNAME_FIELD, b"\0") for f in fields))
     return 0
 
 
 def _uts_name(t: Task, name: int, length: int) -> bytes:
     """sethostname/setdomainname's checks: root (EPERM), then 0 <= length <= 64 (EINVAL)."""
-    from pynix.mm.uaccess import copy_from_user
     if not capable(t, CAP_SYS_ADMIN):
         raise KernelError(E.EPERM)
     if not 0 <= s32(length) <= 64:
@@ -61,7 +60,6 @@ def sys_sysinfo(t: Task, buf: int) -> int:
 
 
 def sys_syslog(t: Task, action: int, buf: int, length: int) -> int:
-    from pynix.kernel.printk import do_syslog
     ret, text = do_syslog(t.kernel, t, s32(action), s32(length))
     if text:
         copy_to_user(mm_of(t), buf, text)
@@ -94,7 +92,6 @@ def sys_sched_getaffinity(t: Task, pid: int, size: int, mask: int) -> int:
 
 def sys_sched_setaffinity(t: Task, pid: int, size: int, mask: int) -> int:
     """One CPU: any mask that contains CPU 0 is satisfied; one without it is EINVAL."""
-    from pynix.mm.uaccess import copy_from_user
     if s32(pid) and t.kernel.find_task(s32(pid)) is None:
         raise KernelError(E.ESRCH)
     if not size or not copy_from_user(mm_of(t), mask, 1)[0] & 1:
@@ -196,5 +193,4 @@ def sys_ioprio_set(t: Task, which: int, who: int, ioprio: int) -> int:
 
 
 def sys_reboot(t: Task, magic1: int, magic2: int, cmd: int, arg: int) -> Generator[None, None, int]:
-    from pynix.kernel.reboot import do_reboot
     return (yield from do_reboot(t, magic1 & 0xFFFFFFFF, magic2 & 0xFFFFFFFF, cmd & 0xFFFFFFFF))

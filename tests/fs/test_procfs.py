@@ -23,7 +23,7 @@ from pynix.fs.vfs.dcache import MS_BIND
 from pynix.fs.vfs.namei import namei
 from pynix.fs.vfs.namespace import path_mount, path_umount
 from pynix.fs.vfs.ops import do_open, vfs_mkdir
-from pynix.kernel.boot import Config, Machine
+from pynix.init.main import Config, Machine
 from pynix.kernel.task import Task
 from pynix.mm.mm import MM
 from pynix.mm.vma import VM_GROWSDOWN, VMA

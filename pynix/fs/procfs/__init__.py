@@ -1,17 +1,14 @@
 """procfs: the process information pseudo filesystem (Linux fs/proc/).
 
 ``ProcSuperBlock(kernel)`` makes an instance to mount on /proc; ``register_proc_file`` and
-``register_proc_symlink`` let any subsystem add a system-wide entry. Modules: super.py (inodes,
-registry), pid.py (per-process directories), array.py (stat/status/statm/maps text),
-files.py (meminfo, stat, uptime, loadavg, ...), sys.py (/proc/sys); ipc/procfs.py adds the
-System V IPC entries.
+``register_proc_symlink`` let any subsystem add a system-wide entry. Modules, lowest first:
+inode.py (generated files, links, directories), registry.py (the registered entries),
+array.py (stat/status/statm/maps text), files.py (meminfo, stat, uptime, loadavg, ...),
+sys.py (/proc/sys), pid.py (per-process directories), super.py (the superblock and its root).
+Other subsystems register their own files (fs/filesystems.py, ipc/procfs.py).
 """
 from pynix.fs.procfs import files, sys  # noqa: F401  (they register their entries)
-from pynix.fs.procfs.super import (
-    ProcSuperBlock,
-    register_proc_file,
-    register_proc_symlink,
-)
-from pynix.ipc import procfs as ipc_procfs  # noqa: F401  (/proc/sysvipc, /proc/sys/kernel/msg*)
+from pynix.fs.procfs.registry import register_proc_file, register_proc_symlink
+from pynix.fs.procfs.super import ProcSuperBlock
 
 __all__ = ["ProcSuperBlock", "register_proc_file", "register_proc_symlink"]

@@ -1,11 +1,11 @@
-"""The system-wide /proc files: meminfo, stat, uptime, loadavg, cpuinfo, version, filesystems,
-mounts, swaps (no swap: the header only), cmdline, config.gz (Linux fs/proc/meminfo.c, stat.c,
-uptime.c, loadavg.c, version.c, cmdline.c, fs/filesystems.c, fs/proc_namespace.c show_vfsmnt,
-mm/swapfile.c swap_show, kernel/configs.c).
+"""The system-wide /proc files: meminfo, stat, uptime, loadavg, cpuinfo, version, mounts, swaps
+(no swap: the header only), cmdline, config.gz (Linux fs/proc/meminfo.c, stat.c, uptime.c,
+loadavg.c, version.c, cmdline.c, fs/proc_namespace.c show_vfsmnt, mm/swapfile.c swap_show,
+kernel/configs.c). /proc/filesystems is fs/filesystems.py's own.
 
 Each ``show_*(kernel)`` returns the file's text from the kernel's figures: physical frames
 (machine/physmem.py), the task table and its CPU times, the run queue's switch count, the mount
-table. They are registered at import with ``register_proc_file`` (fs/procfs/super.py);
+table. They are registered at import with ``register_proc_file`` (fs/procfs/registry.py);
 ``show_mounts(task)`` serves /proc/[pid]/mounts and /proc/mounts is a link to self/mounts.
 Load averages follow calc_load's fixed-point decay, sampled lazily every 5 s of uptime.
 """
@@ -21,8 +21,9 @@ from pynix.base.kconfig import kconfig_text
 from pynix.base.runqueue import TASK_RUNNING, TASK_UNINTERRUPTIBLE
 from pynix.base.timer import monotonic_ns
 from pynix.fs.procfs.array import NS_PER_TICK, ticks
-from pynix.fs.procfs.super import register_proc_file, register_proc_symlink
+from pynix.fs.procfs.registry import register_proc_file, register_proc_symlink
 from pynix.fs.vfs.dcache import MS_NODEV, MS_NOEXEC, MS_NOSUID, Mount, Path, d_path
+from pynix.kernel.version import LINUX_BANNER
 
 if TYPE_CHECKING:
     from pynix.kernel.task import Task
@@ -147,20 +148,9 @@ def show_cpuinfo(k: Any) -> bytes:
                     for name, val in fields) + "\n").encode()
 
 
-def show_version(k: Any) -> bytes:
-    from pynix.syscalls.sys_info import UTS_RELEASE, UTS_VERSION
-    return b"Linux version %s (pynix@pynix) (Python) %s\n" % (UTS_RELEASE, UTS_VERSION)
-
-
 def show_config_gz(k: Any) -> bytes:
     """kernel/configs.c: the build configuration (base/kconfig.py), gzip-compressed."""
     return gzip.compress(kconfig_text(), mtime=0)
-
-
-def show_filesystems(k: Any) -> bytes:
-    from pynix.fs.filesystems import FILESYSTEMS
-    return b"".join(b"%s\t%s\n" % (b"" if fst.requires_dev else b"nodev", name.encode())
-                    for name, fst in FILESYSTEMS.items())
 
 
 # -- mounts ------------------------------------------------------------------------------------------
@@ -239,8 +229,7 @@ register_proc_file("stat", show_stat)
 register_proc_file("uptime", show_uptime)
 register_proc_file("loadavg", show_loadavg)
 register_proc_file("cpuinfo", show_cpuinfo)
-register_proc_file("version", show_version)
-register_proc_file("filesystems", show_filesystems)
+register_proc_file("version", lambda k: LINUX_BANNER)
 register_proc_symlink("mounts", lambda k: b"self/mounts")
 register_proc_file("swaps", lambda k: b"Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n")
 register_proc_file("cmdline", lambda k: b"root=/dev/root rw console=tty1\n")

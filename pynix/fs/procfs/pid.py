@@ -21,6 +21,8 @@ from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_SYS_PTRACE
 from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_DEAD
+from pynix.fs.anon import anon_inode
+from pynix.fs.pipe import fifo_open
 from pynix.fs.procfs.array import (
     proc_pid_limits,
     proc_pid_maps,
@@ -28,16 +30,9 @@ from pynix.fs.procfs.array import (
     proc_pid_statm,
     proc_pid_status,
 )
-from pynix.fs.procfs.super import (
-    Entry,
-    ProcDir,
-    ProcFile,
-    ProcLink,
-    ProcSuperBlock,
-    file_entry,
-    registry_entries,
-    registry_find,
-)
+from pynix.fs.procfs.files import mnt_id, show_mountinfo, show_mounts
+from pynix.fs.procfs.inode import Entry, ProcDir, ProcFile, ProcLink, file_entry
+from pynix.fs.procfs.registry import registry_entries, registry_find
 from pynix.fs.vfs.dcache import Dentry, Mount, Path, d_path
 from pynix.fs.vfs.file import File
 from pynix.fs.vfs.inode import Inode
@@ -46,6 +41,7 @@ from pynix.kernel.ns_common import task_namespaces
 from pynix.mm.uaccess import copy_from_user
 
 if TYPE_CHECKING:
+    from pynix.fs.procfs.super import ProcSuperBlock
     from pynix.kernel.task import Task
     from pynix.mm.mm import MM
 
@@ -91,7 +87,6 @@ class FdTarget(Inode):
 
     def open_file(self, flags: int, path: Path) -> File:
         if self.pipe is not None:
-            from pynix.fs.pipe import fifo_open
             f = fifo_open(self, flags, path)
             f.inode, f.anon = None, self        # a pipe, not a FIFO: no wait for a partner
             self.i_count -= 1
@@ -118,7 +113,6 @@ def fd_link_text(f: File, root: Path | None) -> bytes:
 def fd_jump(f: File, t: Task) -> Path:
     if isinstance(f.path, Path):
         return f.path
-    from pynix.fs.anon import anon_inode
     like = f.stat_inode or anon_inode("anon_inodefs", stat.S_IFREG | 0o600)
     target = FdTarget(f, like, t.cred.euid)
     d = Dentry(b"fd", None, target)
@@ -148,7 +142,6 @@ def path_link(sb: ProcSuperBlock, t: Task, get: Callable[[], Path | None]) -> En
 def ns_entries(sb: ProcSuperBlock, t: Task) -> dict[bytes, Entry]:
     """ns/uts, ns/ipc: links reading "uts:[4026531838]"; followed, an nsfs inode numbered by
     the namespace (stat -L tells two tasks' namespaces apart by st_ino)."""
-    from pynix.fs.anon import anon_inode
     if not live(t):
         return {}
     out: dict[bytes, Entry] = {}
@@ -193,7 +186,6 @@ def fdinfo_text(t: Task, fd: int, f: File) -> bytes:
     if isinstance(f.path, Path):
         flags |= A.O_LARGEFILE          # open(2) on x86-64 forces it (force_o_largefile)
     inode = f.stat_inode
-    from pynix.fs.procfs.files import mnt_id
     mid = mnt_id(f.path.mnt) if isinstance(f.path, Path) else 0
     return b"pos:\t%d\nflags:\t0%o\nmnt_id:\t%d\nino:\t%d\n" % (
         f.pos, flags, mid, inode.ino if inode is not None else 0)
@@ -217,7 +209,6 @@ def _comm_store(t: Task) -> Callable[[bytes], None]:
 def pid_entries(sb: ProcSuperBlock, t: Task, whole: bool) -> dict[bytes, Entry]:
     """tgid_base_stuff (``whole``) or tid_base_stuff: the files of one process or thread."""
     uid = t.cred.euid
-    from pynix.fs.procfs.files import show_mountinfo, show_mounts
     out: dict[bytes, Entry] = {
         b"stat": file_entry(lambda: proc_pid_stat(t, whole), uid=uid),
         b"status": file_entry(lambda: proc_pid_status(t, whole), uid=uid),

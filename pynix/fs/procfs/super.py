@@ -1,52 +1,26 @@
-"""procfs core: the superblock, the generated-file, magic-link and directory inodes, and the
-registration API other subsystems use to add files (Linux fs/proc/root.c, inode.c, generic.c,
-base.c proc_pident_lookup; seq_file).
+"""procfs: the superblock and its root (Linux fs/proc/root.c: proc_fill_super, proc_root_lookup,
+proc_root_readdir).
 
-Provides:
-- ``ProcSuperBlock(kernel)``: a proc instance; its root lists one directory per thread group
-  (fs/procfs/pid.py), ``self``, ``thread-self`` and every registered entry.
-- ``ProcFile``: a file whose text is made by ``show()`` at the first read (``SeqFile`` keeps that
-  snapshot for the open, as seq_file does); ``store(data)`` makes it writable; with ``opener``
-  the show function is chosen at open (what /proc/pid/{maps,environ} use to read the address
-  space that was the task's when the file was opened, as proc_mem_open pins it).
-- ``ProcLink``: a symlink whose target is computed; with ``get_link`` it is a "magic link" that
-  namei follows to the object itself (nd_jump_link), as /proc/pid/{exe,cwd,root,fd/N} are.
-- ``ProcDir``: a directory whose entries are computed on each lookup/readdir; it is
-  ``volatile`` so the dentry cache re-asks it (pid_revalidate), which makes dead pids vanish.
-- ``register_proc_file(path, show, store=None)`` / ``register_proc_symlink(path, target)``:
-  add a system-wide entry, e.g. ``register_proc_file("sysvipc/msg", lambda k: b"...")``.
-  ``show`` takes the kernel and returns bytes; ``store`` takes (kernel, task, data).
+``ProcSuperBlock(kernel)`` is a proc instance to mount on /proc (boot, mount -t proc); its root
+lists the registered system-wide entries (fs/procfs/registry.py), ``self``, ``thread-self`` and
+one directory per thread group (fs/procfs/pid.py). ``current()`` is the task doing the lookup
+or read, whose view (root, namespaces) the files show.
 
-Owns: the registry of system-wide entries. Figures come from the kernel's own tables.
+Owns: nothing beyond the instance; figures come from the kernel's own tables.
 """
 from __future__ import annotations
 
-import stat
-import zlib
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
-from pynix.arch.x86_64 import abi as A
-from pynix.arch.x86_64 import errno as E
-from pynix.base.errors import KernelError
-from pynix.fs.vfs.file import File, InodeFile
-from pynix.fs.vfs.inode import DT_DIR, Inode, StatFs, SuperBlock, dtype_of
+from pynix.fs.procfs.inode import ProcDir
+from pynix.fs.procfs.pid import proc_root_entries, proc_root_find
+from pynix.fs.vfs.inode import StatFs, SuperBlock
 
 if TYPE_CHECKING:
-    from pynix.fs.vfs.dcache import Path
     from pynix.kernel.task import Task
 
 PROC_SUPER_MAGIC = 0x9FA0
 PROC_ROOT_INO = 1
-
-Show = Callable[[], bytes]
-Store = Callable[[bytes], None]
-Entry = Callable[["ProcSuperBlock", int], Inode]     # (sb, ino) -> inode
-
-
-def proc_ino(*key: object) -> int:
-    """A stable inode number for a proc entry (Linux hands out dynamic ones; stable numbers
-    keep `ls -i` and find(1) coherent across lookups)."""
-    return 0x1000 + (zlib.crc32(repr(key).encode()) & 0x7FFFFFFF)
 
 
 class ProcSuperBlock(SuperBlock):
@@ -56,7 +30,6 @@ class ProcSuperBlock(SuperBlock):
     def __init__(self, kernel: Any) -> None:
         super().__init__()
         self.kernel = kernel
-        from pynix.fs.procfs.pid import proc_root_entries, proc_root_find
         self.root = ProcDir(self, PROC_ROOT_INO, 0o555, lambda: proc_root_entries(self),
                             nlink=3, find=lambda name: proc_root_find(self, name))
 
@@ -66,194 +39,3 @@ class ProcSuperBlock(SuperBlock):
     def current(self) -> Task | None:
         """The task doing the lookup or read (the kernel's current)."""
         return self.kernel.current
-
-
-class SeqFile(InodeFile):
-    """An open proc file: the text made at open, read with offsets (seq_read). It has no
-    mmap (ENODEV) and, without a store, no write (EINVAL), as a seq_file on Linux."""
-
-    mmap_ok = False
-
-    def __init__(self, flags: int, path: object, inode: ProcFile) -> None:
-        super().__init__(flags, path, inode)
-        self.text: bytes | None = None
-        self.show = inode.opener() if inode.opener is not None else inode.show
-
-    def pread(self, n: int, off: int) -> bytes:
-        if self.text is None:
-            self.text = self.show()
-        return self.text[off:off + n]
-
-    def pwrite(self, data: bytes, off: int) -> int:
-        store = self.proc_inode.store
-        if store is None:
-            raise KernelError(E.EINVAL)
-        store(data)
-        return len(data)
-
-    def lseek(self, off: int, whence: int) -> int:
-        if whence == A.SEEK_END:
-            raise KernelError(E.EINVAL)
-        return super().lseek(off, whence)
-
-    @property
-    def proc_inode(self) -> ProcFile:
-        assert isinstance(self.inode, ProcFile)
-        return self.inode
-
-
-class ProcFile(Inode):
-    def __init__(self, sb: ProcSuperBlock, ino: int, show: Show, store: Store | None = None,
-                 mode: int = 0o444, uid: int = 0, gid: int = 0,
-                 opener: Callable[[], Show] | None = None) -> None:
-        super().__init__(sb, ino, stat.S_IFREG | mode, uid, gid)
-        self.show = show
-        self.store = store
-        self.opener = opener
-
-    def open_file(self, flags: int, path: Path) -> File:
-        return SeqFile(flags, path, self)
-
-    def read(self, off: int, n: int) -> bytes:
-        return self.show()[off:off + n]
-
-    def write(self, off: int, data: bytes) -> int:
-        if self.store is None:
-            raise KernelError(E.EINVAL)
-        self.store(data)
-        return len(data)
-
-    def truncate(self, size: int) -> None:
-        """O_TRUNC on a proc file is ignored, as on Linux."""
-
-
-class ProcLink(Inode):
-    def __init__(self, sb: ProcSuperBlock, ino: int, target: Callable[[], bytes],
-                 jump: Callable[[], Path] | None = None, mode: int = 0o777, uid: int = 0,
-                 gid: int = 0) -> None:
-        super().__init__(sb, ino, stat.S_IFLNK | mode, uid, gid)
-        self.target = target
-        if jump is not None:
-            self.get_link = jump          # namei jumps here instead of walking the text
-
-    def readlink(self) -> bytes:
-        return self.target()
-
-
-class ProcDir(Inode):
-    volatile = True
-
-    def __init__(self, sb: ProcSuperBlock, ino: int, mode: int,
-                 entries: Callable[[], dict[bytes, Entry]], uid: int = 0, gid: int = 0,
-                 nlink: int = 2, parent: Inode | None = None,
-                 find: Callable[[bytes], Entry | None] | None = None) -> None:
-        super().__init__(sb, ino, stat.S_IFDIR | mode, uid, gid, nlink)
-        self.entries = entries
-        self.find = find or (lambda name: self.entries().get(name))   # one name, no listing
-        self.parent = parent if parent is not None else self
-
-    def lookup(self, name: bytes) -> Inode | None:
-        if name == b".":
-            return self
-        if name == b"..":
-            return self.parent
-        make = self.find(name)
-        return make(self.sb, proc_ino(self.ino, name)) if make is not None else None  # type: ignore[arg-type]
-
-    def _no_create(self, *args: object) -> Inode:
-        """proc_root_lookup answers ENOENT for unknown names, so nothing can be created."""
-        raise KernelError(E.ENOENT)
-
-    create = mkdir = symlink = _no_create  # type: ignore[assignment]
-
-    def link(self, name: bytes, inode: Inode) -> None:
-        raise KernelError(E.ENOENT)
-
-    def readdir(self, pos: int) -> Iterator[tuple[int, bytes, int, int]]:
-        names: list[tuple[bytes, int, int]] = [(b".", self.ino, DT_DIR),
-                                               (b"..", self.parent.ino, DT_DIR)]
-        for name, make in self.entries().items():
-            inode = make(self.sb, proc_ino(self.ino, name))  # type: ignore[arg-type]
-            names.append((name, inode.ino, dtype_of(inode.mode)))
-        for i in range(pos, len(names)):
-            name, ino, dt = names[i]
-            yield i + 1, name, ino, dt
-
-
-# -- the registry of system-wide entries ------------------------------------------------------
-class _Node:
-    def __init__(self) -> None:
-        self.children: dict[bytes, _Node] = {}
-        self.show: Callable[[Any], bytes] | None = None
-        self.store: Callable[[Any, Any, bytes], None] | None = None
-        self.link: Callable[[Any], bytes] | None = None
-        self.mode = 0o444
-
-
-_registry = _Node()
-
-
-def _node(path: str) -> _Node:
-    node = _registry
-    for comp in path.strip("/").split("/"):
-        node = node.children.setdefault(comp.encode(), _Node())
-    return node
-
-
-def register_proc_file(path: str, show: Callable[[Any], bytes],
-                       store: Callable[[Any, Any, bytes], None] | None = None,
-                       mode: int | None = None) -> None:
-    """Add /proc/<path>; intermediate directories are made as needed."""
-    node = _node(path)
-    node.show, node.store = show, store
-    node.mode = mode if mode is not None else (0o644 if store is not None else 0o444)
-
-
-def register_proc_symlink(path: str, target: Callable[[Any], bytes]) -> None:
-    _node(path).link = target
-
-
-def registry_entries(sb: ProcSuperBlock, node: _Node | None = None,
-                     parent: Inode | None = None) -> dict[bytes, Entry]:
-    """The entries of a registered directory (the root's when ``node`` is None)."""
-    node = node if node is not None else _registry
-    k = sb.kernel
-    out: dict[bytes, Entry] = {}
-    for name, child in node.children.items():
-        out[name] = _maker(k, child, parent)
-    return out
-
-
-def registry_find(sb: ProcSuperBlock, node: _Node | None, parent: Inode | None,
-                  name: bytes) -> Entry | None:
-    """One entry of a registered directory (the root's when ``node`` is None)."""
-    child = (node if node is not None else _registry).children.get(name)
-    return _maker(sb.kernel, child, parent) if child is not None else None
-
-
-def _maker(k: Any, child: _Node, parent: Inode | None) -> Entry:
-    if child.show is not None:
-        show, store = child.show, child.store
-
-        def mk_file(sb: ProcSuperBlock, ino: int) -> Inode:
-            def st(data: bytes) -> None:
-                assert store is not None
-                store(k, sb.current(), data)
-            return ProcFile(sb, ino, lambda: show(k), st if store is not None else None,
-                            child.mode)
-        return mk_file
-    if child.link is not None:
-        link = child.link
-        return lambda sb, ino: ProcLink(sb, ino, lambda: link(k))
-
-    def mk_dir(sb: ProcSuperBlock, ino: int) -> Inode:
-        d = ProcDir(sb, ino, 0o555, lambda: {}, parent=parent or sb.root)
-        d.entries = lambda: registry_entries(sb, child, d)
-        d.find = lambda name: registry_find(sb, child, d, name)
-        return d
-    return mk_dir
-
-
-def file_entry(show: Show | Callable[[], bytes], mode: int = 0o444, uid: int = 0,
-               gid: int = 0) -> Entry:
-    return lambda sb, ino: ProcFile(sb, ino, show, None, mode, uid, gid)

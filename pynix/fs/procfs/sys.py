@@ -6,6 +6,10 @@ UUID at each read, boot_id one per boot, as drivers/char/random.c proc_do_uuid),
 ``sys/vm/overcommit_memory``, ``sys/fs/{file-max,nr_open}``. ``hostname``
 and ``domainname`` are writable by root and change what uname(2) reports, as sethostname(2)
 does; a write replaces the value up to the first newline (proc_dostring), at most 64 bytes.
+
+These are the sysctls of fs itself and of the layers below it, which cannot import procfs
+(the release strings of kernel/version.py, the UTS namespace, the pid map, mm); subsystems
+register their own (ipc/procfs.py: the IPC tunables).
 """
 from __future__ import annotations
 
@@ -16,9 +20,10 @@ from typing import Any
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
-from pynix.fs.procfs.super import register_proc_file
+from pynix.fs.procfs.registry import register_proc_file
 from pynix.kernel.cred import capable
 from pynix.kernel.ns_common import uts_ns_of
+from pynix.kernel.version import UTS_RELEASE, UTS_SYSNAME, UTS_VERSION
 
 UTS_LEN = 64
 
@@ -50,17 +55,12 @@ def store_domainname(k: Any, task: Any, data: bytes) -> None:
     (uts_ns_of(task) if task is not None else k.init_uts_ns).domainname = _uts_value(data)
 
 
-def _uts(attr: str) -> Any:
-    from pynix.syscalls import sys_info
-    return lambda k: getattr(sys_info, attr) + b"\n"
-
-
 register_proc_file("sys/kernel/hostname", lambda k: _reader_uts(k).hostname + b"\n", store_hostname)
 register_proc_file("sys/kernel/domainname", lambda k: _reader_uts(k).domainname + b"\n",
                    store_domainname)
-register_proc_file("sys/kernel/ostype", lambda k: b"Linux\n")
-register_proc_file("sys/kernel/osrelease", _uts("UTS_RELEASE"))
-register_proc_file("sys/kernel/version", _uts("UTS_VERSION"))
+register_proc_file("sys/kernel/ostype", lambda k: UTS_SYSNAME + b"\n")
+register_proc_file("sys/kernel/osrelease", lambda k: UTS_RELEASE + b"\n")
+register_proc_file("sys/kernel/version", lambda k: UTS_VERSION + b"\n")
 register_proc_file("sys/kernel/pid_max", lambda k: b"%d\n" % k.pids.pid_max)
 
 

@@ -1,17 +1,27 @@
 """Boot: from a configuration to a running first process (Linux init/main.c start_kernel,
-rest_init, kernel_init; Bach ch. 7.9 "the system boot and the init process").
+rest_init, kernel_init, run_init_process; Bach ch. 7.9 "the system boot and the init process").
 
-``boot(cfg)`` builds the machine (physical memory, CPU), mounts the root filesystem and the
-standard mounts (/dev, /tmp), binds host paths, wires the console to the host's stdio, and
-creates pid 1. For ``pynix run`` pid 1 is a kernel-side init that reaps orphans and waits for
-the program; ``run(cfg)`` then starts the program as pid 1's child and returns its exit status
-(128+N when killed by signal N). For ``pynix boot`` (``cfg.boot``) pid 1 is the real /sbin/init
-with /dev/console as fds 0-2 (Linux's kernel_init / run_init_process); ``run`` returns 0 once
-reboot(2) powers the machine off. Either way pid 2 is kthreadd, which starts the flusher.
+``run(cfg)`` is the whole life of one machine. ``Machine(cfg)`` is start_kernel: it builds the
+kernel (physical memory, CPU), mounts the root filesystem and the standard mounts (/dev, /tmp,
+/dev/shm, /proc), binds host paths, wires the console to the host's stdio, installs the system
+call entry, and starts pid 2, kthreadd, which starts the flusher. ``Machine.run()`` then
+starts pid 1 and runs the scheduler until the machine stops:
+
+- ``pynix run``: pid 1 is a kernel-side init that reaps orphans and waits for the program;
+  ``spawn`` starts the program as pid 1's child; ``run`` returns its exit status (128+N when
+  killed by signal N).
+- ``pynix boot`` (``cfg.boot``): pid 1 is the real /sbin/init with /dev/console as fds 0-2
+  (``run_init_process``); ``run`` returns 0 once reboot(2) powers the machine off.
 
 The console is the tty layer (drivers/tty.py over machine/hostterm.py) when booting or when
 the host's stdin is a terminal; ``pynix run`` with piped or redirected stdio passes the host
-streams through (machine/console.py) so its output compares byte for byte with Linux.
+streams through (drivers/hoststream.py) so its output compares byte for byte with Linux.
+
+Importing this module is Linux's do_initcalls: the subsystems it imports register their
+/proc files (fs/filesystems.py, ipc/procfs.py, procfs's own files) as they load.
+
+Owns: the Machine (its kernel, console and exit status). This is the top of the kernel: it
+imports any layer below and nothing imports it but the command line and tests.
 """
 from __future__ import annotations
 
@@ -23,24 +33,36 @@ from typing import Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.termbits import LINUX_REBOOT_CMD_POWER_OFF
 from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_DEAD, TASK_ZOMBIE
+from pynix.base.wait import wait_event
+from pynix.drivers.hoststream import HostInput, HostStream
 from pynix.drivers.tty import TtyStruct, register_console
-from pynix.fs.devices import DEVICES, register_chrdev
+from pynix.drivers.tty_jobctrl import proc_set_tty
+from pynix.fs import filesystems  # noqa: F401  (initcall: registers /proc/filesystems)
+from pynix.fs.devices import register_chrdev
+from pynix.fs.devtmpfs import make_devfs
+from pynix.fs.ext2.super import mount_image
 from pynix.fs.hostfs import HostSuperBlock
+from pynix.fs.procfs import ProcSuperBlock
 from pynix.fs.tmpfs import TmpfsSuperBlock
 from pynix.fs.vfs.dcache import MS_NODEV, MS_NOEXEC, MS_NOSUID
 from pynix.fs.vfs.file import FdTable
 from pynix.fs.vfs.mount import VFS
 from pynix.fs.vfs.namei import namei
+from pynix.fs.vfs.ops import do_open, vfs_mkdir
+from pynix.fs.writeback import start_flusher
+from pynix.ipc import procfs as ipc_procfs  # noqa: F401  (initcall: /proc/sysvipc, IPC sysctls)
 from pynix.kernel.exec import do_execve
 from pynix.kernel.exit import do_wait
 from pynix.kernel.kernel import Kernel
 from pynix.kernel.kthread import kthread_create, start_kthreadd
 from pynix.kernel.printk import printk
+from pynix.kernel.reboot import kernel_shutdown
 from pynix.kernel.sched import schedule
 from pynix.kernel.task import Cred, FsStruct, SigHand, Task
-from pynix.machine.console import HostInput, HostStream
+from pynix.kernel.version import LINUX_BANNER
 from pynix.machine.hostterm import HostTerminal
 from pynix.syscalls.dispatch import Dispatcher
 
@@ -60,7 +82,6 @@ class Config:
 
 
 def mkdir_p(fs: FsStruct, path: bytes) -> None:
-    from pynix.fs.vfs.ops import vfs_mkdir
     cur = b""
     for comp in [c for c in path.split(b"/") if c]:
         cur += b"/" + comp
@@ -83,7 +104,6 @@ def is_host_null(fd: int) -> bool:
 
 def make_root_sb(cfg: Config):  # type: ignore[no-untyped-def]
     if cfg.image:
-        from pynix.fs.ext2.super import mount_image
         try:
             # named as Linux names a root the kernel mounts itself, not by the host's path
             return mount_image(cfg.image), "/dev/root"
@@ -93,29 +113,15 @@ def make_root_sb(cfg: Config):  # type: ignore[no-untyped-def]
     return HostSuperBlock(cfg.root), cfg.root
 
 
-def make_devfs() -> TmpfsSuperBlock:
-    sb = TmpfsSuperBlock(1 << 20)
-    sb.fs_name = "devtmpfs"
-    root = sb.root
-    root.mode = stat.S_IFDIR | 0o755
-    for name, (mode, maj, mnr) in DEVICES.items():
-        root.create(name, mode, 0, 0, A.makedev(maj, mnr))
-    root.mkdir(b"shm", 0o1777, 0, 0)
-    root.mkdir(b"pts", 0o755, 0, 0)
-    for i, name in enumerate((b"stdin", b"stdout", b"stderr")):
-        root.symlink(name, b"/proc/self/fd/%d" % i, 0, 0)
-    root.symlink(b"fd", b"/proc/self/fd", 0, 0)
-    return sb
-
-
 class Machine:
     """One booted pynix: the kernel plus its root, console and init."""
 
     def __init__(self, cfg: Config) -> None:
+        """start_kernel: the kernel, its root and standard mounts, the console, the system
+        call entry, and pid 2 (kthreadd with the flusher); pid 1 is started by ``run``."""
         self.cfg = cfg
         k = self.k = Kernel(cfg.mem_mb << 20)
-        from pynix.fs.procfs.files import show_version
-        printk(k, show_version(k).decode().rstrip("\n"), level=5)
+        printk(k, LINUX_BANNER.decode().rstrip("\n"), level=5)
         printk(k, f"Memory: {cfg.mem_mb << 10}K available")
         k.init_uts_ns.hostname = cfg.hostname.encode()
         k.need_resched = False
@@ -141,7 +147,6 @@ class Machine:
         else:
             k.init_task = kthread_create(k, b"init", self._init_body, pid=k.pids.alloc())
             k.init_task.real_parent = k.init_task.parent = None
-        from pynix.fs.writeback import start_flusher
         start_kthreadd(k)
         start_flusher(k)
 
@@ -167,7 +172,6 @@ class Machine:
             at = namei(fs, b"/proc")                # only where the root has a /proc directory
         except KernelError:
             return
-        from pynix.fs.procfs import ProcSuperBlock
         k.vfs.mount(ProcSuperBlock(k), at, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
     def _bind(self, fs: FsStruct, host: str, guest: str) -> None:
@@ -180,7 +184,6 @@ class Machine:
             if sb.root.is_dir():
                 mkdir_p(fs, g)
             else:
-                from pynix.fs.vfs.ops import do_open
                 parent = os.path.dirname(guest) or "/"
                 mkdir_p(fs, parent.encode())
                 do_open(fs, g, A.O_CREAT | A.O_WRONLY, 0o644).put()
@@ -207,12 +210,10 @@ class Machine:
     def console_files(self) -> FdTable:
         files = FdTable()
         if self.tty is not None:
-            from pynix.fs.vfs.ops import do_open
             for fd in (0, 1, 2):
                 files.install(fd, do_open(self.k.init_fs, b"/dev/tty1", A.O_RDWR, 0)
                               if os.isatty(fd) or fd == 0 else HostStream(A.O_WRONLY, fd))
             return files
-        from pynix.fs.vfs.ops import do_open
         for fd, flags in ((0, A.O_RDONLY), (1, A.O_WRONLY), (2, A.O_WRONLY)):
             if is_host_null(fd):            # the guest's own /dev/null, so it looks the same
                 files.install(fd, do_open(self.k.init_fs, b"/dev/null", flags, 0))
@@ -227,7 +228,6 @@ class Machine:
                 res = yield from do_wait(t, A.P_ALL, 0, A.WEXITED | A.WALL)
             except KernelError as e:
                 if e.errno == E.ECHILD:
-                    from pynix.base.wait import wait_event
                     seq = t.signal.wait_seq
                     yield from wait_event(t, t.signal.wait_chldexit, lambda: t.signal.wait_seq != seq,
                                           interruptible=False)
@@ -268,14 +268,13 @@ class Machine:
         k.add_task(t)
         self.main = t
         if self.tty is not None:
-            from pynix.drivers.tty_jobctrl import proc_set_tty
             proc_set_tty(t, self.tty)              # the program controls the terminal
         return t
 
     def start_init(self) -> Task:
-        """pid 1 = /sbin/init on /dev/console, no session yet, no parent."""
+        """kernel_init / run_init_process: pid 1 = /sbin/init on /dev/console, no session yet,
+        no parent."""
         k = self.k
-        from pynix.fs.vfs.ops import do_open
         t = Task(k, self.init_pid, b"")
         t.sighand = SigHand()
         t.fs = k.init_fs.copy(t.cred)
@@ -297,8 +296,6 @@ class Machine:
         k = self.k
         init = self.start_init()
         if self.tty is not None and not os.isatty(0):     # a script on stdin: its end powers off
-            from pynix.arch.x86_64.termbits import LINUX_REBOOT_CMD_POWER_OFF
-            from pynix.kernel.reboot import kernel_shutdown
             self.tty.on_input_end = lambda: kernel_shutdown(k, LINUX_REBOOT_CMD_POWER_OFF)
         schedule(k, lambda: k.power_state is not None or init.state in (TASK_ZOMBIE, TASK_DEAD))
         if k.power_state is None:
