@@ -19,10 +19,11 @@ from __future__ import annotations
 from typing import Callable
 
 from pynix.arch.x86_64.abi import PROT_WRITE
+from pynix.machine.mmu import UC_PROT_EXEC, UC_PROT_READ, UC_PROT_WRITE
 from pynix.machine.physmem import PAGE_SHIFT, PhysMem
 from pynix.mm.vma import VM_DONTFORK, VMAList
 
-PTE_R, PTE_W, PTE_X = 1, 2, 4
+PTE_R, PTE_W, PTE_X = UC_PROT_READ, UC_PROT_WRITE, UC_PROT_EXEC   # the TLB entry's bits
 PTE_PERMS = 7
 PTE_DIRTY = 8            # written since mapped (shared file pages: to write back)
 

@@ -15,7 +15,8 @@ import struct
 
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
-from pynix.mm.fault import ACC_READ, ACC_WRITE, handle_mm_fault
+from pynix.machine.mmu import UC_MEM_READ, UC_MEM_WRITE
+from pynix.mm.fault import handle_mm_fault
 from pynix.mm.mm import MM, PTE_R, PTE_W, TASK_SIZE
 
 PAGE = 4096
@@ -33,7 +34,7 @@ def _frame_addr(mm: MM, vaddr: int, write: bool) -> int:
         return pte & ~0xFFF
     if vaddr >= TASK_SIZE:
         raise KernelError(E.EFAULT)
-    r = handle_mm_fault(mm, vaddr, ACC_WRITE if write else ACC_READ)
+    r = handle_mm_fault(mm, vaddr, UC_MEM_WRITE if write else UC_MEM_READ)
     if r is None:
         raise KernelError(E.EFAULT)
     if write:
