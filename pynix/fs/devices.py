@@ -2,8 +2,8 @@
 (drivers/char/mem.c: null, zero, full, random, urandom).
 
 Provides ``chrdev_open(inode, flags, path)`` which picks the driver by the inode's device number
-(major, minor), ``register_chrdev(major, minor, factory)`` for other drivers (the console
-registers /dev/tty and /dev/console at boot), and ``DEVICES``, the standard /dev nodes.
+(major, minor), ``register_chrdev(major, minor, factory)`` for other drivers (the tty,
+loop and console drivers register theirs at boot), and ``DEVICES``, the standard /dev nodes.
 Opening a number nobody registered fails with ENXIO, as on Linux.
 """
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Pipes and FIFOs (Bach ch. 5.12; Linux fs/pipe.c).
 
-Provides ``Pipe`` (a bounded byte buffer with reader and writer counts and two wait queues),
-``PipeFile`` (one end, as returned by pipe2 or by opening a FIFO), ``make_pipe()`` and
-``fifo_open(inode, flags, path)``.
+Provides ``Pipe`` (a bounded byte buffer, ``PipeBuffer``, with reader and writer counts and
+two wait queues), ``PipeFile`` (one end, as returned by pipe2 or by opening a FIFO),
+``make_pipe()``, ``fifo_open(inode, flags, path)`` and ``fifo_partner_ready(f)`` (what a
+blocking FIFO open waits for).
 
 Semantics as Linux: reads return what is there (at least one byte) or wait; EOF when no writer
 is left; writes of at most PIPE_BUF bytes are atomic; a write with no reader raises SIGPIPE and

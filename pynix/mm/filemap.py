@@ -5,10 +5,12 @@ Provides:
   ``find_page(pgoff)`` returns the frame holding that page of the file, reading it on a miss
   (filemap_fault); ``update(off, data)`` keeps cached pages coherent with write(2);
   ``writeback_page`` writes a dirty MAP_SHARED page to the inode (msync, munmap, exit);
-  ``truncate(size)`` drops pages past the end. Exec text comes from here, so every process
+  ``read(off, n)`` is read(2) through the cache; ``truncate(size)`` drops pages past the end
+  and ``drop()`` all of them. Exec text comes from here, so every process
   running the same program shares one copy of its text.
 - ``SharedMem``: pages of MAP_SHARED|MAP_ANONYMOUS memory (and SysV shm segments), zero-filled
-  on first touch, shared by every area that refers to it, freed when the last reference goes.
+  on first touch, shared by every area that refers to it (``get``/``put``), freed when the last
+  reference goes.
 
 Owns: one frame reference per cached page.
 """

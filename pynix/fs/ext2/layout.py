@@ -5,9 +5,15 @@ structures described in Linux's include/linux/ext2_fs.h (and e2fsprogs' ext2_fs.
 rev 1 superblock this follows). Formats and constants only: no I/O and no policy. All
 on-disk integers are little-endian.
 
-Callers unpack a structure into a plain ``dict`` of named fields (``unpack_fields``), change
-fields, and pack it back over the raw bytes (``pack_fields``); bytes this module does not
-name are preserved, so fields pynix does not understand survive a rewrite.
+- ``SUPER``, ``GROUP_DESC``, ``INODE``, ``INODE_EXTRA``: ``Struct`` views. Callers unpack a
+  structure into a plain ``dict`` of named fields (``SUPER.unpack(buf, off)``), change fields,
+  and pack it back over the raw bytes (``SUPER.pack_into(buf, off, fields)``); bytes this
+  module does not name are preserved, so fields pynix does not understand survive a rewrite.
+- Directory entries: ``DIRENT_HEADER`` (``DIRENT_HEADER_OLD`` without the filetype feature),
+  ``rec_len_for``, ``ftype_of_mode`` and ``DTYPE_OF_FT``.
+- Device numbers in a device inode's i_block: ``encode_rdev`` / ``decode_rdev``; timestamps
+  with the extra epoch/nanosecond word: ``encode_time`` / ``decode_time``;
+  ``group_has_super`` for sparse_super backups.
 """
 from __future__ import annotations
 
