@@ -27,6 +27,7 @@ from pynix.base.errors import KernelError
 from pynix.drivers.loop import loop_backing
 from pynix.fs.bio import BlockDevice
 from pynix.fs.vfs.dcache import MS_NODEV, MS_RDONLY, Path
+from pynix.fs.vfs.icache import iget
 from pynix.fs.vfs.inode import Inode, SuperBlock
 
 
@@ -104,7 +105,7 @@ class LoopDevice(BlockDevice):
         self.size_bytes = inode.size - offset
         from pynix.fs.bio import _dev_ids
         self.id = next(_dev_ids)
-        inode.i_count += 1
+        iget(inode)
 
     def pread(self, offset: int, n: int) -> bytes:
         data = self.inode.read(self.offset + offset, n)

@@ -2,7 +2,7 @@
 
 Provides ``Pipe`` (a bounded byte buffer, ``PipeBuffer``, with reader and writer counts and
 two wait queues), ``PipeFile`` (one end, as returned by pipe2 or by opening a FIFO),
-``make_pipe()``, ``fifo_open(inode, flags, path)`` and ``fifo_partner_ready(f)`` (what a
+``make_pipe()``, ``fifo_open(inode, flags, path)``, ``open_pipe_end(pipe, flags, path)`` and ``fifo_partner_ready(f)`` (what a
 blocking FIFO open waits for).
 
 Semantics as Linux: reads return what is there (at least one byte) or wait; EOF when no writer
@@ -32,6 +32,7 @@ from pynix.fs.vfs.file import (
     File,
     WouldBlock,
 )
+from pynix.fs.vfs.icache import iget, iput
 from pynix.fs.vfs.inode import Inode
 
 PIPE_DEF_SIZE = 65536
@@ -165,7 +166,6 @@ class PipeFile(File):
         p.wr_wait.wake_up()
         p.open_wait.wake_up()
         if self.inode is not None:
-            from pynix.fs.vfs.icache import iput
             if p.readers == 0 and p.writers == 0:
                 p.bufs.clear()
             iput(self.inode)
@@ -182,16 +182,25 @@ def make_pipe(flags: int) -> tuple[PipeFile, PipeFile]:
 
 
 def fifo_open(inode: Inode, flags: int, path: object) -> PipeFile:
-    """Open one end of a FIFO. Blocking opens wait in the syscall layer via ``FifoWait``."""
+    """Open one end of a FIFO (Linux's fifo_open): the inode's pipe, made on first open, gets
+    a new end, which holds a reference on the inode. A blocking open then waits in the
+    syscall layer until ``fifo_partner_ready``."""
     if inode.pipe is None:
         inode.pipe = Pipe()
-    p = inode.pipe
-    assert isinstance(p, Pipe)
+    assert isinstance(inode.pipe, Pipe)
+    f = open_pipe_end(inode.pipe, flags, path, inode)
+    iget(inode)
+    return f
+
+
+def open_pipe_end(p: Pipe, flags: int, path: object, inode: Inode | None = None) -> PipeFile:
+    """A new end of pipe ``p`` (fifo_open's work on the pipe): ENXIO for a non-blocking
+    write-only open with no reader; counts the open and wakes whoever waits for a partner.
+    /proc/PID/fd of a pipe opens one with no inode (no FIFO, so no wait for a partner)."""
     acc = flags & A.O_ACCMODE
     if acc == A.O_WRONLY and flags & A.O_NONBLOCK and p.readers == 0:
         raise KernelError(E.ENXIO)
     f = PipeFile(p, flags, path, inode)
-    inode.i_count += 1
     if f.readable:
         p.r_counter += 1
     if f.writable:

@@ -3,7 +3,7 @@
 Analogous to Linux's fs/ext2/inode.c (ext2_iget, ext2_write_inode, ext2_evict_inode) and
 file.c. ``Ext2Inode`` implements pynix.fs.vfs.inode.Inode for ext2:
 
-- ``Ext2Inode.load(sb, ino)`` reads the on-disk inode (called by ``Ext2SuperBlock.iget``);
+- ``Ext2Inode.load(sb, ino)`` reads the on-disk inode (called by ``Ext2SuperBlock.ext2_iget``);
   ``Ext2Inode.new(sb, ino, mode, uid, gid)`` initialises a freshly ialloc'ed one.
 - ``read``/``write``/``truncate`` move file data in runs of contiguous blocks (bmap_run /
   bmap_alloc): whole blocks go to the device with one pread/pwrite per run, partial blocks

@@ -91,10 +91,9 @@ class FdTarget(Inode):
 
     def open_file(self, flags: int, path: Path) -> File:
         if self.pipe is not None:
-            from pynix.fs.pipe import fifo_open
-            f = fifo_open(self, flags, path)
-            f.inode, f.anon = None, self        # a pipe, not a FIFO: no wait for a partner
-            self.i_count -= 1
+            from pynix.fs.pipe import open_pipe_end
+            f = open_pipe_end(self.pipe, flags, path)   # a pipe, not a FIFO: no partner wait
+            f.anon = self
             return f
         return self.file.get()
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
+from pynix.fs.vfs.icache import iget, iput
 from pynix.fs.vfs.inode import Inode, touch_atime
 
 POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL = 1, 2, 4, 8, 16, 32
@@ -102,7 +103,7 @@ class InodeFile(File):
 
     def __init__(self, flags: int, path: object, inode: Inode, on_write: object = None) -> None:
         super().__init__(flags, path, inode)
-        inode.i_count += 1
+        iget(inode)
         self.on_write = on_write        # page-cache coherence hook (filemap update)
 
     def read(self, n: int) -> bytes:
@@ -179,7 +180,6 @@ class InodeFile(File):
 
     def release(self) -> None:
         assert self.inode is not None
-        from pynix.fs.vfs.icache import iput
         if getattr(self.inode, "i_flock", None) is not None:
             from pynix.fs.locks import flock_release
             flock_release(self, self.inode)       # flock locks go with the description
