@@ -10,8 +10,8 @@ is left; writes of at most PIPE_BUF bytes are atomic; a write with no reader rai
 fails with EPIPE; opening a FIFO waits for the other end unless O_NONBLOCK (a write-only
 non-blocking open with no reader fails with ENXIO).
 
-The buffer is Linux's ring of page-sized slots (``size // PAGE`` of them): a write fills new
-pages, after merging its first ``len % PAGE`` bytes into the last page if they fit there,
+The buffer is Linux's ring of page-sized slots (``size // PAGE_SIZE`` of them): a write fills new
+pages, after merging its first ``len % PAGE_SIZE`` bytes into the last page if they fit there,
 so a slot half-read is not writable room and a full pipe stays full until a page drains.
 
 Owns: the buffer. Blocking is expressed by raising WouldBlock(wq).
@@ -20,23 +20,22 @@ from __future__ import annotations
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.base.errors import KernelError
-from pynix.base.wait import WaitQueue
-from pynix.fs.vfs.file import (
+from pynix.arch.x86_64.poll import (
     POLLERR,
     POLLHUP,
     POLLIN,
     POLLOUT,
     POLLRDNORM,
     POLLWRNORM,
-    File,
-    WouldBlock,
 )
+from pynix.base.errors import KernelError
+from pynix.base.wait import WaitQueue
+from pynix.fs.vfs.file import File, WouldBlock
 from pynix.fs.vfs.icache import iget, iput
 from pynix.fs.vfs.inode import Inode
+from pynix.machine.physmem import PAGE_SIZE
 
 PIPE_DEF_SIZE = 65536
-PAGE = 4096
 
 
 class PipeBuffer:
@@ -52,7 +51,7 @@ class PipeBuffer:
 class Pipe:
     def __init__(self) -> None:
         self.bufs: list[PipeBuffer] = []
-        self.size = PIPE_DEF_SIZE        # bytes; size // PAGE slots (Linux max_usage)
+        self.size = PIPE_DEF_SIZE        # bytes; size // PAGE_SIZE slots (Linux max_usage)
         self.readers = 0
         self.writers = 0
         self.rd_wait = WaitQueue()       # readers wait here for data or EOF
@@ -66,7 +65,7 @@ class Pipe:
         return sum(len(b.data) for b in self.bufs)
 
     def full(self) -> bool:
-        return len(self.bufs) >= self.size // PAGE
+        return len(self.bufs) >= self.size // PAGE_SIZE
 
     def take(self, n: int) -> bytes:
         out = bytearray()
@@ -81,18 +80,18 @@ class Pipe:
         return bytes(out)
 
     def put(self, data: bytes) -> int:
-        """pipe_write's copy: the first ``len % PAGE`` bytes into the last page if they fit
+        """pipe_write's copy: the first ``len % PAGE_SIZE`` bytes into the last page if they fit
         there (the rest is then page-aligned), then new pages while slots are free.
         Returns the bytes taken (0 when full)."""
-        chars = len(data) % PAGE
+        chars = len(data) % PAGE_SIZE
         done = 0
         if chars and self.bufs:
             last = self.bufs[-1]
-            if last.offset + len(last.data) + chars <= PAGE:
+            if last.offset + len(last.data) + chars <= PAGE_SIZE:
                 last.data += data[:chars]
                 done = chars
         while done < len(data) and not self.full():
-            self.bufs.append(PipeBuffer(data[done:done + PAGE]))
+            self.bufs.append(PipeBuffer(data[done:done + PAGE_SIZE]))
             done += len(self.bufs[-1].data)
         return done
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import event as V
+from pynix.arch.x86_64.poll import POLLIN, POLLRDNORM
 from pynix.base.errors import KernelError
 from pynix.base.timer import KTimer, Timers
 from pynix.base.wait import WaitQueue
 from pynix.fs.anon import anon_inode
-from pynix.fs.vfs.file import POLLIN, POLLRDNORM, File, WouldBlock
+from pynix.fs.vfs.file import File, WouldBlock
 
 TIMERFD_CLOCKS = (A.CLOCK_REALTIME, A.CLOCK_MONOTONIC, A.CLOCK_BOOTTIME)
 

@@ -10,8 +10,9 @@ from typing import Generator
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
-from pynix.fs.pipe import PAGE, PipeFile, make_pipe
+from pynix.fs.pipe import PipeFile, make_pipe
 from pynix.kernel.task import Task
+from pynix.machine.physmem import PAGE_SIZE
 from pynix.mm.uaccess import copy_from_user, copy_to_user, put_i32
 from pynix.syscalls.util import fget, install_file_pair, install_new_file, mm_of, s32
 
@@ -97,10 +98,10 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int) -> Generator[None, None, int
         arg &= 0xFFFFFFFF
         if arg > 1 << 31:
             raise KernelError(E.EINVAL)
-        size = max(PAGE, 1 << (max(arg, 1) - 1).bit_length())
+        size = max(PAGE_SIZE, 1 << (max(arg, 1) - 1).bit_length())
         if size > PIPE_MAX_SIZE:
             raise KernelError(E.EPERM)          # above /proc/sys/fs/pipe-max-size
-        if size // PAGE < len(f.pipe.bufs):
+        if size // PAGE_SIZE < len(f.pipe.bufs):
             raise KernelError(E.EBUSY)
         f.pipe.size = size
         return size

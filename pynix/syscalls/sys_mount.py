@@ -8,10 +8,9 @@ from __future__ import annotations
 from pynix.fs.vfs.namei import namei
 from pynix.fs.vfs.namespace import path_mount, path_umount
 from pynix.kernel.task import Task
+from pynix.machine.physmem import PAGE_SIZE
 from pynix.mm.uaccess import strncpy_from_user
 from pynix.syscalls.util import fs_of, get_path, mm_of
-
-PAGE_SIZE = 4096
 
 
 def sys_mount(t: Task, dev_name: int, dir_name: int, fstype: int, flags: int, data: int) -> int:

@@ -5,8 +5,8 @@ import pytest
 
 from pynix.arch.x86_64 import abi as A
 from pynix.base.errors import KernelError
-from pynix.machine.physmem import PhysMem
 from pynix.machine.mmu import UC_MEM_READ, UC_MEM_WRITE
+from pynix.machine.physmem import PhysMem
 from pynix.mm.fault import handle_mm_fault
 from pynix.mm.mm import MM, PTE_W
 from pynix.mm.mmap import do_brk, do_madvise, do_mmap, do_mprotect, do_mremap, do_munmap

@@ -21,6 +21,8 @@ import struct
 import sys
 from typing import Any, Mapping
 
+from pynix.arch.x86_64.kdev_t import major, makedev, minor
+
 assert sys.byteorder == "little", "pynix's ext2 maps block pointer arrays with native uint32"
 
 EXT2_SUPER_MAGIC = 0xEF53
@@ -200,25 +202,12 @@ def rec_len_for(name_len: int) -> int:
 # Device numbers in i_block[0]/[1] (Linux old_encode_dev / new_encode_dev), from the
 # userspace dev_t that st_rdev carries (glibc gnu_dev_makedev).
 
-def dev_major(dev: int) -> int:
-    return ((dev >> 8) & 0xFFF) | ((dev >> 32) & ~0xFFF)
-
-
-def dev_minor(dev: int) -> int:
-    return (dev & 0xFF) | ((dev >> 12) & ~0xFF)
-
-
-def makedev(major: int, minor: int) -> int:
-    return ((minor & 0xFF) | ((major & 0xFFF) << 8) | ((minor & ~0xFF) << 12)
-            | ((major & ~0xFFF) << 32))
-
-
 def encode_rdev(dev: int) -> tuple[int, int]:
     """(i_block[0], i_block[1]) for a device inode."""
-    major, minor = dev_major(dev), dev_minor(dev)
-    if major < 256 and minor < 256:
-        return (major << 8) | minor, 0
-    return 0, (minor & 0xFF) | (major << 8) | ((minor & ~0xFF) << 12)
+    maj, mnr = major(dev), minor(dev)
+    if maj < 256 and mnr < 256:
+        return (maj << 8) | mnr, 0
+    return 0, (mnr & 0xFF) | (maj << 8) | ((mnr & ~0xFF) << 12)
 
 
 def decode_rdev(b0: int, b1: int) -> int:

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.poll import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM
 from pynix.base.errors import KernelError
 from pynix.fs.vfs.icache import iget, iput
 from pynix.fs.vfs.inode import Inode, touch_atime
 
-POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL = 1, 2, 4, 8, 16, 32
-POLLRDNORM, POLLWRNORM = 0x40, 0x100
 MAX_LFS_FILESIZE = (1 << 63) - 1     # the largest offset lseek may set (loff_t)
 
 
