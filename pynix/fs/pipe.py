@@ -30,6 +30,7 @@ from pynix.arch.x86_64.poll import (
 )
 from pynix.base.errors import KernelError
 from pynix.base.wait import WaitQueue
+from pynix.fs.anon import anon_inode
 from pynix.fs.vfs.file import File, WouldBlock
 from pynix.fs.vfs.icache import iget, iput
 from pynix.fs.vfs.inode import Inode
@@ -171,7 +172,6 @@ class PipeFile(File):
 
 
 def make_pipe(flags: int) -> tuple[PipeFile, PipeFile]:
-    from pynix.fs.anon import anon_inode
     p = Pipe()
     extra = flags & A.O_NONBLOCK
     r, w = PipeFile(p, A.O_RDONLY | extra), PipeFile(p, A.O_WRONLY | extra)

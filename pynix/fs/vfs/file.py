@@ -179,9 +179,9 @@ class InodeFile(File):
 
     def release(self) -> None:
         assert self.inode is not None
-        if getattr(self.inode, "i_flock", None) is not None:
-            from pynix.fs.locks import flock_release
-            flock_release(self, self.inode)       # flock locks go with the description
+        locks = getattr(self.inode, "i_flock", None)    # fs/locks.InodeLocks, if ever locked
+        if locks is not None:
+            locks.remove_flock(self)              # flock locks go with the description
         iput(self.inode)
 
 
@@ -224,9 +224,9 @@ class FdTable:
         if f is None:
             raise KernelError(E.EBADF)
         self.cloexec.discard(fd)
-        if f.inode is not None and getattr(f.inode, "i_flock", None) is not None:
-            from pynix.fs.locks import posix_release
-            posix_release(self, f.inode)          # closing any fd drops the owner's locks
+        locks = getattr(f.inode, "i_flock", None)       # fs/locks.InodeLocks, if ever locked
+        if locks is not None:
+            locks.remove_posix(self)              # closing any fd drops the owner's locks
         f.put()
 
     def copy(self) -> FdTable:
