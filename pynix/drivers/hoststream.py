@@ -23,10 +23,11 @@ from typing import Callable
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.abi import S_IFCHR, makedev
+from pynix.arch.x86_64.poll import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM
 from pynix.base.errors import KernelError
 from pynix.base.wait import WaitQueue
 from pynix.fs.anon import anon_inode
-from pynix.fs.vfs.file import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, File, WouldBlock
+from pynix.fs.vfs.file import File, WouldBlock
 from pynix.machine.console import HostReader
 
 

@@ -21,7 +21,7 @@ from pynix.arch.x86_64 import loop as L
 from pynix.base.errors import KernelError
 from pynix.fs.devices import register_chrdev
 from pynix.fs.vfs.file import File
-from pynix.fs.vfs.icache import iput
+from pynix.fs.vfs.icache import iget, iput
 from pynix.fs.vfs.inode import Inode
 from pynix.mm.uaccess import copy_from_user
 
@@ -42,7 +42,7 @@ class Loop:
     def bind(self, inode: Inode, readonly: bool) -> None:
         if self.backing is not None:
             raise KernelError(E.EBUSY)
-        inode.i_count += 1
+        iget(inode)
         self.backing = inode
         self.flags = L.LO_FLAGS_READ_ONLY if readonly else 0
 

@@ -31,12 +31,13 @@ from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import termbits as T
 from pynix.arch.x86_64.capability import CAP_SYS_ADMIN
+from pynix.arch.x86_64.poll import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM
 from pynix.base.errors import KernelError
 from pynix.base.wait import WaitQueue
 from pynix.drivers import tty_jobctrl as J
 from pynix.drivers.n_tty import NTty
 from pynix.fs.devices import register_chrdev
-from pynix.fs.vfs.file import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, File, WouldBlock
+from pynix.fs.vfs.file import File, WouldBlock
 from pynix.kernel.cred import capable
 from pynix.kernel.pgrp import kill_pgrp
 from pynix.mm.uaccess import copy_from_user

@@ -2,8 +2,8 @@
 (drivers/char/mem.c: null, zero, full, random, urandom).
 
 Provides ``chrdev_open(inode, flags, path)`` which picks the driver by the inode's device number
-(major, minor), ``register_chrdev(major, minor, factory)`` for other drivers (the console
-registers /dev/tty and /dev/console at boot), and ``DEVICES``, the standard /dev nodes.
+(major, minor), ``register_chrdev(major, minor, factory)`` for other drivers (the tty,
+loop and console drivers register theirs at boot), and ``DEVICES``, the standard /dev nodes.
 Opening a number nobody registered fails with ENXIO, as on Linux.
 """
 from __future__ import annotations
@@ -13,19 +13,12 @@ from typing import Callable
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.kdev_t import major, minor
 from pynix.base.errors import KernelError
 from pynix.fs.vfs.file import File
 from pynix.fs.vfs.inode import Inode
 
 _drivers: dict[tuple[int, int], Callable[[int, object], File]] = {}
-
-
-def major(dev: int) -> int:
-    return ((dev >> 8) & 0xFFF) | ((dev >> 32) & ~0xFFF)
-
-
-def minor(dev: int) -> int:
-    return (dev & 0xFF) | ((dev >> 12) & ~0xFF)
 
 
 def register_chrdev(maj: int, mnr: int, factory: Callable[[int, object], File]) -> None:

@@ -13,18 +13,11 @@ from __future__ import annotations
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import event as V
+from pynix.arch.x86_64.poll import POLLERR, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM
 from pynix.base.errors import KernelError
 from pynix.base.wait import WaitQueue
 from pynix.fs.anon import anon_inode
-from pynix.fs.vfs.file import (
-    POLLERR,
-    POLLIN,
-    POLLOUT,
-    POLLRDNORM,
-    POLLWRNORM,
-    File,
-    WouldBlock,
-)
+from pynix.fs.vfs.file import File, WouldBlock
 
 
 class EventFdFile(File):

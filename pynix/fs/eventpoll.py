@@ -26,10 +26,11 @@ from typing import TYPE_CHECKING, Generator
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import event as V
+from pynix.arch.x86_64.poll import POLLIN, POLLRDNORM
 from pynix.base.errors import KernelError
 from pynix.base.wait import WaitQueue, wait_event
 from pynix.fs.anon import anon_inode
-from pynix.fs.vfs.file import POLLIN, POLLRDNORM, File, InodeFile
+from pynix.fs.vfs.file import File, InodeFile
 
 if TYPE_CHECKING:
     from pynix.kernel.task import Task

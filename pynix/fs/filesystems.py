@@ -33,7 +33,7 @@ from pynix.fs.procfs.registry import register_proc_file
 from pynix.fs.procfs.super import ProcSuperBlock
 from pynix.fs.tmpfs import TmpfsSuperBlock
 from pynix.fs.vfs.dcache import MS_NODEV, MS_RDONLY, Path
-from pynix.fs.vfs.icache import iput
+from pynix.fs.vfs.icache import iget, iput
 from pynix.fs.vfs.inode import Inode, SuperBlock
 
 
@@ -107,7 +107,7 @@ class LoopDevice(BlockDevice):
         self.on_close = on_close
         self.size_bytes = inode.size - offset
         self.id = next(_dev_ids)
-        inode.i_count += 1
+        iget(inode)
 
     def pread(self, offset: int, n: int) -> bytes:
         data = self.inode.read(self.offset + offset, n)

@@ -38,12 +38,14 @@ class HostSuperBlock(SuperBlock):
         self.icache: dict[int, HostInode] = {}
         st = _host(os.lstat, self.host_dir)
         if stat.S_ISDIR(st.st_mode):
-            self.root = self.iget(self.host_dir, st)
+            self.root = self.hostfs_iget(self.host_dir, st)
         else:                          # a single bound file
-            self.root = self.iget(self.host_dir, st)
+            self.root = self.hostfs_iget(self.host_dir, st)
         self.root.parent = self.root  # type: ignore[attr-defined]
 
-    def iget(self, path: str, st: os.stat_result) -> HostInode:
+    def hostfs_iget(self, path: str, st: os.stat_result) -> HostInode:
+        """The in-core inode of a host file, one per host inode number (Linux's hostfs_iget):
+        the find-or-read half of Bach's iget; references are fs/vfs/icache's."""
         ino = self.icache.get(st.st_ino)
         if ino is None or ino.path != path:
             ino = HostInode(self, path, st)
@@ -104,7 +106,7 @@ class HostInode(Inode):
             return None
         except OSError as e:
             raise KernelError(e.errno or E.EIO) from None
-        ino = self.sb.iget(p, st)
+        ino = self.sb.hostfs_iget(p, st)
         ino.parent = self
         return ino
 

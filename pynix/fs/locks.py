@@ -9,8 +9,10 @@
 - flock locks belong to an open file description (shared by dup and fork) and cover the
   whole file; they go with the last close of that description.
 
-``posix_lock(task, inode, type, start, end, wait)`` and ``flock(file, op)`` are generators
-(they may sleep on the inode's lock wait queue); ``posix_test`` answers F_GETLK.
+``posix_lock(task, inode, type, start, end, wait)`` and ``flock(task, file, inode, op)`` are
+generators (they may sleep on the inode's lock wait queue); ``posix_test`` answers F_GETLK.
+An inode's ``InodeLocks`` releases on close: ``remove_posix(owner)`` (any close, exit) and
+``remove_flock(file)`` (the last close of a description); fs/vfs/file.py calls them.
 Owns: the per-inode lock lists (``inode.i_flock``) and the blocked-on map for deadlock checks.
 """
 from __future__ import annotations
@@ -40,9 +42,27 @@ class Lock:
 
 
 class InodeLocks:
+    """The locks of one inode (Linux's struct file_lock_context, inode->i_flctx), made on the
+    first lock and kept in ``inode.i_flock``. The file layer calls its two release steps
+    through the inode, so struct file's code needs nothing else from this module."""
+
     def __init__(self) -> None:
         self.locks: list[Lock] = []
         self.wait = WaitQueue()
+
+    def remove_posix(self, owner: object) -> None:
+        """close(2) of any descriptor of the inode, or exit: the owner's POSIX locks go
+        (Linux's locks_remove_posix)."""
+        if any(lk.posix and lk.owner is owner for lk in self.locks):
+            _apply_posix(self, owner, 0, F_UNLCK, 0, OFFSET_MAX)
+
+    def remove_flock(self, f: object) -> None:
+        """The last close of an open file description, or LOCK_UN: its flock lock goes
+        (Linux's locks_remove_flock)."""
+        before = len(self.locks)
+        self.locks = [lk for lk in self.locks if lk.posix or lk.owner is not f]
+        if len(self.locks) != before:
+            self.wait.wake_up()
 
 
 _blocked_on: dict[int, object] = {}     # id(waiting owner) -> the owner it waits for
@@ -128,20 +148,12 @@ def posix_lock(t: Task, inode: Inode, ltype: int, start: int, end: int,
     return 0
 
 
-def posix_release(owner: object, inode: Inode) -> None:
-    """close(2) of any descriptor of the inode, or exit: the owner's locks go
-    (locks_remove_posix)."""
-    il = getattr(inode, "i_flock", None)
-    if il is not None and any(lk.posix and lk.owner is owner for lk in il.locks):
-        _apply_posix(il, owner, 0, F_UNLCK, 0, OFFSET_MAX)
-
-
 def flock(t: Task, f: object, inode: Inode, op: int) -> Generator[None, None, int]:
     il = _locks(inode)
     kind = op & ~LOCK_NB
     mine = [lk for lk in il.locks if not lk.posix and lk.owner is f]
     if kind == LOCK_UN:
-        flock_release(f, inode)
+        il.remove_flock(f)
         return 0
     if kind not in (LOCK_SH, LOCK_EX):
         raise KernelError(E.EINVAL)
@@ -158,12 +170,3 @@ def flock(t: Task, f: object, inode: Inode, op: int) -> Generator[None, None, in
     if mine:
         il.wait.wake_up()
     return 0
-
-
-def flock_release(f: object, inode: Inode) -> None:
-    il = getattr(inode, "i_flock", None)
-    if il is not None:
-        before = len(il.locks)
-        il.locks = [lk for lk in il.locks if lk.posix or lk.owner is not f]
-        if len(il.locks) != before:
-            il.wait.wake_up()

@@ -11,11 +11,12 @@ import stat
 from typing import Any
 
 from pynix.arch.x86_64 import abi as A
+from pynix.arch.x86_64.limits import NAME_MAX
 from pynix.fs.tmpfs import TmpfsSuperBlock, TmpInode
 from pynix.fs.vfs.dcache import Dentry, Mount, Path
 from pynix.fs.vfs.file import InodeFile
 
-MEMFD_NAME_MAX = 249            # NAME_MAX - strlen("memfd:")
+MEMFD_NAME_MAX = NAME_MAX - len("memfd:")
 
 
 def _memfd_mount(k: Any) -> Mount:

@@ -15,11 +15,12 @@ from typing import Any
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.poll import POLLIN, POLLRDNORM
 from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_DEAD, TASK_ZOMBIE
 from pynix.base.wait import WaitQueue, wait_queue_of
 from pynix.fs.anon import anon_inode
-from pynix.fs.vfs.file import POLLIN, POLLRDNORM, File
+from pynix.fs.vfs.file import File
 
 PIDFD_NONBLOCK = A.O_NONBLOCK
 

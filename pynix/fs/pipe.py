@@ -1,16 +1,17 @@
 """Pipes and FIFOs (Bach ch. 5.12; Linux fs/pipe.c).
 
-Provides ``Pipe`` (a bounded byte buffer with reader and writer counts and two wait queues),
-``PipeFile`` (one end, as returned by pipe2 or by opening a FIFO), ``make_pipe()`` and
-``fifo_open(inode, flags, path)``.
+Provides ``Pipe`` (a bounded byte buffer, ``PipeBuffer``, with reader and writer counts and
+two wait queues), ``PipeFile`` (one end, as returned by pipe2 or by opening a FIFO),
+``make_pipe()``, ``fifo_open(inode, flags, path)``, ``open_pipe_end(pipe, flags, path)`` and ``fifo_partner_ready(f)`` (what a
+blocking FIFO open waits for).
 
 Semantics as Linux: reads return what is there (at least one byte) or wait; EOF when no writer
 is left; writes of at most PIPE_BUF bytes are atomic; a write with no reader raises SIGPIPE and
 fails with EPIPE; opening a FIFO waits for the other end unless O_NONBLOCK (a write-only
 non-blocking open with no reader fails with ENXIO).
 
-The buffer is Linux's ring of page-sized slots (``size // PAGE`` of them): a write fills new
-pages, after merging its first ``len % PAGE`` bytes into the last page if they fit there,
+The buffer is Linux's ring of page-sized slots (``size // PAGE_SIZE`` of them): a write fills new
+pages, after merging its first ``len % PAGE_SIZE`` bytes into the last page if they fit there,
 so a slot half-read is not writable room and a full pipe stays full until a page drains.
 
 Owns: the buffer. Blocking is expressed by raising WouldBlock(wq).
@@ -19,22 +20,23 @@ from __future__ import annotations
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.base.errors import KernelError
-from pynix.base.wait import WaitQueue
-from pynix.fs.vfs.file import (
+from pynix.arch.x86_64.poll import (
     POLLERR,
     POLLHUP,
     POLLIN,
     POLLOUT,
     POLLRDNORM,
     POLLWRNORM,
-    File,
-    WouldBlock,
 )
+from pynix.base.errors import KernelError
+from pynix.base.wait import WaitQueue
+from pynix.fs.anon import anon_inode
+from pynix.fs.vfs.file import File, WouldBlock
+from pynix.fs.vfs.icache import iget, iput
 from pynix.fs.vfs.inode import Inode
+from pynix.machine.physmem import PAGE_SIZE
 
 PIPE_DEF_SIZE = 65536
-PAGE = 4096
 
 
 class PipeBuffer:
@@ -50,7 +52,7 @@ class PipeBuffer:
 class Pipe:
     def __init__(self) -> None:
         self.bufs: list[PipeBuffer] = []
-        self.size = PIPE_DEF_SIZE        # bytes; size // PAGE slots (Linux max_usage)
+        self.size = PIPE_DEF_SIZE        # bytes; size // PAGE_SIZE slots (Linux max_usage)
         self.readers = 0
         self.writers = 0
         self.rd_wait = WaitQueue()       # readers wait here for data or EOF
@@ -64,7 +66,7 @@ class Pipe:
         return sum(len(b.data) for b in self.bufs)
 
     def full(self) -> bool:
-        return len(self.bufs) >= self.size // PAGE
+        return len(self.bufs) >= self.size // PAGE_SIZE
 
     def take(self, n: int) -> bytes:
         out = bytearray()
@@ -79,18 +81,18 @@ class Pipe:
         return bytes(out)
 
     def put(self, data: bytes) -> int:
-        """pipe_write's copy: the first ``len % PAGE`` bytes into the last page if they fit
+        """pipe_write's copy: the first ``len % PAGE_SIZE`` bytes into the last page if they fit
         there (the rest is then page-aligned), then new pages while slots are free.
         Returns the bytes taken (0 when full)."""
-        chars = len(data) % PAGE
+        chars = len(data) % PAGE_SIZE
         done = 0
         if chars and self.bufs:
             last = self.bufs[-1]
-            if last.offset + len(last.data) + chars <= PAGE:
+            if last.offset + len(last.data) + chars <= PAGE_SIZE:
                 last.data += data[:chars]
                 done = chars
         while done < len(data) and not self.full():
-            self.bufs.append(PipeBuffer(data[done:done + PAGE]))
+            self.bufs.append(PipeBuffer(data[done:done + PAGE_SIZE]))
             done += len(self.bufs[-1].data)
         return done
 
@@ -164,14 +166,12 @@ class PipeFile(File):
         p.wr_wait.wake_up()
         p.open_wait.wake_up()
         if self.inode is not None:
-            from pynix.fs.vfs.icache import iput
             if p.readers == 0 and p.writers == 0:
                 p.bufs.clear()
             iput(self.inode)
 
 
 def make_pipe(flags: int) -> tuple[PipeFile, PipeFile]:
-    from pynix.fs.anon import anon_inode
     p = Pipe()
     extra = flags & A.O_NONBLOCK
     r, w = PipeFile(p, A.O_RDONLY | extra), PipeFile(p, A.O_WRONLY | extra)
@@ -181,16 +181,25 @@ def make_pipe(flags: int) -> tuple[PipeFile, PipeFile]:
 
 
 def fifo_open(inode: Inode, flags: int, path: object) -> PipeFile:
-    """Open one end of a FIFO. Blocking opens wait in the syscall layer via ``FifoWait``."""
+    """Open one end of a FIFO (Linux's fifo_open): the inode's pipe, made on first open, gets
+    a new end, which holds a reference on the inode. A blocking open then waits in the
+    syscall layer until ``fifo_partner_ready``."""
     if inode.pipe is None:
         inode.pipe = Pipe()
-    p = inode.pipe
-    assert isinstance(p, Pipe)
+    assert isinstance(inode.pipe, Pipe)
+    f = open_pipe_end(inode.pipe, flags, path, inode)
+    iget(inode)
+    return f
+
+
+def open_pipe_end(p: Pipe, flags: int, path: object, inode: Inode | None = None) -> PipeFile:
+    """A new end of pipe ``p`` (fifo_open's work on the pipe): ENXIO for a non-blocking
+    write-only open with no reader; counts the open and wakes whoever waits for a partner.
+    /proc/PID/fd of a pipe opens one with no inode (no FIFO, so no wait for a partner)."""
     acc = flags & A.O_ACCMODE
     if acc == A.O_WRONLY and flags & A.O_NONBLOCK and p.readers == 0:
         raise KernelError(E.ENXIO)
     f = PipeFile(p, flags, path, inode)
-    inode.i_count += 1
     if f.readable:
         p.r_counter += 1
     if f.writable:

@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Generator
 
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.poll import POLLERR, POLLHUP, POLLNVAL
 from pynix.base.timer import monotonic_ns
 from pynix.base.wait import WaitQueue, wait_event
-from pynix.fs.vfs.file import POLLERR, POLLHUP, POLLNVAL, File
+from pynix.fs.vfs.file import File
 from pynix.kernel.task import Task
 
 

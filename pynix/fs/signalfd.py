@@ -16,12 +16,13 @@ from typing import Any
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.poll import POLLIN, POLLRDNORM
 from pynix.arch.x86_64.sigframe import SIGFAULT_SIGNALS
 from pynix.arch.x86_64.signal import SIGNALFD_SIGINFO, SIGNALFD_SIGINFO_SIZE
 from pynix.base.errors import KernelError
 from pynix.base.wait import WaitQueue, wait_queue_of
 from pynix.fs.anon import anon_inode
-from pynix.fs.vfs.file import POLLIN, POLLRDNORM, File, WouldBlock
+from pynix.fs.vfs.file import File, WouldBlock
 from pynix.kernel.sigqueue import dequeue_signal, pending_mask
 
 

@@ -4,7 +4,7 @@ Provides ``TimerFdFile`` and ``timerfd_create(clock, flags)``. timerfd_settime a
 ``timer`` (relative or TFD_TIMER_ABSTIME, with a period) and clears ``ticks``; read(2) of 8 bytes
 returns the expirations since the last read and resets the count, waiting while it is 0
 (EINVAL for a buffer under 8 bytes); poll is readable while the count is non-zero. The
-timer itself is a kernel/posix_timers.KTimer; closing the file stops it.
+timer itself is a base/timer.KTimer; closing the file stops it.
 
 Owns the count, the timer and the wait queue.
 """
@@ -13,11 +13,12 @@ from __future__ import annotations
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import event as V
+from pynix.arch.x86_64.poll import POLLIN, POLLRDNORM
 from pynix.base.errors import KernelError
 from pynix.base.timer import KTimer, Timers
 from pynix.base.wait import WaitQueue
 from pynix.fs.anon import anon_inode
-from pynix.fs.vfs.file import POLLIN, POLLRDNORM, File, WouldBlock
+from pynix.fs.vfs.file import File, WouldBlock
 
 TIMERFD_CLOCKS = (A.CLOCK_REALTIME, A.CLOCK_MONOTONIC, A.CLOCK_BOOTTIME)
 

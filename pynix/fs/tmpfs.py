@@ -18,14 +18,14 @@ import stat
 from typing import Iterator
 
 from pynix.arch.x86_64 import errno as E
-from pynix.base.errors import KernelError
 from pynix.arch.x86_64 import xattr as X
+from pynix.arch.x86_64.limits import NAME_MAX
+from pynix.base.errors import KernelError
 from pynix.fs.vfs.inode import DT_DIR, Inode, StatFs, SuperBlock, dtype_of, now_ns
 from pynix.fs.xattr import SimpleXattrs
+from pynix.machine.physmem import PAGE_SIZE
 
 TMPFS_MAGIC = 0x01021994
-NAME_MAX = 255
-PAGE = 4096
 BOGO_DIRENT_SIZE = 20  # shmem's make-believe size of one directory entry
 DOT_ENTRIES = 2        # readdir positions 0 and 1 are "." and ".."
 NO_MORE = 1 << 62      # readdir cookie: past the oldest entry
@@ -50,8 +50,8 @@ class TmpfsSuperBlock(SuperBlock):
         return next(self._ino)
 
     def statfs(self) -> StatFs:
-        blocks = self.size_limit // PAGE
-        free = max(blocks - self.used // PAGE, 0)
+        blocks = self.size_limit // PAGE_SIZE
+        free = max(blocks - self.used // PAGE_SIZE, 0)
         return StatFs(self.magic, 4096, blocks, free, free, 1 << 20, (1 << 20) - self.nr_inodes)
 
 
@@ -198,8 +198,8 @@ class TmpInode(Inode):
         end = min(off + n, self.size)
         out = bytearray()
         while off < end:
-            idx, o = divmod(off, PAGE)
-            take = min(end - off, PAGE - o)
+            idx, o = divmod(off, PAGE_SIZE)
+            take = min(end - off, PAGE_SIZE - o)
             page = self.pages.get(idx)
             out += page[o:o + take] if page is not None else bytes(take)   # a hole reads as zeros
             off += take
@@ -211,20 +211,20 @@ class TmpInode(Inode):
         end = off + len(data)
         if not data:
             return 0
-        new = sum(1 for idx in range(off // PAGE, (end - 1) // PAGE + 1) if idx not in self.pages)
-        if new and self.sb.used + new * PAGE > self.sb.size_limit:
+        new = sum(1 for idx in range(off // PAGE_SIZE, (end - 1) // PAGE_SIZE + 1) if idx not in self.pages)
+        if new and self.sb.used + new * PAGE_SIZE > self.sb.size_limit:
             raise KernelError(E.ENOSPC)
         src = memoryview(data)
         pos = off
         while pos < end:
-            idx, o = divmod(pos, PAGE)
-            take = min(end - pos, PAGE - o)
+            idx, o = divmod(pos, PAGE_SIZE)
+            take = min(end - pos, PAGE_SIZE - o)
             page = self.pages.get(idx)
             if page is None:
-                page = self.pages[idx] = bytearray(PAGE)
+                page = self.pages[idx] = bytearray(PAGE_SIZE)
             page[o:o + take] = src[pos - off:pos - off + take]
             pos += take
-        self.sb.used += new * PAGE
+        self.sb.used += new * PAGE_SIZE
         self.size = max(self.size, end)
         self.mtime = self.ctime = now_ns()
         return len(data)
@@ -235,14 +235,14 @@ class TmpInode(Inode):
         if self.is_dir():
             raise KernelError(E.EISDIR)
         if size < self.size:
-            keep = (size + PAGE - 1) // PAGE
+            keep = (size + PAGE_SIZE - 1) // PAGE_SIZE
             gone = [idx for idx in self.pages if idx >= keep]
             for idx in gone:
                 del self.pages[idx]
-            self.sb.used -= len(gone) * PAGE
-            page = self.pages.get(size // PAGE)
+            self.sb.used -= len(gone) * PAGE_SIZE
+            page = self.pages.get(size // PAGE_SIZE)
             if page is not None:
-                page[size % PAGE:] = bytes(PAGE - size % PAGE)
+                page[size % PAGE_SIZE:] = bytes(PAGE_SIZE - size % PAGE_SIZE)
         self.size = size
         self.mtime = self.ctime = now_ns()
 
@@ -253,31 +253,31 @@ class TmpInode(Inode):
 
     @property
     def blocks(self) -> int:
-        return len(self.pages) * (PAGE // 512)
+        return len(self.pages) * (PAGE_SIZE // 512)
 
     def page_allocated(self, pgoff: int) -> None:
         """A fault on a mapping of this file brought page ``pgoff`` into memory: a hole
         within the file fills, as shmem allocates the page."""
-        if pgoff * PAGE < self.size and pgoff not in self.pages:
-            self.pages[pgoff] = bytearray(PAGE)
-            self.sb.used += PAGE
+        if pgoff * PAGE_SIZE < self.size and pgoff not in self.pages:
+            self.pages[pgoff] = bytearray(PAGE_SIZE)
+            self.sb.used += PAGE_SIZE
 
     def seek_data_hole(self, off: int, hole: bool) -> int:
         """SEEK_DATA / SEEK_HOLE over the allocated pages (shmem_file_llseek)."""
         if off >= self.size:
             raise KernelError(E.ENXIO)
-        page = off // PAGE
-        last = (self.size - 1) // PAGE
+        page = off // PAGE_SIZE
+        last = (self.size - 1) // PAGE_SIZE
         while page <= last and (page in self.pages) == hole:
             page += 1
         if page > last:
             if not hole:
                 raise KernelError(E.ENXIO)
             return self.size
-        return max(off, page * PAGE)
+        return max(off, page * PAGE_SIZE)
 
     def evict(self) -> None:
-        self.sb.used -= len(self.pages) * PAGE
+        self.sb.used -= len(self.pages) * PAGE_SIZE
         self.sb.nr_inodes -= 1
         self.pages = {}
         self.xattrs = None

@@ -28,11 +28,12 @@ from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import ipc as I
 from pynix.arch.x86_64.capability import CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_SYS_RESOURCE
+from pynix.arch.x86_64.limits import NAME_MAX
+from pynix.arch.x86_64.poll import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM
 from pynix.base.errors import KernelError
 from pynix.base.wait import WaitQueue, wait_event
 from pynix.fs.anon import anon_inode
-from pynix.fs.vfs.file import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, File
-from pynix.fs.vfs.namei import NAME_MAX
+from pynix.fs.vfs.file import File
 from pynix.ipc.util import ipc_ns_of
 from pynix.kernel.cred import capable
 from pynix.kernel.sigqueue import send_signal

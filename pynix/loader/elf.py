@@ -2,25 +2,41 @@
 (Linux fs/binfmt_elf.c load_elf_binary and create_elf_tables).
 
 Provides:
+- ``load_elf_binary(t, bprm, begin_new_exec) -> (entry, sp)``: the ELF binary format's
+  handler, called by exec (kernel/exec.do_execve) with a ``Binprm`` (Linux's struct
+  linux_binprm). It parses the program and its PT_INTERP, calls ``begin_new_exec()`` (exec's
+  point of no return, which installs ``bprm.mm``), maps both images, sets up brk and the
+  stack and returns where the task starts (exec's start_thread sets the registers).
+- ``open_exec(t, path, base)``: look up a file to execute and check it may be (fs/exec.c).
 - ``parse_elf(header_bytes, read)`` -> ``ElfImage``: validates a 64-bit little-endian x86-64
   ET_EXEC or ET_DYN file and returns its program headers (ENOEXEC otherwise).
-- ``map_elf(mm, image, mapping, bias)``: maps each PT_LOAD as a private file mapping of the
-  file's page cache (so text pages are shared by every process running the program), zeroes the
-  partial bss page, and adds anonymous memory for the rest of bss.
-- ``build_stack(mm, argv, envp, auxv, execfn, random)`` -> initial rsp with argc, argv, envp,
-  auxv laid out as the SysV x86-64 ABI requires.
+- ``map_elf(mm, image, mapping, bias, name, file)``: maps each PT_LOAD as a private file mapping
+  of the file's page cache (so text pages are shared by every process running the program),
+  zeroes the partial bss page, and adds anonymous memory for the rest of bss (elf_map,
+  padzero, set_brk).
+- ``setup_stack_vma(mm)`` (setup_arg_pages) and ``build_stack(mm, argv, envp, auxv, execfn,
+  random)`` -> initial rsp with argc, argv, envp, auxv laid out as the SysV x86-64 ABI
+  requires (create_elf_tables).
 
-Owns nothing; exec (kernel/exec.py) decides what to load where.
+Owns nothing; exec (kernel/exec.py) owns the point of no return and the task's new state.
 """
 from __future__ import annotations
 
+import os
 import struct
 from dataclasses import dataclass, field
+from typing import Callable
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
-from pynix.mm.mm import MM, STACK_TOP
+from pynix.fs.vfs.dcache import MS_NOEXEC, Path, d_path
+from pynix.fs.vfs.file import InodeFile
+from pynix.fs.vfs.namei import MAY_EXEC, namei, permission
+from pynix.kernel.task import Task
+from pynix.machine.physmem import PAGE_SIZE
+from pynix.mm.filemap import mapping_of
+from pynix.mm.mm import ELF_ET_DYN_BASE, MM, STACK_TOP
 from pynix.mm.mmap import do_mmap, page_align
 from pynix.mm.uaccess import copy_to_user
 from pynix.mm.vma import VM_GROWSDOWN, VMA
@@ -32,6 +48,19 @@ EM_X86_64 = 62
 PT_LOAD, PT_INTERP, PT_PHDR, PT_GNU_STACK = 1, 3, 6, 0x6474E551
 PF_X, PF_W, PF_R = 1, 2, 4
 STACK_INITIAL = 128 << 10
+BINPRM_BUF = 256                 # bytes of the file exec looks at to pick a format
+INTERP_BASE = 0x7FFF_F7FC_0000 - 0x1000000
+
+
+@dataclass
+class Binprm:
+    """What exec hands a binary format (Linux's struct linux_binprm)."""
+    path: Path                   # the file open_exec found
+    head: bytes                  # its first BINPRM_BUF bytes (bprm->buf)
+    filename: bytes              # the name execve was given: AT_EXECFN
+    argv: list[bytes]
+    envp: list[bytes]
+    mm: MM                       # the new address space, installed by begin_new_exec
 
 
 @dataclass
@@ -178,3 +207,65 @@ def build_stack(mm: MM, argv: list[bytes], envp: list[bytes], auxv: list[tuple[i
     copy_to_user(mm, sp, struct.pack(f"<{len(words)}Q", *words))
     mm.auxv = struct.pack(f"<{len(aux)}Q", *aux)
     return sp
+
+
+def open_exec(t: Task, path: bytes, base: Path | None = None) -> Path:
+    """Look up a file to execute (Linux's open_exec and do_open_execat): a regular file, on a
+    mount that permits exec, with an x bit the caller may use; EACCES otherwise."""
+    assert t.fs is not None
+    p = namei(t.fs, path, base)
+    inode = p.inode
+    if not inode.is_reg():
+        raise KernelError(E.EACCES)
+    if p.mnt.flags & MS_NOEXEC:
+        raise KernelError(E.EACCES)
+    permission(t.fs.cred, inode, MAY_EXEC)
+    return p
+
+
+def load_elf_binary(t: Task, bprm: Binprm, begin_new_exec: Callable[[], None]) -> tuple[int, int]:
+    """Load an ELF program into ``bprm.mm`` for task ``t`` (Linux's load_elf_binary,
+    fs/binfmt_elf.c). Before the point of no return: parse the program headers and, for a
+    dynamic program, open and parse its interpreter (errors reach the old program). Then
+    ``begin_new_exec()``, after which the old image is gone; map the program (ET_DYN at
+    ELF_ET_DYN_BASE), start brk after its highest segment, map the interpreter (at
+    INTERP_BASE), set up the stack and create the ELF tables (argv, envp, auxv).
+    Returns (entry point, initial stack pointer): the interpreter's entry when there is one."""
+    p = bprm.path
+    img = parse_elf(bprm.head, p.inode.read)
+    interp_p: Path | None = None
+    interp_img: ElfImage | None = None
+    if img.interp is not None:
+        interp_p = open_exec(t, img.interp)
+        interp_img = parse_elf(interp_p.inode.read(0, BINPRM_BUF), interp_p.inode.read)
+    begin_new_exec()                                    # ---- point of no return ----
+    mm = bprm.mm
+    phys = mm.phys
+    bias = ELF_ET_DYN_BASE if img.etype == ET_DYN else 0
+    assert t.fs is not None
+    exe_name = d_path(p, t.fs.root).decode(errors="replace")
+    exe_file = InodeFile(A.O_RDONLY, p, p.inode)       # vm_file of the program's areas
+    end = map_elf(mm, img, mapping_of(phys, p.inode), bias, exe_name, exe_file)
+    exe_file.put()
+    mm.start_brk = mm.brk = page_align(end)
+    mm.exe = p
+    entry = img.entry + bias
+    at_base = 0
+    if interp_img is not None and interp_p is not None:
+        at_base = INTERP_BASE if interp_img.etype == ET_DYN else 0
+        interp_file = InodeFile(A.O_RDONLY, interp_p, interp_p.inode)
+        map_elf(mm, interp_img, mapping_of(phys, interp_p.inode), at_base,
+                d_path(interp_p, t.fs.root).decode(errors="replace"), interp_file)
+        interp_file.put()
+        entry = interp_img.entry + at_base
+    setup_stack_vma(mm)
+    cred = t.cred
+    auxv = [(A.AT_MINSIGSTKSZ, 2048), (A.AT_HWCAP, 0x178BFBFF),
+            (A.AT_PAGESZ, PAGE_SIZE), (A.AT_CLKTCK, A.USER_HZ),
+            (A.AT_PHDR, img.phdr_vaddr() + bias), (A.AT_PHENT, img.phentsize),
+            (A.AT_PHNUM, img.phnum), (A.AT_BASE, at_base), (A.AT_FLAGS, 0),
+            (A.AT_ENTRY, img.entry + bias), (A.AT_UID, cred.uid), (A.AT_EUID, cred.euid),
+            (A.AT_GID, cred.gid), (A.AT_EGID, cred.egid), (A.AT_SECURE, 0),
+            (A.AT_RANDOM, 0), (A.AT_HWCAP2, 2), (A.AT_EXECFN, 0), (A.AT_PLATFORM, 0)]
+    sp = build_stack(mm, bprm.argv, bprm.envp, auxv, bprm.filename, os.urandom(16))
+    return entry, sp

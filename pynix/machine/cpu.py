@@ -11,7 +11,8 @@ Provides ``CPU``:
   that held translated code is reused.
 
 The MMU is the kernel's: Unicorn runs in virtual-TLB mode and calls ``mmu_fill(vaddr, access)``
-(set by mm/) for every TLB miss; it returns ``(paddr, perms)`` or None for a fault.
+(set by mm/) for every TLB miss; it returns ``(paddr, perms)`` or None for a fault (the access
+types and permission bits are named in machine/mmu.py).
 Syscalls call ``on_syscall()``; both callbacks are installed by the kernel.
 
 Owns: the Uc instance, the hooks, and the mapping of physical RAM into it.
@@ -53,10 +54,8 @@ REG_NAMES = ("rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9",
 ARG_IDS = (X.UC_X86_REG_RAX, X.UC_X86_REG_RDI, X.UC_X86_REG_RSI, X.UC_X86_REG_RDX,
            X.UC_X86_REG_R10, X.UC_X86_REG_R8, X.UC_X86_REG_R9)
 
-UC_PROT_READ, UC_PROT_WRITE, UC_PROT_EXEC = 1, 2, 4
 _CTL_TLB_FLUSH = (unicorn.UC_CTL_IO_WRITE << 30) | unicorn.unicorn_const.UC_CTL_TLB_FLUSH
 _CTL_TB_FLUSH = (unicorn.UC_CTL_IO_WRITE << 30) | unicorn.unicorn_const.UC_CTL_TB_FLUSH
-UC_MEM_READ, UC_MEM_WRITE, UC_MEM_FETCH = 16, 17, 18   # uc_mem_type for the TLB fill hook
 
 
 class _Batch:

@@ -1,14 +1,17 @@
 """Page cache and shared memory objects: the frames behind file and shared mappings.
 
 Provides:
+- ``mapping_of(phys, inode)``: the inode's AddressSpace, created on first use (its i_mapping).
 - ``AddressSpace`` (Linux's address_space, one per inode that has been mapped or exec'd):
   ``find_page(pgoff)`` returns the frame holding that page of the file, reading it on a miss
   (filemap_fault); ``update(off, data)`` keeps cached pages coherent with write(2);
   ``writeback_page`` writes a dirty MAP_SHARED page to the inode (msync, munmap, exit);
-  ``truncate(size)`` drops pages past the end. Exec text comes from here, so every process
+  ``read(off, n)`` is read(2) through the cache; ``truncate(size)`` drops pages past the end
+  and ``drop()`` all of them. Exec text comes from here, so every process
   running the same program shares one copy of its text.
 - ``SharedMem``: pages of MAP_SHARED|MAP_ANONYMOUS memory (and SysV shm segments), zero-filled
-  on first touch, shared by every area that refers to it, freed when the last reference goes.
+  on first touch, shared by every area that refers to it (``get``/``put``), freed when the last
+  reference goes.
 
 Owns: one frame reference per cached page.
 """
@@ -99,6 +102,15 @@ class AddressSpace:
         for pfn in self.pages.values():
             self.phys.put(pfn)
         self.pages.clear()
+
+
+def mapping_of(phys: PhysMem, inode: object) -> AddressSpace:
+    """The inode's page cache (Linux's inode->i_mapping), created on its first mmap or exec."""
+    m = getattr(inode, "mapping", None)
+    if m is None:
+        m = AddressSpace(phys, inode)
+        inode.mapping = m  # type: ignore[attr-defined]
+    return m
 
 
 class SharedMem:

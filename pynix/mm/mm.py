@@ -6,7 +6,10 @@ Provides ``MM``:
   A page is copy-on-write when its area is private and writable but its PTE lacks PTE_W.
 - ``vmas``: the VMAList; ``brk``/``start_brk``, ``start_stack``, arg/env bounds, ``exe``.
 - ``dup_mmap(child)``: fork's copy (shared frames, private writable pages turned COW in both).
+- ``set_pte``, ``resident(start, end)`` (the mapped pages, for mincore), ``rss_pages`` and
+  ``total_vm_pages`` (for /proc).
 - ``zap_range(start, end)``: unmap pages and drop their frames (unmap_page_range).
+- ``writeback_range(start, end)``: write dirty shared file pages back (msync).
 - ``exit_mmap()``: release everything at the last user (mmput).
 
 The CPU sees PTEs only through mm/fault.py (the TLB fill handler); every change that removes or
@@ -19,10 +22,11 @@ from __future__ import annotations
 from typing import Callable
 
 from pynix.arch.x86_64.abi import PROT_WRITE
+from pynix.machine.mmu import UC_PROT_EXEC, UC_PROT_READ, UC_PROT_WRITE
 from pynix.machine.physmem import PAGE_SHIFT, PhysMem
 from pynix.mm.vma import VM_DONTFORK, VMAList
 
-PTE_R, PTE_W, PTE_X = 1, 2, 4
+PTE_R, PTE_W, PTE_X = UC_PROT_READ, UC_PROT_WRITE, UC_PROT_EXEC   # the TLB entry's bits
 PTE_PERMS = 7
 PTE_DIRTY = 8            # written since mapped (shared file pages: to write back)
 

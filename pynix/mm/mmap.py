@@ -1,5 +1,6 @@
-"""Address-space calls: mmap, munmap, mprotect, brk, mremap, madvise, msync, mlock
-(Linux mm/mmap.c, mm/mprotect.c, mm/mremap.c, mm/madvise.c).
+"""Address-space calls: do_mmap, do_munmap, do_mprotect, do_brk, do_mremap, do_madvise,
+do_mincore, do_mlock, and get_unmapped_area (Linux mm/mmap.c, mm/mprotect.c, mm/mremap.c,
+mm/madvise.c, mm/mincore.c, mm/mlock.c). msync is ``MM.writeback_range`` (mm/mm.py).
 
 Each function takes the ``MM`` and plain integers, changes areas and PTEs, and returns the
 syscall's result or raises ``KernelError``. Frames appear later, on fault (demand paging).

@@ -15,10 +15,11 @@ import struct
 
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
-from pynix.mm.fault import ACC_READ, ACC_WRITE, handle_mm_fault
+from pynix.machine.mmu import UC_MEM_READ, UC_MEM_WRITE
+from pynix.machine.physmem import PAGE_SIZE
+from pynix.mm.fault import handle_mm_fault
 from pynix.mm.mm import MM, PTE_R, PTE_W, TASK_SIZE
 
-PAGE = 4096
 _U64 = struct.Struct("<Q")
 _I64 = struct.Struct("<q")
 _U32 = struct.Struct("<I")
@@ -33,7 +34,7 @@ def _frame_addr(mm: MM, vaddr: int, write: bool) -> int:
         return pte & ~0xFFF
     if vaddr >= TASK_SIZE:
         raise KernelError(E.EFAULT)
-    r = handle_mm_fault(mm, vaddr, ACC_WRITE if write else ACC_READ)
+    r = handle_mm_fault(mm, vaddr, UC_MEM_WRITE if write else UC_MEM_READ)
     if r is None:
         raise KernelError(E.EFAULT)
     if write:
@@ -48,12 +49,12 @@ def copy_from_user(mm: MM, addr: int, n: int) -> bytes:
         raise KernelError(E.EFAULT)
     buf = mm.phys.buf
     off = addr & 0xFFF
-    if off + n <= PAGE:
+    if off + n <= PAGE_SIZE:
         pa = _frame_addr(mm, addr, False) + off
         return buf[pa:pa + n]
     out = []
     while n > 0:
-        chunk = min(n, PAGE - (addr & 0xFFF))
+        chunk = min(n, PAGE_SIZE - (addr & 0xFFF))
         pa = _frame_addr(mm, addr, False) + (addr & 0xFFF)
         out.append(buf[pa:pa + chunk])
         addr += chunk
@@ -70,7 +71,7 @@ def copy_to_user(mm: MM, addr: int, data: bytes | bytearray | memoryview) -> Non
     view = mm.phys.view
     pos = 0
     while pos < n:
-        chunk = min(n - pos, PAGE - (addr & 0xFFF))
+        chunk = min(n - pos, PAGE_SIZE - (addr & 0xFFF))
         pa = _frame_addr(mm, addr, True) + (addr & 0xFFF)
         view[pa:pa + chunk] = data[pos:pos + chunk]
         addr += chunk
@@ -89,7 +90,7 @@ def check_user(mm: MM, addr: int, n: int, write: bool) -> None:
     a = addr & ~0xFFF
     while a < end:
         _frame_addr(mm, max(a, addr), write)
-        a += PAGE
+        a += PAGE_SIZE
 
 
 def strncpy_from_user(mm: MM, addr: int, limit: int = 4096) -> bytes:
@@ -101,13 +102,13 @@ def strncpy_from_user(mm: MM, addr: int, limit: int = 4096) -> bytes:
     while len(out) < limit:
         pa = _frame_addr(mm, addr, False)
         off = addr & 0xFFF
-        chunk = buf[pa + off:pa + PAGE]
+        chunk = buf[pa + off:pa + PAGE_SIZE]
         i = chunk.find(b"\0")
         if i >= 0:
             out += chunk[:i]
             break
         out += chunk
-        addr += PAGE - off
+        addr += PAGE_SIZE - off
     else:
         raise KernelError(E.ENAMETOOLONG)
     if len(out) >= limit:
@@ -146,7 +147,7 @@ def get_ptr_array(mm: MM, addr: int, limit: int = 1 << 16) -> list[int]:
     if addr == 0:
         return out
     while True:
-        n = (PAGE - (addr & 0xFFF)) // 8 or 1
+        n = (PAGE_SIZE - (addr & 0xFFF)) // 8 or 1
         chunk = copy_from_user(mm, addr, 8 * n)
         for (p,) in struct.iter_unpack("<Q", chunk):
             if p == 0:

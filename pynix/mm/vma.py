@@ -1,11 +1,14 @@
 """Virtual memory areas: one contiguous range of an address space with one protection and one
 backing (Linux's vm_area_struct).
 
-Provides ``VMA`` (start, end, prot, flags, backing object and page offset) and ``VMAList``, the
-sorted set of an mm's areas with ``find`` (find_vma), ``insert``, ``split`` and ``remove_range``
-(the pieces of munmap/mprotect). Backing objects are ``Anon`` for private anonymous memory (no
-object: frames are owned through the page table), ``SharedMem`` for MAP_SHARED anonymous and SysV
-shm, or a file's page cache (``mapping`` = mm/filemap.AddressSpace).
+Provides ``VMA`` (start, end, prot, flags, backing ``mapping`` and page offset, the mapped
+``file``; ``copy``, ``get_backing``/``put_backing`` for the references an area holds) and
+``VMAList``, the sorted set of an mm's areas: ``find`` (Linux's vma_lookup), ``find_next``
+(find_vma), ``overlapping``, ``insert``, ``remove``, ``split`` (split_vma), ``isolate`` (the
+splitting munmap and mprotect do at both ends of a range), ``is_free`` and ``gaps_topdown``
+(for get_unmapped_area). The backing is None for private anonymous memory (frames are owned
+through the page table), mm/filemap.SharedMem for MAP_SHARED anonymous memory and SysV shm, or
+a file's page cache (mm/filemap.AddressSpace).
 
 Owns: the ordering and non-overlap of areas. Frames are owned by page tables (mm/mm.py).
 """

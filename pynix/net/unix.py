@@ -26,19 +26,18 @@ from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import event as V
 from pynix.arch.x86_64 import socket as S
-from pynix.base.errors import KernelError
-from pynix.base.wait import WaitQueue
-from pynix.fs.anon import anon_inode
-from pynix.fs.vfs.file import (
+from pynix.arch.x86_64.poll import (
     POLLERR,
     POLLHUP,
     POLLIN,
     POLLOUT,
     POLLRDNORM,
     POLLWRNORM,
-    File,
-    WouldBlock,
 )
+from pynix.base.errors import KernelError
+from pynix.base.wait import WaitQueue
+from pynix.fs.anon import anon_inode
+from pynix.fs.vfs.file import File, WouldBlock
 
 SNDBUF = 212992                    # bytes a stream peer may have unread before senders wait
 MAX_DGRAM_QLEN = 10                # datagrams queued on a receiver (net.unix.max_dgram_qlen)

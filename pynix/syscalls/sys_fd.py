@@ -10,9 +10,12 @@ from typing import Generator
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
-from pynix.fs.pipe import PAGE, PipeFile, make_pipe
+from pynix.fs.memfd import MEMFD_NAME_MAX, memfd_file
+from pynix.fs.pipe import PipeFile, make_pipe
 from pynix.kernel.task import Task
-from pynix.mm.uaccess import copy_from_user, copy_to_user, put_i32
+from pynix.machine.physmem import PAGE_SIZE
+from pynix.mm.uaccess import copy_from_user, copy_to_user, put_i32, strncpy_from_user
+from pynix.syscalls.sys_lock import do_record_lock
 from pynix.syscalls.util import fget, install_file_pair, install_new_file, mm_of, s32
 
 PIPE_MAX_SIZE = 1 << 20                  # /proc/sys/fs/pipe-max-size
@@ -25,8 +28,6 @@ def sys_close(t: Task, fd: int) -> int:
 
 
 def sys_memfd_create(t: Task, namep: int, flags: int) -> int:
-    from pynix.fs.memfd import MEMFD_NAME_MAX, memfd_file
-    from pynix.mm.uaccess import strncpy_from_user
     known = A.MFD_CLOEXEC | A.MFD_ALLOW_SEALING | A.MFD_NOEXEC_SEAL | A.MFD_EXEC
     if flags & ~known or flags & A.MFD_NOEXEC_SEAL and flags & A.MFD_EXEC:
         raise KernelError(E.EINVAL)
@@ -66,7 +67,6 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int) -> Generator[None, None, int
     fd = s32(fd)
     f = fget(t, fd)
     if cmd in (A.F_GETLK, A.F_SETLK, A.F_SETLKW):
-        from pynix.syscalls.sys_lock import do_record_lock
         return (yield from do_record_lock(t, f, cmd, arg))
     if cmd in (A.F_DUPFD, A.F_DUPFD_CLOEXEC):
         if s32(arg) < 0:
@@ -99,10 +99,10 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int) -> Generator[None, None, int
         arg &= 0xFFFFFFFF
         if arg > 1 << 31:
             raise KernelError(E.EINVAL)
-        size = max(PAGE, 1 << (max(arg, 1) - 1).bit_length())
+        size = max(PAGE_SIZE, 1 << (max(arg, 1) - 1).bit_length())
         if size > PIPE_MAX_SIZE:
             raise KernelError(E.EPERM)          # above /proc/sys/fs/pipe-max-size
-        if size // PAGE < len(f.pipe.bufs):
+        if size // PAGE_SIZE < len(f.pipe.bufs):
             raise KernelError(E.EBUSY)
         f.pipe.size = size
         return size

@@ -3,107 +3,40 @@ copy_file_range (Linux fs/read_write.c, fs/open.c, fs/sync.c). The descriptor ta
 calls (close, dup, fcntl, pipe, ioctl...) are in syscalls/sys_fd.py.
 
 Thin handlers: decode arguments, call the VFS, copy results out. Reads and writes that may
-wait are generators; the blocking rule is in one place, ``rw_wait``.
+wait are generators over fs/vfs/read_write.py's vfs_read and vfs_write, where the blocking
+rule and the write limits are.
 """
 from __future__ import annotations
 
-from typing import Callable, Generator
+from typing import Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
 from pynix.base.wait import wait_event
 from pynix.fs.pipe import PipeFile, fifo_partner_ready
-from pynix.fs.vfs.file import MAX_LFS_FILESIZE, File, WouldBlock
+from pynix.fs.vfs.file import MAX_LFS_FILESIZE, File
 from pynix.fs.vfs.ops import do_open, do_truncate
-from pynix.kernel.sigqueue import send_signal
-from pynix.kernel.task import SigInfo, Task
+from pynix.fs.vfs.read_write import (
+    MAX_RW_COUNT,
+    generic_write_check_limits,
+    inode_newsize_ok,
+    rw_verify_area,
+    vfs_read,
+    vfs_write,
+)
+from pynix.kernel.task import Task
 from pynix.mm.uaccess import access_ok, copy_from_user, copy_to_user
 from pynix.syscalls.util import at_base, fget, fs_of, get_path, mm_of, s32, s64
-
-MAX_RW = 0x7FFFF000
-CHUNK = 1 << 20
-
-
-def rw_wait(t: Task, f: File, op: Callable[[], object], deadline: int | None = None,
-            restart: int = E.ERESTARTSYS) -> Generator[None, None, object]:
-    """Run ``op`` until it stops raising WouldBlock; sleep meanwhile (EAGAIN if O_NONBLOCK,
-    or once ``deadline`` (monotonic ns) passes: a socket's SO_RCVTIMEO / SO_SNDTIMEO)."""
-    while True:
-        try:
-            return op()
-        except WouldBlock as wb:
-            if f.flags & A.O_NONBLOCK:
-                raise KernelError(E.EAGAIN) from None
-            wq = wb.wq
-            wq.add(t)
-            # sleep until a wake_up on wq (the waker changed something) or a signal
-            if not (yield from wait_event(t, wq, lambda: t not in wq.waiters, deadline,
-                                          restart=restart)):
-                raise KernelError(E.EAGAIN) from None
-
-
-def _epipe(t: Task, err: KernelError) -> None:
-    if err.errno == E.EPIPE:
-        send_signal(t, SigInfo(A.SIGPIPE, A.SI_USER, pid=t.tgid, uid=t.cred.uid), group=False)
-
-
-def fsize_ok(t: Task, f: File, off: int, count: int) -> int:
-    """generic_write_check_limits: how much of a ``count``-byte write at ``off`` a regular
-    file may take under RLIMIT_FSIZE. A write starting at or past the limit raises SIGXFSZ
-    and fails with EFBIG; one crossing it is cut short."""
-    limit = t.rlimit(A.RLIMIT_FSIZE)
-    if limit == A.RLIM_INFINITY or not count or f.inode is None or not f.inode.is_reg():
-        return count
-    if f.flags & A.O_APPEND:
-        off = f.inode.size
-    if off >= limit:
-        send_signal(t, SigInfo(A.SIGXFSZ, A.SI_USER, pid=t.tgid, uid=t.cred.uid), group=False)
-        raise KernelError(E.EFBIG)
-    return min(count, limit - off)
-
-
-def newsize_ok(t: Task, size: int) -> None:
-    """inode_newsize_ok: truncating a file up past RLIMIT_FSIZE is SIGXFSZ and EFBIG."""
-    limit = t.rlimit(A.RLIMIT_FSIZE)
-    if limit != A.RLIM_INFINITY and size > limit:
-        send_signal(t, SigInfo(A.SIGXFSZ, A.SI_USER, pid=t.tgid, uid=t.cred.uid), group=False)
-        raise KernelError(E.EFBIG)
-
-
-def do_read(t: Task, f: File, n: int) -> Generator[None, None, bytes]:
-    if not f.readable:
-        raise KernelError(E.EBADF)
-    data = yield from rw_wait(t, f, lambda: f.read(n))
-    return data  # type: ignore[return-value]
-
-
-def do_write(t: Task, f: File, data: bytes) -> Generator[None, None, int]:
-    """Write all of ``data`` unless interrupted after a partial write (pipes may block)."""
-    if not f.writable:
-        raise KernelError(E.EBADF)
-    data = data[:fsize_ok(t, f, f.pos, len(data))]
-    done = 0
-    while True:
-        try:
-            n = yield from rw_wait(t, f, lambda: f.write(data[done:]))
-        except KernelError as err:
-            if done and err.errno in (E.ERESTARTSYS, E.EAGAIN):
-                return done
-            _epipe(t, err)
-            raise
-        done += n  # type: ignore[operator]
-        if done >= len(data) or not isinstance(f, PipeFile):
-            return done
 
 
 def sys_read(t: Task, fd: int, buf: int, count: int) -> Generator[None, None, int]:
     f = fget(t, fd)
     access_ok(buf, count)
-    count = min(count, MAX_RW)
+    count = min(count, MAX_RW_COUNT)
     if f.inode is not None and f.inode.is_dir() and not isinstance(f, PipeFile):
         raise KernelError(E.EISDIR)
-    data = yield from do_read(t, f, count)
+    data = yield from vfs_read(t, f, count)
     copy_to_user(mm_of(t), buf, data)
     return len(data)
 
@@ -111,16 +44,16 @@ def sys_read(t: Task, fd: int, buf: int, count: int) -> Generator[None, None, in
 def sys_write(t: Task, fd: int, buf: int, count: int) -> Generator[None, None, int]:
     f = fget(t, fd)
     access_ok(buf, count)
-    count = min(count, MAX_RW)
+    count = min(count, MAX_RW_COUNT)
     if not f.writable:
         raise KernelError(E.EBADF)
     data = copy_from_user(mm_of(t), buf, count)
-    return (yield from do_write(t, f, data))
+    return (yield from vfs_write(t, f, data))
 
 
 def _iovecs(t: Task, iov: int, iovcnt: int) -> list[tuple[int, int]]:
     """import_iovec: at most UIO_MAXIOV entries, no negative length, each range in user
-    space (EFAULT), and the total cut to MAX_RW bytes."""
+    space (EFAULT), and the total cut to MAX_RW_COUNT bytes."""
     if not 0 <= iovcnt <= 1024:
         raise KernelError(E.EINVAL)
     raw = copy_from_user(mm_of(t), iov, A.IOVEC.size * iovcnt)
@@ -130,7 +63,7 @@ def _iovecs(t: Task, iov: int, iovcnt: int) -> list[tuple[int, int]]:
         base, ln = A.IOVEC.unpack_from(raw, i * A.IOVEC.size)
         if ln >= 1 << 63:
             raise KernelError(E.EINVAL)
-        ln = min(ln, MAX_RW - total)
+        ln = min(ln, MAX_RW_COUNT - total)
         access_ok(base, ln)
         total += ln
         vecs.append((base, ln))
@@ -155,7 +88,7 @@ def sys_readv(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None, 
     f = fget(t, fd)
     vecs = _iovecs(t, iov, s32(iovcnt))
     total = sum(ln for _, ln in vecs)
-    data = yield from do_read(t, f, total)
+    data = yield from vfs_read(t, f, total)
     pos = 0
     for base, ln in vecs:
         if pos >= len(data):
@@ -173,25 +106,17 @@ def sys_writev(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None,
         if not f.writable:
             raise KernelError(E.EBADF)
         return 0
-    return (yield from do_write(t, f, data))
-
-
-def _positional(f: File, off: int, count: int = 0) -> None:
-    """rw_verify_area for p{read,write}: seekable file, and off..off+count within loff_t."""
-    if isinstance(f, PipeFile) or f.inode is None:
-        raise KernelError(E.ESPIPE)
-    if off < 0 or off + count > MAX_LFS_FILESIZE:
-        raise KernelError(E.EINVAL)
+    return (yield from vfs_write(t, f, data))
 
 
 def sys_pread64(t: Task, fd: int, buf: int, count: int, off: int) -> int:
     f = fget(t, fd)
     access_ok(buf, count)
     off = s64(off)
-    _positional(f, off, min(count, MAX_RW))
+    rw_verify_area(f, off, min(count, MAX_RW_COUNT))
     if not f.readable:
         raise KernelError(E.EBADF)
-    data = f.pread(min(count, MAX_RW), off)
+    data = f.pread(min(count, MAX_RW_COUNT), off)
     copy_to_user(mm_of(t), buf, data)
     return len(data)
 
@@ -200,16 +125,16 @@ def sys_pwrite64(t: Task, fd: int, buf: int, count: int, off: int) -> int:
     f = fget(t, fd)
     access_ok(buf, count)
     off = s64(off)
-    _positional(f, off, min(count, MAX_RW))
+    rw_verify_area(f, off, min(count, MAX_RW_COUNT))
     if not f.writable:
         raise KernelError(E.EBADF)
-    count = fsize_ok(t, f, off, min(count, MAX_RW))
+    count = generic_write_check_limits(t, f, off, min(count, MAX_RW_COUNT))
     return f.pwrite(copy_from_user(mm_of(t), buf, count), off)
 
 
 def sys_preadv(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
     f = fget(t, fd)
-    _positional(f, s64(off))
+    rw_verify_area(f, s64(off))
     vecs = _iovecs(t, iov, s32(iovcnt))
     data = f.pread(sum(ln for _, ln in vecs), s64(off))
     pos = 0
@@ -221,10 +146,10 @@ def sys_preadv(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
 
 def sys_pwritev(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
     f = fget(t, fd)
-    _positional(f, s64(off))
+    rw_verify_area(f, s64(off))
     vecs = _iovecs(t, iov, s32(iovcnt))
     data = _gather(t, vecs)
-    return f.pwrite(data[:fsize_ok(t, f, s64(off), len(data))], s64(off))
+    return f.pwrite(data[:generic_write_check_limits(t, f, s64(off), len(data))], s64(off))
 
 
 def sys_lseek(t: Task, fd: int, off: int, whence: int) -> int:
@@ -288,7 +213,7 @@ def sys_ftruncate(t: Task, fd: int, length: int) -> int:
         raise KernelError(E.EBADF)
     if not f.writable or f.inode is None or not f.inode.is_reg():
         raise KernelError(E.EINVAL)
-    newsize_ok(t, s64(length))
+    inode_newsize_ok(t, s64(length))
     do_truncate(f.inode, s64(length))
     return 0
 
@@ -346,13 +271,13 @@ def sys_sendfile(t: Task, out_fd: int, in_fd: int, offp: int, count: int) -> Gen
         off = s64(int.from_bytes(copy_from_user(mm, offp, 8), "little"))
         if off < 0:
             raise KernelError(E.EINVAL)
-        data = fin.pread(min(count, MAX_RW), off)
+        data = fin.pread(min(count, MAX_RW_COUNT), off)
         copy_to_user(mm, offp, (off + len(data)).to_bytes(8, "little"))
     else:
-        data = yield from do_read(t, fin, min(count, MAX_RW))
+        data = yield from vfs_read(t, fin, min(count, MAX_RW_COUNT))
     if not data:
         return 0
-    return (yield from do_write(t, fout, data))
+    return (yield from vfs_write(t, fout, data))
 
 
 def sys_copy_file_range(t: Task, fd_in: int, off_in: int, fd_out: int, off_out: int,
@@ -369,13 +294,13 @@ def sys_copy_file_range(t: Task, fd_in: int, off_in: int, fd_out: int, off_out: 
     mm = mm_of(t)
     pin = s64(int.from_bytes(copy_from_user(mm, off_in, 8), "little")) if off_in else fin.pos
     pout = s64(int.from_bytes(copy_from_user(mm, off_out, 8), "little")) if off_out else fout.pos
-    n = min(length, MAX_RW)
+    n = min(length, MAX_RW_COUNT)
     if pin < 0 or pout < 0 or pin + n > MAX_LFS_FILESIZE or pout + n > MAX_LFS_FILESIZE:
         raise KernelError(E.EINVAL)
     if fin.inode is fout.inode and pin < pout + n and pout < pin + n:
         raise KernelError(E.EINVAL)     # overlapping ranges of one file
     data = fin.pread(n, pin)
-    done = fout.pwrite(data[:fsize_ok(t, fout, pout, len(data))], pout) if data else 0
+    done = fout.pwrite(data[:generic_write_check_limits(t, fout, pout, len(data))], pout) if data else 0
     if off_in:
         copy_to_user(mm, off_in, (pin + done).to_bytes(8, "little"))
     else:

@@ -11,10 +11,10 @@ from pynix.fs.vfs import ops
 from pynix.fs.vfs.dcache import Path, d_path, d_unlinked
 from pynix.fs.vfs.inode import Inode, now_ns, touch_atime
 from pynix.fs.vfs.namei import MAY_EXEC, MAY_WRITE, namei, permission
+from pynix.fs.vfs.read_write import inode_newsize_ok
 from pynix.kernel.cred import capable, capable_fs
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user
-from pynix.syscalls.sys_file import newsize_ok
 from pynix.syscalls.util import at_base, fget, fs_of, get_path, mm_of, s32, s64
 
 UTIME_NOW, UTIME_OMIT = (1 << 30) - 1, (1 << 30) - 2
@@ -380,7 +380,7 @@ def sys_truncate(t: Task, pathp: int, length: int) -> int:
     if p.inode.is_dir():
         raise KernelError(E.EISDIR)
     ops.vfs_access(fs_of(t), p, A.W_OK)
-    newsize_ok(t, s64(length))
+    inode_newsize_ok(t, s64(length))
     ops.do_truncate(p.inode, s64(length))
     return 0
 

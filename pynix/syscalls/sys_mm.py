@@ -8,9 +8,9 @@ from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
 from pynix.fs.vfs.dcache import d_path
 from pynix.fs.vfs.file import MAX_LFS_FILESIZE
-from pynix.kernel.exec import mapping_of
 from pynix.kernel.task import Task
 from pynix.mm import mmap as M
+from pynix.mm.filemap import mapping_of
 from pynix.mm.uaccess import copy_to_user
 from pynix.syscalls.util import fget, fs_of, mm_of, s32
 
@@ -39,7 +39,7 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
             raise KernelError(E.EACCES)
         if f.inode.is_reg() and off + M.page_align(length) > MAX_LFS_FILESIZE:
             raise KernelError(E.EOVERFLOW)          # file_mmap_ok
-        mapping = mapping_of(t, f.inode)
+        mapping = mapping_of(t.kernel.phys, f.inode)
         file = f
         name = d_path(f.path, fs_of(t).root).decode(errors="replace") if f.path is not None else ""
     return M.do_mmap(mm, addr, length, prot, flags, mapping, off >> 12, name, file)

@@ -1,29 +1,29 @@
 """poll, ppoll, select, pselect6: argument marshalling around fs/select.do_poll."""
 from __future__ import annotations
 
-import struct
 from typing import Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.base.errors import KernelError
-from pynix.base.timer import monotonic_ns
-from pynix.fs.select import do_poll
-from pynix.fs.vfs.file import (
+from pynix.arch.x86_64.poll import (
     POLLERR,
+    POLLFD,
     POLLHUP,
     POLLIN,
     POLLOUT,
     POLLPRI,
     POLLRDNORM,
     POLLWRNORM,
-    File,
+    SIGSET_ARGPACK,
 )
+from pynix.base.errors import KernelError
+from pynix.base.timer import monotonic_ns
+from pynix.fs.select import do_poll
+from pynix.fs.vfs.file import File
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user, get_u64
 from pynix.syscalls.util import get_timespec, mm_of, s32
 
-POLLFD = struct.Struct("<ihh")
 POLL_IN = POLLIN | POLLRDNORM | 0x80 | POLLHUP | POLLERR   # select's read set
 POLL_OUT = POLLOUT | POLLWRNORM | 0x200 | POLLERR
 POLL_EX = POLLPRI
@@ -132,7 +132,7 @@ def sys_select(t: Task, n: int, inp: int, outp: int, exp: int, tvp: int) -> Gene
 def sys_pselect6(t: Task, n: int, inp: int, outp: int, exp: int, tsp: int, sig: int) -> Generator[None, None, int]:
     deadline = _deadline_ts(t, tsp)
     if sig:
-        mask_ptr, _size = struct.unpack("<QQ", copy_from_user(mm_of(t), sig, 16))
+        mask_ptr, _size = SIGSET_ARGPACK.unpack(copy_from_user(mm_of(t), sig, SIGSET_ARGPACK.size))
         _with_mask(t, mask_ptr)
     try:
         return (yield from _select(t, s32(n), inp, outp, exp, deadline))

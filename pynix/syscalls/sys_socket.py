@@ -3,7 +3,7 @@ shutdown, getsockname, getpeername, getsockopt, setsockopt (Linux net/socket.c, 
 parts of net/core/sock.c). Sending and receiving is syscalls/sys_sockmsg.py.
 
 Thin handlers over net/unix.py and net/inet.py: decode sockaddr_un and sockaddr_in, block
-through sys_file.rw_wait (EAGAIN under O_NONBLOCK or MSG_DONTWAIT, at most SO_RCVTIMEO /
+through fs/vfs/read_write.rw_wait (EAGAIN under O_NONBLOCK or MSG_DONTWAIT, at most SO_RCVTIMEO /
 SO_SNDTIMEO). AF_UNIX and AF_INET (TCP and UDP on the loopback network) exist: other
 families get EAFNOSUPPORT. Shared with sys_sockmsg.py: ``sock_of`` (the socket behind a
 descriptor, ENOTSOCK), ``sock_cred``, ``sock_block``, ``find_dest`` and ``put_name``.
@@ -20,13 +20,13 @@ from pynix.base.errors import KernelError
 from pynix.base.kconfig import HZ
 from pynix.base.timer import monotonic_ns
 from pynix.fs.vfs.file import WouldBlock
+from pynix.fs.vfs.read_write import rw_wait
 from pynix.kernel.cred import capable
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user, get_u32, put_u32
 from pynix.net.inet import InetSocket, inet_addr, inet_bind, inet_find
 from pynix.net.unix import Cred, UnixSocket, unix_socketpair
 from pynix.net.unix_addr import unix_bind, unix_find_other, unix_mkname
-from pynix.syscalls.sys_file import rw_wait
 from pynix.syscalls.util import (
     fget,
     fs_of,

@@ -16,12 +16,13 @@ from pynix.arch.x86_64 import socket as S
 from pynix.arch.x86_64.capability import CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
 from pynix.fs.vfs.file import File
+from pynix.fs.vfs.read_write import MAX_RW_COUNT, send_sigpipe
 from pynix.kernel.cred import capable
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user, put_i32, put_u32, put_u64
 from pynix.net.inet import InetSocket, inet_addr, inet_find
 from pynix.net.unix import Cred, UnixSocket
-from pynix.syscalls.sys_file import MAX_RW, _epipe, _iovecs
+from pynix.syscalls.sys_file import _iovecs
 from pynix.syscalls.sys_socket import (
     find_dest,
     put_name,
@@ -54,21 +55,21 @@ def sock_sendmsg(t: Task, sock: UnixSocket, data: bytes, fds: list[File], cred: 
                                   sock.sndtimeo)
     except KernelError as err:
         if not flags & S.MSG_NOSIGNAL:
-            _epipe(t, err)
+            send_sigpipe(t, err)
         raise
     return n  # type: ignore[return-value]
 
 
 def sys_sendto(t: Task, fd: int, buf: int, n: int, flags: int, addr: int, addrlen: int) -> Generator[None, None, int]:
     sock = sock_of(t, fd)
-    data = copy_from_user(mm_of(t), buf, min(n, MAX_RW))
+    data = copy_from_user(mm_of(t), buf, min(n, MAX_RW_COUNT))
     dest = (addr, addrlen) if addr else None
     return (yield from sock_sendmsg(t, sock, data, [], sock_cred(t), dest, flags))
 
 
 def sys_recvfrom(t: Task, fd: int, buf: int, n: int, flags: int, addr: int, lenp: int) -> Generator[None, None, int]:
     sock = sock_of(t, fd)
-    res = yield from sock_block(t, sock, lambda: sock.recvmsg(min(n, MAX_RW), flags), flags,
+    res = yield from sock_block(t, sock, lambda: sock.recvmsg(min(n, MAX_RW_COUNT), flags), flags,
                                 sock.rcvtimeo)
     data, files, _cred_, name, mflags = res  # type: ignore[misc]
     for f in files:

@@ -24,7 +24,6 @@ from pynix.mm.uaccess import copy_from_user, copy_to_user
 from pynix.syscalls.util import get_timespec, mm_of, s32
 
 
-
 def clock_ns(t: Task, clk: int) -> int:
     clk = s32(clk)
     if clk in (A.CLOCK_REALTIME, A.CLOCK_REALTIME_COARSE, 8):

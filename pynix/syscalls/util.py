@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.limits import PATH_MAX
 from pynix.base.errors import KernelError
 from pynix.fs.vfs.dcache import Path
 from pynix.fs.vfs.file import File
-from pynix.fs.vfs.namei import PATH_MAX
 from pynix.mm.mm import MM
 from pynix.mm.uaccess import copy_from_user, put_i32, strncpy_from_user
 

@@ -5,8 +5,9 @@ import pytest
 
 from pynix.arch.x86_64 import abi as A
 from pynix.base.errors import KernelError
+from pynix.machine.mmu import UC_MEM_READ, UC_MEM_WRITE
 from pynix.machine.physmem import PhysMem
-from pynix.mm.fault import ACC_READ, ACC_WRITE, handle_mm_fault
+from pynix.mm.fault import handle_mm_fault
 from pynix.mm.mm import MM, PTE_W
 from pynix.mm.mmap import do_brk, do_madvise, do_mmap, do_mprotect, do_mremap, do_munmap
 from pynix.mm.uaccess import copy_from_user, copy_to_user
@@ -80,7 +81,7 @@ def test_munmap_splits_area(phys: PhysMem) -> None:
     spans = [(v.start - addr, v.end - addr) for v in mm.vmas]
     assert spans == [(0, 2 * 4096), (3 * 4096, 5 * 4096)]
     assert (addr + 2 * 4096) >> 12 not in mm.pt
-    assert handle_mm_fault(mm, addr + 2 * 4096, ACC_READ) is None
+    assert handle_mm_fault(mm, addr + 2 * 4096, UC_MEM_READ) is None
 
 
 def test_mprotect_splits_and_narrows(phys: PhysMem) -> None:
@@ -91,7 +92,7 @@ def test_mprotect_splits_and_narrows(phys: PhysMem) -> None:
     prots = [(v.start - addr, v.end - addr, v.prot) for v in mm.vmas]
     assert prots == [(0, 4096, RW), (4096, 3 * 4096, A.PROT_READ), (3 * 4096, 4 * 4096, RW)]
     assert not mm.pt[(addr + 4096) >> 12] & PTE_W
-    assert handle_mm_fault(mm, addr + 4096, ACC_WRITE) is None
+    assert handle_mm_fault(mm, addr + 4096, UC_MEM_WRITE) is None
     with pytest.raises(KernelError):
         copy_to_user(mm, addr + 4096, b"x")
     with pytest.raises(KernelError):          # a hole in the range is ENOMEM

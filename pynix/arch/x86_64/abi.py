@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import struct
 
+from pynix.arch.x86_64.kdev_t import major, makedev, minor  # noqa: F401  (A.makedev users)
+
 # -- memory ------------------------------------------------------------------------------------
 PROT_NONE, PROT_READ, PROT_WRITE, PROT_EXEC = 0, 1, 2, 4
 PROT_GROWSDOWN, PROT_GROWSUP = 0x01000000, 0x02000000
@@ -183,12 +185,7 @@ def pack_statx(mask: int, blksize: int, nlink: int, uid: int, gid: int, mode: in
         return t // 10**9, t % 10**9
     return STATX.pack(mask, blksize, 0, nlink, uid, gid, mode & 0xFFFF, 0, ino, size, blocks, 0,
                       *ts(atime), *ts(btime), *ts(ctime), *ts(mtime),
-                      (rdev >> 8) & 0xFFF, rdev & 0xFF, (dev >> 8) & 0xFFF, dev & 0xFF, 0)
-
-
-def makedev(major: int, minor: int) -> int:
-    """dev_t encoding of glibc/musl (new_encode_dev)."""
-    return ((major & 0xFFF) << 8) | (minor & 0xFF) | ((minor & ~0xFF) << 12) | ((major & ~0xFFF) << 32)
+                      major(rdev), minor(rdev), major(dev), minor(dev), 0)
 
 
 def dirent64(ino: int, off: int, dtype: int, name: bytes) -> bytes:

@@ -3,7 +3,7 @@
 Analogous to Linux's fs/ext2/inode.c (ext2_iget, ext2_write_inode, ext2_evict_inode) and
 file.c. ``Ext2Inode`` implements pynix.fs.vfs.inode.Inode for ext2:
 
-- ``Ext2Inode.load(sb, ino)`` reads the on-disk inode (called by ``Ext2SuperBlock.iget``);
+- ``Ext2Inode.load(sb, ino)`` reads the on-disk inode (called by ``Ext2SuperBlock.ext2_iget``);
   ``Ext2Inode.new(sb, ino, mode, uid, gid)`` initialises a freshly ialloc'ed one.
 - ``read``/``write``/``truncate`` move file data in runs of contiguous blocks (bmap_run /
   bmap_alloc): whole blocks go to the device with one pread/pwrite per run, partial blocks
@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING, Iterator
 
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
-from pynix.fs.ext2 import namei
 from pynix.fs.ext2 import bmap as B
 from pynix.fs.ext2 import dir as D
 from pynix.fs.ext2 import layout as L
+from pynix.fs.ext2 import namei
 from pynix.fs.ext2.ialloc import ifree
 from pynix.fs.ext2.xattr import (
     ext2_xattr_delete_inode,

@@ -5,15 +5,23 @@ structures described in Linux's include/linux/ext2_fs.h (and e2fsprogs' ext2_fs.
 rev 1 superblock this follows). Formats and constants only: no I/O and no policy. All
 on-disk integers are little-endian.
 
-Callers unpack a structure into a plain ``dict`` of named fields (``unpack_fields``), change
-fields, and pack it back over the raw bytes (``pack_fields``); bytes this module does not
-name are preserved, so fields pynix does not understand survive a rewrite.
+- ``SUPER``, ``GROUP_DESC``, ``INODE``, ``INODE_EXTRA``: ``Struct`` views. Callers unpack a
+  structure into a plain ``dict`` of named fields (``SUPER.unpack(buf, off)``), change fields,
+  and pack it back over the raw bytes (``SUPER.pack_into(buf, off, fields)``); bytes this
+  module does not name are preserved, so fields pynix does not understand survive a rewrite.
+- Directory entries: ``DIRENT_HEADER`` (``DIRENT_HEADER_OLD`` without the filetype feature),
+  ``rec_len_for``, ``ftype_of_mode`` and ``DTYPE_OF_FT``.
+- Device numbers in a device inode's i_block: ``encode_rdev`` / ``decode_rdev``; timestamps
+  with the extra epoch/nanosecond word: ``encode_time`` / ``decode_time``;
+  ``group_has_super`` for sparse_super backups.
 """
 from __future__ import annotations
 
 import struct
 import sys
 from typing import Any, Mapping
+
+from pynix.arch.x86_64.kdev_t import major, makedev, minor
 
 assert sys.byteorder == "little", "pynix's ext2 maps block pointer arrays with native uint32"
 
@@ -215,25 +223,12 @@ def rec_len_for(name_len: int) -> int:
 # Device numbers in i_block[0]/[1] (Linux old_encode_dev / new_encode_dev), from the
 # userspace dev_t that st_rdev carries (glibc gnu_dev_makedev).
 
-def dev_major(dev: int) -> int:
-    return ((dev >> 8) & 0xFFF) | ((dev >> 32) & ~0xFFF)
-
-
-def dev_minor(dev: int) -> int:
-    return (dev & 0xFF) | ((dev >> 12) & ~0xFF)
-
-
-def makedev(major: int, minor: int) -> int:
-    return ((minor & 0xFF) | ((major & 0xFFF) << 8) | ((minor & ~0xFF) << 12)
-            | ((major & ~0xFFF) << 32))
-
-
 def encode_rdev(dev: int) -> tuple[int, int]:
     """(i_block[0], i_block[1]) for a device inode."""
-    major, minor = dev_major(dev), dev_minor(dev)
-    if major < 256 and minor < 256:
-        return (major << 8) | minor, 0
-    return 0, (minor & 0xFF) | (major << 8) | ((minor & ~0xFF) << 12)
+    maj, mnr = major(dev), minor(dev)
+    if maj < 256 and mnr < 256:
+        return (maj << 8) | mnr, 0
+    return 0, (mnr & 0xFF) | (maj << 8) | ((mnr & ~0xFF) << 12)
 
 
 def decode_rdev(b0: int, b1: int) -> int:

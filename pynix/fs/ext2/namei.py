@@ -40,7 +40,7 @@ def lookup(d: Ext2Inode, name: bytes) -> Ext2Inode | None:
     if len(name) > L.EXT2_NAME_LEN:
         raise KernelError(E.ENAMETOOLONG)
     ent = D.find_entry(d, name)
-    return d.sb.iget(ent.ino) if ent else None
+    return d.sb.ext2_iget(ent.ino) if ent else None
 
 
 def _new_inode(d: Ext2Inode, name: bytes, mode: int, uid: int, gid: int) -> Ext2Inode:
@@ -141,7 +141,7 @@ def unlink(d: Ext2Inode, name: bytes) -> None:
     ent = D.find_entry(d, name)
     if ent is None:
         raise KernelError(E.ENOENT)
-    inode = d.sb.iget(ent.ino)
+    inode = d.sb.ext2_iget(ent.ino)
     if inode.is_dir():
         raise KernelError(E.EISDIR)
     D.delete_entry(d, ent)
@@ -159,7 +159,7 @@ def rmdir(d: Ext2Inode, name: bytes) -> None:
     ent = D.find_entry(d, name)
     if ent is None:
         raise KernelError(E.ENOENT)
-    inode = d.sb.iget(ent.ino)
+    inode = d.sb.ext2_iget(ent.ino)
     if not inode.is_dir():
         raise KernelError(E.ENOTDIR)
     if not D.is_empty(inode):
@@ -185,7 +185,7 @@ def rename(olddir: Ext2Inode, old: bytes, newdir_: Inode, new: bytes) -> None:
     oent = D.find_entry(olddir, old)
     if oent is None:
         raise KernelError(E.ENOENT)
-    src = sb.iget(oent.ino)
+    src = sb.ext2_iget(oent.ino)
     src_is_dir = src.is_dir()
     ftype = L.ftype_of_mode(src.mode)
     nent = D.find_entry(newdir, new)
@@ -193,7 +193,7 @@ def rename(olddir: Ext2Inode, old: bytes, newdir_: Inode, new: bytes) -> None:
     if nent is not None:
         if nent.ino == src.ino:
             return                                  # same inode: rename(2) does nothing
-        dst = sb.iget(nent.ino)
+        dst = sb.ext2_iget(nent.ino)
         if src_is_dir:
             if not dst.is_dir():
                 raise KernelError(E.ENOTDIR)

@@ -10,7 +10,7 @@ It owns:
 - ``s``: the superblock fields (layout.SUPER names); free counts kept current by balloc/ialloc.
 - ``groups``: one dict per block group (layout.GROUP_DESC names).
 - ``icache``: ino -> Ext2Inode, so one inode number has one in-core inode while referenced
-  (``iget``); ``forget`` writes an inode back and drops it once the VFS's last reference is
+  (``ext2_iget`` finds or reads it; references are fs/vfs/icache's iget/iput); ``forget`` writes an inode back and drops it once the VFS's last reference is
   gone; ``dirty_inodes`` are written back by ``sync``.
 - write-back: ``sync`` writes the superblock, the descriptors and their sparse_super backups,
   then every dirty buffer of the device.
@@ -58,7 +58,7 @@ class Ext2SuperBlock(SuperBlock):
         self._read_groups()
         self.icache: dict[int, Ext2Inode] = {}
         self.dirty_inodes: set[Ext2Inode] = set()
-        root = self.iget(L.EXT2_ROOT_INO)
+        root = self.ext2_iget(L.EXT2_ROOT_INO)
         if not root.is_dir() or root.nlink < 2:
             raise Ext2Error("root inode is not a directory")
         self.root = root
@@ -179,9 +179,10 @@ class Ext2SuperBlock(SuperBlock):
         if self.readonly:
             raise KernelError(E.EROFS)
 
-    # -- the in-core inode table (Bach's iget) -----------------------------------------------
-    def iget(self, ino: int) -> Ext2Inode:
-        """The in-core inode for ``ino``, read from the inode table on first use."""
+    # -- the in-core inode table (the find-or-read half of Bach's iget) ---------------------
+    def ext2_iget(self, ino: int) -> Ext2Inode:
+        """The in-core inode for ``ino``, read from the inode table on first use (Linux's
+        ext2_iget with iget_locked). Takes no reference: the VFS does, fs/vfs/icache.iget."""
         inode = self.icache.get(ino)
         if inode is None:
             if not 1 <= ino <= self.inodes_count:

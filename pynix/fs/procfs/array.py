@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64.abi import PROT_EXEC, PROT_WRITE
+from pynix.arch.x86_64.kdev_t import makedev
 from pynix.base.runqueue import TASK_DEAD, TASK_ZOMBIE
 from pynix.fs.devices import DEVICES
 from pynix.fs.vfs.dcache import Path, d_path
@@ -62,7 +63,7 @@ def tty_of(t: Task) -> tuple[int, int]:
     if tty is None:
         return 0, -1
     node = DEVICES.get(getattr(tty, "name", b""))
-    nr = ((node[1] & 0xFFF) << 8) | (node[2] & 0xFF) | ((node[2] & ~0xFF) << 12) if node else 0
+    nr = makedev(node[1], node[2]) if node else 0
     return nr, getattr(tty, "pgrp", 0) or -1
 
 

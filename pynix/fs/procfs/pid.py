@@ -7,7 +7,7 @@ not listed, as on Linux). Each per-process entry is generated from the Task when
 ``stat``/``status``/``statm``/``maps``/``limits`` through fs/procfs/array.py, ``cmdline``/``environ`` from
 the task's own memory, ``exe``/``cwd``/``root``/``fd/N`` as magic links that namei follows to
 the object itself. A nameless file (pipe, console) behind ``fd/N`` is reopened through
-``FdTarget``: a pipe gets a new end on the same pipe (fifo_open), other streams the same file.
+``FdTarget``: a pipe gets a new end on the same pipe (open_pipe_end), other streams the same file.
 
 Owns: nothing; every entry reads the task tables when asked.
 """
@@ -22,7 +22,7 @@ from pynix.arch.x86_64.capability import CAP_SYS_PTRACE
 from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_DEAD
 from pynix.fs.anon import anon_inode
-from pynix.fs.pipe import fifo_open
+from pynix.fs.pipe import open_pipe_end
 from pynix.fs.procfs.array import (
     proc_pid_limits,
     proc_pid_maps,
@@ -87,9 +87,8 @@ class FdTarget(Inode):
 
     def open_file(self, flags: int, path: Path) -> File:
         if self.pipe is not None:
-            f = fifo_open(self, flags, path)
-            f.inode, f.anon = None, self        # a pipe, not a FIFO: no wait for a partner
-            self.i_count -= 1
+            f = open_pipe_end(self.pipe, flags, path)   # a pipe, not a FIFO: no partner wait
+            f.anon = self
             return f
         return self.file.get()
 

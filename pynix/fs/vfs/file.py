@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.poll import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM
 from pynix.base.errors import KernelError
+from pynix.fs.vfs.icache import iget, iput
 from pynix.fs.vfs.inode import Inode, touch_atime
 
-POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL = 1, 2, 4, 8, 16, 32
-POLLRDNORM, POLLWRNORM = 0x40, 0x100
 MAX_LFS_FILESIZE = (1 << 63) - 1     # the largest offset lseek may set (loff_t)
 
 
@@ -103,7 +103,7 @@ class InodeFile(File):
 
     def __init__(self, flags: int, path: object, inode: Inode, on_write: object = None) -> None:
         super().__init__(flags, path, inode)
-        inode.i_count += 1
+        iget(inode)
         self.on_write = on_write        # page-cache coherence hook (filemap update)
 
     def read(self, n: int) -> bytes:
@@ -180,10 +180,9 @@ class InodeFile(File):
 
     def release(self) -> None:
         assert self.inode is not None
-        from pynix.fs.vfs.icache import iput
-        if getattr(self.inode, "i_flock", None) is not None:
-            from pynix.fs.locks import flock_release
-            flock_release(self, self.inode)       # flock locks go with the description
+        locks = getattr(self.inode, "i_flock", None)    # fs/locks.InodeLocks, if ever locked
+        if locks is not None:
+            locks.remove_flock(self)              # flock locks go with the description
         iput(self.inode)
 
 
@@ -235,9 +234,9 @@ class FdTable:
         if f is None:
             raise KernelError(E.EBADF)
         self.cloexec.discard(fd)
-        if f.inode is not None and getattr(f.inode, "i_flock", None) is not None:
-            from pynix.fs.locks import posix_release
-            posix_release(self, f.inode)          # closing any fd drops the owner's locks
+        locks = getattr(f.inode, "i_flock", None)       # fs/locks.InodeLocks, if ever locked
+        if locks is not None:
+            locks.remove_posix(self)              # closing any fd drops the owner's locks
         f.put()
 
     def copy(self) -> FdTable:

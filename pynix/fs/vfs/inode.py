@@ -13,7 +13,7 @@ Contract:
   the VFS (namei/may_*); the filesystem checks only what depends on its own state (EEXIST,
   ENOTEMPTY, ENOSPC, EMLINK).
 - Reference counting (iget/iput) lives in fs/vfs/icache.py: ``i_count`` counts in-core users
-  (open files, dentries, cwd); ``nlink`` counts directory entries. When both reach zero the VFS
+  that keep the inode (open files, FIFO ends, loop devices); ``nlink`` counts directory entries. When both reach zero the VFS
   calls ``evict()``, which frees the inode's storage (Bach's iput -> ifree).
 - Extended attributes: a filesystem lists the name-space prefixes it stores in
   ``SuperBlock.xattr_prefixes`` and implements ``get_xattr``/``set_xattr``/``list_xattr``

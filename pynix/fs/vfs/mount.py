@@ -10,6 +10,7 @@ Owns: the list of superblocks and the initial mount table.
 from __future__ import annotations
 
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.kdev_t import makedev
 from pynix.base.errors import KernelError
 from pynix.fs.vfs.dcache import Dentry, Mount, MountTable, Path
 from pynix.fs.vfs.inode import SuperBlock
@@ -26,7 +27,7 @@ class VFS:
     def register_sb(self, sb: SuperBlock) -> None:
         if sb not in self.supers:
             if not sb.dev:
-                sb.dev = (ANON_MAJOR << 8) | self._next_minor
+                sb.dev = makedev(ANON_MAJOR, self._next_minor)
                 self._next_minor += 1
             self.supers.append(sb)
 

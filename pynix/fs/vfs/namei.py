@@ -18,6 +18,7 @@ from typing import Protocol
 
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_DAC_OVERRIDE
+from pynix.arch.x86_64.limits import NAME_MAX, PATH_MAX
 from pynix.base.errors import KernelError
 from pynix.fs.vfs.dcache import MountTable, Path
 from pynix.fs.vfs.inode import Inode
@@ -25,8 +26,6 @@ from pynix.kernel.cred import capable_fs
 
 MAY_EXEC, MAY_WRITE, MAY_READ = 1, 2, 4
 MAXSYMLINKS = 40
-PATH_MAX = 4096
-NAME_MAX = 255
 
 
 class Cred(Protocol):

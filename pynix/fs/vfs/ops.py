@@ -14,7 +14,9 @@ from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_FOWNER, CAP_FSETID, CAP_MKNOD
 from pynix.base.errors import KernelError
-from pynix.fs.vfs.dcache import Dentry, Path
+from pynix.fs.devices import chrdev_open
+from pynix.fs.pipe import fifo_open
+from pynix.fs.vfs.dcache import MS_NODEV, Dentry, Path
 from pynix.fs.vfs.file import File, InodeFile
 from pynix.fs.vfs.icache import maybe_evict
 from pynix.fs.vfs.inode import Inode
@@ -75,12 +77,10 @@ def open_inode_file(fs: FsContext, p: Path, flags: int) -> File:
         return opener(flags, p)
     fmt = stat.S_IFMT(inode.mode)
     if fmt == A.S_IFCHR or fmt == A.S_IFBLK:
-        if p.mnt.flags & 4:                 # MS_NODEV
+        if p.mnt.flags & MS_NODEV:
             raise KernelError(E.EACCES)
-        from pynix.fs.devices import chrdev_open
         return chrdev_open(inode, flags, p)
     if fmt == A.S_IFIFO:
-        from pynix.fs.pipe import fifo_open
         return fifo_open(inode, flags, p)
     if fmt == A.S_IFSOCK:
         raise KernelError(E.ENXIO)
