@@ -16,26 +16,6 @@
 #include <limits.h>
 #include <sys/syscall.h>
 
-static char dir[128];
-
-static const char *P(const char *name)
-{
-    static char buf[8][256];
-    static int next;
-    char *p = buf[next++ & 7];
-    snprintf(p, 256, "%s/%s", dir, name);
-    return p;
-}
-
-/* Print "name: result" with the errno name for a failure. */
-static void show(const char *name, long r)
-{
-    if (r < 0)
-        printf("%s: -1 %s\n", name, t_errname(errno));
-    else
-        printf("%s: %ld\n", name, r);
-}
-#define SHOW(name, expr) do { errno = 0; show(name, (long)(expr)); } while (0)
 
 static int later(struct timespec a, struct timespec b)
 {
@@ -68,7 +48,7 @@ static void opens(void)
     SHOW("target now exists", access(P("target"), F_OK));
     SHOW("O_CREAT|O_EXCL on the symlink", open(P("dangling"), O_CREAT | O_EXCL | O_WRONLY, 0644));
     SHOW("O_CREAT|O_NOFOLLOW on the symlink", open(P("dangling"), O_CREAT | O_NOFOLLOW | O_WRONLY, 0644));
-    SHOW("O_CREAT on a directory, O_RDONLY", open(dir, O_CREAT | O_RDONLY, 0644));
+    SHOW("O_CREAT on a directory, O_RDONLY", open(t_dir, O_CREAT | O_RDONLY, 0644));
     SHOW("O_CREAT|O_DIRECTORY", open(P("newdir"), O_CREAT | O_DIRECTORY | O_RDONLY, 0644));
     SHOW("... created nothing", access(P("newdir"), F_OK));
 
@@ -242,9 +222,9 @@ static void tmpfiles(void)
     struct stat st;
     int fd, excl, plain;
 
-    SHOW("O_TMPFILE read-only", open(dir, O_TMPFILE | O_RDONLY, 0600));
+    SHOW("O_TMPFILE read-only", open(t_dir, O_TMPFILE | O_RDONLY, 0600));
     SHOW("O_TMPFILE on a file", open("/proc/self/exe", O_TMPFILE | O_RDWR, 0600));
-    fd = open(dir, O_TMPFILE | O_RDWR, 0640);
+    fd = open(t_dir, O_TMPFILE | O_RDWR, 0640);
     SHOW("O_TMPFILE", fd >= 0 ? 0 : -1);
     write(fd, "hello", 5);
     fstat(fd, &st);
@@ -253,7 +233,7 @@ static void tmpfiles(void)
     SHOW("link it into the directory", linkat(AT_FDCWD, path, AT_FDCWD, P("named"), AT_SYMLINK_FOLLOW));
     fstat(fd, &st);
     printf("nlink after linkat %ld\n", (long)st.st_nlink);
-    excl = open(dir, O_TMPFILE | O_RDWR | O_EXCL, 0600);
+    excl = open(t_dir, O_TMPFILE | O_RDWR | O_EXCL, 0600);
     snprintf(path, sizeof path, "/proc/self/fd/%d", excl);
     SHOW("link an O_EXCL tmpfile", linkat(AT_FDCWD, path, AT_FDCWD, P("named2"), AT_SYMLINK_FOLLOW));
     plain = open(P("plain"), O_CREAT | O_RDWR, 0600);
@@ -270,8 +250,8 @@ int main(void)
 {
     const char *t = getenv("T_TMPDIR");
     t_init();
-    snprintf(dir, sizeof dir, "%s/pynix-fsedges-%d", t && *t ? t : "/tmp", (int)getpid());
-    mkdir(dir, 0755);
+    snprintf(t_dir, sizeof t_dir, "%s/pynix-fsedges-%d", t && *t ? t : "/tmp", (int)getpid());
+    mkdir(t_dir, 0755);
     opens();
     renames();
     creates();
@@ -285,6 +265,6 @@ int main(void)
         unlink(P(names[i]));
     rmdir(P("f1"));
     rmdir(P("d1"));
-    SHOW("scratch directory removed", rmdir(dir));
+    SHOW("scratch directory removed", rmdir(t_dir));
     return t_done();
 }

@@ -22,14 +22,6 @@
 #include <sys/uio.h>
 #include <sys/syscall.h>
 
-static void show(const char *name, long r)
-{
-    if (r < 0)
-        printf("%s: -1 %s\n", name, t_errname(errno));
-    else
-        printf("%s: %ld\n", name, r);
-}
-#define SHOW(name, expr) do { errno = 0; show(name, (long)(expr)); } while (0)
 
 static char big[70000];
 

@@ -53,7 +53,7 @@ int main(void)
     nanosleep(&nap, NULL);
     getitimer(ITIMER_VIRTUAL, &cur);
     printf("VIRTUAL after a sleep: more than 99.9 s left: %s\n",
-           t_yesno(cur.it_value.tv_sec == 99 && cur.it_value.tv_usec > 900000 ||
+           t_yesno((cur.it_value.tv_sec == 99 && cur.it_value.tv_usec > 900000) ||
                    cur.it_value.tv_sec == 100));
     show("bad which", setitimer(5, &v, NULL));
     show("getitimer bad which", getitimer(-1, &cur));

@@ -189,6 +189,27 @@ T_FN int t_in_child(void (*fn)(void *), void *arg)
     return t_wait(pid);
 }
 
+/* Print "name: result" for a call's return value, with the errno name for a failure. */
+T_FN void t_show(const char *name, long r)
+{
+    if (r < 0)
+        printf("%s: -1 %s\n", name, t_errname(errno));
+    else
+        printf("%s: %ld\n", name, r);
+}
+#define SHOW(name, expr) do { errno = 0; t_show(name, (long)(expr)); } while (0)
+
+/* A name inside the test's scratch directory t_dir (set it first), from a ring of 8 buffers. */
+static char t_dir[128] __attribute__((unused));
+T_FN const char *P(const char *name)
+{
+    static char buf[8][256];
+    static int next;
+    char *p = buf[next++ & 7];
+    snprintf(p, 256, "%s/%s", t_dir, name);
+    return p;
+}
+
 /* A per-run scratch path under /tmp: "/tmp/pynix-<tag>-<pid>" (never printed). */
 T_FN const char *t_tmp(const char *tag)
 {

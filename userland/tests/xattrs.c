@@ -19,25 +19,6 @@
 #define SYS_removexattrat 466
 #endif
 
-static char dir[128];
-
-static const char *P(const char *name)
-{
-    static char buf[8][256];
-    static int next;
-    char *p = buf[next++ & 7];
-    snprintf(p, 256, "%s/%s", dir, name);
-    return p;
-}
-
-static void show(const char *name, long r)
-{
-    if (r < 0)
-        printf("%s: -1 %s\n", name, t_errname(errno));
-    else
-        printf("%s: %ld\n", name, r);
-}
-#define SHOW(name, expr) do { errno = 0; show(name, (long)(expr)); } while (0)
 
 static int cmp(const void *a, const void *b)
 {
@@ -188,7 +169,7 @@ static void xattrat(void)
 {
     struct { unsigned long long value; unsigned size, flags; } args = {0};
     char buf[64];
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    int dfd = open(t_dir, O_RDONLY | O_DIRECTORY);
     args.value = (unsigned long)"at";
     args.size = 2;
     SHOW("setxattrat", syscall(SYS_setxattrat, dfd, "file", 0, "user.at", &args, sizeof args));
@@ -209,8 +190,8 @@ int main(void)
 {
     const char *t = getenv("T_TMPDIR");
     t_init();
-    snprintf(dir, sizeof dir, "%s/pynix-xattrs-%d", t && *t ? t : "/tmp", (int)getpid());
-    mkdir(dir, 0755);
+    snprintf(t_dir, sizeof t_dir, "%s/pynix-xattrs-%d", t && *t ? t : "/tmp", (int)getpid());
+    mkdir(t_dir, 0755);
     basics();
     kinds();
     setxattr(P("file"), "trusted.t2", "T", 1, 0);
@@ -220,6 +201,6 @@ int main(void)
     for (int i = 0; names[i]; i++)
         unlink(P(names[i]));
     rmdir(P("dir"));
-    SHOW("scratch directory removed", rmdir(dir));
+    SHOW("scratch directory removed", rmdir(t_dir));
     return t_done();
 }
