@@ -11,11 +11,10 @@ is not implemented (EINVAL).
 """
 from __future__ import annotations
 
-import struct
-
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_SYS_NICE
+from pynix.arch.x86_64.sched import SCHED_PARAM
 from pynix.base.errors import KernelError
 from pynix.base.runqueue import RR_TIMESLICE_NS, TIMESLICE_NS
 from pynix.kernel.cred import capable
@@ -25,7 +24,6 @@ from pynix.syscalls.util import mm_of, s32
 
 _POLICIES = (A.SCHED_NORMAL, A.SCHED_FIFO, A.SCHED_RR, A.SCHED_BATCH, A.SCHED_IDLE)
 _RT = (A.SCHED_FIFO, A.SCHED_RR)
-_PARAM = struct.Struct("<i")          # struct sched_param { int sched_priority; }
 
 
 def _target(t: Task, pid: int) -> Task:
@@ -43,7 +41,7 @@ def _target(t: Task, pid: int) -> Task:
 def _get_param(t: Task, param: int) -> int:
     if not param:
         raise KernelError(E.EINVAL)
-    return _PARAM.unpack(copy_from_user(mm_of(t), param, _PARAM.size))[0]
+    return SCHED_PARAM.unpack(copy_from_user(mm_of(t), param, SCHED_PARAM.size))[0]
 
 
 def _setscheduler(t: Task, p: Task, policy: int, prio: int) -> None:
@@ -92,7 +90,7 @@ def sys_sched_getparam(t: Task, pid: int, param: int) -> int:
     p = _target(t, pid)
     if not param:
         raise KernelError(E.EINVAL)
-    copy_to_user(mm_of(t), param, _PARAM.pack(p.rt_priority))
+    copy_to_user(mm_of(t), param, SCHED_PARAM.pack(p.rt_priority))
     return 0
 
 
