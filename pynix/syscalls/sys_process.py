@@ -34,6 +34,7 @@ from pynix.kernel.exit import (
     do_exit,
     do_group_exit,
     do_wait,
+    kernel_wait4,
     thread_group_cputime,
     waitid_info,
 )
@@ -89,18 +90,7 @@ def _rusage(utime: int, stime: int) -> bytes:
 
 
 def sys_wait4(t: Task, pid: int, status: int, options: int, rusage: int) -> Generator[None, None, int]:
-    pid = s32(pid)
-    if options & ~(A.WNOHANG | A.WUNTRACED | A.WCONTINUED | A.WALL | A.WCLONE | A.WNOTHREAD):
-        raise KernelError(E.EINVAL)
-    if pid > 0:
-        idtype, ident = A.P_PID, pid
-    elif pid == 0:
-        idtype, ident = A.P_PGID, 0
-    elif pid == -1:
-        idtype, ident = A.P_ALL, 0
-    else:
-        idtype, ident = A.P_PGID, -pid
-    res = yield from do_wait(t, idtype, ident, options | A.WEXITED)
+    res = yield from kernel_wait4(t, s32(pid), options)
     if res is None:
         return 0
     mm = mm_of(t)
