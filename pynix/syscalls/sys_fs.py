@@ -381,7 +381,7 @@ def sys_truncate(t: Task, pathp: int, length: int) -> int:
         raise KernelError(E.EISDIR)
     ops.vfs_access(fs_of(t), p, A.W_OK)
     inode_newsize_ok(t, s64(length))
-    ops.do_truncate(p.inode, s64(length))
+    ops.vfs_truncate(p.inode, s64(length))
     return 0
 
 
