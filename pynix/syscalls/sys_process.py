@@ -18,6 +18,7 @@ from pynix.arch.x86_64.capability import (
 from pynix.arch.x86_64.sigframe import pack_siginfo
 from pynix.base.errors import KernelError
 from pynix.fs.pidfd import pidfd_task
+from pynix.fs.vfs.file import NrOpen
 from pynix.kernel.cred import (
     __sys_setgid,
     __sys_setregid,
@@ -259,11 +260,11 @@ def sys_prlimit64(t: Task, pid: int, res: int, new: int, old: int) -> int:
             raise KernelError(E.EINVAL)
         if mx > lim[1] and not capable(t, CAP_SYS_RESOURCE):
             raise KernelError(E.EPERM)
-        if res == A.RLIMIT_NOFILE and mx > 1 << 20:
+        if res == A.RLIMIT_NOFILE and mx > NrOpen.value:
             raise KernelError(E.EPERM)
         lim[0], lim[1] = cur, mx
         if res == A.RLIMIT_NOFILE and p.files is not None:
-            p.files.max_fds = min(cur, 1 << 20)
+            p.files.max_fds = min(cur, NrOpen.value)
     return 0
 
 

@@ -29,6 +29,15 @@ from pynix.fs.vfs.inode import (
 MAX_LFS_FILESIZE = (1 << 63) - 1     # the largest offset lseek may set (loff_t)
 
 
+class NrOpen:
+    """sysctl fs.nr_open (Linux's sysctl_nr_open): the most descriptors a table may hold; a
+    larger RLIMIT_NOFILE is EPERM, and a table with a descriptor at or past it cannot be
+    copied (fork, unshare(CLONE_FILES): EMFILE). Kept between 64 and 2^31 - 64."""
+    value = 1 << 20
+    MIN = 64
+    MAX = (1 << 31) - 64
+
+
 class WouldBlock(Exception):
     """The operation must wait on ``wq`` (a base.wait.WaitQueue)."""
 
@@ -261,7 +270,9 @@ class FdTable:
         f.put()
 
     def copy(self) -> FdTable:
-        """dup_fd for fork without CLONE_FILES."""
+        """dup_fd for fork without CLONE_FILES and unshare(CLONE_FILES)."""
+        if self.fds and max(self.fds) >= NrOpen.value:
+            raise KernelError(E.EMFILE)          # more open than nr_open allows
         new = FdTable()
         new.max_fds = self.max_fds
         for fd, f in self.fds.items():
