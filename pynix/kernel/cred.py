@@ -105,28 +105,63 @@ def __sys_setresgid(t: Task, rgid: int, egid: int, sgid: int) -> int:
     return 0
 
 
+def _setre(t: Task, cap: int, cur: tuple[int, int, int], r: int, e: int) -> tuple[int, int, int]:
+    """The rules of setreuid and setregid (kernel/sys.c __sys_setreuid): the real id may
+    become the current real or effective one, the effective id any of the three, unless
+    ``cap``; the saved id follows the new effective id when the real id is set or the
+    effective one changes to something but the old real id."""
+    old_r, old_e, old_s = cur
+    if not capable(t, cap):
+        if r != -1 and r not in (old_r, old_e):
+            raise KernelError(E.EPERM)
+        if e != -1 and e not in cur:
+            raise KernelError(E.EPERM)
+    new_r = old_r if r == -1 else r
+    new_e = old_e if e == -1 else e
+    new_s = new_e if r != -1 or (e != -1 and e != old_r) else old_s
+    return new_r, new_e, new_s
+
+
+def _set1(t: Task, cap: int, cur: tuple[int, int, int], v: int) -> tuple[int, int, int]:
+    """setuid/setgid (__sys_setuid): with ``cap`` all three ids, else only the effective one,
+    and only to the real or saved id."""
+    if capable(t, cap):
+        return v, v, v
+    if v not in (cur[0], cur[2]):
+        raise KernelError(E.EPERM)
+    return cur[0], v, cur[2]
+
+
 def __sys_setuid(t: Task, uid: int) -> int:
-    """setuid (__sys_setuid): with CAP_SETUID all three ids, else only the effective one."""
-    if capable(t, CAP_SETUID):
-        return __sys_setresuid(t, uid, uid, uid)
-    return __sys_setresuid(t, -1, uid, -1)
+    """setuid (__sys_setuid)."""
+    c = t.cred
+    c.uid, c.euid, c.suid = _set1(t, CAP_SETUID, (c.uid, c.euid, c.suid), uid)
+    c.fsuid = c.euid
+    return 0
 
 
 def __sys_setgid(t: Task, gid: int) -> int:
     """setgid (__sys_setgid)."""
-    if capable(t, CAP_SETGID):
-        return __sys_setresgid(t, gid, gid, gid)
-    return __sys_setresgid(t, -1, gid, -1)
+    c = t.cred
+    c.gid, c.egid, c.sgid = _set1(t, CAP_SETGID, (c.gid, c.egid, c.sgid), gid)
+    c.fsgid = c.egid
+    return 0
 
 
 def __sys_setreuid(t: Task, ruid: int, euid: int) -> int:
-    """setreuid (__sys_setreuid), as setresuid with the saved uid unchanged."""
-    return __sys_setresuid(t, ruid, euid, -1)
+    """setreuid (__sys_setreuid)."""
+    c = t.cred
+    c.uid, c.euid, c.suid = _setre(t, CAP_SETUID, (c.uid, c.euid, c.suid), ruid, euid)
+    c.fsuid = c.euid
+    return 0
 
 
 def __sys_setregid(t: Task, rgid: int, egid: int) -> int:
     """setregid (__sys_setregid)."""
-    return __sys_setresgid(t, rgid, egid, -1)
+    c = t.cred
+    c.gid, c.egid, c.sgid = _setre(t, CAP_SETGID, (c.gid, c.egid, c.sgid), rgid, egid)
+    c.fsgid = c.egid
+    return 0
 
 
 def may_setgroups(t: Task) -> None:

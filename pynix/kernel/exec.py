@@ -62,6 +62,8 @@ def do_execve(t: Task, path: bytes, argv: list[bytes], envp: list[bytes],
     if room <= 0 or sum(len(a) + 1 for a in argv) + sum(len(e) + 1 for e in envp) > room or \
             any(len(a) >= MAX_ARG_STRLEN for a in argv + envp):
         raise KernelError(E.E2BIG)
+    if not argv:
+        argv = [b""]                  # an empty argv gets "" as argv[0] (Linux 5.18 and later)
     filename = path
     for _depth in range(5):
         p = open_exec(t, path, base)

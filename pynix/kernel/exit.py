@@ -11,7 +11,8 @@
 - ``do_wait(task, idtype, id, options)``: generator behind wait4/waitid; finds an eligible
   child (pid, any, process group), reaps a zombie, reports stopped/continued children, sleeps
   on the group's wait queue otherwise. ``waitid_info(result)`` is what waitid's siginfo says
-  of it; ``status_to_cld(status)`` the CLD_* cause of a wait status.
+  of it; ``status_to_cld(status)`` the CLD_* cause of a wait status; ``kernel_wait4(task,
+  pid, options)`` decodes wait4's pid and options into do_wait's terms.
 
 Owns: the zombie state and the freeing of pids (release_task).
 """
@@ -237,6 +238,28 @@ def _eligible(parent: Task, c: Task, idtype: int, ident: int) -> bool:
     if idtype == A.P_PGID:
         return c.signal.pgrp == ident
     return True
+
+
+WAIT4_OPTIONS = A.WNOHANG | A.WUNTRACED | A.WCONTINUED | A.WALL | A.WCLONE | A.WNOTHREAD
+
+
+def kernel_wait4(t: Task, upid: int, options: int) -> Generator[None, None, WaitResult | None]:
+    """wait4's pid argument in do_wait's terms (Linux's kernel_wait4): pid > 0 that child,
+    0 the caller's process group, -1 any child, < -1 process group -pid. INT_MIN has no
+    positive group (ESRCH), unknown options EINVAL."""
+    if options & ~WAIT4_OPTIONS:
+        raise KernelError(E.EINVAL)
+    if upid == -(1 << 31):
+        raise KernelError(E.ESRCH)
+    if upid > 0:
+        idtype, ident = A.P_PID, upid
+    elif upid == 0:
+        idtype, ident = A.P_PGID, 0
+    elif upid == -1:
+        idtype, ident = A.P_ALL, 0
+    else:
+        idtype, ident = A.P_PGID, -upid
+    return (yield from do_wait(t, idtype, ident, options | A.WEXITED))
 
 
 def do_wait(t: Task, idtype: int, ident: int, options: int) -> Generator[None, None, WaitResult | None]:

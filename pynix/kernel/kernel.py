@@ -48,6 +48,7 @@ class Kernel:
         self.timers = Timers()
         self.pids = PidMap()
         self.futex_hash: dict = {}               # kernel/futex.py: key -> waiters
+        self.sysctl: dict[str, object] = {}      # fs/procfs/sys.py: tunables nothing else reads
         self.tasks: dict[int, Task] = {}
         self.current: Task | None = None
         self.loaded: Task | None = None          # whose context is in the CPU

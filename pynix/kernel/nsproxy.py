@@ -76,16 +76,19 @@ def ksys_unshare(t: Task, flags: int) -> None:
             raise KernelError(E.EINVAL)
         if flags & A.CLONE_VM and t.mm is not None and t.mm.users > 1:
             raise KernelError(E.EINVAL)
+    # everything new is made first (the table copy last: it may fail with EMFILE and holds
+    # file references), then switched to
     new_uts = copy_utsname(t, flags) if flags & A.CLONE_NEWUTS else None
     new_ipc = copy_ipcs(t, flags & ~A.CLONE_SYSVSEM) if flags & A.CLONE_NEWIPC else None
+    new_files = t.files.copy() if flags & A.CLONE_FILES and t.files is not None \
+        and t.files.users > 1 else None
     if flags & A.CLONE_FS and t.fs is not None and t.fs.users > 1:
         old_fs = t.fs
         t.fs = old_fs.copy(t.cred)
         old_fs.users -= 1
-    if flags & A.CLONE_FILES and t.files is not None and t.files.users > 1:
-        old_files = t.files
-        t.files = old_files.copy()
-        old_files.users -= 1
+    if new_files is not None and t.files is not None:
+        t.files.users -= 1
+        t.files = new_files
     if flags & (A.CLONE_SYSVSEM | A.CLONE_NEWIPC):  # CLONE_NEWIPC implies CLONE_SYSVSEM
         exit_sem(t)                        # undo adjustments apply now; the list is left
     if new_uts is not None:

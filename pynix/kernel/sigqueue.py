@@ -156,24 +156,46 @@ def _live(t: Task) -> bool:
     return t.state not in (TASK_ZOMBIE, TASK_DEAD) and not t.flags & PF_EXITING
 
 
-def send_signal(t: Task, info: SigInfo, group: bool = True) -> None:
+def sigqueue_full(t: Task, info: SigInfo) -> bool:
+    """Linux's __sigqueue_alloc refusing: the owner of ``t`` (its real uid) has
+    RLIMIT_SIGPENDING signals queued already. Standard signals sent by kill(2) and other
+    si_code >= 0 senders may go over the limit (override_rlimit), real-time ones never."""
+    if info.signo < A.SIGRTMIN and info.code >= 0:
+        return False
+    limit = t.rlimit(A.RLIMIT_SIGPENDING)
+    if limit >= A.RLIM_INFINITY:
+        return False
+    uid = t.cred.uid
+    queued = 0
+    for p in t.kernel.tasks.values():
+        if p.cred.uid == uid:
+            queued += len(p.pending) + (len(p.signal.shared_pending) if p is p.group_leader else 0)
+    return queued + 1 > limit
+
+
+def send_signal(t: Task, info: SigInfo, group: bool = True) -> bool:
     """Post ``info`` to thread ``t`` (``group`` False: its own pending set) or to its thread
-    group (Linux's send_signal / __send_signal_locked)."""
+    group (Linux's send_signal / __send_signal_locked). False only when a real-time signal
+    with a kernel or queued si_code found no room under RLIMIT_SIGPENDING (the sender's
+    EAGAIN); a signal that is ignored or collapses into a pending one is True, as in Linux."""
     sig = info.signo
     if not 1 <= sig < A.NSIG:
-        return
+        return True
     if not (_live(t) or (group and any(_live(th) for th in t.thread_group))):
-        return                                  # a group lives on while any thread does
+        return True                             # a group lives on while any thread does
     if not prepare_signal(t, sig):
-        return
+        return True
     pending = t.signal.shared_pending if group else t.pending
     if sig < A.SIGRTMIN and any(i.signo == sig for i in pending):
-        return                                  # standard signals do not queue
+        return True                             # standard signals do not queue
+    if sigqueue_full(t, info) and sig >= A.SIGRTMIN and info.code != A.SI_USER:
+        return False                            # without its siginfo it cannot be queued
     pending.append(info)
     wq = getattr(t.kernel, "signalfd_wqh", None)
     if wq is not None and wq.waiters:
         wq.wake_up()                            # signalfd readers and pollers look again
     complete_signal(t, sig, group)
+    return True
 
 
 def complete_signal(t: Task, sig: int, group: bool) -> None:
@@ -286,18 +308,19 @@ def kill_something_info(t: Task, pid: int, sig: int) -> None:
         raise KernelError(err)
 
 
-def do_tkill(t: Task, tgid: int, tid: int, sig: int) -> None:
-    """tgkill(tgid, tid, sig), and tkill (tgid -1): one thread, SI_TKILL (do_send_specific).
-    A zombie thread is found: nothing is delivered."""
-    if tid <= 0 or (tgid <= 0 and tgid != -1):
+def do_tkill(t: Task, tgid: int | None, tid: int, sig: int) -> None:
+    """tgkill(tgid, tid, sig), and tkill (tgid None): one thread, SI_TKILL (do_send_specific).
+    A zombie thread is found: nothing is delivered. EAGAIN when a real-time signal finds the
+    queue full (RLIMIT_SIGPENDING)."""
+    if tid <= 0 or (tgid is not None and tgid <= 0):
         raise KernelError(E.EINVAL)
     valid_signal(sig)
     p = t.kernel.find_task(tid)
-    if p is None or (tgid != -1 and p.tgid != tgid):
+    if p is None or (tgid is not None and p.tgid != tgid):
         raise KernelError(E.ESRCH)
     check_kill_permission(t, p, sig)
-    if sig:
-        send_signal(p, SigInfo(sig, A.SI_TKILL, pid=t.tgid, uid=t.cred.uid), group=False)
+    if sig and not send_signal(p, SigInfo(sig, A.SI_TKILL, pid=t.tgid, uid=t.cred.uid), group=False):
+        raise KernelError(E.EAGAIN)
 
 
 def copy_siginfo_from_user(t: Task, sig: int, uinfo: int, tgid: int) -> SigInfo:
@@ -319,8 +342,8 @@ def do_rt_sigqueueinfo(t: Task, tgid: int, sig: int, uinfo: int) -> None:
         raise KernelError(E.ESRCH)
     p = p.group_leader
     check_kill_permission(t, p, sig)
-    if sig:
-        send_signal(p, info)
+    if sig and not send_signal(p, info):
+        raise KernelError(E.EAGAIN)
 
 
 def do_rt_tgsigqueueinfo(t: Task, tgid: int, tid: int, sig: int, uinfo: int) -> None:
@@ -333,8 +356,8 @@ def do_rt_tgsigqueueinfo(t: Task, tgid: int, tid: int, sig: int, uinfo: int) -> 
     if p is None or p.tgid != tgid:
         raise KernelError(E.ESRCH)
     check_kill_permission(t, p, sig)
-    if sig:
-        send_signal(p, info, group=False)
+    if sig and not send_signal(p, info, group=False):
+        raise KernelError(E.EAGAIN)
 
 
 def pidfd_send_signal(t: Task, p: Task, sig: int, uinfo: int) -> None:

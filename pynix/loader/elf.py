@@ -220,6 +220,8 @@ def open_exec(t: Task, path: bytes, base: Path | None = None) -> Path:
     if p.mnt.flags & MS_NOEXEC:
         raise KernelError(E.EACCES)
     permission(t.fs.cred, inode, MAY_EXEC)
+    if inode.i_writecount > 0:
+        raise KernelError(E.ETXTBSY)                    # open for writing somewhere
     return p
 
 
@@ -244,11 +246,11 @@ def load_elf_binary(t: Task, bprm: Binprm, begin_new_exec: Callable[[], None]) -
     bias = ELF_ET_DYN_BASE if img.etype == ET_DYN else 0
     assert t.fs is not None
     exe_name = d_path(p, t.fs.root).decode(errors="replace")
-    exe_file = InodeFile(A.O_RDONLY, p, p.inode)       # vm_file of the program's areas
+    exe_file = InodeFile(A.O_RDONLY, p, p.inode, deny_write=True)   # the mm's exe_file
     end = map_elf(mm, img, mapping_of(phys, p.inode), bias, exe_name, exe_file)
-    exe_file.put()
     mm.start_brk = mm.brk = page_align(end)
     mm.exe = p
+    mm.exe_file = exe_file
     entry = img.entry + bias
     at_base = 0
     if interp_img is not None and interp_p is not None:

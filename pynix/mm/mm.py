@@ -4,7 +4,7 @@ Provides ``MM``:
 - ``pt``: the page table the kernel owns, a dict from virtual page number to a PTE integer
   ``pfn << 12 | perms`` (perms: PTE_R 1, PTE_W 2, PTE_X 4, as granted to the CPU's TLB).
   A page is copy-on-write when its area is private and writable but its PTE lacks PTE_W.
-- ``vmas``: the VMAList; ``brk``/``start_brk``, ``start_stack``, arg/env bounds, ``exe``.
+- ``vmas``: the VMAList; ``brk``/``start_brk``, ``start_stack``, arg/env bounds, ``exe`` and ``exe_file``.
 - ``dup_mmap(child)``: fork's copy (shared frames, private writable pages turned COW in both).
 - ``set_pte``, ``resident(start, end)`` (the mapped pages, for mincore), ``rss_pages`` and
   ``total_vm_pages`` (for /proc).
@@ -52,6 +52,7 @@ class MM:
         self.arg_start = self.arg_end = self.env_start = self.env_end = 0
         self.mmap_base = MMAP_BASE
         self.exe: object = None        # the executable's dentry/path for /proc/pid/exe
+        self.exe_file: object = None   # its open file (denies writers) until the last mmput
         self.locked = False            # mlockall(MCL_FUTURE)
         self.auxv: bytes = b""
 
@@ -103,6 +104,8 @@ class MM:
         child.arg_start, child.arg_end = self.arg_start, self.arg_end
         child.env_start, child.env_end = self.env_start, self.env_end
         child.mmap_base, child.exe, child.auxv = self.mmap_base, self.exe, self.auxv
+        if self.exe_file is not None:
+            child.exe_file = self.exe_file.get()        # dup_mm_exe_file
         pt, cpt, get = self.pt, child.pt, self.phys.get
         narrowed = False
         for vma in self.vmas:
@@ -133,6 +136,9 @@ class MM:
         for vma in self.vmas:
             vma.put_backing()
         self.vmas = VMAList()
+        if self.exe_file is not None:
+            self.exe_file.put()                         # set_mm_exe_file(mm, NULL)
+            self.exe_file = None
         self.flush_tlb()
 
     # -- figures for /proc and sysinfo --------------------------------------------------------

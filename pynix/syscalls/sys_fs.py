@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.arch.x86_64.capability import CAP_CHOWN, CAP_FOWNER, CAP_SYS_CHROOT
+from pynix.arch.x86_64.capability import CAP_FOWNER, CAP_SYS_CHROOT
 from pynix.base.errors import KernelError
 from pynix.fs.vfs import ops
+from pynix.fs.vfs.attr import chown_common
 from pynix.fs.vfs.dcache import Path, d_path, d_unlinked
 from pynix.fs.vfs.inode import Inode, now_ns, touch_atime
 from pynix.fs.vfs.namei import MAY_EXEC, MAY_WRITE, namei, permission
@@ -308,19 +309,13 @@ def sys_fchmod(t: Task, fd: int, mode: int) -> int:
 
 
 def _chown(t: Task, p: Path, uid: int, gid: int) -> int:
-    uid, gid = s32(uid), s32(gid)
-    if not capable_fs(t.cred, CAP_CHOWN) and (uid != -1 and uid != p.inode.uid or
-                              gid != -1 and gid != t.cred.fsgid and gid not in t.cred.groups):
-        raise KernelError(E.EPERM)
-    ops.check_writable_mount(p)
-    mode = None
-    if not p.inode.is_dir() and (uid != -1 or gid != -1) and p.inode.mode & 0o6000:
-        mode = p.inode.mode & ~0o6000 & 0o7777          # chown clears set-id bits
-    p.inode.setattr(uid=None if uid == -1 else uid, gid=None if gid == -1 else gid, mode=mode)
+    chown_common(t.cred, p, s32(uid), s32(gid))
     return 0
 
 
 def sys_fchownat(t: Task, dirfd: int, pathp: int, uid: int, gid: int, flags: int) -> int:
+    if flags & ~(A.AT_SYMLINK_NOFOLLOW | A.AT_EMPTY_PATH):
+        raise KernelError(E.EINVAL)
     return _chown(t, lookup_at(t, dirfd, pathp, flags), uid, gid)
 
 
@@ -381,7 +376,7 @@ def sys_truncate(t: Task, pathp: int, length: int) -> int:
         raise KernelError(E.EISDIR)
     ops.vfs_access(fs_of(t), p, A.W_OK)
     inode_newsize_ok(t, s64(length))
-    ops.do_truncate(p.inode, s64(length))
+    ops.vfs_truncate(p.inode, s64(length))
     return 0
 
 

@@ -18,6 +18,7 @@ from pynix.arch.x86_64.capability import (
 from pynix.arch.x86_64.sigframe import pack_siginfo
 from pynix.base.errors import KernelError
 from pynix.fs.pidfd import pidfd_task
+from pynix.fs.vfs.file import NrOpen
 from pynix.kernel.cred import (
     __sys_setgid,
     __sys_setregid,
@@ -34,6 +35,7 @@ from pynix.kernel.exit import (
     do_exit,
     do_group_exit,
     do_wait,
+    kernel_wait4,
     thread_group_cputime,
     waitid_info,
 )
@@ -89,18 +91,7 @@ def _rusage(utime: int, stime: int) -> bytes:
 
 
 def sys_wait4(t: Task, pid: int, status: int, options: int, rusage: int) -> Generator[None, None, int]:
-    pid = s32(pid)
-    if options & ~(A.WNOHANG | A.WUNTRACED | A.WCONTINUED | A.WALL | A.WCLONE | A.WNOTHREAD):
-        raise KernelError(E.EINVAL)
-    if pid > 0:
-        idtype, ident = A.P_PID, pid
-    elif pid == 0:
-        idtype, ident = A.P_PGID, 0
-    elif pid == -1:
-        idtype, ident = A.P_ALL, 0
-    else:
-        idtype, ident = A.P_PGID, -pid
-    res = yield from do_wait(t, idtype, ident, options | A.WEXITED)
+    res = yield from kernel_wait4(t, s32(pid), options)
     if res is None:
         return 0
     mm = mm_of(t)
@@ -269,11 +260,11 @@ def sys_prlimit64(t: Task, pid: int, res: int, new: int, old: int) -> int:
             raise KernelError(E.EINVAL)
         if mx > lim[1] and not capable(t, CAP_SYS_RESOURCE):
             raise KernelError(E.EPERM)
-        if res == A.RLIMIT_NOFILE and mx > 1 << 20:
+        if res == A.RLIMIT_NOFILE and mx > NrOpen.value:
             raise KernelError(E.EPERM)
         lim[0], lim[1] = cur, mx
         if res == A.RLIMIT_NOFILE and p.files is not None:
-            p.files.max_fds = min(cur, 1 << 20)
+            p.files.max_fds = min(cur, NrOpen.value)
     return 0
 
 

@@ -112,7 +112,7 @@ def sys_tgkill(t: Task, tgid: int, tid: int, sig: int) -> int:
 
 
 def sys_tkill(t: Task, tid: int, sig: int) -> int:
-    do_tkill(t, -1, s32(tid), sig)
+    do_tkill(t, None, s32(tid), sig)
     return 0
 
 

@@ -91,8 +91,8 @@ def sys_nanosleep(t: Task, req: int, rem: int) -> Generator[None, None, int]:
 
 
 def sys_clock_nanosleep(t: Task, clk: int, flags: int, req: int, rem: int) -> Generator[None, None, int]:
-    if s32(clk) in (A.CLOCK_THREAD_CPUTIME_ID,):
-        raise KernelError(E.EINVAL)
+    if s32(clk) == A.CLOCK_THREAD_CPUTIME_ID:
+        raise KernelError(E.EOPNOTSUPP)      # the thread clock has no nsleep (glibc says EINVAL)
     return (yield from _sleep(t, clk, get_timespec(t, req), bool(flags & A.TIMER_ABSTIME), rem))
 
 

@@ -76,7 +76,7 @@ class Entry:
 # Notes shared by several calls.
 RUSAGE = partial("struct rusage has only ru_utime and ru_stime; the other fields are 0")
 RLIMITS = partial("every limit is kept and reported; RLIMIT_NOFILE, FSIZE, STACK, CORE, NPROC and "
-                  "RTPRIO are enforced, CPU, DATA, AS, RSS, MEMLOCK, LOCKS, SIGPENDING, MSGQUEUE, "
+                  "RTPRIO and SIGPENDING are enforced, CPU, DATA, AS, RSS, MEMLOCK, LOCKS, MSGQUEUE, "
                   "NICE and RTTIME are not")
 CLOCKS = partial("REALTIME, MONOTONIC, their RAW and COARSE variants, BOOTTIME, the *_ALARM clocks "
                  "and the caller's CPU-time clocks; CLOCK_TAI and another process's or thread's "

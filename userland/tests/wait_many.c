@@ -5,6 +5,7 @@
  * available until it is reaped.
  */
 #include "t.h"
+#include <limits.h>
 
 #define NCHILD 50
 
@@ -144,6 +145,11 @@ int main(void)
     struct rusage ru;
     r = wait4(c, &st, 0, &ru);
     printf("wait4(): %s, %s\n", t_yesno(r == c), t_status(st));
+
+    /* 8. INT_MIN names no process group (ESRCH before anything else); bad options EINVAL. */
+    SHOW("waitpid(INT_MIN)", waitpid(INT_MIN, NULL, 0));
+    SHOW("waitpid(-1, bad options)", waitpid(-1, NULL, 0x1000));
+    SHOW("kill(INT_MIN, 0)", kill(INT_MIN, 0));
 
     return t_done();
 }

@@ -3,9 +3,17 @@
 Registers ``sys/kernel/{hostname,domainname,ostype,osrelease,version,pid_max}``,
 ``sys/kernel/random/{uuid,boot_id,entropy_avail,poolsize}`` (uuid is a new random version-4
 UUID at each read, boot_id one per boot, as drivers/char/random.c proc_do_uuid), and read-only
-``sys/vm/overcommit_memory``, ``sys/fs/{file-max,nr_open}``. ``hostname``
+``sys/vm/overcommit_memory``, ``sys/fs/file-max``. ``hostname``
 and ``domainname`` are writable by root and change what uname(2) reports, as sethostname(2)
 does; a write replaces the value up to the first newline (proc_dostring), at most 64 bytes.
+
+Integer sysctls written by root (``sysctl_int``, Linux's proc_dointvec_minmax: one decimal
+number, EINVAL outside its range): ``fs/nr_open`` (the descriptor table's ceiling, see
+vfs/file.NrOpen), ``kernel/ns_last_pid`` (the pid the next one is allocated after),
+``kernel/tainted`` (bits can be set, as Linux allows), ``kernel/core_uses_pid`` and
+``vm/vfs_cache_pressure``; ``kernel/core_pattern`` is a string (proc_dostring). pynix writes
+no core files, so core_pattern, core_uses_pid and vfs_cache_pressure are kept and read back
+but change nothing.
 
 These are the sysctls of fs itself and of the layers below it, which cannot import procfs
 (the release strings of kernel/version.py, the UTS namespace, the pid map, mm); subsystems
@@ -15,13 +23,15 @@ from __future__ import annotations
 
 import os
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
 from pynix.fs.procfs.registry import register_proc_file
+from pynix.fs.vfs.file import NrOpen
 from pynix.kernel.cred import capable
+from pynix.kernel.pid import PID_MAX_DEFAULT
 from pynix.kernel.ns_common import uts_ns_of
 from pynix.kernel.version import UTS_RELEASE, UTS_SYSNAME, UTS_VERSION
 
@@ -77,4 +87,65 @@ register_proc_file("sys/kernel/random/entropy_avail", lambda k: b"256\n")
 register_proc_file("sys/kernel/random/poolsize", lambda k: b"256\n")
 register_proc_file("sys/vm/overcommit_memory", lambda k: b"0\n")
 register_proc_file("sys/fs/file-max", lambda k: b"%d\n" % (k.phys.nframes * 4 // 10))  # kB / 10
-register_proc_file("sys/fs/nr_open", lambda k: b"1048576\n")
+
+
+def parse_int(data: bytes, lo: int, hi: int) -> int:
+    """proc_dointvec_minmax's parse of a write: one decimal integer, in [lo, hi]."""
+    try:
+        value = int(data.split(b"\n", 1)[0].strip() or b"x")
+    except ValueError:
+        raise KernelError(E.EINVAL) from None
+    if not lo <= value <= hi:
+        raise KernelError(E.EINVAL)
+    return value
+
+
+def sysctl_int(path: str, get: Callable[[Any], int], put: Callable[[Any, int], None],
+               lo: int = 0, hi: int = (1 << 31) - 1) -> None:
+    """Register /proc/sys/<path> as an integer root may write (CAP_SYS_ADMIN, EPERM)."""
+    def store(k: Any, task: Any, data: bytes) -> None:
+        _need_root(task)
+        put(k, parse_int(data, lo, hi))
+    register_proc_file("sys/" + path, lambda k: b"%d\n" % get(k), store)
+
+
+def _set_nr_open(k: Any, v: int) -> None:
+    NrOpen.value = v
+
+
+def _set_last_pid(k: Any, v: int) -> None:
+    k.pids.last_pid = v
+
+
+def _tunable(name: str, default: Any) -> Callable[[Any], Any]:
+    """A sysctl kept on the kernel (k.sysctl) that nothing else reads."""
+    return lambda k: k.sysctl.get(name, default)
+
+
+def _set_tunable(name: str) -> Callable[[Any, Any], None]:
+    def put(k: Any, v: Any) -> None:
+        k.sysctl[name] = v
+    return put
+
+
+def _set_tainted(k: Any, v: int) -> None:
+    _set_tunable("tainted")(k, _tunable("tainted", 0)(k) | v)   # taint bits are never cleared
+
+
+def _store_core_pattern(k: Any, task: Any, data: bytes) -> None:
+    _need_root(task)
+    value = data.split(b"\n", 1)[0]
+    if len(value) >= 128:                                       # CORENAME_MAX_SIZE
+        raise KernelError(E.EINVAL)
+    _set_tunable("core_pattern")(k, value)
+
+
+sysctl_int("fs/nr_open", lambda k: NrOpen.value, _set_nr_open, NrOpen.MIN, NrOpen.MAX)
+sysctl_int("kernel/ns_last_pid", lambda k: k.pids.last_pid, _set_last_pid, 0,
+           PID_MAX_DEFAULT - 1)
+sysctl_int("kernel/tainted", _tunable("tainted", 0), _set_tainted)
+sysctl_int("kernel/core_uses_pid", _tunable("core_uses_pid", 0), _set_tunable("core_uses_pid"), 0, 1)
+sysctl_int("vm/vfs_cache_pressure", _tunable("vfs_cache_pressure", 100),
+           _set_tunable("vfs_cache_pressure"))
+register_proc_file("sys/kernel/core_pattern", lambda k: _tunable("core_pattern", b"core")(k) + b"\n",
+                   _store_core_pattern)

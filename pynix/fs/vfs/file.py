@@ -17,9 +17,25 @@ from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.poll import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM
 from pynix.base.errors import KernelError
 from pynix.fs.vfs.icache import iget, iput
-from pynix.fs.vfs.inode import Inode, touch_atime
+from pynix.fs.vfs.inode import (
+    Inode,
+    allow_write_access,
+    deny_write_access,
+    get_write_access,
+    put_write_access,
+    touch_atime,
+)
 
 MAX_LFS_FILESIZE = (1 << 63) - 1     # the largest offset lseek may set (loff_t)
+
+
+class NrOpen:
+    """sysctl fs.nr_open (Linux's sysctl_nr_open): the most descriptors a table may hold; a
+    larger RLIMIT_NOFILE is EPERM, and a table with a descriptor at or past it cannot be
+    copied (fork, unshare(CLONE_FILES): EMFILE). Kept between 64 and 2^31 - 64."""
+    value = 1 << 20
+    MIN = 64
+    MAX = (1 << 31) - 64
 
 
 class WouldBlock(Exception):
@@ -99,10 +115,20 @@ class File:
 
 
 class InodeFile(File):
-    """An open regular file, directory, or symlink (O_PATH)."""
+    """An open regular file, directory, or symlink (O_PATH). Opening a regular file for
+    writing takes write access (ETXTBSY while it runs); ``deny_write`` is exec's open of the
+    program, which keeps writers out for as long as the file lives (the mm's exe_file)."""
 
-    def __init__(self, flags: int, path: object, inode: Inode, on_write: object = None) -> None:
+    def __init__(self, flags: int, path: object, inode: Inode, on_write: object = None,
+                 deny_write: bool = False) -> None:
         super().__init__(flags, path, inode)
+        self.write_access = 0           # +1 took write access, -1 denies it, 0 neither
+        if deny_write:
+            deny_write_access(inode)
+            self.write_access = -1
+        elif self.writable and inode.is_reg():
+            get_write_access(inode)
+            self.write_access = 1
         iget(inode)
         self.on_write = on_write        # page-cache coherence hook (filemap update)
 
@@ -183,6 +209,10 @@ class InodeFile(File):
         locks = getattr(self.inode, "i_flock", None)    # fs/locks.InodeLocks, if ever locked
         if locks is not None:
             locks.remove_flock(self)              # flock locks go with the description
+        if self.write_access > 0:
+            put_write_access(self.inode)
+        elif self.write_access < 0:
+            allow_write_access(self.inode)
         iput(self.inode)
 
 
@@ -240,7 +270,9 @@ class FdTable:
         f.put()
 
     def copy(self) -> FdTable:
-        """dup_fd for fork without CLONE_FILES."""
+        """dup_fd for fork without CLONE_FILES and unshare(CLONE_FILES)."""
+        if self.fds and max(self.fds) >= NrOpen.value:
+            raise KernelError(E.EMFILE)          # more open than nr_open allows
         new = FdTable()
         new.max_fds = self.max_fds
         for fd, f in self.fds.items():

@@ -18,6 +18,9 @@ Contract:
 - Extended attributes: a filesystem lists the name-space prefixes it stores in
   ``SuperBlock.xattr_prefixes`` and implements ``get_xattr``/``set_xattr``/``list_xattr``
   with whole names ("user.foo"); fs/xattr.py makes every permission check before.
+- ``i_writecount``: > 0 counts opens for writing, < 0 counts executions that deny writing
+  (Linux's get_write_access / put_write_access / deny_write_access / allow_write_access);
+  either side meeting the other gets ETXTBSY.
 """
 from __future__ import annotations
 
@@ -51,6 +54,29 @@ def touch_atime(inode: Inode) -> None:
     if a <= inode.mtime or a <= inode.ctime or now - a >= RELATIME_WINDOW_NS:
         inode.atime = now
         inode.mark_dirty()
+
+
+def get_write_access(inode: Inode) -> None:
+    """An open for writing (do_dentry_open): ETXTBSY while the file is being executed."""
+    if inode.i_writecount < 0:
+        raise KernelError(E.ETXTBSY)
+    inode.i_writecount += 1
+
+
+def put_write_access(inode: Inode) -> None:
+    inode.i_writecount -= 1
+
+
+def deny_write_access(inode: Inode) -> None:
+    """exec of the file (do_open_execat, exe_file_deny_write_access): ETXTBSY while someone
+    has it open for writing; afterwards opens for writing get ETXTBSY."""
+    if inode.i_writecount > 0:
+        raise KernelError(E.ETXTBSY)
+    inode.i_writecount -= 1
+
+
+def allow_write_access(inode: Inode) -> None:
+    inode.i_writecount += 1
 
 
 def dtype_of(mode: int) -> int:
@@ -116,6 +142,7 @@ class Inode:
         self.rdev = rdev
         self.atime = self.mtime = self.ctime = t
         self.i_count = 0          # in-core references (icache.iget/iput)
+        self.i_writecount = 0     # writers (> 0) or executions denying them (< 0)
         self.pipe: object | None = None   # FIFO state, attached by fs/pipe.py on first open
 
     # -- attributes -----------------------------------------------------------------------

@@ -19,7 +19,7 @@ from pynix.fs.pipe import fifo_open
 from pynix.fs.vfs.dcache import MS_NODEV, Dentry, Path
 from pynix.fs.vfs.file import File, InodeFile
 from pynix.fs.vfs.icache import maybe_evict
-from pynix.fs.vfs.inode import Inode
+from pynix.fs.vfs.inode import Inode, get_write_access, put_write_access
 from pynix.fs.vfs.namei import (
     MAXSYMLINKS,
     MAY_EXEC,
@@ -218,6 +218,16 @@ def do_truncate(inode: Inode, size: int) -> None:
     mapping = getattr(inode, "mapping", None)
     if mapping is not None:
         mapping.truncate(size)
+
+
+def vfs_truncate(inode: Inode, size: int) -> None:
+    """truncate(2) by name (Linux's vfs_truncate): like an open for writing for its duration,
+    so a program being executed cannot be truncated (ETXTBSY)."""
+    get_write_access(inode)
+    try:
+        do_truncate(inode, size)
+    finally:
+        put_write_access(inode)
 
 
 def vfs_mknod(fs: FsContext, path: bytes, mode: int, rdev: int, base: Path | None = None) -> None:
