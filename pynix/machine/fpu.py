@@ -40,6 +40,10 @@ _LAYOUT = ((X.UC_X86_REG_FPSW, F.FX_SWD), (X.UC_X86_REG_FPCW, F.FX_CWD),
     + tuple((r, F.FX_XMM + F.XMM_BYTES * i) for i, r in enumerate(_XMM_IDS))
 
 
+_FULL_TAG = tuple(F.full_tag(i).to_bytes(2, "little") for i in range(256))
+_ABRIDGED: dict[int, int] = {}             # full tag word -> abridged byte, filled as seen
+
+
 class _RegBatch:
     """uc_reg_*_batch arguments over ``layout``, the values in ``buf`` at their offsets."""
 
@@ -65,14 +69,17 @@ class FPU:
         b = self._read
         self._raw.uc_reg_read_batch(self._hv, b.ids, b.ptrs, b.n)
         ftw = int.from_bytes(out[_TAG_SCRATCH:_TAG_SCRATCH + 2], "little")
-        out[F.FX_TWD] = F.abridged_tag(ftw)
+        twd = _ABRIDGED.get(ftw)
+        if twd is None:
+            twd = _ABRIDGED[ftw] = F.abridged_tag(ftw)
+        out[F.FX_TWD] = twd
         out[F.FX_MXCSR_MASK:F.FX_MXCSR_MASK + 4] = MXCSR_FEATURE_MASK.to_bytes(4, "little")
         return out.raw[:F.FXSAVE_SIZE]
 
     def fxrstor(self, image: bytes) -> None:
         buf = self._in
         buf[:F.FXSAVE_SIZE] = image[:F.FXSAVE_SIZE]
-        buf[_TAG_SCRATCH:_TAG_SCRATCH + 2] = F.full_tag(image[F.FX_TWD]).to_bytes(2, "little")
+        buf[_TAG_SCRATCH:_TAG_SCRATCH + 2] = _FULL_TAG[image[F.FX_TWD]]
         b = self._write
         self._raw.uc_reg_write_batch(self._hv, b.ids, b.ptrs, b.n)
 

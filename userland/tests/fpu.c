@@ -195,6 +195,39 @@ static void sigframe(void)
     fesetround(FE_TONEAREST);
 }
 
+static int bad_kind;
+
+static void bad_handler(int sig, siginfo_t *si, void *ucp)
+{
+    (void)sig; (void)si;
+    ucontext_t *uc = ucp;
+    if (bad_kind == 0)
+        uc->uc_mcontext.fpregs->mxcsr |= 0x80000000u;      /* a reserved bit: #GP in XRSTOR */
+    else
+        uc->uc_mcontext.fpregs = NULL;                      /* NULL: the FPU is reset */
+}
+
+static void bad_child(void *arg)
+{
+    struct sigaction sa = {0};
+    bad_kind = *(int *)arg;
+    sa.sa_sigaction = bad_handler;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGUSR1, &sa, NULL);
+    fesetround(FE_UPWARD);
+    raise(SIGUSR1);
+    printf("null fpstate: round %s fcw %#x mxcsr %#x\n", rname(fegetround()), fcw(), mxcsr() & ~0x3fu);
+    fflush(stdout);
+}
+
+static void bad_fpstate(void)
+{
+    int kind = 0;
+    printf("reserved mxcsr bit: %s\n", t_status(t_in_child(bad_child, &kind)));
+    kind = 1;
+    printf("null fpstate child: %s\n", t_status(t_in_child(bad_child, &kind)));
+}
+
 int main(void)
 {
     t_init();
@@ -205,5 +238,6 @@ int main(void)
     threads();
     forked();
     sigframe();
+    bad_fpstate();
     return t_done();
 }
