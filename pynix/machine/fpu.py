@@ -78,8 +78,8 @@ class FPU:
 
     def fxrstor(self, image: bytes) -> None:
         buf = self._in
-        buf[:F.FXSAVE_SIZE] = image[:F.FXSAVE_SIZE]
-        buf[_TAG_SCRATCH:_TAG_SCRATCH + 2] = _FULL_TAG[image[F.FX_TWD]]
+        ctypes.memmove(buf, image, F.FXSAVE_SIZE)     # slice stores into ctypes are slow
+        ctypes.memmove(ctypes.addressof(buf) + _TAG_SCRATCH, _FULL_TAG[image[F.FX_TWD]], 2)
         b = self._write
         self._raw.uc_reg_write_batch(self._hv, b.ids, b.ptrs, b.n)
 
