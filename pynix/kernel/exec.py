@@ -100,7 +100,6 @@ def start_thread(t: Task, entry: int, sp: int) -> None:
     t.reg_patch = regs
     t.tls_patch = 0
     t.fresh_cpu = True               # resume with a clean FPU/SSE state
-    t.sigframe_fpu.clear()
     k = t.kernel
     if k.current is t:
         k.cpu.stop()                 # leave the old image's user mode now

@@ -15,7 +15,7 @@ Generation and the pending sets are kernel/sigqueue.py. Provides:
 - ``do_sigaction``, ``sigaction_of``, ``do_sigaltstack``, ``sigaltstack_of``, ``sigprocmask``,
   ``sigsuspend``, ``do_sigtimedwait``: the kernel side of those syscalls.
 
-Owns the signal frames (and the FPU state saved with them, ``task.sigframe_fpu``).
+Owns the signal frames; their FPU area is kernel/fpu_signal.py's.
 """
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_STOPPED
 from pynix.base.wait import wait_event
 from pynix.kernel.exit import do_group_exit
+from pynix.kernel.fpu_signal import copy_fpstate_to_sigframe, fpu__clear_user_states, fpu__restore_sig
 from pynix.kernel.jobctl import do_signal_stop
 from pynix.kernel.sigqueue import (
     SIG_DEFAULT_COREDUMP,
@@ -41,6 +42,7 @@ from pynix.kernel.sigqueue import (
     SYNCHRONOUS,
     UNBLOCKABLE,
     dequeue_signal,
+    force_sig_fault,
     flush_sigqueue_mask,
     is_global_init,
     is_ignored,
@@ -53,6 +55,11 @@ from pynix.mm.uaccess import copy_from_user, copy_to_user
 
 if TYPE_CHECKING:
     from pynix.kernel.kernel import Kernel
+
+
+# frame_uc_flags: the fpstate is in XSAVE format (kernel/fpu_signal.py), and a 64-bit frame
+# carries ss, which sigreturn restores strictly
+UC_FLAGS = F.UC_FP_XSTATE | F.UC_SIGCONTEXT_SS | F.UC_STRICT_RESTORE_SS
 
 
 def exit_code_of_signal(t: Task, sig: int) -> int:
@@ -164,7 +171,7 @@ def setup_rt_frame(k: Kernel, t: Task, info: SigInfo, act: SigAction) -> bool:
     oldmask = t.saved_sigmask if t.saved_sigmask is not None else t.blocked
     t.saved_sigmask = None
     uc = bytearray(F.UCONTEXT_SIZE)
-    F.UCONTEXT_HDR.pack_into(uc, 0, 0, 0)
+    F.UCONTEXT_HDR.pack_into(uc, 0, UC_FLAGS, 0)
     F.STACK_T.pack_into(uc, F.UC_STACK_OFF, t.sas_ss_sp, t.sas_ss_flags | (A.SS_ONSTACK if onstack else 0),
                         0, t.sas_ss_size)
     trapno = X86_TRAP_PF if info.signo in (A.SIGSEGV, A.SIGBUS) else 0
@@ -174,13 +181,13 @@ def setup_rt_frame(k: Kernel, t: Task, info: SigInfo, act: SigAction) -> bool:
     siginfo = siginfo_bytes(info)
     restorer = act.restorer if act.flags & A.SA_RESTORER else 0
     try:
+        copy_to_user(t.mm, fp, copy_fpstate_to_sigframe(cpu))
         copy_to_user(t.mm, frame, restorer.to_bytes(8, "little") + bytes(uc) + siginfo)
-        copy_to_user(t.mm, fp, bytes(F.FPSTATE_SIZE))
     except Exception:
         # no room for the frame: the task dies of SIGSEGV (Linux's force_sigsegv)
         do_group_exit(t, exit_code_of_signal(t, A.SIGSEGV))
         return False
-    save_fpu(k, t, frame)
+    fpu__clear_user_states(cpu)       # the handler starts with the init FPU state
     new = dict(regs)
     new.update(rsp=frame, rip=act.handler, rdi=info.signo, rsi=frame + F.FRAME_INFO_OFF,
                rdx=frame + F.FRAME_UC_OFF, rax=0, eflags=regs["eflags"] & ~F.X86_EFLAGS_DF)
@@ -189,44 +196,37 @@ def setup_rt_frame(k: Kernel, t: Task, info: SigInfo, act: SigAction) -> bool:
 
 
 def restore_sigframe(k: Kernel, t: Task) -> int:
-    """rt_sigreturn: the frame sits at rsp - 8 (the handler's ret popped pretcode).
-    Returns the restored rax."""
+    """rt_sigreturn: the frame sits at rsp - 8 (the handler's ret popped pretcode). The
+    registers and mask come from its ucontext, the FPU from the fpstate its sigcontext
+    points to. Returns the restored rax; a frame that cannot be read or an fpstate the CPU
+    would refuse raises SIGSEGV instead (Linux's badframe)."""
     assert t.mm is not None
     cpu = k.cpu
     frame = cpu.reg(X.UC_X86_REG_RSP) - 8
     t.restart_block = None            # a later restart_syscall returns EINTR (as Linux's sigreturn)
-    uc = copy_from_user(t.mm, frame + F.FRAME_UC_OFF, F.UCONTEXT_SIZE)
-    restore_fpu(k, t, frame)
-    regs = F.unpack_sigcontext(uc[F.UC_MCONTEXT_OFF:F.UC_MCONTEXT_OFF + F.SIGCONTEXT.size])
+    try:
+        uc = copy_from_user(t.mm, frame + F.FRAME_UC_OFF, F.UCONTEXT_SIZE)
+    except KernelError:
+        return _badframe(t)
+    sc = uc[F.UC_MCONTEXT_OFF:F.UC_MCONTEXT_OFF + F.SIGCONTEXT.size]
+    regs = F.unpack_sigcontext(sc)
     mask = int.from_bytes(uc[F.UC_SIGMASK_OFF:F.UC_SIGMASK_OFF + 8], "little")
     t.blocked = mask & ~UNBLOCKABLE
     cur = dict(zip(REG_NAMES, cpu.regs()))
     regs["eflags"] = (cur["eflags"] & ~F.FIX_EFLAGS) | (regs["eflags"] & F.FIX_EFLAGS)
+    fpstate = int.from_bytes(sc[F.SC_FPSTATE_OFF:F.SC_FPSTATE_OFF + 8], "little")
+    if not fpu__restore_sig(cpu, t.mm, fpstate):
+        regs["rax"] = 0
+        t.reg_patch = [regs[n] for n in REG_NAMES]
+        return _badframe(t)
     t.reg_patch = [regs[n] for n in REG_NAMES]
     return regs["rax"]
 
 
-def save_fpu(k: Kernel, t: Task, frame: int) -> None:
-    """Keep the FPU/SSE state across a signal handler, by the frame's address (Linux keeps it
-    in the frame's fxsave area, copy_fpstate_to_sigframe; pynix keeps it in the task)."""
-    lst = t.sigframe_fpu
-    lst.append((frame, k.cpu.save_context()))
-    del lst[:-32]
-
-
-def restore_fpu(k: Kernel, t: Task, frame: int) -> None:
-    """sigreturn: the FPU/SSE state saved for this frame comes back (fpu__restore_sig)."""
-    lst = t.sigframe_fpu
-    cpu = k.cpu
-    while lst:
-        addr, ctx = lst.pop()
-        if addr == frame:
-            regs = cpu.regs()
-            fs = cpu.fs_base
-            cpu.restore_context(ctx)
-            cpu.set_regs(regs)
-            cpu.fs_base = fs
-            return
+def _badframe(t: Task) -> int:
+    """rt_sigreturn on a bad frame: SIGSEGV (Linux's signal_fault, force_sig); returns 0."""
+    force_sig_fault(t, A.SIGSEGV, A.SI_KERNEL, 0)
+    return 0
 
 
 # -- setting delivery up ------------------------------------------------------------------------

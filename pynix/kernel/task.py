@@ -174,7 +174,6 @@ class Task:
         self.reg_patch: list[int] | None = None    # all GPRs (cpu.REG_NAMES order)
         self.tls_patch: int | None = None          # FS base to load on resume
         self.fresh_cpu = False                     # exec: reset FPU/SSE before the patches
-        self.sigframe_fpu: list[tuple[int, Any]] = []   # (signal frame, saved FPU context)
         self.kstack: Generator[None, None, int] | None = None     # a blocked syscall
         self.syscall_nr = -1
         self.kstack_args: tuple[int, ...] | None = None

@@ -7,6 +7,9 @@ Provides ``CPU``:
   the Python binding costs ~2.6 us per register, the raw batch ~0.3 us.
 - ``save_context()`` / ``restore_context(ctx)``: the whole architectural state (GPRs, RIP, RFLAGS,
   FS/GS base, x87/SSE) for context switches, as Linux's switch_to saves a task's thread_struct.
+- ``fpu``: the x87/SSE registers as an fxsave image (machine/fpu.py); the boot state, which
+  ``new_context()`` hands to a new program, has them in Linux's init state (FCW 0x37F,
+  MXCSR 0x1F80, every x87 register empty).
 - ``flush_tlb()`` on an address-space switch or page-table change; ``flush_code()`` when a frame
   that held translated code is reused.
 
@@ -29,6 +32,7 @@ import unicorn.x86_const as X
 from unicorn.unicorn_py3 import unicorn as _ucmod
 from unicorn.unicorn_py3.arch import intel as _intel
 
+from pynix.machine.fpu import FPU
 from pynix.machine.physmem import PhysMem
 from pynix.machine.tbexit import BlockEntryPatcher, disable_midblock_exits
 
@@ -95,6 +99,9 @@ class CPU:
         cr0 = uc.reg_read(X.UC_X86_REG_CR0)
         uc.reg_write(X.UC_X86_REG_CR0, (cr0 & ~0x4) | 0x2)
         uc.reg_write(X.UC_X86_REG_CR4, uc.reg_read(X.UC_X86_REG_CR4) | 0x600)
+        # Unicorn's reset leaves FCW and MXCSR 0 (single precision, exceptions unmasked)
+        self.fpu = FPU(self.hv, _raw)
+        self.fpu.init()
         self._args = _Batch(ARG_IDS)
         self._gprs = _Batch(GPR_IDS)
         self._one = ctypes.c_uint64()
@@ -264,7 +271,8 @@ class CPU:
         self.uc.context_restore(ctx)
 
     def new_context(self) -> unicorn.UcContext:
-        """A fresh context: the boot CPU state (flat 64-bit segments, SSE enabled)."""
+        """A fresh context: the boot CPU state (flat 64-bit segments, SSE enabled, the FPU in
+        its init state)."""
         return self._boot_ctx
 
     def snapshot_boot(self) -> None:

@@ -53,7 +53,8 @@ GUEST_BIN = "/t"  # where build/userland appears inside pynix
 ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/", "LC_ALL": "C"}
 
 # Cases expected to fail for now, as "program:NAME" or "shell:ID".
-KNOWN_FAILURES: set[str] = set()
+# fpu_except: the emulated CPU (QEMU 5 core) never sets the MXCSR exception flags
+KNOWN_FAILURES: set[str] = {"program:fpu_except"}
 
 # Extra arguments for a program, by name; most take none.
 PROGRAM_ARGS: dict[str, list[str]] = {}

@@ -7,13 +7,16 @@ rt_sigframe as the handler sees it (rsp points at ``pretcode``):
     0     pretcode            restorer address (sa_restorer), popped by the handler's ret
     8     ucontext            uc_flags, uc_link, uc_stack (24), uc_mcontext (256), uc_sigmask (8)
     312   siginfo             128 bytes
-    440   fpstate             512-byte fxsave area, 64-aligned (pointed to by mcontext.fpstate)
+    above, 64-aligned: fpstate (pointed to by mcontext.fpstate), the XSAVE-format area of
+          arch/x86_64/fpu.py for x87|SSE: 512-byte fxsave image with the _fpx_sw_bytes, the
+          64-byte XSAVE header, FP_XSTATE_MAGIC2 (kernel/fpu_signal.py fills it)
 """
 from __future__ import annotations
 
 import struct
 
 from pynix.arch.x86_64 import abi as A
+from pynix.arch.x86_64 import fpu as FPU
 
 SIGINFO_SIZE = 128
 # sigcontext register order (struct sigcontext_64)
@@ -29,7 +32,9 @@ UCONTEXT_SIZE = UC_SIGMASK_OFF + 8         # 304 (sigmask is 8 bytes for the ker
 FRAME_UC_OFF = 8
 FRAME_INFO_OFF = FRAME_UC_OFF + UCONTEXT_SIZE          # 312
 FRAME_SIZE = FRAME_INFO_OFF + SIGINFO_SIZE             # 440
-FPSTATE_SIZE = 512
+# xstate_sigframe_size: the standard XSAVE area of the features in XCR0 (x87|SSE) + MAGIC2
+FPSTATE_SIZE = FPU.XSTATE_FPSSE_SIZE + FPU.FP_XSTATE_MAGIC2_SIZE     # 580
+SC_FPSTATE_OFF = 184                       # sigcontext.fpstate
 UC_FP_XSTATE, UC_SIGCONTEXT_SS, UC_STRICT_RESTORE_SS = 1, 2, 4
 REDZONE = 128
 USER_CS, USER_SS = 0x33, 0x2B
