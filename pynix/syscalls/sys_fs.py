@@ -15,7 +15,7 @@ from pynix.fs.vfs.read_write import inode_newsize_ok
 from pynix.kernel.cred import capable, capable_fs
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user
-from pynix.syscalls.util import at_base, fget, fs_of, get_path, mm_of, s32, s64
+from pynix.syscalls.util import at_base, fget, fs_of, get_path, id_arg, mm_of, s32, s64
 
 UTIME_NOW, UTIME_OMIT = (1 << 30) - 1, (1 << 30) - 2
 
@@ -308,7 +308,7 @@ def sys_fchmod(t: Task, fd: int, mode: int) -> int:
 
 
 def _chown(t: Task, p: Path, uid: int, gid: int) -> int:
-    uid, gid = s32(uid), s32(gid)
+    uid, gid = id_arg(uid), id_arg(gid)
     if not capable_fs(t.cred, CAP_CHOWN) and (uid != -1 and uid != p.inode.uid or
                               gid != -1 and gid != t.cred.fsgid and gid not in t.cred.groups):
         raise KernelError(E.EPERM)
@@ -380,7 +380,7 @@ def sys_truncate(t: Task, pathp: int, length: int) -> int:
     if p.inode.is_dir():
         raise KernelError(E.EISDIR)
     ops.vfs_access(fs_of(t), p, A.W_OK)
-    inode_newsize_ok(t, s64(length))
+    inode_newsize_ok(t, s64(length), p.inode)
     ops.do_truncate(p.inode, s64(length))
     return 0
 
