@@ -31,6 +31,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "syscall_skip.h"
+
 static unsigned long long rng;
 static unsigned long long next(void)
 {
@@ -71,22 +73,8 @@ static long arg(void)
 static int skip(long nr)
 {
     switch (nr) {
-    case SYS_exit: case SYS_exit_group: case SYS_kill: case SYS_tkill: case SYS_tgkill:
-    case SYS_pause: case SYS_rt_sigsuspend: case SYS_vfork: case SYS_fork: case SYS_clone:
-    case SYS_execve: case SYS_execveat: case SYS_reboot: case SYS_rt_sigreturn:
-    case SYS_setsid: case SYS_setpgid: case SYS_ptrace: case SYS_rt_sigqueueinfo:
-    case SYS_rt_tgsigqueueinfo: case SYS_clone3: case SYS_sethostname: case SYS_setdomainname:
-    case SYS_mount: case SYS_umount2: case SYS_chroot: case SYS_pivot_root: case SYS_unshare:
-    case SYS_setns: case SYS_kexec_load: case SYS_init_module: case SYS_delete_module:
-    case SYS_swapon: case SYS_swapoff: case SYS_acct: case SYS_settimeofday: case SYS_clock_settime:
-    case SYS_adjtimex: case SYS_clock_adjtime: case SYS_vhangup: case SYS_setrlimit:
-    case SYS_prlimit64: case SYS_mlockall: case SYS_munmap: case SYS_mremap: case SYS_brk:
-    case SYS_mprotect: case SYS_madvise: case SYS_shmdt: case SYS_arch_prctl: case SYS_sigaltstack:
-    case SYS_rt_sigaction: case SYS_rt_sigprocmask: case SYS_unlink: case SYS_unlinkat:
-    case SYS_rmdir: case SYS_rename: case SYS_renameat: case SYS_renameat2: case SYS_truncate:
-    case SYS_chmod: case SYS_fchmodat: case SYS_chown: case SYS_lchown: case SYS_fchownat:
-    case SYS_personality: case SYS_prctl: case SYS_seccomp: case SYS_bpf: case SYS_perf_event_open:
-    case SYS_io_uring_setup: case SYS_remap_file_pages: case SYS_process_vm_writev:
+    SKIP_ALWAYS_CASES
+    case SYS_remap_file_pages: case SYS_process_vm_writev:
     case SYS_pkey_mprotect: case SYS_pidfd_send_signal: case SYS_kexec_file_load:
     case SYS_sched_setscheduler: case SYS_sched_setparam: case SYS_sched_setattr:
     case SYS_set_tid_address: case SYS_set_robust_list: case SYS_rseq: case SYS_setpriority:
