@@ -204,7 +204,13 @@ class HostInode(Inode):
     def read(self, off: int, n: int) -> bytes:
         if self.is_dir():
             raise KernelError(E.EISDIR)
-        return _host(os.pread, self._open(False), n, off)
+        if off < 0 or n < 0:
+            raise KernelError(E.EINVAL)
+        fd = self._open(False)
+        size = _host(os.fstat, fd).st_size
+        if off >= size or not n:            # past the end: nothing, as any filesystem reads
+            return b""
+        return _host(os.pread, fd, min(n, size - off), off)   # never a buffer past EOF
 
     def write(self, off: int, data: bytes) -> int:
         if self.is_dir():

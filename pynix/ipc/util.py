@@ -182,6 +182,8 @@ def ipc_update_perm(task: Task, perm: KernIpcPerm, packed: bytes) -> None:
     ipc64_perm; the change time moves."""
     ipc_check_owner(task, perm)
     uid, gid, mode = I.unpack_ipc64_perm_set(packed)
+    if uid == 0xFFFF_FFFF or gid == 0xFFFF_FFFF:
+        raise KernelError(E.EINVAL)          # uid_valid / gid_valid: (uid_t)-1 is no id
     perm.uid, perm.gid = uid, gid
     perm.mode = (perm.mode & ~0o777) | (mode & 0o777)
     perm.ctime = now_sec()  # type: ignore[attr-defined]

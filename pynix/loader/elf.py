@@ -29,9 +29,10 @@ from typing import Callable
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.limits import PATH_MAX
 from pynix.base.errors import KernelError
 from pynix.fs.vfs.dcache import MS_NOEXEC, Path, d_path
-from pynix.fs.vfs.file import InodeFile
+from pynix.fs.vfs.file import MAX_LFS_FILESIZE, InodeFile
 from pynix.fs.vfs.namei import MAY_EXEC, namei, permission
 from pynix.kernel.task import Task
 from pynix.machine.physmem import PAGE_SIZE
@@ -48,6 +49,7 @@ EM_X86_64 = 62
 PT_LOAD, PT_INTERP, PT_PHDR, PT_GNU_STACK = 1, 3, 6, 0x6474E551
 PF_X, PF_W, PF_R = 1, 2, 4
 STACK_INITIAL = 128 << 10
+PHDRS_MAX = 65536                # load_elf_phdrs' bound on e_phnum * e_phentsize
 BINPRM_BUF = 256                 # bytes of the file exec looks at to pick a format
 INTERP_BASE = 0x7FFF_F7FC_0000 - 0x1000000
 
@@ -100,6 +102,21 @@ class ElfImage:
         return 0
 
 
+def read_interp(read, off: int, filesz: int) -> bytes:  # type: ignore[no-untyped-def]
+    """The PT_INTERP path as load_elf_binary takes it: 2..PATH_MAX bytes (ENOEXEC), all of
+    them in the file (elf_read: EINVAL past loff_t, EIO when short), ending in a NUL (ENOEXEC)."""
+    if not 2 <= filesz <= PATH_MAX:
+        raise KernelError(E.ENOEXEC)
+    if off + filesz > MAX_LFS_FILESIZE:
+        raise KernelError(E.EINVAL)           # kernel_read's rw_verify_area
+    raw = read(off, filesz)
+    if len(raw) != filesz:
+        raise KernelError(E.EIO)
+    if raw[-1] != 0:
+        raise KernelError(E.ENOEXEC)
+    return raw.split(b"\0", 1)[0]        # a C string: up to the first NUL
+
+
 def parse_elf(head: bytes, read) -> ElfImage:  # type: ignore[no-untyped-def]
     """``read(off, n) -> bytes`` reads the file for program headers and PT_INTERP."""
     if len(head) < EHDR.size or head[:4] != b"\x7fELF":
@@ -107,8 +124,8 @@ def parse_elf(head: bytes, read) -> ElfImage:  # type: ignore[no-untyped-def]
     ident, etype, machine, _, entry, phoff, _, _, _, phentsize, phnum, _, _, _ = EHDR.unpack_from(head)
     if ident[4] != 2 or ident[5] != 1 or machine != EM_X86_64 or etype not in (ET_EXEC, ET_DYN):
         raise KernelError(E.ENOEXEC)
-    if phentsize != PHDR.size or not 0 < phnum <= 128:
-        raise KernelError(E.ENOEXEC)
+    if phentsize != PHDR.size or not 0 < phnum * PHDR.size <= PHDRS_MAX:
+        raise KernelError(E.ENOEXEC)          # load_elf_phdrs: at most 64 KiB of them
     raw = read(phoff, phnum * PHDR.size)
     if len(raw) < phnum * PHDR.size:
         raise KernelError(E.ENOEXEC)
@@ -118,8 +135,8 @@ def parse_elf(head: bytes, read) -> ElfImage:  # type: ignore[no-untyped-def]
         if ptype == PT_LOAD and (filesz > memsz or (off - vaddr) % 4096):
             raise KernelError(E.ENOEXEC)
         img.phdrs.append(Phdr(ptype, flags, off, vaddr, filesz, memsz))
-        if ptype == PT_INTERP:
-            img.interp = read(off, filesz).rstrip(b"\0")
+        if ptype == PT_INTERP and img.interp is None:
+            img.interp = read_interp(read, off, filesz)
     if not img.loads():
         raise KernelError(E.ENOEXEC)
     return img

@@ -15,13 +15,17 @@ from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
 from pynix.base.wait import wait_event
 from pynix.fs.pipe import PipeFile, fifo_partner_ready
-from pynix.fs.vfs.file import MAX_LFS_FILESIZE, File
+from pynix.fs.vfs.file import File
 from pynix.fs.vfs.ops import do_open, do_truncate
 from pynix.fs.vfs.read_write import (
     MAX_RW_COUNT,
     generic_write_check_limits,
     inode_newsize_ok,
     rw_verify_area,
+    rw_verify_pos,
+    vfs_fallocate_checks,
+    vfs_pread_limit,
+    vfs_pwrite,
     vfs_read,
     vfs_write,
 )
@@ -44,11 +48,11 @@ def sys_read(t: Task, fd: int, buf: int, count: int) -> Generator[None, None, in
 def sys_write(t: Task, fd: int, buf: int, count: int) -> Generator[None, None, int]:
     f = fget(t, fd)
     access_ok(buf, count)
-    count = min(count, MAX_RW_COUNT)
+    asked, count = count, min(count, MAX_RW_COUNT)
     if not f.writable:
         raise KernelError(E.EBADF)
     data = copy_from_user(mm_of(t), buf, count)
-    return (yield from vfs_write(t, f, data))
+    return (yield from vfs_write(t, f, data, asked))
 
 
 def _iovecs(t: Task, iov: int, iovcnt: int) -> list[tuple[int, int]]:
@@ -106,16 +110,17 @@ def sys_writev(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None,
         if not f.writable:
             raise KernelError(E.EBADF)
         return 0
-    return (yield from vfs_write(t, f, data))
+    return (yield from vfs_write(t, f, data, sum(ln for _, ln in vecs)))
 
 
 def sys_pread64(t: Task, fd: int, buf: int, count: int, off: int) -> int:
     f = fget(t, fd)
     access_ok(buf, count)
     off = s64(off)
-    rw_verify_area(f, off, min(count, MAX_RW_COUNT))
+    rw_verify_pos(f, off)
     if not f.readable:
         raise KernelError(E.EBADF)
+    rw_verify_area(f, off, count)
     data = f.pread(min(count, MAX_RW_COUNT), off)
     copy_to_user(mm_of(t), buf, data)
     return len(data)
@@ -125,18 +130,22 @@ def sys_pwrite64(t: Task, fd: int, buf: int, count: int, off: int) -> int:
     f = fget(t, fd)
     access_ok(buf, count)
     off = s64(off)
-    rw_verify_area(f, off, min(count, MAX_RW_COUNT))
+    rw_verify_pos(f, off)
     if not f.writable:
         raise KernelError(E.EBADF)
-    count = generic_write_check_limits(t, f, off, min(count, MAX_RW_COUNT))
-    return f.pwrite(copy_from_user(mm_of(t), buf, count), off)
+    rw_verify_area(f, off, count)
+    return vfs_pwrite(t, f, copy_from_user(mm_of(t), buf, min(count, MAX_RW_COUNT)), off, count)
 
 
 def sys_preadv(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
     f = fget(t, fd)
-    rw_verify_area(f, s64(off))
+    rw_verify_pos(f, s64(off))
     vecs = _iovecs(t, iov, s32(iovcnt))
-    data = f.pread(sum(ln for _, ln in vecs), s64(off))
+    total = sum(ln for _, ln in vecs)
+    if not total:
+        return 0
+    rw_verify_area(f, s64(off), total)
+    data = f.pread(total, s64(off))
     pos = 0
     for base, ln in vecs:
         copy_to_user(mm_of(t), base, data[pos:pos + ln])
@@ -146,10 +155,14 @@ def sys_preadv(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
 
 def sys_pwritev(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
     f = fget(t, fd)
-    rw_verify_area(f, s64(off))
+    rw_verify_pos(f, s64(off))
     vecs = _iovecs(t, iov, s32(iovcnt))
     data = _gather(t, vecs)
-    return f.pwrite(data[:generic_write_check_limits(t, f, s64(off), len(data))], s64(off))
+    if not data:
+        if not f.writable:
+            raise KernelError(E.EBADF)
+        return 0
+    return vfs_pwrite(t, f, data, s64(off), sum(ln for _, ln in vecs))
 
 
 def sys_lseek(t: Task, fd: int, off: int, whence: int) -> int:
@@ -190,16 +203,8 @@ def sys_fallocate(t: Task, fd: int, mode: int, off: int, length: int) -> int:
     Hole punching is not supported (EOPNOTSUPP, as on filesystems without it)."""
     f = fget(t, fd)
     off, length = s64(off), s64(length)
-    if off < 0 or length <= 0:
-        raise KernelError(E.EINVAL)
-    if not f.writable:
-        raise KernelError(E.EBADF)
-    if f.inode is None or isinstance(f, PipeFile):
-        raise KernelError(E.ESPIPE)
-    if not f.inode.is_reg():
-        raise KernelError(E.ENODEV)
-    if mode & ~A.FALLOC_FL_KEEP_SIZE:
-        raise KernelError(E.EOPNOTSUPP)
+    vfs_fallocate_checks(t, f, s32(mode), off, length)
+    assert f.inode is not None
     if not mode & A.FALLOC_FL_KEEP_SIZE and off + length > f.inode.size:
         do_truncate(f.inode, off + length)
     return 0
@@ -213,7 +218,7 @@ def sys_ftruncate(t: Task, fd: int, length: int) -> int:
         raise KernelError(E.EBADF)
     if not f.writable or f.inode is None or not f.inode.is_reg():
         raise KernelError(E.EINVAL)
-    inode_newsize_ok(t, s64(length))
+    inode_newsize_ok(t, s64(length), f.inode)
     do_truncate(f.inode, s64(length))
     return 0
 
@@ -261,23 +266,41 @@ def sys_fadvise64(t: Task, fd: int, off: int, length: int, advice: int) -> int:
 
 
 def sys_sendfile(t: Task, out_fd: int, in_fd: int, offp: int, count: int) -> Generator[None, None, int]:
-    fin, fout = fget(t, in_fd), fget(t, out_fd)
-    if not fin.readable or not fout.writable:
+    """do_sendfile: the input's checks first (EBADF, ESPIPE, rw_verify_area), then the
+    output's; the input position may not pass the smaller s_maxbytes (EOVERFLOW)."""
+    fin = fget(t, in_fd)
+    if not fin.readable:
         raise KernelError(E.EBADF)
-    if fout.flags & A.O_APPEND or fin.inode is None or isinstance(fin, PipeFile):
-        raise KernelError(E.EINVAL)     # do_sendfile: no appending, the input must be a file
     mm = mm_of(t)
     if offp:
         off = s64(int.from_bytes(copy_from_user(mm, offp, 8), "little"))
-        if off < 0:
-            raise KernelError(E.EINVAL)
-        data = fin.pread(min(count, MAX_RW_COUNT), off)
-        copy_to_user(mm, offp, (off + len(data)).to_bytes(8, "little"))
+        if fin.inode is None or isinstance(fin, PipeFile):
+            raise KernelError(E.ESPIPE)
     else:
-        data = yield from vfs_read(t, fin, min(count, MAX_RW_COUNT))
+        off = fin.pos
+    rw_verify_area(fin, off, count)
+    count = min(count, MAX_RW_COUNT)
+    fout = fget(t, out_fd)
+    if not fout.writable:
+        raise KernelError(E.EBADF)
+    if fout.flags & A.O_APPEND or fin.inode is None or isinstance(fin, PipeFile):
+        raise KernelError(E.EINVAL)     # do_splice_direct: no appending, the input must be a file
+    count = vfs_pread_limit(fin, fout, off, count)
+    rw_verify_area(fout, fout.pos, count)
+    if offp:
+        data = fin.pread(count, off)
+    else:
+        data = yield from vfs_read(t, fin, count)
     if not data:
+        if offp:
+            copy_to_user(mm, offp, off.to_bytes(8, "little"))
         return 0
-    return (yield from vfs_write(t, fout, data))
+    n = yield from vfs_write(t, fout, data)
+    if offp:
+        copy_to_user(mm, offp, (off + n).to_bytes(8, "little"))
+    elif n < len(data):
+        fin.pos -= len(data) - n
+    return n
 
 
 def sys_copy_file_range(t: Task, fd_in: int, off_in: int, fd_out: int, off_out: int,
@@ -294,13 +317,22 @@ def sys_copy_file_range(t: Task, fd_in: int, off_in: int, fd_out: int, off_out: 
     mm = mm_of(t)
     pin = s64(int.from_bytes(copy_from_user(mm, off_in, 8), "little")) if off_in else fin.pos
     pout = s64(int.from_bytes(copy_from_user(mm, off_out, 8), "little")) if off_out else fout.pos
-    n = min(length, MAX_RW_COUNT)
-    if pin < 0 or pout < 0 or pin + n > MAX_LFS_FILESIZE or pout + n > MAX_LFS_FILESIZE:
+    if pin < 0 or pout < 0:
         raise KernelError(E.EINVAL)
+    # generic_copy_file_checks: no wrap, cut at the input's end, the output's limits
+    if pin + length >= 1 << 64 or pout + length >= 1 << 64:
+        raise KernelError(E.EOVERFLOW)
+    n = 0 if pin >= fin.inode.size else min(length, fin.inode.size - pin)  # type: ignore[union-attr]
+    n = generic_write_check_limits(t, fout, pout, n) if n else n
+    if not n and pout >= fout.inode.sb.s_maxbytes:  # type: ignore[union-attr]
+        raise KernelError(E.EFBIG)
     if fin.inode is fout.inode and pin < pout + n and pout < pin + n:
         raise KernelError(E.EINVAL)     # overlapping ranges of one file
-    data = fin.pread(n, pin)
-    done = fout.pwrite(data[:generic_write_check_limits(t, fout, pout, len(data))], pout) if data else 0
+    rw_verify_area(fin, pin, n)
+    rw_verify_area(fout, pout, n)
+    n = min(n, MAX_RW_COUNT)
+    data = fin.pread(n, pin) if n else b""
+    done = vfs_pwrite(t, fout, data, pout) if data else 0
     if off_in:
         copy_to_user(mm, off_in, (pin + done).to_bytes(8, "little"))
     else:

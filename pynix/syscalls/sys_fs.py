@@ -16,7 +16,7 @@ from pynix.fs.vfs.read_write import inode_newsize_ok
 from pynix.kernel.cred import capable, capable_fs
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user
-from pynix.syscalls.util import at_base, fget, fs_of, get_path, mm_of, s32, s64
+from pynix.syscalls.util import at_base, fget, fs_of, get_path, id_arg, mm_of, s32, s64
 
 UTIME_NOW, UTIME_OMIT = (1 << 30) - 1, (1 << 30) - 2
 
@@ -309,7 +309,7 @@ def sys_fchmod(t: Task, fd: int, mode: int) -> int:
 
 
 def _chown(t: Task, p: Path, uid: int, gid: int) -> int:
-    chown_common(t.cred, p, s32(uid), s32(gid))
+    chown_common(t.cred, p, id_arg(uid), id_arg(gid))
     return 0
 
 
@@ -375,7 +375,7 @@ def sys_truncate(t: Task, pathp: int, length: int) -> int:
     if p.inode.is_dir():
         raise KernelError(E.EISDIR)
     ops.vfs_access(fs_of(t), p, A.W_OK)
-    inode_newsize_ok(t, s64(length))
+    inode_newsize_ok(t, s64(length), p.inode)
     ops.vfs_truncate(p.inode, s64(length))
     return 0
 

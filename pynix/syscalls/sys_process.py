@@ -50,7 +50,7 @@ from pynix.mm.uaccess import (
     put_u32,
     strncpy_from_user,
 )
-from pynix.syscalls.util import at_base, fget, get_path, mm_of, s32, task_or_self
+from pynix.syscalls.util import at_base, fget, get_path, id_arg, mm_of, s32, task_or_self
 
 RUSAGE_SIZE = 144
 
@@ -180,27 +180,31 @@ def sys_getresgid(t: Task, r: int, e: int, s: int) -> int:
 
 
 def sys_setresuid(t: Task, r: int, e: int, s: int) -> int:
-    return __sys_setresuid(t, s32(r), s32(e), s32(s))
+    return __sys_setresuid(t, id_arg(r), id_arg(e), id_arg(s))
 
 
 def sys_setresgid(t: Task, r: int, e: int, s: int) -> int:
-    return __sys_setresgid(t, s32(r), s32(e), s32(s))
+    return __sys_setresgid(t, id_arg(r), id_arg(e), id_arg(s))
 
 
 def sys_setuid(t: Task, uid: int) -> int:
-    return __sys_setuid(t, s32(uid))
+    if id_arg(uid) == -1:
+        raise KernelError(E.EINVAL)          # uid_valid: (uid_t)-1 is no uid
+    return __sys_setuid(t, id_arg(uid))
 
 
 def sys_setgid(t: Task, gid: int) -> int:
-    return __sys_setgid(t, s32(gid))
+    if id_arg(gid) == -1:
+        raise KernelError(E.EINVAL)
+    return __sys_setgid(t, id_arg(gid))
 
 
 def sys_setreuid(t: Task, r: int, e: int) -> int:
-    return __sys_setreuid(t, s32(r), s32(e))
+    return __sys_setreuid(t, id_arg(r), id_arg(e))
 
 
 def sys_setregid(t: Task, r: int, e: int) -> int:
-    return __sys_setregid(t, s32(r), s32(e))
+    return __sys_setregid(t, id_arg(r), id_arg(e))
 
 
 def sys_getgroups(t: Task, size: int, lst: int) -> int:
@@ -219,7 +223,10 @@ def sys_setgroups(t: Task, size: int, lst: int) -> int:
     size = s32(size)
     if not 0 <= size <= NGROUPS_MAX:
         raise KernelError(E.EINVAL)
-    set_current_groups(t, unpack_gids(copy_from_user(mm_of(t), lst, 4 * size)))
+    groups = unpack_gids(copy_from_user(mm_of(t), lst, 4 * size))
+    if any(id_arg(g) == -1 for g in groups):
+        raise KernelError(E.EINVAL)          # groups_from_user: gid_valid
+    set_current_groups(t, groups)
     return 0
 
 

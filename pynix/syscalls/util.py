@@ -22,6 +22,14 @@ def s32(v: int) -> int:
     return v - (1 << 32) if v & 0x8000_0000 else v
 
 
+def id_arg(v: int) -> int:
+    """A uid_t or gid_t argument: its low 32 bits, with (uid_t)-1 as -1 (INVALID_UID: "no
+    change" for chown and setres*id, EINVAL where an id is required). Every id a syscall
+    takes goes through here, so the kernel only ever stores 0..2**32-2."""
+    v &= 0xFFFF_FFFF
+    return -1 if v == 0xFFFF_FFFF else v
+
+
 def s64(v: int) -> int:
     return v - (1 << 64) if v & (1 << 63) else v
 

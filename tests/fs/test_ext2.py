@@ -16,6 +16,7 @@ from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
 from pynix.fs.bio import BlockDevice, BufferCache
 from pynix.fs.ext2 import Ext2Error, Ext2Inode, Ext2SuperBlock
+from pynix.fs.ext2.super import ext2_max_size
 from pynix.fs.ext2 import bmap as B
 from pynix.fs.ext2 import layout as L
 
@@ -731,3 +732,11 @@ def test_random_operations_match_host(template: Path, seq: list) -> None:
         sb.put_super()
         sb.bdev.close()
         fsck(img)
+
+
+@pytest.mark.parametrize("bs,limit", [(1024, 17247252480), (2048, 275415851008),
+                                      (4096, 2196873666560)])
+def test_s_maxbytes_is_linux_ext2_max_size(bs: int, limit: int) -> None:
+    """The largest file per block size, as measured with ftruncate on Linux's ext2 (block
+    tree reach for 1 KiB, the i_blocks limit with indirect blocks counted for 2 and 4 KiB)."""
+    assert ext2_max_size(bs) == limit

@@ -238,4 +238,27 @@ T_FN void t_write_all(int fd, const void *buf, size_t len)
     }
 }
 
+/* execve(path, argv, envp) in a child: the errno execve failed with (from a close-on-exec
+ * pipe), or 0 when the program started; *status gets how the child ended. */
+T_FN int t_execve_errno(const char *path, char *const argv[], char *const envp[], int *status)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        exit(2);
+    pid_t c = t_fork();
+    if (c == 0) {
+        close(p[0]);
+        execve(path, argv, envp);
+        int e = errno;
+        write(p[1], &e, sizeof e);
+        _exit(127);
+    }
+    close(p[1]);
+    int e = 0;
+    ssize_t n = read(p[0], &e, sizeof e);
+    close(p[0]);
+    *status = t_wait(c);
+    return n == sizeof e ? e : 0;
+}
+
 #endif

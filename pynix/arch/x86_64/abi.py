@@ -170,10 +170,14 @@ TERMIOS = struct.Struct("<IIIIB19s")
 NCCS = 19
 
 
+U32 = 0xFFFF_FFFF                        # uid_t, gid_t
+
+
 def pack_stat(dev: int, ino: int, nlink: int, mode: int, uid: int, gid: int, rdev: int, size: int,
               blksize: int, blocks: int, atime: int, mtime: int, ctime: int) -> bytes:
-    """struct stat from inode fields; times in nanoseconds."""
-    return STAT.pack(dev, ino, nlink, mode, uid, gid, 0, rdev, size, blksize, blocks,
+    """struct stat from inode fields; times in nanoseconds. Ids are reported as the u32
+    uid_t/gid_t they are."""
+    return STAT.pack(dev, ino, nlink, mode, uid & U32, gid & U32, 0, rdev, size, blksize, blocks,
                      atime // 10**9, atime % 10**9, mtime // 10**9, mtime % 10**9,
                      ctime // 10**9, ctime % 10**9)
 
@@ -183,7 +187,7 @@ def pack_statx(mask: int, blksize: int, nlink: int, uid: int, gid: int, mode: in
                rdev: int, dev: int) -> bytes:
     def ts(t: int) -> tuple[int, int]:
         return t // 10**9, t % 10**9
-    return STATX.pack(mask, blksize, 0, nlink, uid, gid, mode & 0xFFFF, 0, ino, size, blocks, 0,
+    return STATX.pack(mask, blksize, 0, nlink, uid & U32, gid & U32, mode & 0xFFFF, 0, ino, size, blocks, 0,
                       *ts(atime), *ts(btime), *ts(ctime), *ts(mtime),
                       major(rdev), minor(rdev), major(dev), minor(dev), 0)
 

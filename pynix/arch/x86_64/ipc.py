@@ -61,7 +61,8 @@ SI_MESGQ = -3                           # si_code of a message-queue notificatio
 def pack_ipc64_perm(key: int, uid: int, gid: int, cuid: int, cgid: int, mode: int,
                     seq: int) -> bytes:
     """struct ipc64_perm, the head of every *id64_ds (seq is an unsigned short there)."""
-    return IPC64_PERM.pack(key, uid, gid, cuid, cgid, mode, seq & 0xFFFF, 0)
+    m = 0xFFFF_FFFF                      # ids and mode are u32 in ipc64_perm
+    return IPC64_PERM.pack(key, uid & m, gid & m, cuid & m, cgid & m, mode & m, seq & 0xFFFF, 0)
 
 
 def unpack_ipc64_perm_set(raw: bytes) -> tuple[int, int, int]:

@@ -180,7 +180,7 @@ class Ext2Inode(Inode):
         return stat.S_ISLNK(self.mode) and self.i_blocks - ea_blocks == 0
 
     def max_size(self) -> int:
-        return self.sb.max_file_size
+        return self.sb.s_maxbytes
 
     # -- file data ---------------------------------------------------------------------------
     def read(self, off: int, n: int) -> bytes:
@@ -243,7 +243,7 @@ class Ext2Inode(Inode):
         n = len(src)
         if n == 0:
             return 0
-        limit = sb.max_file_size
+        limit = sb.s_maxbytes
         if off + n > limit:
             if off >= limit:
                 raise KernelError(E.EFBIG)

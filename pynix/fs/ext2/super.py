@@ -25,7 +25,7 @@ from pynix.fs.bio import BlockDevice, BufferCache, default_cache
 from pynix.fs.ext2 import layout as L
 from pynix.fs.ext2.inode import Ext2Inode
 from pynix.fs.ext2.xattr import PREFIXES as XATTR_PREFIXES
-from pynix.fs.vfs.inode import StatFs, SuperBlock
+from pynix.fs.vfs.inode import MAX_LFS_FILESIZE, StatFs, SuperBlock
 
 
 class Ext2Error(KernelError):
@@ -127,8 +127,7 @@ class Ext2SuperBlock(SuperBlock):
                             f"need {self.blocks_count * bs} bytes, device has "
                             f"{self.bdev.size_bytes}")
         self.addr_per_block = apb = bs // 4
-        # the block tree's reach, capped so i_blocks (512-byte units, 32 bits) cannot overflow
-        self.max_file_size = min((12 + apb + apb ** 2 + apb ** 3) * bs, 2 ** 41 - 2 ** 32)
+        self.s_maxbytes = ext2_max_size(bs)
         self.itable_blocks = (ipg * self.inode_size + bs - 1) // bs
         self.gdt_blocks = (self.ngroups * L.GROUP_DESC_SIZE + bs - 1) // bs
 
@@ -276,3 +275,24 @@ def mount_image(path: str, readonly: bool = False,
         raise
     sb.owns_bdev = True
     return sb
+
+
+def ext2_max_size(bs: int) -> int:
+    """s_maxbytes for block size ``bs`` (Linux's ext2_max_size): what the block tree addresses,
+    unless a dense file of that size, indirect blocks included, would overflow the 32-bit
+    i_blocks count of 512-byte sectors; then the largest size whose blocks fit in it."""
+    ppb = bs // 4
+    upper = ((1 << 32) - 1) // (bs // 512)            # blocks i_blocks can count
+    res = 12 + ppb + ppb ** 2 + ppb ** 3
+    if res + 1 + (1 + ppb) + (1 + ppb + ppb ** 2) > upper:
+        res = upper
+        left = upper - 12 - ppb
+        meta = 1                                       # the single indirect block
+        if left < ppb * ppb:
+            meta += 1 + -(-left // ppb)
+        else:
+            meta += 1 + ppb
+            left -= ppb * ppb
+            meta += 1 + -(-left // ppb) + -(-left // (ppb * ppb))
+        res -= meta
+    return min(res * bs, MAX_LFS_FILESIZE)

@@ -18,6 +18,7 @@ from pynix.arch.x86_64.poll import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM
 from pynix.base.errors import KernelError
 from pynix.fs.vfs.icache import iget, iput
 from pynix.fs.vfs.inode import (
+    MAX_LFS_FILESIZE,
     Inode,
     allow_write_access,
     deny_write_access,
@@ -25,8 +26,6 @@ from pynix.fs.vfs.inode import (
     put_write_access,
     touch_atime,
 )
-
-MAX_LFS_FILESIZE = (1 << 63) - 1     # the largest offset lseek may set (loff_t)
 
 
 class NrOpen:
@@ -194,7 +193,8 @@ class InodeFile(File):
                 new = off if whence == A.SEEK_DATA else self.inode.size
         else:
             raise KernelError(E.EINVAL)
-        if not 0 <= new <= MAX_LFS_FILESIZE:
+        limit = self.inode.sb.s_maxbytes if self.inode.is_reg() else MAX_LFS_FILESIZE
+        if not 0 <= new <= limit:       # generic_file_llseek: not past s_maxbytes
             raise KernelError(E.EINVAL)
         self.pos = new
         return new

@@ -33,6 +33,7 @@ from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
 
 S_IFMT = stat.S_IFMT(0o177777)
+MAX_LFS_FILESIZE = (1 << 63) - 1     # the largest offset and file size (loff_t)
 DT_UNKNOWN, DT_FIFO, DT_CHR, DT_DIR, DT_BLK, DT_REG, DT_LNK, DT_SOCK = 0, 1, 2, 4, 6, 8, 10, 12
 
 
@@ -108,6 +109,7 @@ class SuperBlock:
     dev: int = 0                 # st_dev for its inodes, assigned by the VFS at mount
     readonly: bool = False
     xattr_prefixes: tuple[bytes, ...] = ()   # the xattr name spaces it stores (b"user.", ...)
+    s_maxbytes: int = MAX_LFS_FILESIZE       # the largest file it can hold (s_maxbytes)
 
     def __init__(self) -> None:
         self.root: Inode

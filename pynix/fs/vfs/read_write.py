@@ -10,8 +10,12 @@ and out of user memory) and the socket handlers:
 - ``rw_wait(t, f, op, deadline, restart)``: the blocking rule in one place: run ``op`` until it
   stops raising WouldBlock, sleeping on the queue it names; EAGAIN under O_NONBLOCK or once
   ``deadline`` passes (a socket's SO_RCVTIMEO / SO_SNDTIMEO).
-- ``rw_verify_area(f, off, count)`` for positional I/O, ``generic_write_check_limits`` and
-  ``inode_newsize_ok`` (RLIMIT_FSIZE, with SIGXFSZ), ``send_sigpipe`` and ``MAX_RW_COUNT``.
+- ``vfs_pwrite(t, f, data, off)``: a positional write with the same checks.
+- The checks every path shares: ``rw_verify_area(f, off, count)`` (off..off+count within
+  loff_t: EINVAL), ``rw_verify_pos`` (pread/pwrite: EINVAL, ESPIPE),
+  ``generic_write_check_limits`` (O_APPEND, RLIMIT_FSIZE with SIGXFSZ, the filesystem's
+  s_maxbytes: EFBIG or a short write), ``inode_newsize_ok`` (truncate and fallocate growth),
+  ``vfs_fallocate_checks``, ``send_sigpipe`` and ``MAX_RW_COUNT``.
 
 Owns nothing.
 """
@@ -25,6 +29,7 @@ from pynix.base.errors import KernelError
 from pynix.base.wait import wait_event
 from pynix.fs.pipe import PipeFile
 from pynix.fs.vfs.file import MAX_LFS_FILESIZE, File, WouldBlock
+from pynix.fs.vfs.inode import Inode
 from pynix.kernel.sigqueue import send_signal
 from pynix.kernel.task import SigInfo, Task
 
@@ -56,36 +61,84 @@ def send_sigpipe(t: Task, err: KernelError) -> None:
         send_signal(t, SigInfo(A.SIGPIPE, A.SI_USER, pid=t.tgid, uid=t.cred.uid), group=False)
 
 
+def _regular(f: File) -> bool:
+    return f.inode is not None and f.inode.is_reg() and not isinstance(f, PipeFile)
+
+
 def generic_write_check_limits(t: Task, f: File, off: int, count: int) -> int:
-    """How much of a ``count``-byte write at ``off`` a regular file may take under
-    RLIMIT_FSIZE (Linux's generic_write_check_limits). A write starting at or past the limit
-    raises SIGXFSZ and fails with EFBIG; one crossing it is cut short."""
-    limit = t.rlimit(A.RLIMIT_FSIZE)
-    if limit == A.RLIM_INFINITY or not count or f.inode is None or not f.inode.is_reg():
+    """How much of a ``count``-byte write at ``off`` a regular file may take (Linux's
+    generic_write_checks and generic_write_check_limits): under O_APPEND the write starts at
+    the end; at or past RLIMIT_FSIZE it raises SIGXFSZ and fails with EFBIG, at or past the
+    filesystem's s_maxbytes it fails with EFBIG; one crossing either limit is cut short."""
+    if not count or not _regular(f):
         return count
+    assert f.inode is not None
     if f.flags & A.O_APPEND:
         off = f.inode.size
-    if off >= limit:
-        send_signal(t, SigInfo(A.SIGXFSZ, A.SI_USER, pid=t.tgid, uid=t.cred.uid), group=False)
+    limit = t.rlimit(A.RLIMIT_FSIZE)
+    if limit != A.RLIM_INFINITY:
+        if off >= limit:
+            send_signal(t, SigInfo(A.SIGXFSZ, A.SI_USER, pid=t.tgid, uid=t.cred.uid), group=False)
+            raise KernelError(E.EFBIG)
+        count = min(count, limit - off)
+    maxbytes = f.inode.sb.s_maxbytes
+    if off >= maxbytes:
         raise KernelError(E.EFBIG)
-    return min(count, limit - off)
+    return min(count, maxbytes - off)
 
 
-def inode_newsize_ok(t: Task, size: int) -> None:
-    """Truncating a file up past RLIMIT_FSIZE is SIGXFSZ and EFBIG (Linux's inode_newsize_ok)."""
+def inode_newsize_ok(t: Task, size: int, inode: Inode | None = None) -> None:
+    """May a file grow to ``size`` (Linux's inode_newsize_ok)? EINVAL below 0; growing past
+    RLIMIT_FSIZE is SIGXFSZ and EFBIG, past the filesystem's s_maxbytes EFBIG."""
+    if size < 0:
+        raise KernelError(E.EINVAL)
+    if inode is not None and size <= inode.size:
+        return
     limit = t.rlimit(A.RLIMIT_FSIZE)
     if limit != A.RLIM_INFINITY and size > limit:
         send_signal(t, SigInfo(A.SIGXFSZ, A.SI_USER, pid=t.tgid, uid=t.cred.uid), group=False)
         raise KernelError(E.EFBIG)
+    if size > (inode.sb.s_maxbytes if inode is not None else MAX_LFS_FILESIZE):
+        raise KernelError(E.EFBIG)
+
+
+def rw_verify_pos(f: File, off: int) -> None:
+    """pread/pwrite and their vector forms: a negative offset is EINVAL, a file without
+    positional I/O (pipe, socket) ESPIPE (ksys_pread64's checks and FMODE_PREAD)."""
+    if off < 0:
+        raise KernelError(E.EINVAL)
+    if isinstance(f, PipeFile) or f.inode is None:
+        raise KernelError(E.ESPIPE)
 
 
 def rw_verify_area(f: File, off: int, count: int = 0) -> None:
-    """For pread/pwrite and their vector forms (Linux's rw_verify_area with the FMODE_PREAD
-    check): a seekable file (ESPIPE), and off..off+count within loff_t (EINVAL)."""
+    """Every read and write of a file with a position (Linux's rw_verify_area): off..off+count
+    must lie within loff_t, else EINVAL. ``count`` is what the caller asked for."""
     if isinstance(f, PipeFile) or f.inode is None:
-        raise KernelError(E.ESPIPE)
-    if off < 0 or off + count > MAX_LFS_FILESIZE:
+        return                          # a stream: no position to check
+    if count < 0 or count >= 1 << 63 or off < 0 or off + count > MAX_LFS_FILESIZE:
         raise KernelError(E.EINVAL)
+
+
+def vfs_fallocate_checks(t: Task, f: File, mode: int, off: int, length: int) -> None:
+    """fallocate's checks in Linux's order (vfs_fallocate, with the filesystem's
+    inode_newsize_ok): EINVAL, EOPNOTSUPP, EBADF, ESPIPE, EISDIR, ENODEV, then EFBIG past
+    s_maxbytes or loff_t, and RLIMIT_FSIZE."""
+    if off < 0 or length <= 0:
+        raise KernelError(E.EINVAL)
+    if mode & ~A.FALLOC_FL_KEEP_SIZE:
+        raise KernelError(E.EOPNOTSUPP)
+    if not f.writable:
+        raise KernelError(E.EBADF)
+    if f.inode is None or isinstance(f, PipeFile):
+        raise KernelError(E.ESPIPE)
+    if f.inode.is_dir():
+        raise KernelError(E.EISDIR)
+    if not f.inode.is_reg():
+        raise KernelError(E.ENODEV)
+    if off + length > f.inode.sb.s_maxbytes:
+        raise KernelError(E.EFBIG)
+    inode_newsize_ok(t, off + length, f.inode)
 
 
 def vfs_read(t: Task, f: File, n: int) -> Generator[None, None, bytes]:
@@ -93,16 +146,19 @@ def vfs_read(t: Task, f: File, n: int) -> Generator[None, None, bytes]:
     unless open for reading, then the file's read, waiting while it would block."""
     if not f.readable:
         raise KernelError(E.EBADF)
+    rw_verify_area(f, f.pos, n)
     data = yield from rw_wait(t, f, lambda: f.read(n))
     return data  # type: ignore[return-value]
 
 
-def vfs_write(t: Task, f: File, data: bytes) -> Generator[None, None, int]:
+def vfs_write(t: Task, f: File, data: bytes, asked: int | None = None) -> Generator[None, None, int]:
     """Write ``data`` at the file's position (Linux's vfs_write and pipe_write's loop; Bach's
-    write): EBADF unless open for writing; cut at RLIMIT_FSIZE; a pipe takes all of it unless
-    interrupted after a partial write (then the count so far); EPIPE raises SIGPIPE."""
+    write): EBADF unless open for writing; rw_verify_area on the ``asked`` count (default
+    len(data)); cut at RLIMIT_FSIZE and s_maxbytes; a pipe takes all of it unless interrupted
+    after a partial write (then the count so far); EPIPE raises SIGPIPE."""
     if not f.writable:
         raise KernelError(E.EBADF)
+    rw_verify_area(f, f.pos, len(data) if asked is None else asked)
     data = data[:generic_write_check_limits(t, f, f.pos, len(data))]
     done = 0
     while True:
@@ -116,3 +172,24 @@ def vfs_write(t: Task, f: File, data: bytes) -> Generator[None, None, int]:
         done += n  # type: ignore[operator]
         if done >= len(data) or not isinstance(f, PipeFile):
             return done
+
+
+def vfs_pwrite(t: Task, f: File, data: bytes, off: int, asked: int | None = None) -> int:
+    """A positional write (pwrite64, pwritev, copy_file_range, sendfile with an offset): the
+    same checks as vfs_write at ``off``; the file's position does not move."""
+    if not f.writable:
+        raise KernelError(E.EBADF)
+    rw_verify_area(f, off, len(data) if asked is None else asked)
+    data = data[:generic_write_check_limits(t, f, off, len(data))]
+    return f.pwrite(data, off) if data else 0
+
+
+def vfs_pread_limit(fin: File, fout: File, off: int, count: int) -> int:
+    """sendfile's bound on the input position (do_sendfile): not past the smaller s_maxbytes
+    of the two files' filesystems; starting there is EOVERFLOW, crossing it cuts the count."""
+    limit = min(f.inode.sb.s_maxbytes if f.inode is not None else MAX_LFS_FILESIZE for f in (fin, fout))
+    if off + count > limit:
+        if off >= limit:
+            raise KernelError(E.EOVERFLOW)
+        count = limit - off
+    return count
