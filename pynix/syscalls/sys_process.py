@@ -19,6 +19,8 @@ from pynix.arch.x86_64.sigframe import pack_siginfo
 from pynix.base.errors import KernelError
 from pynix.fs.pidfd import pidfd_task
 from pynix.kernel.cred import (
+    __sys_setfsgid,
+    __sys_setfsuid,
     __sys_setgid,
     __sys_setregid,
     __sys_setresgid,
@@ -210,6 +212,14 @@ def sys_setreuid(t: Task, r: int, e: int) -> int:
 
 def sys_setregid(t: Task, r: int, e: int) -> int:
     return __sys_setregid(t, s32(r), s32(e))
+
+
+def sys_setfsuid(t: Task, uid: int) -> int:
+    return __sys_setfsuid(t, s32(uid))
+
+
+def sys_setfsgid(t: Task, gid: int) -> int:
+    return __sys_setfsgid(t, s32(gid))
 
 
 def sys_getgroups(t: Task, size: int, lst: int) -> int:
