@@ -199,3 +199,7 @@ MS_SILENT, MS_UNBINDABLE, MS_SLAVE, MS_SHARED = 1 << 15, 1 << 17, 1 << 19, 1 << 
 MS_NOATIME, MS_NODIRATIME, MS_RELATIME, MS_STRICTATIME = 1 << 10, 1 << 11, 1 << 21, 1 << 24
 MNT_FORCE, MNT_DETACH, MNT_EXPIRE, UMOUNT_NOFOLLOW = 1, 2, 4, 8
 # loop devices: arch/x86_64/loop.py
+
+
+# sysfs(2) options (fs/filesystems.c)
+SYSFS_FS_INDEX, SYSFS_FS_NAME, SYSFS_FS_MAXINDEX = 1, 2, 3
