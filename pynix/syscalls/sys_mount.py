@@ -1,5 +1,6 @@
 """mount(2) and umount2(2) (Linux fs/namespace.c SYSCALL_DEFINE5(mount), SYSCALL_DEFINE2(umount)),
-and the obsolete filesystem-type query sysfs(2) (fs/filesystems.c SYSCALL_DEFINE3(sysfs)).
+and the obsolete queries sysfs(2) (fs/filesystems.c SYSCALL_DEFINE3(sysfs)) and ustat(2)
+(fs/statfs.c SYSCALL_DEFINE2(ustat)).
 
 Thin: copy the strings in, resolve the target, and call fs/vfs/namespace.py. ``data`` is read as
 a NUL-terminated option string (the form every filesystem pynix has takes), at most a page.
@@ -47,3 +48,11 @@ def sys_sysfs(t: Task, option: int, arg1: int, arg2: int) -> int:
     if option == A.SYSFS_FS_MAXINDEX:
         return fs_maxindex()
     raise KernelError(E.EINVAL)
+
+
+def sys_ustat(t: Task, dev: int, ubuf: int) -> int:
+    """The free blocks and inodes of the filesystem mounted from ``dev`` (a 32-bit dev_t,
+    new_decode_dev's encoding, which for such numbers is st_dev's)."""
+    s = t.kernel.vfs.user_get_super(dev & 0xFFFF_FFFF).statfs()
+    copy_to_user(mm_of(t), ubuf, A.USTAT.pack(s.bfree & 0xFFFF_FFFF, s.ffree, b"", b""))
+    return 0

@@ -174,7 +174,7 @@ ROWS: list[Row] = [
     ("listxattrat", sys_xattr.sys_listxattrat, "fsxxu"),
     ("removexattrat", sys_xattr.sys_removexattrat, "fsxs", XATTRS),
     # mounts
-    ("sysfs", sys_mount.sys_sysfs, "dxx"),
+    ("sysfs", sys_mount.sys_sysfs, "dxx"), ("ustat", sys_mount.sys_ustat, "xx"),
     ("mount", sys_mount.sys_mount, "sssxs", partial(
         "tmpfs, proc, devtmpfs and ext2 (other types: ENODEV), bind, remount and move; no mount "
         "propagation: MS_SHARED is EINVAL, MS_PRIVATE, MS_SLAVE and MS_UNBINDABLE change nothing")),

@@ -161,6 +161,8 @@ SYSINFO = struct.Struct("<q3Q6QH6xQQI4x")
 RUSAGE = struct.Struct("<qqqq14q")
 # struct tms: four clock_t
 TMS = struct.Struct("<qqqq")
+# struct ustat (32 bytes): int f_tfree, unsigned long f_tinode, char f_fname[6], f_fpack[6]
+USTAT = struct.Struct("<I4xQ6s6s4x")
 # struct statfs (120 bytes)
 STATFS = struct.Struct("<qqQQQQQiiqqq32x")
 # struct linux_dirent64 header: d_ino, d_off, d_reclen, d_type; then name + NUL, aligned to 8
