@@ -17,6 +17,7 @@ from pynix.arch.x86_64.capability import (
 )
 from pynix.arch.x86_64.sigframe import pack_siginfo
 from pynix.base.errors import KernelError
+from pynix.drivers.tty_jobctrl import tty_vhangup_self
 from pynix.fs.pidfd import pidfd_task
 from pynix.kernel.cred import (
     __sys_setfsgid,
@@ -258,6 +259,11 @@ def sys_setpgid(t: Task, pid: int, pgid: int) -> int:
 
 def sys_getsid(t: Task, pid: int) -> int:
     return do_getsid(task_or_self(t, pid))
+
+
+def sys_vhangup(t: Task) -> int:
+    tty_vhangup_self(t)
+    return 0
 
 
 def sys_setsid(t: Task) -> int:

@@ -204,6 +204,7 @@ ROWS: list[Row] = [
     ("setgroups", sys_process.sys_setgroups, "dx"), ("getpgid", sys_process.sys_getpgid, "d"),
     ("getpgrp", sys_process.sys_getpgrp, ""), ("setpgid", sys_process.sys_setpgid, "dd"),
     ("getsid", sys_process.sys_getsid, "d"), ("setsid", sys_process.sys_setsid, ""),
+    ("vhangup", sys_process.sys_vhangup, ""),
     ("prlimit64", sys_process.sys_prlimit64, "ddxx", RLIMITS),
     ("getrlimit", sys_process.sys_getrlimit, "dx"),
     ("setrlimit", sys_process.sys_setrlimit, "dx", RLIMITS),
