@@ -242,7 +242,8 @@ ROWS: list[Row] = [
         "MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_COLD, MADV_PAGEOUT, MADV_POPULATE_*, "
         "MADV_DONTNEED_LOCKED and MADV_COLLAPSE: EINVAL")),
     ("msync", sys_mm.sys_msync, "xux"),
-    ("mlock", sys_mm.sys_mlock, "xu"), ("munlock", sys_mm.sys_munlock, "xu"),
+    ("mlock", sys_mm.sys_mlock, "xu"), ("mlock2", sys_mm.sys_mlock2, "xux"),
+    ("munlock", sys_mm.sys_munlock, "xu"),
     ("mlockall", sys_mm.sys_mlockall, "x"), ("munlockall", sys_mm.sys_munlockall, ""),
     # signals
     ("rt_sigaction", sys_signal.sys_rt_sigaction, "Sxxu"),
