@@ -14,6 +14,10 @@
   discipline number, and the job-control ioctls of drivers/tty_jobctrl.py. It returns an
   int, or bytes the syscall layer copies to ``*arg``; unknown requests fail with ENOTTY (as
   Linux's -ENOIOCTLCMD becomes).
+- ``TtyStruct.vhangup()`` (tty_vhangup, __tty_hangup): every file open on the terminal until
+  then is hung up (read returns 0, write EIO, poll says POLLHUP, ioctl EIO or ENOTTY, as
+  hung_up_tty_fops), and ``tty_signal_session_leader`` sends the session its SIGHUP. Opens
+  made afterwards work normally.
 - ``register_console(tty)`` installs the device numbers: /dev/tty1 (4,1) is the console's
   terminal and may become a controlling tty; /dev/console (5,1) reaches the same terminal but
   never becomes one (as on Linux); /dev/tty (5,0) is the opener's controlling terminal (ENXIO
@@ -31,7 +35,7 @@ from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import termbits as T
 from pynix.arch.x86_64.capability import CAP_SYS_ADMIN
-from pynix.arch.x86_64.poll import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM
+from pynix.arch.x86_64.poll import POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM
 from pynix.base.errors import KernelError
 from pynix.base.wait import WaitQueue
 from pynix.drivers import tty_jobctrl as J
@@ -85,6 +89,14 @@ class TtyStruct:
         self.write_wait = WaitQueue()
         self.on_input_end: Callable[[], None] | None = None
         self.ldisc = NTty(self)
+        self.hangups = 0                    # vhangups so far: a file opened before one is dead
+
+    def vhangup(self) -> None:
+        """tty_vhangup: hang up the files open now and signal the session (__tty_hangup)."""
+        self.hangups += 1
+        self.read_wait.wake_up()
+        self.write_wait.wake_up()
+        J.tty_signal_session_leader(self)
 
     # -- driver side (interrupt context) ----------------------------------------------------------
     def receive(self, data: bytes) -> None:
@@ -123,9 +135,16 @@ class TtyFile(File):
     def __init__(self, tty: TtyStruct, flags: int, path: object = None) -> None:
         super().__init__(flags, path)
         self.tty = tty
+        self.hangup_gen = tty.hangups
+
+    def hung_up(self) -> bool:
+        """Was the terminal vhangup'ed since this open (the file's f_op is hung_up_tty_fops)?"""
+        return self.hangup_gen != self.tty.hangups
 
     def read(self, n: int) -> bytes:
         tty = self.tty
+        if self.hung_up():
+            return b""
         task = tty.kernel.current
         if task is not None:
             J.tty_check_change(task, tty, A.SIGTTIN)
@@ -136,6 +155,8 @@ class TtyFile(File):
 
     def write(self, data: bytes) -> int:
         tty = self.tty
+        if self.hung_up():
+            raise KernelError(E.EIO)
         task = tty.kernel.current
         if task is not None and tty.termios.lflag & T.TOSTOP:
             J.tty_check_change(task, tty, A.SIGTTOU)
@@ -146,6 +167,8 @@ class TtyFile(File):
 
     def poll(self) -> int:
         tty = self.tty
+        if self.hung_up():
+            return POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDNORM | POLLWRNORM
         mask = 0 if tty.stopped else POLLOUT | POLLWRNORM
         if tty.ldisc.input_available() or tty.hung_up:
             mask |= POLLIN | POLLRDNORM
@@ -235,6 +258,8 @@ def tcxonc(t: Task, f: TtyFile, arg: int) -> int:
 
 def tty_ioctl(t: Task, f: TtyFile, req: int, arg: int) -> int | bytes:
     tty = f.tty
+    if f.hung_up():                                 # hung_up_tty_ioctl
+        raise KernelError(E.ENOTTY if req == A.TIOCSPGRP else E.EIO)
     if req == A.TCGETS:
         return tty.termios.pack()
     if req in (A.TCSETS, A.TCSETSW, A.TCSETSF):

@@ -9,6 +9,10 @@
 - ``proc_set_tty``, ``proc_clear_tty``, ``disassociate_ctty(task, on_exit)``: acquire and drop
   a controlling terminal; the controlling process's exit hangs up the foreground group
   (SIGHUP, and SIGCONT when not exiting).
+- ``tty_signal_session_leader(tty)``: a hangup's signals: every process loses ``tty`` as its
+  controlling terminal, and the session leader among them gets SIGHUP and SIGCONT.
+- ``tty_vhangup_self(task)`` (vhangup(2)): EPERM without CAP_SYS_TTY_CONFIG, else the
+  caller's controlling terminal, if it has one, is hung up (TtyStruct.vhangup).
 - ``tiocsctty``, ``tiocnotty``, ``tiocgpgrp``, ``tiocspgrp``, ``tiocgsid``: those ioctls.
 
 Owns: the links between sessions (SignalStruct.tty) and terminals (TtyStruct.session/pgrp).
@@ -20,11 +24,13 @@ from typing import TYPE_CHECKING
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.arch.x86_64.capability import CAP_SYS_ADMIN
+from pynix.arch.x86_64.capability import CAP_SYS_ADMIN, CAP_SYS_TTY_CONFIG
 from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_DEAD, TASK_ZOMBIE
 from pynix.kernel.cred import capable
 from pynix.kernel.pgrp import is_orphaned_pgrp, kill_pgrp
+from pynix.kernel.sigqueue import send_signal
+from pynix.kernel.task import SigInfo
 
 if TYPE_CHECKING:
     from pynix.drivers.tty import TtyFile, TtyStruct
@@ -81,6 +87,30 @@ def disassociate_ctty(t: Task, on_exit: bool) -> None:
     session_clear_tty(t, t.signal.session)
     tty.session = 0
     tty.pgrp = 0
+
+
+def tty_signal_session_leader(tty: TtyStruct) -> None:
+    """tty_signal_session_leader (tty_jobctrl.c), as __tty_hangup calls it: the processes
+    whose controlling terminal ``tty`` is lose it; the session leader gets SIGHUP then
+    SIGCONT; the terminal then has no session or foreground group."""
+    for p in list(tty.kernel.tasks.values()):
+        if p.signal.tty is not tty:
+            continue
+        p.signal.tty = None
+        if p.is_group_leader and _is_leader(p):
+            send_signal(p, SigInfo(A.SIGHUP, A.SI_KERNEL))
+            send_signal(p, SigInfo(A.SIGCONT, A.SI_KERNEL))
+    tty.session = 0
+    tty.pgrp = 0
+
+
+def tty_vhangup_self(t: Task) -> None:
+    """vhangup(2) (tty_io.c tty_vhangup_self after the capability test)."""
+    if not capable(t, CAP_SYS_TTY_CONFIG):
+        raise KernelError(E.EPERM)
+    tty = t.signal.tty
+    if tty is not None and hasattr(tty, "vhangup"):
+        tty.vhangup()
 
 
 def _is_leader(t: Task) -> bool:

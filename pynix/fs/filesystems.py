@@ -4,7 +4,8 @@ that lets ext2 mount from a regular file (drivers/block/loop.c, reduced to its I
 
 Provides ``FILESYSTEMS`` (name -> ``FileSystemType``; /proc/filesystems, which this module
 registers as Linux's fs/filesystems.c does, lists it in this order), ``get_fs_type(name)``
-(ENODEV for an unknown type), and ``FileSystemType.mount(kernel, source, data)`` -> SuperBlock,
+(ENODEV for an unknown type), the sysfs(2) queries over that table in its order (``fs_index``,
+``fs_name``, ``fs_maxindex``), and ``FileSystemType.mount(kernel, source, data)`` -> SuperBlock,
 where ``source`` is the resolved Path of the device or image for types that ``requires_dev``
 (else None) and ``data`` the option string. Types:
 
@@ -169,6 +170,29 @@ def get_fs_type(name: str) -> FileSystemType:
     if fst is None:
         raise KernelError(E.ENODEV)
     return fst
+
+
+def fs_index(name: bytes) -> int:
+    """sysfs(1, name) (fs/filesystems.c fs_index): the type's index in the table; EINVAL if it
+    is not registered."""
+    for i, known in enumerate(FILESYSTEMS):
+        if known.encode() == name:
+            return i
+    raise KernelError(E.EINVAL)
+
+
+def fs_name(index: int) -> bytes:
+    """sysfs(2, index, buf) (fs_name): the name at ``index``, NUL-terminated as copied out;
+    EINVAL past the end."""
+    names = list(FILESYSTEMS)
+    if not 0 <= index < len(names):
+        raise KernelError(E.EINVAL)
+    return names[index].encode() + b"\0"
+
+
+def fs_maxindex() -> int:
+    """sysfs(3) (fs_maxindex): how many types are registered."""
+    return len(FILESYSTEMS)
 
 
 def show_filesystems(k: Any) -> bytes:

@@ -14,6 +14,8 @@ Provides:
   and ``set_current_groups``: the rules of the set*id calls. Without CAP_SETUID (CAP_SETGID) a
   task may only move among the ids it already has; the fsuid (fsgid) follows the effective id.
   Ids are the decoded (signed) values; -1 leaves one unchanged.
+- ``__sys_setfsuid``, ``__sys_setfsgid``: setfsuid/setfsgid, which always return the old
+  fsuid (fsgid) and change it only to one of the task's four ids or with CAP_SETUID (CAP_SETGID).
 
 Owns the Cred objects.
 """
@@ -162,6 +164,32 @@ def __sys_setregid(t: Task, rgid: int, egid: int) -> int:
     c.gid, c.egid, c.sgid = _setre(t, CAP_SETGID, (c.gid, c.egid, c.sgid), rgid, egid)
     c.fsgid = c.egid
     return 0
+
+
+def _may_setfsid(t: Task, cap: int, ids: tuple[int, int, int, int], new: int) -> bool:
+    """May ``new`` become the fs id (__sys_setfsuid's test)? -1 (an invalid id) never does;
+    otherwise it must equal the real, effective, saved or current fs id, or the task holds
+    ``cap``."""
+    return new != -1 and (new in ids or capable(t, cap))
+
+
+def __sys_setfsuid(t: Task, uid: int) -> int:
+    """setfsuid (kernel/sys.c __sys_setfsuid): returns the old fsuid whether or not it changed
+    (there is no error return); -1 only asks."""
+    c = t.cred
+    old = c.fsuid
+    if _may_setfsid(t, CAP_SETUID, (c.uid, c.euid, c.suid, c.fsuid), uid):
+        c.fsuid = uid
+    return old
+
+
+def __sys_setfsgid(t: Task, gid: int) -> int:
+    """setfsgid (kernel/sys.c __sys_setfsgid), as setfsuid for the group ids and CAP_SETGID."""
+    c = t.cred
+    old = c.fsgid
+    if _may_setfsid(t, CAP_SETGID, (c.gid, c.egid, c.sgid, c.fsgid), gid):
+        c.fsgid = gid
+    return old
 
 
 def may_setgroups(t: Task) -> None:

@@ -1,9 +1,10 @@
 """Address-space calls: do_mmap, do_munmap, do_mprotect, do_brk, do_mremap, do_madvise,
-do_mincore, do_mlock, and get_unmapped_area (Linux mm/mmap.c, mm/mprotect.c, mm/mremap.c,
+do_mincore, do_mlock (with mm_populate), and get_unmapped_area (Linux mm/mmap.c, mm/mprotect.c, mm/mremap.c,
 mm/madvise.c, mm/mincore.c, mm/mlock.c). msync is ``MM.writeback_range`` (mm/mm.py).
 
 Each function takes the ``MM`` and plain integers, changes areas and PTEs, and returns the
-syscall's result or raises ``KernelError``. Frames appear later, on fault (demand paging).
+syscall's result or raises ``KernelError``. Frames appear later, on fault (demand paging), except
+that a plain mlock faults its range in at once.
 Owns nothing beyond the MM it is given.
 """
 from __future__ import annotations
@@ -11,11 +12,12 @@ from __future__ import annotations
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
+from pynix.machine.mmu import UC_MEM_READ, UC_MEM_WRITE
 from pynix.machine.physmem import PAGE_SHIFT, PAGE_SIZE
-from pynix.mm.fault import STACK_GUARD_GAP, vma_perms
+from pynix.mm.fault import STACK_GUARD_GAP, handle_mm_fault, vma_perms
 from pynix.mm.filemap import SharedMem
 from pynix.mm.mm import MM, MMAP_MIN, TASK_SIZE
-from pynix.mm.vma import VM_GROWSDOWN, VM_LOCKED, VMA
+from pynix.mm.vma import VM_GROWSDOWN, VM_LOCKED, VM_LOCKONFAULT, VMA
 
 
 def page_align(n: int) -> int:
@@ -244,13 +246,30 @@ def do_mincore(mm: MM, addr: int, length: int) -> bytes:
     return bytes(out)
 
 
-def do_mlock(mm: MM, addr: int, length: int, lock: bool) -> None:
-    """mlock/munlock: mark areas locked and fault their pages in (there is no swap to pin
-    against; the flag is reported in /proc/pid/status VmLck)."""
+def do_mlock(mm: MM, addr: int, length: int, lock: bool, onfault: bool = False) -> None:
+    """mlock/mlock2/munlock (mm/mlock.c do_mlock, apply_vma_lock_flags): mark the areas
+    VM_LOCKED (with VM_LOCKONFAULT for MLOCK_ONFAULT) or clear both, then, for a plain lock,
+    fault every page in (__mm_populate; there is no swap to pin against: the flag is reported
+    in /proc/pid/status VmLck). ENOMEM when part of the range is unmapped."""
     start = addr & ~(PAGE_SIZE - 1)
     end = page_align(addr + length)
+    flags = VM_LOCKED | (VM_LOCKONFAULT if onfault else 0)
     for v in mm.vmas.isolate(start, end):
-        v.vm_flags = (v.vm_flags | VM_LOCKED) if lock else (v.vm_flags & ~VM_LOCKED)
+        v.vm_flags = (v.vm_flags & ~(VM_LOCKED | VM_LOCKONFAULT)) | (flags if lock else 0)
     covered = sum(v.end - v.start for v in mm.vmas.overlapping(start, end))
     if covered < end - start:
         raise KernelError(E.ENOMEM)
+    if lock and not onfault:
+        mm_populate(mm, start, end)
+
+
+def mm_populate(mm: MM, start: int, end: int) -> None:
+    """__mm_populate (mm/gup.c, errors ignored as mlock does): fault in each page of the
+    accessible areas in [start, end), by a write for a private writable area so that its
+    copy-on-write is broken as Linux's FOLL_WRITE does, by a read otherwise."""
+    for v in mm.vmas.overlapping(start, end):
+        if not v.prot & (A.PROT_READ | A.PROT_WRITE | A.PROT_EXEC):
+            continue
+        access = UC_MEM_WRITE if v.prot & A.PROT_WRITE and not v.shared else UC_MEM_READ
+        for va in range(max(v.start, start), min(v.end, end), PAGE_SIZE):
+            handle_mm_fault(mm, va, access)

@@ -21,6 +21,7 @@ from pynix.arch.x86_64.abi import MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE
 
 VM_GROWSDOWN = 0x100
 VM_LOCKED = 0x2000
+VM_LOCKONFAULT = 0x80000           # locked, but pages are faulted in only when touched
 VM_DONTFORK = 0x1
 
 

@@ -85,6 +85,13 @@ def sys_mlock(t: Task, addr: int, length: int) -> int:
     return 0
 
 
+def sys_mlock2(t: Task, addr: int, length: int, flags: int) -> int:
+    if flags & ~A.MLOCK_ONFAULT:
+        raise KernelError(E.EINVAL)
+    M.do_mlock(mm_of(t), addr, length, True, bool(flags & A.MLOCK_ONFAULT))
+    return 0
+
+
 def sys_munlock(t: Task, addr: int, length: int) -> int:
     M.do_mlock(mm_of(t), addr, length, False)
     return 0

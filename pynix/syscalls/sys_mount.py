@@ -1,16 +1,22 @@
-"""mount(2) and umount2(2) (Linux fs/namespace.c SYSCALL_DEFINE5(mount), SYSCALL_DEFINE2(umount)).
+"""mount(2) and umount2(2) (Linux fs/namespace.c SYSCALL_DEFINE5(mount), SYSCALL_DEFINE2(umount)),
+and the obsolete queries sysfs(2) (fs/filesystems.c SYSCALL_DEFINE3(sysfs)) and ustat(2)
+(fs/statfs.c SYSCALL_DEFINE2(ustat)).
 
 Thin: copy the strings in, resolve the target, and call fs/vfs/namespace.py. ``data`` is read as
 a NUL-terminated option string (the form every filesystem pynix has takes), at most a page.
 """
 from __future__ import annotations
 
+from pynix.arch.x86_64 import abi as A
+from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
+from pynix.fs.filesystems import fs_index, fs_maxindex, fs_name
 from pynix.fs.vfs.namei import namei
 from pynix.fs.vfs.namespace import path_mount, path_umount
 from pynix.kernel.task import Task
 from pynix.machine.physmem import PAGE_SIZE
-from pynix.mm.uaccess import strncpy_from_user
-from pynix.syscalls.util import fs_of, get_path, mm_of
+from pynix.mm.uaccess import copy_to_user, strncpy_from_user
+from pynix.syscalls.util import fs_of, get_path, mm_of, s32
 
 
 def sys_mount(t: Task, dev_name: int, dir_name: int, fstype: int, flags: int, data: int) -> int:
@@ -26,4 +32,27 @@ def sys_mount(t: Task, dev_name: int, dir_name: int, fstype: int, flags: int, da
 
 def sys_umount2(t: Task, name: int, flags: int) -> int:
     path_umount(t, get_path(t, name), flags & 0xFFFF_FFFF)
+    return 0
+
+
+def sys_sysfs(t: Task, option: int, arg1: int, arg2: int) -> int:
+    option = s32(option)
+    if option == A.SYSFS_FS_INDEX:
+        name = get_path(t, arg1)           # getname: EFAULT, ENAMETOOLONG, ENOENT when empty
+        if not name:
+            raise KernelError(E.ENOENT)
+        return fs_index(name)
+    if option == A.SYSFS_FS_NAME:
+        copy_to_user(mm_of(t), arg2, fs_name(s32(arg1)))
+        return 0
+    if option == A.SYSFS_FS_MAXINDEX:
+        return fs_maxindex()
+    raise KernelError(E.EINVAL)
+
+
+def sys_ustat(t: Task, dev: int, ubuf: int) -> int:
+    """The free blocks and inodes of the filesystem mounted from ``dev`` (a 32-bit dev_t,
+    new_decode_dev's encoding, which for such numbers is st_dev's)."""
+    s = t.kernel.vfs.user_get_super(dev & 0xFFFF_FFFF).statfs()
+    copy_to_user(mm_of(t), ubuf, A.USTAT.pack(s.bfree & 0xFFFF_FFFF, s.ffree, b"", b""))
     return 0

@@ -17,9 +17,12 @@ from pynix.arch.x86_64.capability import (
 )
 from pynix.arch.x86_64.sigframe import pack_siginfo
 from pynix.base.errors import KernelError
+from pynix.drivers.tty_jobctrl import tty_vhangup_self
 from pynix.fs.pidfd import pidfd_task
 from pynix.fs.vfs.file import NrOpen
 from pynix.kernel.cred import (
+    __sys_setfsgid,
+    __sys_setfsuid,
     __sys_setgid,
     __sys_setregid,
     __sys_setresgid,
@@ -207,6 +210,14 @@ def sys_setregid(t: Task, r: int, e: int) -> int:
     return __sys_setregid(t, id_arg(r), id_arg(e))
 
 
+def sys_setfsuid(t: Task, uid: int) -> int:
+    return __sys_setfsuid(t, s32(uid))
+
+
+def sys_setfsgid(t: Task, gid: int) -> int:
+    return __sys_setfsgid(t, s32(gid))
+
+
 def sys_getgroups(t: Task, size: int, lst: int) -> int:
     groups = t.cred.groups
     size = s32(size)
@@ -246,6 +257,11 @@ def sys_setpgid(t: Task, pid: int, pgid: int) -> int:
 
 def sys_getsid(t: Task, pid: int) -> int:
     return do_getsid(task_or_self(t, pid))
+
+
+def sys_vhangup(t: Task) -> int:
+    tty_vhangup_self(t)
+    return 0
 
 
 def sys_setsid(t: Task) -> int:

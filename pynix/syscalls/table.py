@@ -174,6 +174,7 @@ ROWS: list[Row] = [
     ("listxattrat", sys_xattr.sys_listxattrat, "fsxxu"),
     ("removexattrat", sys_xattr.sys_removexattrat, "fsxs", XATTRS),
     # mounts
+    ("sysfs", sys_mount.sys_sysfs, "dxx"), ("ustat", sys_mount.sys_ustat, "xx"),
     ("mount", sys_mount.sys_mount, "sssxs", partial(
         "tmpfs, proc, devtmpfs and ext2 (other types: ENODEV), bind, remount and move; no mount "
         "propagation: MS_SHARED is EINVAL, MS_PRIVATE, MS_SLAVE and MS_UNBINDABLE change nothing")),
@@ -197,10 +198,13 @@ ROWS: list[Row] = [
     ("getresgid", sys_process.sys_getresgid, "xxx"), ("setuid", sys_process.sys_setuid, "d"),
     ("setgid", sys_process.sys_setgid, "d"), ("setreuid", sys_process.sys_setreuid, "dd"),
     ("setregid", sys_process.sys_setregid, "dd"), ("setresuid", sys_process.sys_setresuid, "ddd"),
-    ("setresgid", sys_process.sys_setresgid, "ddd"), ("getgroups", sys_process.sys_getgroups, "dx"),
+    ("setresgid", sys_process.sys_setresgid, "ddd"),
+    ("setfsuid", sys_process.sys_setfsuid, "d"), ("setfsgid", sys_process.sys_setfsgid, "d"),
+    ("getgroups", sys_process.sys_getgroups, "dx"),
     ("setgroups", sys_process.sys_setgroups, "dx"), ("getpgid", sys_process.sys_getpgid, "d"),
     ("getpgrp", sys_process.sys_getpgrp, ""), ("setpgid", sys_process.sys_setpgid, "dd"),
     ("getsid", sys_process.sys_getsid, "d"), ("setsid", sys_process.sys_setsid, ""),
+    ("vhangup", sys_process.sys_vhangup, ""),
     ("prlimit64", sys_process.sys_prlimit64, "ddxx", RLIMITS),
     ("getrlimit", sys_process.sys_getrlimit, "dx"),
     ("setrlimit", sys_process.sys_setrlimit, "dx", RLIMITS),
@@ -238,7 +242,8 @@ ROWS: list[Row] = [
         "MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_COLD, MADV_PAGEOUT, MADV_POPULATE_*, "
         "MADV_DONTNEED_LOCKED and MADV_COLLAPSE: EINVAL")),
     ("msync", sys_mm.sys_msync, "xux"),
-    ("mlock", sys_mm.sys_mlock, "xu"), ("munlock", sys_mm.sys_munlock, "xu"),
+    ("mlock", sys_mm.sys_mlock, "xu"), ("mlock2", sys_mm.sys_mlock2, "xux"),
+    ("munlock", sys_mm.sys_munlock, "xu"),
     ("mlockall", sys_mm.sys_mlockall, "x"), ("munlockall", sys_mm.sys_munlockall, ""),
     # signals
     ("rt_sigaction", sys_signal.sys_rt_sigaction, "Sxxu"),

@@ -186,3 +186,27 @@ def test_fionread_counts_complete_lines(world) -> None:  # type: ignore[no-untyp
     tty.receive(b"ab\ncd")
     assert tty_ioctl(sh, f, A.FIONREAD, 0) == struct.pack("<i", 3)
     assert isinstance(f, TtyFile) and f.isatty()
+
+
+def test_vhangup_kills_old_opens_and_signals_the_leader(world) -> None:  # type: ignore[no-untyped-def]
+    k, tty, f, sh, fg, bg = world
+    sh.sighand.action[A.SIGHUP].handler = 0x1000        # caught, so it stays pending to be seen
+    sh.sighand.action[A.SIGCONT].handler = 0x1000
+    sh.cred.euid = 1000
+    with pytest.raises(KernelError) as e:
+        J.tty_vhangup_self(sh)
+    assert e.value.errno == E.EPERM and not f.hung_up()
+    sh.cred.euid = 0
+    J.tty_vhangup_self(sh)
+    assert f.hung_up() and f.read(10) == b""
+    with pytest.raises(KernelError) as e:
+        f.write(b"x")
+    assert e.value.errno == E.EIO
+    with pytest.raises(KernelError) as e:
+        tty_ioctl(sh, f, A.TCGETS, 0)
+    assert e.value.errno == E.EIO
+    assert signals(sh) == [A.SIGHUP, A.SIGCONT] and signals(fg) == [] and signals(bg) == []
+    assert tty.session == 0 and tty.pgrp == 0
+    assert sh.signal.tty is None and fg.signal.tty is None and bg.signal.tty is None
+    fresh = TtyFile(tty, A.O_RDWR)
+    assert not fresh.hung_up() and fresh.write(b"ok") == 2

@@ -27,6 +27,7 @@ MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTNEED = 0, 1, 
 MADV_FREE, MADV_REMOVE, MADV_DONTFORK, MADV_DOFORK = 8, 9, 10, 11
 MS_ASYNC, MS_INVALIDATE, MS_SYNC = 1, 2, 4
 MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT = 1, 2, 4
+MLOCK_ONFAULT = 1                     # mlock2 flag
 
 # -- files -------------------------------------------------------------------------------------
 O_RDONLY, O_WRONLY, O_RDWR, O_ACCMODE = 0, 1, 2, 3
@@ -161,6 +162,8 @@ SYSINFO = struct.Struct("<q3Q6QH6xQQI4x")
 RUSAGE = struct.Struct("<qqqq14q")
 # struct tms: four clock_t
 TMS = struct.Struct("<qqqq")
+# struct ustat (32 bytes): int f_tfree, unsigned long f_tinode, char f_fname[6], f_fpack[6]
+USTAT = struct.Struct("<I4xQ6s6s4x")
 # struct statfs (120 bytes)
 STATFS = struct.Struct("<qqQQQQQiiqqq32x")
 # struct linux_dirent64 header: d_ino, d_off, d_reclen, d_type; then name + NUL, aligned to 8
@@ -203,3 +206,7 @@ MS_SILENT, MS_UNBINDABLE, MS_SLAVE, MS_SHARED = 1 << 15, 1 << 17, 1 << 19, 1 << 
 MS_NOATIME, MS_NODIRATIME, MS_RELATIME, MS_STRICTATIME = 1 << 10, 1 << 11, 1 << 21, 1 << 24
 MNT_FORCE, MNT_DETACH, MNT_EXPIRE, UMOUNT_NOFOLLOW = 1, 2, 4, 8
 # loop devices: arch/x86_64/loop.py
+
+
+# sysfs(2) options (fs/filesystems.c)
+SYSFS_FS_INDEX, SYSFS_FS_NAME, SYSFS_FS_MAXINDEX = 1, 2, 3

@@ -2,7 +2,7 @@
 (Linux fs/namespace.c, fs/super.c).
 
 Provides ``VFS``: ``mount_root(sb)``, ``mount(sb, at_path, source, flags)``, ``umount(mnt)``,
-``sync_all()``, and device numbers for superblocks (st_dev). The syscalls mount/umount2 and
+``sync_all()``, ``user_get_super(dev)`` (the mounted superblock on a device), and device numbers for superblocks (st_dev). The syscalls mount/umount2 and
 /proc/mounts are built on it.
 
 Owns: the list of superblocks and the initial mount table.
@@ -30,6 +30,14 @@ class VFS:
                 sb.dev = makedev(ANON_MAJOR, self._next_minor)
                 self._next_minor += 1
             self.supers.append(sb)
+
+    def user_get_super(self, dev: int) -> SuperBlock:
+        """The mounted superblock whose device number is ``dev`` (fs/super.c user_get_super,
+        as ustat(2) asks); EINVAL if none."""
+        for sb in self.supers:
+            if sb.dev == dev:
+                return sb
+        raise KernelError(E.EINVAL)
 
     def mount_root(self, sb: SuperBlock, source: str) -> Path:
         self.register_sb(sb)
