@@ -21,7 +21,10 @@ from pynix.fs.vfs.read_write import (
     MAX_RW_COUNT,
     generic_write_check_limits,
     inode_newsize_ok,
+    kiocb_set_rw_flags,
     rw_verify_area,
+    rwf_append,
+    rwf_sync,
     vfs_read,
     vfs_write,
 )
@@ -84,11 +87,8 @@ def _gather(t: Task, vecs: list[tuple[int, int]]) -> bytes:
     return b"".join(out)
 
 
-def sys_readv(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None, int]:
-    f = fget(t, fd)
-    vecs = _iovecs(t, iov, s32(iovcnt))
-    total = sum(ln for _, ln in vecs)
-    data = yield from vfs_read(t, f, total)
+def _scatter(t: Task, vecs: list[tuple[int, int]], data: bytes) -> int:
+    """Copy ``data`` out over the iovecs in order; its length."""
     pos = 0
     for base, ln in vecs:
         if pos >= len(data):
@@ -98,7 +98,22 @@ def sys_readv(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None, 
     return len(data)
 
 
+def sys_readv(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None, int]:
+    return (yield from do_readv(t, fd, iov, iovcnt, False))
+
+
+def do_readv(t: Task, fd: int, iov: int, iovcnt: int, nowait: bool) -> Generator[None, None, int]:
+    f = fget(t, fd)
+    vecs = _iovecs(t, iov, s32(iovcnt))
+    data = yield from vfs_read(t, f, sum(ln for _, ln in vecs), nowait)
+    return _scatter(t, vecs, data)
+
+
 def sys_writev(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None, int]:
+    return (yield from do_writev(t, fd, iov, iovcnt, False))
+
+
+def do_writev(t: Task, fd: int, iov: int, iovcnt: int, nowait: bool) -> Generator[None, None, int]:
     f = fget(t, fd)
     vecs = _iovecs(t, iov, s32(iovcnt))
     data = _gather(t, vecs)
@@ -106,7 +121,7 @@ def sys_writev(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None,
         if not f.writable:
             raise KernelError(E.EBADF)
         return 0
-    return (yield from vfs_write(t, f, data))
+    return (yield from vfs_write(t, f, data, nowait))
 
 
 def sys_pread64(t: Task, fd: int, buf: int, count: int, off: int) -> int:
@@ -136,20 +151,54 @@ def sys_preadv(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
     f = fget(t, fd)
     rw_verify_area(f, s64(off))
     vecs = _iovecs(t, iov, s32(iovcnt))
-    data = f.pread(sum(ln for _, ln in vecs), s64(off))
-    pos = 0
-    for base, ln in vecs:
-        copy_to_user(mm_of(t), base, data[pos:pos + ln])
-        pos += ln
-    return len(data)
+    if not f.readable:
+        raise KernelError(E.EBADF)
+    return _scatter(t, vecs, f.pread(sum(ln for _, ln in vecs), s64(off)))
 
 
 def sys_pwritev(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
+    return do_pwritev(t, fd, iov, iovcnt, off, None)
+
+
+def do_pwritev(t: Task, fd: int, iov: int, iovcnt: int, off: int, append: bool | None) -> int:
     f = fget(t, fd)
     rw_verify_area(f, s64(off))
     vecs = _iovecs(t, iov, s32(iovcnt))
+    if not f.writable:
+        raise KernelError(E.EBADF)
     data = _gather(t, vecs)
-    return f.pwrite(data[:generic_write_check_limits(t, f, s64(off), len(data))], s64(off))
+    data = data[:generic_write_check_limits(t, f, s64(off), len(data))]
+    if append is None:
+        return f.pwrite(data, s64(off))
+    return f.pwrite(data, s64(off), append=append)  # type: ignore[call-arg]
+
+
+def sys_preadv2(t: Task, fd: int, iov: int, iovcnt: int, off: int, _off_hi: int,
+                flags: int) -> Generator[None, None, int]:
+    """preadv with RWF_* flags; offset -1 reads at (and moves) the file's position."""
+    f = fget(t, fd)
+    kiocb_set_rw_flags(f, flags)
+    if s64(off) == -1:
+        return (yield from do_readv(t, fd, iov, iovcnt, bool(flags & A.RWF_NOWAIT)))
+    return sys_preadv(t, fd, iov, iovcnt, off)
+
+
+def sys_pwritev2(t: Task, fd: int, iov: int, iovcnt: int, off: int, _off_hi: int,
+                 flags: int) -> Generator[None, None, int]:
+    """pwritev with RWF_* flags (RWF_APPEND / RWF_NOAPPEND override O_APPEND, RWF_DSYNC /
+    RWF_SYNC write through); offset -1 writes at (and moves) the file's position."""
+    f = fget(t, fd)
+    kiocb_set_rw_flags(f, flags)
+    append = rwf_append(f, flags)
+    if s64(off) == -1 and (append is None or f.inode is None or not f.inode.is_reg()):
+        n = yield from do_writev(t, fd, iov, iovcnt, bool(flags & A.RWF_NOWAIT))
+    elif s64(off) == -1:                # a regular file's position, appending or not
+        n = do_pwritev(t, fd, iov, iovcnt, f.inode.size if append else f.pos, append)
+        f.pos = (f.inode.size if append else f.pos + n)
+    else:
+        n = do_pwritev(t, fd, iov, iovcnt, off, append)
+    rwf_sync(f, flags)
+    return n
 
 
 def sys_lseek(t: Task, fd: int, off: int, whence: int) -> int:

