@@ -309,6 +309,19 @@ def sys_fadvise64(t: Task, fd: int, off: int, length: int, advice: int) -> int:
     return 0
 
 
+def sys_readahead(t: Task, fd: int, off: int, count: int) -> int:
+    """ksys_readahead: a file open for reading (EBADF) with a page cache, i.e. a regular
+    file or block device (EINVAL); then POSIX_FADV_WILLNEED advice, which has no effect
+    here since reads never wait for the disk."""
+    f = fget(t, fd)
+    if not f.readable:
+        raise KernelError(E.EBADF)
+    if isinstance(f, PipeFile) or f.inode is None or not (
+            f.inode.is_reg() or f.inode.mode & A.S_IFMT == A.S_IFBLK):
+        raise KernelError(E.EINVAL)
+    return 0
+
+
 def sys_sendfile(t: Task, out_fd: int, in_fd: int, offp: int, count: int) -> Generator[None, None, int]:
     fin, fout = fget(t, in_fd), fget(t, out_fd)
     if not fin.readable or not fout.writable:

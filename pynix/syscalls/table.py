@@ -126,6 +126,8 @@ ROWS: list[Row] = [
     ("fsync", sys_file.sys_fsync, "f"), ("fdatasync", sys_file.sys_fsync, "f"),
     ("sync_file_range", sys_file.sys_sync_file_range, "fxxx", full("writes back the whole file")),
     ("fadvise64", sys_file.sys_fadvise64, "fxud", full("advice is checked and has no effect")),
+    ("readahead", sys_file.sys_readahead, "fdu", full(
+        "checked as Linux; nothing to prefetch, reads never wait for the disk")),
     ("close_range", sys_fd.sys_close_range, "uux"),
     ("sendfile", sys_file.sys_sendfile, "ffxu"),
     ("copy_file_range", sys_file.sys_copy_file_range, "fxfxux"),

@@ -83,6 +83,29 @@ static void rwv2(void)
     close(d);
 }
 
+static void readahead_(void)
+{
+    int fd = open(P("rw"), O_RDWR | O_CREAT, 0644);
+    SHOW("readahead file", syscall(SYS_readahead, fd, 0L, 4096L));
+    SHOW("readahead past end", syscall(SYS_readahead, fd, 1L << 40, 4096L));
+    close(fd);
+    fd = open(P("rw"), O_WRONLY);
+    SHOW("readahead write-only", syscall(SYS_readahead, fd, 0L, 4096L));
+    close(fd);
+    SHOW("readahead closed fd", syscall(SYS_readahead, fd, 0L, 4096L));
+    int p[2];
+    pipe(p);
+    SHOW("readahead pipe", syscall(SYS_readahead, p[0], 0L, 4096L));
+    close(p[0]);
+    close(p[1]);
+    fd = open(t_dir, O_RDONLY | O_DIRECTORY);
+    SHOW("readahead dir", syscall(SYS_readahead, fd, 0L, 4096L));
+    close(fd);
+    fd = open("/dev/null", O_RDONLY);
+    SHOW("readahead /dev/null", syscall(SYS_readahead, fd, 0L, 4096L));
+    close(fd);
+}
+
 int main(void)
 {
     const char *t = getenv("T_TMPDIR");
@@ -90,6 +113,7 @@ int main(void)
     snprintf(t_dir, sizeof t_dir, "%s/pynix-fscalls-%d", t && *t ? t : "/tmp", (int)getpid());
     mkdir(t_dir, 0755);
     rwv2();
+    readahead_();
     const char *names[] = {"rw", NULL};
     for (int i = 0; names[i]; i++)
         unlink(P(names[i]));
