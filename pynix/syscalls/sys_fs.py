@@ -17,9 +17,6 @@ from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user
 from pynix.syscalls.util import at_base, fget, fs_of, get_path, mm_of, s32, s64
 
-UTIME_NOW, UTIME_OMIT = (1 << 30) - 1, (1 << 30) - 2
-
-
 def stat_bytes(p_inode: Inode, dev: int) -> bytes:
     i = p_inode
     return A.pack_stat(dev, i.ino, i.nlink, i.mode, i.uid, i.gid, i.rdev, i.size, i.blksize,
@@ -337,40 +334,6 @@ def sys_fchown(t: Task, fd: int, uid: int, gid: int) -> int:
     if not isinstance(f.path, Path):
         raise KernelError(E.EBADF)
     return _chown(t, f.path, uid, gid)
-
-
-def sys_utimensat(t: Task, dirfd: int, pathp: int, times: int, flags: int) -> int:
-    """Explicit times need the owner (EPERM); "now" for both needs the owner or write
-    access (EACCES); UTIME_OMIT for both changes nothing, not even ctime."""
-    if flags & ~(A.AT_SYMLINK_NOFOLLOW | A.AT_EMPTY_PATH):
-        raise KernelError(E.EINVAL)
-    p = lookup_at(t, dirfd, pathp, flags | (A.AT_EMPTY_PATH if not pathp else 0))
-    now = now_ns()
-    if times:
-        raw = copy_from_user(mm_of(t), times, 32)
-        (as_, an), (ms, mn) = A.TIMESPEC.unpack_from(raw, 0), A.TIMESPEC.unpack_from(raw, 16)
-        def pick(sec: int, nsec: int) -> int | None:
-            if nsec == UTIME_OMIT:
-                return None
-            if nsec == UTIME_NOW:
-                return now
-            if not 0 <= nsec < 10**9:
-                raise KernelError(E.EINVAL)
-            return sec * 10**9 + nsec
-        atime, mtime = pick(as_, an), pick(ms, mn)
-        if atime is None and mtime is None:
-            return 0
-        explicit = an != UTIME_NOW and an != UTIME_OMIT or mn != UTIME_NOW and mn != UTIME_OMIT
-    else:
-        atime = mtime = now
-        explicit = False
-    if t.cred.fsuid != p.inode.uid and not capable_fs(t.cred, CAP_FOWNER):
-        if explicit:
-            raise KernelError(E.EPERM)
-        permission(t.cred, p.inode, MAY_WRITE)
-    ops.check_writable_mount(p)
-    p.inode.setattr(atime=atime, mtime=mtime)
-    return 0
 
 
 def sys_truncate(t: Task, pathp: int, length: int) -> int:

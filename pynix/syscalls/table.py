@@ -37,6 +37,7 @@ from pynix.syscalls import (
     sys_thread,
     sys_time,
     sys_timer,
+    sys_utimes,
     sys_xattr,
 )
 
@@ -161,7 +162,9 @@ ROWS: list[Row] = [
     ("fchmodat2", sys_fs.sys_fchmodat2, "fsmx"),
     ("chown", sys_fs.sys_chown, "sdd"), ("fchown", sys_fs.sys_fchown, "fdd"),
     ("lchown", sys_fs.sys_lchown, "sdd"), ("fchownat", sys_fs.sys_fchownat, "fsddx"),
-    ("utimensat", sys_fs.sys_utimensat, "fsxx"), ("truncate", sys_fs.sys_truncate, "sd"),
+    ("utimensat", sys_utimes.sys_utimensat, "fsxx"), ("utimes", sys_utimes.sys_utimes, "sx"),
+    ("futimesat", sys_utimes.sys_futimesat, "fsx"), ("utime", sys_utimes.sys_utime, "sx"),
+    ("truncate", sys_fs.sys_truncate, "sd"),
     ("statfs", sys_fs.sys_statfs, "sx"), ("fstatfs", sys_fs.sys_fstatfs, "fx"),
     ("sync", sys_fs.sys_sync, ""), ("syncfs", sys_fs.sys_sync, "f", full("syncs every filesystem")),
     ("umask", sys_fs.sys_umask, "m"),

@@ -106,6 +106,53 @@ static void readahead_(void)
     close(fd);
 }
 
+static void show_times(const char *what, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) < 0) {
+        printf("%s: stat %s\n", what, t_errname(errno));
+        return;
+    }
+    printf("%s: atime %ld.%09ld mtime %ld.%09ld\n", what, (long)st.st_atim.tv_sec,
+           st.st_atim.tv_nsec, (long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+}
+
+static void old_utimes(void)
+{
+    int fd = open(P("rw"), O_RDWR | O_CREAT, 0644);
+    struct utimbuf ub = {1000000000, 1100000000};
+    SHOW("utime", syscall(SYS_utime, P("rw"), &ub));
+    show_times("after utime", P("rw"));
+    struct timeval tv[2] = {{1200000000, 123456}, {1300000000, 654321}};
+    SHOW("utimes", syscall(SYS_utimes, P("rw"), tv));
+    show_times("after utimes", P("rw"));
+    int d = open(t_dir, O_RDONLY | O_DIRECTORY);
+    tv[0].tv_sec = 1400000000;
+    SHOW("futimesat dirfd", syscall(SYS_futimesat, d, "rw", tv));
+    show_times("after futimesat", P("rw"));
+    tv[1].tv_sec = 1500000000;
+    SHOW("futimesat NULL path on fd", syscall(SYS_futimesat, fd, NULL, tv));
+    show_times("after futimesat fd", P("rw"));
+    SHOW("utimes NULL path", syscall(SYS_utimes, NULL, tv));
+    SHOW("utime NULL path", syscall(SYS_utime, NULL, &ub));
+    SHOW("utimensat AT_FDCWD NULL", syscall(SYS_utimensat, AT_FDCWD, NULL, NULL, 0));
+    SHOW("utimensat fd NULL", syscall(SYS_utimensat, fd, NULL, NULL, 0));
+    SHOW("futimesat file as dirfd", syscall(SYS_futimesat, fd, "rw", tv));
+    SHOW("utimes missing", syscall(SYS_utimes, P("nope"), tv));
+    tv[0].tv_usec = 1000000;
+    SHOW("utimes usec 1000000", syscall(SYS_utimes, P("rw"), tv));
+    tv[0].tv_usec = -1;
+    SHOW("utimes usec -1", syscall(SYS_utimes, P("rw"), tv));
+    SHOW("utimes bad pointer", syscall(SYS_utimes, P("rw"), (void *)8));
+    SHOW("utime bad pointer", syscall(SYS_utime, P("rw"), (void *)8));
+    SHOW("utime now", syscall(SYS_utime, P("rw"), NULL));
+    struct stat st;
+    stat(P("rw"), &st);
+    printf("now is recent: %s\n", t_yesno(st.st_mtime > 1600000000));
+    close(fd);
+    close(d);
+}
+
 int main(void)
 {
     const char *t = getenv("T_TMPDIR");
@@ -114,6 +161,7 @@ int main(void)
     mkdir(t_dir, 0755);
     rwv2();
     readahead_();
+    old_utimes();
     const char *names[] = {"rw", NULL};
     for (int i = 0; names[i]; i++)
         unlink(P(names[i]));
