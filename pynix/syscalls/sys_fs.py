@@ -3,6 +3,8 @@ attributes, statfs, chroot (Linux fs/stat.c, fs/namei.c, fs/readdir.c, fs/open.c
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_CHOWN, CAP_FOWNER, CAP_SYS_CHROOT
@@ -94,13 +96,20 @@ def sys_statx(t: Task, dirfd: int, pathp: int, flags: int, mask: int, buf: int) 
     return 0
 
 
-def sys_getdents64(t: Task, fd: int, buf: int, count: int) -> int:
+def iterate_dir(t: Task, fd: int, buf: int, count: int,
+                pack: Callable[[int, int, int, bytes], bytes]) -> int:
+    """getdents and getdents64 (Linux's iterate_dir with filldir / filldir64): the records
+    ``pack`` makes, as many whole ones as fit in ``count`` bytes (EINVAL if not even one),
+    from the file's position, which moves past them. ENOTDIR for a non-directory, ENOENT
+    once the directory was removed."""
     f = fget(t, fd)
-    if f.inode is None or not f.inode.is_dir():
+    if f.inode is None or not f.inode.is_dir() or not hasattr(f, "readdir"):
         raise KernelError(E.ENOTDIR)
+    if isinstance(f.path, Path) and d_unlinked(f.path.dentry):
+        raise KernelError(E.ENOENT)                      # IS_DEADDIR
     out = bytearray()
-    for next_pos, name, ino, dtype in f.readdir(f.pos):  # type: ignore[attr-defined]
-        rec = A.dirent64(ino, next_pos, dtype, name)
+    for next_pos, name, ino, dtype in f.readdir(f.pos):
+        rec = pack(ino, next_pos, dtype, name)
         if len(out) + len(rec) > count:
             if not out:
                 raise KernelError(E.EINVAL)
@@ -109,6 +118,14 @@ def sys_getdents64(t: Task, fd: int, buf: int, count: int) -> int:
         f.pos = next_pos
     copy_to_user(mm_of(t), buf, out)
     return len(out)
+
+
+def sys_getdents64(t: Task, fd: int, buf: int, count: int) -> int:
+    return iterate_dir(t, fd, buf, count, A.dirent64)
+
+
+def sys_getdents(t: Task, fd: int, buf: int, count: int) -> int:
+    return iterate_dir(t, fd, buf, count, A.linux_dirent)
 
 
 def sys_getcwd(t: Task, buf: int, size: int) -> int:

@@ -143,7 +143,7 @@ ROWS: list[Row] = [
     ("fstat", sys_fs.sys_fstat, "fx"), ("newfstatat", sys_fs.sys_newfstatat, "fsxx"),
     ("statx", sys_fs.sys_statx, "fsxxx", partial(
         "STATX_BASIC_STATS only: no birth time, mount id or attributes")),
-    ("getdents64", sys_fs.sys_getdents64, "fxu"),
+    ("getdents64", sys_fs.sys_getdents64, "fxu"), ("getdents", sys_fs.sys_getdents, "fxu"),
     ("getcwd", sys_fs.sys_getcwd, "xu"), ("chdir", sys_fs.sys_chdir, "s"),
     ("fchdir", sys_fs.sys_fchdir, "f"), ("chroot", sys_fs.sys_chroot, "s"),
     ("access", sys_fs.sys_access, "sd"), ("faccessat", sys_fs.sys_faccessat, "fsd"),

@@ -153,6 +153,70 @@ static void old_utimes(void)
     close(d);
 }
 
+struct old_dirent {
+    unsigned long d_ino, d_off;
+    unsigned short d_reclen;
+    char d_name[];
+};
+
+static int cmp(const void *a, const void *b)
+{
+    return strcmp((const char *)a, (const char *)b);
+}
+
+/* The old getdents and getdents64 list the same names with the same d_type and inode. */
+static void dents(void)
+{
+    mkdir(P("dd"), 0755);
+    mkdir(P("dd/sub"), 0755);
+    close(open(P("dd/file"), O_CREAT | O_WRONLY, 0644));
+    symlink("file", P("dd/link"));
+    char buf[4096], names[2][8][80];
+    for (int v = 0; v < 2; v++) {
+        int fd = open(P("dd"), O_RDONLY | O_DIRECTORY), k = 0, bad = 0;
+        long n, total = 0;
+        while ((n = syscall(v ? SYS_getdents64 : SYS_getdents, fd, buf, sizeof buf)) > 0) {
+            for (long off = 0; off < n && k < 8;) {
+                struct old_dirent *d = (void *)(buf + off);
+                unsigned short reclen = d->d_reclen;
+                const char *name = v ? buf + off + 19 : d->d_name;
+                unsigned char type = v ? (unsigned char)buf[off + 18] : (unsigned char)buf[off + reclen - 1];
+                struct stat st;
+                char path[200];
+                snprintf(path, sizeof path, "%s/%s", P("dd"), name);
+                lstat(path, &st);
+                if (reclen % 8 || st.st_ino != d->d_ino)
+                    bad++;
+                snprintf(names[v][k++], 80, "%s type %u", name, type);
+                off += reclen;
+            }
+            total += n;
+        }
+        qsort(names[v], k, 80, cmp);
+        printf("%s: %d entries, bad records %d, end %ld\n", v ? "getdents64" : "getdents", k, bad, n);
+        for (int i = 0; i < k; i++)
+            printf("  %s\n", names[v][i]);
+        close(fd);
+    }
+    int fd = open(P("dd"), O_RDONLY | O_DIRECTORY);
+    SHOW("getdents 1-byte buffer", syscall(SYS_getdents, fd, buf, 1L));
+    SHOW("getdents 24-byte buffer", syscall(SYS_getdents, fd, buf, 24L));
+    SHOW("getdents bad buffer", syscall(SYS_getdents, fd, (void *)8, 4096L));
+    close(fd);
+    SHOW("getdents closed fd", syscall(SYS_getdents, fd, buf, 4096L));
+    fd = open(P("dd/file"), O_RDONLY);
+    SHOW("getdents file", syscall(SYS_getdents, fd, buf, 4096L));
+    close(fd);
+    fd = open(P("dd/sub"), O_RDONLY | O_DIRECTORY);
+    rmdir(P("dd/sub"));
+    SHOW("getdents removed dir", syscall(SYS_getdents, fd, buf, 4096L));
+    SHOW("getdents64 removed dir", syscall(SYS_getdents64, fd, buf, 4096L));
+    close(fd);
+    unlink(P("dd/file"));
+    unlink(P("dd/link"));
+    rmdir(P("dd"));
+}
+
 int main(void)
 {
     const char *t = getenv("T_TMPDIR");
@@ -162,6 +226,7 @@ int main(void)
     rwv2();
     readahead_();
     old_utimes();
+    dents();
     const char *names[] = {"rw", NULL};
     for (int i = 0; names[i]; i++)
         unlink(P(names[i]));

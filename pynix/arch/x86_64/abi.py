@@ -194,6 +194,17 @@ def pack_statx(mask: int, blksize: int, nlink: int, uid: int, gid: int, mode: in
                       major(rdev), minor(rdev), major(dev), minor(dev), 0)
 
 
+# struct linux_dirent of the old getdents: d_ino, d_off, d_reclen, name + NUL, then padding
+# and d_type in the record's last byte; aligned to 8
+LINUX_DIRENT = struct.Struct("<QqH")
+
+
+def linux_dirent(ino: int, off: int, dtype: int, name: bytes) -> bytes:
+    reclen = (LINUX_DIRENT.size + len(name) + 2 + 7) & ~7
+    rec = LINUX_DIRENT.pack(ino, off, reclen) + name
+    return rec + bytes(reclen - len(rec) - 1) + bytes([dtype])
+
+
 def dirent64(ino: int, off: int, dtype: int, name: bytes) -> bytes:
     reclen = (DIRENT64.size + len(name) + 1 + 7) & ~7
     rec = DIRENT64.pack(ino, off, reclen, dtype) + name
