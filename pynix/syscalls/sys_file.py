@@ -12,10 +12,13 @@ from typing import Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.machine.physmem import PAGE_SIZE
 from pynix.base.errors import KernelError
 from pynix.base.wait import wait_event
 from pynix.fs.pipe import PipeFile, fifo_partner_ready
 from pynix.fs.vfs.file import MAX_LFS_FILESIZE, File
+from pynix.fs.vfs.namei import SCOPED
+from pynix.fs.vfs.open_how import build_open_how
 from pynix.fs.vfs.ops import do_open, do_truncate
 from pynix.fs.vfs.read_write import (
     MAX_RW_COUNT,
@@ -205,10 +208,13 @@ def sys_lseek(t: Task, fd: int, off: int, whence: int) -> int:
     return fget(t, fd).lseek(s64(off), whence)
 
 
-def open_file(t: Task, dirfd: int, pathp: int, flags: int, mode: int) -> Generator[None, None, int]:
+def open_file(t: Task, dirfd: int, pathp: int, flags: int, mode: int,
+              resolve: int = 0) -> Generator[None, None, int]:
     path = get_path(t, pathp)
     assert t.files is not None
-    f = do_open(fs_of(t), path, flags & 0xFFFFFFFF, mode, at_base(t, dirfd, path))
+    # a scoped lookup (RESOLVE_BENEATH / IN_ROOT) is rooted at dirfd even for "/..." names
+    base = at_base(t, dirfd, b"." if resolve & SCOPED and path else path)
+    f = do_open(fs_of(t), path, flags & 0xFFFFFFFF, mode, base, resolve)
     if isinstance(f, PipeFile) and f.inode is not None and not flags & A.O_NONBLOCK:
         try:
             yield from wait_event(t, f.pipe.open_wait, lambda: fifo_partner_ready(f))
@@ -228,6 +234,16 @@ def sys_open(t: Task, path: int, flags: int, mode: int) -> Generator[None, None,
 
 def sys_openat(t: Task, dirfd: int, path: int, flags: int, mode: int) -> Generator[None, None, int]:
     return (yield from open_file(t, dirfd, path, flags, mode))
+
+
+def sys_openat2(t: Task, dirfd: int, pathp: int, how: int, size: int) -> Generator[None, None, int]:
+    """openat with a struct open_how of ``size`` bytes (fs/vfs/open_how.py checks it)."""
+    if size < A.OPEN_HOW_SIZE_VER0:
+        raise KernelError(E.EINVAL)
+    if size > PAGE_SIZE:
+        raise KernelError(E.E2BIG)
+    flags, mode, resolve = build_open_how(copy_from_user(mm_of(t), how, size))
+    return (yield from open_file(t, dirfd, pathp, flags, mode, resolve))
 
 
 def sys_creat(t: Task, path: int, mode: int) -> Generator[None, None, int]:

@@ -109,7 +109,9 @@ ROWS: list[Row] = [
         "RWF_HIPRI is accepted (no polled I/O); RWF_NOWAIT gives EAGAIN only where pynix would "
         "sleep (pipes, sockets, eventfds), since file I/O never waits for the disk")),
     ("lseek", sys_file.sys_lseek, "fdd"), ("open", sys_file.sys_open, "som"),
-    ("openat", sys_file.sys_openat, "fsom"), ("creat", sys_file.sys_creat, "sm"),
+    ("openat", sys_file.sys_openat, "fsom"), ("openat2", sys_file.sys_openat2, "fsxu", full(
+        "RESOLVE_CACHED fails (EAGAIN) only for O_CREAT, O_TRUNC and O_TMPFILE: every other "
+        "lookup is served from memory")), ("creat", sys_file.sys_creat, "sm"),
     ("close", sys_fd.sys_close, "f"), ("dup", sys_fd.sys_dup, "f"), ("dup2", sys_fd.sys_dup2, "ff"),
     ("dup3", sys_fd.sys_dup3, "ffo"),
     ("fcntl", sys_fd.sys_fcntl, "fdx", partial(

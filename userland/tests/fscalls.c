@@ -217,6 +217,71 @@ static void dents(void)
     rmdir(P("dd"));
 }
 
+struct how { unsigned long long flags, mode, resolve; };
+
+static long openat2_(int dfd, const char *path, unsigned long long flags, unsigned long long mode,
+                     unsigned long long resolve)
+{
+    struct how h = {flags, mode, resolve};
+    long fd = syscall(SYS_openat2, dfd, path, &h, sizeof h);
+    if (fd >= 0)
+        close(fd);
+    return fd >= 0 ? 0 : fd;
+}
+
+/* openat2's checks and its RESOLVE_* scoping, with symlinks and .. escaping a directory. */
+static void openat2s(void)
+{
+    mkdir(P("top"), 0755);
+    mkdir(P("top/in"), 0755);
+    close(open(P("top/in/f"), O_CREAT | O_WRONLY, 0644));
+    close(open(P("top/outside"), O_CREAT | O_WRONLY, 0644));
+    symlink("f", P("top/in/rel"));
+    symlink("../outside", P("top/in/up"));
+    symlink("/in/f", P("top/in/abs"));
+    symlink("../../../../../../in/f", P("top/in/deep"));
+    int d = open(P("top/in"), O_RDONLY | O_DIRECTORY), top = open(P("top"), O_RDONLY | O_DIRECTORY);
+    const struct { const char *what; int dfd; const char *path; unsigned long long resolve; } c[] = {
+        {"plain", d, "f", 0}, {"rel link", d, "rel", 0}, {"up link", d, "up", 0},
+        {"NO_SYMLINKS rel", d, "rel", 0x04}, {"NO_SYMLINKS file", d, "f", 0x04},
+        {"BENEATH f", d, "f", 0x08}, {"BENEATH ..", d, "../outside", 0x08},
+        {"BENEATH in/../in/f", top, "in/../in/f", 0x08}, {"BENEATH up link", d, "up", 0x08},
+        {"BENEATH abs", d, "/etc/passwd", 0x08}, {"BENEATH abs link", top, "in/abs", 0x08},
+        {"IN_ROOT abs link", top, "in/abs", 0x10}, {"IN_ROOT deep ..", top, "in/deep", 0x10},
+        {"IN_ROOT ../..", d, "../../in/f", 0x10}, {"IN_ROOT /f", d, "/f", 0x10},
+        {"NO_XDEV /proc", AT_FDCWD, "/proc/version", 0x01}, {"NO_XDEV f", d, "f", 0x01},
+        {"NO_MAGICLINKS exe", AT_FDCWD, "/proc/self/exe", 0x02},
+        {"BENEATH magic", AT_FDCWD, "/proc/self/exe", 0x08},
+        {"CACHED f", d, "f", 0x20},
+    };
+    for (unsigned i = 0; i < sizeof c / sizeof c[0]; i++) {
+        printf("openat2 %s: ", c[i].what);
+        SHOW("", openat2_(c[i].dfd, c[i].path, O_RDONLY, 0, c[i].resolve));
+    }
+    SHOW("openat2 CACHED creat", openat2_(d, "new", O_CREAT | O_RDWR, 0600, 0x20));
+    SHOW("openat2 BENEATH|IN_ROOT", openat2_(d, "f", O_RDONLY, 0, 0x18));
+    SHOW("openat2 unknown resolve", openat2_(d, "f", O_RDONLY, 0, 0x40));
+    SHOW("openat2 unknown flag", openat2_(d, "f", O_RDONLY | (1ULL << 40), 0, 0));
+    SHOW("openat2 mode without O_CREAT", openat2_(d, "f", O_RDONLY, 0644, 0));
+    SHOW("openat2 mode 010000", openat2_(d, "g", O_CREAT | O_RDWR, 010000, 0));
+    SHOW("openat2 O_PATH|O_RDWR", openat2_(d, "f", O_PATH | O_RDWR, 0, 0));
+    SHOW("openat2 creat in scope", openat2_(d, "g", O_CREAT | O_RDWR, 0600, 0x08));
+    struct { struct how h; unsigned long long more; } big = {{O_RDONLY, 0, 0}, 0};
+    SHOW("openat2 size 32 zero tail", syscall(SYS_openat2, d, "f", &big, sizeof big) >= 0);
+    big.more = 1;
+    SHOW("openat2 size 32 tail 1", syscall(SYS_openat2, d, "f", &big, sizeof big));
+    SHOW("openat2 size 16", syscall(SYS_openat2, d, "f", &big, 16L));
+    SHOW("openat2 size 8192", syscall(SYS_openat2, d, "f", &big, 8192L));
+    close(d);
+    close(top);
+    const char *names[] = {"top/in/f", "top/in/g", "top/in/rel", "top/in/up", "top/in/abs",
+                           "top/in/deep", "top/outside", NULL};
+    for (int i = 0; names[i]; i++)
+        unlink(P(names[i]));
+    rmdir(P("top/in"));
+    rmdir(P("top"));
+}
+
 int main(void)
 {
     const char *t = getenv("T_TMPDIR");
@@ -227,6 +292,7 @@ int main(void)
     readahead_();
     old_utimes();
     dents();
+    openat2s();
     const char *names[] = {"rw", NULL};
     for (int i = 0; names[i]; i++)
         unlink(P(names[i]));
