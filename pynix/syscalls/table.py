@@ -91,6 +91,8 @@ SOCKOPTS = partial("SOL_SOCKET: SO_TYPE, SO_ERROR, SO_ACCEPTCONN, SO_DOMAIN, SO_
 ONE_CPU = full("the machine has one CPU")
 CPU_ITIMERS = full("ITIMER_VIRTUAL and ITIMER_PROF expire when the task returns from user mode "
                    "after its group's CPU time passed them, not on a tick")
+RWF = full("RWF_HIPRI is accepted (no polled I/O); RWF_NOWAIT gives EAGAIN only where pynix "
+           "would sleep (pipes, sockets, eventfds), since file I/O never waits for the disk")
 XATTRS = partial("user, trusted and security names on ext2 (the EA block) and tmpfs; system.* "
                  "(POSIX ACLs) EOPNOTSUPP; other filesystems EOPNOTSUPP")
 
@@ -102,12 +104,7 @@ ROWS: list[Row] = [
     ("readv", sys_file.sys_readv, "fxd"), ("writev", sys_file.sys_writev, "fxd"),
     ("pread64", sys_file.sys_pread64, "fxud"), ("pwrite64", sys_file.sys_pwrite64, "fxud"),
     ("preadv", sys_file.sys_preadv, "fxdd"), ("pwritev", sys_file.sys_pwritev, "fxdd"),
-    ("preadv2", sys_file.sys_preadv2, "fxddxx", full(
-        "RWF_HIPRI is accepted (no polled I/O); RWF_NOWAIT gives EAGAIN only where pynix would "
-        "sleep (pipes, sockets, eventfds), since file I/O never waits for the disk")),
-    ("pwritev2", sys_file.sys_pwritev2, "fxddxx", full(
-        "RWF_HIPRI is accepted (no polled I/O); RWF_NOWAIT gives EAGAIN only where pynix would "
-        "sleep (pipes, sockets, eventfds), since file I/O never waits for the disk")),
+    ("preadv2", sys_file.sys_preadv2, "fxddxx", RWF), ("pwritev2", sys_file.sys_pwritev2, "fxddxx", RWF),
     ("lseek", sys_file.sys_lseek, "fdd"), ("open", sys_file.sys_open, "som"),
     ("openat", sys_file.sys_openat, "fsom"), ("openat2", sys_file.sys_openat2, "fsxu", full(
         "RESOLVE_CACHED fails (EAGAIN) only for O_CREAT, O_TRUNC and O_TMPFILE: every other "
