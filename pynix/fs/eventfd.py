@@ -21,6 +21,8 @@ from pynix.fs.vfs.file import File, WouldBlock
 
 
 class EventFdFile(File):
+    fmode_nowait = True
+
     def __init__(self, count: int, flags: int) -> None:
         super().__init__(A.O_RDWR | (flags & A.O_NONBLOCK))
         self.count = count

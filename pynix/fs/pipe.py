@@ -98,6 +98,8 @@ class Pipe:
 
 
 class PipeFile(File):
+    fmode_nowait = True
+
     def __init__(self, pipe: Pipe, flags: int, path: object = None, inode: Inode | None = None) -> None:
         super().__init__(flags, path, inode)
         self.pipe = pipe

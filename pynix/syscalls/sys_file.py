@@ -12,20 +12,26 @@ from typing import Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.machine.physmem import PAGE_SIZE
 from pynix.base.errors import KernelError
 from pynix.base.wait import wait_event
 from pynix.fs.pipe import PipeFile, fifo_partner_ready
 from pynix.fs.vfs.file import File
+from pynix.fs.vfs.namei import SCOPED
+from pynix.fs.vfs.open_how import build_open_how
 from pynix.fs.vfs.ops import do_open, do_truncate
 from pynix.fs.vfs.read_write import (
     MAX_RW_COUNT,
     generic_write_check_limits,
     inode_newsize_ok,
+    kiocb_set_rw_flags,
     rw_verify_area,
     rw_verify_pos,
     vfs_fallocate_checks,
     vfs_pread_limit,
     vfs_pwrite,
+    rwf_append,
+    rwf_sync,
     vfs_read,
     vfs_write,
 )
@@ -88,11 +94,8 @@ def _gather(t: Task, vecs: list[tuple[int, int]]) -> bytes:
     return b"".join(out)
 
 
-def sys_readv(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None, int]:
-    f = fget(t, fd)
-    vecs = _iovecs(t, iov, s32(iovcnt))
-    total = sum(ln for _, ln in vecs)
-    data = yield from vfs_read(t, f, total)
+def _scatter(t: Task, vecs: list[tuple[int, int]], data: bytes) -> int:
+    """Copy ``data`` out over the iovecs in order; its length."""
     pos = 0
     for base, ln in vecs:
         if pos >= len(data):
@@ -102,7 +105,22 @@ def sys_readv(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None, 
     return len(data)
 
 
+def sys_readv(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None, int]:
+    return (yield from do_readv(t, fd, iov, iovcnt, False))
+
+
+def do_readv(t: Task, fd: int, iov: int, iovcnt: int, nowait: bool) -> Generator[None, None, int]:
+    f = fget(t, fd)
+    vecs = _iovecs(t, iov, s32(iovcnt))
+    data = yield from vfs_read(t, f, sum(ln for _, ln in vecs), nowait)
+    return _scatter(t, vecs, data)
+
+
 def sys_writev(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None, int]:
+    return (yield from do_writev(t, fd, iov, iovcnt, False))
+
+
+def do_writev(t: Task, fd: int, iov: int, iovcnt: int, nowait: bool) -> Generator[None, None, int]:
     f = fget(t, fd)
     vecs = _iovecs(t, iov, s32(iovcnt))
     data = _gather(t, vecs)
@@ -110,7 +128,7 @@ def sys_writev(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None,
         if not f.writable:
             raise KernelError(E.EBADF)
         return 0
-    return (yield from vfs_write(t, f, data, sum(ln for _, ln in vecs)))
+    return (yield from vfs_write(t, f, data, sum(ln for _, ln in vecs), nowait))
 
 
 def sys_pread64(t: Task, fd: int, buf: int, count: int, off: int) -> int:
@@ -141,38 +159,70 @@ def sys_preadv(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
     f = fget(t, fd)
     rw_verify_pos(f, s64(off))
     vecs = _iovecs(t, iov, s32(iovcnt))
+    if not f.readable:
+        raise KernelError(E.EBADF)
     total = sum(ln for _, ln in vecs)
     if not total:
         return 0
     rw_verify_area(f, s64(off), total)
-    data = f.pread(total, s64(off))
-    pos = 0
-    for base, ln in vecs:
-        copy_to_user(mm_of(t), base, data[pos:pos + ln])
-        pos += ln
-    return len(data)
+    return _scatter(t, vecs, f.pread(total, s64(off)))
 
 
 def sys_pwritev(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
+    return do_pwritev(t, fd, iov, iovcnt, off, None)
+
+
+def do_pwritev(t: Task, fd: int, iov: int, iovcnt: int, off: int, append: bool | None) -> int:
     f = fget(t, fd)
     rw_verify_pos(f, s64(off))
     vecs = _iovecs(t, iov, s32(iovcnt))
+    if not f.writable:
+        raise KernelError(E.EBADF)
     data = _gather(t, vecs)
     if not data:
-        if not f.writable:
-            raise KernelError(E.EBADF)
         return 0
-    return vfs_pwrite(t, f, data, s64(off), sum(ln for _, ln in vecs))
+    return vfs_pwrite(t, f, data, s64(off), sum(ln for _, ln in vecs), append)
+
+
+def sys_preadv2(t: Task, fd: int, iov: int, iovcnt: int, off: int, _off_hi: int,
+                flags: int) -> Generator[None, None, int]:
+    """preadv with RWF_* flags; offset -1 reads at (and moves) the file's position."""
+    f = fget(t, fd)
+    kiocb_set_rw_flags(f, flags)
+    if s64(off) == -1:
+        return (yield from do_readv(t, fd, iov, iovcnt, bool(flags & A.RWF_NOWAIT)))
+    return sys_preadv(t, fd, iov, iovcnt, off)
+
+
+def sys_pwritev2(t: Task, fd: int, iov: int, iovcnt: int, off: int, _off_hi: int,
+                 flags: int) -> Generator[None, None, int]:
+    """pwritev with RWF_* flags (RWF_APPEND / RWF_NOAPPEND override O_APPEND, RWF_DSYNC /
+    RWF_SYNC write through); offset -1 writes at (and moves) the file's position."""
+    f = fget(t, fd)
+    kiocb_set_rw_flags(f, flags)
+    append = rwf_append(f, flags)
+    if s64(off) == -1 and (append is None or f.inode is None or not f.inode.is_reg()):
+        n = yield from do_writev(t, fd, iov, iovcnt, bool(flags & A.RWF_NOWAIT))
+    elif s64(off) == -1:                # a regular file's position, appending or not
+        n = do_pwritev(t, fd, iov, iovcnt, f.inode.size if append else f.pos, append)
+        f.pos = (f.inode.size if append else f.pos + n)
+    else:
+        n = do_pwritev(t, fd, iov, iovcnt, off, append)
+    rwf_sync(f, flags)
+    return n
 
 
 def sys_lseek(t: Task, fd: int, off: int, whence: int) -> int:
     return fget(t, fd).lseek(s64(off), whence)
 
 
-def open_file(t: Task, dirfd: int, pathp: int, flags: int, mode: int) -> Generator[None, None, int]:
+def open_file(t: Task, dirfd: int, pathp: int, flags: int, mode: int,
+              resolve: int = 0) -> Generator[None, None, int]:
     path = get_path(t, pathp)
     assert t.files is not None
-    f = do_open(fs_of(t), path, flags & 0xFFFFFFFF, mode, at_base(t, dirfd, path))
+    # a scoped lookup (RESOLVE_BENEATH / IN_ROOT) is rooted at dirfd even for "/..." names
+    base = at_base(t, dirfd, b"." if resolve & SCOPED and path else path)
+    f = do_open(fs_of(t), path, flags & 0xFFFFFFFF, mode, base, resolve)
     if isinstance(f, PipeFile) and f.inode is not None and not flags & A.O_NONBLOCK:
         try:
             yield from wait_event(t, f.pipe.open_wait, lambda: fifo_partner_ready(f))
@@ -192,6 +242,16 @@ def sys_open(t: Task, path: int, flags: int, mode: int) -> Generator[None, None,
 
 def sys_openat(t: Task, dirfd: int, path: int, flags: int, mode: int) -> Generator[None, None, int]:
     return (yield from open_file(t, dirfd, path, flags, mode))
+
+
+def sys_openat2(t: Task, dirfd: int, pathp: int, how: int, size: int) -> Generator[None, None, int]:
+    """openat with a struct open_how of ``size`` bytes (fs/vfs/open_how.py checks it)."""
+    if size < A.OPEN_HOW_SIZE_VER0:
+        raise KernelError(E.EINVAL)
+    if size > PAGE_SIZE:
+        raise KernelError(E.E2BIG)
+    flags, mode, resolve = build_open_how(copy_from_user(mm_of(t), how, size))
+    return (yield from open_file(t, dirfd, pathp, flags, mode, resolve))
 
 
 def sys_creat(t: Task, path: int, mode: int) -> Generator[None, None, int]:
@@ -261,6 +321,19 @@ def sys_fadvise64(t: Task, fd: int, off: int, length: int, advice: int) -> int:
     if isinstance(f, PipeFile) or f.inode is None:
         raise KernelError(E.ESPIPE)
     if not 0 <= s32(advice) <= A.POSIX_FADV_NOREUSE or s64(length) < 0:
+        raise KernelError(E.EINVAL)
+    return 0
+
+
+def sys_readahead(t: Task, fd: int, off: int, count: int) -> int:
+    """ksys_readahead: a file open for reading (EBADF) with a page cache, i.e. a regular
+    file or block device (EINVAL); then POSIX_FADV_WILLNEED advice, which has no effect
+    here since reads never wait for the disk."""
+    f = fget(t, fd)
+    if not f.readable:
+        raise KernelError(E.EBADF)
+    if isinstance(f, PipeFile) or f.inode is None or not (
+            f.inode.is_reg() or f.inode.mode & A.S_IFMT == A.S_IFBLK):
         raise KernelError(E.EINVAL)
     return 0
 

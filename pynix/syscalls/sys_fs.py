@@ -3,6 +3,8 @@ attributes, statfs, chroot (Linux fs/stat.c, fs/namei.c, fs/readdir.c, fs/open.c
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_FOWNER, CAP_SYS_CHROOT
@@ -17,9 +19,6 @@ from pynix.kernel.cred import capable, capable_fs
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user
 from pynix.syscalls.util import at_base, fget, fs_of, get_path, id_arg, mm_of, s32, s64
-
-UTIME_NOW, UTIME_OMIT = (1 << 30) - 1, (1 << 30) - 2
-
 
 def stat_bytes(p_inode: Inode, dev: int) -> bytes:
     i = p_inode
@@ -98,13 +97,20 @@ def sys_statx(t: Task, dirfd: int, pathp: int, flags: int, mask: int, buf: int) 
     return 0
 
 
-def sys_getdents64(t: Task, fd: int, buf: int, count: int) -> int:
+def iterate_dir(t: Task, fd: int, buf: int, count: int,
+                pack: Callable[[int, int, int, bytes], bytes]) -> int:
+    """getdents and getdents64 (Linux's iterate_dir with filldir / filldir64): the records
+    ``pack`` makes, as many whole ones as fit in ``count`` bytes (EINVAL if not even one),
+    from the file's position, which moves past them. ENOTDIR for a non-directory, ENOENT
+    once the directory was removed."""
     f = fget(t, fd)
-    if f.inode is None or not f.inode.is_dir():
+    if f.inode is None or not f.inode.is_dir() or not hasattr(f, "readdir"):
         raise KernelError(E.ENOTDIR)
+    if isinstance(f.path, Path) and d_unlinked(f.path.dentry):
+        raise KernelError(E.ENOENT)                      # IS_DEADDIR
     out = bytearray()
-    for next_pos, name, ino, dtype in f.readdir(f.pos):  # type: ignore[attr-defined]
-        rec = A.dirent64(ino, next_pos, dtype, name)
+    for next_pos, name, ino, dtype in f.readdir(f.pos):
+        rec = pack(ino, next_pos, dtype, name)
         if len(out) + len(rec) > count:
             if not out:
                 raise KernelError(E.EINVAL)
@@ -113,6 +119,14 @@ def sys_getdents64(t: Task, fd: int, buf: int, count: int) -> int:
         f.pos = next_pos
     copy_to_user(mm_of(t), buf, out)
     return len(out)
+
+
+def sys_getdents64(t: Task, fd: int, buf: int, count: int) -> int:
+    return iterate_dir(t, fd, buf, count, A.dirent64)
+
+
+def sys_getdents(t: Task, fd: int, buf: int, count: int) -> int:
+    return iterate_dir(t, fd, buf, count, A.linux_dirent)
 
 
 def sys_getcwd(t: Task, buf: int, size: int) -> int:
@@ -332,40 +346,6 @@ def sys_fchown(t: Task, fd: int, uid: int, gid: int) -> int:
     if not isinstance(f.path, Path):
         raise KernelError(E.EBADF)
     return _chown(t, f.path, uid, gid)
-
-
-def sys_utimensat(t: Task, dirfd: int, pathp: int, times: int, flags: int) -> int:
-    """Explicit times need the owner (EPERM); "now" for both needs the owner or write
-    access (EACCES); UTIME_OMIT for both changes nothing, not even ctime."""
-    if flags & ~(A.AT_SYMLINK_NOFOLLOW | A.AT_EMPTY_PATH):
-        raise KernelError(E.EINVAL)
-    p = lookup_at(t, dirfd, pathp, flags | (A.AT_EMPTY_PATH if not pathp else 0))
-    now = now_ns()
-    if times:
-        raw = copy_from_user(mm_of(t), times, 32)
-        (as_, an), (ms, mn) = A.TIMESPEC.unpack_from(raw, 0), A.TIMESPEC.unpack_from(raw, 16)
-        def pick(sec: int, nsec: int) -> int | None:
-            if nsec == UTIME_OMIT:
-                return None
-            if nsec == UTIME_NOW:
-                return now
-            if not 0 <= nsec < 10**9:
-                raise KernelError(E.EINVAL)
-            return sec * 10**9 + nsec
-        atime, mtime = pick(as_, an), pick(ms, mn)
-        if atime is None and mtime is None:
-            return 0
-        explicit = an != UTIME_NOW and an != UTIME_OMIT or mn != UTIME_NOW and mn != UTIME_OMIT
-    else:
-        atime = mtime = now
-        explicit = False
-    if t.cred.fsuid != p.inode.uid and not capable_fs(t.cred, CAP_FOWNER):
-        if explicit:
-            raise KernelError(E.EPERM)
-        permission(t.cred, p.inode, MAY_WRITE)
-    ops.check_writable_mount(p)
-    p.inode.setattr(atime=atime, mtime=mtime)
-    return 0
 
 
 def sys_truncate(t: Task, pathp: int, length: int) -> int:

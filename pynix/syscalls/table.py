@@ -37,6 +37,7 @@ from pynix.syscalls import (
     sys_thread,
     sys_time,
     sys_timer,
+    sys_utimes,
     sys_xattr,
 )
 
@@ -90,6 +91,8 @@ SOCKOPTS = partial("SOL_SOCKET: SO_TYPE, SO_ERROR, SO_ACCEPTCONN, SO_DOMAIN, SO_
 ONE_CPU = full("the machine has one CPU")
 CPU_ITIMERS = full("ITIMER_VIRTUAL and ITIMER_PROF expire when the task returns from user mode "
                    "after its group's CPU time passed them, not on a tick")
+RWF = full("RWF_HIPRI is accepted (no polled I/O); RWF_NOWAIT gives EAGAIN only where pynix "
+           "would sleep (pipes, sockets, eventfds), since file I/O never waits for the disk")
 XATTRS = partial("user, trusted and security names on ext2 (the EA block) and tmpfs; system.* "
                  "(POSIX ACLs) EOPNOTSUPP; other filesystems EOPNOTSUPP")
 
@@ -101,8 +104,11 @@ ROWS: list[Row] = [
     ("readv", sys_file.sys_readv, "fxd"), ("writev", sys_file.sys_writev, "fxd"),
     ("pread64", sys_file.sys_pread64, "fxud"), ("pwrite64", sys_file.sys_pwrite64, "fxud"),
     ("preadv", sys_file.sys_preadv, "fxdd"), ("pwritev", sys_file.sys_pwritev, "fxdd"),
+    ("preadv2", sys_file.sys_preadv2, "fxddxx", RWF), ("pwritev2", sys_file.sys_pwritev2, "fxddxx", RWF),
     ("lseek", sys_file.sys_lseek, "fdd"), ("open", sys_file.sys_open, "som"),
-    ("openat", sys_file.sys_openat, "fsom"), ("creat", sys_file.sys_creat, "sm"),
+    ("openat", sys_file.sys_openat, "fsom"), ("openat2", sys_file.sys_openat2, "fsxu", full(
+        "RESOLVE_CACHED fails (EAGAIN) only for O_CREAT, O_TRUNC and O_TMPFILE: every other "
+        "lookup is served from memory")), ("creat", sys_file.sys_creat, "sm"),
     ("close", sys_fd.sys_close, "f"), ("dup", sys_fd.sys_dup, "f"), ("dup2", sys_fd.sys_dup2, "ff"),
     ("dup3", sys_fd.sys_dup3, "ffo"),
     ("fcntl", sys_fd.sys_fcntl, "fdx", partial(
@@ -120,6 +126,8 @@ ROWS: list[Row] = [
     ("fsync", sys_file.sys_fsync, "f"), ("fdatasync", sys_file.sys_fsync, "f"),
     ("sync_file_range", sys_file.sys_sync_file_range, "fxxx", full("writes back the whole file")),
     ("fadvise64", sys_file.sys_fadvise64, "fxud", full("advice is checked and has no effect")),
+    ("readahead", sys_file.sys_readahead, "fdu", full(
+        "checked as Linux; nothing to prefetch, reads never wait for the disk")),
     ("close_range", sys_fd.sys_close_range, "uux"),
     ("sendfile", sys_file.sys_sendfile, "ffxu"),
     ("copy_file_range", sys_file.sys_copy_file_range, "fxfxux"),
@@ -134,7 +142,7 @@ ROWS: list[Row] = [
     ("fstat", sys_fs.sys_fstat, "fx"), ("newfstatat", sys_fs.sys_newfstatat, "fsxx"),
     ("statx", sys_fs.sys_statx, "fsxxx", partial(
         "STATX_BASIC_STATS only: no birth time, mount id or attributes")),
-    ("getdents64", sys_fs.sys_getdents64, "fxu"),
+    ("getdents64", sys_fs.sys_getdents64, "fxu"), ("getdents", sys_fs.sys_getdents, "fxu"),
     ("getcwd", sys_fs.sys_getcwd, "xu"), ("chdir", sys_fs.sys_chdir, "s"),
     ("fchdir", sys_fs.sys_fchdir, "f"), ("chroot", sys_fs.sys_chroot, "s"),
     ("access", sys_fs.sys_access, "sd"), ("faccessat", sys_fs.sys_faccessat, "fsd"),
@@ -153,7 +161,9 @@ ROWS: list[Row] = [
     ("fchmodat2", sys_fs.sys_fchmodat2, "fsmx"),
     ("chown", sys_fs.sys_chown, "sdd"), ("fchown", sys_fs.sys_fchown, "fdd"),
     ("lchown", sys_fs.sys_lchown, "sdd"), ("fchownat", sys_fs.sys_fchownat, "fsddx"),
-    ("utimensat", sys_fs.sys_utimensat, "fsxx"), ("truncate", sys_fs.sys_truncate, "sd"),
+    ("utimensat", sys_utimes.sys_utimensat, "fsxx"), ("utimes", sys_utimes.sys_utimes, "sx"),
+    ("futimesat", sys_utimes.sys_futimesat, "fsx"), ("utime", sys_utimes.sys_utime, "sx"),
+    ("truncate", sys_fs.sys_truncate, "sd"),
     ("statfs", sys_fs.sys_statfs, "sx"), ("fstatfs", sys_fs.sys_fstatfs, "fx"),
     ("sync", sys_fs.sys_sync, ""), ("syncfs", sys_fs.sys_sync, "f", full("syncs every filesystem")),
     ("umask", sys_fs.sys_umask, "m"),

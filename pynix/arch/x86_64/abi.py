@@ -36,6 +36,12 @@ O_DSYNC, O_ASYNC, O_DIRECT, O_LARGEFILE, O_DIRECTORY = 0o10000, 0o20000, 0o40000
 O_NOFOLLOW, O_NOATIME, O_CLOEXEC, O_SYNC, O_PATH, O_TMPFILE = (0o400000, 0o1000000, 0o2000000,
                                                                0o4010000, 0o10000000, 0o20200000)
 AT_FDCWD = -100
+# openat2(2): struct open_how {u64 flags, mode, resolve} (include/uapi/linux/openat2.h)
+OPEN_HOW = struct.Struct("<QQQ")
+OPEN_HOW_SIZE_VER0 = 24
+RESOLVE_NO_XDEV, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS = 0x01, 0x02, 0x04
+RESOLVE_BENEATH, RESOLVE_IN_ROOT, RESOLVE_CACHED = 0x08, 0x10, 0x20
+VALID_RESOLVE_FLAGS = 0x3F
 AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_SYMLINK_FOLLOW = 0x100, 0x200, 0x400
 AT_NO_AUTOMOUNT, AT_EMPTY_PATH, AT_EACCESS = 0x800, 0x1000, 0x200
 AT_STATX_SYNC_TYPE, STATX__RESERVED = 0x6000, 0x80000000
@@ -61,6 +67,10 @@ S_ISUID, S_ISGID, S_ISVTX = 0o4000, 0o2000, 0o1000
 S_IXGRP = 0o010
 RENAME_NOREPLACE, RENAME_EXCHANGE = 1, 2
 PIPE_BUF = 4096
+# preadv2/pwritev2 flags (include/uapi/linux/fs.h); RWF_ATOMIC needs atomic-write support
+RWF_HIPRI, RWF_DSYNC, RWF_SYNC, RWF_NOWAIT, RWF_APPEND, RWF_NOAPPEND = 1, 2, 4, 8, 0x10, 0x20
+RWF_ATOMIC = 0x40
+RWF_SUPPORTED = RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND | RWF_NOAPPEND
 
 CLOSE_RANGE_UNSHARE, CLOSE_RANGE_CLOEXEC = 2, 4
 MFD_CLOEXEC, MFD_ALLOW_SEALING, MFD_HUGETLB, MFD_NOEXEC_SEAL, MFD_EXEC = 1, 2, 4, 8, 0x10
@@ -146,6 +156,8 @@ TIMESPEC = struct.Struct("<qq")          # tv_sec, tv_nsec
 ITIMERSPEC = struct.Struct("<qqqq")      # it_interval, it_value (two timespecs)
 FLOCK = struct.Struct("<hh4xqqi4x")      # struct flock: l_type, l_whence, l_start, l_len, l_pid
 TIMEVAL = struct.Struct("<qq")           # tv_sec, tv_usec
+UTIMBUF = struct.Struct("<qq")           # struct utimbuf: actime, modtime (utime(2))
+UTIME_NOW, UTIME_OMIT = (1 << 30) - 1, (1 << 30) - 2     # tv_nsec values of utimensat
 IOVEC = struct.Struct("<QQ")             # iov_base, iov_len
 RLIMIT = struct.Struct("<QQ")            # rlim_cur, rlim_max
 WINSIZE = struct.Struct("<HHHH")         # ws_row, ws_col, ws_xpixel, ws_ypixel
@@ -193,6 +205,17 @@ def pack_statx(mask: int, blksize: int, nlink: int, uid: int, gid: int, mode: in
     return STATX.pack(mask, blksize, 0, nlink, uid & U32, gid & U32, mode & 0xFFFF, 0, ino, size, blocks, 0,
                       *ts(atime), *ts(btime), *ts(ctime), *ts(mtime),
                       major(rdev), minor(rdev), major(dev), minor(dev), 0)
+
+
+# struct linux_dirent of the old getdents: d_ino, d_off, d_reclen, name + NUL, then padding
+# and d_type in the record's last byte; aligned to 8
+LINUX_DIRENT = struct.Struct("<QqH")
+
+
+def linux_dirent(ino: int, off: int, dtype: int, name: bytes) -> bytes:
+    reclen = (LINUX_DIRENT.size + len(name) + 2 + 7) & ~7
+    rec = LINUX_DIRENT.pack(ino, off, reclen) + name
+    return rec + bytes(reclen - len(rec) - 1) + bytes([dtype])
 
 
 def dirent64(ino: int, off: int, dtype: int, name: bytes) -> bytes:

@@ -46,6 +46,9 @@ class WouldBlock(Exception):
 
 
 class File:
+    # FMODE_NOWAIT: preadv2/pwritev2 may pass RWF_NOWAIT (else EOPNOTSUPP)
+    fmode_nowait = False
+
     def __init__(self, flags: int, path: object = None, inode: Inode | None = None) -> None:
         self.flags = flags              # O_* status flags (access mode, O_APPEND, O_NONBLOCK)
         self.path = path                # vfs Path, for /proc/pid/fd and fchdir
@@ -118,6 +121,8 @@ class InodeFile(File):
     writing takes write access (ETXTBSY while it runs); ``deny_write`` is exec's open of the
     program, which keeps writers out for as long as the file lives (the mm's exe_file)."""
 
+    fmode_nowait = True             # its reads and writes never wait for the disk
+
     def __init__(self, flags: int, path: object, inode: Inode, on_write: object = None,
                  deny_write: bool = False) -> None:
         super().__init__(flags, path, inode)
@@ -163,11 +168,13 @@ class InodeFile(File):
         self.pos += n
         return n
 
-    def pwrite(self, data: bytes, off: int) -> int:
+    def pwrite(self, data: bytes, off: int, append: bool | None = None) -> int:
+        """Write at ``off``, or at the end when appending: O_APPEND unless ``append`` says
+        otherwise (RWF_APPEND / RWF_NOAPPEND of pwritev2)."""
         assert self.inode is not None
         if not data:
             return 0                        # generic_write_checks: nothing to do, no mtime
-        if self.flags & A.O_APPEND:
+        if self.flags & A.O_APPEND if append is None else append:
             off = self.inode.size           # IOCB_APPEND: even pwrite appends, as on Linux
         n = self.inode.write(off, data)
         mapping = getattr(self.inode, "mapping", None)

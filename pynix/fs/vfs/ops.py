@@ -104,29 +104,30 @@ def inode_init_owner(fs: FsContext, dir: Inode, mode: int) -> tuple[int, int, in
     return mode, cred.fsuid, gid
 
 
-def do_open(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | None = None) -> File:
+def do_open(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | None = None,
+            resolve: int = 0) -> File:
     """open(2)/openat(2): the File, whose status flags keep what F_GETFL reports (Linux drops
     the open-time-only O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, and all but O_PATH_FLAGS under
-    O_PATH)."""
+    O_PATH). ``resolve``: openat2's RESOLVE_* lookup flags (namei)."""
     if flags & A.O_PATH:
         flags &= A.O_PATH | A.O_DIRECTORY | A.O_NOFOLLOW | A.O_CLOEXEC
     if flags & A.O_TMPFILE & ~A.O_DIRECTORY:
-        f = vfs_tmpfile(fs, path, flags, mode, base)
+        f = vfs_tmpfile(fs, path, flags, mode, base, resolve)
     else:
-        f = path_openat(fs, path, flags, mode, base)
+        f = path_openat(fs, path, flags, mode, base, resolve=resolve)
     f.flags &= ~(A.O_CREAT | A.O_EXCL | A.O_NOCTTY | A.O_TRUNC)
     return f
 
 
 def path_openat(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | None = None,
-                depth: int = 0) -> File:
+                depth: int = 0, resolve: int = 0) -> File:
     """open(2)/openat(2) up to the File (path_openat). O_CREAT through a dangling symlink
     creates the link's target, as Linux does (``depth`` counts the links followed)."""
     acc = flags & A.O_ACCMODE
     if flags & A.O_CREAT and flags & A.O_DIRECTORY:
         raise KernelError(E.EINVAL)             # build_open_flags, Linux >= 6.4
     if flags & A.O_CREAT:
-        dirp, name = nameiparent(fs, path, base)
+        dirp, name = nameiparent(fs, path, base, resolve)
         if name in (b"", b".", b".."):
             raise KernelError(E.EISDIR)
         existing = dirp.dentry.child(name)
@@ -145,17 +146,17 @@ def path_openat(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | 
         link = existing.inode
         if (link is not None and link.is_lnk() and not flags & A.O_NOFOLLOW
                 and getattr(link, "get_link", None) is None):
-            if depth >= MAXSYMLINKS:
+            if depth >= MAXSYMLINKS or resolve & A.RESOLVE_NO_SYMLINKS:
                 raise KernelError(E.ELOOP)
             target = link.readlink()
             if not target:
                 raise KernelError(E.ENOENT)
-            return path_openat(fs, target, flags, mode, dirp, depth + 1)
-        p = namei(fs, path, base, follow=not flags & A.O_NOFOLLOW)
+            return path_openat(fs, target, flags, mode, dirp, depth + 1, resolve)
+        p = namei(fs, path, base, follow=not flags & A.O_NOFOLLOW, resolve=resolve)
         if p.inode.is_dir():
             raise KernelError(E.EISDIR)
     else:
-        p = namei(fs, path, base, follow=not flags & A.O_NOFOLLOW)
+        p = namei(fs, path, base, follow=not flags & A.O_NOFOLLOW, resolve=resolve)
     inode = p.inode
     if inode.is_lnk():
         if flags & A.O_PATH and flags & A.O_NOFOLLOW:
@@ -179,14 +180,15 @@ def path_openat(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | 
     return f
 
 
-def vfs_tmpfile(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | None) -> File:
+def vfs_tmpfile(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | None,
+                resolve: int = 0) -> File:
     """O_TMPFILE: a new regular file with no name in directory ``path``; linkat may name it
     later unless O_EXCL. The filesystems create named inodes only, so the inode is made under
     a free name that is removed at once (the directory's times are left as they were)."""
     if flags & (A.O_TMPFILE | A.O_CREAT) != A.O_TMPFILE or \
             flags & A.O_ACCMODE not in (A.O_WRONLY, A.O_RDWR):
         raise KernelError(E.EINVAL)
-    dirp = namei(fs, path, base)
+    dirp = namei(fs, path, base, resolve=resolve)
     d = dirp.inode
     if not d.is_dir():
         raise KernelError(E.ENOTDIR)

@@ -37,14 +37,15 @@ MAX_RW_COUNT = 0x7FFFF000        # the most one read or write moves (INT_MAX & P
 
 
 def rw_wait(t: Task, f: File, op: Callable[[], object], deadline: int | None = None,
-            restart: int = E.ERESTARTSYS) -> Generator[None, None, object]:
-    """Run ``op`` until it stops raising WouldBlock; sleep meanwhile (EAGAIN if O_NONBLOCK,
-    or once ``deadline`` (monotonic ns) passes: a socket's SO_RCVTIMEO / SO_SNDTIMEO)."""
+            restart: int = E.ERESTARTSYS, nowait: bool = False) -> Generator[None, None, object]:
+    """Run ``op`` until it stops raising WouldBlock; sleep meanwhile (EAGAIN if O_NONBLOCK
+    or ``nowait`` (RWF_NOWAIT), or once ``deadline`` (monotonic ns) passes: a socket's
+    SO_RCVTIMEO / SO_SNDTIMEO)."""
     while True:
         try:
             return op()
         except WouldBlock as wb:
-            if f.flags & A.O_NONBLOCK:
+            if f.flags & A.O_NONBLOCK or nowait:
                 raise KernelError(E.EAGAIN) from None
             wq = wb.wq
             wq.add(t)
@@ -141,17 +142,43 @@ def vfs_fallocate_checks(t: Task, f: File, mode: int, off: int, length: int) -> 
     inode_newsize_ok(t, off + length, f.inode)
 
 
-def vfs_read(t: Task, f: File, n: int) -> Generator[None, None, bytes]:
+def kiocb_set_rw_flags(f: File, flags: int) -> None:
+    """The RWF_* flags of preadv2/pwritev2 (Linux's kiocb_set_rw_flags): EOPNOTSUPP for an
+    unknown flag, RWF_ATOMIC (no file here has atomic writes), or RWF_NOWAIT on a file
+    without FMODE_NOWAIT."""
+    if flags & ~A.RWF_SUPPORTED or flags & A.RWF_NOWAIT and not f.fmode_nowait:
+        raise KernelError(E.EOPNOTSUPP)
+
+
+def rwf_append(f: File, flags: int) -> bool | None:
+    """Whether a pwritev2 appends: RWF_APPEND forces it, RWF_NOAPPEND cancels O_APPEND
+    (None: as the file's O_APPEND says)."""
+    if flags & A.RWF_APPEND:
+        return True
+    if flags & A.RWF_NOAPPEND:
+        return False
+    return None
+
+
+def rwf_sync(f: File, flags: int) -> None:
+    """RWF_DSYNC / RWF_SYNC: the written data reaches the disk before the call returns."""
+    if flags & (A.RWF_DSYNC | A.RWF_SYNC) and f.inode is not None and f.inode.is_reg():
+        f.inode.fsync()
+
+
+def vfs_read(t: Task, f: File, n: int, nowait: bool = False) -> Generator[None, None, bytes]:
     """Read up to ``n`` bytes at the file's position (Linux's vfs_read; Bach's read): EBADF
-    unless open for reading, then the file's read, waiting while it would block."""
+    unless open for reading, then the file's read, waiting while it would block (EAGAIN
+    instead with ``nowait``)."""
     if not f.readable:
         raise KernelError(E.EBADF)
     rw_verify_area(f, f.pos, n)
-    data = yield from rw_wait(t, f, lambda: f.read(n))
+    data = yield from rw_wait(t, f, lambda: f.read(n), nowait=nowait)
     return data  # type: ignore[return-value]
 
 
-def vfs_write(t: Task, f: File, data: bytes, asked: int | None = None) -> Generator[None, None, int]:
+def vfs_write(t: Task, f: File, data: bytes, asked: int | None = None,
+              nowait: bool = False) -> Generator[None, None, int]:
     """Write ``data`` at the file's position (Linux's vfs_write and pipe_write's loop; Bach's
     write): EBADF unless open for writing; rw_verify_area on the ``asked`` count (default
     len(data)); cut at RLIMIT_FSIZE and s_maxbytes; a pipe takes all of it unless interrupted
@@ -163,7 +190,7 @@ def vfs_write(t: Task, f: File, data: bytes, asked: int | None = None) -> Genera
     done = 0
     while True:
         try:
-            n = yield from rw_wait(t, f, lambda: f.write(data[done:]))
+            n = yield from rw_wait(t, f, lambda: f.write(data[done:]), nowait=nowait)
         except KernelError as err:
             if done and err.errno in (E.ERESTARTSYS, E.EAGAIN):
                 return done
@@ -174,14 +201,20 @@ def vfs_write(t: Task, f: File, data: bytes, asked: int | None = None) -> Genera
             return done
 
 
-def vfs_pwrite(t: Task, f: File, data: bytes, off: int, asked: int | None = None) -> int:
-    """A positional write (pwrite64, pwritev, copy_file_range, sendfile with an offset): the
-    same checks as vfs_write at ``off``; the file's position does not move."""
+def vfs_pwrite(t: Task, f: File, data: bytes, off: int, asked: int | None = None,
+               append: bool | None = None) -> int:
+    """A positional write (pwrite64, pwritev(2), copy_file_range, sendfile with an offset):
+    the same checks as vfs_write at ``off``; the file's position does not move. ``append``
+    overrides O_APPEND (pwritev2's RWF_APPEND / RWF_NOAPPEND)."""
     if not f.writable:
         raise KernelError(E.EBADF)
     rw_verify_area(f, off, len(data) if asked is None else asked)
     data = data[:generic_write_check_limits(t, f, off, len(data))]
-    return f.pwrite(data, off) if data else 0
+    if not data:
+        return 0
+    if append is None:
+        return f.pwrite(data, off)
+    return f.pwrite(data, off, append=append)  # type: ignore[call-arg]
 
 
 def vfs_pread_limit(fin: File, fout: File, off: int, count: int) -> int:
