@@ -80,6 +80,19 @@ class Pipe:
                 self.bufs.pop(0)
         return bytes(out)
 
+    def peek(self, n: int) -> bytes:
+        """Up to ``n`` bytes from the front without consuming them (splice to a file)."""
+        out = bytearray()
+        for b in self.bufs:
+            if len(out) >= n:
+                break
+            out += b.data[:n - len(out)]
+        return bytes(out)
+
+    def put_slot(self, data: bytes) -> None:
+        """A new slot holding ``data`` (splice and tee link slots, never merge)."""
+        self.bufs.append(PipeBuffer(data))
+
     def put(self, data: bytes) -> int:
         """pipe_write's copy: the first ``len % PAGE_SIZE`` bytes into the last page if they fit
         there (the rest is then page-aligned), then new pages while slots are free.

@@ -51,7 +51,7 @@ def sys_write(t: Task, fd: int, buf: int, count: int) -> Generator[None, None, i
     return (yield from vfs_write(t, f, data))
 
 
-def _iovecs(t: Task, iov: int, iovcnt: int) -> list[tuple[int, int]]:
+def import_iovec(t: Task, iov: int, iovcnt: int) -> list[tuple[int, int]]:
     """import_iovec: at most UIO_MAXIOV entries, no negative length, each range in user
     space (EFAULT), and the total cut to MAX_RW_COUNT bytes."""
     if not 0 <= iovcnt <= 1024:
@@ -70,7 +70,7 @@ def _iovecs(t: Task, iov: int, iovcnt: int) -> list[tuple[int, int]]:
     return vecs
 
 
-def _gather(t: Task, vecs: list[tuple[int, int]]) -> bytes:
+def gather_iovec(t: Task, vecs: list[tuple[int, int]]) -> bytes:
     """The bytes of the iovecs up to the first that faults; EFAULT only if that is the first
     (a write stops short at a bad buffer, as Linux's copy_from_iter does)."""
     out = []
@@ -86,7 +86,7 @@ def _gather(t: Task, vecs: list[tuple[int, int]]) -> bytes:
 
 def sys_readv(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None, int]:
     f = fget(t, fd)
-    vecs = _iovecs(t, iov, s32(iovcnt))
+    vecs = import_iovec(t, iov, s32(iovcnt))
     total = sum(ln for _, ln in vecs)
     data = yield from vfs_read(t, f, total)
     pos = 0
@@ -100,8 +100,8 @@ def sys_readv(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None, 
 
 def sys_writev(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None, int]:
     f = fget(t, fd)
-    vecs = _iovecs(t, iov, s32(iovcnt))
-    data = _gather(t, vecs)
+    vecs = import_iovec(t, iov, s32(iovcnt))
+    data = gather_iovec(t, vecs)
     if not data:
         if not f.writable:
             raise KernelError(E.EBADF)
@@ -135,7 +135,7 @@ def sys_pwrite64(t: Task, fd: int, buf: int, count: int, off: int) -> int:
 def sys_preadv(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
     f = fget(t, fd)
     rw_verify_area(f, s64(off))
-    vecs = _iovecs(t, iov, s32(iovcnt))
+    vecs = import_iovec(t, iov, s32(iovcnt))
     data = f.pread(sum(ln for _, ln in vecs), s64(off))
     pos = 0
     for base, ln in vecs:
@@ -147,8 +147,8 @@ def sys_preadv(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
 def sys_pwritev(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
     f = fget(t, fd)
     rw_verify_area(f, s64(off))
-    vecs = _iovecs(t, iov, s32(iovcnt))
-    data = _gather(t, vecs)
+    vecs = import_iovec(t, iov, s32(iovcnt))
+    data = gather_iovec(t, vecs)
     return f.pwrite(data[:generic_write_check_limits(t, f, s64(off), len(data))], s64(off))
 
 
