@@ -84,11 +84,8 @@ def gather_iovec(t: Task, vecs: list[tuple[int, int]]) -> bytes:
     return b"".join(out)
 
 
-def sys_readv(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None, int]:
-    f = fget(t, fd)
-    vecs = import_iovec(t, iov, s32(iovcnt))
-    total = sum(ln for _, ln in vecs)
-    data = yield from vfs_read(t, f, total)
+def scatter_iovec(t: Task, vecs: list[tuple[int, int]], data: bytes) -> int:
+    """Copy ``data`` out across the iovecs in order (copy_to_iter); returns len(data)."""
     pos = 0
     for base, ln in vecs:
         if pos >= len(data):
@@ -96,6 +93,14 @@ def sys_readv(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None, 
         copy_to_user(mm_of(t), base, data[pos:pos + ln])
         pos += ln
     return len(data)
+
+
+def sys_readv(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None, int]:
+    f = fget(t, fd)
+    vecs = import_iovec(t, iov, s32(iovcnt))
+    total = sum(ln for _, ln in vecs)
+    data = yield from vfs_read(t, f, total)
+    return scatter_iovec(t, vecs, data)
 
 
 def sys_writev(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None, int]:

@@ -11,8 +11,8 @@ from pynix.base.errors import KernelError
 from pynix.fs.pipe import PipeFile
 from pynix.fs.splice import do_splice, do_tee, vmsplice_to_pipe, vmsplice_to_user
 from pynix.kernel.task import Task
-from pynix.mm.uaccess import copy_to_user, get_u64, put_u64
-from pynix.syscalls.sys_file import gather_iovec, import_iovec
+from pynix.mm.uaccess import get_u64, put_u64
+from pynix.syscalls.sys_file import gather_iovec, import_iovec, scatter_iovec
 from pynix.syscalls.util import fget, mm_of, s32, s64
 
 
@@ -72,10 +72,4 @@ def sys_vmsplice(t: Task, fd: int, iov: int, nr_segs: int, flags: int) -> Genera
     if f.writable:
         return (yield from vmsplice_to_pipe(t, f, gather_iovec(t, vecs), flags))
     data = yield from vmsplice_to_user(t, f, total, flags)
-    pos = 0
-    for base, ln in vecs:
-        if pos >= len(data):
-            break
-        copy_to_user(mm_of(t), base, data[pos:pos + ln])
-        pos += ln
-    return len(data)
+    return scatter_iovec(t, vecs, data)
