@@ -111,6 +111,8 @@ class Pipe:
 
 
 class PipeFile(File):
+    splice_read = splice_write = True
+
     def __init__(self, pipe: Pipe, flags: int, path: object = None, inode: Inode | None = None) -> None:
         super().__init__(flags, path, inode)
         self.pipe = pipe
@@ -123,6 +125,8 @@ class PipeFile(File):
 
     def read(self, n: int) -> bytes:
         p = self.pipe
+        if not n:
+            return b""                  # pipe_read: a zero-length read never waits
         if not p.bufs:
             if p.writers == 0:
                 return b""
@@ -133,6 +137,8 @@ class PipeFile(File):
 
     def write(self, data: bytes) -> int:
         p = self.pipe
+        if not data:
+            return 0                    # pipe_write: nothing to write, no EPIPE, no wait
         if p.readers == 0:
             raise KernelError(E.EPIPE)
         n = p.put(data)

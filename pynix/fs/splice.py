@@ -128,8 +128,8 @@ def splice_file_to_pipe(t: Task, fin: File, fout: PipeFile, off: int | None, n: 
     """Read from a file or socket into new slots of the pipe (Linux's splice_file_to_pipe
     over the file's splice_read): wait for room, read at most what the free slots hold, at
     ``off`` or (None) at the file's position. Returns (bytes, new offset)."""
-    if fin.inode is not None and fin.inode.is_dir():
-        raise KernelError(E.EINVAL)
+    if not fin.splice_read or fin.inode is not None and fin.inode.is_dir():
+        raise KernelError(E.EINVAL)     # no splice_read (do_splice_read's warn_unsupported)
     p = fout.pipe
     flags = _nonblock(flags, fout)
     yield from _wait(t, fout, flags, _space_op(t, p))
@@ -150,6 +150,8 @@ def iter_file_splice_write(t: Task, fin: PipeFile, fout: File, off: int | None, 
     """Write the pipe's data to a file or socket (Linux's iter_file_splice_write): wait for
     data (0 at EOF), write what is there up to ``n`` at ``off`` or (None) at the file's
     position, and consume from the pipe only what the file took."""
+    if not fout.splice_write or fout.inode is not None and fout.inode.is_dir():
+        raise KernelError(E.EINVAL)     # no splice_write (do_splice_from)
     p = fin.pipe
     flags = _nonblock(flags, fin)
     if not (yield from _wait(t, fin, flags, _readable_op(p))):

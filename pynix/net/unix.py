@@ -65,6 +65,8 @@ def lookup(key: object) -> UnixSocket | None:
 
 
 class UnixSocket(File):
+    splice_read = splice_write = True
+
     def __init__(self, stype: int, flags: int = 0) -> None:
         super().__init__(A.O_RDWR | (flags & A.O_NONBLOCK))
         self.type = stype

@@ -31,6 +31,11 @@ class WouldBlock(Exception):
 
 
 class File:
+    # file_operations' splice_read / splice_write: may splice(2) read from / write to this
+    # file (regular files, sockets, pipes, memory devices, terminals); EINVAL otherwise
+    splice_read = False
+    splice_write = False
+
     def __init__(self, flags: int, path: object = None, inode: Inode | None = None) -> None:
         self.flags = flags              # O_* status flags (access mode, O_APPEND, O_NONBLOCK)
         self.path = path                # vfs Path, for /proc/pid/fd and fchdir
@@ -100,6 +105,8 @@ class File:
 
 class InodeFile(File):
     """An open regular file, directory, or symlink (O_PATH)."""
+
+    splice_read = splice_write = True
 
     def __init__(self, flags: int, path: object, inode: Inode, on_write: object = None) -> None:
         super().__init__(flags, path, inode)
