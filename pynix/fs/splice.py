@@ -9,6 +9,8 @@ Provides, for syscalls/sys_splice.py:
   without consuming them.
 - ``vmsplice_to_pipe(t, f, data, flags)`` and ``vmsplice_to_user(t, f, n, flags)``: the two
   directions of vmsplice, over bytes the handler gathered from or scatters to user memory.
+- ``do_splice_direct(t, fin, off, fout, n)`` for sendfile and ``vfs_copy_file_range(t, fin,
+  pin, fout, pout, n)`` for copy_file_range: file to file, with their checks.
 
 Blocking as Linux: wait_for_space / pipe_wait_readable on the pipe's wait queues; EAGAIN
 under SPLICE_F_NONBLOCK or O_NONBLOCK on the pipe; EPIPE (with SIGPIPE) when a pipe written
@@ -24,13 +26,15 @@ from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
 from pynix.fs.pipe import Pipe, PipeFile
-from pynix.fs.vfs.file import File, WouldBlock
+from pynix.fs.vfs.file import MAX_LFS_FILESIZE, File, WouldBlock
 from pynix.fs.vfs.read_write import (
     MAX_RW_COUNT,
     generic_write_check_limits,
     rw_verify_area,
     rw_wait,
     send_sigpipe,
+    vfs_read,
+    vfs_write,
 )
 from pynix.kernel.task import Task
 from pynix.machine.physmem import PAGE_SIZE
@@ -227,3 +231,45 @@ def vmsplice_to_user(t: Task, f: PipeFile, n: int, flags: int) -> Generator[None
     if data:
         p.wr_wait.wake_up()
     return data
+
+
+def do_splice_direct(t: Task, fin: File, off: int | None, fout: File,
+                     n: int) -> Generator[None, None, tuple[int, int | None]]:
+    """sendfile's copy (Linux's do_sendfile over do_splice_direct): EBADF unless ``fin`` is
+    open for reading and ``fout`` for writing; EINVAL for an O_APPEND output or an input that
+    is not a file; read at ``off`` (advanced) or, with None, at the file's position, then
+    write it all to ``fout``. Returns (bytes written, new offset)."""
+    if not fin.readable or not fout.writable:
+        raise KernelError(E.EBADF)
+    if fout.flags & A.O_APPEND or fin.inode is None or isinstance(fin, PipeFile):
+        raise KernelError(E.EINVAL)
+    n = min(n, MAX_RW_COUNT)
+    if off is not None:
+        if off < 0:
+            raise KernelError(E.EINVAL)     # rw_verify_area
+        data = fin.pread(n, off)
+        off += len(data)
+    else:
+        data = yield from vfs_read(t, fin, n)
+    if not data:
+        return 0, off
+    return (yield from vfs_write(t, fout, data)), off
+
+
+def vfs_copy_file_range(t: Task, fin: File, pin: int, fout: File, pout: int, n: int) -> int:
+    """copy_file_range between two regular files (Linux's vfs_copy_file_range with
+    generic_copy_file_checks, copying as splice_file_range does): EBADF for the wrong modes or
+    an O_APPEND output, EISDIR / EINVAL for non-regular files, EINVAL for negative or
+    overflowing offsets and overlapping ranges of one file. Returns the bytes copied."""
+    if not fin.readable or not fout.writable or fout.flags & A.O_APPEND:
+        raise KernelError(E.EBADF)
+    for f in (fin, fout):
+        if f.inode is None or isinstance(f, PipeFile) or not f.inode.is_reg():
+            raise KernelError(E.EISDIR if f.inode is not None and f.inode.is_dir() else E.EINVAL)
+    n = min(n, MAX_RW_COUNT)
+    if pin < 0 or pout < 0 or pin + n > MAX_LFS_FILESIZE or pout + n > MAX_LFS_FILESIZE:
+        raise KernelError(E.EINVAL)
+    if fin.inode is fout.inode and pin < pout + n and pout < pin + n:
+        raise KernelError(E.EINVAL)     # overlapping ranges of one file
+    data = fin.pread(n, pin)
+    return fout.pwrite(data[:generic_write_check_limits(t, fout, pout, len(data))], pout) if data else 0

@@ -1,5 +1,5 @@
 """File I/O syscalls: read/write families, open, lseek, truncate, sync, sendfile,
-copy_file_range (Linux fs/read_write.c, fs/open.c, fs/sync.c). The descriptor table's
+copy_file_range (whose copies are fs/splice.py's) (Linux fs/read_write.c, fs/open.c, fs/sync.c). The descriptor table's
 calls (close, dup, fcntl, pipe, ioctl...) are in syscalls/sys_fd.py.
 
 Thin handlers: decode arguments, call the VFS, copy results out. Reads and writes that may
@@ -15,7 +15,8 @@ from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
 from pynix.base.wait import wait_event
 from pynix.fs.pipe import PipeFile, fifo_partner_ready
-from pynix.fs.vfs.file import MAX_LFS_FILESIZE, File
+from pynix.fs.splice import do_splice_direct, vfs_copy_file_range
+from pynix.fs.vfs.file import File
 from pynix.fs.vfs.ops import do_open, do_truncate
 from pynix.fs.vfs.read_write import (
     MAX_RW_COUNT,
@@ -26,7 +27,7 @@ from pynix.fs.vfs.read_write import (
     vfs_write,
 )
 from pynix.kernel.task import Task
-from pynix.mm.uaccess import access_ok, copy_from_user, copy_to_user
+from pynix.mm.uaccess import access_ok, copy_from_user, copy_to_user, get_u64, put_u64
 from pynix.syscalls.util import at_base, fget, fs_of, get_path, mm_of, s32, s64
 
 
@@ -267,22 +268,12 @@ def sys_fadvise64(t: Task, fd: int, off: int, length: int, advice: int) -> int:
 
 def sys_sendfile(t: Task, out_fd: int, in_fd: int, offp: int, count: int) -> Generator[None, None, int]:
     fin, fout = fget(t, in_fd), fget(t, out_fd)
-    if not fin.readable or not fout.writable:
-        raise KernelError(E.EBADF)
-    if fout.flags & A.O_APPEND or fin.inode is None or isinstance(fin, PipeFile):
-        raise KernelError(E.EINVAL)     # do_sendfile: no appending, the input must be a file
     mm = mm_of(t)
-    if offp:
-        off = s64(int.from_bytes(copy_from_user(mm, offp, 8), "little"))
-        if off < 0:
-            raise KernelError(E.EINVAL)
-        data = fin.pread(min(count, MAX_RW_COUNT), off)
-        copy_to_user(mm, offp, (off + len(data)).to_bytes(8, "little"))
-    else:
-        data = yield from vfs_read(t, fin, min(count, MAX_RW_COUNT))
-    if not data:
-        return 0
-    return (yield from vfs_write(t, fout, data))
+    off = s64(get_u64(mm, offp)) if offp else None
+    done, off = yield from do_splice_direct(t, fin, off, fout, count)
+    if offp and off is not None:
+        put_u64(mm, offp, off)
+    return done
 
 
 def sys_copy_file_range(t: Task, fd_in: int, off_in: int, fd_out: int, off_out: int,
@@ -291,27 +282,16 @@ def sys_copy_file_range(t: Task, fd_in: int, off_in: int, fd_out: int, off_out: 
     fin, fout = fget(t, fd_in), fget(t, fd_out)
     if flags:
         raise KernelError(E.EINVAL)
-    if not fin.readable or not fout.writable or fout.flags & A.O_APPEND:
-        raise KernelError(E.EBADF)
-    for f in (fin, fout):
-        if f.inode is None or isinstance(f, PipeFile) or not f.inode.is_reg():
-            raise KernelError(E.EISDIR if f.inode is not None and f.inode.is_dir() else E.EINVAL)
     mm = mm_of(t)
-    pin = s64(int.from_bytes(copy_from_user(mm, off_in, 8), "little")) if off_in else fin.pos
-    pout = s64(int.from_bytes(copy_from_user(mm, off_out, 8), "little")) if off_out else fout.pos
-    n = min(length, MAX_RW_COUNT)
-    if pin < 0 or pout < 0 or pin + n > MAX_LFS_FILESIZE or pout + n > MAX_LFS_FILESIZE:
-        raise KernelError(E.EINVAL)
-    if fin.inode is fout.inode and pin < pout + n and pout < pin + n:
-        raise KernelError(E.EINVAL)     # overlapping ranges of one file
-    data = fin.pread(n, pin)
-    done = fout.pwrite(data[:generic_write_check_limits(t, fout, pout, len(data))], pout) if data else 0
+    pin = s64(get_u64(mm, off_in)) if off_in else fin.pos
+    pout = s64(get_u64(mm, off_out)) if off_out else fout.pos
+    done = vfs_copy_file_range(t, fin, pin, fout, pout, length)
     if off_in:
-        copy_to_user(mm, off_in, (pin + done).to_bytes(8, "little"))
+        put_u64(mm, off_in, pin + done)
     else:
         fin.pos = pin + done
     if off_out:
-        copy_to_user(mm, off_out, (pout + done).to_bytes(8, "little"))
+        put_u64(mm, off_out, pout + done)
     else:
         fout.pos = pout + done
     return done
