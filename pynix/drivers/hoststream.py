@@ -56,6 +56,8 @@ def _tty_ioctl(fd: int, req: int) -> bytes:
 class HostStream(File):
     """A guest descriptor connected to a host stream (console)."""
 
+    splice_read = splice_write = True
+
     def __init__(self, flags: int, out_fd: int | None = None, inp: HostInput | None = None) -> None:
         super().__init__(flags)
         self.out_fd = out_fd

@@ -132,6 +132,8 @@ class TtyStruct:
 class TtyFile(File):
     """One open of a terminal."""
 
+    splice_read = splice_write = True
+
     def __init__(self, tty: TtyStruct, flags: int, path: object = None) -> None:
         super().__init__(flags, path)
         self.tty = tty

@@ -37,6 +37,8 @@ def chrdev_open(inode: Inode, flags: int, path: object) -> File:
 class MemDevice(File):
     """null, zero, full, random, urandom: behaviour chosen by ``kind``."""
 
+    splice_read = splice_write = True
+
     def __init__(self, flags: int, path: object, kind: str) -> None:
         super().__init__(flags, path)
         self.kind = kind

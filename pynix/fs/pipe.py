@@ -80,6 +80,19 @@ class Pipe:
                 self.bufs.pop(0)
         return bytes(out)
 
+    def peek(self, n: int) -> bytes:
+        """Up to ``n`` bytes from the front without consuming them (splice to a file)."""
+        out = bytearray()
+        for b in self.bufs:
+            if len(out) >= n:
+                break
+            out += b.data[:n - len(out)]
+        return bytes(out)
+
+    def put_slot(self, data: bytes) -> None:
+        """A new slot holding ``data`` (splice and tee link slots, never merge)."""
+        self.bufs.append(PipeBuffer(data))
+
     def put(self, data: bytes) -> int:
         """pipe_write's copy: the first ``len % PAGE_SIZE`` bytes into the last page if they fit
         there (the rest is then page-aligned), then new pages while slots are free.
@@ -99,6 +112,7 @@ class Pipe:
 
 class PipeFile(File):
     fmode_nowait = True
+    splice_read = splice_write = True
 
     def __init__(self, pipe: Pipe, flags: int, path: object = None, inode: Inode | None = None) -> None:
         super().__init__(flags, path, inode)
@@ -112,6 +126,8 @@ class PipeFile(File):
 
     def read(self, n: int) -> bytes:
         p = self.pipe
+        if not n:
+            return b""                  # pipe_read: a zero-length read never waits
         if not p.bufs:
             if p.writers == 0:
                 return b""
@@ -122,6 +138,8 @@ class PipeFile(File):
 
     def write(self, data: bytes) -> int:
         p = self.pipe
+        if not data:
+            return 0                    # pipe_write: nothing to write, no EPIPE, no wait
         if p.readers == 0:
             raise KernelError(E.EPIPE)
         n = p.put(data)

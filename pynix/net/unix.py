@@ -66,6 +66,7 @@ def lookup(key: object) -> UnixSocket | None:
 
 class UnixSocket(File):
     fmode_nowait = True
+    splice_read = splice_write = True
 
     def __init__(self, stype: int, flags: int = 0) -> None:
         super().__init__(A.O_RDWR | (flags & A.O_NONBLOCK))

@@ -1,5 +1,5 @@
 """File I/O syscalls: read/write families, open, lseek, truncate, sync, sendfile,
-copy_file_range (Linux fs/read_write.c, fs/open.c, fs/sync.c). The descriptor table's
+copy_file_range (whose copies are fs/splice.py's) (Linux fs/read_write.c, fs/open.c, fs/sync.c). The descriptor table's
 calls (close, dup, fcntl, pipe, ioctl...) are in syscalls/sys_fd.py.
 
 Thin handlers: decode arguments, call the VFS, copy results out. Reads and writes that may
@@ -16,19 +16,18 @@ from pynix.machine.physmem import PAGE_SIZE
 from pynix.base.errors import KernelError
 from pynix.base.wait import wait_event
 from pynix.fs.pipe import PipeFile, fifo_partner_ready
+from pynix.fs.splice import do_splice_direct, vfs_copy_file_range
 from pynix.fs.vfs.file import File
 from pynix.fs.vfs.namei import SCOPED
 from pynix.fs.vfs.open_how import build_open_how
 from pynix.fs.vfs.ops import do_open, do_truncate
 from pynix.fs.vfs.read_write import (
     MAX_RW_COUNT,
-    generic_write_check_limits,
     inode_newsize_ok,
     kiocb_set_rw_flags,
     rw_verify_area,
     rw_verify_pos,
     vfs_fallocate_checks,
-    vfs_pread_limit,
     vfs_pwrite,
     rwf_append,
     rwf_sync,
@@ -36,7 +35,7 @@ from pynix.fs.vfs.read_write import (
     vfs_write,
 )
 from pynix.kernel.task import Task
-from pynix.mm.uaccess import access_ok, copy_from_user, copy_to_user
+from pynix.mm.uaccess import access_ok, copy_from_user, copy_to_user, get_u64, put_u64
 from pynix.syscalls.util import at_base, fget, fs_of, get_path, mm_of, s32, s64
 
 
@@ -61,7 +60,7 @@ def sys_write(t: Task, fd: int, buf: int, count: int) -> Generator[None, None, i
     return (yield from vfs_write(t, f, data, asked))
 
 
-def _iovecs(t: Task, iov: int, iovcnt: int) -> list[tuple[int, int]]:
+def import_iovec(t: Task, iov: int, iovcnt: int) -> list[tuple[int, int]]:
     """import_iovec: at most UIO_MAXIOV entries, no negative length, each range in user
     space (EFAULT), and the total cut to MAX_RW_COUNT bytes."""
     if not 0 <= iovcnt <= 1024:
@@ -80,7 +79,7 @@ def _iovecs(t: Task, iov: int, iovcnt: int) -> list[tuple[int, int]]:
     return vecs
 
 
-def _gather(t: Task, vecs: list[tuple[int, int]]) -> bytes:
+def gather_iovec(t: Task, vecs: list[tuple[int, int]]) -> bytes:
     """The bytes of the iovecs up to the first that faults; EFAULT only if that is the first
     (a write stops short at a bad buffer, as Linux's copy_from_iter does)."""
     out = []
@@ -94,8 +93,8 @@ def _gather(t: Task, vecs: list[tuple[int, int]]) -> bytes:
     return b"".join(out)
 
 
-def _scatter(t: Task, vecs: list[tuple[int, int]], data: bytes) -> int:
-    """Copy ``data`` out over the iovecs in order; its length."""
+def scatter_iovec(t: Task, vecs: list[tuple[int, int]], data: bytes) -> int:
+    """Copy ``data`` out across the iovecs in order (copy_to_iter); returns len(data)."""
     pos = 0
     for base, ln in vecs:
         if pos >= len(data):
@@ -111,9 +110,9 @@ def sys_readv(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None, 
 
 def do_readv(t: Task, fd: int, iov: int, iovcnt: int, nowait: bool) -> Generator[None, None, int]:
     f = fget(t, fd)
-    vecs = _iovecs(t, iov, s32(iovcnt))
+    vecs = import_iovec(t, iov, s32(iovcnt))
     data = yield from vfs_read(t, f, sum(ln for _, ln in vecs), nowait)
-    return _scatter(t, vecs, data)
+    return scatter_iovec(t, vecs, data)
 
 
 def sys_writev(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None, int]:
@@ -122,8 +121,8 @@ def sys_writev(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None,
 
 def do_writev(t: Task, fd: int, iov: int, iovcnt: int, nowait: bool) -> Generator[None, None, int]:
     f = fget(t, fd)
-    vecs = _iovecs(t, iov, s32(iovcnt))
-    data = _gather(t, vecs)
+    vecs = import_iovec(t, iov, s32(iovcnt))
+    data = gather_iovec(t, vecs)
     if not data:
         if not f.writable:
             raise KernelError(E.EBADF)
@@ -158,14 +157,14 @@ def sys_pwrite64(t: Task, fd: int, buf: int, count: int, off: int) -> int:
 def sys_preadv(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
     f = fget(t, fd)
     rw_verify_pos(f, s64(off))
-    vecs = _iovecs(t, iov, s32(iovcnt))
+    vecs = import_iovec(t, iov, s32(iovcnt))
     if not f.readable:
         raise KernelError(E.EBADF)
     total = sum(ln for _, ln in vecs)
     if not total:
         return 0
     rw_verify_area(f, s64(off), total)
-    return _scatter(t, vecs, f.pread(total, s64(off)))
+    return scatter_iovec(t, vecs, f.pread(total, s64(off)))
 
 
 def sys_pwritev(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
@@ -175,10 +174,10 @@ def sys_pwritev(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
 def do_pwritev(t: Task, fd: int, iov: int, iovcnt: int, off: int, append: bool | None) -> int:
     f = fget(t, fd)
     rw_verify_pos(f, s64(off))
-    vecs = _iovecs(t, iov, s32(iovcnt))
+    vecs = import_iovec(t, iov, s32(iovcnt))
     if not f.writable:
         raise KernelError(E.EBADF)
-    data = _gather(t, vecs)
+    data = gather_iovec(t, vecs)
     if not data:
         return 0
     return vfs_pwrite(t, f, data, s64(off), sum(ln for _, ln in vecs), append)
@@ -339,41 +338,13 @@ def sys_readahead(t: Task, fd: int, off: int, count: int) -> int:
 
 
 def sys_sendfile(t: Task, out_fd: int, in_fd: int, offp: int, count: int) -> Generator[None, None, int]:
-    """do_sendfile: the input's checks first (EBADF, ESPIPE, rw_verify_area), then the
-    output's; the input position may not pass the smaller s_maxbytes (EOVERFLOW)."""
-    fin = fget(t, in_fd)
-    if not fin.readable:
-        raise KernelError(E.EBADF)
+    fin, fout = fget(t, in_fd), fget(t, out_fd)
     mm = mm_of(t)
-    if offp:
-        off = s64(int.from_bytes(copy_from_user(mm, offp, 8), "little"))
-        if fin.inode is None or isinstance(fin, PipeFile):
-            raise KernelError(E.ESPIPE)
-    else:
-        off = fin.pos
-    rw_verify_area(fin, off, count)
-    count = min(count, MAX_RW_COUNT)
-    fout = fget(t, out_fd)
-    if not fout.writable:
-        raise KernelError(E.EBADF)
-    if fout.flags & A.O_APPEND or fin.inode is None or isinstance(fin, PipeFile):
-        raise KernelError(E.EINVAL)     # do_splice_direct: no appending, the input must be a file
-    count = vfs_pread_limit(fin, fout, off, count)
-    rw_verify_area(fout, fout.pos, count)
-    if offp:
-        data = fin.pread(count, off)
-    else:
-        data = yield from vfs_read(t, fin, count)
-    if not data:
-        if offp:
-            copy_to_user(mm, offp, off.to_bytes(8, "little"))
-        return 0
-    n = yield from vfs_write(t, fout, data)
-    if offp:
-        copy_to_user(mm, offp, (off + n).to_bytes(8, "little"))
-    elif n < len(data):
-        fin.pos -= len(data) - n
-    return n
+    off = s64(get_u64(mm, offp)) if offp else None
+    done, off = yield from do_splice_direct(t, fin, off, fout, count)
+    if offp and off is not None:
+        put_u64(mm, offp, off)
+    return done
 
 
 def sys_copy_file_range(t: Task, fd_in: int, off_in: int, fd_out: int, off_out: int,
@@ -382,36 +353,16 @@ def sys_copy_file_range(t: Task, fd_in: int, off_in: int, fd_out: int, off_out: 
     fin, fout = fget(t, fd_in), fget(t, fd_out)
     if flags:
         raise KernelError(E.EINVAL)
-    if not fin.readable or not fout.writable or fout.flags & A.O_APPEND:
-        raise KernelError(E.EBADF)
-    for f in (fin, fout):
-        if f.inode is None or isinstance(f, PipeFile) or not f.inode.is_reg():
-            raise KernelError(E.EISDIR if f.inode is not None and f.inode.is_dir() else E.EINVAL)
     mm = mm_of(t)
-    pin = s64(int.from_bytes(copy_from_user(mm, off_in, 8), "little")) if off_in else fin.pos
-    pout = s64(int.from_bytes(copy_from_user(mm, off_out, 8), "little")) if off_out else fout.pos
-    if pin < 0 or pout < 0:
-        raise KernelError(E.EINVAL)
-    # generic_copy_file_checks: no wrap, cut at the input's end, the output's limits
-    if pin + length >= 1 << 64 or pout + length >= 1 << 64:
-        raise KernelError(E.EOVERFLOW)
-    n = 0 if pin >= fin.inode.size else min(length, fin.inode.size - pin)  # type: ignore[union-attr]
-    n = generic_write_check_limits(t, fout, pout, n) if n else n
-    if not n and pout >= fout.inode.sb.s_maxbytes:  # type: ignore[union-attr]
-        raise KernelError(E.EFBIG)
-    if fin.inode is fout.inode and pin < pout + n and pout < pin + n:
-        raise KernelError(E.EINVAL)     # overlapping ranges of one file
-    rw_verify_area(fin, pin, n)
-    rw_verify_area(fout, pout, n)
-    n = min(n, MAX_RW_COUNT)
-    data = fin.pread(n, pin) if n else b""
-    done = vfs_pwrite(t, fout, data, pout) if data else 0
+    pin = s64(get_u64(mm, off_in)) if off_in else fin.pos
+    pout = s64(get_u64(mm, off_out)) if off_out else fout.pos
+    done = vfs_copy_file_range(t, fin, pin, fout, pout, length)
     if off_in:
-        copy_to_user(mm, off_in, (pin + done).to_bytes(8, "little"))
+        put_u64(mm, off_in, pin + done)
     else:
         fin.pos = pin + done
     if off_out:
-        copy_to_user(mm, off_out, (pout + done).to_bytes(8, "little"))
+        put_u64(mm, off_out, pout + done)
     else:
         fout.pos = pout + done
     return done

@@ -22,7 +22,7 @@ from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user, put_i32, put_u32, put_u64
 from pynix.net.inet import InetSocket, inet_addr, inet_find
 from pynix.net.unix import Cred, UnixSocket
-from pynix.syscalls.sys_file import _iovecs
+from pynix.syscalls.sys_file import import_iovec
 from pynix.syscalls.sys_socket import (
     find_dest,
     put_name,
@@ -116,7 +116,7 @@ def sys_sendmsg(t: Task, fd: int, msg: int, flags: int) -> Generator[None, None,
     sock = sock_of(t, fd)
     name_p, namelen, iov, iovlen, control, controllen, _ = _msghdr(t, msg)
     mm = mm_of(t)
-    data = b"".join(copy_from_user(mm, base, ln) for base, ln in _iovecs(t, iov, iovlen))
+    data = b"".join(copy_from_user(mm, base, ln) for base, ln in import_iovec(t, iov, iovlen))
     if controllen > OPTMEM_MAX:
         raise KernelError(E.ENOBUFS)
     fds, cred = scm_send(t, copy_from_user(mm, control, controllen) if control and controllen else b"")
@@ -154,7 +154,7 @@ def scm_recv(t: Task, sock: UnixSocket, files: list[File], cred: Cred, room: int
 def sys_recvmsg(t: Task, fd: int, msg: int, flags: int) -> Generator[None, None, int]:
     sock = sock_of(t, fd)
     name_p, namelen, iov, iovlen, control, controllen, _ = _msghdr(t, msg)
-    vecs = _iovecs(t, iov, iovlen)
+    vecs = import_iovec(t, iov, iovlen)
     res = yield from sock_block(t, sock, lambda: sock.recvmsg(sum(ln for _, ln in vecs), flags),
                                 flags, sock.rcvtimeo)
     data, files, cred, name, mflags = res  # type: ignore[misc]

@@ -33,6 +33,7 @@ from pynix.syscalls import (
     sys_sched,
     sys_signal,
     sys_socket,
+    sys_splice,
     sys_sockmsg,
     sys_thread,
     sys_time,
@@ -131,6 +132,11 @@ ROWS: list[Row] = [
     ("close_range", sys_fd.sys_close_range, "uux"),
     ("sendfile", sys_file.sys_sendfile, "ffxu"),
     ("copy_file_range", sys_file.sys_copy_file_range, "fxfxux"),
+    ("splice", sys_splice.sys_splice, "fxfxux", partial(
+        "moves by copying the pipe's slots (no page stealing); SPLICE_F_MOVE/MORE/GIFT are hints")),
+    ("tee", sys_splice.sys_tee, "ffux"),
+    ("vmsplice", sys_splice.sys_vmsplice, "fxux", partial(
+        "user memory is copied into the pipe, not mapped")),
     ("memfd_create", sys_fd.sys_memfd_create, "sx", partial(
         "MFD_HUGETLB: EINVAL; MFD_ALLOW_SEALING is accepted but no seal can be added")),
     ("flock", sys_lock.sys_flock, "fd"),

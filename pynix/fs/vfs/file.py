@@ -48,6 +48,10 @@ class WouldBlock(Exception):
 class File:
     # FMODE_NOWAIT: preadv2/pwritev2 may pass RWF_NOWAIT (else EOPNOTSUPP)
     fmode_nowait = False
+    # file_operations' splice_read / splice_write: may splice(2) read from / write to this
+    # file (regular files, sockets, pipes, memory devices, terminals); EINVAL otherwise
+    splice_read = False
+    splice_write = False
 
     def __init__(self, flags: int, path: object = None, inode: Inode | None = None) -> None:
         self.flags = flags              # O_* status flags (access mode, O_APPEND, O_NONBLOCK)
@@ -122,6 +126,7 @@ class InodeFile(File):
     program, which keeps writers out for as long as the file lives (the mm's exe_file)."""
 
     fmode_nowait = True             # its reads and writes never wait for the disk
+    splice_read = splice_write = True
 
     def __init__(self, flags: int, path: object, inode: Inode, on_write: object = None,
                  deny_write: bool = False) -> None:
