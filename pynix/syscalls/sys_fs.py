@@ -12,6 +12,7 @@ from pynix.fs.vfs.dcache import Path, d_path, d_unlinked
 from pynix.fs.vfs.inode import Inode, now_ns, touch_atime
 from pynix.fs.vfs.namei import MAY_EXEC, MAY_WRITE, namei, permission
 from pynix.fs.vfs.read_write import inode_newsize_ok
+from pynix.fs.vfs.attr import notify_change
 from pynix.kernel.cred import capable, capable_fs
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user
@@ -282,7 +283,7 @@ def _chmod(t: Task, p: Path, mode: int) -> int:
     if p.inode.is_lnk():
         raise KernelError(E.EOPNOTSUPP)
     _owner_or_root(t, p.inode)
-    p.inode.setattr(mode=mode & 0o7777)
+    notify_change(p, mode=mode & 0o7777)
     return 0
 
 
@@ -316,7 +317,7 @@ def _chown(t: Task, p: Path, uid: int, gid: int) -> int:
     mode = None
     if not p.inode.is_dir() and (uid != -1 or gid != -1) and p.inode.mode & 0o6000:
         mode = p.inode.mode & ~0o6000 & 0o7777          # chown clears set-id bits
-    p.inode.setattr(uid=None if uid == -1 else uid, gid=None if gid == -1 else gid, mode=mode)
+    notify_change(p, uid=None if uid == -1 else uid, gid=None if gid == -1 else gid, mode=mode)
     return 0
 
 
@@ -369,7 +370,7 @@ def sys_utimensat(t: Task, dirfd: int, pathp: int, times: int, flags: int) -> in
             raise KernelError(E.EPERM)
         permission(t.cred, p.inode, MAY_WRITE)
     ops.check_writable_mount(p)
-    p.inode.setattr(atime=atime, mtime=mtime)
+    notify_change(p, atime=atime, mtime=mtime)
     return 0
 
 
@@ -381,7 +382,7 @@ def sys_truncate(t: Task, pathp: int, length: int) -> int:
         raise KernelError(E.EISDIR)
     ops.vfs_access(fs_of(t), p, A.W_OK)
     inode_newsize_ok(t, s64(length))
-    ops.do_truncate(p.inode, s64(length))
+    ops.do_truncate(p.inode, s64(length), p.dentry)
     return 0
 
 

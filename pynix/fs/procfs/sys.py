@@ -3,7 +3,8 @@
 Registers ``sys/kernel/{hostname,domainname,ostype,osrelease,version,pid_max}``,
 ``sys/kernel/random/{uuid,boot_id,entropy_avail,poolsize}`` (uuid is a new random version-4
 UUID at each read, boot_id one per boot, as drivers/char/random.c proc_do_uuid), and read-only
-``sys/vm/overcommit_memory``, ``sys/fs/{file-max,nr_open}``. ``hostname``
+``sys/vm/overcommit_memory``, ``sys/fs/{file-max,nr_open}``, and root-writable
+``sys/fs/inotify/{max_queued_events,max_user_instances,max_user_watches}``. ``hostname``
 and ``domainname`` are writable by root and change what uname(2) reports, as sethostname(2)
 does; a write replaces the value up to the first newline (proc_dostring), at most 64 bytes.
 
@@ -20,6 +21,7 @@ from typing import Any
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
+from pynix.fs.notify.inotify import LIMITS as INOTIFY_LIMITS
 from pynix.fs.procfs.registry import register_proc_file
 from pynix.kernel.cred import capable
 from pynix.kernel.ns_common import uts_ns_of
@@ -78,3 +80,22 @@ register_proc_file("sys/kernel/random/poolsize", lambda k: b"256\n")
 register_proc_file("sys/vm/overcommit_memory", lambda k: b"0\n")
 register_proc_file("sys/fs/file-max", lambda k: b"%d\n" % (k.phys.nframes * 4 // 10))  # kB / 10
 register_proc_file("sys/fs/nr_open", lambda k: b"1048576\n")
+
+
+def _inotify_store(key: str) -> Any:
+    """proc_dointvec_minmax with a minimum of 0, root only (inotify_table)."""
+    def store(k: Any, task: Any, data: bytes) -> None:
+        _need_root(task)
+        try:
+            v = int(data.split(b"\n")[0].strip())
+        except ValueError:
+            raise KernelError(E.EINVAL) from None
+        if not 0 <= v <= 0x7FFFFFFF:
+            raise KernelError(E.EINVAL)
+        INOTIFY_LIMITS[key] = v
+    return store
+
+
+for _key in ("max_queued_events", "max_user_instances", "max_user_watches"):
+    register_proc_file("sys/fs/inotify/" + _key,
+                       lambda k, key=_key: b"%d\n" % INOTIFY_LIMITS[key], _inotify_store(_key))

@@ -16,6 +16,7 @@ from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.poll import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM
 from pynix.base.errors import KernelError
+from pynix.fs.notify.hooks import fsnotify_close
 from pynix.fs.vfs.icache import iget, iput
 from pynix.fs.vfs.inode import Inode, touch_atime
 
@@ -183,6 +184,7 @@ class InodeFile(File):
         locks = getattr(self.inode, "i_flock", None)    # fs/locks.InodeLocks, if ever locked
         if locks is not None:
             locks.remove_flock(self)              # flock locks go with the description
+        fsnotify_close(self)
         iput(self.inode)
 
 

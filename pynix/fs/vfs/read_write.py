@@ -23,6 +23,7 @@ from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
 from pynix.base.wait import wait_event
+from pynix.fs.notify.hooks import fsnotify_access, fsnotify_modify
 from pynix.fs.pipe import PipeFile
 from pynix.fs.vfs.file import MAX_LFS_FILESIZE, File, WouldBlock
 from pynix.kernel.sigqueue import send_signal
@@ -94,6 +95,8 @@ def vfs_read(t: Task, f: File, n: int) -> Generator[None, None, bytes]:
     if not f.readable:
         raise KernelError(E.EBADF)
     data = yield from rw_wait(t, f, lambda: f.read(n))
+    if data:
+        fsnotify_access(f)
     return data  # type: ignore[return-value]
 
 
@@ -115,4 +118,6 @@ def vfs_write(t: Task, f: File, data: bytes) -> Generator[None, None, int]:
             raise
         done += n  # type: ignore[operator]
         if done >= len(data) or not isinstance(f, PipeFile):
+            if done:
+                fsnotify_modify(f)
             return done
