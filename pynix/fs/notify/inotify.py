@@ -16,6 +16,7 @@ from typing import Any
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import inotify as I
+from pynix.arch.x86_64.kdev_t import major, minor
 from pynix.arch.x86_64.poll import POLLIN, POLLRDNORM
 from pynix.base.errors import KernelError
 from pynix.base.wait import WaitQueue
@@ -135,6 +136,11 @@ def inotify_rm_watch(group: InotifyGroup, wd: int) -> None:
     fsnotify_destroy_mark(mark)
 
 
+def _kdev(dev: int) -> int:
+    """The kernel's own dev_t encoding fdinfo prints (MKDEV: major << 20 | minor)."""
+    return major(dev) << 20 | minor(dev)
+
+
 class InotifyFile(File):
     """The inotify descriptor: read, poll, FIONREAD, and fdinfo's watch lines."""
 
@@ -176,7 +182,7 @@ class InotifyFile(File):
         out = b""
         for wd, m in sorted(self.group.wds.items()):
             out += b"inotify wd:%x ino:%x sdev:%x mask:%x ignored_mask:0\n" % (
-                wd, m.inode.ino, getattr(m.inode.sb, "dev", 0), m.mask & I.IN_ALL_EVENTS)
+                wd, m.inode.ino, _kdev(getattr(m.inode.sb, "dev", 0)), m.mask)
         return out
 
     def release(self) -> None:
