@@ -28,6 +28,7 @@ from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import xattr as X
 from pynix.arch.x86_64.capability import CAP_FOWNER, CAP_SETFCAP, CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
+from pynix.fs.notify.hooks import fsnotify_xattr
 from pynix.fs.vfs.inode import Inode, now_ns
 from pynix.fs.vfs.namei import MAY_READ, MAY_WRITE, permission
 from pynix.kernel.cred import capable, capable_fs
@@ -102,6 +103,7 @@ def vfs_setxattr(t: Task, inode: Inode, name: bytes, value: bytes, flags: int) -
     inode.set_xattr(name, value, flags)
     inode.ctime = now_ns()
     inode.mark_dirty()
+    fsnotify_xattr(None, inode)
 
 
 def vfs_removexattr(t: Task, inode: Inode, name: bytes) -> None:
@@ -113,6 +115,7 @@ def vfs_removexattr(t: Task, inode: Inode, name: bytes) -> None:
     inode.set_xattr(name, None, X.XATTR_REPLACE)
     inode.ctime = now_ns()
     inode.mark_dirty()
+    fsnotify_xattr(None, inode)
 
 
 def vfs_listxattr(t: Task, inode: Inode) -> bytes:

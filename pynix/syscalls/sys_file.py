@@ -278,7 +278,7 @@ def sys_ftruncate(t: Task, fd: int, length: int) -> int:
     if not f.writable or f.inode is None or not f.inode.is_reg():
         raise KernelError(E.EINVAL)
     inode_newsize_ok(t, s64(length), f.inode)
-    do_truncate(f.inode, s64(length))
+    do_truncate(f.inode, s64(length), getattr(f.path, "dentry", None))
     return 0
 
 

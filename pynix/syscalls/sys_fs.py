@@ -10,14 +10,14 @@ from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_FOWNER, CAP_SYS_CHROOT
 from pynix.base.errors import KernelError
 from pynix.fs.vfs import ops
-from pynix.fs.vfs.attr import chown_common
+from pynix.fs.vfs.attr import chown_common, notify_change
 from pynix.fs.vfs.dcache import Path, d_path, d_unlinked
-from pynix.fs.vfs.inode import Inode, now_ns, touch_atime
-from pynix.fs.vfs.namei import MAY_EXEC, MAY_WRITE, namei, permission
+from pynix.fs.vfs.inode import Inode, touch_atime
+from pynix.fs.vfs.namei import MAY_EXEC, namei, permission
 from pynix.fs.vfs.read_write import inode_newsize_ok
 from pynix.kernel.cred import capable, capable_fs
 from pynix.kernel.task import Task
-from pynix.mm.uaccess import copy_from_user, copy_to_user
+from pynix.mm.uaccess import copy_to_user
 from pynix.syscalls.util import at_base, fget, fs_of, get_path, id_arg, mm_of, s32, s64
 
 def stat_bytes(p_inode: Inode, dev: int) -> bytes:
@@ -297,7 +297,7 @@ def _chmod(t: Task, p: Path, mode: int) -> int:
     if p.inode.is_lnk():
         raise KernelError(E.EOPNOTSUPP)
     _owner_or_root(t, p.inode)
-    p.inode.setattr(mode=mode & 0o7777)
+    notify_change(p, mode=mode & 0o7777)
     return 0
 
 
@@ -356,7 +356,7 @@ def sys_truncate(t: Task, pathp: int, length: int) -> int:
         raise KernelError(E.EISDIR)
     ops.vfs_access(fs_of(t), p, A.W_OK)
     inode_newsize_ok(t, s64(length), p.inode)
-    ops.vfs_truncate(p.inode, s64(length))
+    ops.vfs_truncate(p.inode, s64(length), p.dentry)
     return 0
 
 

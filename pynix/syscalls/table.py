@@ -24,6 +24,7 @@ from pynix.syscalls import (
     sys_file,
     sys_fs,
     sys_info,
+    sys_inotify,
     sys_ipc,
     sys_lock,
     sys_mm,
@@ -308,6 +309,11 @@ ROWS: list[Row] = [
     ("epoll_pwait", sys_event.sys_epoll_pwait, "fxddxu"),
     ("epoll_pwait2", sys_event.sys_epoll_pwait2, "fxdxxu"), ("signalfd", sys_event.sys_signalfd, "fxu"),
     ("signalfd4", sys_event.sys_signalfd4, "fxux"),
+    # inotify
+    ("inotify_init", sys_inotify.sys_inotify_init, ""),
+    ("inotify_init1", sys_inotify.sys_inotify_init1, "x"),
+    ("inotify_add_watch", sys_inotify.sys_inotify_add_watch, "fsx"),
+    ("inotify_rm_watch", sys_inotify.sys_inotify_rm_watch, "fd"),
     # sockets: AF_UNIX, and AF_INET on the loopback network
     ("socket", sys_socket.sys_socket, "ddd", partial(
         "AF_UNIX (stream, datagram, seqpacket) and AF_INET TCP and UDP on the loopback network "

@@ -186,8 +186,9 @@ def fdinfo_text(t: Task, fd: int, f: File) -> bytes:
         flags |= A.O_LARGEFILE          # open(2) on x86-64 forces it (force_o_largefile)
     inode = f.stat_inode
     mid = mnt_id(f.path.mnt) if isinstance(f.path, Path) else 0
+    extra = getattr(f, "fdinfo", None)      # the file's show_fdinfo (inotify's watches)
     return b"pos:\t%d\nflags:\t0%o\nmnt_id:\t%d\nino:\t%d\n" % (
-        f.pos, flags, mid, inode.ino if inode is not None else 0)
+        f.pos, flags, mid, inode.ino if inode is not None else 0) + (extra() if extra else b"")
 
 
 def fdinfo_entries(sb: ProcSuperBlock, t: Task) -> dict[bytes, Entry]:

@@ -3,7 +3,8 @@
 Registers ``sys/kernel/{hostname,domainname,ostype,osrelease,version,pid_max}``,
 ``sys/kernel/random/{uuid,boot_id,entropy_avail,poolsize}`` (uuid is a new random version-4
 UUID at each read, boot_id one per boot, as drivers/char/random.c proc_do_uuid), and read-only
-``sys/vm/overcommit_memory``, ``sys/fs/file-max``. ``hostname``
+``sys/vm/overcommit_memory``, ``sys/fs/file-max``, and root-writable
+``sys/fs/inotify/{max_queued_events,max_user_instances,max_user_watches}``. ``hostname``
 and ``domainname`` are writable by root and change what uname(2) reports, as sethostname(2)
 does; a write replaces the value up to the first newline (proc_dostring), at most 64 bytes.
 
@@ -28,6 +29,7 @@ from typing import Any, Callable
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
+from pynix.fs.notify.inotify import LIMITS as INOTIFY_LIMITS
 from pynix.fs.procfs.registry import register_proc_file
 from pynix.fs.vfs.file import NrOpen
 from pynix.kernel.cred import capable
@@ -149,3 +151,13 @@ sysctl_int("vm/vfs_cache_pressure", _tunable("vfs_cache_pressure", 100),
            _set_tunable("vfs_cache_pressure"))
 register_proc_file("sys/kernel/core_pattern", lambda k: _tunable("core_pattern", b"core")(k) + b"\n",
                    _store_core_pattern)
+
+
+def _set_inotify(key: str) -> Callable[[Any, int], None]:
+    def put(k: Any, v: int) -> None:
+        INOTIFY_LIMITS[key] = v
+    return put
+
+
+for _key in ("max_queued_events", "max_user_instances", "max_user_watches"):
+    sysctl_int("fs/inotify/" + _key, lambda k, key=_key: INOTIFY_LIMITS[key], _set_inotify(_key))

@@ -1,15 +1,20 @@
-"""Changing an inode's owner (Linux fs/attr.c and fs/open.c: chown_common, notify_change,
-setattr_prepare's chown_ok/chgrp_ok, setattr_should_drop_sgid).
+"""Changing an inode's attributes through a path (Linux fs/attr.c and fs/open.c:
+notify_change, chown_common, setattr_prepare's chown_ok/chgrp_ok, setattr_should_drop_sgid).
 
-Provides ``chown_common(cred, path, uid, gid)``, what chown, fchown, lchown and fchownat do
-once they have the path (uid or gid -1: unchanged), and ``in_group_or_capable``.
+Provides:
+- ``notify_change(path, mode=, uid=, gid=, atime=, mtime=)``: set the attributes given (the
+  keyword arguments of ``Inode.setattr``) and tell fsnotify what changed; chmod, chown and
+  the utimes family call it after their permission checks.
+- ``chown_common(cred, path, uid, gid)``: what chown, fchown, lchown and fchownat do once
+  they have the path (uid or gid -1: unchanged); ``in_group_or_capable``.
 
-The order of the checks is Linux's: a read-only mount first (EROFS, mnt_want_write), then
+chown's checks come in Linux's order: a read-only mount first (EROFS, mnt_want_write), then
 the permission to change (EPERM): the owner may keep the uid and move the group to one of
 its own groups (or keep it), CAP_CHOWN may do anything. Any chown of a non-directory (even
-one that changes neither id) clears set-user-ID always and set-group-ID when the file is group-executable
-or the caller is neither in the file's group nor holds CAP_FSETID; a set-group-ID
-file that is not group-executable is System V's mandatory-locking mark, kept otherwise.
+one that changes neither id) clears set-user-ID always and set-group-ID when the file is
+group-executable or the caller is neither in the file's group nor holds CAP_FSETID; a
+set-group-ID file that is not group-executable is System V's mandatory-locking mark, kept
+otherwise. Owns nothing.
 """
 from __future__ import annotations
 
@@ -17,11 +22,21 @@ from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_CHOWN, CAP_FSETID
 from pynix.base.errors import KernelError
+from pynix.fs.notify.hooks import fsnotify_change
 from pynix.fs.vfs.dcache import Path
 from pynix.fs.vfs.inode import Inode
 from pynix.fs.vfs.namei import Cred
 from pynix.fs.vfs.ops import check_writable_mount
 from pynix.kernel.cred import capable_fs
+
+
+def notify_change(p: Path, *, mode: int | None = None, uid: int | None = None,
+                  gid: int | None = None, atime: int | None = None,
+                  mtime: int | None = None) -> None:
+    """Linux's notify_change: the change, then its fsnotify event (IN_ATTRIB)."""
+    p.inode.setattr(mode=mode, uid=uid, gid=gid, atime=atime, mtime=mtime)
+    fsnotify_change(p.dentry, p.inode, owner=uid is not None or gid is not None,
+                    mode=mode is not None, atime=atime is not None, mtime=mtime is not None)
 
 
 def in_group_or_capable(cred: Cred, gid: int, cap: int = CAP_FSETID) -> bool:
@@ -66,4 +81,4 @@ def chown_common(cred: Cred, p: Path, uid: int, gid: int) -> None:
             kill |= A.S_ISGID
         if kill:
             mode = inode.mode & ~kill & 0o7777
-    inode.setattr(uid=None if uid == -1 else uid, gid=None if gid == -1 else gid, mode=mode)
+    notify_change(p, uid=None if uid == -1 else uid, gid=None if gid == -1 else gid, mode=mode)

@@ -16,6 +16,7 @@ from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.poll import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM
 from pynix.base.errors import KernelError
+from pynix.fs.notify.hooks import fsnotify_close
 from pynix.fs.vfs.icache import iget, iput
 from pynix.fs.vfs.inode import (
     MAX_LFS_FILESIZE,
@@ -225,6 +226,7 @@ class InodeFile(File):
             put_write_access(self.inode)
         elif self.write_access < 0:
             allow_write_access(self.inode)
+        fsnotify_close(self)
         iput(self.inode)
 
 

@@ -15,6 +15,7 @@ dropped a link.
 """
 from __future__ import annotations
 
+from pynix.fs.notify.hooks import fsnotify_inoderemove
 from pynix.fs.vfs.inode import Inode
 
 
@@ -35,6 +36,7 @@ def iput(inode: Inode) -> None:
 def maybe_evict(inode: Inode) -> None:
     """Called after unlink/rmdir/rename dropped a link, and at the last iput."""
     if inode.nlink == 0 and inode.i_count == 0:
+        fsnotify_inoderemove(inode)
         mapping = getattr(inode, "mapping", None)
         if mapping is not None:
             mapping.drop()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.kdev_t import makedev
 from pynix.base.errors import KernelError
+from pynix.fs.notify.hooks import fsnotify_unmount_inodes
 from pynix.fs.vfs.dcache import Dentry, Mount, MountTable, Path
 from pynix.fs.vfs.inode import SuperBlock
 
@@ -62,6 +63,7 @@ class VFS:
         mnt.sb.sync()
         self.mounts.detach(mnt)
         if not any(m.sb is mnt.sb for m in self.mounts.mounts):
+            fsnotify_unmount_inodes(mnt.sb)     # generic_shutdown_super: IN_UNMOUNT, IN_IGNORED
             mnt.sb.put_super()
             self.supers.remove(mnt.sb)
 

@@ -15,6 +15,15 @@ from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_FOWNER, CAP_FSETID, CAP_MKNOD
 from pynix.base.errors import KernelError
 from pynix.fs.devices import chrdev_open
+from pynix.fs.notify.hooks import (
+    fsnotify_change,
+    fsnotify_create,
+    fsnotify_delete,
+    fsnotify_link,
+    fsnotify_link_count,
+    fsnotify_move,
+    fsnotify_open,
+)
 from pynix.fs.pipe import fifo_open
 from pynix.fs.vfs.dcache import MS_NODEV, Dentry, Path
 from pynix.fs.vfs.file import File, InodeFile
@@ -116,6 +125,7 @@ def do_open(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | None
     else:
         f = path_openat(fs, path, flags, mode, base, resolve=resolve)
     f.flags &= ~(A.O_CREAT | A.O_EXCL | A.O_NOCTTY | A.O_TRUNC)
+    fsnotify_open(f)
     return f
 
 
@@ -138,6 +148,7 @@ def path_openat(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | 
             inode = dirp.inode.create(name, *inode_init_owner(
                 fs, dirp.inode, A.S_IFREG | (mode & ~fs.umask & 0o7777)))
             d = dirp.dentry.add(name, inode)
+            fsnotify_create(dirp.inode, name, inode)
             f = InodeFile(flags & ~(A.O_CREAT | A.O_EXCL | A.O_TRUNC), Path(dirp.mnt, d), inode)
             f.created = True
             return f
@@ -176,7 +187,7 @@ def path_openat(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | 
         check_writable_mount(p)
     f = open_inode_file(fs, p, flags)
     if flags & A.O_TRUNC and inode.is_reg():
-        do_truncate(inode, 0)
+        do_truncate(inode, 0, p.dentry)
     return f
 
 
@@ -211,7 +222,7 @@ def vfs_tmpfile(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | 
     return f
 
 
-def do_truncate(inode: Inode, size: int) -> None:
+def do_truncate(inode: Inode, size: int, dentry: Dentry | None = None) -> None:
     if inode.is_dir():
         raise KernelError(E.EISDIR)
     if not inode.is_reg():
@@ -220,14 +231,15 @@ def do_truncate(inode: Inode, size: int) -> None:
     mapping = getattr(inode, "mapping", None)
     if mapping is not None:
         mapping.truncate(size)
+    fsnotify_change(dentry, inode, size=True)
 
 
-def vfs_truncate(inode: Inode, size: int) -> None:
+def vfs_truncate(inode: Inode, size: int, dentry: Dentry | None = None) -> None:
     """truncate(2) by name (Linux's vfs_truncate): like an open for writing for its duration,
     so a program being executed cannot be truncated (ETXTBSY)."""
     get_write_access(inode)
     try:
-        do_truncate(inode, size)
+        do_truncate(inode, size, dentry)
     finally:
         put_write_access(inode)
 
@@ -246,6 +258,7 @@ def vfs_mknod(fs: FsContext, path: bytes, mode: int, rdev: int, base: Path | Non
     owner = inode_init_owner(fs, dirp.inode, fmt | (mode & ~fs.umask & 0o7777))
     inode = dirp.inode.create(name, *owner, rdev)
     dirp.dentry.add(name, inode)
+    fsnotify_create(dirp.inode, name, inode)
 
 
 def vfs_mkdir(fs: FsContext, path: bytes, mode: int, base: Path | None = None) -> None:
@@ -257,6 +270,7 @@ def vfs_mkdir(fs: FsContext, path: bytes, mode: int, base: Path | None = None) -
     dmode, uid, gid = inode_init_owner(fs, dirp.inode, A.S_IFDIR | (mode & ~fs.umask & 0o1777))
     inode = dirp.inode.mkdir(name, dmode & 0o7777, uid, gid)
     dirp.dentry.add(name, inode)
+    fsnotify_create(dirp.inode, name, inode)
 
 
 def vfs_symlink(fs: FsContext, target: bytes, path: bytes, base: Path | None = None) -> None:
@@ -270,6 +284,7 @@ def vfs_symlink(fs: FsContext, target: bytes, path: bytes, base: Path | None = N
     _, uid, gid = inode_init_owner(fs, dirp.inode, A.S_IFLNK | 0o777)
     inode = dirp.inode.symlink(name, target, uid, gid)
     dirp.dentry.add(name, inode)
+    fsnotify_create(dirp.inode, name, inode)
 
 
 def vfs_link(fs: FsContext, old: Path, path: bytes, base: Path | None = None) -> None:
@@ -289,6 +304,7 @@ def vfs_link(fs: FsContext, old: Path, path: bytes, base: Path | None = None) ->
     dirp.inode.link(name, old.inode)
     old.inode.linkable = False
     dirp.dentry.add(name, old.inode)
+    fsnotify_link(dirp.inode, name, old.inode)
 
 
 def vfs_unlink(fs: FsContext, path: bytes, base: Path | None = None) -> None:
@@ -308,7 +324,9 @@ def vfs_unlink(fs: FsContext, path: bytes, base: Path | None = None) -> None:
         raise KernelError(E.EBUSY)
     dirp.inode.unlink(name)
     dirp.dentry.drop(name)
+    fsnotify_link_count(victim)
     maybe_evict(victim)
+    fsnotify_delete(dirp.inode, name, victim)
 
 
 def vfs_rmdir(fs: FsContext, path: bytes, base: Path | None = None) -> None:
@@ -329,6 +347,7 @@ def vfs_rmdir(fs: FsContext, path: bytes, base: Path | None = None) -> None:
     dirp.inode.rmdir(name)
     dirp.dentry.drop(name)
     maybe_evict(victim)
+    fsnotify_delete(dirp.inode, name, victim)
 
 
 def _under(p: Path, inode: Inode) -> bool:
@@ -401,8 +420,11 @@ def vfs_rename(fs: FsContext, old: bytes, new: bytes, oldbase: Path | None = Non
         _move(odir, oname, odir, tmp)
         _move(ndir, nname, odir, oname)
         _move(odir, tmp, ndir, nname)
+        fsnotify_move(odir.inode, oname, ndir.inode, nname, src, None)
+        fsnotify_move(ndir.inode, nname, odir.inode, oname, dst, None)
         return
     _move(odir, oname, ndir, nname)
+    fsnotify_move(odir.inode, oname, ndir.inode, nname, src, dst)
     if dst is not None:
         maybe_evict(dst)
 

@@ -27,6 +27,7 @@ from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
 from pynix.base.wait import wait_event
+from pynix.fs.notify.hooks import fsnotify_access, fsnotify_modify
 from pynix.fs.pipe import PipeFile
 from pynix.fs.vfs.file import MAX_LFS_FILESIZE, File, WouldBlock
 from pynix.fs.vfs.inode import Inode
@@ -174,6 +175,8 @@ def vfs_read(t: Task, f: File, n: int, nowait: bool = False) -> Generator[None, 
         raise KernelError(E.EBADF)
     rw_verify_area(f, f.pos, n)
     data = yield from rw_wait(t, f, lambda: f.read(n), nowait=nowait)
+    if data:
+        fsnotify_access(f)
     return data  # type: ignore[return-value]
 
 
@@ -198,6 +201,8 @@ def vfs_write(t: Task, f: File, data: bytes, asked: int | None = None,
             raise
         done += n  # type: ignore[operator]
         if done >= len(data) or not isinstance(f, PipeFile):
+            if done:
+                fsnotify_modify(f)
             return done
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_FOWNER
 from pynix.base.errors import KernelError
+from pynix.fs.vfs.attr import notify_change
 from pynix.fs.vfs.dcache import Path
 from pynix.fs.vfs.namei import MAY_WRITE, Cred, permission
 from pynix.fs.vfs.ops import check_writable_mount
@@ -31,4 +32,4 @@ def vfs_utimes(cred: Cred, p: Path, atime: int | None, mtime: int | None,
         if explicit:
             raise KernelError(E.EPERM)
         permission(cred, p.inode, MAY_WRITE)
-    p.inode.setattr(atime=atime, mtime=mtime)
+    notify_change(p, atime=atime, mtime=mtime)

@@ -1,0 +1,1 @@
+"""fsnotify: the kernel's file event notification (Linux fs/notify/)."""
