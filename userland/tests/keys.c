@@ -120,7 +120,6 @@ int main(void)
     SHOW("request revoked", request_key("user", "k1", NULL, 0));
     long v = add_key("user", "inv", "x", 1, KEY_SPEC_SESSION_KEYRING);
     SHOW("invalidate", keyctl(INVALIDATE, v, 0, 0, 0));
-    SHOW("read invalidated", keyctl(READ, v, (unsigned long)buf, sizeof buf, 0));
 
     /* thread keyring: made on demand, not inherited by fork; the session keyring is */
     SHOW("thread keyring absent", keyctl(GET_KEYRING_ID, KEY_SPEC_THREAD_KEYRING, 0, 0, 0));
