@@ -21,6 +21,7 @@ from pynix.arch.x86_64 import keyctl as K
 from pynix.base.errors import KernelError
 from pynix.security.keys.key import (
     KEEP,
+    Key,
     KeyService,
     key_invalidate,
     key_revoke,
@@ -100,6 +101,13 @@ def keyctl_update_key(t: Any, kid: int, payload: bytes | None) -> int:
     return 0
 
 
+def _not_kept(key: Key) -> Key:
+    """KEY_FLAG_KEEP: the key may not be revoked, invalidated, cleared or timed out (EPERM)."""
+    if KEEP in key.flags:
+        raise KernelError(E.EPERM)
+    return key
+
+
 def keyctl_revoke_key(t: Any, kid: int) -> int:
     """WRITE or, failing that, SETATTR permission."""
     svc = _svc(t)
@@ -109,27 +117,21 @@ def keyctl_revoke_key(t: Any, kid: int) -> int:
         if err.errno != E.EACCES:
             raise
         key = lookup_user_key(svc, t.cred, kid, 0, K.KEY_OTH_SETATTR).key
-    if KEEP in key.flags:
-        raise KernelError(E.EPERM)
-    key_revoke(svc, key)
+    key_revoke(svc, _not_kept(key))
     return 0
 
 
 def keyctl_invalidate_key(t: Any, kid: int) -> int:
     svc = _svc(t)
     key = lookup_user_key(svc, t.cred, kid, 0, K.KEY_OTH_SEARCH).key
-    if KEEP in key.flags:
-        raise KernelError(E.EPERM)
-    key_invalidate(svc, key)
+    key_invalidate(svc, _not_kept(key))
     return 0
 
 
 def keyctl_keyring_clear(t: Any, ringid: int) -> int:
     svc = _svc(t)
     ring = lookup_user_key(svc, t.cred, ringid, LOOKUP_CREATE, K.KEY_OTH_WRITE).key
-    if KEEP in ring.flags:
-        raise KernelError(E.EPERM)
-    keyring_clear(svc, ring)
+    keyring_clear(svc, _not_kept(ring))
     return 0
 
 
