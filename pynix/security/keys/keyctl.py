@@ -45,7 +45,7 @@ from pynix.security.keys.process_keys import (
     lookup_user_key,
 )
 from pynix.security.keys.request_key import key_create_or_update, request_key_and_link
-from pynix.security.keys.types import key_type_lookup
+from pynix.security.keys.types import KeyType, key_type_lookup
 
 def _svc(t: Any) -> KeyService:
     return t.kernel.keys
@@ -65,14 +65,20 @@ def do_add_key(t: Any, type_name: str, desc: str | None, payload: bytes | None, 
     return key_create_or_update(svc, t.cred, ring, type_name, desc, payload).key.serial
 
 
-def do_request_key(t: Any, type_name: str, desc: str, callout: bytes | None, destid: int) -> int:
-    svc = _svc(t)
-    dest = lookup_user_key(svc, t.cred, destid, LOOKUP_CREATE, K.KEY_OTH_WRITE).key \
+def _dest_and_type(t: Any, destid: int, type_name: str) -> tuple[Key | None, KeyType]:
+    """The destination keyring (if named: WRITE needed, made on demand), then the type, which
+    request_key and KEYCTL_SEARCH report missing as ENOKEY."""
+    dest = lookup_user_key(_svc(t), t.cred, destid, LOOKUP_CREATE, K.KEY_OTH_WRITE).key \
         if destid else None
     try:
-        ktype = key_type_lookup(type_name)
+        return dest, key_type_lookup(type_name)
     except KernelError:
         raise KernelError(E.ENOKEY) from None
+
+
+def do_request_key(t: Any, type_name: str, desc: str, callout: bytes | None, destid: int) -> int:
+    svc = _svc(t)
+    dest, ktype = _dest_and_type(t, destid, type_name)
     key = request_key_and_link(svc, t.cred, t.fs, ktype, desc, callout, dest)
     if key.state < 0:
         raise KernelError(-key.state)
@@ -175,12 +181,7 @@ def keyctl_describe_key(t: Any, kid: int) -> bytes:
 def keyctl_keyring_search(t: Any, ringid: int, type_name: str, desc: str, destid: int) -> int:
     svc = _svc(t)
     ring = lookup_user_key(svc, t.cred, ringid, 0, K.KEY_OTH_SEARCH)
-    dest = lookup_user_key(svc, t.cred, destid, LOOKUP_CREATE, K.KEY_OTH_WRITE).key \
-        if destid else None
-    try:
-        ktype = key_type_lookup(type_name)
-    except KernelError:
-        raise KernelError(E.ENOKEY) from None
+    dest, ktype = _dest_and_type(t, destid, type_name)
     try:
         found = keyring_search(ring, SearchCtx(t.cred, match_type_desc(ktype, desc)))
     except KernelError as err:
