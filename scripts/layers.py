@@ -31,7 +31,7 @@ LAYERS: list[tuple[str, ...]] = [
      "pynix.kernel.sigqueue", "pynix.kernel.cputime", "pynix.kernel.printk",
      "pynix.kernel.ns_common", "pynix.kernel.version"),
                                                       # what every subsystem sees of a task
-    ("pynix.fs", "pynix.ipc", "pynix.net", "pynix.drivers", "pynix.loader",
+    ("pynix.fs", "pynix.ipc", "pynix.net", "pynix.drivers", "pynix.loader", "pynix.security",
      "pynix.kernel.kthread"),                         # subsystems (and the kernel threads they ask for)
     ("pynix.kernel",),                                # process lifecycle: fork, exec, exit, signals
     ("pynix.syscalls",),                              # the table and thin handlers

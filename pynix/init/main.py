@@ -54,6 +54,7 @@ from pynix.fs.vfs.namei import namei
 from pynix.fs.vfs.ops import do_open, vfs_mkdir
 from pynix.fs.writeback import start_flusher
 from pynix.ipc import procfs as ipc_procfs  # noqa: F401  (initcall: /proc/sysvipc, IPC sysctls)
+from pynix.security.keys import proc as keys_procfs  # noqa: F401  (initcall: /proc/keys, key sysctls)
 from pynix.kernel.exec import do_execve
 from pynix.kernel.exit import do_wait
 from pynix.kernel.kernel import Kernel

@@ -3,7 +3,9 @@ the set*id rules of kernel/sys.c and kernel/groups.c; Bach ch. 7.6 "changing the
 
 Provides:
 - ``Cred``: a task's real, effective, saved and filesystem user and group ids and its
-  supplementary groups (``task.cred``; fork copies it, CLONE_THREAD threads get a copy too).
+  supplementary groups (``task.cred``; fork copies it, CLONE_THREAD threads get a copy too),
+  and, as struct cred, its thread, process and session keyrings, its assumed request_key
+  authority and its request_key default keyring (security/keys/process_keys.py).
 - ``capable(task, cap)``: may the task use capability ``cap`` (arch/x86_64/capability.py
   CAP_*)? pynix has no capability sets of its own yet: as for root without file capabilities,
   a task holds every capability while its effective uid is 0 and none otherwise
@@ -21,8 +23,8 @@ Owns the Cred objects.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_FULL_SET, CAP_SETGID, CAP_SETUID
@@ -43,10 +45,16 @@ class Cred:
     sgid: int = 0
     fsgid: int = 0
     groups: list[int] = field(default_factory=list)
+    # the key retention service's references (security/keys/process_keys.py owns them and
+    # their counts; a plain copy shares them uncounted until copy_keys fixes the child's)
+    thread_keyring: Any = None
+    process_keyring: Any = None
+    session_keyring: Any = None
+    request_key_auth: Any = None
+    jit_keyring: int = 0                   # KEYCTL_SET_REQKEY_KEYRING's setting
 
     def copy(self) -> Cred:
-        return Cred(self.uid, self.euid, self.suid, self.fsuid, self.gid, self.egid, self.sgid,
-                    self.fsgid, list(self.groups))
+        return replace(self, groups=list(self.groups))
 
 
 class FsCred(Protocol):

@@ -30,6 +30,7 @@ from pynix.kernel.task import Task
 from pynix.loader.elf import BINPRM_BUF, Binprm, load_elf_binary, open_exec
 from pynix.machine.cpu import REG_NAMES
 from pynix.mm.mm import MM
+from pynix.security.keys.process_keys import exec_keys
 
 MAX_ARG_STRLEN = 131072          # one string, its NUL included
 ARG_MAX = 32 * 4096              # the least room arguments get, whatever the stack limit
@@ -109,6 +110,7 @@ def flush_old_exec(t: Task) -> None:
     """Everything of the old program that must not survive exec."""
     de_thread(t)
     exit_itimers(t)                       # POSIX timers do not survive exec
+    exec_keys(t.kernel.keys, t.cred)      # nor the thread and process keyrings
     futex_exit_release(t)                      # robust list, clear_child_tid (exec_mm_release)
     complete_vfork_done(t)
     exit_mm(t)

@@ -31,6 +31,7 @@ from pynix.base.wait import wait_event
 from pynix.drivers.tty_jobctrl import disassociate_ctty
 from pynix.fs.pidfd import group_exited
 from pynix.ipc.sem import exit_sem
+from pynix.security.keys.process_keys import exit_keys
 from pynix.kernel.futex_exit import futex_exit_release
 from pynix.kernel.jobctl import exit_jobctl
 from pynix.kernel.posix_timers import exit_itimers
@@ -155,6 +156,7 @@ def do_exit(t: Task, status: int) -> None:
     exit_mm(t)
     exit_files(t)
     exit_sem(t)                                   # SEM_UNDO (shm went with exit_mm)
+    exit_keys(k.keys, t.cred)                     # the cred's keyring references
     group_dead = t.signal.nr_threads == 1
     if group_dead:
         exit_itimers(t)

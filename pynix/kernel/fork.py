@@ -38,6 +38,7 @@ from pynix.kernel.sigqueue import fatal_signal_pending
 from pynix.kernel.task import Task
 from pynix.mm.mm import MM
 from pynix.mm.uaccess import put_i32
+from pynix.security.keys.process_keys import copy_keys
 
 RIP = 16
 RAX = 0
@@ -155,6 +156,7 @@ def copy_process(parent: Task, flags: int, stack: int, tls: int, regs: list[int]
     child = Task(k, pid, parent.comm)     # dup_task_struct: what the task itself carries
     child.flags = PF_FORKNOEXEC
     child.cred = parent.cred.copy()       # copy_creds
+    copy_keys(k.keys, parent.cred, child.cred, flags)
     child.exec_path = parent.exec_path
     child.personality = parent.personality
     child.nice = parent.nice                      # sched_fork: the parent's priority

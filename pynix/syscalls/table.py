@@ -26,6 +26,7 @@ from pynix.syscalls import (
     sys_info,
     sys_inotify,
     sys_ipc,
+    sys_keys,
     sys_lock,
     sys_mm,
     sys_mount,
@@ -77,6 +78,9 @@ class Entry:
 
 
 # Notes shared by several calls.
+KEYS = partial("key types user, logon and keyring; no request-key upcall (the key is negated, "
+               "ENOENT or EOPNOTSUPP), so no request_key authority; no persistent keyrings, DH, "
+               "public-key operations or key notifications (EOPNOTSUPP)")
 RUSAGE = partial("struct rusage has only ru_utime and ru_stime; the other fields are 0")
 RLIMITS = partial("every limit is kept and reported; RLIMIT_NOFILE, FSIZE, STACK, CORE, NPROC and "
                   "RTPRIO and SIGPENDING are enforced, CPU, DATA, AS, RSS, MEMLOCK, LOCKS, MSGQUEUE, "
@@ -372,6 +376,9 @@ ROWS: list[Row] = [
     ("getcpu", sys_info.sys_getcpu, "xxx", ONE_CPU), ("getpriority", sys_info.sys_getpriority, "dd"),
     ("setpriority", sys_info.sys_setpriority, "ddd"), ("ioprio_get", sys_info.sys_ioprio_get, "dd"),
     ("ioprio_set", sys_info.sys_ioprio_set, "ddx"),
+    ("add_key", sys_keys.sys_add_key, "ssxud", KEYS),
+    ("request_key", sys_keys.sys_request_key, "sssd", KEYS),
+    ("keyctl", sys_keys.sys_keyctl, "dxxxx", KEYS),
 ]
 
 

@@ -1,0 +1,1 @@
+"""Security subsystems (Linux security/): the key retention service (keys/)."""
