@@ -15,18 +15,26 @@ from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
 from pynix.base.wait import wait_event
 from pynix.fs.pipe import PipeFile, fifo_partner_ready
-from pynix.fs.vfs.file import MAX_LFS_FILESIZE, File
+from pynix.fs.vfs.file import MAX_LFS_FILESIZE
 from pynix.fs.vfs.ops import do_open, do_truncate
 from pynix.fs.vfs.read_write import (
     MAX_RW_COUNT,
     generic_write_check_limits,
     inode_newsize_ok,
     rw_verify_area,
+    vfs_fsync,
     vfs_read,
     vfs_write,
 )
 from pynix.kernel.task import Task
-from pynix.mm.uaccess import access_ok, copy_from_user, copy_to_user
+from pynix.mm.uaccess import (
+    access_ok,
+    copy_from_iter,
+    copy_from_user,
+    copy_to_iter,
+    copy_to_user,
+    import_iovec,
+)
 from pynix.syscalls.util import at_base, fget, fs_of, get_path, mm_of, s32, s64
 
 
@@ -51,57 +59,17 @@ def sys_write(t: Task, fd: int, buf: int, count: int) -> Generator[None, None, i
     return (yield from vfs_write(t, f, data))
 
 
-def _iovecs(t: Task, iov: int, iovcnt: int) -> list[tuple[int, int]]:
-    """import_iovec: at most UIO_MAXIOV entries, no negative length, each range in user
-    space (EFAULT), and the total cut to MAX_RW_COUNT bytes."""
-    if not 0 <= iovcnt <= 1024:
-        raise KernelError(E.EINVAL)
-    raw = copy_from_user(mm_of(t), iov, A.IOVEC.size * iovcnt)
-    vecs = []
-    total = 0
-    for i in range(iovcnt):
-        base, ln = A.IOVEC.unpack_from(raw, i * A.IOVEC.size)
-        if ln >= 1 << 63:
-            raise KernelError(E.EINVAL)
-        ln = min(ln, MAX_RW_COUNT - total)
-        access_ok(base, ln)
-        total += ln
-        vecs.append((base, ln))
-    return vecs
-
-
-def _gather(t: Task, vecs: list[tuple[int, int]]) -> bytes:
-    """The bytes of the iovecs up to the first that faults; EFAULT only if that is the first
-    (a write stops short at a bad buffer, as Linux's copy_from_iter does)."""
-    out = []
-    for base, ln in vecs:
-        try:
-            out.append(copy_from_user(mm_of(t), base, ln))
-        except KernelError:
-            if not out:
-                raise
-            break
-    return b"".join(out)
-
-
 def sys_readv(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None, int]:
     f = fget(t, fd)
-    vecs = _iovecs(t, iov, s32(iovcnt))
-    total = sum(ln for _, ln in vecs)
-    data = yield from vfs_read(t, f, total)
-    pos = 0
-    for base, ln in vecs:
-        if pos >= len(data):
-            break
-        copy_to_user(mm_of(t), base, data[pos:pos + ln])
-        pos += ln
+    vecs = import_iovec(mm_of(t), iov, s32(iovcnt))
+    data = yield from vfs_read(t, f, sum(ln for _, ln in vecs))
+    copy_to_iter(mm_of(t), vecs, data)
     return len(data)
 
 
 def sys_writev(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None, int]:
     f = fget(t, fd)
-    vecs = _iovecs(t, iov, s32(iovcnt))
-    data = _gather(t, vecs)
+    data = copy_from_iter(mm_of(t), import_iovec(mm_of(t), iov, s32(iovcnt)))
     if not data:
         if not f.writable:
             raise KernelError(E.EBADF)
@@ -135,20 +103,16 @@ def sys_pwrite64(t: Task, fd: int, buf: int, count: int, off: int) -> int:
 def sys_preadv(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
     f = fget(t, fd)
     rw_verify_area(f, s64(off))
-    vecs = _iovecs(t, iov, s32(iovcnt))
+    vecs = import_iovec(mm_of(t), iov, s32(iovcnt))
     data = f.pread(sum(ln for _, ln in vecs), s64(off))
-    pos = 0
-    for base, ln in vecs:
-        copy_to_user(mm_of(t), base, data[pos:pos + ln])
-        pos += ln
+    copy_to_iter(mm_of(t), vecs, data)
     return len(data)
 
 
 def sys_pwritev(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
     f = fget(t, fd)
     rw_verify_area(f, s64(off))
-    vecs = _iovecs(t, iov, s32(iovcnt))
-    data = _gather(t, vecs)
+    data = copy_from_iter(mm_of(t), import_iovec(mm_of(t), iov, s32(iovcnt)))
     return f.pwrite(data[:generic_write_check_limits(t, f, s64(off), len(data))], s64(off))
 
 
@@ -218,21 +182,8 @@ def sys_ftruncate(t: Task, fd: int, length: int) -> int:
     return 0
 
 
-def _syncable(f: File) -> File:
-    """Only files with an fsync operation (regular files, directories, block devices) may
-    be synced; pipes, sockets and character devices are EINVAL as on Linux."""
-    if f.flags & A.O_PATH:
-        raise KernelError(E.EBADF)
-    if isinstance(f, PipeFile) or f.inode is None or not (
-            f.inode.is_reg() or f.inode.is_dir() or f.inode.mode & A.S_IFMT == A.S_IFBLK):
-        raise KernelError(E.EINVAL)
-    return f
-
-
 def sys_fsync(t: Task, fd: int) -> int:
-    f = _syncable(fget(t, fd))
-    assert f.inode is not None
-    f.inode.fsync()
+    vfs_fsync(fget(t, fd))
     return 0
 
 

@@ -11,7 +11,14 @@ and out of user memory) and the socket handlers:
   stops raising WouldBlock, sleeping on the queue it names; EAGAIN under O_NONBLOCK or once
   ``deadline`` passes (a socket's SO_RCVTIMEO / SO_SNDTIMEO).
 - ``rw_verify_area(f, off, count)`` for positional I/O, ``generic_write_check_limits`` and
-  ``inode_newsize_ok`` (RLIMIT_FSIZE, with SIGXFSZ), ``send_sigpipe`` and ``MAX_RW_COUNT``.
+  ``inode_newsize_ok`` (RLIMIT_FSIZE, with SIGXFSZ), ``send_sigpipe``; ``MAX_RW_COUNT``
+  (arch/x86_64/limits.py) for the handlers.
+- ``kiocb_read(t, f, n, off, nowait)`` and ``kiocb_write(t, f, data, off, nowait, append)``:
+  I/O at an offset of its own (Linux's read_iter/write_iter on a kiocb, for io_submit): a
+  positional read or write of a seekable file, the stream's read or write otherwise
+  (``file_is_stream``: pipes, sockets, eventfds ignore the offset); RWF_NOWAIT is EAGAIN
+  where the stream would wait.
+- ``vfs_fsync(f)``: fsync of a file that has the operation (EINVAL otherwise).
 
 Owns nothing.
 """
@@ -21,6 +28,7 @@ from typing import Callable, Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.limits import MAX_RW_COUNT
 from pynix.base.errors import KernelError
 from pynix.base.wait import wait_event
 from pynix.fs.pipe import PipeFile
@@ -28,18 +36,18 @@ from pynix.fs.vfs.file import MAX_LFS_FILESIZE, File, WouldBlock
 from pynix.kernel.sigqueue import send_signal
 from pynix.kernel.task import SigInfo, Task
 
-MAX_RW_COUNT = 0x7FFFF000        # the most one read or write moves (INT_MAX & PAGE_MASK)
 
 
 def rw_wait(t: Task, f: File, op: Callable[[], object], deadline: int | None = None,
-            restart: int = E.ERESTARTSYS) -> Generator[None, None, object]:
-    """Run ``op`` until it stops raising WouldBlock; sleep meanwhile (EAGAIN if O_NONBLOCK,
-    or once ``deadline`` (monotonic ns) passes: a socket's SO_RCVTIMEO / SO_SNDTIMEO)."""
+            restart: int = E.ERESTARTSYS, nowait: bool = False) -> Generator[None, None, object]:
+    """Run ``op`` until it stops raising WouldBlock; sleep meanwhile (EAGAIN if O_NONBLOCK or
+    ``nowait`` (RWF_NOWAIT), or once ``deadline`` (monotonic ns) passes: a socket's
+    SO_RCVTIMEO / SO_SNDTIMEO)."""
     while True:
         try:
             return op()
         except WouldBlock as wb:
-            if f.flags & A.O_NONBLOCK:
+            if f.flags & A.O_NONBLOCK or nowait:
                 raise KernelError(E.EAGAIN) from None
             wq = wb.wq
             wq.add(t)
@@ -79,10 +87,16 @@ def inode_newsize_ok(t: Task, size: int) -> None:
         raise KernelError(E.EFBIG)
 
 
+def file_is_stream(f: File) -> bool:
+    """A file without a position (FMODE_STREAM, or no FMODE_PREAD): pipes, FIFOs and the
+    files that have no inode of their own (sockets, eventfds, epoll, the console streams)."""
+    return isinstance(f, PipeFile) or f.inode is None
+
+
 def rw_verify_area(f: File, off: int, count: int = 0) -> None:
     """For pread/pwrite and their vector forms (Linux's rw_verify_area with the FMODE_PREAD
     check): a seekable file (ESPIPE), and off..off+count within loff_t (EINVAL)."""
-    if isinstance(f, PipeFile) or f.inode is None:
+    if file_is_stream(f):
         raise KernelError(E.ESPIPE)
     if off < 0 or off + count > MAX_LFS_FILESIZE:
         raise KernelError(E.EINVAL)
@@ -97,17 +111,18 @@ def vfs_read(t: Task, f: File, n: int) -> Generator[None, None, bytes]:
     return data  # type: ignore[return-value]
 
 
-def vfs_write(t: Task, f: File, data: bytes) -> Generator[None, None, int]:
+def vfs_write(t: Task, f: File, data: bytes, nowait: bool = False) -> Generator[None, None, int]:
     """Write ``data`` at the file's position (Linux's vfs_write and pipe_write's loop; Bach's
     write): EBADF unless open for writing; cut at RLIMIT_FSIZE; a pipe takes all of it unless
-    interrupted after a partial write (then the count so far); EPIPE raises SIGPIPE."""
+    interrupted after a partial write (then the count so far); EPIPE raises SIGPIPE.
+    ``nowait``: EAGAIN (or the count so far) where it would wait."""
     if not f.writable:
         raise KernelError(E.EBADF)
     data = data[:generic_write_check_limits(t, f, f.pos, len(data))]
     done = 0
     while True:
         try:
-            n = yield from rw_wait(t, f, lambda: f.write(data[done:]))
+            n = yield from rw_wait(t, f, lambda: f.write(data[done:]), nowait=nowait)
         except KernelError as err:
             if done and err.errno in (E.ERESTARTSYS, E.EAGAIN):
                 return done
@@ -116,3 +131,36 @@ def vfs_write(t: Task, f: File, data: bytes) -> Generator[None, None, int]:
         done += n  # type: ignore[operator]
         if done >= len(data) or not isinstance(f, PipeFile):
             return done
+
+
+def kiocb_read(t: Task, f: File, n: int, off: int, nowait: bool = False) -> Generator[None, None, bytes]:
+    """Read up to ``n`` bytes at ``off`` without moving the file's position (read_iter on a
+    kiocb); a stream reads from its head and may wait (EAGAIN with ``nowait``)."""
+    if file_is_stream(f):
+        data = yield from rw_wait(t, f, lambda: f.read(n), nowait=nowait)
+        return data  # type: ignore[return-value]
+    return f.pread(n, off)
+
+
+def kiocb_write(t: Task, f: File, data: bytes, off: int, nowait: bool = False,
+                append: bool = False) -> Generator[None, None, int]:
+    """Write ``data`` at ``off`` (at the end with ``append``: RWF_APPEND) without moving the
+    file's position (write_iter on a kiocb); a stream writes as write(2) does."""
+    if file_is_stream(f):
+        return (yield from vfs_write(t, f, data, nowait))
+    assert f.inode is not None
+    if append:
+        off = f.inode.size
+    data = data[:generic_write_check_limits(t, f, off, len(data))]
+    return f.pwrite(data, off)
+
+
+def vfs_fsync(f: File) -> None:
+    """fsync: only files with the operation (regular files, directories, block devices); pipes,
+    sockets and character devices are EINVAL as on Linux, O_PATH descriptors EBADF."""
+    if f.flags & A.O_PATH:
+        raise KernelError(E.EBADF)
+    if file_is_stream(f) or f.inode is None or not (
+            f.inode.is_reg() or f.inode.is_dir() or f.inode.mode & A.S_IFMT == A.S_IFBLK):
+        raise KernelError(E.EINVAL)
+    f.inode.fsync()
