@@ -54,6 +54,7 @@ class MM:
         self.exe: object = None        # the executable's dentry/path for /proc/pid/exe
         self.locked = False            # mlockall(MCL_FUTURE)
         self.auxv: bytes = b""
+        self.ioctx_table: list = []    # fs/aio.py's contexts, by id (mm->ioctx_table); not forked
 
     # -- page table ---------------------------------------------------------------------------
     def set_pte(self, vpn: int, pfn: int, perms: int) -> None:
