@@ -153,27 +153,35 @@ def aio_rw(t: Task, req: AioKiocb, f: File, write: bool, vectored: bool, rw_flag
 
 # -- IOCB_CMD_POLL --------------------------------------------------------------------------
 class PollIocb:
-    """A poll request waiting on its file's queues (struct poll_iocb)."""
+    """A poll request waiting on its file's queues (struct poll_iocb). A wake-up whose key
+    shares nothing with the events is ignored; one that does completes the request with the
+    wake-up's key (a pipe's readers: POLLIN | POLLRDNORM), as Linux's aio_poll_wake does."""
 
     def __init__(self, t: Task, req: AioKiocb, f: File, events: int) -> None:
         self.req = req
         self.file = f
         self.events = events
         self.kernel = t.kernel
-        self.queues = [wq for wq, _ in poll_keys_of(f)]
-        self.entry = WaitCallback(self.aio_poll_wake)
+        self.keys = poll_keys_of(f)
+        self.queues = [wq for wq, _ in self.keys]
+        self.entries = [WaitCallback(lambda key=key: self.aio_poll_wake(key)) for _, key in self.keys]
+        self.woken = 0
         self.work_queued = False
 
     def arm(self) -> None:
-        for wq in self.queues:
-            wq.add(self.entry)  # type: ignore[arg-type]
+        for wq, entry in zip(self.queues, self.entries):
+            wq.add(entry)  # type: ignore[arg-type]
 
     def disarm(self) -> None:
-        for wq in self.queues:
-            wq.remove(self.entry)  # type: ignore[arg-type]
+        for wq, entry in zip(self.queues, self.entries):
+            wq.remove(entry)  # type: ignore[arg-type]
 
-    def aio_poll_wake(self) -> None:
+    def aio_poll_wake(self, key: int) -> None:
         """A wake-up on one of the file's queues: poll again soon, outside the waker."""
+        if not key & self.events:
+            self.kernel.irq.post(self.arm)          # not ours: keep waiting
+            return
+        self.woken |= key
         if not self.work_queued and not self.req.done:
             self.work_queued = True
             self.kernel.irq.post(self.aio_poll_complete_work)
@@ -186,7 +194,8 @@ class PollIocb:
         mask = self.file.poll() & self.events
         if mask:
             self.disarm()
-            aio_complete(self.req, mask)
+            aio_complete(self.req, self.woken if self.woken & mask else mask)
+        self.woken = 0
 
     def aio_poll_cancel(self) -> None:
         """io_cancel or io_destroy: complete now with whatever the file says."""
