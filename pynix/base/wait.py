@@ -8,6 +8,9 @@ Provides:
   It returns when ``cond()`` holds, returns False at ``deadline`` (a monotonic ns time), and
   raises ``KernelError(ERESTARTSYS)`` when a signal is pending (interruptible sleep).
 - ``sleep_until`` (nanosleep) and ``wait_queue_of`` (a queue made on first use).
+- ``WaitCallback(func)``: a queue entry whose wake-up calls ``func()`` instead of waking a
+  task (init_waitqueue_func_entry: epoll's items, aio's IOCB_CMD_POLL). Like a task, it is
+  taken off the queue by the wake-up; ``func`` re-adds it if it wants more.
 
 A blocked syscall's kernel stack is the generator itself: the dispatcher stores it in
 ``task.kstack`` and resumes it when the task runs again (syscalls/dispatch.py).
@@ -51,6 +54,20 @@ class WaitQueue:
 
     def __bool__(self) -> bool:
         return True
+
+
+class WaitCallback:
+    """A wait-queue entry with its own wake function (wait_queue_entry_t.func). WaitQueue's
+    wake_up reaches it as ``entry.kernel.rq.wake_up_process(entry)``, so it answers to those
+    names."""
+
+    def __init__(self, func: Callable[[], None]) -> None:
+        self.func = func
+        self.kernel = self
+        self.rq = self
+
+    def wake_up_process(self, _entry: object) -> None:
+        self.func()
 
 
 def wait_queue_of(obj: object, attr: str) -> WaitQueue:

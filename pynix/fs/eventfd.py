@@ -5,6 +5,8 @@ counter and resets it to 0 (EFD_SEMAPHORE: returns 1 and decrements it); it wait
 counter is 0. write(2) of 8 bytes adds to it, waiting while the sum would pass 2^64 - 2;
 0xffffffffffffffff is EINVAL, as are buffers shorter than 8 bytes. poll: readable when the
 counter is non-zero, writable while 1 more fits. Blocking is WouldBlock(wqh) as for pipes.
+``eventfd_signal(n)`` is the kernel's own write (aio completions): it adds without waiting,
+saturating at ULLONG_MAX. ``eventfd_ctx_fdget(file)`` checks that a file is an eventfd.
 
 Owns the counter and its wait queue (wqh).
 """
@@ -53,6 +55,12 @@ class EventFdFile(File):
             self.wqh.wake_up()
         return 8
 
+    def eventfd_signal(self, n: int = 1) -> None:
+        """Add ``n`` from inside the kernel (Linux's eventfd_signal_mask): never blocks; the
+        counter stops at ULLONG_MAX."""
+        self.count = min(self.count + n, 0xFFFF_FFFF_FFFF_FFFF)
+        self.wqh.wake_up()
+
     def poll(self) -> int:
         mask = 0
         if self.count:
@@ -74,3 +82,10 @@ def eventfd_create(initval: int, flags: int) -> EventFdFile:
     if flags & ~(V.EFD_SEMAPHORE | V.EFD_CLOEXEC | V.EFD_NONBLOCK):
         raise KernelError(E.EINVAL)
     return EventFdFile(initval & 0xFFFFFFFF, flags)
+
+
+def eventfd_ctx_fdget(f: File) -> EventFdFile:
+    """The eventfd behind an open file; EINVAL for any other kind of file (eventfd_ctx_fileget)."""
+    if not isinstance(f, EventFdFile):
+        raise KernelError(E.EINVAL)
+    return f

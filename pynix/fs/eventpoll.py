@@ -6,8 +6,9 @@ generator behind epoll_wait/epoll_pwait that returns ``[(revents, data)]``.
 
 Any File with ``poll()`` and ``wait_queues()`` can be watched (pipes, FIFOs, the console,
 sockets, eventfds, other epolls); regular files and directories are refused with EPERM as on
-Linux. Each watched file gets an ``EpItem`` (struct epitem) whose ``EpEntry`` sits on the file's
-wait queues like a sleeping task does; a wake-up there calls ``ep_poll_callback``, which puts
+Linux. Each watched file gets an ``EpItem`` (struct epitem) whose ``EpEntry`` (a
+base/wait.WaitCallback) sits on the file's wait queues (``poll_keys_of(file)``) like a sleeping
+task does; a wake-up there calls ``ep_poll_callback``, which puts
 the item on the ready list and wakes the epoll's waiters. When the file says which events a
 queue signals (``poll_keys()``: [(wq, mask)], Linux's wake-up key), a wake-up of a queue whose
 key shares nothing with the item's events is ignored, as Linux does.
@@ -28,7 +29,7 @@ from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import event as V
 from pynix.arch.x86_64.poll import POLLIN, POLLRDNORM
 from pynix.base.errors import KernelError
-from pynix.base.wait import WaitQueue, wait_event
+from pynix.base.wait import WaitCallback, WaitQueue, wait_event
 from pynix.fs.anon import anon_inode
 from pynix.fs.vfs.file import File, InodeFile
 
@@ -38,19 +39,13 @@ if TYPE_CHECKING:
 ALWAYS = V.EPOLLERR | V.EPOLLHUP
 
 
-class EpEntry:
-    """A wait-queue entry whose wake-up runs a callback instead of waking a task
-    (wait_queue_entry_t with func = ep_poll_callback). WaitQueue.wake_up calls
-    ``entry.kernel.rq.wake_up_process(entry)``, so the entry answers to those names."""
+class EpEntry(WaitCallback):
+    """A wait-queue entry whose wake-up runs ep_poll_callback instead of waking a task."""
 
     def __init__(self, item: EpItem, key: int) -> None:
+        super().__init__(lambda: item.ep.ep_poll_callback(item, self))
         self.item = item
         self.key = key
-        self.kernel = self
-        self.rq = self
-
-    def wake_up_process(self, _entry: object) -> None:
-        self.item.ep.ep_poll_callback(self.item, self)
 
 
 class EpItem:
@@ -61,22 +56,23 @@ class EpItem:
         self.events = events
         self.data = data
         self.ready = False
-        self.entries = [EpEntry(self, key) for _, key in _poll_keys(file)]
+        self.entries = [EpEntry(self, key) for _, key in poll_keys_of(file)]
 
     def arm(self) -> None:
         """Put the entries back on the file's queues (a wake-up takes them off)."""
-        for (wq, _), entry in zip(_poll_keys(self.file), self.entries):
+        for (wq, _), entry in zip(poll_keys_of(self.file), self.entries):
             wq.add(entry)  # type: ignore[arg-type]
 
     def disarm(self) -> None:
-        for (wq, _), entry in zip(_poll_keys(self.file), self.entries):
+        for (wq, _), entry in zip(poll_keys_of(self.file), self.entries):
             wq.remove(entry)  # type: ignore[arg-type]
 
     def revents(self) -> int:
         return self.file.poll() & (self.events | ALWAYS)
 
 
-def _poll_keys(f: File) -> list[tuple[WaitQueue, int]]:
+def poll_keys_of(f: File) -> list[tuple[WaitQueue, int]]:
+    """The queues a poller of ``f`` waits on, each with the events its wake-ups signal."""
     keys = getattr(f, "poll_keys", None)
     if keys is not None:
         return keys()

@@ -24,11 +24,11 @@ from typing import Callable, Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.limits import MAX_RW_COUNT
 from pynix.base.errors import KernelError
 from pynix.fs.pipe import Pipe, PipeFile
 from pynix.fs.vfs.file import File, WouldBlock
 from pynix.fs.vfs.read_write import (
-    MAX_RW_COUNT,
     generic_write_check_limits,
     rw_verify_area,
     rw_wait,

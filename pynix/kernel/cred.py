@@ -12,6 +12,8 @@ Provides:
   (``cap_effective``). ``capable_fs(cred, cap)`` is the same test for the filesystem
   capabilities (CAP_FS_MASK: CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_MKNOD...),
   which follow the fsuid instead. Every privilege check in pynix goes through one of them.
+- ``ioprio_check_cap(task, ioprio)``: may the task use I/O priority ``ioprio`` (Linux's
+  block/ioprio.c ioprio_check_cap, for ioprio_set and io_submit's IOCB_FLAG_IOPRIO)?
 - ``__sys_setresuid``, ``__sys_setreuid``, ``__sys_setuid`` and the gid forms, ``may_setgroups``
   and ``set_current_groups``: the rules of the set*id calls. Without CAP_SETUID (CAP_SETGID) a
   task may only move among the ids it already has; the fsuid (fsgid) follows the effective id.
@@ -26,8 +28,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
+from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.arch.x86_64.capability import CAP_FULL_SET, CAP_SETGID, CAP_SETUID
+from pynix.arch.x86_64.capability import (
+    CAP_FULL_SET,
+    CAP_SETGID,
+    CAP_SETUID,
+    CAP_SYS_ADMIN,
+    CAP_SYS_NICE,
+)
 from pynix.base.errors import KernelError
 
 if TYPE_CHECKING:
@@ -72,6 +81,17 @@ def capable(t: Task, cap: int) -> bool:
     """capable(cap): does ``t`` hold capability ``cap`` (ns_capable in the initial user
     namespace, the only one pynix has)?"""
     return bool(cap_effective(t.cred) >> cap & 1)
+
+
+def ioprio_check_cap(t: Task, ioprio: int) -> None:
+    """An I/O priority the task may set (ioprio_check_cap): the real-time class needs
+    CAP_SYS_ADMIN or CAP_SYS_NICE (EPERM); class NONE takes no level and classes past IDLE
+    do not exist (EINVAL)."""
+    cls, level = ioprio >> A.IOPRIO_CLASS_SHIFT, ioprio & A.IOPRIO_LEVEL_MASK
+    if cls == A.IOPRIO_CLASS_RT and not (capable(t, CAP_SYS_ADMIN) or capable(t, CAP_SYS_NICE)):
+        raise KernelError(E.EPERM)
+    if cls == A.IOPRIO_CLASS_NONE and level or not 0 <= cls <= A.IOPRIO_CLASS_IDLE:
+        raise KernelError(E.EINVAL)
 
 
 def capable_fs(cred: FsCred, cap: int) -> bool:

@@ -29,6 +29,7 @@ from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_DEAD, TASK_RUNNING, TASK_STOPPED, TASK_ZOMBIE
 from pynix.base.wait import wait_event
 from pynix.drivers.tty_jobctrl import disassociate_ctty
+from pynix.fs.aio import exit_aio
 from pynix.fs.pidfd import group_exited
 from pynix.ipc.sem import exit_sem
 from pynix.security.keys.process_keys import exit_keys
@@ -55,9 +56,10 @@ def exit_mm(t: Task) -> None:
         return
     t.mm = None
     mm.users -= 1
-    if mm.users == 0:
-        mm.exit_mmap()
     k = t.kernel
+    if mm.users == 0:
+        exit_aio(k, mm)                       # mmput: the AIO contexts die before the areas
+        mm.exit_mmap()
     if k.current_mm[0] is mm and mm.users == 0:
         k.current_mm[0] = None
 

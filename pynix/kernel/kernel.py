@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from pynix.base.irq import Interrupts
 from pynix.base.runqueue import TASK_DEAD, RunQueue
 from pynix.base.timer import Timers, monotonic_ns
+from pynix.fs.aio import AioLimits
 from pynix.ipc.util import IpcNamespace
 from pynix.security.keys import KeyService
 from pynix.kernel.ns_common import PROC_IPC_INIT_INO, PROC_UTS_INIT_INO
@@ -71,6 +72,7 @@ class Kernel:
         self.kthreadd: Task | None = None
         self.init_ipc_ns = IpcNamespace(PROC_IPC_INIT_INO)   # SysV IPC registry (ipc/util.py)
         self.keys = KeyService()                 # key retention service (security/keys/)
+        self.aio = AioLimits()                   # aio-nr, aio-max-nr (fs/aio.py)
         self.cpu.mmu_fill = fault.make_tlb_fill(self.current_mm)
         MM.flush_hook = staticmethod(self._mm_changed)
         self.phys.on_free.append(self._frame_freed)

@@ -55,6 +55,7 @@ class MM:
         self.exe_file: object = None   # its open file (denies writers) until the last mmput
         self.locked = False            # mlockall(MCL_FUTURE)
         self.auxv: bytes = b""
+        self.ioctx_table: list = []    # fs/aio.py's contexts, by id (mm->ioctx_table); not forked
 
     # -- page table ---------------------------------------------------------------------------
     def set_pte(self, vpn: int, pfn: int, perms: int) -> None:

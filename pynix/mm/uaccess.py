@@ -7,6 +7,9 @@ arch/x86/lib/usercopy and the exception-table fixups that turn a bad pointer int
 
 Called as ``copy_from_user(mm, addr, n) -> bytes``, ``copy_to_user(mm, addr, data)``,
 ``strncpy_from_user(mm, addr, limit) -> bytes`` (without the NUL), plus fixed-size helpers.
+The vector calls (readv/writev, preadv/pwritev, sendmsg/recvmsg, io_submit's PREADV/PWRITEV)
+read their iovec arrays with ``import_iovec(mm, iov, iovcnt)`` and move data with
+``copy_from_iter(mm, vecs)`` (gather) and ``copy_to_iter(mm, vecs, data)`` (scatter).
 Owns nothing.
 """
 from __future__ import annotations
@@ -14,6 +17,8 @@ from __future__ import annotations
 import struct
 
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.abi import IOVEC
+from pynix.arch.x86_64.limits import MAX_RW_COUNT, UIO_MAXIOV
 from pynix.base.errors import KernelError
 from pynix.machine.mmu import UC_MEM_READ, UC_MEM_WRITE
 from pynix.machine.physmem import PAGE_SIZE
@@ -156,3 +161,47 @@ def get_ptr_array(mm: MM, addr: int, limit: int = 1 << 16) -> list[int]:
             if len(out) > limit:
                 raise KernelError(E.E2BIG)
         addr += 8 * n
+
+
+def import_iovec(mm: MM, iov: int, iovcnt: int) -> list[tuple[int, int]]:
+    """An iovec array from user memory (Linux's import_iovec): at most UIO_MAXIOV entries
+    (EINVAL), no negative length (EINVAL), each range in user space (EFAULT), and the total
+    cut to MAX_RW_COUNT bytes. Returns [(base, len)]."""
+    if not 0 <= iovcnt <= UIO_MAXIOV:
+        raise KernelError(E.EINVAL)
+    raw = copy_from_user(mm, iov, IOVEC.size * iovcnt)
+    vecs = []
+    total = 0
+    for base, ln in IOVEC.iter_unpack(raw):
+        if ln >= 1 << 63:
+            raise KernelError(E.EINVAL)
+        ln = min(ln, MAX_RW_COUNT - total)
+        access_ok(base, ln)
+        total += ln
+        vecs.append((base, ln))
+    return vecs
+
+
+def copy_from_iter(mm: MM, vecs: list[tuple[int, int]]) -> bytes:
+    """The bytes of the iovecs up to the first that faults; EFAULT only if that is the first
+    (a write stops short at a bad buffer, as Linux's copy_from_iter does)."""
+    out = []
+    for base, ln in vecs:
+        try:
+            out.append(copy_from_user(mm, base, ln))
+        except KernelError:
+            if not out:
+                raise
+            break
+    return b"".join(out)
+
+
+def copy_to_iter(mm: MM, vecs: list[tuple[int, int]], data: bytes) -> int:
+    """Scatter ``data`` over the iovecs in order (Linux's copy_to_iter); returns len(data)."""
+    pos = 0
+    for base, ln in vecs:
+        if pos >= len(data):
+            break
+        copy_to_user(mm, base, data[pos:pos + ln])
+        pos += ln
+    return len(data)

@@ -12,17 +12,16 @@ from typing import Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.limits import MAX_RW_COUNT
 from pynix.machine.physmem import PAGE_SIZE
 from pynix.base.errors import KernelError
 from pynix.base.wait import wait_event
 from pynix.fs.pipe import PipeFile, fifo_partner_ready
 from pynix.fs.splice import do_splice_direct, vfs_copy_file_range
-from pynix.fs.vfs.file import File
 from pynix.fs.vfs.namei import SCOPED
 from pynix.fs.vfs.open_how import build_open_how
 from pynix.fs.vfs.ops import do_open, do_truncate
 from pynix.fs.vfs.read_write import (
-    MAX_RW_COUNT,
     inode_newsize_ok,
     kiocb_set_rw_flags,
     rw_verify_area,
@@ -31,11 +30,21 @@ from pynix.fs.vfs.read_write import (
     vfs_pwrite,
     rwf_append,
     rwf_sync,
+    vfs_fsync,
     vfs_read,
     vfs_write,
 )
 from pynix.kernel.task import Task
-from pynix.mm.uaccess import access_ok, copy_from_user, copy_to_user, get_u64, put_u64
+from pynix.mm.uaccess import (
+    access_ok,
+    copy_from_iter,
+    copy_from_user,
+    copy_to_iter,
+    copy_to_user,
+    get_u64,
+    import_iovec,
+    put_u64,
+)
 from pynix.syscalls.util import at_base, fget, fs_of, get_path, mm_of, s32, s64
 
 
@@ -60,59 +69,15 @@ def sys_write(t: Task, fd: int, buf: int, count: int) -> Generator[None, None, i
     return (yield from vfs_write(t, f, data, asked))
 
 
-def import_iovec(t: Task, iov: int, iovcnt: int) -> list[tuple[int, int]]:
-    """import_iovec: at most UIO_MAXIOV entries, no negative length, each range in user
-    space (EFAULT), and the total cut to MAX_RW_COUNT bytes."""
-    if not 0 <= iovcnt <= 1024:
-        raise KernelError(E.EINVAL)
-    raw = copy_from_user(mm_of(t), iov, A.IOVEC.size * iovcnt)
-    vecs = []
-    total = 0
-    for i in range(iovcnt):
-        base, ln = A.IOVEC.unpack_from(raw, i * A.IOVEC.size)
-        if ln >= 1 << 63:
-            raise KernelError(E.EINVAL)
-        ln = min(ln, MAX_RW_COUNT - total)
-        access_ok(base, ln)
-        total += ln
-        vecs.append((base, ln))
-    return vecs
-
-
-def gather_iovec(t: Task, vecs: list[tuple[int, int]]) -> bytes:
-    """The bytes of the iovecs up to the first that faults; EFAULT only if that is the first
-    (a write stops short at a bad buffer, as Linux's copy_from_iter does)."""
-    out = []
-    for base, ln in vecs:
-        try:
-            out.append(copy_from_user(mm_of(t), base, ln))
-        except KernelError:
-            if not out:
-                raise
-            break
-    return b"".join(out)
-
-
-def scatter_iovec(t: Task, vecs: list[tuple[int, int]], data: bytes) -> int:
-    """Copy ``data`` out across the iovecs in order (copy_to_iter); returns len(data)."""
-    pos = 0
-    for base, ln in vecs:
-        if pos >= len(data):
-            break
-        copy_to_user(mm_of(t), base, data[pos:pos + ln])
-        pos += ln
-    return len(data)
-
-
 def sys_readv(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None, int]:
     return (yield from do_readv(t, fd, iov, iovcnt, False))
 
 
 def do_readv(t: Task, fd: int, iov: int, iovcnt: int, nowait: bool) -> Generator[None, None, int]:
     f = fget(t, fd)
-    vecs = import_iovec(t, iov, s32(iovcnt))
+    vecs = import_iovec(mm_of(t), iov, s32(iovcnt))
     data = yield from vfs_read(t, f, sum(ln for _, ln in vecs), nowait)
-    return scatter_iovec(t, vecs, data)
+    return copy_to_iter(mm_of(t), vecs, data)
 
 
 def sys_writev(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None, int]:
@@ -121,8 +86,8 @@ def sys_writev(t: Task, fd: int, iov: int, iovcnt: int) -> Generator[None, None,
 
 def do_writev(t: Task, fd: int, iov: int, iovcnt: int, nowait: bool) -> Generator[None, None, int]:
     f = fget(t, fd)
-    vecs = import_iovec(t, iov, s32(iovcnt))
-    data = gather_iovec(t, vecs)
+    vecs = import_iovec(mm_of(t), iov, s32(iovcnt))
+    data = copy_from_iter(mm_of(t), vecs)
     if not data:
         if not f.writable:
             raise KernelError(E.EBADF)
@@ -157,14 +122,14 @@ def sys_pwrite64(t: Task, fd: int, buf: int, count: int, off: int) -> int:
 def sys_preadv(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
     f = fget(t, fd)
     rw_verify_pos(f, s64(off))
-    vecs = import_iovec(t, iov, s32(iovcnt))
+    vecs = import_iovec(mm_of(t), iov, s32(iovcnt))
     if not f.readable:
         raise KernelError(E.EBADF)
     total = sum(ln for _, ln in vecs)
     if not total:
         return 0
     rw_verify_area(f, s64(off), total)
-    return scatter_iovec(t, vecs, f.pread(total, s64(off)))
+    return copy_to_iter(mm_of(t), vecs, f.pread(total, s64(off)))
 
 
 def sys_pwritev(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
@@ -174,10 +139,10 @@ def sys_pwritev(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
 def do_pwritev(t: Task, fd: int, iov: int, iovcnt: int, off: int, append: bool | None) -> int:
     f = fget(t, fd)
     rw_verify_pos(f, s64(off))
-    vecs = import_iovec(t, iov, s32(iovcnt))
+    vecs = import_iovec(mm_of(t), iov, s32(iovcnt))
     if not f.writable:
         raise KernelError(E.EBADF)
-    data = gather_iovec(t, vecs)
+    data = copy_from_iter(mm_of(t), vecs)
     if not data:
         return 0
     return vfs_pwrite(t, f, data, s64(off), sum(ln for _, ln in vecs), append)
@@ -282,21 +247,8 @@ def sys_ftruncate(t: Task, fd: int, length: int) -> int:
     return 0
 
 
-def _syncable(f: File) -> File:
-    """Only files with an fsync operation (regular files, directories, block devices) may
-    be synced; pipes, sockets and character devices are EINVAL as on Linux."""
-    if f.flags & A.O_PATH:
-        raise KernelError(E.EBADF)
-    if isinstance(f, PipeFile) or f.inode is None or not (
-            f.inode.is_reg() or f.inode.is_dir() or f.inode.mode & A.S_IFMT == A.S_IFBLK):
-        raise KernelError(E.EINVAL)
-    return f
-
-
 def sys_fsync(t: Task, fd: int) -> int:
-    f = _syncable(fget(t, fd))
-    assert f.inode is not None
-    f.inode.fsync()
+    vfs_fsync(fget(t, fd))
     return 0
 
 

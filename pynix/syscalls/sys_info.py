@@ -13,7 +13,7 @@ from pynix.arch.x86_64.capability import CAP_SYS_ADMIN, CAP_SYS_NICE
 from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_DEAD
 from pynix.base.timer import monotonic_ns
-from pynix.kernel.cred import capable
+from pynix.kernel.cred import capable, ioprio_check_cap
 from pynix.kernel.ns_common import uts_ns_of
 from pynix.kernel.printk import do_syslog
 from pynix.kernel.reboot import do_reboot
@@ -181,11 +181,7 @@ def sys_ioprio_get(t: Task, which: int, who: int) -> int:
 
 def sys_ioprio_set(t: Task, which: int, who: int, ioprio: int) -> int:
     ioprio = s32(ioprio)
-    cls, level = ioprio >> A.IOPRIO_CLASS_SHIFT, ioprio & A.IOPRIO_LEVEL_MASK
-    if cls == A.IOPRIO_CLASS_RT and not (capable(t, CAP_SYS_ADMIN) or capable(t, CAP_SYS_NICE)):
-        raise KernelError(E.EPERM)
-    if cls == A.IOPRIO_CLASS_NONE and level or not 0 <= cls <= A.IOPRIO_CLASS_IDLE:
-        raise KernelError(E.EINVAL)
+    ioprio_check_cap(t, ioprio)
     for p in who_tasks(t, _ioprio_kind(which), who):
         _may_change(t, p)
         p.ioprio = ioprio

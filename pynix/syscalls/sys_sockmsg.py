@@ -12,17 +12,25 @@ from __future__ import annotations
 from typing import Generator
 
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.limits import MAX_RW_COUNT
 from pynix.arch.x86_64 import socket as S
 from pynix.arch.x86_64.capability import CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
 from pynix.fs.vfs.file import File
-from pynix.fs.vfs.read_write import MAX_RW_COUNT, send_sigpipe
+from pynix.fs.vfs.read_write import send_sigpipe
 from pynix.kernel.cred import capable
 from pynix.kernel.task import Task
-from pynix.mm.uaccess import copy_from_user, copy_to_user, put_i32, put_u32, put_u64
+from pynix.mm.uaccess import (
+    copy_from_user,
+    copy_to_iter,
+    copy_to_user,
+    import_iovec,
+    put_i32,
+    put_u32,
+    put_u64,
+)
 from pynix.net.inet import InetSocket, inet_addr, inet_find
 from pynix.net.unix import Cred, UnixSocket
-from pynix.syscalls.sys_file import import_iovec
 from pynix.syscalls.sys_socket import (
     find_dest,
     put_name,
@@ -116,7 +124,7 @@ def sys_sendmsg(t: Task, fd: int, msg: int, flags: int) -> Generator[None, None,
     sock = sock_of(t, fd)
     name_p, namelen, iov, iovlen, control, controllen, _ = _msghdr(t, msg)
     mm = mm_of(t)
-    data = b"".join(copy_from_user(mm, base, ln) for base, ln in import_iovec(t, iov, iovlen))
+    data = b"".join(copy_from_user(mm, base, ln) for base, ln in import_iovec(mm, iov, iovlen))
     if controllen > OPTMEM_MAX:
         raise KernelError(E.ENOBUFS)
     fds, cred = scm_send(t, copy_from_user(mm, control, controllen) if control and controllen else b"")
@@ -154,17 +162,12 @@ def scm_recv(t: Task, sock: UnixSocket, files: list[File], cred: Cred, room: int
 def sys_recvmsg(t: Task, fd: int, msg: int, flags: int) -> Generator[None, None, int]:
     sock = sock_of(t, fd)
     name_p, namelen, iov, iovlen, control, controllen, _ = _msghdr(t, msg)
-    vecs = import_iovec(t, iov, iovlen)
+    vecs = import_iovec(mm_of(t), iov, iovlen)
     res = yield from sock_block(t, sock, lambda: sock.recvmsg(sum(ln for _, ln in vecs), flags),
                                 flags, sock.rcvtimeo)
     data, files, cred, name, mflags = res  # type: ignore[misc]
     mm = mm_of(t)
-    pos = 0
-    for base, ln in vecs:
-        if pos >= len(data):
-            break
-        copy_to_user(mm, base, data[pos:pos + ln])
-        pos += ln
+    copy_to_iter(mm, vecs, data)
     cmsgs, cflags = scm_recv(t, sock, files, cred, controllen if control else 0, flags)
     if cmsgs:
         copy_to_user(mm, control, cmsgs)

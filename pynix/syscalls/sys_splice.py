@@ -7,12 +7,12 @@ from typing import Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.limits import UIO_MAXIOV
 from pynix.base.errors import KernelError
 from pynix.fs.pipe import PipeFile
 from pynix.fs.splice import do_splice, do_tee, vmsplice_to_pipe, vmsplice_to_user
 from pynix.kernel.task import Task
-from pynix.mm.uaccess import get_u64, put_u64
-from pynix.syscalls.sys_file import gather_iovec, import_iovec, scatter_iovec
+from pynix.mm.uaccess import copy_from_iter, copy_to_iter, get_u64, import_iovec, put_u64
 from pynix.syscalls.util import fget, mm_of, s32, s64
 
 
@@ -61,15 +61,15 @@ def sys_vmsplice(t: Task, fd: int, iov: int, nr_segs: int, flags: int) -> Genera
     if flags & ~A.SPLICE_F_ALL:
         raise KernelError(E.EINVAL)
     f = fget(t, s32(fd))
-    if nr_segs > A.UIO_MAXIOV:
+    if nr_segs > UIO_MAXIOV:
         raise KernelError(E.EINVAL)
     if not isinstance(f, PipeFile) or not (f.readable or f.writable):
         raise KernelError(E.EBADF)
-    vecs = import_iovec(t, iov, nr_segs)
+    vecs = import_iovec(mm_of(t), iov, nr_segs)
     total = sum(ln for _, ln in vecs)
     if not total:
         return 0
     if f.writable:
-        return (yield from vmsplice_to_pipe(t, f, gather_iovec(t, vecs), flags))
+        return (yield from vmsplice_to_pipe(t, f, copy_from_iter(mm_of(t), vecs), flags))
     data = yield from vmsplice_to_user(t, f, total, flags)
-    return scatter_iovec(t, vecs, data)
+    return copy_to_iter(mm_of(t), vecs, data)

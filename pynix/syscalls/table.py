@@ -18,6 +18,7 @@ from typing import Callable, Union
 
 from pynix.arch.x86_64.syscall_nr import NAME, NOT_IN_LINUX, NR
 from pynix.syscalls import (
+    sys_aio,
     sys_clone,
     sys_event,
     sys_fd,
@@ -305,6 +306,15 @@ ROWS: list[Row] = [
     # waiting on many files
     ("poll", sys_poll.sys_poll, "xdd"), ("ppoll", sys_poll.sys_ppoll, "xdxxu"),
     ("select", sys_poll.sys_select, "dxxxx"), ("pselect6", sys_poll.sys_pselect6, "dxxxxx"),
+    # native asynchronous I/O
+    ("io_setup", sys_aio.sys_io_setup, "ux"), ("io_destroy", sys_aio.sys_io_destroy, "x"),
+    ("io_submit", sys_aio.sys_io_submit, "xdx", partial(
+        "PREAD, PWRITE, PREADV, PWRITEV, FSYNC, FDSYNC and POLL; reads and writes of regular "
+        "files complete within io_submit, as Linux's buffered AIO does; RWF_NOWAIT is accepted "
+        "on every file, RWF_NOAPPEND does not stop an O_APPEND file from appending")),
+    ("io_cancel", sys_aio.sys_io_cancel, "xxx"),
+    ("io_getevents", sys_aio.sys_io_getevents, "xddxx"),
+    ("io_pgetevents", sys_aio.sys_io_pgetevents, "xddxxx"),
     # eventfd, epoll, signalfd
     ("eventfd", sys_event.sys_eventfd, "u"), ("eventfd2", sys_event.sys_eventfd2, "ux"),
     ("epoll_create", sys_event.sys_epoll_create, "d"),

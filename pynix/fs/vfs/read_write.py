@@ -15,7 +15,13 @@ and out of user memory) and the socket handlers:
   loff_t: EINVAL), ``rw_verify_pos`` (pread/pwrite: EINVAL, ESPIPE),
   ``generic_write_check_limits`` (O_APPEND, RLIMIT_FSIZE with SIGXFSZ, the filesystem's
   s_maxbytes: EFBIG or a short write), ``inode_newsize_ok`` (truncate and fallocate growth),
-  ``vfs_fallocate_checks``, ``send_sigpipe`` and ``MAX_RW_COUNT``.
+  ``vfs_fallocate_checks`` and ``send_sigpipe`` (MAX_RW_COUNT is arch/x86_64/limits.py's).
+- ``kiocb_read(t, f, n, off, nowait)`` and ``kiocb_write(t, f, data, off, nowait, append)``:
+  I/O at an offset of its own (Linux's read_iter/write_iter on a kiocb, for io_submit): a
+  positional read or write of a seekable file, the stream's read or write otherwise
+  (``file_is_stream``: pipes, sockets, eventfds ignore the offset); RWF_NOWAIT is EAGAIN
+  where the stream would wait.
+- ``vfs_fsync(f)``: fsync of a file that has the operation (EINVAL otherwise).
 
 Owns nothing.
 """
@@ -34,7 +40,6 @@ from pynix.fs.vfs.inode import Inode
 from pynix.kernel.sigqueue import send_signal
 from pynix.kernel.task import SigInfo, Task
 
-MAX_RW_COUNT = 0x7FFFF000        # the most one read or write moves (INT_MAX & PAGE_MASK)
 
 
 def rw_wait(t: Task, f: File, op: Callable[[], object], deadline: int | None = None,
@@ -111,6 +116,12 @@ def rw_verify_pos(f: File, off: int) -> None:
         raise KernelError(E.EINVAL)
     if isinstance(f, PipeFile) or f.inode is None:
         raise KernelError(E.ESPIPE)
+
+
+def file_is_stream(f: File) -> bool:
+    """A file without a position (FMODE_STREAM, or no FMODE_PREAD): pipes, FIFOs and the
+    files that have no inode of their own (sockets, eventfds, epoll, the console streams)."""
+    return isinstance(f, PipeFile) or f.inode is None
 
 
 def rw_verify_area(f: File, off: int, count: int = 0) -> None:
@@ -231,3 +242,36 @@ def vfs_pread_limit(fin: File, fout: File, off: int, count: int) -> int:
             raise KernelError(E.EOVERFLOW)
         count = limit - off
     return count
+
+
+def kiocb_read(t: Task, f: File, n: int, off: int, nowait: bool = False) -> Generator[None, None, bytes]:
+    """Read up to ``n`` bytes at ``off`` without moving the file's position (read_iter on a
+    kiocb); a stream reads from its head and may wait (EAGAIN with ``nowait``)."""
+    if file_is_stream(f):
+        data = yield from rw_wait(t, f, lambda: f.read(n), nowait=nowait)
+        return data  # type: ignore[return-value]
+    return f.pread(n, off)
+
+
+def kiocb_write(t: Task, f: File, data: bytes, off: int, nowait: bool = False,
+                append: bool = False) -> Generator[None, None, int]:
+    """Write ``data`` at ``off`` (at the end with ``append``: RWF_APPEND) without moving the
+    file's position (write_iter on a kiocb); a stream writes as write(2) does."""
+    if file_is_stream(f):
+        return (yield from vfs_write(t, f, data, nowait=nowait))
+    assert f.inode is not None
+    if append:
+        off = f.inode.size
+    data = data[:generic_write_check_limits(t, f, off, len(data))]
+    return f.pwrite(data, off)
+
+
+def vfs_fsync(f: File) -> None:
+    """fsync: only files with the operation (regular files, directories, block devices); pipes,
+    sockets and character devices are EINVAL as on Linux, O_PATH descriptors EBADF."""
+    if f.flags & A.O_PATH:
+        raise KernelError(E.EBADF)
+    if file_is_stream(f) or f.inode is None or not (
+            f.inode.is_reg() or f.inode.is_dir() or f.inode.mode & A.S_IFMT == A.S_IFBLK):
+        raise KernelError(E.EINVAL)
+    f.inode.fsync()
