@@ -56,18 +56,26 @@ def load_script(head: bytes, path: bytes, argv: list[bytes]) -> tuple[bytes, lis
 
 
 def do_execve(t: Task, path: bytes, argv: list[bytes], envp: list[bytes],
-              base: Path | None = None) -> None:
+              base: Path | None = None, flags: int = 0, filename: bytes | None = None) -> None:
     """Replace the program of ``t`` (Linux's do_execveat_common, bprm_execve and
-    search_binary_handler; Bach's exec)."""
+    search_binary_handler; Bach's exec). ``flags`` are execveat's: AT_EMPTY_PATH runs
+    ``base`` itself, AT_SYMLINK_NOFOLLOW refuses a final symlink (ELOOP), others EINVAL;
+    ``filename`` is AT_EXECFN when it is not ``path`` (/dev/fd/N for a descriptor)."""
+    if flags & ~(A.AT_EMPTY_PATH | A.AT_SYMLINK_NOFOLLOW):
+        raise KernelError(E.EINVAL)
+    if not path and not flags & A.AT_EMPTY_PATH:
+        raise KernelError(E.ENOENT)
     room = arg_limit(t) - 8 * (max(len(argv), 1) + len(envp))
     if room <= 0 or sum(len(a) + 1 for a in argv) + sum(len(e) + 1 for e in envp) > room or \
             any(len(a) >= MAX_ARG_STRLEN for a in argv + envp):
         raise KernelError(E.E2BIG)
     if not argv:
         argv = [b""]                  # an empty argv gets "" as argv[0] (Linux 5.18 and later)
-    filename = path
+    filename = filename if filename is not None else path
+    follow = not flags & A.AT_SYMLINK_NOFOLLOW
     for _depth in range(5):
-        p = open_exec(t, path, base)
+        p = open_exec(t, path, base, follow)
+        follow = True
         head = p.inode.read(0, BINPRM_BUF)
         if head[:2] == b"#!":
             path, argv = load_script(head, path, argv)

@@ -226,12 +226,19 @@ def build_stack(mm: MM, argv: list[bytes], envp: list[bytes], auxv: list[tuple[i
     return sp
 
 
-def open_exec(t: Task, path: bytes, base: Path | None = None) -> Path:
+def open_exec(t: Task, path: bytes, base: Path | None = None, follow: bool = True) -> Path:
     """Look up a file to execute (Linux's open_exec and do_open_execat): a regular file, on a
-    mount that permits exec, with an x bit the caller may use; EACCES otherwise."""
+    mount that permits exec, with an x bit the caller may use; EACCES otherwise. An empty
+    ``path`` is ``base`` itself (execveat's AT_EMPTY_PATH); without ``follow`` a final symlink
+    is ELOOP (AT_SYMLINK_NOFOLLOW)."""
     assert t.fs is not None
-    p = namei(t.fs, path, base)
+    if not path and base is not None:
+        p = base
+    else:
+        p = namei(t.fs, path, base, follow=follow)
     inode = p.inode
+    if inode.is_lnk():
+        raise KernelError(E.ELOOP)
     if not inode.is_reg():
         raise KernelError(E.EACCES)
     if p.mnt.flags & MS_NOEXEC:

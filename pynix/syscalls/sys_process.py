@@ -69,7 +69,12 @@ def sys_execveat(t: Task, dirfd: int, pathp: int, argvp: int, envpp: int, flags:
         if e.errno == E.ENAMETOOLONG:          # a string longer than MAX_ARG_STRLEN
             raise KernelError(E.E2BIG) from None
         raise
-    do_execve(t, path, argv, envp, at_base(t, dirfd, path))
+    base = at_base(t, dirfd, path, flags)
+    if dirfd != A.AT_FDCWD and base is not None and not path.startswith(b"/"):
+        filename = b"/dev/fd/%d" % s32(dirfd) + (b"/" + path if path else b"")
+    else:
+        filename = None
+    do_execve(t, path, argv, envp, base, flags, filename)
     return 0
 
 
