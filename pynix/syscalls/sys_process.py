@@ -33,6 +33,7 @@ from pynix.kernel.cred import (
     may_setgroups,
     set_current_groups,
 )
+from pynix.kernel.commoncap import cap_task_prctl
 from pynix.kernel.exec import MAX_ARG_STRLEN, arg_limit, do_execve
 from pynix.kernel.exit import (
     do_exit,
@@ -334,6 +335,9 @@ def sys_arch_prctl(t: Task, code: int, addr: int) -> int:
 
 
 def sys_prctl(t: Task, option: int, a2: int, a3: int, a4: int, a5: int) -> int:
+    res = cap_task_prctl(t.cred, s32(option), a2, a3, a4, a5)    # security_task_prctl
+    if res is not None:
+        return res
     mm = mm_of(t)
     if option == A.PR_SET_NAME:
         t.comm = strncpy_from_user(mm, a2, 4096)[:15]
