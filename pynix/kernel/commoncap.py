@@ -11,8 +11,9 @@ cap_effective, cap_bset, cap_ambient) and its securebits (kernel/cred.py ``Cred`
   the fsuid leaving 0 drops CAP_FS_MASK from effective, coming back raises it from permitted.
   SECBIT_NO_SETUID_FIXUP turns all of that off. set*id in kernel/cred.py calls them.
 - ``cap_capset(cred, eff, inh, prm)``: capset's rules (EPERM), then the new sets.
-- ``cap_bprm_creds_from_file(cred, no_new_privs)``: the sets an exec gives (without file
-  capabilities or set-id bits, which pynix does not have); returns secureexec (AT_SECURE).
+- ``cap_bprm_creds_from_file(cred, no_new_privs)``: the ids and sets an exec gives (without
+  file capabilities or set-id bits, which pynix does not have; a ptracer's lack of privilege
+  does not downgrade the exec as Linux's LSM_UNSAFE_PTRACE would); returns secureexec.
 - ``cap_task_prctl(cred, option, a2, a3, a4, a5)``: PR_CAPBSET_*, PR_*_SECUREBITS,
   PR_*_KEEPCAPS and PR_CAP_AMBIENT; None for an option that is not theirs.
 
@@ -32,6 +33,10 @@ class CapCred(Protocol):
     euid: int
     suid: int
     fsuid: int
+    gid: int
+    egid: int
+    sgid: int
+    fsgid: int
     cap_inheritable: int
     cap_permitted: int
     cap_effective: int
@@ -99,22 +104,28 @@ def cap_bprm_creds_from_file(cred: CapCred, no_new_privs: bool) -> bool:
     """The sets after exec (cap_bprm_creds_from_file with no file capabilities): permitted
     starts empty; for root (euid or ruid 0, unless SECBIT_NOROOT) it is the bounding set
     with the inheritable one (pP' = pB | pI) and, for euid 0, effective is all of it;
-    otherwise effective is the ambient set. Ambient stays and joins permitted. Under
-    no_new_privs nothing is gained over the old permitted set. SECBIT_KEEP_CAPS is cleared.
-    Returns secureexec: a non-root real uid that gets an effective set."""
+    otherwise effective is the ambient set. Under no_new_privs nothing is gained over the
+    old permitted set. Without set-id bits the exec changes no id (effective ids that differ
+    from the real ones after set*id calls stay, as Linux 6.18 keeps them: only an exec that
+    changes ids is set-id and clears ambient), so ambient stays and joins permitted. The
+    saved and fs ids become the effective ones; SECBIT_KEEP_CAPS is cleared.
+    Returns secureexec (AT_SECURE): effective ids other than the real ones, or a non-root
+    real uid given an effective set."""
     old_p = cred.cap_permitted
     permitted, effective = 0, False
     if not issecure(cred, C.SECURE_NOROOT):
         if cred.euid == 0 or cred.uid == 0:
             permitted = cred.cap_bset | cred.cap_inheritable
         effective = cred.euid == 0
-    if no_new_privs and permitted & ~old_p:
+    if no_new_privs:
         permitted &= old_p
+    cred.suid = cred.fsuid = cred.euid
+    cred.sgid = cred.fsgid = cred.egid
     permitted |= cred.cap_ambient
     cred.cap_permitted = permitted
     cred.cap_effective = permitted if effective else cred.cap_ambient
     cred.securebits &= ~C.SECBIT_KEEP_CAPS
-    return cred.uid != 0 and effective
+    return cred.euid != cred.uid or cred.egid != cred.gid or (cred.uid != 0 and effective)
 
 
 def _set_securebits(cred: CapCred, bits: int) -> int:

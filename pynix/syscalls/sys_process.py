@@ -361,9 +361,13 @@ def sys_prctl(t: Task, option: int, a2: int, a3: int, a4: int, a5: int) -> int:
         t.dumpable = a2
         return 0
     if option == A.PR_SET_NO_NEW_PRIVS:
+        if a2 != 1 or a3 | a4 | a5:
+            raise KernelError(E.EINVAL)
         t.no_new_privs = 1
         return 0
     if option == A.PR_GET_NO_NEW_PRIVS:
+        if a2 | a3 | a4 | a5:
+            raise KernelError(E.EINVAL)
         return t.no_new_privs
     raise KernelError(E.EINVAL)
 

@@ -5,6 +5,7 @@
  * started it with, then prints sets read with capget in hex.
  */
 #include "t.h"
+#include <sys/auxv.h>
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -172,6 +173,15 @@ static void exec_case(void *arg)
         setresuid(1000, 0, 0);
     } else if (c == 3) {
         setresuid(0, 1000, 1000);
+    } else if (c == 4) {
+        prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+        capset3(0, B(CAP_CHOWN), B(CAP_KILL));
+    } else if (c == 5) {
+        prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+        setresuid(0, 1000, 1000);
+    } else if (c == 6) {
+        prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_KILL, 0, 0);
+        setresgid(0, 1000, 1000);
     }
     fflush(stdout);
     execv(self, argv);
@@ -184,8 +194,11 @@ int main(int argc, char **argv)
     self = argv[0];
     if (argc > 1) {
         show("after exec");
-        printf("  keepcaps %d uid %d euid %d\n", (int)prctl(PR_GET_KEEPCAPS, 0, 0, 0, 0),
-               getuid(), geteuid());
+        uid_t r, e, su;
+        getresuid(&r, &e, &su);
+        printf("  keepcaps %d uid %d/%d/%d fsuid %d egid %d AT_SECURE %lu\n",
+               (int)prctl(PR_GET_KEEPCAPS, 0, 0, 0, 0), r, e, su, setfsuid(-1), getegid(),
+               getauxval(AT_SECURE));
         return 0;
     }
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -236,7 +249,7 @@ int main(int argc, char **argv)
     t_in_child(capset_rules, NULL);
     t_in_child(bset_rules, NULL);
     t_in_child(ambient_rules, NULL);
-    for (int c = 0; c <= 3; c++)
+    for (int c = 0; c <= 6; c++)
         t_in_child(exec_case, &c);
     return 0;
 }
