@@ -27,8 +27,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("pynix.arch", "pynix.machine"),                  # ABI facts; the hardware model
     ("pynix.base",),                                  # errors, time, wait queues, run queue, irqs
     ("pynix.mm",),                                    # frames, mm_struct, VMAs, faults, uaccess
-    ("pynix.kernel.task", "pynix.kernel.cred", "pynix.kernel.pid", "pynix.kernel.pgrp",
-     "pynix.kernel.sigqueue", "pynix.kernel.cputime", "pynix.kernel.printk",
+    ("pynix.kernel.task", "pynix.kernel.cred", "pynix.kernel.commoncap", "pynix.kernel.pid",
+     "pynix.kernel.pgrp", "pynix.kernel.sigqueue", "pynix.kernel.cputime", "pynix.kernel.printk",
      "pynix.kernel.ns_common", "pynix.kernel.version"),
                                                       # what every subsystem sees of a task
     ("pynix.fs", "pynix.ipc", "pynix.net", "pynix.drivers", "pynix.loader", "pynix.security",

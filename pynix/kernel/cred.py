@@ -6,18 +6,22 @@ Provides:
   supplementary groups (``task.cred``; fork copies it, CLONE_THREAD threads get a copy too),
   and, as struct cred, its thread, process and session keyrings, its assumed request_key
   authority and its request_key default keyring (security/keys/process_keys.py).
-- ``capable(task, cap)``: may the task use capability ``cap`` (arch/x86_64/capability.py
-  CAP_*)? pynix has no capability sets of its own yet: as for root without file capabilities,
-  a task holds every capability while its effective uid is 0 and none otherwise
-  (``cap_effective``). ``capable_fs(cred, cap)`` is the same test for the filesystem
-  capabilities (CAP_FS_MASK: CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_MKNOD...),
-  which follow the fsuid instead. Every privilege check in pynix goes through one of them.
+  Its capability sets, 64-bit masks of CAP_* bits (arch/x86_64/capability.py):
+  cap_inheritable, cap_permitted, cap_effective, cap_bset (bounding) and cap_ambient, and its
+  securebits. init's sets are full (inheritable and ambient empty); a Cred made from ids alone
+  gets the sets a task reaching those ids from root would have (``__post_init__``). The rules
+  that change them are kernel/commoncap.py's.
+- ``capable(task, cap)``: is ``cap`` in the task's effective set? ``capable_fs(cred, cap)``
+  is the same test on the credentials a path operation uses (the filesystem capabilities,
+  CAP_FS_MASK, follow the fsuid through setfsuid's fixup). Every privilege check in pynix
+  goes through one of them.
 - ``ioprio_check_cap(task, ioprio)``: may the task use I/O priority ``ioprio`` (Linux's
   block/ioprio.c ioprio_check_cap, for ioprio_set and io_submit's IOCB_FLAG_IOPRIO)?
 - ``__sys_setresuid``, ``__sys_setreuid``, ``__sys_setuid`` and the gid forms, ``may_setgroups``
   and ``set_current_groups``: the rules of the set*id calls. Without CAP_SETUID (CAP_SETGID) a
   task may only move among the ids it already has; the fsuid (fsgid) follows the effective id.
-  Ids are the decoded (signed) values; -1 leaves one unchanged.
+  Ids are the decoded (signed) values; -1 leaves one unchanged. The capability sets follow
+  (commoncap's cap_task_fix_setuid).
 - ``__sys_setfsuid``, ``__sys_setfsgid``: setfsuid/setfsgid, which always return the old
   fsuid (fsgid) and change it only to one of the task's four ids or with CAP_SETUID (CAP_SETGID).
 
@@ -31,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import (
+    CAP_FS_MASK,
     CAP_FULL_SET,
     CAP_SETGID,
     CAP_SETUID,
@@ -38,6 +43,7 @@ from pynix.arch.x86_64.capability import (
     CAP_SYS_NICE,
 )
 from pynix.base.errors import KernelError
+from pynix.kernel.commoncap import cap_capable, cap_emulate_setxuid, cap_fix_setfsuid
 
 if TYPE_CHECKING:
     from pynix.kernel.task import Task
@@ -61,6 +67,23 @@ class Cred:
     session_keyring: Any = None
     request_key_auth: Any = None
     jit_keyring: int = 0                   # KEYCTL_SET_REQKEY_KEYRING's setting
+    # capability sets (-1: derive from the ids, see __post_init__) and securebits
+    cap_inheritable: int = 0
+    cap_permitted: int = -1
+    cap_effective: int = -1
+    cap_bset: int = CAP_FULL_SET
+    cap_ambient: int = 0
+    securebits: int = 0
+
+    def __post_init__(self) -> None:
+        """Sets not given follow the ids as commoncap's uid fixups leave them for a task that
+        came from root: permitted full while any of ruid/euid/suid is 0, effective full for
+        euid 0 less the filesystem capabilities when the fsuid is not 0."""
+        if self.cap_permitted == -1:
+            self.cap_permitted = CAP_FULL_SET if 0 in (self.uid, self.euid, self.suid) else 0
+        if self.cap_effective == -1:
+            eff = self.cap_permitted if self.euid == 0 else 0
+            self.cap_effective = eff if self.fsuid == 0 else eff & ~CAP_FS_MASK
 
     def copy(self) -> Cred:
         return replace(self, groups=list(self.groups))
@@ -69,18 +92,13 @@ class Cred:
 class FsCred(Protocol):
     """What a filesystem permission check reads of a cred (fs/vfs/namei.py's Cred)."""
     fsuid: int
-
-
-def cap_effective(cred: Cred) -> int:
-    """The effective capability set (cred->cap_effective): all of them for euid 0, as Linux's
-    commoncap gives root without file capabilities, none otherwise."""
-    return CAP_FULL_SET if cred.euid == 0 else 0
+    cap_effective: int
 
 
 def capable(t: Task, cap: int) -> bool:
     """capable(cap): does ``t`` hold capability ``cap`` (ns_capable in the initial user
     namespace, the only one pynix has)?"""
-    return bool(cap_effective(t.cred) >> cap & 1)
+    return cap_capable(t.cred, cap)
 
 
 def ioprio_check_cap(t: Task, ioprio: int) -> None:
@@ -95,10 +113,10 @@ def ioprio_check_cap(t: Task, ioprio: int) -> None:
 
 
 def capable_fs(cred: FsCred, cap: int) -> bool:
-    """A filesystem capability (one of CAP_FS_MASK) of the credentials a path operation uses:
-    held while the fsuid is 0 (Linux drops CAP_FS_MASK from the effective set when the fsuid
-    leaves 0, cap_task_fix_setuid; capable_wrt_inode_uidgid then asks for it)."""
-    return cred.fsuid == 0
+    """A filesystem capability (one of CAP_FS_MASK) of the credentials a path operation uses
+    (capable_wrt_inode_uidgid): in the effective set, which loses CAP_FS_MASK while the fsuid
+    is not 0 (cap_fix_setfsuid)."""
+    return bool(cred.cap_effective >> cap & 1)
 
 
 def _check_ids(t: Task, cap: int, cur: tuple[int, int, int], new: tuple[int, int, int]) -> None:
@@ -122,6 +140,7 @@ def __sys_setresuid(t: Task, ruid: int, euid: int, suid: int) -> int:
     _check_ids(t, CAP_SETUID, cur, new)
     c.uid, c.euid, c.suid = _merge(cur, new)
     c.fsuid = c.euid
+    cap_emulate_setxuid(c, cur)
     return 0
 
 
@@ -165,8 +184,10 @@ def _set1(t: Task, cap: int, cur: tuple[int, int, int], v: int) -> tuple[int, in
 def __sys_setuid(t: Task, uid: int) -> int:
     """setuid (__sys_setuid)."""
     c = t.cred
-    c.uid, c.euid, c.suid = _set1(t, CAP_SETUID, (c.uid, c.euid, c.suid), uid)
+    old = (c.uid, c.euid, c.suid)
+    c.uid, c.euid, c.suid = _set1(t, CAP_SETUID, old, uid)
     c.fsuid = c.euid
+    cap_emulate_setxuid(c, old)
     return 0
 
 
@@ -181,8 +202,10 @@ def __sys_setgid(t: Task, gid: int) -> int:
 def __sys_setreuid(t: Task, ruid: int, euid: int) -> int:
     """setreuid (__sys_setreuid)."""
     c = t.cred
-    c.uid, c.euid, c.suid = _setre(t, CAP_SETUID, (c.uid, c.euid, c.suid), ruid, euid)
+    old = (c.uid, c.euid, c.suid)
+    c.uid, c.euid, c.suid = _setre(t, CAP_SETUID, old, ruid, euid)
     c.fsuid = c.euid
+    cap_emulate_setxuid(c, old)
     return 0
 
 
@@ -206,8 +229,9 @@ def __sys_setfsuid(t: Task, uid: int) -> int:
     (there is no error return); -1 only asks."""
     c = t.cred
     old = c.fsuid
-    if _may_setfsid(t, CAP_SETUID, (c.uid, c.euid, c.suid, c.fsuid), uid):
+    if _may_setfsid(t, CAP_SETUID, (c.uid, c.euid, c.suid, c.fsuid), uid) and uid != old:
         c.fsuid = uid
+        cap_fix_setfsuid(c, old)
     return old
 
 

@@ -23,6 +23,7 @@ from pynix.arch.x86_64.sched import PF_FORKNOEXEC
 from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_DEAD
 from pynix.fs.vfs.dcache import Path
+from pynix.kernel.commoncap import cap_bprm_creds_from_file
 from pynix.kernel.exit import complete_vfork_done, do_exit, exit_mm
 from pynix.kernel.futex_exit import futex_exit_release
 from pynix.kernel.posix_timers import exit_itimers
@@ -93,10 +94,12 @@ def do_execve(t: Task, path: bytes, argv: list[bytes], envp: list[bytes],
 
 
 def begin_new_exec(t: Task, bprm: Binprm) -> None:
-    """The point of no return (Linux's begin_new_exec): the old program goes and the new
-    address space ``bprm.mm`` becomes the task's (exec_mmap)."""
+    """The point of no return (Linux's begin_new_exec): the old program goes, the new
+    address space ``bprm.mm`` becomes the task's (exec_mmap) and the credentials get the
+    capability sets of the new program (bprm_creds_from_file, commit_creds)."""
     flush_old_exec(t)
     t.mm = bprm.mm
+    bprm.secureexec = cap_bprm_creds_from_file(t.cred, bool(t.no_new_privs))
 
 
 def start_thread(t: Task, entry: int, sp: int) -> None:

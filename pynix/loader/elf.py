@@ -63,6 +63,7 @@ class Binprm:
     argv: list[bytes]
     envp: list[bytes]
     mm: MM                       # the new address space, installed by begin_new_exec
+    secureexec: bool = False     # AT_SECURE: the exec raised privilege (set by begin_new_exec)
 
 
 @dataclass
@@ -291,7 +292,7 @@ def load_elf_binary(t: Task, bprm: Binprm, begin_new_exec: Callable[[], None]) -
             (A.AT_PHDR, img.phdr_vaddr() + bias), (A.AT_PHENT, img.phentsize),
             (A.AT_PHNUM, img.phnum), (A.AT_BASE, at_base), (A.AT_FLAGS, 0),
             (A.AT_ENTRY, img.entry + bias), (A.AT_UID, cred.uid), (A.AT_EUID, cred.euid),
-            (A.AT_GID, cred.gid), (A.AT_EGID, cred.egid), (A.AT_SECURE, 0),
+            (A.AT_GID, cred.gid), (A.AT_EGID, cred.egid), (A.AT_SECURE, int(bprm.secureexec)),
             (A.AT_RANDOM, 0), (A.AT_HWCAP2, 2), (A.AT_EXECFN, 0), (A.AT_PLATFORM, 0)]
     sp = build_stack(mm, bprm.argv, bprm.envp, auxv, bprm.filename, os.urandom(16))
     return entry, sp

@@ -33,6 +33,7 @@ from pynix.kernel.cred import (
     may_setgroups,
     set_current_groups,
 )
+from pynix.kernel.commoncap import cap_task_prctl
 from pynix.kernel.exec import MAX_ARG_STRLEN, arg_limit, do_execve
 from pynix.kernel.exit import (
     do_exit,
@@ -339,6 +340,9 @@ def sys_arch_prctl(t: Task, code: int, addr: int) -> int:
 
 
 def sys_prctl(t: Task, option: int, a2: int, a3: int, a4: int, a5: int) -> int:
+    res = cap_task_prctl(t.cred, s32(option), a2, a3, a4, a5)    # security_task_prctl
+    if res is not None:
+        return res
     mm = mm_of(t)
     if option == A.PR_SET_NAME:
         t.comm = strncpy_from_user(mm, a2, 4096)[:15]
@@ -362,9 +366,13 @@ def sys_prctl(t: Task, option: int, a2: int, a3: int, a4: int, a5: int) -> int:
         t.dumpable = a2
         return 0
     if option == A.PR_SET_NO_NEW_PRIVS:
+        if a2 != 1 or a3 | a4 | a5:
+            raise KernelError(E.EINVAL)
         t.no_new_privs = 1
         return 0
     if option == A.PR_GET_NO_NEW_PRIVS:
+        if a2 | a3 | a4 | a5:
+            raise KernelError(E.EINVAL)
         return t.no_new_privs
     raise KernelError(E.EINVAL)
 

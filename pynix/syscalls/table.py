@@ -19,6 +19,7 @@ from typing import Callable, Union
 from pynix.arch.x86_64.syscall_nr import NAME, NOT_IN_LINUX, NR
 from pynix.syscalls import (
     sys_aio,
+    sys_capability,
     sys_clone,
     sys_event,
     sys_fd,
@@ -236,7 +237,12 @@ ROWS: list[Row] = [
         "ARCH_MAP_VDSO_*, XSTATE permissions): EINVAL")),
     ("prctl", sys_process.sys_prctl, "dxxxx", partial(
         "PR_SET_NAME, PR_GET_NAME, PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_SET_DUMPABLE, "
-        "PR_GET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS; every other option: EINVAL")),
+        "PR_GET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_CAPBSET_READ, "
+        "PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_GET/SET_SECUREBITS, PR_GET/SET_KEEPCAPS; every other "
+        "option: EINVAL")),
+    ("capget", sys_capability.sys_capget, "xx"),
+    ("capset", sys_capability.sys_capset, "xx", partial(
+        "no file capabilities: exec computes the sets as for a file without them")),
     ("personality", sys_process.sys_personality, "x", partial(
         "the persona is kept and returned, but no flag in it changes behaviour")),
     # threads

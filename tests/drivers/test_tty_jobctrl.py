@@ -13,6 +13,7 @@ from pynix.base.errors import KernelError
 from pynix.base.runqueue import RunQueue
 from pynix.drivers import tty_jobctrl as J
 from pynix.drivers.tty import TtyFile, TtyStruct, open_current_tty, tty_ioctl, tty_open
+from pynix.kernel.cred import __sys_setresuid
 from pynix.kernel.task import SigHand, Task
 
 
@@ -192,11 +193,11 @@ def test_vhangup_kills_old_opens_and_signals_the_leader(world) -> None:  # type:
     k, tty, f, sh, fg, bg = world
     sh.sighand.action[A.SIGHUP].handler = 0x1000        # caught, so it stays pending to be seen
     sh.sighand.action[A.SIGCONT].handler = 0x1000
-    sh.cred.euid = 1000
+    __sys_setresuid(sh, -1, 1000, -1)                 # drops the effective set
     with pytest.raises(KernelError) as e:
         J.tty_vhangup_self(sh)
     assert e.value.errno == E.EPERM and not f.hung_up()
-    sh.cred.euid = 0
+    __sys_setresuid(sh, -1, 0, -1)                    # back: effective = permitted
     J.tty_vhangup_self(sh)
     assert f.hung_up() and f.read(10) == b""
     with pytest.raises(KernelError) as e:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import stat
 import struct
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from pynix.fs import xattr as VX
 from pynix.fs.ext2 import layout as L
 from pynix.fs.ext2 import xattr as X
 from pynix.fs.tmpfs import TmpfsSuperBlock
+from pynix.kernel.cred import Cred
 
 from .test_ext2 import debugfs, mke2fs, mount, umount_and_check
 
@@ -138,17 +139,8 @@ def _ea_block_cached(sb: object, blk: int) -> bytes:
 # -- the VFS checks ----------------------------------------------------------------------
 
 @dataclass
-class FakeCred:
-    uid: int = 0
-    euid: int = 0
-    fsuid: int = 0
-    fsgid: int = 0
-    groups: list[int] = field(default_factory=list)
-
-
-@dataclass
 class FakeTask:
-    cred: FakeCred
+    cred: Cred
 
 
 def _errno(fn, *args) -> int:  # type: ignore[no-untyped-def]
@@ -162,7 +154,7 @@ def _errno(fn, *args) -> int:  # type: ignore[no-untyped-def]
 def test_vfs_checks_on_tmpfs() -> None:
     sb = TmpfsSuperBlock()
     f = sb.root.create(b"f", REG, 0, 0)
-    root, user = FakeTask(FakeCred()), FakeTask(FakeCred(1000, 1000, 1000, 1000))
+    root, user = FakeTask(Cred()), FakeTask(Cred(*[1000] * 8))
     VX.vfs_setxattr(root, f, b"user.a", b"1", 0)  # type: ignore[arg-type]
     VX.vfs_setxattr(root, f, b"trusted.t", b"2", 0)  # type: ignore[arg-type]
     assert VX.vfs_listxattr(root, f) == b"trusted.t\0user.a\0"  # type: ignore[arg-type]

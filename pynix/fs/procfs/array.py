@@ -17,7 +17,6 @@ from pynix.arch.x86_64.kdev_t import makedev
 from pynix.base.runqueue import TASK_DEAD, TASK_ZOMBIE
 from pynix.fs.devices import DEVICES
 from pynix.fs.vfs.dcache import Path, d_path
-from pynix.kernel.cred import cap_effective
 from pynix.mm.vma import VM_GROWSDOWN, VMA
 
 if TYPE_CHECKING:
@@ -27,7 +26,6 @@ if TYPE_CHECKING:
 USER_HZ = 100
 NS_PER_TICK = 10**9 // USER_HZ
 MAPS_NAME_COLUMN = 73        # seq_setwidth(25 + 6 * sizeof(void *) - 1) + seq_pad's space
-CAP_FULL = 0x1FF_FFFF_FFFF
 STATE_NAMES = {"R": "R (running)", "S": "S (sleeping)", "D": "D (disk sleep)", "T": "T (stopped)",
                "t": "t (tracing stop)", "X": "X (dead)", "Z": "Z (zombie)", "P": "P (parked)",
                "I": "I (idle)"}
@@ -197,15 +195,15 @@ def proc_pid_status(t: Task, whole: bool) -> bytes:
                   f"VmSwap:\t{_kb(0)}", f"HugetlbPages:\t{_kb(0)}"]
     pending = sigmask_of(t.pending)
     ign, cgt = sig_ign_cgt(t)
-    cap = cap_effective(c)
     queued = len(sig.shared_pending) + sum(len(th.pending) for th in t.thread_group)
     lines += ["CoreDumping:\t0", "THP_enabled:\t1",
               f"Threads:\t{len(t.thread_group)}",
               f"SigQ:\t{queued}/{sig.rlim[11][0]}", f"SigPnd:\t{pending:016x}",
               f"ShdPnd:\t{sigmask_of(sig.shared_pending):016x}", f"SigBlk:\t{t.blocked:016x}",
-              f"SigIgn:\t{ign:016x}", f"SigCgt:\t{cgt:016x}", "CapInh:\t0000000000000000",
-              f"CapPrm:\t{cap:016x}", f"CapEff:\t{cap:016x}", f"CapBnd:\t{CAP_FULL:016x}",
-              "CapAmb:\t0000000000000000", f"NoNewPrivs:\t{t.no_new_privs}", "Seccomp:\t0",
+              f"SigIgn:\t{ign:016x}", f"SigCgt:\t{cgt:016x}", f"CapInh:\t{c.cap_inheritable:016x}",
+              f"CapPrm:\t{c.cap_permitted:016x}", f"CapEff:\t{c.cap_effective:016x}",
+              f"CapBnd:\t{c.cap_bset:016x}", f"CapAmb:\t{c.cap_ambient:016x}",
+              f"NoNewPrivs:\t{t.no_new_privs}", "Seccomp:\t0",
               "Seccomp_filters:\t0", "Cpus_allowed:\t1", "Cpus_allowed_list:\t0",
               "Mems_allowed:\t00000001", "Mems_allowed_list:\t0",
               f"voluntary_ctxt_switches:\t{t.nvcsw}",
