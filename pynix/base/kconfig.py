@@ -26,7 +26,7 @@ CONFIG: dict[str, str | int | None] = {
     "CONFIG_FUTEX_PI": "y", "CONFIG_ADVISE_SYSCALLS": "y", "CONFIG_MEMBARRIER": None,
     "CONFIG_CHECKPOINT_RESTORE": None, "CONFIG_KCMP": None, "CONFIG_SECCOMP": None,
     "CONFIG_SECCOMP_FILTER": None, "CONFIG_BSD_PROCESS_ACCT": None, "CONFIG_TASKSTATS": None,
-    "CONFIG_CROSS_MEMORY_ATTACH": None, "CONFIG_RSEQ": None, "CONFIG_PRINTK": "y",
+    "CONFIG_CROSS_MEMORY_ATTACH": "y", "CONFIG_RSEQ": None, "CONFIG_PRINTK": "y",
     "CONFIG_SYSFS_SYSCALL": "y",
     # namespaces and control groups
     "CONFIG_NAMESPACES": "y", "CONFIG_UTS_NS": "y", "CONFIG_IPC_NS": "y",

@@ -60,18 +60,24 @@ def sys_write(t: Task, fd: int, buf: int, count: int) -> Generator[None, None, i
     return (yield from vfs_write(t, f, data, asked))
 
 
-def import_iovec(t: Task, iov: int, iovcnt: int) -> list[tuple[int, int]]:
-    """import_iovec: at most UIO_MAXIOV entries, no negative length, each range in user
-    space (EFAULT), and the total cut to MAX_RW_COUNT bytes."""
-    if not 0 <= iovcnt <= 1024:
+def iovec_from_user(t: Task, iov: int, iovcnt: int) -> list[tuple[int, int]]:
+    """iovec_from_user: the array itself, at most UIO_MAXIOV entries (EINVAL), no negative
+    length (EINVAL), the array readable (EFAULT); the ranges are not checked."""
+    if not 0 <= iovcnt <= A.UIO_MAXIOV:
         raise KernelError(E.EINVAL)
     raw = copy_from_user(mm_of(t), iov, A.IOVEC.size * iovcnt)
+    vecs = [A.IOVEC.unpack_from(raw, i * A.IOVEC.size) for i in range(iovcnt)]
+    if any(ln >= 1 << 63 for _, ln in vecs):
+        raise KernelError(E.EINVAL)
+    return vecs
+
+
+def import_iovec(t: Task, iov: int, iovcnt: int) -> list[tuple[int, int]]:
+    """import_iovec: iovec_from_user, each range in user space (EFAULT), and the total cut
+    to MAX_RW_COUNT bytes."""
     vecs = []
     total = 0
-    for i in range(iovcnt):
-        base, ln = A.IOVEC.unpack_from(raw, i * A.IOVEC.size)
-        if ln >= 1 << 63:
-            raise KernelError(E.EINVAL)
+    for base, ln in iovec_from_user(t, iov, iovcnt):
         ln = min(ln, MAX_RW_COUNT - total)
         access_ok(base, ln)
         total += ln

@@ -32,6 +32,7 @@ from pynix.syscalls import (
     sys_mount,
     sys_poll,
     sys_process,
+    sys_procaccess,
     sys_sched,
     sys_signal,
     sys_socket,
@@ -246,6 +247,8 @@ ROWS: list[Row] = [
         "namespaces as clone; set_tid, CLONE_INTO_CGROUP and CLONE_NEWTIME: ENOSYS")),
     ("pidfd_open", sys_signal.sys_pidfd_open, "dx"),
     ("pidfd_send_signal", sys_signal.sys_pidfd_send_signal, "fSxx"),
+    ("process_vm_readv", sys_procaccess.sys_process_vm_readv, "dxuxux"),
+    ("process_vm_writev", sys_procaccess.sys_process_vm_writev, "dxuxux"),
     ("unshare", sys_clone.sys_unshare, "x", partial(
         "namespaces: CLONE_NEWUTS and CLONE_NEWIPC; CLONE_NEWNS, NEWPID, NEWUSER, NEWNET, "
         "NEWCGROUP and NEWTIME: EINVAL")),

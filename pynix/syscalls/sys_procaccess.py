@@ -1,0 +1,46 @@
+"""Calls that reach into another process: process_vm_readv, process_vm_writev (Linux
+mm/process_vm_access.c), kcmp (kernel/kcmp.c) and pidfd_getfd (kernel/pid.c).
+
+Thin handlers: decode, find the target, ask kernel/ptrace_access.py whether the caller may
+(PTRACE_MODE_ATTACH_REALCREDS to copy memory or take a descriptor, PTRACE_MODE_READ_REALCREDS
+to compare), and call mm/process_vm.py, kernel/kcmp.py or the descriptor table.
+"""
+from __future__ import annotations
+
+from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
+from pynix.kernel.ptrace_access import PTRACE_MODE_ATTACH_REALCREDS, ptrace_may_access
+from pynix.kernel.task import Task
+from pynix.mm.process_vm import process_vm_rw
+from pynix.syscalls.sys_file import import_iovec, iovec_from_user
+from pynix.syscalls.util import mm_of, s32
+
+
+def _process_vm_rw(t: Task, pid: int, lvec: int, liovcnt: int, rvec: int, riovcnt: int,
+                   flags: int, write: bool) -> int:
+    """process_vm_rw: flags first, then the local vectors (a zero total moves nothing, even
+    for a bad pid), the remote ones, the target (ESRCH) and the right to attach (EPERM)."""
+    if flags:
+        raise KernelError(E.EINVAL)
+    lvecs = import_iovec(t, lvec, liovcnt if liovcnt < 1 << 63 else -1)
+    if sum(n for _, n in lvecs) == 0:
+        return 0
+    rvecs = iovec_from_user(t, rvec, riovcnt if riovcnt < 1 << 63 else -1)
+    p = t.kernel.find_task(s32(pid)) if 0 < s32(pid) else None
+    if p is None:
+        raise KernelError(E.ESRCH)
+    if not ptrace_may_access(t, p, PTRACE_MODE_ATTACH_REALCREDS):
+        raise KernelError(E.EPERM)
+    if p.mm is None or p.is_kthread:
+        raise KernelError(E.EINVAL)
+    return process_vm_rw(mm_of(t), lvecs, p.mm, rvecs, write)
+
+
+def sys_process_vm_readv(t: Task, pid: int, lvec: int, liovcnt: int, rvec: int, riovcnt: int,
+                         flags: int) -> int:
+    return _process_vm_rw(t, pid, lvec, liovcnt, rvec, riovcnt, flags, False)
+
+
+def sys_process_vm_writev(t: Task, pid: int, lvec: int, liovcnt: int, rvec: int, riovcnt: int,
+                          flags: int) -> int:
+    return _process_vm_rw(t, pid, lvec, liovcnt, rvec, riovcnt, flags, True)
