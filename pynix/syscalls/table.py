@@ -367,6 +367,10 @@ ROWS: list[Row] = [
         "buffer memory and swap are 0")),
     ("getrandom", sys_info.sys_getrandom, "xux"),
     ("sched_setscheduler", sys_sched.sys_sched_setscheduler, "ddx"),
+    ("sched_setattr", sys_sched.sys_sched_setattr, "dxx", partial(
+        "SCHED_DEADLINE is EDF with CBS throttling on pynix's one CPU; SCHED_FLAG_RECLAIM and "
+        "SCHED_FLAG_DL_OVERRUN are kept but change nothing; no utilisation clamping (EOPNOTSUPP)")),
+    ("sched_getattr", sys_sched.sys_sched_getattr, "dxux"),
     ("sched_getscheduler", sys_sched.sys_sched_getscheduler, "d"),
     ("sched_setparam", sys_sched.sys_sched_setparam, "dx"),
     ("sched_getparam", sys_sched.sys_sched_getparam, "dx"),

@@ -13,3 +13,20 @@ PF_SIGNALED = 0x00000400         # killed by a signal
 PF_KTHREAD = 0x00200000          # a kernel thread
 
 SCHED_PARAM = struct.Struct("<i")   # struct sched_param { int sched_priority; }
+
+# struct sched_attr (include/uapi/linux/sched/types.h): size, sched_policy, sched_flags,
+# sched_nice, sched_priority, sched_runtime, sched_deadline, sched_period (VER0, 48 bytes),
+# then sched_util_min, sched_util_max (VER1, 56 bytes).
+SCHED_ATTR = struct.Struct("<IIQiIQQQII")
+SCHED_ATTR_SIZE_VER0, SCHED_ATTR_SIZE_VER1 = 48, 56
+
+# sched_attr.sched_flags (include/uapi/linux/sched.h)
+SCHED_FLAG_RESET_ON_FORK = 0x01
+SCHED_FLAG_RECLAIM = 0x02
+SCHED_FLAG_DL_OVERRUN = 0x04
+SCHED_FLAG_KEEP_POLICY = 0x08
+SCHED_FLAG_KEEP_PARAMS = 0x10
+SCHED_FLAG_UTIL_CLAMP_MIN = 0x20
+SCHED_FLAG_UTIL_CLAMP_MAX = 0x40
+SCHED_FLAG_UTIL_CLAMP = SCHED_FLAG_UTIL_CLAMP_MIN | SCHED_FLAG_UTIL_CLAMP_MAX
+SCHED_FLAG_ALL = 0x7F
