@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
+from pynix.kernel.kcmp import kcmp
 from pynix.kernel.ptrace_access import PTRACE_MODE_ATTACH_REALCREDS, ptrace_may_access
 from pynix.kernel.task import Task
 from pynix.mm.process_vm import process_vm_rw
+from pynix.mm.uaccess import copy_from_user
 from pynix.syscalls.sys_file import import_iovec, iovec_from_user
 from pynix.syscalls.util import mm_of, s32
 
@@ -26,9 +28,7 @@ def _process_vm_rw(t: Task, pid: int, lvec: int, liovcnt: int, rvec: int, riovcn
     if sum(n for _, n in lvecs) == 0:
         return 0
     rvecs = iovec_from_user(t, rvec, riovcnt if riovcnt < 1 << 63 else -1)
-    p = t.kernel.find_task(s32(pid)) if 0 < s32(pid) else None
-    if p is None:
-        raise KernelError(E.ESRCH)
+    p = _find(t, pid)
     if not ptrace_may_access(t, p, PTRACE_MODE_ATTACH_REALCREDS):
         raise KernelError(E.EPERM)
     if p.mm is None or p.is_kthread:
@@ -44,3 +44,17 @@ def sys_process_vm_readv(t: Task, pid: int, lvec: int, liovcnt: int, rvec: int, 
 def sys_process_vm_writev(t: Task, pid: int, lvec: int, liovcnt: int, rvec: int, riovcnt: int,
                           flags: int) -> int:
     return _process_vm_rw(t, pid, lvec, liovcnt, rvec, riovcnt, flags, True)
+
+
+def _find(t: Task, pid: int) -> Task:
+    """find_task_by_vpid: ESRCH for no such task (pid 0 names none)."""
+    p = t.kernel.find_task(s32(pid)) if s32(pid) > 0 else None
+    if p is None:
+        raise KernelError(E.ESRCH)
+    return p
+
+
+def sys_kcmp(t: Task, pid1: int, pid2: int, kind: int, idx1: int, idx2: int) -> int:
+    p1, p2 = _find(t, pid1), _find(t, pid2)
+    return kcmp(t, p1, p2, s32(kind), idx1 & 0xFFFFFFFF, idx2 & 0xFFFFFFFF,
+                lambda n: copy_from_user(mm_of(t), idx2, n))

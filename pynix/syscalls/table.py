@@ -249,6 +249,8 @@ ROWS: list[Row] = [
     ("pidfd_send_signal", sys_signal.sys_pidfd_send_signal, "fSxx"),
     ("process_vm_readv", sys_procaccess.sys_process_vm_readv, "dxuxux"),
     ("process_vm_writev", sys_procaccess.sys_process_vm_writev, "dxuxux"),
+    ("kcmp", sys_procaccess.sys_kcmp, "ddduu", partial(
+        "KCMP_IO: pynix tasks have no io_context, so any two compare equal")),
     ("unshare", sys_clone.sys_unshare, "x", partial(
         "namespaces: CLONE_NEWUTS and CLONE_NEWIPC; CLONE_NEWNS, NEWPID, NEWUSER, NEWNET, "
         "NEWCGROUP and NEWTIME: EINVAL")),
