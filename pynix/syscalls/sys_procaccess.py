@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
+from pynix.base.runqueue import TASK_DEAD
+from pynix.fs.pidfd import pidfd_task
 from pynix.kernel.kcmp import kcmp
 from pynix.kernel.ptrace_access import PTRACE_MODE_ATTACH_REALCREDS, ptrace_may_access
 from pynix.kernel.task import Task
 from pynix.mm.process_vm import process_vm_rw
 from pynix.mm.uaccess import copy_from_user
 from pynix.syscalls.sys_file import import_iovec, iovec_from_user
-from pynix.syscalls.util import mm_of, s32
+from pynix.syscalls.util import fget, install_new_file, mm_of, s32
 
 
 def _process_vm_rw(t: Task, pid: int, lvec: int, liovcnt: int, rvec: int, riovcnt: int,
@@ -58,3 +60,20 @@ def sys_kcmp(t: Task, pid1: int, pid2: int, kind: int, idx1: int, idx2: int) -> 
     p1, p2 = _find(t, pid1), _find(t, pid2)
     return kcmp(t, p1, p2, s32(kind), idx1 & 0xFFFFFFFF, idx2 & 0xFFFFFFFF,
                 lambda n: copy_from_user(mm_of(t), idx2, n))
+
+
+def sys_pidfd_getfd(t: Task, pidfd: int, fd: int, flags: int) -> int:
+    """pidfd_getfd: a duplicate, close-on-exec, of descriptor ``fd`` of the process the
+    pidfd names. EINVAL for flags, EBADF for a non-pidfd or a descriptor not open there (or a
+    process that has exited), ESRCH once it is reaped, EPERM without the right to attach."""
+    if flags & 0xFFFFFFFF:
+        raise KernelError(E.EINVAL)
+    p = pidfd_task(fget(t, pidfd))
+    if p.state == TASK_DEAD:
+        raise KernelError(E.ESRCH)
+    if not ptrace_may_access(t, p, PTRACE_MODE_ATTACH_REALCREDS):
+        raise KernelError(E.EPERM)
+    f = p.files.fds.get(s32(fd)) if p.files is not None else None
+    if f is None:
+        raise KernelError(E.EBADF)
+    return install_new_file(t, f.get(), True)

@@ -247,6 +247,7 @@ ROWS: list[Row] = [
         "namespaces as clone; set_tid, CLONE_INTO_CGROUP and CLONE_NEWTIME: ENOSYS")),
     ("pidfd_open", sys_signal.sys_pidfd_open, "dx"),
     ("pidfd_send_signal", sys_signal.sys_pidfd_send_signal, "fSxx"),
+    ("pidfd_getfd", sys_procaccess.sys_pidfd_getfd, "fdx"),
     ("process_vm_readv", sys_procaccess.sys_process_vm_readv, "dxuxux"),
     ("process_vm_writev", sys_procaccess.sys_process_vm_writev, "dxuxux"),
     ("kcmp", sys_procaccess.sys_kcmp, "ddduu", partial(
