@@ -264,6 +264,8 @@ ROWS: list[Row] = [
     ("mremap", sys_mm.sys_mremap, "xuuxx", partial(
         "MREMAP_DONTUNMAP is accepted but the old range is unmapped as without it")),
     ("mincore", sys_mm.sys_mincore, "xux"),
+    ("membarrier", sys_mm.sys_membarrier, "xxd", partial(
+        "no CONFIG_RSEQ: the PRIVATE_EXPEDITED_RSEQ commands are EINVAL")),
     ("madvise", sys_mm.sys_madvise, "xud", partial(
         "MADV_DONTNEED, MADV_FREE, MADV_DONTFORK, MADV_DOFORK and the hints; MADV_REMOVE, "
         "MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_COLD, MADV_PAGEOUT, MADV_POPULATE_*, "
