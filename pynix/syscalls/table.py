@@ -341,6 +341,8 @@ ROWS: list[Row] = [
         "control messages SCM_RIGHTS and SCM_CREDENTIALS only (IP_PKTINFO and the like: EINVAL); "
         "MSG_OOB is ignored")),
     ("recvmsg", sys_sockmsg.sys_recvmsg, "fxx", MSG_OOB),
+    ("sendmmsg", sys_sockmsg.sys_sendmmsg, "fxux", MSG_OOB),
+    ("recvmmsg", sys_sockmsg.sys_recvmmsg, "fxuxx", MSG_OOB),
     ("shutdown", sys_socket.sys_shutdown, "fd"),
     ("getsockname", sys_socket.sys_getsockname, "fxx"),
     ("getpeername", sys_socket.sys_getpeername, "fxx"),
