@@ -145,6 +145,19 @@ class EventPoll(File):
             self._remove(k)
 
 
+def get_epoll_tfile_raw_ptr(f: File, tfd: int, toff: int) -> File:
+    """The file of the ``toff``-th item registered under descriptor ``tfd`` in the epoll
+    ``f`` (kcmp's KCMP_EPOLL_TFD; items in the interest list's order): EINVAL if ``f`` is not
+    an epoll, ENOENT if there is no such item."""
+    if not isinstance(f, EventPoll):
+        raise KernelError(E.EINVAL)
+    f._reap_closed()
+    found = [f.items[k].file for k in sorted(f.items) if k[1] == tfd]
+    if toff >= len(found):
+        raise KernelError(E.ENOENT)
+    return found[toff]
+
+
 def ep_ctl(ep: EventPoll, op: int, fd: int, f: File, events: int, data: int) -> None:
     if f is ep:
         raise KernelError(E.EINVAL)

@@ -20,6 +20,7 @@ from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_DEAD, TASK_ZOMBIE
 from pynix.base.wait import WaitQueue, wait_queue_of
 from pynix.fs.anon import anon_inode
+from pynix.fs.procfs.pid import tgid_dir_task
 from pynix.fs.vfs.file import File
 
 PIDFD_NONBLOCK = A.O_NONBLOCK
@@ -74,6 +75,18 @@ def pidfd_create(k: Any, pid: int, flags: int) -> PidFdFile:
 
 
 def pidfd_task(f: File) -> Any:
+    """pidfd_pid: the process of a pidfd (waitid's P_PIDFD, pidfd_getfd); else EBADF."""
     if not isinstance(f, PidFdFile):
         raise KernelError(E.EBADF)
     return f.task
+
+
+def pidfd_to_task(f: File) -> Any:
+    """pidfd_to_pid: the process of a pidfd, or of a /proc/PID directory opened (which
+    pidfd_send_signal accepts too, tgid_pidfd_to_pid); EBADF for any other file."""
+    if isinstance(f, PidFdFile):
+        return f.task
+    t = tgid_dir_task(f.inode)
+    if t is None:
+        raise KernelError(E.EBADF)
+    return t

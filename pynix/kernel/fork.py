@@ -146,6 +146,8 @@ def copy_process(parent: Task, flags: int, stack: int, tls: int, regs: list[int]
     """Linux's copy_process: a new task. ``regs`` are the parent's registers at the syscall
     instruction; ``ctx`` its saved CPU context (FPU/SSE, segment bases)."""
     check_clone_flags(flags)
+    if parent.policy == A.SCHED_DEADLINE and not parent.sched_reset_on_fork:
+        raise KernelError(E.EAGAIN)       # sched_fork: a deadline reservation is not inherited
     ipc_ns = copy_ipcs(parent, flags)
     uts_ns = copy_utsname(parent, flags)
     k = parent.kernel
@@ -162,7 +164,7 @@ def copy_process(parent: Task, flags: int, stack: int, tls: int, regs: list[int]
     child.nice = parent.nice                      # sched_fork: the parent's priority
     child.policy, child.rt_priority = parent.policy, parent.rt_priority   # ... and policy;
     if parent.sched_reset_on_fork:                # SCHED_RESET_ON_FORK: no real-time, no boost
-        if parent.policy in (A.SCHED_FIFO, A.SCHED_RR):
+        if parent.policy in (A.SCHED_FIFO, A.SCHED_RR, A.SCHED_DEADLINE):
             child.policy, child.rt_priority = A.SCHED_OTHER, 0
         child.nice = max(child.nice, 0)
     child.ioprio = parent.ioprio                  # copy_io

@@ -46,8 +46,8 @@ class Kernel:
         self.cpu = CPU(self.phys)
         self.cpu.snapshot_boot()
         self.irq = Interrupts(self.cpu)
-        self.rq = RunQueue()
         self.timers = Timers()
+        self.rq = RunQueue(self.timers)
         self.pids = PidMap()
         self.futex_hash: dict = {}               # kernel/futex.py: key -> waiters
         self.sysctl: dict[str, object] = {}      # fs/procfs/sys.py: tunables nothing else reads

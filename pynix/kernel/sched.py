@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
+from pynix.arch.x86_64 import abi as A
 from pynix.base.runqueue import (
     RR_TIMESLICE_NS,
     TASK_DEAD,
@@ -159,6 +160,8 @@ def run_task(k: Kernel, t: Task) -> None:
                 break
         if t.rt_priority:
             k.rq.account_rt(now - mark)
+        elif t.dl is not None and t.policy == A.SCHED_DEADLINE:
+            k.rq.account_dl(t, now - mark)
         mark = now
         if k.rq.should_preempt(t, now - slice_start):  # slice used up, or a better task
             t.nivcsw += 1

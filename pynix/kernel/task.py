@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64.sched import PF_KTHREAD
+from pynix.base.deadline import DLEntity
 from pynix.base.runqueue import TASK_RUNNING
 from pynix.base.timer import monotonic_ns
 from pynix.base.wait import WaitQueue
@@ -200,6 +201,7 @@ class Task:
         self.policy = A.SCHED_NORMAL                  # sched_setscheduler (base/runqueue.py)
         self.rt_priority = 0                          # 1-99 for SCHED_FIFO / SCHED_RR
         self.sched_reset_on_fork = False
+        self.dl: DLEntity | None = None               # SCHED_DEADLINE's server (base/deadline.py)
         self.pdeath_signal = 0
         self.no_new_privs = 0
         self.dumpable = 1

@@ -44,6 +44,7 @@ class MM:
     def __init__(self, phys: PhysMem) -> None:
         self.phys = phys
         self.pt: dict[int, int] = {}
+        self.membarrier_state = 0          # mm/membarrier.py: the REGISTER commands done
         self.vmas = VMAList()
         self.users = 1                 # mm_users: tasks sharing it (CLONE_VM)
         self.start_code = self.end_code = self.start_data = self.end_data = 0
@@ -100,6 +101,7 @@ class MM:
         """Copy this address space into ``child`` for fork (Linux dup_mmap + copy_page_range):
         shared mappings share frames; private writable pages become copy-on-write in both."""
         child.start_code, child.end_code = self.start_code, self.end_code
+        child.membarrier_state = self.membarrier_state   # dup_mm copies it; exec starts at 0
         child.start_data, child.end_data = self.start_data, self.end_data
         child.start_brk, child.brk, child.start_stack = self.start_brk, self.brk, self.start_stack
         child.arg_start, child.arg_end = self.arg_start, self.arg_end

@@ -163,18 +163,24 @@ def get_ptr_array(mm: MM, addr: int, limit: int = 1 << 16) -> list[int]:
         addr += 8 * n
 
 
-def import_iovec(mm: MM, iov: int, iovcnt: int) -> list[tuple[int, int]]:
-    """An iovec array from user memory (Linux's import_iovec): at most UIO_MAXIOV entries
-    (EINVAL), no negative length (EINVAL), each range in user space (EFAULT), and the total
-    cut to MAX_RW_COUNT bytes. Returns [(base, len)]."""
+def iovec_from_user(mm: MM, iov: int, iovcnt: int) -> list[tuple[int, int]]:
+    """An iovec array itself (Linux's iovec_from_user): at most UIO_MAXIOV entries (EINVAL),
+    no negative length (EINVAL), the array readable (EFAULT); the ranges are not checked
+    (process_vm_readv's remote iovecs name another address space)."""
     if not 0 <= iovcnt <= UIO_MAXIOV:
         raise KernelError(E.EINVAL)
-    raw = copy_from_user(mm, iov, IOVEC.size * iovcnt)
+    vecs = list(IOVEC.iter_unpack(copy_from_user(mm, iov, IOVEC.size * iovcnt)))
+    if any(ln >= 1 << 63 for _, ln in vecs):
+        raise KernelError(E.EINVAL)
+    return vecs
+
+
+def import_iovec(mm: MM, iov: int, iovcnt: int) -> list[tuple[int, int]]:
+    """An iovec array from user memory (Linux's import_iovec): iovec_from_user, each range in
+    user space (EFAULT), and the total cut to MAX_RW_COUNT bytes. Returns [(base, len)]."""
     vecs = []
     total = 0
-    for base, ln in IOVEC.iter_unpack(raw):
-        if ln >= 1 << 63:
-            raise KernelError(E.EINVAL)
+    for base, ln in iovec_from_user(mm, iov, iovcnt):
         ln = min(ln, MAX_RW_COUNT - total)
         access_ok(base, ln)
         total += ln

@@ -11,6 +11,7 @@ from pynix.fs.vfs.file import MAX_LFS_FILESIZE
 from pynix.kernel.task import Task
 from pynix.mm import mmap as M
 from pynix.mm.filemap import mapping_of
+from pynix.mm.membarrier import membarrier
 from pynix.mm.uaccess import copy_to_user
 from pynix.syscalls.util import fget, fs_of, mm_of, s32
 
@@ -114,3 +115,7 @@ def sys_munlockall(t: Task) -> int:
         v.vm_flags &= ~0x2000
     mm.locked = False
     return 0
+
+
+def sys_membarrier(t: Task, cmd: int, flags: int, cpu_id: int) -> int:
+    return membarrier(mm_of(t), s32(cmd), flags & 0xFFFFFFFF)

@@ -1,41 +1,51 @@
 """Scheduling policy syscalls: sched_setscheduler, sched_getscheduler, sched_setparam,
-sched_getparam, sched_get_priority_max/min, sched_rr_get_interval (Linux kernel/sched/core.c
-and syscalls.c).
+sched_getparam, sched_setattr, sched_getattr, sched_get_priority_max/min,
+sched_rr_get_interval (Linux kernel/sched/syscalls.c).
 
 A task's policy is SCHED_NORMAL, SCHED_BATCH, SCHED_IDLE (all scheduled round robin by
-pynix), or SCHED_FIFO / SCHED_RR with an rt_priority of 1-99 (run first, by priority; see
-RunQueue in base/runqueue.py). Checks as Linux: a NULL param or negative pid is EINVAL, an
-unknown policy or a priority outside the policy's range EINVAL, a real-time policy needs
-root (or RLIMIT_RTPRIO) and changing another user's task needs root: EPERM. SCHED_DEADLINE
-is not implemented (EINVAL).
+pynix), SCHED_FIFO / SCHED_RR with an rt_priority of 1-99 (run first, by priority; see
+RunQueue in base/runqueue.py), or SCHED_DEADLINE with a runtime/deadline/period reservation
+(earliest deadline first, before everyone; base/deadline.py). The handlers decode and copy;
+the rules are kernel/sched_policy.py's. A NULL param or negative pid is EINVAL. struct
+sched_attr is read as Linux's sched_copy_attr does: size 0 means SCHED_ATTR_SIZE_VER0, a size
+under that or over a page is E2BIG with the kernel's size written back, as are non-zero bytes
+past the fields the kernel knows.
 """
 from __future__ import annotations
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.arch.x86_64.capability import CAP_SYS_NICE
-from pynix.arch.x86_64.sched import SCHED_PARAM
+from pynix.arch.x86_64.sched import (
+    SCHED_ATTR,
+    SCHED_ATTR_SIZE_VER0,
+    SCHED_ATTR_SIZE_VER1,
+    SCHED_FLAG_KEEP_PARAMS,
+    SCHED_FLAG_KEEP_POLICY,
+    SCHED_FLAG_UTIL_CLAMP,
+    SCHED_PARAM,
+)
 from pynix.base.errors import KernelError
 from pynix.base.runqueue import RR_TIMESLICE_NS, TIMESLICE_NS
-from pynix.kernel.cred import capable
+from pynix.kernel.sched_policy import (
+    POLICIES,
+    RT_POLICIES,
+    SETPARAM_POLICY,
+    SchedAttr,
+    find_process_by_pid,
+    get_params,
+    sched_setattr,
+)
 from pynix.kernel.task import Task
-from pynix.mm.uaccess import copy_from_user, copy_to_user
+from pynix.machine.physmem import PAGE_SIZE
+from pynix.mm.uaccess import access_ok, copy_from_user, copy_to_user, get_u32, put_u32
 from pynix.syscalls.util import mm_of, s32
-
-_POLICIES = (A.SCHED_NORMAL, A.SCHED_FIFO, A.SCHED_RR, A.SCHED_BATCH, A.SCHED_IDLE)
-_RT = (A.SCHED_FIFO, A.SCHED_RR)
 
 
 def _target(t: Task, pid: int) -> Task:
     pid = s32(pid)
     if pid < 0:
         raise KernelError(E.EINVAL)
-    if pid == 0:
-        return t
-    p = t.kernel.find_task(pid)
-    if p is None:
-        raise KernelError(E.ESRCH)
-    return p
+    return find_process_by_pid(t, pid)
 
 
 def _get_param(t: Task, param: int) -> int:
@@ -45,25 +55,12 @@ def _get_param(t: Task, param: int) -> int:
 
 
 def _setscheduler(t: Task, p: Task, policy: int, prio: int) -> None:
-    """__sched_setscheduler: validate, check permission, apply, requeue."""
-    reset = bool(policy & A.SCHED_RESET_ON_FORK)
-    policy &= ~A.SCHED_RESET_ON_FORK
-    if policy not in _POLICIES:
-        raise KernelError(E.EINVAL)
-    if (policy in _RT) != (1 <= prio <= 99) or not 0 <= prio <= 99:
-        raise KernelError(E.EINVAL)
-    cred = t.cred
-    if not capable(t, CAP_SYS_NICE):
-        if cred.euid not in (p.cred.uid, p.cred.euid):
-            raise KernelError(E.EPERM)
-        if policy in _RT and prio > max(p.rt_priority, p.rlimit(A.RLIMIT_RTPRIO)):
-            raise KernelError(E.EPERM)
-        if p.sched_reset_on_fork and not reset:
-            raise KernelError(E.EPERM)
-    p.policy, p.rt_priority, p.sched_reset_on_fork = policy, prio, reset
-    t.kernel.rq.requeue(p)
-    if p is t:
-        t.kernel.need_resched = True          # a lower priority may now have to give way
+    """_sched_setscheduler: sched_setattr with the priority given and the nice value kept."""
+    flags = 0
+    if policy != SETPARAM_POLICY and policy & A.SCHED_RESET_ON_FORK:
+        policy &= ~A.SCHED_RESET_ON_FORK
+        flags = 1
+    sched_setattr(t, p, SchedAttr(policy=policy, flags=flags, nice=p.nice, priority=prio))
 
 
 def sys_sched_setscheduler(t: Task, pid: int, policy: int, param: int) -> int:
@@ -76,8 +73,7 @@ def sys_sched_setscheduler(t: Task, pid: int, policy: int, param: int) -> int:
 
 def sys_sched_setparam(t: Task, pid: int, param: int) -> int:
     p = _target(t, pid)
-    _setscheduler(t, p, p.policy | (A.SCHED_RESET_ON_FORK if p.sched_reset_on_fork else 0),
-                  _get_param(t, param))
+    _setscheduler(t, p, SETPARAM_POLICY, _get_param(t, param))
     return 0
 
 
@@ -94,21 +90,74 @@ def sys_sched_getparam(t: Task, pid: int, param: int) -> int:
     return 0
 
 
-def sys_sched_get_priority_max(t: Task, policy: int) -> int:
-    if s32(policy) not in (*_POLICIES, A.SCHED_DEADLINE):
+def _copy_attr(t: Task, uattr: int) -> SchedAttr:
+    """sched_copy_attr: the size rules, then the fields (a VER0 caller's util fields zero)."""
+    mm = mm_of(t)
+    size = get_u32(mm, uattr)
+    if size == 0:
+        size = SCHED_ATTR_SIZE_VER0
+    if size < SCHED_ATTR_SIZE_VER0 or size > PAGE_SIZE:
+        put_u32(mm, uattr, SCHED_ATTR.size)
+        raise KernelError(E.E2BIG)
+    raw = copy_from_user(mm, uattr, size)
+    if any(raw[SCHED_ATTR.size:]):                 # copy_struct_from_user: unknown tail
+        put_u32(mm, uattr, SCHED_ATTR.size)
+        raise KernelError(E.E2BIG)
+    raw = raw[:SCHED_ATTR.size].ljust(SCHED_ATTR.size, b"\0")
+    _, policy, flags, nice, prio, runtime, deadline, period, umin, umax = SCHED_ATTR.unpack(raw)
+    if flags & SCHED_FLAG_UTIL_CLAMP and size < SCHED_ATTR_SIZE_VER1:
         raise KernelError(E.EINVAL)
-    return 99 if s32(policy) in _RT else 0
+    return SchedAttr(policy, flags, max(-20, min(19, nice)), prio, runtime, deadline, period,
+                     umin, umax)
+
+
+def sys_sched_setattr(t: Task, pid: int, uattr: int, flags: int) -> int:
+    pid = s32(pid)
+    if not uattr or pid < 0 or flags & 0xFFFFFFFF:
+        raise KernelError(E.EINVAL)
+    attr = _copy_attr(t, uattr)
+    if s32(attr.policy) < 0:
+        raise KernelError(E.EINVAL)
+    if attr.flags & SCHED_FLAG_KEEP_POLICY:
+        attr.policy = SETPARAM_POLICY
+    p = find_process_by_pid(t, pid)
+    if attr.flags & SCHED_FLAG_KEEP_PARAMS:
+        kept = get_params(p)
+        attr.nice, attr.priority = kept.nice, kept.priority
+        attr.runtime, attr.deadline, attr.period = kept.runtime, kept.deadline, kept.period
+    sched_setattr(t, p, attr)
+    return 0
+
+
+def sys_sched_getattr(t: Task, pid: int, uattr: int, usize: int, flags: int) -> int:
+    pid, usize = s32(pid), usize & 0xFFFFFFFF
+    if not uattr or pid < 0 or usize > PAGE_SIZE or usize < SCHED_ATTR_SIZE_VER0 or flags & 0xFFFFFFFF:
+        raise KernelError(E.EINVAL)
+    a = get_params(find_process_by_pid(t, pid))
+    access_ok(uattr, usize)
+    raw = SCHED_ATTR.pack(min(usize, SCHED_ATTR.size), a.policy, a.flags, a.nice, a.priority,
+                          a.runtime, a.deadline, a.period, a.util_min, a.util_max)
+    copy_to_user(mm_of(t), uattr, raw[:usize].ljust(usize, b"\0"))   # copy_struct_to_user
+    return 0
+
+
+def sys_sched_get_priority_max(t: Task, policy: int) -> int:
+    if s32(policy) not in POLICIES:
+        raise KernelError(E.EINVAL)
+    return 99 if s32(policy) in RT_POLICIES else 0
 
 
 def sys_sched_get_priority_min(t: Task, policy: int) -> int:
-    if s32(policy) not in (*_POLICIES, A.SCHED_DEADLINE):
+    if s32(policy) not in POLICIES:
         raise KernelError(E.EINVAL)
-    return 1 if s32(policy) in _RT else 0
+    return 1 if s32(policy) in RT_POLICIES else 0
 
 
 def sys_sched_rr_get_interval(t: Task, pid: int, tp: int) -> int:
-    """The task's quantum: SCHED_RR's 100 ms, none for SCHED_FIFO, pynix's tick otherwise."""
+    """The task's quantum: SCHED_RR's 100 ms, none for SCHED_FIFO and SCHED_DEADLINE,
+    pynix's tick otherwise."""
     p = _target(t, pid)
-    ns = 0 if p.policy == A.SCHED_FIFO else RR_TIMESLICE_NS if p.policy == A.SCHED_RR else TIMESLICE_NS
+    ns = (0 if p.policy in (A.SCHED_FIFO, A.SCHED_DEADLINE) else
+          RR_TIMESLICE_NS if p.policy == A.SCHED_RR else TIMESLICE_NS)
     copy_to_user(mm_of(t), tp, A.TIMESPEC.pack(ns // 10**9, ns % 10**9))
     return 0

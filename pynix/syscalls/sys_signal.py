@@ -16,7 +16,7 @@ from pynix.arch.x86_64.signal import SIGACTION, SIGSET_SIZE
 from pynix.base.errors import KernelError
 from pynix.base.timer import monotonic_ns
 from pynix.base.wait import wait_event
-from pynix.fs.pidfd import pidfd_create, pidfd_task
+from pynix.fs.pidfd import pidfd_create, pidfd_to_task
 from pynix.kernel.signal import (
     do_sigaction,
     do_sigaltstack,
@@ -147,5 +147,5 @@ def sys_pidfd_open(t: Task, pid: int, flags: int) -> int:
 def sys_pidfd_send_signal(t: Task, pidfd: int, sig: int, infop: int, flags: int) -> int:
     if flags:
         raise KernelError(E.EINVAL)
-    pidfd_send_signal(t, pidfd_task(fget(t, pidfd)), sig, infop)
+    pidfd_send_signal(t, pidfd_to_task(fget(t, pidfd)), sig, infop)
     return 0

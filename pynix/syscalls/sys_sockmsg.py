@@ -1,5 +1,5 @@
-"""Socket syscalls, sending and receiving: sendto, recvfrom, sendmsg, recvmsg (Linux
-net/socket.c __sys_sendmsg / __sys_recvmsg, the AF_UNIX parts of net/core/scm.c).
+"""Socket syscalls, sending and receiving: sendto, recvfrom, sendmsg, recvmsg, sendmmsg,
+recvmmsg (Linux net/socket.c __sys_sendmsg / __sys_recvmsg / __sys_sendmmsg / do_recvmmsg, the AF_UNIX parts of net/core/scm.c).
 
 Thin handlers over net/unix.py and net/inet.py: decode struct msghdr, gather and scatter
 iovecs, parse and build the SCM_RIGHTS / SCM_CREDENTIALS control messages (``scm_send``,
@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from typing import Generator
 
+from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.limits import MAX_RW_COUNT
 from pynix.arch.x86_64 import socket as S
 from pynix.arch.x86_64.capability import CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
+from pynix.base.timer import monotonic_ns
 from pynix.fs.vfs.file import File
 from pynix.fs.vfs.read_write import send_sigpipe
 from pynix.kernel.cred import capable
@@ -24,6 +26,7 @@ from pynix.mm.uaccess import (
     copy_from_user,
     copy_to_iter,
     copy_to_user,
+    get_i32,
     import_iovec,
     put_i32,
     put_u32,
@@ -38,7 +41,7 @@ from pynix.syscalls.sys_socket import (
     sock_cred,
     sock_of,
 )
-from pynix.syscalls.util import fget, install_new_file, mm_of
+from pynix.syscalls.util import fget, get_timespec, install_new_file, mm_of
 
 OPTMEM_MAX = 20480                 # net.core.optmem_max: the most control data sendmsg takes
 
@@ -121,7 +124,11 @@ def scm_send(t: Task, control: bytes) -> tuple[list[File], Cred]:
 
 
 def sys_sendmsg(t: Task, fd: int, msg: int, flags: int) -> Generator[None, None, int]:
-    sock = sock_of(t, fd)
+    return (yield from _sendmsg(t, sock_of(t, fd), msg, flags))
+
+
+def _sendmsg(t: Task, sock: UnixSocket, msg: int, flags: int) -> Generator[None, None, int]:
+    """___sys_sendmsg: one struct msghdr at ``msg``."""
     name_p, namelen, iov, iovlen, control, controllen, _ = _msghdr(t, msg)
     mm = mm_of(t)
     data = b"".join(copy_from_user(mm, base, ln) for base, ln in import_iovec(mm, iov, iovlen))
@@ -160,7 +167,11 @@ def scm_recv(t: Task, sock: UnixSocket, files: list[File], cred: Cred, room: int
 
 
 def sys_recvmsg(t: Task, fd: int, msg: int, flags: int) -> Generator[None, None, int]:
-    sock = sock_of(t, fd)
+    return (yield from _recvmsg(t, sock_of(t, fd), msg, flags))
+
+
+def _recvmsg(t: Task, sock: UnixSocket, msg: int, flags: int) -> Generator[None, None, int]:
+    """___sys_recvmsg: one struct msghdr at ``msg``."""
     name_p, namelen, iov, iovlen, control, controllen, _ = _msghdr(t, msg)
     vecs = import_iovec(mm_of(t), iov, iovlen)
     res = yield from sock_block(t, sock, lambda: sock.recvmsg(sum(ln for _, ln in vecs), flags),
@@ -178,3 +189,56 @@ def sys_recvmsg(t: Task, fd: int, msg: int, flags: int) -> Generator[None, None,
     put_u64(mm, msg + S.MSGHDR_CONTROLLEN_OFF, len(cmsgs))
     put_i32(mm, msg + S.MSGHDR_FLAGS_OFF, mflags | cflags)
     return len(data)
+
+
+def sys_sendmmsg(t: Task, fd: int, mmsg: int, vlen: int, flags: int) -> Generator[None, None, int]:
+    """__sys_sendmmsg: up to UIO_MAXIOV messages, each one's count stored in its msg_len; an
+    error after the first message ends the batch and the count sent is returned."""
+    sock = sock_of(t, fd)
+    vlen = min(vlen & 0xFFFFFFFF, A.UIO_MAXIOV)
+    done = 0
+    while done < vlen:
+        entry = mmsg + done * S.MMSGHDR_SIZE
+        try:
+            n = yield from _sendmsg(t, sock, entry, flags)
+            put_u32(mm_of(t), entry + S.MMSGHDR_LEN_OFF, n)
+        except KernelError:
+            if done == 0:
+                raise
+            break
+        done += 1
+    return done
+
+
+def sys_recvmmsg(t: Task, fd: int, mmsg: int, vlen: int, flags: int,
+                 timeout: int) -> Generator[None, None, int]:
+    """do_recvmmsg: messages into the array until ``vlen``, the first error (returned only
+    if nothing was received), MSG_OOB data, or the timeout, which as in Linux is looked at
+    only after each message (a wait for one is not cut short) and written back with the time
+    left. MSG_WAITFORONE makes every message after the first non-blocking."""
+    if flags & S.MSG_CMSG_COMPAT:
+        raise KernelError(E.EINVAL)
+    end = monotonic_ns() + get_timespec(t, timeout) if timeout else None
+    sock = sock_of(t, fd)
+    vlen &= 0xFFFFFFFF
+    done = 0
+    while done < vlen:
+        entry = mmsg + done * S.MMSGHDR_SIZE
+        try:
+            n = yield from _recvmsg(t, sock, entry, flags & ~S.MSG_WAITFORONE)
+            put_u32(mm_of(t), entry + S.MMSGHDR_LEN_OFF, n)
+        except KernelError:
+            if done == 0:
+                raise
+            break
+        done += 1
+        if flags & S.MSG_WAITFORONE:
+            flags |= S.MSG_DONTWAIT
+        if end is not None and monotonic_ns() >= end:
+            break
+        if get_i32(mm_of(t), entry + S.MSGHDR_FLAGS_OFF) & S.MSG_OOB:
+            break                                  # urgent data ends the batch
+    if end is not None and done > 0:
+        left = max(0, end - monotonic_ns())
+        copy_to_user(mm_of(t), timeout, A.TIMESPEC.pack(left // 10**9, left % 10**9))
+    return done

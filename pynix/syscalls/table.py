@@ -34,6 +34,7 @@ from pynix.syscalls import (
     sys_mount,
     sys_poll,
     sys_process,
+    sys_procaccess,
     sys_sched,
     sys_signal,
     sys_socket,
@@ -253,6 +254,11 @@ ROWS: list[Row] = [
         "namespaces as clone; set_tid, CLONE_INTO_CGROUP and CLONE_NEWTIME: ENOSYS")),
     ("pidfd_open", sys_signal.sys_pidfd_open, "dx"),
     ("pidfd_send_signal", sys_signal.sys_pidfd_send_signal, "fSxx"),
+    ("pidfd_getfd", sys_procaccess.sys_pidfd_getfd, "fdx"),
+    ("process_vm_readv", sys_procaccess.sys_process_vm_readv, "dxuxux"),
+    ("process_vm_writev", sys_procaccess.sys_process_vm_writev, "dxuxux"),
+    ("kcmp", sys_procaccess.sys_kcmp, "ddduu", partial(
+        "KCMP_IO: pynix tasks have no io_context, so any two compare equal")),
     ("unshare", sys_clone.sys_unshare, "x", partial(
         "namespaces: CLONE_NEWUTS and CLONE_NEWIPC; CLONE_NEWNS, NEWPID, NEWUSER, NEWNET, "
         "NEWCGROUP and NEWTIME: EINVAL")),
@@ -265,6 +271,8 @@ ROWS: list[Row] = [
     ("mremap", sys_mm.sys_mremap, "xuuxx", partial(
         "MREMAP_DONTUNMAP is accepted but the old range is unmapped as without it")),
     ("mincore", sys_mm.sys_mincore, "xux"),
+    ("membarrier", sys_mm.sys_membarrier, "xxd", partial(
+        "no CONFIG_RSEQ: the PRIVATE_EXPEDITED_RSEQ commands are EINVAL")),
     ("madvise", sys_mm.sys_madvise, "xud", partial(
         "MADV_DONTNEED, MADV_FREE, MADV_DONTFORK, MADV_DOFORK and the hints; MADV_REMOVE, "
         "MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_COLD, MADV_PAGEOUT, MADV_POPULATE_*, "
@@ -349,6 +357,8 @@ ROWS: list[Row] = [
         "control messages SCM_RIGHTS and SCM_CREDENTIALS only (IP_PKTINFO and the like: EINVAL); "
         "MSG_OOB is ignored")),
     ("recvmsg", sys_sockmsg.sys_recvmsg, "fxx", MSG_OOB),
+    ("sendmmsg", sys_sockmsg.sys_sendmmsg, "fxux", MSG_OOB),
+    ("recvmmsg", sys_sockmsg.sys_recvmmsg, "fxuxx", MSG_OOB),
     ("shutdown", sys_socket.sys_shutdown, "fd"),
     ("getsockname", sys_socket.sys_getsockname, "fxx"),
     ("getpeername", sys_socket.sys_getpeername, "fxx"),
@@ -380,6 +390,10 @@ ROWS: list[Row] = [
         "buffer memory and swap are 0")),
     ("getrandom", sys_info.sys_getrandom, "xux"),
     ("sched_setscheduler", sys_sched.sys_sched_setscheduler, "ddx"),
+    ("sched_setattr", sys_sched.sys_sched_setattr, "dxx", partial(
+        "SCHED_DEADLINE is EDF with CBS throttling on pynix's one CPU; SCHED_FLAG_RECLAIM and "
+        "SCHED_FLAG_DL_OVERRUN are kept but change nothing; no utilisation clamping (EOPNOTSUPP)")),
+    ("sched_getattr", sys_sched.sys_sched_getattr, "dxux"),
     ("sched_getscheduler", sys_sched.sys_sched_getscheduler, "d"),
     ("sched_setparam", sys_sched.sys_sched_setparam, "dx"),
     ("sched_getparam", sys_sched.sys_sched_getparam, "dx"),

@@ -258,12 +258,23 @@ def _dir(entries: Callable[[], dict[bytes, Entry]], mode: int, uid: int) -> Entr
     return lambda sb, ino: ProcDir(sb, ino, mode, entries, uid)
 
 
+class ProcPidDir(ProcDir):
+    """/proc/PID or /proc/PID/task/TID: a directory that names its task (``whole`` for the
+    process's, Linux's proc_tgid_base_operations)."""
+
+    def __init__(self, sb: ProcSuperBlock, ino: int, t: Task, whole: bool) -> None:
+        super().__init__(sb, ino, 0o555, lambda: pid_entries(sb, t, whole) if live(t) else {},
+                         t.cred.euid, t.cred.egid, 9)
+        self.task, self.whole = t, whole
+
+
+def tgid_dir_task(inode: Inode | None) -> Task | None:
+    """tgid_pidfd_to_pid: the process a /proc/PID directory names, else None."""
+    return inode.task if isinstance(inode, ProcPidDir) and inode.whole else None
+
+
 def _task_dir(sb: ProcSuperBlock, t: Task, whole: bool) -> Entry:
-    def make(sb_: ProcSuperBlock, ino: int) -> Inode:
-        d = ProcDir(sb_, ino, 0o555, lambda: pid_entries(sb, t, whole) if live(t) else {},
-                    t.cred.euid, t.cred.egid, 9)
-        return d
-    return make
+    return lambda sb_, ino: ProcPidDir(sb_, ino, t, whole)
 
 
 # -- the root ------------------------------------------------------------------------------------------
