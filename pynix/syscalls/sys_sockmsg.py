@@ -13,7 +13,7 @@ from typing import Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.arch.x86_64.limits import MAX_RW_COUNT
+from pynix.arch.x86_64.limits import MAX_RW_COUNT, UIO_MAXIOV
 from pynix.arch.x86_64 import socket as S
 from pynix.arch.x86_64.capability import CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
@@ -195,7 +195,7 @@ def sys_sendmmsg(t: Task, fd: int, mmsg: int, vlen: int, flags: int) -> Generato
     """__sys_sendmmsg: up to UIO_MAXIOV messages, each one's count stored in its msg_len; an
     error after the first message ends the batch and the count sent is returned."""
     sock = sock_of(t, fd)
-    vlen = min(vlen & 0xFFFFFFFF, A.UIO_MAXIOV)
+    vlen = min(vlen & 0xFFFFFFFF, UIO_MAXIOV)
     done = 0
     while done < vlen:
         entry = mmsg + done * S.MMSGHDR_SIZE
