@@ -30,7 +30,7 @@ from pynix.syscalls.sys_socket import (
     sock_cred,
     sock_of,
 )
-from pynix.syscalls.util import fget, install_new_file, mm_of
+from pynix.syscalls.util import fget, fget_raw, install_new_file, mm_of
 
 OPTMEM_MAX = 20480                 # net.core.optmem_max: the most control data sendmsg takes
 
@@ -98,7 +98,7 @@ def scm_send(t: Task, control: bytes) -> tuple[list[File], Cred]:
             nums = S.unpack_fds(body)
             if not nums or len(nums) + len(fds) > S.SCM_MAX_FD:
                 raise KernelError(E.EINVAL)
-            fds += [fget(t, fd) for fd in nums]
+            fds += [fget_raw(t, fd) for fd in nums]
         elif level == S.SOL_SOCKET and ctype == S.SCM_CREDENTIALS and len(body) >= S.UCRED.size:
             pid, uid, gid = S.UCRED.unpack_from(body)
             if not (pid == t.tgid or capable(t, CAP_SYS_ADMIN)) \

@@ -1,0 +1,86 @@
+/*
+ * argchecks.c - argument checks and errnos that LTP found different from Linux.
+ *
+ * Each line is a call and what it returned ("-1 EBADF", "0", a value):
+ * O_PATH descriptors refused by every call that takes fdget (accept, epoll_ctl,
+ * fchmod, read) but taken by the fdget_raw ones (fstat, fstatfs, fcntl, dup);
+ * epoll_ctl on files without a poll operation (EPERM); fstatfs on a pipe
+ * (pipefs); a NULL path (EFAULT); O_NOATIME by a non-owner (EPERM).
+ * Runs in $T_TMPDIR.
+ */
+#include "t.h"
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+
+static void opath(void)
+{
+    int fd = open(t_tmp("opath"), O_CREAT | O_RDWR, 0600);
+    close(fd);
+    fd = open(t_tmp("opath"), O_PATH);
+    struct stat st;
+    struct statfs sfs;
+    char c;
+    int ep = epoll_create1(0);
+    struct epoll_event ev = {.events = EPOLLIN};
+    SHOW("accept(O_PATH)", accept(fd, NULL, NULL));
+    SHOW("epoll_ctl(O_PATH)", epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+    SHOW("fchmod(O_PATH)", syscall(SYS_fchmod, fd, 0644));
+    SHOW("fchown(O_PATH)", syscall(SYS_fchown, fd, -1, -1));
+    SHOW("read(O_PATH)", read(fd, &c, 1));
+    SHOW("fsync(O_PATH)", fsync(fd));
+    SHOW("fstat(O_PATH)", fstat(fd, &st));
+    SHOW("fstatfs(O_PATH)", fstatfs(fd, &sfs));
+    SHOW("fcntl(O_PATH, F_GETFD)", fcntl(fd, F_GETFD));
+    int d = dup(fd);
+    SHOW("dup(O_PATH) >= 0", d >= 0 ? 0 : -1);
+    SHOW("fstatat(O_PATH, \"\", AT_EMPTY_PATH)", fstatat(fd, "", &st, AT_EMPTY_PATH));
+    close(d);
+    close(fd);
+    unlink(t_tmp("opath"));
+    fd = open("/dev/zero", O_RDONLY);
+    SHOW("epoll_ctl(/dev/zero)", epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+    close(fd);
+    fd = open("/dev/urandom", O_RDONLY);
+    SHOW("epoll_ctl(/dev/urandom)", epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+    close(fd);
+    fd = open("/dev/random", O_RDONLY);
+    SHOW("epoll_ctl(/dev/random)", epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+    close(fd);
+    close(ep);
+}
+
+static void files(void)
+{
+    int p[2];
+    struct statfs sfs;
+    struct stat st;
+    pipe(p);
+    SHOW("fstatfs(pipe)", fstatfs(p[0], &sfs));
+    printf("pipe f_type is PIPEFS_MAGIC: %s\n", t_yesno(sfs.f_type == 0x50495045));
+    close(p[0]);
+    close(p[1]);
+    SHOW("lstat(NULL)", syscall(SYS_lstat, NULL, &st));
+    SHOW("stat(NULL)", syscall(SYS_stat, NULL, &st));
+    SHOW("fstatat(AT_FDCWD, NULL, 0)", syscall(SYS_newfstatat, AT_FDCWD, NULL, &st, 0));
+}
+
+static void noatime_child(void *arg)
+{
+    (void)arg;
+    if (getuid() == 0 && setresuid(65534, 65534, 65534))
+        return;
+    SHOW("open(/, O_NOATIME) by a non-owner", open("/", O_RDONLY | O_DIRECTORY | O_NOATIME));
+    int fd = open("/", O_RDONLY | O_DIRECTORY);
+    SHOW("F_SETFL O_NOATIME by a non-owner", fcntl(fd, F_SETFL, O_NOATIME));
+}
+
+int main(void)
+{
+    t_init();
+    opath();
+    files();
+    t_in_child(noatime_child, NULL);
+    return t_done();
+}
