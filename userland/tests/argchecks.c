@@ -5,11 +5,13 @@
  * O_PATH descriptors refused by every call that takes fdget (accept, epoll_ctl,
  * fchmod, read) but taken by the fdget_raw ones (fstat, fstatfs, fcntl, dup);
  * epoll_ctl on files without a poll operation (EPERM); fstatfs on a pipe
- * (pipefs); a NULL path (EFAULT); O_NOATIME by a non-owner (EPERM).
+ * (pipefs); a NULL path (EFAULT); O_NOATIME by a non-owner (EPERM); shared
+ * futex words that cannot fault in (EFAULT).
  * Runs in $T_TMPDIR.
  */
 #include "t.h"
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -66,6 +68,20 @@ static void files(void)
     SHOW("fstatat(AT_FDCWD, NULL, 0)", syscall(SYS_newfstatat, AT_FDCWD, NULL, &st, 0));
 }
 
+static void futexes(void)
+{
+    int *none = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int *gone = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int word = 0;
+    munmap(gone, 4096);
+    SHOW("FUTEX_WAKE unmapped", syscall(SYS_futex, gone, 1 /* FUTEX_WAKE */, 1, 0, 0, 0));
+    SHOW("FUTEX_WAKE PROT_NONE", syscall(SYS_futex, none, 1, 1, 0, 0, 0));
+    SHOW("FUTEX_WAKE_PRIVATE PROT_NONE", syscall(SYS_futex, none, 1 | 128, 1, 0, 0, 0));
+    SHOW("FUTEX_CMP_REQUEUE uaddr2 PROT_NONE",
+         syscall(SYS_futex, &word, 4 /* FUTEX_CMP_REQUEUE */, 1, 1, none, 0));
+    munmap(none, 4096);
+}
+
 static void noatime_child(void *arg)
 {
     (void)arg;
@@ -81,6 +97,7 @@ int main(void)
     t_init();
     opath();
     files();
+    futexes();
     t_in_child(noatime_child, NULL);
     return t_done();
 }
