@@ -6,12 +6,14 @@
  * fchmod, read) but taken by the fdget_raw ones (fstat, fstatfs, fcntl, dup);
  * epoll_ctl on files without a poll operation (EPERM); fstatfs on a pipe
  * (pipefs); a NULL path (EFAULT); O_NOATIME by a non-owner (EPERM); shared
- * futex words that cannot fault in (EFAULT).
+ * futex words that cannot fault in (EFAULT); timer slack (PR_SET_TIMERSLACK,
+ * inherited, 0 resets); ARCH_SET_CPUID without CPUID faulting (ENODEV).
  * Runs in $T_TMPDIR.
  */
 #include "t.h"
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -82,6 +84,50 @@ static void futexes(void)
     munmap(none, 4096);
 }
 
+static int has_cpuinfo_flag(const char *flag)
+{
+    char line[4096];
+    int found = 0;
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "flags", 5)) {
+            char *p = strstr(line, flag);
+            found = p && p[-1] == ' ' && (p[strlen(flag)] == ' ' || p[strlen(flag)] == '\n');
+            break;
+        }
+    if (f)
+        fclose(f);
+    return found;
+}
+
+static void tasks(void)
+{
+    long start = prctl(PR_GET_TIMERSLACK);
+    SHOW("PR_SET_TIMERSLACK 70000", prctl(PR_SET_TIMERSLACK, 70000));
+    SHOW("PR_GET_TIMERSLACK", prctl(PR_GET_TIMERSLACK));
+    char buf[32] = "";
+    int fd = open("/proc/self/timerslack_ns", O_RDONLY);
+    read(fd, buf, sizeof buf - 1);
+    close(fd);
+    printf("/proc/self/timerslack_ns: %s", buf);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        long inherited = prctl(PR_GET_TIMERSLACK);
+        prctl(PR_SET_TIMERSLACK, 5);
+        prctl(PR_SET_TIMERSLACK, 0);
+        printf("child: slack %ld, reset to %ld\n", inherited, prctl(PR_GET_TIMERSLACK));
+        _exit(0);
+    }
+    waitpid(pid, NULL, 0);
+    SHOW("PR_SET_TIMERSLACK 0", prctl(PR_SET_TIMERSLACK, 0));
+    printf("reset to the slack at start: %s\n", t_yesno(prctl(PR_GET_TIMERSLACK) == start));
+    long r = syscall(SYS_arch_prctl, 0x1012 /* ARCH_SET_CPUID */, 1);
+    printf("ARCH_SET_CPUID works iff cpuinfo has cpuid_fault: %s\n",
+           t_yesno((r == 0) == has_cpuinfo_flag("cpuid_fault") && (r == 0 || errno == ENODEV)));
+    SHOW("ARCH_GET_CPUID", syscall(SYS_arch_prctl, 0x1011, 0));
+}
+
 static void noatime_child(void *arg)
 {
     (void)arg;
@@ -98,6 +144,7 @@ int main(void)
     opath();
     files();
     futexes();
+    tasks();
     t_in_child(noatime_child, NULL);
     return t_done();
 }
