@@ -65,6 +65,11 @@ class MemDevice(File):
         self.pos = 0
         return 0
 
+    def can_poll(self) -> bool:
+        """Only random has a poll operation (random_poll: always ready once the pool is
+        initialised, the default mask); urandom, null, zero and full have none."""
+        return self.kind == "random"
+
 
 for _minor, _kind in ((3, "null"), (5, "zero"), (7, "full"), (8, "random"), (9, "urandom")):
     register_chrdev(1, _minor, lambda flags, path, k=_kind: MemDevice(flags, path, k))

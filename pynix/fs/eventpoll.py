@@ -31,7 +31,7 @@ from pynix.arch.x86_64.poll import POLLIN, POLLRDNORM
 from pynix.base.errors import KernelError
 from pynix.base.wait import WaitCallback, WaitQueue, wait_event
 from pynix.fs.anon import anon_inode
-from pynix.fs.vfs.file import File, InodeFile
+from pynix.fs.vfs.file import File
 
 if TYPE_CHECKING:
     from pynix.kernel.task import Task
@@ -161,8 +161,8 @@ def get_epoll_tfile_raw_ptr(f: File, tfd: int, toff: int) -> File:
 def ep_ctl(ep: EventPoll, op: int, fd: int, f: File, events: int, data: int) -> None:
     if f is ep:
         raise KernelError(E.EINVAL)
-    if isinstance(f, InodeFile):
-        raise KernelError(E.EPERM)                      # regular files, directories
+    if not f.can_poll():
+        raise KernelError(E.EPERM)                      # regular files, directories, /dev/zero
     ep._reap_closed()
     k = (id(f), fd)
     item = ep.items.get(k)

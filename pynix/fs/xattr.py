@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING
 
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import xattr as X
-from pynix.arch.x86_64.capability import CAP_FOWNER, CAP_SETFCAP, CAP_SYS_ADMIN
+from pynix.arch.x86_64.capability import CAP_SETFCAP, CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
 from pynix.fs.notify.hooks import fsnotify_xattr
 from pynix.fs.vfs.inode import Inode, now_ns
-from pynix.fs.vfs.namei import MAY_READ, MAY_WRITE, permission
+from pynix.fs.vfs.namei import MAY_READ, MAY_WRITE, inode_owner_or_capable, permission
 from pynix.kernel.cred import capable, capable_fs
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def xattr_permission(t: Task, inode: Inode, name: bytes, mask: int) -> None:
         if not (inode.is_reg() or inode.is_dir()):
             raise KernelError(E.EPERM if mask & MAY_WRITE else E.ENODATA)
         if (inode.is_dir() and inode.mode & stat.S_ISVTX and mask & MAY_WRITE
-                and t.cred.fsuid != inode.uid and not capable_fs(t.cred, CAP_FOWNER)):
+                and not inode_owner_or_capable(t.cred, inode)):
             raise KernelError(E.EPERM)
     permission(t.cred, inode, mask)
 

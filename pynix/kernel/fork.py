@@ -169,6 +169,7 @@ def copy_process(parent: Task, flags: int, stack: int, tls: int, regs: list[int]
         child.nice = max(child.nice, 0)
     child.ioprio = parent.ioprio                  # copy_io
     child.no_new_privs = parent.no_new_privs      # an atomic task flag, kept by dup_task_struct
+    child.timer_slack_ns = child.default_timer_slack_ns = parent.timer_slack_ns   # copy_process
     child.blocked = parent.blocked
     child.sas_ss_sp, child.sas_ss_size, child.sas_ss_flags = (   # sas_ss_reset for CLONE_VM
         (0, 0, A.SS_DISABLE) if flags & A.CLONE_VM and not flags & A.CLONE_VFORK

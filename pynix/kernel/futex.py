@@ -51,12 +51,16 @@ def futex_hash(task: Task) -> dict[Hashable, list[FutexQ]]:
 
 
 def get_futex_key(mm: MM, uaddr: int, private: bool) -> Hashable:
+    """get_futex_key: EINVAL if misaligned; a shared key needs the word's page to be
+    readable (EFAULT otherwise: unmapped, PROT_NONE, a file page past EOF); a private key
+    is only the address, as on Linux."""
     if uaddr & 3:
         raise KernelError(E.EINVAL)
     if not private:
         vma = mm.vmas.find(uaddr)
         if vma is None:
             raise KernelError(E.EFAULT)
+        get_u32(mm, uaddr)   # get_user_pages_fast: the page must fault in (EFAULT: PROT_NONE, past EOF)
         if vma.shared and vma.mapping is not None:
             pgoff = vma.pgoff + ((uaddr - vma.start) >> 12)
             return ("shared", vma.mapping, pgoff, uaddr & 0xFFF)

@@ -205,6 +205,13 @@ class Task:
         self.pdeath_signal = 0
         self.no_new_privs = 0
         self.dumpable = 1
+        self.timer_slack_ns = A.DEFAULT_TIMER_SLACK_NS          # PR_SET_TIMERSLACK
+        self.default_timer_slack_ns = A.DEFAULT_TIMER_SLACK_NS  # what 0 resets it to
+
+    def set_timer_slack(self, ns: int) -> None:
+        """PR_SET_TIMERSLACK and /proc/pid/timerslack_ns: 0 restores the default, the
+        slack the task was forked with."""
+        self.timer_slack_ns = ns if ns > 0 else self.default_timer_slack_ns
 
     # -- identity ---------------------------------------------------------------------------
     @property

@@ -22,7 +22,8 @@ from __future__ import annotations
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import socket as S
 from pynix.base.errors import KernelError
-from pynix.net.unix import UnixSocket, lookup
+from pynix.fs.vfs.file import File
+from pynix.net.unix import Cred, UnixSocket, lookup
 
 LOOPBACK_NET = 0x7F000000
 
@@ -46,6 +47,24 @@ class InetSocket(UnixSocket):
         super().__init__(stype, flags)
         self.peer_addr: bytes | None = None              # a connected UDP socket's destination
         self.proto_opts: dict[tuple[int, int], int] = {}  # IPPROTO_TCP/IP options, kept
+
+    def recvmsg(self, n: int, flags: int) -> tuple[bytes, list[File], Cred, bytes, int]:
+        """MSG_ERRQUEUE reads the error queue (ip_recv_error), before any state check: no
+        ICMP errors are queued here, so it is always empty: EAGAIN."""
+        if flags & S.MSG_ERRQUEUE:
+            raise KernelError(E.EAGAIN)
+        return super().recvmsg(n, flags)
+
+    def sendmsg(self, data: bytes, fds: list[File], cred: Cred, to: UnixSocket | None,
+                has_to: bool) -> int:
+        """TCP ignores a destination address (tcp_sendmsg never reads msg_name) and a
+        socket that is not connected is EPIPE (sk_stream_wait_connect), unlike AF_UNIX's
+        EISCONN / ENOTCONN."""
+        if self.type == S.SOCK_STREAM:
+            if not self.connected:
+                raise KernelError(E.EPIPE)
+            has_to = False
+        return super().sendmsg(data, fds, cred, to, has_to)
 
     def msg_name(self, name: bytes) -> bytes:
         """TCP reports no sender address; UDP the sender's."""

@@ -218,6 +218,10 @@ class UnixSocket(File):
         """Returns (data, files, sender cred, sender name, msg_flags)."""
         if self.listening or (self.connection_oriented and not self.connected and not self.peer_gone):
             raise KernelError(E.EINVAL if self.type == S.SOCK_STREAM else E.ENOTCONN)
+        if flags & S.MSG_OOB and (self.type == S.SOCK_STREAM or self.family == S.AF_UNIX):
+            # no urgent data is ever queued (tcp_recv_urg, unix_stream_recv_urg); unix
+            # datagram and seqpacket sockets have no MSG_OOB (UDP ignores the flag)
+            raise KernelError(E.EINVAL if self.type == S.SOCK_STREAM else E.EOPNOTSUPP)
         if not self.recvq:
             if self.err:
                 err, self.err = self.err, 0

@@ -12,11 +12,12 @@ from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
 from pynix.fs.memfd import MEMFD_NAME_MAX, memfd_file
 from pynix.fs.pipe import PipeFile, make_pipe
+from pynix.fs.vfs.namei import inode_owner_or_capable
 from pynix.kernel.task import Task
 from pynix.machine.physmem import PAGE_SIZE
 from pynix.mm.uaccess import copy_from_user, copy_to_user, put_i32, strncpy_from_user
 from pynix.syscalls.sys_lock import do_record_lock
-from pynix.syscalls.util import fget, install_file_pair, install_new_file, mm_of, s32
+from pynix.syscalls.util import fget, fget_raw, install_file_pair, install_new_file, mm_of, s32
 
 PIPE_MAX_SIZE = 1 << 20                  # /proc/sys/fs/pipe-max-size
 
@@ -41,7 +42,7 @@ def sys_memfd_create(t: Task, namep: int, flags: int) -> int:
 
 def sys_dup(t: Task, fd: int) -> int:
     assert t.files is not None
-    return t.files.alloc(fget(t, fd).get())
+    return t.files.alloc(fget_raw(t, fd).get())
 
 
 def sys_dup3(t: Task, old: int, new: int, flags: int) -> int:
@@ -51,13 +52,13 @@ def sys_dup3(t: Task, old: int, new: int, flags: int) -> int:
         raise KernelError(E.EINVAL)
     if not 0 <= new < t.files.max_fds:
         raise KernelError(E.EBADF)
-    t.files.install(new, fget(t, old).get(), cloexec=bool(flags & A.O_CLOEXEC))
+    t.files.install(new, fget_raw(t, old).get(), cloexec=bool(flags & A.O_CLOEXEC))
     return new
 
 
 def sys_dup2(t: Task, old: int, new: int) -> int:
     if s32(old) == s32(new):
-        fget(t, old)
+        fget_raw(t, old)
         return s32(new)
     return sys_dup3(t, old, new, 0)
 
@@ -65,7 +66,7 @@ def sys_dup2(t: Task, old: int, new: int) -> int:
 def sys_fcntl(t: Task, fd: int, cmd: int, arg: int) -> Generator[None, None, int]:
     assert t.files is not None
     fd = s32(fd)
-    f = fget(t, fd)
+    f = fget_raw(t, fd)
     if cmd in (A.F_GETLK, A.F_SETLK, A.F_SETLKW):
         return (yield from do_record_lock(t, f, cmd, arg))
     if cmd in (A.F_DUPFD, A.F_DUPFD_CLOEXEC):
@@ -87,6 +88,9 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int) -> Generator[None, None, int
         return f.flags & ~A.O_CLOEXEC
     if cmd == A.F_SETFL:
         settable = A.O_APPEND | A.O_NONBLOCK | A.O_ASYNC | A.O_DIRECT | A.O_NOATIME
+        if arg & ~f.flags & A.O_NOATIME and f.inode is not None \
+                and not inode_owner_or_capable(t.cred, f.inode):
+            raise KernelError(E.EPERM)          # setfl
         f.flags = (f.flags & ~settable) | (arg & settable)
         return 0
     if cmd == A.F_CREATED_QUERY:

@@ -7,18 +7,18 @@ from typing import Callable
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.arch.x86_64.capability import CAP_FOWNER, CAP_SYS_CHROOT
+from pynix.arch.x86_64.capability import CAP_SYS_CHROOT
 from pynix.base.errors import KernelError
 from pynix.fs.vfs import ops
 from pynix.fs.vfs.attr import chown_common, notify_change
 from pynix.fs.vfs.dcache import Path, d_path, d_unlinked
 from pynix.fs.vfs.inode import Inode, touch_atime
-from pynix.fs.vfs.namei import MAY_EXEC, namei, permission
+from pynix.fs.vfs.namei import MAY_EXEC, inode_owner_or_capable, namei, permission
 from pynix.fs.vfs.read_write import inode_newsize_ok
 from pynix.kernel.cred import capable, capable_fs
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_to_user
-from pynix.syscalls.util import at_base, fget, fs_of, get_path, id_arg, mm_of, s32, s64
+from pynix.syscalls.util import at_base, fget, fget_raw, fs_of, get_path, id_arg, mm_of, s32, s64
 
 def stat_bytes(p_inode: Inode, dev: int) -> bytes:
     i = p_inode
@@ -28,13 +28,16 @@ def stat_bytes(p_inode: Inode, dev: int) -> bytes:
 
 def lookup_inode_at(t: Task, dirfd: int, pathp: int, flags: int) -> Inode:
     """The inode an *at call names; with AT_EMPTY_PATH and "" the open file's own inode
-    (which may be a nameless pipe or socket inode)."""
+    (which may be a nameless pipe or socket inode). A NULL path is "" only under
+    AT_EMPTY_PATH (vfs_empty_path); otherwise getname faults on it: EFAULT."""
+    if not pathp and not flags & A.AT_EMPTY_PATH:
+        raise KernelError(E.EFAULT)
     if not pathp or (flags & A.AT_EMPTY_PATH and not get_path(t, pathp)):
         if flags & A.AT_EMPTY_PATH:
             fd = s32(dirfd)
             if fd == A.AT_FDCWD:
                 return fs_of(t).cwd.inode
-            inode = fget(t, fd).stat_inode
+            inode = fget_raw(t, fd).stat_inode
             if inode is None:
                 raise KernelError(E.EBADF)
             return inode
@@ -43,14 +46,15 @@ def lookup_inode_at(t: Task, dirfd: int, pathp: int, flags: int) -> Inode:
 
 
 def lookup_at(t: Task, dirfd: int, pathp: int, flags: int) -> Path:
-    """The Path an *at call names, honouring AT_EMPTY_PATH and AT_SYMLINK_NOFOLLOW."""
-    path = get_path(t, pathp) if pathp else b""
+    """The Path an *at call names, honouring AT_EMPTY_PATH and AT_SYMLINK_NOFOLLOW; a NULL
+    path is EFAULT unless AT_EMPTY_PATH."""
+    path = get_path(t, pathp) if pathp or not flags & A.AT_EMPTY_PATH else b""
     if not path:
         if flags & A.AT_EMPTY_PATH:
             fd = s32(dirfd)
             if fd == A.AT_FDCWD:
                 return fs_of(t).cwd
-            f = fget(t, fd)
+            f = fget_raw(t, fd)
             if isinstance(f.path, Path):
                 return f.path
             raise KernelError(E.EBADF)
@@ -79,7 +83,7 @@ def sys_lstat(t: Task, pathp: int, buf: int) -> int:
 
 
 def sys_fstat(t: Task, fd: int, buf: int) -> int:
-    inode = fget(t, fd).stat_inode
+    inode = fget_raw(t, fd).stat_inode
     if inode is None:
         raise KernelError(E.EBADF)
     copy_to_user(mm_of(t), buf, stat_bytes(inode, inode.sb.dev))
@@ -155,7 +159,7 @@ def sys_chdir(t: Task, pathp: int) -> int:
 
 
 def sys_fchdir(t: Task, fd: int) -> int:
-    fs_of(t).cwd = _enterable(t, fget(t, fd).path)
+    fs_of(t).cwd = _enterable(t, fget_raw(t, fd).path)
     return 0
 
 
@@ -286,7 +290,7 @@ def sys_rename(t: Task, oldp: int, newp: int) -> int:
 
 
 def _owner_or_root(t: Task, inode: Inode) -> None:
-    if t.cred.fsuid != inode.uid and not capable_fs(t.cred, CAP_FOWNER):
+    if not inode_owner_or_capable(t.cred, inode):
         raise KernelError(E.EPERM)
 
 
@@ -360,24 +364,30 @@ def sys_truncate(t: Task, pathp: int, length: int) -> int:
     return 0
 
 
-def _statfs(t: Task, p: Path, buf: int) -> int:
-    s = p.inode.sb.statfs()
-    flags = 1 if p.mnt.readonly else 0
+def _statfs(t: Task, inode: Inode, readonly: bool, buf: int) -> int:
+    s = inode.sb.statfs()
+    flags = 1 if readonly else 0
     copy_to_user(mm_of(t), buf, A.STATFS.pack(s.fs_type, s.bsize, s.blocks, s.bfree, s.bavail,
-                                              s.files, s.ffree, p.inode.sb.dev & 0xFFFFFFFF, 0,
+                                              s.files, s.ffree, inode.sb.dev & 0xFFFFFFFF, 0,
                                               s.namelen, s.frsize or s.bsize, flags | 0x20))
     return 0
 
 
 def sys_statfs(t: Task, pathp: int, buf: int) -> int:
-    return _statfs(t, namei(fs_of(t), get_path(t, pathp)), buf)
+    p = namei(fs_of(t), get_path(t, pathp))
+    return _statfs(t, p.inode, p.mnt.readonly, buf)
 
 
 def sys_fstatfs(t: Task, fd: int, buf: int) -> int:
-    f = fget(t, fd)
-    if not isinstance(f.path, Path):
+    """fstatfs of any open file: a pipe or socket answers for its pseudo filesystem (pipefs,
+    sockfs), as Linux's vfs_statfs on the file's dentry does."""
+    f = fget_raw(t, fd)
+    if isinstance(f.path, Path):
+        return _statfs(t, f.path.inode, f.path.mnt.readonly, buf)
+    inode = f.stat_inode
+    if inode is None:
         raise KernelError(E.EBADF)
-    return _statfs(t, f.path, buf)
+    return _statfs(t, inode, False, buf)
 
 
 def sys_sync(t: Task) -> int:

@@ -47,7 +47,7 @@ def _poll(t: Task, ufds: int, nfds: int, deadline: int | None) -> Generator[None
     entries = [POLLFD.unpack_from(raw, i * POLLFD.size) for i in range(nfds)]
     files: list[tuple[File | None, int]] = []
     for fd, events, _ in entries:
-        f = t.files.fds.get(fd) if fd >= 0 else None
+        f = t.files.peek(fd) if fd >= 0 else None
         files.append((f, (events & 0xFFFF) if fd >= 0 else 0))
     revents = yield from do_poll(t, files, deadline)
     out = bytearray()
@@ -100,7 +100,7 @@ def _select(t: Task, n: int, inp: int, outp: int, exp: int, deadline: int | None
              (POLL_EX if sets[2] >> fd & 1 else 0)
         if not ev:
             continue
-        f = t.files.fds.get(fd)
+        f = t.files.peek(fd)
         if f is None:
             raise KernelError(E.EBADF)
         files.append((f, ev))

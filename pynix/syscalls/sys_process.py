@@ -336,6 +336,10 @@ def sys_arch_prctl(t: Task, code: int, addr: int) -> int:
     if code == A.ARCH_GET_GS:
         copy_to_user(mm_of(t), addr, struct.pack("<Q", cpu.reg(X.UC_X86_REG_GS_BASE)))
         return 0
+    if code == A.ARCH_GET_CPUID:
+        return 1                        # get_cpuid_mode: cpuid is never made to fault
+    if code == A.ARCH_SET_CPUID:
+        raise KernelError(E.ENODEV)     # set_cpuid_mode: the CPU has no CPUID faulting
     raise KernelError(E.EINVAL)
 
 
@@ -374,6 +378,11 @@ def sys_prctl(t: Task, option: int, a2: int, a3: int, a4: int, a5: int) -> int:
         if a2 | a3 | a4 | a5:
             raise KernelError(E.EINVAL)
         return t.no_new_privs
+    if option == A.PR_SET_TIMERSLACK:
+        t.set_timer_slack(a2)
+        return 0
+    if option == A.PR_GET_TIMERSLACK:
+        return t.timer_slack_ns
     raise KernelError(E.EINVAL)
 
 

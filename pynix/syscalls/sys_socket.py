@@ -15,7 +15,7 @@ from typing import Callable, Generator
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import socket as S
-from pynix.arch.x86_64.capability import CAP_NET_BIND_SERVICE
+from pynix.arch.x86_64.capability import CAP_NET_ADMIN, CAP_NET_BIND_SERVICE
 from pynix.base.errors import KernelError
 from pynix.base.kconfig import HZ
 from pynix.base.timer import monotonic_ns
@@ -110,50 +110,55 @@ def find_dest(t: Task, sock: UnixSocket, addr: int, addrlen: int) -> UnixSocket 
 
 
 def put_name(t: Task, addr: int, lenp: int, raw: bytes) -> None:
-    if not addr:
-        return
+    """move_addr_to_user: copy the address, truncated to *lenp (EINVAL if negative; EFAULT
+    for a bad buffer, NULL too), and store its full length. accept and recvfrom skip it for
+    a NULL ``addr``; getsockname and getpeername do not."""
     mm = mm_of(t)
     room = s32(get_u32(mm, lenp))
     if room < 0:
         raise KernelError(E.EINVAL)
-    copy_to_user(mm, addr, raw[:room])
+    if min(room, len(raw)):
+        copy_to_user(mm, addr, raw[:room])
     put_u32(mm, lenp, len(raw))
 
 
-def sys_socket(t: Task, family: int, stype: int, protocol: int) -> int:
+def sock_create(family: int, stype: int, protocol: int) -> type[UnixSocket]:
+    """The checks of socket and socketpair (__sys_socket_create, __sock_create and the
+    family's create): flags beyond SOCK_NONBLOCK | SOCK_CLOEXEC or a type past SOCK_MAX are
+    EINVAL, an unknown family EAFNOSUPPORT, then the family refuses what it lacks."""
     kind = stype & S.SOCK_TYPE_MASK
     if stype & ~(S.SOCK_TYPE_MASK | S.SOCK_NONBLOCK | S.SOCK_CLOEXEC):
+        raise KernelError(E.EINVAL)
+    if not 0 <= family < S.NPROTO:
+        raise KernelError(E.EAFNOSUPPORT)
+    if kind >= S.SOCK_MAX:
         raise KernelError(E.EINVAL)
     if family == S.AF_INET:
         protos = {S.SOCK_STREAM: S.IPPROTO_TCP, S.SOCK_DGRAM: S.IPPROTO_UDP}
         if kind not in protos or protocol not in (0, protos[kind]):
             raise KernelError(E.EPROTONOSUPPORT if kind in protos or kind == S.SOCK_RAW
                               else E.ESOCKTNOSUPPORT)
-        cls: type[UnixSocket] = InetSocket
-    elif family == S.AF_UNIX:
+        return InetSocket
+    if family == S.AF_UNIX:
         if kind not in (S.SOCK_STREAM, S.SOCK_DGRAM, S.SOCK_SEQPACKET):
             raise KernelError(E.ESOCKTNOSUPPORT)
         if protocol not in (0, S.AF_UNIX):
             raise KernelError(E.EPROTONOSUPPORT)
-        cls = UnixSocket
-    else:
-        raise KernelError(E.EAFNOSUPPORT)
-    sock = cls(kind, stype & S.SOCK_NONBLOCK)
+        return UnixSocket
+    raise KernelError(E.EAFNOSUPPORT)
+
+
+def sys_socket(t: Task, family: int, stype: int, protocol: int) -> int:
+    cls = sock_create(family, stype, protocol)
+    sock = cls(stype & S.SOCK_TYPE_MASK, stype & S.SOCK_NONBLOCK)
     sock.cred = sock_cred(t)
     return install_new_file(t, sock, bool(stype & S.SOCK_CLOEXEC))
 
 
 def sys_socketpair(t: Task, family: int, stype: int, protocol: int, sv: int) -> int:
-    kind = stype & S.SOCK_TYPE_MASK
-    if family != S.AF_UNIX:
-        raise KernelError(E.EAFNOSUPPORT)
-    if kind not in (S.SOCK_STREAM, S.SOCK_DGRAM, S.SOCK_SEQPACKET) or \
-            stype & ~(S.SOCK_TYPE_MASK | S.SOCK_NONBLOCK | S.SOCK_CLOEXEC):
-        raise KernelError(E.EINVAL if stype & ~(S.SOCK_TYPE_MASK | S.SOCK_NONBLOCK | S.SOCK_CLOEXEC)
-                          else E.ESOCKTNOSUPPORT)
-    if protocol not in (0, S.AF_UNIX):
-        raise KernelError(E.EPROTONOSUPPORT)
-    a, b = unix_socketpair(kind, stype & S.SOCK_NONBLOCK, sock_cred(t))
+    if sock_create(family, stype, protocol) is not UnixSocket:
+        raise KernelError(E.EOPNOTSUPP)             # inet's sock_no_socketpair
+    a, b = unix_socketpair(stype & S.SOCK_TYPE_MASK, stype & S.SOCK_NONBLOCK, sock_cred(t))
     install_file_pair(t, a, b, bool(stype & S.SOCK_CLOEXEC), sv)
     return 0
 
@@ -209,7 +214,8 @@ def sys_accept4(t: Task, fd: int, addr: int, lenp: int, flags: int) -> Generator
     assert isinstance(new, UnixSocket)
     new.flags |= flags & S.SOCK_NONBLOCK
     nfd = install_new_file(t, new, bool(flags & S.SOCK_CLOEXEC))
-    put_name(t, addr, lenp, sock.addr_of(new.peer.name if new.peer is not None else None))
+    if addr:
+        put_name(t, addr, lenp, sock.addr_of(new.peer.name if new.peer is not None else None))
     return nfd
 
 
@@ -241,16 +247,36 @@ def sys_getpeername(t: Task, fd: int, addr: int, lenp: int) -> int:
 
 _TIMEO_OPTS = {S.SO_RCVTIMEO: "rcvtimeo", S.SO_RCVTIMEO_NEW: "rcvtimeo",
                S.SO_SNDTIMEO: "sndtimeo", S.SO_SNDTIMEO_NEW: "sndtimeo"}
-STORED_OPTS = (S.SO_REUSEADDR, S.SO_KEEPALIVE, S.SO_PASSCRED, S.SO_SNDBUF, S.SO_RCVBUF, S.SO_REUSEPORT)
+STORED_OPTS = (S.SO_REUSEADDR, S.SO_KEEPALIVE, S.SO_PASSCRED, S.SO_SNDBUF, S.SO_RCVBUF, S.SO_REUSEPORT,
+               S.SO_OOBINLINE, S.SO_DEBUG, S.SO_DONTROUTE, S.SO_BROADCAST)
+_BUF_OPTS = {S.SO_SNDBUF: (S.SO_SNDBUF, S.SOCK_MIN_SNDBUF), S.SO_RCVBUF: (S.SO_RCVBUF, S.SOCK_MIN_RCVBUF),
+             S.SO_SNDBUFFORCE: (S.SO_SNDBUF, S.SOCK_MIN_SNDBUF),
+             S.SO_RCVBUFFORCE: (S.SO_RCVBUF, S.SOCK_MIN_RCVBUF)}
+
+
+def _inet_optnames(sock: InetSocket, level: int, unknown: int) -> frozenset[int]:
+    """The option names an inet socket's protocol knows at ``level`` (tcp_/udp_setsockopt
+    hand any other level to ip_setsockopt, which refuses what is not SOL_IP: ``unknown``,
+    ENOPROTOOPT for set, EOPNOTSUPP for get)."""
+    if level == sock.proto == S.IPPROTO_TCP:
+        return S.TCP_OPTNAMES
+    if level == sock.proto == S.IPPROTO_UDP:
+        return S.UDP_OPTNAMES
+    if level == S.IPPROTO_IP:
+        return S.IP_OPTNAMES
+    raise KernelError(unknown)
 
 
 def sys_getsockopt(t: Task, fd: int, level: int, opt: int, val: int, lenp: int) -> int:
     sock = sock_of(t, fd)
     mm = mm_of(t)
-    if isinstance(sock, InetSocket) and s32(level) in (S.IPPROTO_IP, S.IPPROTO_TCP, S.IPPROTO_UDP):
+    if isinstance(sock, InetSocket) and s32(level) != S.SOL_SOCKET:
+        names = _inet_optnames(sock, s32(level), E.EOPNOTSUPP)
         room = s32(get_u32(mm, lenp))
         if room < 0:
             raise KernelError(E.EINVAL)
+        if s32(opt) not in names:
+            raise KernelError(E.ENOPROTOOPT)
         raw = S.INT.pack(sock.proto_opts.get((s32(level), s32(opt)), 0))
         copy_to_user(mm, val, raw[:room])
         put_u32(mm, lenp, min(room, len(raw)))
@@ -290,7 +316,9 @@ def sys_getsockopt(t: Task, fd: int, level: int, opt: int, val: int, lenp: int) 
 
 def sys_setsockopt(t: Task, fd: int, level: int, opt: int, val: int, optlen: int) -> int:
     sock = sock_of(t, fd)
-    if isinstance(sock, InetSocket) and s32(level) in (S.IPPROTO_IP, S.IPPROTO_TCP, S.IPPROTO_UDP):
+    if isinstance(sock, InetSocket) and s32(level) != S.SOL_SOCKET:
+        if s32(opt) not in _inet_optnames(sock, s32(level), E.ENOPROTOOPT):
+            raise KernelError(E.ENOPROTOOPT)
         if s32(optlen) < S.INT.size:                   # TCP_NODELAY and the like: kept, not acted on
             raise KernelError(E.EINVAL)
         sock.proto_opts[(s32(level), s32(opt))] = s32(get_u32(mm_of(t), val))
@@ -308,13 +336,20 @@ def sys_setsockopt(t: Task, fd: int, level: int, opt: int, val: int, optlen: int
         onoff, secs = S.LINGER.unpack(copy_from_user(mm_of(t), val, S.LINGER.size))
         sock.linger = (int(onoff != 0), max(secs, 0)) if onoff else (0, sock.linger[1])
         return 0
-    if opt not in STORED_OPTS:
+    if opt not in STORED_OPTS and opt not in _BUF_OPTS:
         raise KernelError(E.ENOPROTOOPT)
     if s32(optlen) < S.INT.size:
         raise KernelError(E.EINVAL)
     v = s32(get_u32(mm_of(t), val))
-    if opt in (S.SO_SNDBUF, S.SO_RCVBUF):      # the kernel doubles it for bookkeeping overhead
-        v = max(min(v, 212992) * 2, 4608 if opt == S.SO_SNDBUF else 2304)
+    if opt in _BUF_OPTS:                       # __sock_set_sndbuf / __sock_set_rcvbuf
+        if opt in (S.SO_SNDBUFFORCE, S.SO_RCVBUFFORCE):
+            if not capable(t, CAP_NET_ADMIN):
+                raise KernelError(E.EPERM)
+            v = max(v, 0)                      # no negative sizes: they would be doubled
+        else:
+            v = min(v & 0xFFFF_FFFF, S.SYSCTL_WMEM_MAX)   # capped at [wr]mem_max, as a u32
+        opt, least = _BUF_OPTS[opt]
+        v = max(min(v, 0x7FFF_FFFF // 2) * 2, least)     # doubled for bookkeeping overhead
     else:
         v = int(v != 0)
     sock.opts[opt] = v

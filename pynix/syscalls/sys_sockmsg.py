@@ -41,7 +41,7 @@ from pynix.syscalls.sys_socket import (
     sock_cred,
     sock_of,
 )
-from pynix.syscalls.util import fget, get_timespec, install_new_file, mm_of
+from pynix.syscalls.util import fget, fget_raw, get_timespec, install_new_file, mm_of, s32
 
 OPTMEM_MAX = 20480                 # net.core.optmem_max: the most control data sendmsg takes
 
@@ -49,9 +49,15 @@ OPTMEM_MAX = 20480                 # net.core.optmem_max: the most control data 
 def sock_sendmsg(t: Task, sock: UnixSocket, data: bytes, fds: list[File], cred: Cred,
                  dest: tuple[int, int] | None, flags: int) -> Generator[None, None, int]:
     """Send to the connected peer, or to the address at dest (pointer, length)
-    (Linux's sock_sendmsg; a UDP datagram to a port nobody has is dropped)."""
+    (Linux's sock_sendmsg; a UDP datagram to a port nobody has is dropped). Datagram
+    sockets have no urgent data (MSG_OOB: EOPNOTSUPP); a UDP datagram holds at most
+    UDP_MAX_PAYLOAD bytes (EMSGSIZE)."""
+    if flags & S.MSG_OOB and sock.type != S.SOCK_STREAM:
+        raise KernelError(E.EOPNOTSUPP)
     to = find_dest(t, sock, *dest) if dest is not None and sock.type == S.SOCK_DGRAM else None
     if isinstance(sock, InetSocket) and sock.type == S.SOCK_DGRAM:
+        if len(data) > S.UDP_MAX_PAYLOAD:
+            raise KernelError(E.EMSGSIZE)
         if dest is None and sock.peer_addr is not None:     # connected UDP: whoever is there now
             to = inet_find(sock, *inet_addr(sock.peer_addr))
         elif dest is None:
@@ -86,12 +92,20 @@ def sys_recvfrom(t: Task, fd: int, buf: int, n: int, flags: int, addr: int, lenp
     for f in files:
         f.put()
     copy_to_user(mm_of(t), buf, data)
-    put_name(t, addr, lenp, sock.msg_name(name))
+    if addr:
+        put_name(t, addr, lenp, sock.msg_name(name))
     return len(data)
 
 
 def _msghdr(t: Task, msg: int) -> tuple[int, ...]:
-    return S.MSGHDR.unpack(copy_from_user(mm_of(t), msg, S.MSGHDR.size))
+    """__copy_msghdr: a struct msghdr; a negative msg_namelen is EINVAL, a longer one than
+    any address is cut to sizeof(struct sockaddr_storage); over UIO_MAXIOV iovecs EMSGSIZE."""
+    name, namelen, iov, iovlen, *rest = S.MSGHDR.unpack(copy_from_user(mm_of(t), msg, S.MSGHDR.size))
+    if s32(namelen) < 0:
+        raise KernelError(E.EINVAL)
+    if iovlen > A.UIO_MAXIOV:
+        raise KernelError(E.EMSGSIZE)
+    return (name, min(namelen, S.SOCKADDR_STORAGE_SIZE), iov, iovlen, *rest)
 
 
 def scm_send(t: Task, control: bytes) -> tuple[list[File], Cred]:
@@ -109,7 +123,7 @@ def scm_send(t: Task, control: bytes) -> tuple[list[File], Cred]:
             nums = S.unpack_fds(body)
             if not nums or len(nums) + len(fds) > S.SCM_MAX_FD:
                 raise KernelError(E.EINVAL)
-            fds += [fget(t, fd) for fd in nums]
+            fds += [fget_raw(t, fd) for fd in nums]
         elif level == S.SOL_SOCKET and ctype == S.SCM_CREDENTIALS and len(body) >= S.UCRED.size:
             pid, uid, gid = S.UCRED.unpack_from(body)
             if not (pid == t.tgid or capable(t, CAP_SYS_ADMIN)) \

@@ -46,8 +46,15 @@ def fs_of(t: Task) -> FsStruct:
 
 
 def fget(t: Task, fd: int) -> File:
+    """fdget: the caller's file at ``fd``; EBADF if none or O_PATH."""
     assert t.files is not None
     return t.files.get(s32(fd))
+
+
+def fget_raw(t: Task, fd: int) -> File:
+    """fdget_raw: the caller's file at ``fd``, O_PATH files included; EBADF if none."""
+    assert t.files is not None
+    return t.files.get_raw(s32(fd))
 
 
 def get_path(t: Task, addr: int) -> bytes:
@@ -77,7 +84,7 @@ def at_base(t: Task, dirfd: int, path: bytes, flags: int = 0) -> Path | None:
     fd = s32(dirfd)
     if fd == A.AT_FDCWD or (path.startswith(b"/") and path):
         return None
-    f = fget(t, fd)
+    f = fget_raw(t, fd)
     if not isinstance(f.path, Path):
         raise KernelError(E.ENOTDIR)
     if not f.path.inode.is_dir() and not (not path and flags & A.AT_EMPTY_PATH):

@@ -10,6 +10,8 @@ import struct
 AF_UNSPEC, AF_UNIX, AF_INET, AF_INET6, AF_NETLINK = 0, 1, 2, 10, 16
 SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET = 1, 2, 3, 5
 SOCK_TYPE_MASK = 0xF
+SOCK_MAX = 11                      # SOCK_PACKET + 1
+NPROTO = 46                        # AF_MAX: families are 0 .. NPROTO-1
 SOCK_NONBLOCK, SOCK_CLOEXEC = 0o4000, 0o2000000
 SHUT_RD, SHUT_WR, SHUT_RDWR = 0, 1, 2
 
@@ -18,6 +20,8 @@ MSG_DONTWAIT, MSG_EOR, MSG_WAITALL, MSG_NOSIGNAL = 0x40, 0x80, 0x100, 0x4000
 MSG_CMSG_CLOEXEC = 0x40000000
 MSG_WAITFORONE, MSG_CMSG_COMPAT = 0x10000, 0x80000000
 MMSGHDR_SIZE, MMSGHDR_LEN_OFF = 64, 56     # struct mmsghdr { struct msghdr; unsigned msg_len; }
+MSG_ERRQUEUE = 0x2000
+UDP_MAX_PAYLOAD = 0xFFFF - 20 - 8     # an IPv4 datagram less its IP and UDP headers
 
 SOL_SOCKET = 1
 SO_DEBUG, SO_REUSEADDR, SO_TYPE, SO_ERROR, SO_DONTROUTE, SO_BROADCAST = 1, 2, 3, 4, 5, 6
@@ -30,6 +34,12 @@ SO_ACCEPTCONN, SO_PROTOCOL, SO_DOMAIN, SO_REUSEPORT = 30, 38, 39, 15
 SCM_RIGHTS, SCM_CREDENTIALS = 1, 2
 
 IPPROTO_IP, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP = 0, 1, 6, 17
+SO_SNDBUFFORCE, SO_RCVBUFFORCE = 32, 33
+SOCK_MIN_SNDBUF, SOCK_MIN_RCVBUF, SYSCTL_WMEM_MAX = 4608, 2304, 212992   # net.core.[wr]mem_max
+# the option names each protocol level knows (others: ENOPROTOOPT)
+IP_OPTNAMES = frozenset(range(1, 27)) | frozenset(range(32, 53))      # IP_TOS .. IP_PROTOCOL
+TCP_OPTNAMES = frozenset(range(1, 38))                                 # TCP_NODELAY .. TCP_TX_DELAY
+UDP_OPTNAMES = frozenset((1, 100, 101, 102, 103, 104, 105))            # UDP_CORK, UDP_ENCAP ..
 INADDR_ANY, INADDR_LOOPBACK = 0, 0x7F000001
 SOCKADDR_IN = struct.Struct("!HHI8x")     # sin_family (little-endian, fixed up), port, addr: 16 bytes
 IP_LOCAL_PORT_RANGE = (32768, 60999)      # net.ipv4.ip_local_port_range

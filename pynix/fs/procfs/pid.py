@@ -206,6 +206,18 @@ def _comm_store(t: Task) -> Callable[[bytes], None]:
     return store
 
 
+def _timerslack_store(t: Task) -> Callable[[bytes], None]:
+    def store(data: bytes) -> None:
+        try:
+            ns = int(data.strip())
+        except ValueError:
+            raise KernelError(E.EINVAL) from None
+        if ns < 0:
+            raise KernelError(E.EINVAL)
+        t.set_timer_slack(ns)
+    return store
+
+
 def pid_entries(sb: ProcSuperBlock, t: Task, whole: bool) -> dict[bytes, Entry]:
     """tgid_base_stuff (``whole``) or tid_base_stuff: the files of one process or thread."""
     uid = t.cred.euid
@@ -218,6 +230,8 @@ def pid_entries(sb: ProcSuperBlock, t: Task, whole: bool) -> dict[bytes, Entry]:
                                              opener=lambda: _environ_opener(sb, t)),
         b"comm": lambda sb_, ino: ProcFile(sb_, ino, lambda: t.comm + b"\n", _comm_store(t),
                                           0o644, uid),
+        b"timerslack_ns": lambda sb_, ino: ProcFile(sb_, ino, lambda: b"%d\n" % t.timer_slack_ns,
+                                                   _timerslack_store(t), 0o644, uid),
         b"maps": lambda sb_, ino: ProcFile(sb_, ino, lambda: b"", None, 0o444, uid,
                                           opener=lambda: _maps_opener(sb, t)),
         b"limits": file_entry(lambda: proc_pid_limits(t), uid=uid),

@@ -106,7 +106,14 @@ class File:
         raise KernelError(E.ESPIPE)
 
     def poll(self) -> int:
+        """vfs_poll: the file's readiness; files without a poll operation of their own are
+        always ready (DEFAULT_POLLMASK)."""
         return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM
+
+    def can_poll(self) -> bool:
+        """file_can_poll: the file has a poll operation of its own (epoll refuses the rest
+        with EPERM: regular files, directories, /dev/zero, block devices)."""
+        return type(self).poll is not File.poll
 
     def ioctl(self, task: object, req: int, arg: int) -> int:
         raise KernelError(E.ENOTTY)
@@ -240,10 +247,25 @@ class FdTable:
         self.max_fds = 1024          # RLIMIT_NOFILE soft limit, kept in sync by setrlimit
 
     def get(self, fd: int) -> File:
+        """fdget: the open file at ``fd``; EBADF if there is none or it is an O_PATH file
+        (FMODE_PATH), which only the calls that take ``get_raw`` accept."""
+        f = self.peek(fd)
+        if f is None:
+            raise KernelError(E.EBADF)
+        return f
+
+    def get_raw(self, fd: int) -> File:
+        """fdget_raw: the open file at ``fd``, O_PATH ones included (close, dup, fcntl,
+        fstat, fstatfs, fchdir, a dirfd of an *at call, SCM_RIGHTS); EBADF if none."""
         f = self.fds.get(fd)
         if f is None:
             raise KernelError(E.EBADF)
         return f
+
+    def peek(self, fd: int) -> File | None:
+        """The file fdget would give, or None (poll's POLLNVAL, select's EBADF)."""
+        f = self.fds.get(fd)
+        return None if f is None or f.flags & A.O_PATH else f
 
     def alloc(self, f: File, lowest: int = 0, cloexec: bool = False) -> int:
         fd = lowest

@@ -22,7 +22,7 @@ from typing import Protocol
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.arch.x86_64.capability import CAP_DAC_OVERRIDE
+from pynix.arch.x86_64.capability import CAP_DAC_OVERRIDE, CAP_FOWNER
 from pynix.arch.x86_64.limits import NAME_MAX, PATH_MAX
 from pynix.base.errors import KernelError
 from pynix.fs.vfs.dcache import MountTable, Path
@@ -61,6 +61,12 @@ def permission(cred: Cred, inode: Inode, mask: int) -> None:
         bits = mode & 7
     if mask & ~bits & 7:
         raise KernelError(E.EACCES)
+
+
+def inode_owner_or_capable(cred: Cred, inode: Inode) -> bool:
+    """inode_owner_or_capable: the fsuid owns the inode or holds CAP_FOWNER (chmod, utimes
+    with explicit times, O_NOATIME at open or F_SETFL, sticky user xattrs)."""
+    return cred.fsuid == inode.uid or capable_fs(cred, CAP_FOWNER)
 
 
 def follow_mount(mounts: MountTable, p: Path) -> Path:

@@ -35,6 +35,7 @@ from pynix.fs.vfs.namei import (
     MAY_READ,
     MAY_WRITE,
     FsContext,
+    inode_owner_or_capable,
     namei,
     nameiparent,
     permission,
@@ -185,6 +186,8 @@ def path_openat(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | 
     permission(fs.cred, inode, mask)
     if mask & MAY_WRITE and (inode.is_reg() or inode.is_dir()):
         check_writable_mount(p)
+    if flags & A.O_NOATIME and not inode_owner_or_capable(fs.cred, inode):
+        raise KernelError(E.EPERM)                       # may_open
     f = open_inode_file(fs, p, flags)
     if flags & A.O_TRUNC and inode.is_reg():
         do_truncate(inode, 0, p.dentry)

@@ -13,13 +13,11 @@ neither time changes nothing, not even ctime. Owns nothing.
 from __future__ import annotations
 
 from pynix.arch.x86_64 import errno as E
-from pynix.arch.x86_64.capability import CAP_FOWNER
 from pynix.base.errors import KernelError
 from pynix.fs.vfs.attr import notify_change
 from pynix.fs.vfs.dcache import Path
-from pynix.fs.vfs.namei import MAY_WRITE, Cred, permission
+from pynix.fs.vfs.namei import MAY_WRITE, Cred, inode_owner_or_capable, permission
 from pynix.fs.vfs.ops import check_writable_mount
-from pynix.kernel.cred import capable_fs
 
 
 def vfs_utimes(cred: Cred, p: Path, atime: int | None, mtime: int | None,
@@ -28,7 +26,7 @@ def vfs_utimes(cred: Cred, p: Path, atime: int | None, mtime: int | None,
     check_writable_mount(p)
     if atime is None and mtime is None:
         return
-    if cred.fsuid != p.inode.uid and not capable_fs(cred, CAP_FOWNER):
+    if not inode_owner_or_capable(cred, p.inode):
         if explicit:
             raise KernelError(E.EPERM)
         permission(cred, p.inode, MAY_WRITE)
