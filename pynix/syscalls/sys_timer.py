@@ -62,20 +62,21 @@ def sys_timer_create(t: Task, clock: int, sevp: int, idp: int) -> int:
 
 
 def sys_timer_settime(t: Task, timer_id: int, flags: int, new: int, old: int) -> int:
-    timer = P.find_timer(t, s32(timer_id))
+    if not new:                             # Linux: EINVAL, before any copy
+        raise KernelError(E.EINVAL)
     value, interval = _get_itimerspec(t, new)
-    assert timer.ktimer is not None
-    before = timer.ktimer.remaining()
-    _arm(t, timer.ktimer, timer.clock, value, interval, bool(flags & A.TIMER_ABSTIME))
+    timer = P.find_timer(t, s32(timer_id))
+    abstime = bool(flags & A.TIMER_ABSTIME)
+    deadline = 0 if timer.cpu is not None or not value else \
+        P.host_deadline(clock_ns(t, timer.clock), value, abstime)
+    before = P.timer_settime(timer, value, interval, abstime, deadline)
     if old:
         _put_itimerspec(t, old, *before)
     return 0
 
 
 def sys_timer_gettime(t: Task, timer_id: int, cur: int) -> int:
-    timer = P.find_timer(t, s32(timer_id))
-    assert timer.ktimer is not None
-    _put_itimerspec(t, cur, *timer.ktimer.remaining())
+    _put_itimerspec(t, cur, *P.timer_gettime(P.find_timer(t, s32(timer_id))))
     return 0
 
 
