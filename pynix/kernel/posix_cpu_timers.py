@@ -12,6 +12,7 @@ Provides:
 - ``CpuTimer``: the CPU half of a POSIX timer (posix_timers.py): ``arm`` (relative or
   TIMER_ABSTIME, in the clock's ns), ``remaining``, ``cancel``; on expiry it calls
   ``fire(n)`` with the number of periods that passed, as a KTimer does;
+- ``posix_cpu_nsleep`` for clock_nanosleep on a process CPU clock;
 - the CPU interval timers ITIMER_VIRTUAL / ITIMER_PROF (``get_cpu_itimer``,
   ``set_cpu_itimer``, used by itimer.py; Linux's set_process_cpu_timer);
 - ``run_posix_cpu_timers(t)``: the one check, which the scheduler makes each time ``t``
@@ -26,7 +27,7 @@ group clock), both ``cpu_expires`` caches, and ``SignalStruct.cpu_itimers``
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
@@ -36,6 +37,7 @@ from pynix.arch.x86_64.time import (CPUCLOCK_CLOCK_MASK, CPUCLOCK_MAX, CPUCLOCK_
 from pynix.base.errors import KernelError
 from pynix.base.kconfig import HZ
 from pynix.base.runqueue import TASK_DEAD, TASK_ZOMBIE
+from pynix.base.wait import WaitQueue, wait_event
 from pynix.kernel.cputime import thread_group_cputime
 from pynix.kernel.sigqueue import send_signal
 from pynix.kernel.task import SigInfo
@@ -200,6 +202,26 @@ class CpuTimer:
         else:
             self.expires = 0
         self.fire(n)
+
+
+def posix_cpu_nsleep(t: Task, clock: int, value: int, abstime: bool) -> Generator[None, None, int]:
+    """clock_nanosleep on a CPU clock (do_cpu_nanosleep): sleep until the clock reaches
+    ``value`` (or ``value`` from now). Returns 0, or on a signal the clock time still left
+    (the caller reports it and restarts); EINVAL on the caller's own thread clock."""
+    if _canonical(clock) & CPUCLOCK_PERTHREAD_MASK and \
+            cpuclock_pid(_canonical(clock)) in (0, t.pid):
+        raise KernelError(E.EINVAL)
+    wq = WaitQueue()
+    fired: list[int] = []
+    timer = CpuTimer(t, clock, lambda n: (fired.append(n), wq.wake_up()), True)
+    timer.arm(value, 0, abstime)
+    try:
+        yield from wait_event(t, wq, lambda: bool(fired))
+    except KernelError:
+        return max(timer.remaining()[0], 1)
+    finally:
+        timer.cancel()
+    return 0
 
 
 # -- ITIMER_VIRTUAL / ITIMER_PROF ---------------------------------------------------------

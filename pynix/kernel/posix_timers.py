@@ -7,7 +7,8 @@ clock tick.
 
 POSIX timers (timer_create & co.) belong to the thread group (``signal.posix_timers``, ids
 from 0). On expiry a timer queues its signal (SIGEV_SIGNAL to the process, SIGEV_THREAD_ID
-to one thread; SIGEV_NONE nothing) with si_code SI_TIMER, si_timerid, si_value; while that
+to one thread; SIGEV_NONE nothing; SIGEV_THREAD, which the C library builds on a
+signal, is SIGEV_SIGNAL to the kernel) with si_code SI_TIMER, si_timerid, si_value; while that
 signal is still pending further expirations only count as overruns (si_overrun,
 timer_getoverrun). exec and the group's exit delete them (exit_itimers). Clocks: REALTIME,
 MONOTONIC, BOOTTIME on a KTimer, and the CPU-time clocks on a CpuTimer
@@ -71,7 +72,7 @@ def timer_create(t: Task, clock: int, notify: int, signo: int, value: int, tid: 
         raise KernelError(E.EOPNOTSUPP)     # a clock without timers (a dynamic fd clock too)
     if clock not in TIMER_CLOCKS and not is_cpu_clock(clock):
         raise KernelError(E.EINVAL)
-    if notify not in (SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID):
+    if notify not in (SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD, SIGEV_THREAD_ID):
         raise KernelError(E.EINVAL)
     if notify != SIGEV_NONE and not 1 <= signo < A.NSIG:
         raise KernelError(E.EINVAL)
@@ -94,21 +95,23 @@ def timer_create(t: Task, clock: int, notify: int, signo: int, value: int, tid: 
 
 
 def _posix_timer_fire(timer: PosixTimer, n: int) -> None:
-    timer.overrun += n - 1
+    """``n`` expirations: a new signal counts n - 1 overruns; while the last one is still
+    pending, all ``n`` add to its overrun count (Linux's it_overrun, capped at INT_MAX)."""
     if timer.notify == SIGEV_NONE:
+        timer.overrun += n - 1
         return
     target = timer.target
     info = timer.info
     queued = info is not None and any(i is info for i in (*target.pending, *target.signal.shared_pending))
     if queued:
-        timer.overrun += 1                  # still pending: one more overrun, no new signal
+        timer.overrun += n                  # still pending: overruns, no new signal
         info.uid = timer.overrun_last = min(timer.overrun, 0x7FFFFFFF)  # type: ignore[union-attr]
         return
+    timer.overrun = n - 1
     timer.overrun_last = min(timer.overrun, 0x7FFFFFFF)
-    timer.overrun = 0
     timer.info = SigInfo(timer.signo, A.SI_TIMER, pid=timer.id, uid=timer.overrun_last,
                          value=timer.value)
-    send_signal(target, timer.info, group=timer.notify == SIGEV_SIGNAL)
+    send_signal(target, timer.info, group=timer.notify != SIGEV_THREAD_ID)
 
 
 def find_timer(t: Task, timer_id: int) -> PosixTimer:

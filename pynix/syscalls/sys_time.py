@@ -20,7 +20,8 @@ from pynix.base.timer import monotonic_ns
 from pynix.base.wait import sleep_until
 from pynix.kernel.cputime import thread_group_cputime
 from pynix.kernel.itimer import alarm_setitimer, do_getitimer, do_setitimer
-from pynix.kernel.posix_cpu_timers import is_cpu_clock, posix_cpu_clock_get, posix_cpu_clock_getres
+from pynix.kernel.posix_cpu_timers import (is_cpu_clock, posix_cpu_clock_get, posix_cpu_clock_getres,
+                                           posix_cpu_nsleep)
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user
 from pynix.syscalls.util import get_timespec, mm_of, s32
@@ -95,9 +96,18 @@ def sys_nanosleep(t: Task, req: int, rem: int) -> Generator[None, None, int]:
 
 
 def sys_clock_nanosleep(t: Task, clk: int, flags: int, req: int, rem: int) -> Generator[None, None, int]:
-    if s32(clk) == A.CLOCK_THREAD_CPUTIME_ID:
+    clk = s32(clk)
+    if clk == A.CLOCK_THREAD_CPUTIME_ID:
         raise KernelError(E.EOPNOTSUPP)      # the thread clock has no nsleep (glibc says EINVAL)
-    return (yield from _sleep(t, clk, get_timespec(t, req), bool(flags & A.TIMER_ABSTIME), rem))
+    value, absolute = get_timespec(t, req), bool(flags & A.TIMER_ABSTIME)
+    if not is_cpu_clock(clk):
+        return (yield from _sleep(t, clk, value, absolute, rem))
+    left = yield from posix_cpu_nsleep(t, clk, value, absolute)
+    if left:
+        if rem and not absolute:
+            copy_to_user(mm_of(t), rem, _ts(left))
+        raise KernelError(E.ERESTARTNOHAND)
+    return 0
 
 
 def sys_alarm(t: Task, seconds: int) -> int:

@@ -48,8 +48,6 @@ def sys_timer_create(t: Task, clock: int, sevp: int, idp: int) -> int:
         value, signo, notify, tid = V.SIGEVENT.unpack_from(raw)
     else:                                   # NULL: SIGALRM carrying the timer id
         value, signo, notify, tid = -1, A.SIGALRM, P.SIGEV_SIGNAL, 0
-    if notify == P.SIGEV_THREAD:            # done in user space by the C library
-        raise KernelError(E.EINVAL)
     timer_id = P.timer_create(t, s32(clock), notify, signo, value, tid)
     try:
         put_i32(mm_of(t), idp, timer_id)

@@ -42,6 +42,21 @@ static int burn_until(int n, clockid_t c, long long limit_ns)
     return 1;
 }
 
+static volatile int stop_burning;
+
+static void *burner(void *arg)
+{
+    (void)arg;
+    sigset_t set;                       /* the process's timer signals go to main */
+    sigemptyset(&set);
+    sigaddset(&set, SIGRTMIN);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    volatile unsigned long x = 0;
+    while (!stop_burning)
+        x++;
+    return NULL;
+}
+
 static timer_t make(clockid_t c, int value, int *err)
 {
     struct sigevent sev;
@@ -112,6 +127,31 @@ int main(void)
     struct timespec res;
     SHOW("getres own pid clock", clock_getres(mine, &res));
     printf("res 1ns: %s\n", t_yesno(res.tv_sec == 0 && res.tv_nsec == 1));
+
+    /* the group clock runs while another thread burns: sleep on it, get its signals */
+    pthread_t th;
+    pthread_create(&th, NULL, burner, NULL);
+    long long before = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
+    struct timespec d = {0, 30000000};
+    printf("nanosleep 30ms of process CPU: %d\n", clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID, 0, &d, NULL));
+    printf("process clock advanced >= 30ms: %s\n",
+           t_yesno(cpu_ns(CLOCK_PROCESS_CPUTIME_ID) - before >= 30000000));
+    long long target = cpu_ns(CLOCK_PROCESS_CPUTIME_ID) + 20000000;
+    d.tv_sec = target / 1000000000;
+    d.tv_nsec = target % 1000000000;
+    printf("absolute nanosleep: %d\n", clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID, TIMER_ABSTIME, &d, NULL));
+    printf("reached the deadline: %s\n", t_yesno(cpu_ns(CLOCK_PROCESS_CPUTIME_ID) >= target));
+    printf("nanosleep on own thread clock id: %s\n", t_errname(clock_nanosleep(thr, 0, &d, NULL)));
+    hits = 0;
+    t1 = make(CLOCK_PROCESS_CPUTIME_ID, 9, &err);
+    timer_settime(t1, 0, &its, NULL);
+    while (hits < 3)
+        pause();
+    printf("process timer while a thread burns: >= 3 signals %s, value %d\n", t_yesno(hits >= 3),
+           last_value);
+    timer_delete(t1);
+    stop_burning = 1;
+    pthread_join(th, NULL);
 
     /* another process */
     int pipefd[2];
