@@ -1,7 +1,7 @@
 """CPU time accounting: how long each task ran, split into user and system time
 (Linux's kernel/sched/cputime.c, the precise VIRT_CPU_ACCOUNTING way).
 
-Three clocks per task, all in ns:
+Three clocks per task (``thread_group_cputime`` sums them over a thread group), all in ns:
 - ``sum_exec_runtime``: the whole time the task held the CPU, from the scheduler loop
   (``Kernel.schedule`` around ``run_task``; ``update_curr`` brings the running task's up to
   date when its times are read) - Linux's se.sum_exec_runtime;
@@ -56,3 +56,10 @@ def task_cputime(t: Task) -> tuple[int, int]:
         update_curr(t.kernel)
     t.prev_cputime = cputime_adjust(t.sum_exec_runtime, t.user_ns - t.hook_ns, t.prev_cputime)
     return t.prev_cputime
+
+
+def thread_group_cputime(t: Task) -> tuple[int, int]:
+    """User and system time (ns) of the whole group, live and exited threads (Linux's
+    thread_group_cputime)."""
+    return (t.signal.utime + sum(th.utime for th in t.thread_group),
+            t.signal.stime + sum(th.stime for th in t.thread_group))

@@ -33,6 +33,7 @@ from pynix.fs.aio import exit_aio
 from pynix.fs.pidfd import group_exited
 from pynix.ipc.sem import exit_sem
 from pynix.security.keys.process_keys import exit_keys
+from pynix.kernel.cputime import thread_group_cputime
 from pynix.kernel.futex_exit import futex_exit_release
 from pynix.kernel.jobctl import exit_jobctl
 from pynix.kernel.posix_timers import exit_itimers
@@ -218,13 +219,6 @@ def do_group_exit(t: Task, status: int) -> None:
                 th.state = TASK_RUNNING
                 th.kernel.rq.enqueue(th)
     do_exit(t, status)
-
-
-def thread_group_cputime(t: Task) -> tuple[int, int]:
-    """User and system time (ns) of the whole group, live and exited threads (Linux's
-    thread_group_cputime)."""
-    return (t.signal.utime + sum(th.utime for th in t.thread_group),
-            t.signal.stime + sum(th.stime for th in t.thread_group))
 
 
 def release_task(p: Task) -> None:

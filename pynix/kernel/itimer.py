@@ -9,34 +9,22 @@ A timer with an interval is re-armed from its previous expiry, not from when the
 went out, so it keeps its period.
 
 Provides ``do_setitimer(t, which, value_ns, interval_ns) -> (old value, old interval)``,
-``do_getitimer(t, which)``, ``alarm_setitimer(t, seconds)``, and
-``check_cpu_itimers(t)``, which the scheduler calls each time a task with CPU timers
-comes back from user mode (Linux checks them from the tick, run_posix_cpu_timers): a CPU
-timer expires at the first such return after the group's CPU time passed it.
+``do_getitimer(t, which)`` and ``alarm_setitimer(t, seconds)``. The two CPU timers live
+in kernel/posix_cpu_timers.py with the POSIX CPU timers, checked in the same place
+(run_posix_cpu_timers) each time a task comes back from user mode.
 
-Owns ``SignalStruct.itimer_real`` ([timer entry, interval, deadline] or None) and
-``SignalStruct.cpu_itimers`` (which -> [expiry in group CPU ns, interval]).
+Owns ``SignalStruct.itimer_real`` ([timer entry, interval, deadline] or None).
 """
 from __future__ import annotations
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.arch.x86_64.time import ITIMER_PROF, ITIMER_REAL, ITIMER_VIRTUAL
+from pynix.arch.x86_64.time import ITIMER_REAL
 from pynix.base.errors import KernelError
-from pynix.base.kconfig import HZ
 from pynix.base.timer import Timers, monotonic_ns
-from pynix.kernel.exit import thread_group_cputime
+from pynix.kernel.posix_cpu_timers import ITIMER_SIGNAL, get_cpu_itimer, set_cpu_itimer
 from pynix.kernel.sigqueue import send_signal
 from pynix.kernel.task import SigInfo, Task
-
-TICK_NSEC = 10**9 // HZ
-CPU_SIGNAL = {ITIMER_VIRTUAL: A.SIGVTALRM, ITIMER_PROF: A.SIGPROF}
-
-
-def _group_cputime(t: Task, which: int) -> int:
-    """The clock a CPU timer counts: user time (VIRTUAL) or user + system (PROF)."""
-    user, system = thread_group_cputime(t)
-    return user if which == ITIMER_VIRTUAL else user + system
 
 
 # -- ITIMER_REAL --------------------------------------------------------------------------
@@ -71,49 +59,13 @@ def _set_real(t: Task, value_ns: int, interval_ns: int) -> None:
                            deadline]
 
 
-# -- ITIMER_VIRTUAL and ITIMER_PROF ------------------------------------------------------
-def _get_cpu(t: Task, which: int) -> tuple[int, int]:
-    """get_cpu_itimer: the time left (a tick if it is due but not yet checked)."""
-    it = t.signal.cpu_itimers.get(which)
-    if it is None:
-        return 0, 0
-    left = it[0] - _group_cputime(t, which)
-    return (left if left > 0 else TICK_NSEC), it[1]
-
-
-def _set_cpu(t: Task, which: int, value_ns: int, interval_ns: int) -> None:
-    timers = t.signal.cpu_itimers
-    if value_ns:
-        timers[which] = [_group_cputime(t, which) + value_ns, interval_ns]
-    else:
-        timers.pop(which, None)
-
-
-def check_cpu_itimers(t: Task) -> None:
-    """check_cpu_itimer for both CPU timers of ``t``'s group, after ``t`` ran."""
-    sig = t.signal
-    for which in (ITIMER_PROF, ITIMER_VIRTUAL):
-        it = sig.cpu_itimers.get(which)
-        if it is None:
-            continue
-        now = _group_cputime(t, which)
-        if now < it[0]:
-            continue
-        if it[1]:
-            while it[0] <= now:
-                it[0] += it[1]
-        else:
-            del sig.cpu_itimers[which]
-        send_signal(t.group_leader, SigInfo(CPU_SIGNAL[which], A.SI_KERNEL))
-
-
 # -- the calls ---------------------------------------------------------------------------
 def do_getitimer(t: Task, which: int) -> tuple[int, int]:
     """(value, interval) in ns."""
     if which == ITIMER_REAL:
         return _get_real(t)
-    if which in CPU_SIGNAL:
-        return _get_cpu(t, which)
+    if which in ITIMER_SIGNAL:
+        return get_cpu_itimer(t, which)
     raise KernelError(E.EINVAL)
 
 
@@ -123,7 +75,7 @@ def do_setitimer(t: Task, which: int, value_ns: int, interval_ns: int) -> tuple[
     if which == ITIMER_REAL:
         _set_real(t, value_ns, interval_ns)
     else:
-        _set_cpu(t, which, value_ns, interval_ns)
+        set_cpu_itimer(t, which, value_ns, interval_ns)
     return old
 
 

@@ -31,7 +31,7 @@ from pynix.base.runqueue import (
 )
 from pynix.base.timer import monotonic_ns
 from pynix.kernel.exit import do_exit
-from pynix.kernel.itimer import check_cpu_itimers
+from pynix.kernel.posix_cpu_timers import run_posix_cpu_timers
 from pynix.kernel.signal import do_signal
 from pynix.kernel.traps import handle_trap, oops
 from pynix.machine.cpu import X
@@ -145,8 +145,8 @@ def run_task(k: Kernel, t: Task) -> None:
         now = monotonic_ns()
         t.user_ns += now - entered            # guest code and syscall hooks (cputime.py)
         apply_patches(k, t)
-        if t.signal.cpu_itimers:              # ITIMER_VIRTUAL / ITIMER_PROF armed
-            check_cpu_itimers(t)
+        if t.cpu_expires is not None or t.signal.cpu_expires is not None:
+            run_posix_cpu_timers(t)           # CPU timers armed: itimers, POSIX CPU timers
         if trap.kind != "stop":
             handle_trap(k, t, trap)
         if t.kstack is not None or t.state != TASK_RUNNING:

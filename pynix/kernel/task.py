@@ -93,7 +93,9 @@ class SignalStruct:
         self.session = 0
         self.tty: Any = None
         self.itimer_real: Any = None       # interval timers (kernel/itimer.py)
-        self.cpu_itimers: dict[int, list[int]] = {}
+        self.cpu_itimers: dict[int, list[int]] = {}   # kernel/posix_cpu_timers.py
+        self.cpu_timers: list[Any] = []    # POSIX timers on the group's CPU clocks
+        self.cpu_expires: list[int] | None = None
         self.posix_timers: dict[int, Any] = {}   # timer_create's timers (kernel/posix_timers.py)
         self.cutime = self.cstime = 0      # reaped children's times (ns)
         self.utime = self.stime = 0        # exited threads' times (ns): thread_group_cputime
@@ -191,6 +193,8 @@ class Task:
         self.sum_exec_runtime = 0                     # kernel/cputime.py
         self.user_ns = self.hook_ns = 0
         self.prev_cputime = (0, 0)
+        self.cpu_timers: list[Any] = []               # kernel/posix_cpu_timers.py
+        self.cpu_expires: list[int] | None = None
         self.nvcsw = 0
         self.nivcsw = 0
         self.min_flt = 0

@@ -41,7 +41,7 @@ from pynix.syscalls.sys_socket import (
     sock_cred,
     sock_of,
 )
-from pynix.syscalls.util import fget, fget_raw, get_timespec, install_new_file, mm_of, s32
+from pynix.syscalls.util import fget_raw, get_timespec, install_new_file, mm_of, s32
 
 OPTMEM_MAX = 20480                 # net.core.optmem_max: the most control data sendmsg takes
 

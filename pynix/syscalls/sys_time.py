@@ -2,7 +2,8 @@
 setitimer/getitimer (kernel/itimer.py), times (Linux kernel/time/). POSIX timers: syscalls/sys_timer.py.
 
 Clocks come from the host: CLOCK_REALTIME is wall time, CLOCK_MONOTONIC and CLOCK_BOOTTIME
-count from boot of this kernel; CPU-time clocks report the task's accounted user time.
+count from boot of this kernel; CPU-time clocks (any process's or thread's,
+kernel/posix_cpu_timers.py) report accounted CPU time.
 """
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from pynix.base.errors import KernelError
 from pynix.base.kconfig import HZ
 from pynix.base.timer import monotonic_ns
 from pynix.base.wait import sleep_until
-from pynix.kernel.exit import thread_group_cputime
+from pynix.kernel.cputime import thread_group_cputime
 from pynix.kernel.itimer import alarm_setitimer, do_getitimer, do_setitimer
+from pynix.kernel.posix_cpu_timers import (is_cpu_clock, posix_cpu_clock_get, posix_cpu_clock_getres,
+                                           posix_cpu_nsleep)
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user
 from pynix.syscalls.util import get_timespec, mm_of, s32
@@ -30,10 +33,8 @@ def clock_ns(t: Task, clk: int) -> int:
         return time.time_ns()
     if clk in (A.CLOCK_MONOTONIC, A.CLOCK_MONOTONIC_RAW, A.CLOCK_MONOTONIC_COARSE, A.CLOCK_BOOTTIME, 9):
         return monotonic_ns() - t.kernel.boot_ns + 10**9
-    if clk == A.CLOCK_PROCESS_CPUTIME_ID:
-        return sum(thread_group_cputime(t))
-    if clk == A.CLOCK_THREAD_CPUTIME_ID:
-        return t.utime + t.stime
+    if is_cpu_clock(clk):
+        return posix_cpu_clock_get(t, clk)
     raise KernelError(E.EINVAL)
 
 
@@ -50,10 +51,14 @@ def sys_clock_gettime(t: Task, clk: int, tp: int) -> int:
 
 
 def sys_clock_getres(t: Task, clk: int, tp: int) -> int:
-    clock_ns(t, clk)
+    clk = s32(clk)
+    if is_cpu_clock(clk):
+        res = posix_cpu_clock_getres(t, clk)
+    else:
+        clock_ns(t, clk)
+        res = TICK_NSEC if clk in (A.CLOCK_REALTIME_COARSE, A.CLOCK_MONOTONIC_COARSE) else 1
     if tp:
-        coarse = clk in (A.CLOCK_REALTIME_COARSE, A.CLOCK_MONOTONIC_COARSE)
-        copy_to_user(mm_of(t), tp, _ts(TICK_NSEC if coarse else 1))
+        copy_to_user(mm_of(t), tp, _ts(res))
     return 0
 
 
@@ -91,9 +96,18 @@ def sys_nanosleep(t: Task, req: int, rem: int) -> Generator[None, None, int]:
 
 
 def sys_clock_nanosleep(t: Task, clk: int, flags: int, req: int, rem: int) -> Generator[None, None, int]:
-    if s32(clk) == A.CLOCK_THREAD_CPUTIME_ID:
+    clk = s32(clk)
+    if clk == A.CLOCK_THREAD_CPUTIME_ID:
         raise KernelError(E.EOPNOTSUPP)      # the thread clock has no nsleep (glibc says EINVAL)
-    return (yield from _sleep(t, clk, get_timespec(t, req), bool(flags & A.TIMER_ABSTIME), rem))
+    value, absolute = get_timespec(t, req), bool(flags & A.TIMER_ABSTIME)
+    if not is_cpu_clock(clk):
+        return (yield from _sleep(t, clk, value, absolute, rem))
+    left = yield from posix_cpu_nsleep(t, clk, value, absolute)
+    if left:
+        if rem and not absolute:
+            copy_to_user(mm_of(t), rem, _ts(left))
+        raise KernelError(E.ERESTARTNOHAND)
+    return 0
 
 
 def sys_alarm(t: Task, seconds: int) -> int:

@@ -48,8 +48,6 @@ def sys_timer_create(t: Task, clock: int, sevp: int, idp: int) -> int:
         value, signo, notify, tid = V.SIGEVENT.unpack_from(raw)
     else:                                   # NULL: SIGALRM carrying the timer id
         value, signo, notify, tid = -1, A.SIGALRM, P.SIGEV_SIGNAL, 0
-    if notify == P.SIGEV_THREAD:            # done in user space by the C library
-        raise KernelError(E.EINVAL)
     timer_id = P.timer_create(t, s32(clock), notify, signo, value, tid)
     try:
         put_i32(mm_of(t), idp, timer_id)
@@ -62,20 +60,21 @@ def sys_timer_create(t: Task, clock: int, sevp: int, idp: int) -> int:
 
 
 def sys_timer_settime(t: Task, timer_id: int, flags: int, new: int, old: int) -> int:
-    timer = P.find_timer(t, s32(timer_id))
+    if not new:                             # Linux: EINVAL, before any copy
+        raise KernelError(E.EINVAL)
     value, interval = _get_itimerspec(t, new)
-    assert timer.ktimer is not None
-    before = timer.ktimer.remaining()
-    _arm(t, timer.ktimer, timer.clock, value, interval, bool(flags & A.TIMER_ABSTIME))
+    timer = P.find_timer(t, s32(timer_id))
+    abstime = bool(flags & A.TIMER_ABSTIME)
+    deadline = 0 if timer.cpu is not None or not value else \
+        P.host_deadline(clock_ns(t, timer.clock), value, abstime)
+    before = P.timer_settime(timer, value, interval, abstime, deadline)
     if old:
         _put_itimerspec(t, old, *before)
     return 0
 
 
 def sys_timer_gettime(t: Task, timer_id: int, cur: int) -> int:
-    timer = P.find_timer(t, s32(timer_id))
-    assert timer.ktimer is not None
-    _put_itimerspec(t, cur, *timer.ktimer.remaining())
+    _put_itimerspec(t, cur, *P.timer_gettime(P.find_timer(t, s32(timer_id))))
     return 0
 
 

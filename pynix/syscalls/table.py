@@ -89,8 +89,9 @@ RLIMITS = partial("every limit is kept and reported; RLIMIT_NOFILE, FSIZE, STACK
                   "RTPRIO and SIGPENDING are enforced, CPU, DATA, AS, RSS, MEMLOCK, LOCKS, MSGQUEUE, "
                   "NICE and RTTIME are not")
 CLOCKS = partial("REALTIME, MONOTONIC, their RAW and COARSE variants, BOOTTIME, the *_ALARM clocks "
-                 "and the caller's CPU-time clocks; CLOCK_TAI and another process's or thread's "
-                 "CPU-time clock (clock_getcpuclockid): EINVAL")
+                 "and the CPU-time clocks of any process or of a thread of the caller's "
+                 "(clock_getcpuclockid, pthread_getcpuclockid); CLOCK_TAI and dynamic (fd) "
+                 "clocks: EINVAL")
 MSG_OOB = partial("MSG_OOB is ignored: there is no out-of-band data")
 SOCKOPTS = partial("SOL_SOCKET: SO_TYPE, SO_ERROR, SO_ACCEPTCONN, SO_DOMAIN, SO_PROTOCOL, "
                    "SO_PEERCRED (read only), SO_RCVTIMEO, SO_SNDTIMEO, SO_PASSCRED; SO_LINGER, "
@@ -98,8 +99,8 @@ SOCKOPTS = partial("SOL_SOCKET: SO_TYPE, SO_ERROR, SO_ACCEPTCONN, SO_DOMAIN, SO_
                    "TCP and UDP options are kept and read back but change nothing; other options "
                    "ENOPROTOOPT, other levels EOPNOTSUPP")
 ONE_CPU = full("the machine has one CPU")
-CPU_ITIMERS = full("ITIMER_VIRTUAL and ITIMER_PROF expire when the task returns from user mode "
-                   "after its group's CPU time passed them, not on a tick")
+CPU_ITIMERS = full("ITIMER_VIRTUAL and ITIMER_PROF expire when a task of the group returns "
+                   "from user mode after the group's CPU time passed them, not on a tick")
 RWF = full("RWF_HIPRI is accepted (no polled I/O); RWF_NOWAIT gives EAGAIN only where pynix "
            "would sleep (pipes, sockets, eventfds), since file I/O never waits for the disk")
 XATTRS = partial("user, trusted and security names on ext2 (the EA block) and tmpfs; system.* "
@@ -294,8 +295,9 @@ ROWS: list[Row] = [
     ("rt_tgsigqueueinfo", sys_signal.sys_rt_tgsigqueueinfo, "ddSx"),
     # POSIX timers and timerfd
     ("timer_create", sys_timer.sys_timer_create, "dxx", partial(
-        "CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME; the CPU-time, alarm and TAI clocks: "
-        "EINVAL")),
+        "CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME and CPU-time clocks (a process timer "
+        "expires when a thread of the process returns from user mode after its CPU time "
+        "passed the deadline, not on a tick); the alarm and TAI clocks: EINVAL")),
     ("timer_settime", sys_timer.sys_timer_settime, "ddxx"),
     ("timer_gettime", sys_timer.sys_timer_gettime, "dx"),
     ("timer_getoverrun", sys_timer.sys_timer_getoverrun, "d"),
@@ -312,7 +314,9 @@ ROWS: list[Row] = [
     ("gettimeofday", sys_time.sys_gettimeofday, "xx"), ("time", sys_time.sys_time, "x"),
     ("nanosleep", sys_time.sys_nanosleep, "xx"),
     ("clock_nanosleep", sys_time.sys_clock_nanosleep, "ddxx", partial(
-        "clocks as clock_gettime; a sleep on CLOCK_PROCESS_CPUTIME_ID waits wall-clock time")),
+        "clocks as clock_gettime; a sleep on a process CPU-time clock lasts until that "
+        "process's CPU time reaches the deadline, checked when one of its threads returns "
+        "from user mode")),
     ("alarm", sys_time.sys_alarm, "u"),
     ("setitimer", sys_time.sys_setitimer, "dxx", CPU_ITIMERS),
     ("getitimer", sys_time.sys_getitimer, "dx", CPU_ITIMERS),
