@@ -31,6 +31,7 @@ from pynix.arch.x86_64.poll import (
 from pynix.base.errors import KernelError
 from pynix.base.wait import WaitQueue
 from pynix.fs.anon import anon_inode
+from pynix.fs.fasync import fasync_helper, kill_fasync
 from pynix.fs.vfs.file import File, WouldBlock
 from pynix.fs.vfs.icache import iget, iput
 from pynix.fs.vfs.inode import Inode
@@ -60,6 +61,8 @@ class Pipe:
         self.open_wait = WaitQueue()     # FIFO opens wait here for the other end
         self.r_counter = 0               # opens so far (lets a FIFO open see a partner come and go)
         self.w_counter = 0
+        self.fasync_readers: list[File] = []   # O_ASYNC ends told of data (fs/fasync.py)
+        self.fasync_writers: list[File] = []   # ... and of room
 
     def __len__(self) -> int:
         """Bytes waiting to be read (FIONREAD)."""
@@ -134,6 +137,7 @@ class PipeFile(File):
             raise WouldBlock(p.rd_wait)
         data = p.take(n)
         p.wr_wait.wake_up()
+        kill_fasync(p.fasync_writers, A.POLL_OUT)
         return data
 
     def write(self, data: bytes) -> int:
@@ -146,7 +150,15 @@ class PipeFile(File):
         if not n:
             raise WouldBlock(p.wr_wait)
         p.rd_wait.wake_up()
+        kill_fasync(p.fasync_readers, A.POLL_IN)
         return n
+
+    def fasync(self, on: bool) -> None:
+        """O_ASYNC set or cleared by F_SETFL (pipe_fasync)."""
+        if self.readable:
+            fasync_helper(self.pipe.fasync_readers, self, on)
+        if self.writable:
+            fasync_helper(self.pipe.fasync_writers, self, on)
 
     def poll(self) -> int:
         p = self.pipe
@@ -178,6 +190,7 @@ class PipeFile(File):
 
     def release(self) -> None:
         p = self.pipe
+        self.fasync(False)
         if self.readable:
             p.readers -= 1
         if self.writable:

@@ -10,6 +10,7 @@ from typing import Generator
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
+from pynix.fs import fasync
 from pynix.fs.memfd import MEMFD_NAME_MAX, memfd_file
 from pynix.fs.pipe import PipeFile, make_pipe
 from pynix.kernel.task import Task
@@ -66,7 +67,8 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int) -> Generator[None, None, int
     assert t.files is not None
     fd = s32(fd)
     f = fget(t, fd)
-    if cmd in (A.F_GETLK, A.F_SETLK, A.F_SETLKW):
+    if cmd in (A.F_GETLK, A.F_SETLK, A.F_SETLKW,
+               A.F_OFD_GETLK, A.F_OFD_SETLK, A.F_OFD_SETLKW):
         return (yield from do_record_lock(t, f, cmd, arg))
     if cmd in (A.F_DUPFD, A.F_DUPFD_CLOEXEC):
         if s32(arg) < 0:
@@ -87,6 +89,8 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int) -> Generator[None, None, int
         return f.flags & ~A.O_CLOEXEC
     if cmd == A.F_SETFL:
         settable = A.O_APPEND | A.O_NONBLOCK | A.O_ASYNC | A.O_DIRECT | A.O_NOATIME
+        if (f.flags ^ arg) & A.O_ASYNC:
+            f.fasync(bool(arg & A.O_ASYNC))
         f.flags = (f.flags & ~settable) | (arg & settable)
         return 0
     if cmd == A.F_CREATED_QUERY:
@@ -106,8 +110,26 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int) -> Generator[None, None, int
             raise KernelError(E.EBUSY)
         f.pipe.size = size
         return size
-    if cmd in (A.F_GETOWN, A.F_SETOWN):
-        return 0 if cmd == A.F_GETOWN else (setattr(f, "owner", s32(arg)) or 0)
+    if cmd == A.F_GETOWN:
+        return fasync.f_getown(f)
+    if cmd == A.F_SETOWN:
+        who = s32(arg)
+        fasync.f_setown(t, f, A.F_OWNER_PGRP if who < 0 else A.F_OWNER_PID, abs(who))
+        return 0
+    if cmd == A.F_GETOWN_EX:
+        copy_to_user(mm_of(t), arg, A.F_OWNER_EX.pack(*fasync.f_getown_ex(f)))
+        return 0
+    if cmd == A.F_SETOWN_EX:
+        otype, pid = A.F_OWNER_EX.unpack(copy_from_user(mm_of(t), arg, A.F_OWNER_EX.size))
+        if pid < 0:
+            raise KernelError(E.EINVAL)
+        fasync.f_setown(t, f, otype, pid)
+        return 0
+    if cmd == A.F_GETSIG:
+        return fasync.f_getsig(f)
+    if cmd == A.F_SETSIG:
+        fasync.f_setsig(t, f, arg)
+        return 0
     raise KernelError(E.EINVAL)
 
 

@@ -111,6 +111,10 @@ class File:
     def ioctl(self, task: object, req: int, arg: int) -> int:
         raise KernelError(E.ENOTTY)
 
+    def fasync(self, on: bool) -> None:
+        """F_SETFL turned O_ASYNC on or off (f_op->fasync); files that signal readiness keep
+        themselves on their object's list (fs/fasync.py)."""
+
     def readdir(self, pos: int) -> object:
         raise KernelError(E.ENOTDIR)
 
