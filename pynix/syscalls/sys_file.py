@@ -259,11 +259,14 @@ def sys_creat(t: Task, path: int, mode: int) -> Generator[None, None, int]:
 
 def sys_fallocate(t: Task, fd: int, mode: int, off: int, length: int) -> int:
     """Reserve space: extend the file (unless KEEP_SIZE); blocks appear as it is written.
-    Hole punching is not supported (EOPNOTSUPP, as on filesystems without it)."""
+    FALLOC_FL_PUNCH_HOLE frees a range where the filesystem can (tmpfs; EOPNOTSUPP elsewhere)."""
     f = fget(t, fd)
     off, length = s64(off), s64(length)
     vfs_fallocate_checks(t, f, s32(mode), off, length)
     assert f.inode is not None
+    if mode & A.FALLOC_FL_PUNCH_HOLE:
+        f.punch_hole(off, length)
+        return 0
     if not mode & A.FALLOC_FL_KEEP_SIZE and off + length > f.inode.size:
         do_truncate(f.inode, off + length)
     return 0

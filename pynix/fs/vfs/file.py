@@ -178,6 +178,17 @@ class InodeFile(File):
         self.pos += n
         return n
 
+    def punch_hole(self, off: int, length: int) -> None:
+        """fallocate's PUNCH_HOLE inside the file's size; the page cache reads zeros too."""
+        assert self.inode is not None
+        end = min(off + length, self.inode.size)
+        if end <= off:
+            return
+        self.inode.punch_hole(off, end - off)
+        mapping = getattr(self.inode, "mapping", None)
+        if mapping is not None:
+            mapping.update(off, bytes(end - off))
+
     def pwrite(self, data: bytes, off: int, append: bool | None = None) -> int:
         """Write at ``off``, or at the end when appending: O_APPEND unless ``append`` says
         otherwise (RWF_APPEND / RWF_NOAPPEND of pwritev2)."""
