@@ -32,6 +32,7 @@ from pynix.base.errors import KernelError
 from pynix.base.wait import WaitQueue
 from pynix.fs.anon import anon_inode
 from pynix.fs.fasync import fasync_helper, kill_fasync
+from pynix.fs.pipe_acct import pipe_account_new, pipe_unaccount
 from pynix.fs.vfs.file import File, WouldBlock
 from pynix.fs.vfs.icache import iget, iput
 from pynix.fs.vfs.inode import Inode
@@ -61,6 +62,8 @@ class Pipe:
         self.open_wait = WaitQueue()     # FIFO opens wait here for the other end
         self.r_counter = 0               # opens so far (lets a FIFO open see a partner come and go)
         self.w_counter = 0
+        self.user: int | None = None     # the uid charged for its slots (fs/pipe_acct.py)
+        self.nr_accounted = 0
         self.fasync_readers: list[File] = []   # O_ASYNC ends told of data (fs/fasync.py)
         self.fasync_writers: list[File] = []   # ... and of room
 
@@ -198,14 +201,18 @@ class PipeFile(File):
         p.rd_wait.wake_up()
         p.wr_wait.wake_up()
         p.open_wait.wake_up()
-        if self.inode is not None:
-            if p.readers == 0 and p.writers == 0:
+        if p.readers == 0 and p.writers == 0:
+            pipe_unaccount(p)
+            if self.inode is not None:
                 p.bufs.clear()
+        if self.inode is not None:
             iput(self.inode)
 
 
-def make_pipe(flags: int) -> tuple[PipeFile, PipeFile]:
+def make_pipe(flags: int, uid: int = 0, unprivileged: bool = False) -> tuple[PipeFile, PipeFile]:
+    """pipe2's pair, its slots charged to ``uid`` (ENFILE past pipe-user-pages-hard)."""
     p = Pipe()
+    pipe_account_new(p, uid, unprivileged)
     extra = flags & A.O_NONBLOCK
     r, w = PipeFile(p, A.O_RDONLY | extra), PipeFile(p, A.O_WRONLY | extra)
     p.r_counter = p.w_counter = 1
