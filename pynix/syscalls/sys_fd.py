@@ -12,6 +12,7 @@ from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_SYS_ADMIN, CAP_SYS_RESOURCE
 from pynix.base.errors import KernelError
 from pynix.fs import fasync
+from pynix.fs.leases import getlease, setlease
 from pynix.fs.memfd import MEMFD_NAME_MAX, memfd_add_seals, memfd_file, memfd_get_seals
 from pynix.fs.pipe import PipeFile, make_pipe
 from pynix.fs.pipe_acct import pipe_set_size
@@ -121,6 +122,11 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int) -> Generator[None, None, int
         if pid < 0:
             raise KernelError(E.EINVAL)
         fasync.f_setown(t, f, otype, pid)
+        return 0
+    if cmd == A.F_GETLEASE:
+        return getlease(f)
+    if cmd == A.F_SETLEASE:
+        setlease(t, f, arg)
         return 0
     if cmd == A.F_GET_SEALS:
         return memfd_get_seals(f)

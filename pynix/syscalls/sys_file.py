@@ -20,6 +20,7 @@ from pynix.fs.splice import do_splice_direct, vfs_copy_file_range
 from pynix.fs.vfs.file import File
 from pynix.fs.vfs.namei import SCOPED
 from pynix.fs.vfs.open_how import build_open_how
+from pynix.fs.leases import break_lease
 from pynix.fs.vfs.ops import do_open, do_truncate
 from pynix.fs.vfs.read_write import (
     MAX_RW_COUNT,
@@ -222,6 +223,12 @@ def open_file(t: Task, dirfd: int, pathp: int, flags: int, mode: int,
     # a scoped lookup (RESOLVE_BENEATH / IN_ROOT) is rooted at dirfd even for "/..." names
     base = at_base(t, dirfd, b"." if resolve & SCOPED and path else path)
     f = do_open(fs_of(t), path, flags & 0xFFFFFFFF, mode, base, resolve)
+    if f.inode is not None and f.inode.is_reg() and not flags & A.O_PATH:
+        try:
+            yield from break_lease(t, f.inode, flags, f)
+        except KernelError:
+            f.put()
+            raise
     if isinstance(f, PipeFile) and f.inode is not None and not flags & A.O_NONBLOCK:
         try:
             yield from wait_event(t, f.pipe.open_wait, lambda: fifo_partner_ready(f))

@@ -143,6 +143,9 @@ class InodeFile(File):
         elif self.writable and inode.is_reg():
             get_write_access(inode)
             self.write_access = 1
+        self.read_only = self.readable and not self.writable and inode.is_reg()
+        if self.read_only:
+            inode.i_readcount += 1      # i_readcount_inc
         iget(inode)
         self.on_write = on_write        # page-cache coherence hook (filemap update)
 
@@ -237,10 +240,15 @@ class InodeFile(File):
         locks = getattr(self.inode, "i_flock", None)    # fs/locks.InodeLocks, if ever locked
         if locks is not None:
             locks.remove_flock(self)              # flock locks go with the description
+        leases = getattr(self.inode, "i_leases", None)  # fs/leases.InodeLeases, if ever leased
+        if leases is not None:
+            leases.remove(self)
         if self.write_access > 0:
             put_write_access(self.inode)
         elif self.write_access < 0:
             allow_write_access(self.inode)
+        if self.read_only:
+            self.inode.i_readcount -= 1
         fsnotify_close(self)
         iput(self.inode)
 

@@ -168,6 +168,7 @@ class Inode:
         self.atime = self.mtime = self.ctime = t
         self.i_count = 0          # in-core references (icache.iget/iput)
         self.i_writecount = 0     # writers (> 0) or executions denying them (< 0)
+        self.i_readcount = 0      # opens for reading only (leases' conflicting-open test)
         self.pipe: object | None = None   # FIFO state, attached by fs/pipe.py on first open
 
     # -- attributes -----------------------------------------------------------------------
