@@ -39,9 +39,11 @@ def cmd_run(a: argparse.Namespace) -> int:
         print("pynix run: missing program (pynix run -- PROG [ARGS...])", file=sys.stderr)
         return 2
     root, image = root_disk(a)
-    env = a.env if a.env else ["PATH=/bin:/sbin:/usr/bin:/usr/sbin", "HOME=/root", "TERM=" + os.environ.get("TERM", "linux")]
-    if a.env:
-        env = ["PATH=/bin:/sbin:/usr/bin:/usr/sbin", "HOME=/root"] + a.env
+    defaults = ["PATH=/bin:/sbin:/usr/bin:/usr/sbin", "HOME=/root"]
+    if not a.env:
+        defaults.append("TERM=" + os.environ.get("TERM", "linux"))
+    given = {kv.split("=", 1)[0] for kv in a.env}      # --env K=V replaces a default K
+    env = [kv for kv in defaults if kv.split("=", 1)[0] not in given] + a.env
     cfg = Config(root=root, image=image, binds=a.bind, env=env, cwd=a.cwd, argv=a.prog,
                  strace=a.strace, mem_mb=a.mem)
     return run(cfg)

@@ -6,13 +6,18 @@
   and all of an owner's locks on an inode vanish when it closes *any* descriptor of that
   inode or exits. A blocking request that would close a cycle of waiters
   fails with EDEADLK (posix_locks_deadlock).
+- Open file description locks (F_OFD_*) are POSIX locks owned by the open file description
+  (Linux's fl_owner = filp, FL_OFDLCK): same ranges and conflicts as POSIX locks (an OFD lock
+  and a process lock of the same process conflict), pid -1 in F_OFD_GETLK/F_GETLK, no deadlock
+  detection (posix_locks_deadlock skips them); they go with the last close of the description.
 - flock locks belong to an open file description (shared by dup and fork) and cover the
   whole file; they go with the last close of that description.
 
-``posix_lock(task, inode, type, start, end, wait)`` and ``flock(task, file, inode, op)`` are
+``posix_lock(task, inode, type, start, end, wait, ofd)`` (``ofd`` the File for an OFD lock) and ``flock(task, file, inode, op)`` are
 generators (they may sleep on the inode's lock wait queue); ``posix_test`` answers F_GETLK.
 An inode's ``InodeLocks`` releases on close: ``remove_posix(owner)`` (any close, exit) and
-``remove_flock(file)`` (the last close of a description); fs/vfs/file.py calls them.
+``remove_flock(file)`` (the last close of a description: its flock and OFD locks);
+fs/vfs/file.py calls them.
 Owns: the per-inode lock lists (``inode.i_flock``) and the blocked-on map for deadlock checks.
 """
 from __future__ import annotations
@@ -56,11 +61,12 @@ class InodeLocks:
         if any(lk.posix and lk.owner is owner for lk in self.locks):
             _apply_posix(self, owner, 0, F_UNLCK, 0, OFFSET_MAX)
 
-    def remove_flock(self, f: object) -> None:
-        """The last close of an open file description, or LOCK_UN: its flock lock goes
-        (Linux's locks_remove_flock)."""
+    def remove_flock(self, f: object, ofd: bool = True) -> None:
+        """The last close of an open file description: its flock and OFD locks go (Linux's
+        locks_remove_file); LOCK_UN passes ``ofd=False`` to drop the flock lock only."""
         before = len(self.locks)
-        self.locks = [lk for lk in self.locks if lk.posix or lk.owner is not f]
+        self.locks = [lk for lk in self.locks
+                      if lk.owner is not f or lk.posix and not ofd]
         if len(self.locks) != before:
             self.wait.wake_up()
 
@@ -84,8 +90,11 @@ def _conflict(a: Lock, b: Lock) -> bool:
     return a.start <= b.end and b.start <= a.end
 
 
-def posix_test(t: Task, inode: Inode, ltype: int, start: int, end: int) -> Lock | None:
-    want = Lock(t.files, ltype, start, end, t.tgid, True)
+def posix_test(t: Task, inode: Inode, ltype: int, start: int, end: int,
+               ofd: object = None) -> Lock | None:
+    """The first lock that conflicts with ``ltype`` over [start, end] for the task's process
+    (or the open file ``ofd``), or None (posix_test_lock)."""
+    want = Lock(t.files if ofd is None else ofd, ltype, start, end, t.tgid, True)
     for lk in _locks(inode).locks:
         if _conflict(want, lk):
             return lk
@@ -129,22 +138,25 @@ def _apply_posix(il: InodeLocks, owner: object, pid: int, ltype: int, start: int
 
 
 def posix_lock(t: Task, inode: Inode, ltype: int, start: int, end: int,
-               wait: bool) -> Generator[None, None, int]:
+               wait: bool, ofd: object = None) -> Generator[None, None, int]:
+    """Set, change or remove (F_UNLCK) the lock of the task's process, or of the open file
+    ``ofd``, over [start, end], sleeping for conflicts when ``wait`` (posix_lock_inode_wait)."""
     il = _locks(inode)
-    me = t.files
+    me = t.files if ofd is None else ofd
     if ltype != F_UNLCK:
-        while (c := posix_test(t, inode, ltype, start, end)) is not None:
+        while (c := posix_test(t, inode, ltype, start, end, ofd)) is not None:
             if not wait:
                 raise KernelError(E.EAGAIN)
-            if _deadlock(me, c.owner):
+            if ofd is None and _deadlock(me, c.owner):
                 raise KernelError(E.EDEADLK)
-            _blocked_on[id(me)] = c.owner
+            if ofd is None:                  # OFD waiters are not in the deadlock graph
+                _blocked_on[id(me)] = c.owner
             try:
                 il.wait.add(t)
                 yield from wait_event(t, il.wait, lambda: t not in il.wait.waiters)
             finally:
                 _blocked_on.pop(id(me), None)
-    _apply_posix(il, me, t.tgid, ltype, start, end)
+    _apply_posix(il, me, t.tgid if ofd is None else -1, ltype, start, end)
     return 0
 
 
@@ -153,7 +165,7 @@ def flock(t: Task, f: object, inode: Inode, op: int) -> Generator[None, None, in
     kind = op & ~LOCK_NB
     mine = [lk for lk in il.locks if not lk.posix and lk.owner is f]
     if kind == LOCK_UN:
-        il.remove_flock(f)
+        il.remove_flock(f, ofd=False)
         return 0
     if kind not in (LOCK_SH, LOCK_EX):
         raise KernelError(E.EINVAL)

@@ -31,6 +31,8 @@ from pynix.arch.x86_64.poll import (
 from pynix.base.errors import KernelError
 from pynix.base.wait import WaitQueue
 from pynix.fs.anon import anon_inode
+from pynix.fs.fasync import fasync_helper, kill_fasync
+from pynix.fs.pipe_acct import pipe_account_new, pipe_unaccount
 from pynix.fs.vfs.file import File, WouldBlock
 from pynix.fs.vfs.icache import iget, iput
 from pynix.fs.vfs.inode import Inode
@@ -60,6 +62,10 @@ class Pipe:
         self.open_wait = WaitQueue()     # FIFO opens wait here for the other end
         self.r_counter = 0               # opens so far (lets a FIFO open see a partner come and go)
         self.w_counter = 0
+        self.user: int | None = None     # the uid charged for its slots (fs/pipe_acct.py)
+        self.nr_accounted = 0
+        self.fasync_readers: list[File] = []   # O_ASYNC ends told of data (fs/fasync.py)
+        self.fasync_writers: list[File] = []   # ... and of room
 
     def __len__(self) -> int:
         """Bytes waiting to be read (FIONREAD)."""
@@ -134,6 +140,7 @@ class PipeFile(File):
             raise WouldBlock(p.rd_wait)
         data = p.take(n)
         p.wr_wait.wake_up()
+        kill_fasync(p.fasync_writers, A.POLL_OUT)
         return data
 
     def write(self, data: bytes) -> int:
@@ -146,7 +153,15 @@ class PipeFile(File):
         if not n:
             raise WouldBlock(p.wr_wait)
         p.rd_wait.wake_up()
+        kill_fasync(p.fasync_readers, A.POLL_IN)
         return n
+
+    def fasync(self, on: bool) -> None:
+        """O_ASYNC set or cleared by F_SETFL (pipe_fasync)."""
+        if self.readable:
+            fasync_helper(self.pipe.fasync_readers, self, on)
+        if self.writable:
+            fasync_helper(self.pipe.fasync_writers, self, on)
 
     def poll(self) -> int:
         p = self.pipe
@@ -178,6 +193,7 @@ class PipeFile(File):
 
     def release(self) -> None:
         p = self.pipe
+        self.fasync(False)
         if self.readable:
             p.readers -= 1
         if self.writable:
@@ -185,14 +201,18 @@ class PipeFile(File):
         p.rd_wait.wake_up()
         p.wr_wait.wake_up()
         p.open_wait.wake_up()
-        if self.inode is not None:
-            if p.readers == 0 and p.writers == 0:
+        if p.readers == 0 and p.writers == 0:
+            pipe_unaccount(p)
+            if self.inode is not None:
                 p.bufs.clear()
+        if self.inode is not None:
             iput(self.inode)
 
 
-def make_pipe(flags: int) -> tuple[PipeFile, PipeFile]:
+def make_pipe(flags: int, uid: int = 0, unprivileged: bool = False) -> tuple[PipeFile, PipeFile]:
+    """pipe2's pair, its slots charged to ``uid`` (ENFILE past pipe-user-pages-hard)."""
     p = Pipe()
+    pipe_account_new(p, uid, unprivileged)
     extra = flags & A.O_NONBLOCK
     r, w = PipeFile(p, A.O_RDONLY | extra), PipeFile(p, A.O_WRONLY | extra)
     p.r_counter = p.w_counter = 1

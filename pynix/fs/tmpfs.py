@@ -17,6 +17,7 @@ import itertools
 import stat
 from typing import Iterator
 
+from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import xattr as X
 from pynix.arch.x86_64.limits import NAME_MAX
@@ -69,6 +70,7 @@ class TmpInode(Inode):
         self.parent: TmpInode = self
         self.target = b""
         self.xattrs: SimpleXattrs | None = None     # made on the first setxattr
+        self.seals: int | None = A.F_SEAL_SEAL       # tmpfs files are sealed against sealing
         if stat.S_ISDIR(mode):
             self.size = DOT_ENTRIES * BOGO_DIRENT_SIZE
 
@@ -244,6 +246,18 @@ class TmpInode(Inode):
             if page is not None:
                 page[size % PAGE_SIZE:] = bytes(PAGE_SIZE - size % PAGE_SIZE)
         self.size = size
+        self.mtime = self.ctime = now_ns()
+
+    def punch_hole(self, off: int, length: int) -> None:
+        """Whole pages in the range go back to the pool; partial ones are zeroed."""
+        end = off + length
+        for idx in [i for i in self.pages if i * PAGE_SIZE < end and (i + 1) * PAGE_SIZE > off]:
+            lo, hi = max(off, idx * PAGE_SIZE), min(end, (idx + 1) * PAGE_SIZE)
+            if hi - lo == PAGE_SIZE:
+                del self.pages[idx]
+                self.sb.used -= PAGE_SIZE
+            else:
+                self.pages[idx][lo % PAGE_SIZE:lo % PAGE_SIZE + hi - lo] = bytes(hi - lo)
         self.mtime = self.ctime = now_ns()
 
     def readlink(self) -> bytes:

@@ -17,7 +17,7 @@ from pynix.machine.physmem import PAGE_SHIFT, PAGE_SIZE
 from pynix.mm.fault import STACK_GUARD_GAP, handle_mm_fault, vma_perms
 from pynix.mm.filemap import SharedMem
 from pynix.mm.mm import MM, MMAP_MIN, TASK_SIZE
-from pynix.mm.vma import VM_GROWSDOWN, VM_LOCKED, VM_LOCKONFAULT, VMA
+from pynix.mm.vma import VM_GROWSDOWN, VM_LOCKED, VM_LOCKONFAULT, VM_NOMAYWRITE, VMA
 
 
 def page_align(n: int) -> int:
@@ -49,8 +49,9 @@ def do_munmap(mm: MM, addr: int, length: int) -> None:
 
 
 def do_mmap(mm: MM, addr: int, length: int, prot: int, flags: int, mapping: object = None,
-            pgoff: int = 0, name: str = "", file: object = None) -> int:
-    """Create a mapping. ``mapping`` is a file's AddressSpace for file mappings, else None."""
+            pgoff: int = 0, name: str = "", file: object = None, maywrite: bool = True) -> int:
+    """Create a mapping. ``mapping`` is a file's AddressSpace for file mappings, else None;
+    ``maywrite`` False keeps mprotect from making a shared mapping writable (a sealed file)."""
     if length <= 0:
         raise KernelError(E.EINVAL)
     maptype = flags & A.MAP_TYPE
@@ -82,6 +83,8 @@ def do_mmap(mm: MM, addr: int, length: int, prot: int, flags: int, mapping: obje
     vm_flags = VM_GROWSDOWN if flags & A.MAP_GROWSDOWN else 0
     if flags & A.MAP_LOCKED or mm.locked:
         vm_flags |= VM_LOCKED
+    if shared and not maywrite:
+        vm_flags |= VM_NOMAYWRITE
     vma = VMA(addr, addr + length, prot & 7, A.MAP_SHARED if shared else A.MAP_PRIVATE,
               mapping, pgoff, name, vm_flags, file)
     if file is not None:
@@ -107,8 +110,8 @@ def do_mprotect(mm: MM, addr: int, length: int, prot: int) -> None:
     if covered < end:
         raise KernelError(E.ENOMEM)
     for v in mm.vmas.isolate(addr, end):
-        if v.shared and prot & A.PROT_WRITE and v.file is not None and \
-                not getattr(v.file, "writable", True):
+        if v.shared and prot & A.PROT_WRITE and (v.vm_flags & VM_NOMAYWRITE or v.file is not None
+                                                  and not getattr(v.file, "writable", True)):
             raise KernelError(E.EACCES)
         v.prot = prot & 7
         allowed = vma_perms(v)

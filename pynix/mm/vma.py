@@ -23,6 +23,8 @@ VM_GROWSDOWN = 0x100
 VM_LOCKED = 0x2000
 VM_LOCKONFAULT = 0x80000           # locked, but pages are faulted in only when touched
 VM_DONTFORK = 0x1
+VM_NOMAYWRITE = 1 << 40            # a write-sealed file's shared mapping: mprotect cannot add
+                                   # PROT_WRITE (Linux clears VM_MAYWRITE; seal_check_write)
 
 
 class VMA:

@@ -9,17 +9,24 @@ from typing import Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.capability import CAP_SYS_ADMIN, CAP_SYS_RESOURCE
 from pynix.base.errors import KernelError
-from pynix.fs.memfd import MEMFD_NAME_MAX, memfd_file
+from pynix.fs import fasync
+from pynix.fs.leases import getlease, setlease
+from pynix.fs.memfd import MEMFD_NAME_MAX, memfd_add_seals, memfd_file, memfd_get_seals
 from pynix.fs.pipe import PipeFile, make_pipe
 from pynix.fs.vfs.namei import inode_owner_or_capable
+from pynix.fs.pipe_acct import pipe_set_size
+from pynix.kernel.cred import capable
 from pynix.kernel.task import Task
-from pynix.machine.physmem import PAGE_SIZE
 from pynix.mm.uaccess import copy_from_user, copy_to_user, put_i32, strncpy_from_user
 from pynix.syscalls.sys_lock import do_record_lock
 from pynix.syscalls.util import fget, fget_raw, install_file_pair, install_new_file, mm_of, s32
 
-PIPE_MAX_SIZE = 1 << 20                  # /proc/sys/fs/pipe-max-size
+
+
+def _pipe_unprivileged(t: Task) -> bool:
+    return not (capable(t, CAP_SYS_RESOURCE) or capable(t, CAP_SYS_ADMIN))
 
 
 def sys_close(t: Task, fd: int) -> int:
@@ -36,7 +43,7 @@ def sys_memfd_create(t: Task, namep: int, flags: int) -> int:
         name = strncpy_from_user(mm_of(t), namep, MEMFD_NAME_MAX + 1)
     except KernelError as e:
         raise KernelError(E.EINVAL if e.errno == E.ENAMETOOLONG else e.errno) from None
-    f = memfd_file(t.kernel, name, t.cred.fsuid, t.cred.fsgid)
+    f = memfd_file(t.kernel, name, t.cred.fsuid, t.cred.fsgid, flags)
     return install_new_file(t, f, bool(flags & A.MFD_CLOEXEC))
 
 
@@ -67,7 +74,8 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int) -> Generator[None, None, int
     assert t.files is not None
     fd = s32(fd)
     f = fget_raw(t, fd)
-    if cmd in (A.F_GETLK, A.F_SETLK, A.F_SETLKW):
+    if cmd in (A.F_GETLK, A.F_SETLK, A.F_SETLKW,
+               A.F_OFD_GETLK, A.F_OFD_SETLK, A.F_OFD_SETLKW):
         return (yield from do_record_lock(t, f, cmd, arg))
     if cmd in (A.F_DUPFD, A.F_DUPFD_CLOEXEC):
         if s32(arg) < 0:
@@ -91,6 +99,8 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int) -> Generator[None, None, int
         if arg & ~f.flags & A.O_NOATIME and f.inode is not None \
                 and not inode_owner_or_capable(t.cred, f.inode):
             raise KernelError(E.EPERM)          # setfl
+        if (f.flags ^ arg) & A.O_ASYNC:
+            f.fasync(bool(arg & A.O_ASYNC))
         f.flags = (f.flags & ~settable) | (arg & settable)
         return 0
     if cmd == A.F_CREATED_QUERY:
@@ -100,18 +110,38 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int) -> Generator[None, None, int
             raise KernelError(E.EBADF)          # pipe_fcntl: get_pipe_info() found no pipe
         if cmd == A.F_GETPIPE_SZ:
             return f.pipe.size
-        arg &= 0xFFFFFFFF
-        if arg > 1 << 31:
+        return pipe_set_size(f.pipe, arg & 0xFFFFFFFF, t.cred.uid,
+                             capable(t, CAP_SYS_RESOURCE), _pipe_unprivileged(t))
+    if cmd == A.F_GETOWN:
+        return fasync.f_getown(f)
+    if cmd == A.F_SETOWN:
+        who = s32(arg)
+        fasync.f_setown(t, f, A.F_OWNER_PGRP if who < 0 else A.F_OWNER_PID, abs(who))
+        return 0
+    if cmd == A.F_GETOWN_EX:
+        copy_to_user(mm_of(t), arg, A.F_OWNER_EX.pack(*fasync.f_getown_ex(f)))
+        return 0
+    if cmd == A.F_SETOWN_EX:
+        otype, pid = A.F_OWNER_EX.unpack(copy_from_user(mm_of(t), arg, A.F_OWNER_EX.size))
+        if pid < 0:
             raise KernelError(E.EINVAL)
-        size = max(PAGE_SIZE, 1 << (max(arg, 1) - 1).bit_length())
-        if size > PIPE_MAX_SIZE:
-            raise KernelError(E.EPERM)          # above /proc/sys/fs/pipe-max-size
-        if size // PAGE_SIZE < len(f.pipe.bufs):
-            raise KernelError(E.EBUSY)
-        f.pipe.size = size
-        return size
-    if cmd in (A.F_GETOWN, A.F_SETOWN):
-        return 0 if cmd == A.F_GETOWN else (setattr(f, "owner", s32(arg)) or 0)
+        fasync.f_setown(t, f, otype, pid)
+        return 0
+    if cmd == A.F_GETLEASE:
+        return getlease(f)
+    if cmd == A.F_SETLEASE:
+        setlease(t, f, arg)
+        return 0
+    if cmd == A.F_GET_SEALS:
+        return memfd_get_seals(f)
+    if cmd == A.F_ADD_SEALS:
+        memfd_add_seals(t, f, arg & 0xFFFFFFFF)
+        return 0
+    if cmd == A.F_GETSIG:
+        return fasync.f_getsig(f)
+    if cmd == A.F_SETSIG:
+        fasync.f_setsig(t, f, arg)
+        return 0
     raise KernelError(E.EINVAL)
 
 
@@ -119,7 +149,7 @@ def sys_pipe2(t: Task, fds: int, flags: int) -> int:
     assert t.files is not None
     if flags & ~(A.O_CLOEXEC | A.O_NONBLOCK | A.O_DIRECT):
         raise KernelError(E.EINVAL)
-    r, w = make_pipe(flags)
+    r, w = make_pipe(flags, t.cred.uid, _pipe_unprivileged(t))
     install_file_pair(t, r, w, bool(flags & A.O_CLOEXEC), fds)
     return 0
 

@@ -20,6 +20,7 @@ from pynix.fs.pipe import PipeFile, fifo_partner_ready
 from pynix.fs.splice import do_splice_direct, vfs_copy_file_range
 from pynix.fs.vfs.namei import SCOPED
 from pynix.fs.vfs.open_how import build_open_how
+from pynix.fs.leases import break_lease
 from pynix.fs.vfs.ops import do_open, do_truncate
 from pynix.fs.vfs.read_write import (
     inode_newsize_ok,
@@ -187,6 +188,12 @@ def open_file(t: Task, dirfd: int, pathp: int, flags: int, mode: int,
     # a scoped lookup (RESOLVE_BENEATH / IN_ROOT) is rooted at dirfd even for "/..." names
     base = at_base(t, dirfd, b"." if resolve & SCOPED and path else path)
     f = do_open(fs_of(t), path, flags & 0xFFFFFFFF, mode, base, resolve)
+    if f.inode is not None and f.inode.is_reg() and not flags & A.O_PATH:
+        try:
+            yield from break_lease(t, f.inode, flags, f)
+        except KernelError:
+            f.put()
+            raise
     if isinstance(f, PipeFile) and f.inode is not None and not flags & A.O_NONBLOCK:
         try:
             yield from wait_event(t, f.pipe.open_wait, lambda: fifo_partner_ready(f))
@@ -224,11 +231,14 @@ def sys_creat(t: Task, path: int, mode: int) -> Generator[None, None, int]:
 
 def sys_fallocate(t: Task, fd: int, mode: int, off: int, length: int) -> int:
     """Reserve space: extend the file (unless KEEP_SIZE); blocks appear as it is written.
-    Hole punching is not supported (EOPNOTSUPP, as on filesystems without it)."""
+    FALLOC_FL_PUNCH_HOLE frees a range where the filesystem can (tmpfs; EOPNOTSUPP elsewhere)."""
     f = fget(t, fd)
     off, length = s64(off), s64(length)
     vfs_fallocate_checks(t, f, s32(mode), off, length)
     assert f.inode is not None
+    if mode & A.FALLOC_FL_PUNCH_HOLE:
+        f.punch_hole(off, length)
+        return 0
     if not mode & A.FALLOC_FL_KEEP_SIZE and off + length > f.inode.size:
         do_truncate(f.inode, off + length)
     return 0

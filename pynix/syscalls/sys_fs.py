@@ -3,16 +3,17 @@ attributes, statfs, chroot (Linux fs/stat.c, fs/namei.c, fs/readdir.c, fs/open.c
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_SYS_CHROOT
 from pynix.base.errors import KernelError
+from pynix.fs.leases import break_lease
 from pynix.fs.vfs import ops
 from pynix.fs.vfs.attr import chown_common, notify_change
 from pynix.fs.vfs.dcache import Path, d_path, d_unlinked
-from pynix.fs.vfs.inode import Inode, touch_atime
+from pynix.fs.vfs.inode import Inode, get_write_access, put_write_access, touch_atime
 from pynix.fs.vfs.namei import MAY_EXEC, inode_owner_or_capable, namei, permission
 from pynix.fs.vfs.read_write import inode_newsize_ok
 from pynix.kernel.cred import capable, capable_fs
@@ -352,7 +353,7 @@ def sys_fchown(t: Task, fd: int, uid: int, gid: int) -> int:
     return _chown(t, f.path, uid, gid)
 
 
-def sys_truncate(t: Task, pathp: int, length: int) -> int:
+def sys_truncate(t: Task, pathp: int, length: int) -> Generator[None, None, int]:
     if s64(length) < 0:
         raise KernelError(E.EINVAL)
     p = namei(fs_of(t), get_path(t, pathp))
@@ -360,6 +361,11 @@ def sys_truncate(t: Task, pathp: int, length: int) -> int:
         raise KernelError(E.EISDIR)
     ops.vfs_access(fs_of(t), p, A.W_OK)
     inode_newsize_ok(t, s64(length), p.inode)
+    get_write_access(p.inode)                   # vfs_truncate breaks leases as a writer
+    try:
+        yield from break_lease(t, p.inode, A.O_WRONLY)
+    finally:
+        put_write_access(p.inode)
     ops.vfs_truncate(p.inode, s64(length), p.dentry)
     return 0
 

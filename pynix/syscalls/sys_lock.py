@@ -31,16 +31,24 @@ def _lock_range(f: File, whence: int, start: int, length: int) -> tuple[int, int
 
 
 def do_record_lock(t: Task, f: File, cmd: int, arg: int) -> Generator[None, None, int]:
-    """fcntl F_GETLK / F_SETLK / F_SETLKW on a struct flock."""
+    """fcntl F_GETLK / F_SETLK / F_SETLKW and F_OFD_GETLK / F_OFD_SETLK / F_OFD_SETLKW on a
+    struct flock (fcntl_getlk / fcntl_setlk: the struct is checked before the file's mode)."""
     mm = mm_of(t)
-    ltype, whence, start, length, _ = A.FLOCK.unpack(copy_from_user(mm, arg, A.FLOCK.size))
-    if f.inode is None or ltype not in (A.F_RDLCK, A.F_WRLCK, A.F_UNLCK):
-        raise KernelError(E.EINVAL if f.inode is not None else E.EBADF)
+    raw = copy_from_user(mm, arg, A.FLOCK.size)
+    ltype, whence, start, length, pid = A.FLOCK.unpack(raw)
+    ofd = cmd in (A.F_OFD_GETLK, A.F_OFD_SETLK, A.F_OFD_SETLKW)
+    if ltype not in (A.F_RDLCK, A.F_WRLCK, A.F_UNLCK) or ofd and pid != 0:
+        raise KernelError(E.EINVAL)
     lo, hi = _lock_range(f, whence, start, length)
-    if cmd == A.F_GETLK:
-        c = locks.posix_test(t, f.inode, ltype, lo, hi)
-        if c is None:
-            out = A.FLOCK.pack(A.F_UNLCK, whence, start, length, 0)
+    if f.inode is None:
+        raise KernelError(E.EBADF)
+    owner = f if ofd else None
+    if cmd in (A.F_GETLK, A.F_OFD_GETLK):
+        if ltype == A.F_UNLCK:
+            raise KernelError(E.EINVAL)
+        c = locks.posix_test(t, f.inode, ltype, lo, hi, owner)
+        if c is None:                           # only l_type changes (fcntl_getlk)
+            out = A.FLOCK.pack(A.F_UNLCK, whence, start, length, pid)
         else:
             out = A.FLOCK.pack(c.type, A.SEEK_SET, c.start,
                                0 if c.end == locks.OFFSET_MAX else c.end - c.start + 1, c.pid)
@@ -48,7 +56,8 @@ def do_record_lock(t: Task, f: File, cmd: int, arg: int) -> Generator[None, None
         return 0
     if ltype == A.F_RDLCK and not f.readable or ltype == A.F_WRLCK and not f.writable:
         raise KernelError(E.EBADF)
-    return (yield from locks.posix_lock(t, f.inode, ltype, lo, hi, cmd == A.F_SETLKW))
+    wait = cmd in (A.F_SETLKW, A.F_OFD_SETLKW)
+    return (yield from locks.posix_lock(t, f.inode, ltype, lo, hi, wait, owner))
 
 
 def sys_flock(t: Task, fd: int, op: int) -> Generator[None, None, int]:

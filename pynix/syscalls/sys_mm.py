@@ -6,6 +6,7 @@ from __future__ import annotations
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
+from pynix.fs.memfd import seal_check_mmap
 from pynix.fs.vfs.dcache import d_path
 from pynix.fs.vfs.file import MAX_LFS_FILESIZE
 from pynix.kernel.task import Task
@@ -29,6 +30,7 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
         raise KernelError(E.EINVAL)
     name = ""
     mapping = file = None
+    maywrite = True
     if f is not None:
         ok = getattr(f, "mmap_ok", None)          # False: no f_op->mmap (proc's seq files)
         if f.inode is None or ok is False or not (f.inode.is_reg() or ok):
@@ -38,12 +40,13 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
             raise KernelError(E.EACCES)
         if flags & A.MAP_TYPE == A.MAP_SHARED and prot & A.PROT_WRITE and not f.writable:
             raise KernelError(E.EACCES)
+        maywrite = seal_check_mmap(f.inode, flags & A.MAP_TYPE != A.MAP_PRIVATE, prot)
         if f.inode.is_reg() and off + M.page_align(length) > MAX_LFS_FILESIZE:
             raise KernelError(E.EOVERFLOW)          # file_mmap_ok
         mapping = mapping_of(t.kernel.phys, f.inode)
         file = f
         name = d_path(f.path, fs_of(t).root).decode(errors="replace") if f.path is not None else ""
-    return M.do_mmap(mm, addr, length, prot, flags, mapping, off >> 12, name, file)
+    return M.do_mmap(mm, addr, length, prot, flags, mapping, off >> 12, name, file, maywrite)
 
 
 def sys_munmap(t: Task, addr: int, length: int) -> int:

@@ -11,8 +11,10 @@ does; a write replaces the value up to the first newline (proc_dostring), at mos
 Integer sysctls written by root (``sysctl_int``, Linux's proc_dointvec_minmax: one decimal
 number, EINVAL outside its range): ``fs/nr_open`` (the descriptor table's ceiling, see
 vfs/file.NrOpen), ``kernel/ns_last_pid`` (the pid the next one is allocated after),
-``kernel/tainted`` (bits can be set, as Linux allows), ``kernel/core_uses_pid`` and
-``vm/vfs_cache_pressure``; ``kernel/core_pattern`` is a string (proc_dostring). pynix writes
+``kernel/tainted`` (bits can be set, as Linux allows), ``kernel/core_uses_pid``,
+``vm/vfs_cache_pressure``, ``fs/pipe-max-size`` (rounded up to a power-of-two of pages, as
+proc_dopipe_max_size) and ``fs/pipe-user-pages-{soft,hard}`` (fs/pipe_acct.py),
+``fs/lease-break-time`` and ``fs/leases-enable`` (fs/leases.py); ``kernel/core_pattern`` is a string (proc_dostring). pynix writes
 no core files, so core_pattern, core_uses_pid and vfs_cache_pressure are kept and read back
 but change nothing.
 
@@ -29,7 +31,10 @@ from typing import Any, Callable
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
+from pynix.fs.leases import SETTINGS as LEASE_SETTINGS
 from pynix.fs.notify.inotify import LIMITS as INOTIFY_LIMITS
+from pynix.fs.pipe_acct import LIMITS as PIPE_LIMITS
+from pynix.fs.pipe_acct import round_pipe_size
 from pynix.fs.procfs.registry import register_proc_file
 from pynix.fs.vfs.file import NrOpen
 from pynix.kernel.cred import capable
@@ -161,3 +166,30 @@ def _set_inotify(key: str) -> Callable[[Any, int], None]:
 
 for _key in ("max_queued_events", "max_user_instances", "max_user_watches"):
     sysctl_int("fs/inotify/" + _key, lambda k, key=_key: INOTIFY_LIMITS[key], _set_inotify(_key))
+
+
+def _set_pipe_limit(key: str) -> Callable[[Any, int], None]:
+    def put(k: Any, v: int) -> None:
+        if key == "pipe-max-size":
+            v = round_pipe_size(v)
+            if not v:
+                raise KernelError(E.EINVAL)
+        PIPE_LIMITS[key] = v
+    return put
+
+
+sysctl_int("fs/pipe-max-size", lambda k: PIPE_LIMITS["pipe-max-size"],
+           _set_pipe_limit("pipe-max-size"), 0, (1 << 32) - 1)
+for _key in ("pipe-user-pages-soft", "pipe-user-pages-hard"):
+    sysctl_int("fs/" + _key, lambda k, key=_key: PIPE_LIMITS[key], _set_pipe_limit(_key),
+               0, (1 << 63) - 1)
+
+
+def _set_lease(key: str) -> Callable[[Any, int], None]:
+    def put(k: Any, v: int) -> None:
+        LEASE_SETTINGS[key] = v
+    return put
+
+
+for _key in ("lease-break-time", "leases-enable"):
+    sysctl_int("fs/" + _key, lambda k, key=_key: LEASE_SETTINGS[key], _set_lease(_key))

@@ -118,6 +118,10 @@ class File:
     def ioctl(self, task: object, req: int, arg: int) -> int:
         raise KernelError(E.ENOTTY)
 
+    def fasync(self, on: bool) -> None:
+        """F_SETFL turned O_ASYNC on or off (f_op->fasync); files that signal readiness keep
+        themselves on their object's list (fs/fasync.py)."""
+
     def readdir(self, pos: int) -> object:
         raise KernelError(E.ENOTDIR)
 
@@ -146,6 +150,9 @@ class InodeFile(File):
         elif self.writable and inode.is_reg():
             get_write_access(inode)
             self.write_access = 1
+        self.read_only = self.readable and not self.writable and inode.is_reg()
+        if self.read_only:
+            inode.i_readcount += 1      # i_readcount_inc
         iget(inode)
         self.on_write = on_write        # page-cache coherence hook (filemap update)
 
@@ -180,6 +187,17 @@ class InodeFile(File):
         n = self.pwrite(data, self.pos)
         self.pos += n
         return n
+
+    def punch_hole(self, off: int, length: int) -> None:
+        """fallocate's PUNCH_HOLE inside the file's size; the page cache reads zeros too."""
+        assert self.inode is not None
+        end = min(off + length, self.inode.size)
+        if end <= off:
+            return
+        self.inode.punch_hole(off, end - off)
+        mapping = getattr(self.inode, "mapping", None)
+        if mapping is not None:
+            mapping.update(off, bytes(end - off))
 
     def pwrite(self, data: bytes, off: int, append: bool | None = None) -> int:
         """Write at ``off``, or at the end when appending: O_APPEND unless ``append`` says
@@ -229,10 +247,15 @@ class InodeFile(File):
         locks = getattr(self.inode, "i_flock", None)    # fs/locks.InodeLocks, if ever locked
         if locks is not None:
             locks.remove_flock(self)              # flock locks go with the description
+        leases = getattr(self.inode, "i_leases", None)  # fs/leases.InodeLeases, if ever leased
+        if leases is not None:
+            leases.remove(self)
         if self.write_access > 0:
             put_write_access(self.inode)
         elif self.write_access < 0:
             allow_write_access(self.inode)
+        if self.read_only:
+            self.inode.i_readcount -= 1
         fsnotify_close(self)
         iput(self.inode)
 

@@ -21,6 +21,9 @@ Contract:
 - ``i_writecount``: > 0 counts opens for writing, < 0 counts executions that deny writing
   (Linux's get_write_access / put_write_access / deny_write_access / allow_write_access);
   either side meeting the other gets ETXTBSY.
+- ``seals``: the F_SEAL_* set of a file that can be sealed (tmpfs and memfd, fs/memfd.py adds
+  them), None where sealing does not exist; ``seal_check_write`` / ``seal_check_size`` are
+  the write and resize paths' checks.
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ import time
 from dataclasses import dataclass
 from typing import Iterator
 
+from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
 
@@ -66,6 +70,24 @@ def get_write_access(inode: Inode) -> None:
 
 def put_write_access(inode: Inode) -> None:
     inode.i_writecount -= 1
+
+
+def seal_check_write(inode: Inode, off: int, count: int) -> None:
+    """A write(2)-family write of ``count`` bytes at ``off`` into a sealed file (Linux's
+    shmem_write_begin): EPERM under F_SEAL_WRITE / F_SEAL_FUTURE_WRITE, or F_SEAL_GROW past
+    the end."""
+    seals = inode.seals or 0
+    if seals & (A.F_SEAL_WRITE | A.F_SEAL_FUTURE_WRITE) or \
+            seals & A.F_SEAL_GROW and off + count > inode.size:
+        raise KernelError(E.EPERM)
+
+
+def seal_check_size(inode: Inode, size: int) -> None:
+    """truncate or fallocate to ``size`` (shmem_setattr, shmem_fallocate): EPERM if a seal
+    forbids shrinking or growing."""
+    seals = inode.seals or 0
+    if size < inode.size and seals & A.F_SEAL_SHRINK or size > inode.size and seals & A.F_SEAL_GROW:
+        raise KernelError(E.EPERM)
 
 
 def deny_write_access(inode: Inode) -> None:
@@ -130,6 +152,7 @@ class Inode:
     volatile = False      # a directory whose names the dentry cache must re-ask (d_revalidate)
     tmpfile = False       # a directory of this fs can hold O_TMPFILE files (i_op->tmpfile)
     linkable = False      # an O_TMPFILE inode that linkat may still name (I_LINKABLE)
+    seals: int | None = None   # F_SEAL_* of a file that can be sealed (tmpfs, memfd), else None
 
     def __init__(self, sb: SuperBlock, ino: int, mode: int, uid: int = 0, gid: int = 0,
                  nlink: int = 1, size: int = 0, rdev: int = 0) -> None:
@@ -145,6 +168,7 @@ class Inode:
         self.atime = self.mtime = self.ctime = t
         self.i_count = 0          # in-core references (icache.iget/iput)
         self.i_writecount = 0     # writers (> 0) or executions denying them (< 0)
+        self.i_readcount = 0      # opens for reading only (leases' conflicting-open test)
         self.pipe: object | None = None   # FIFO state, attached by fs/pipe.py on first open
 
     # -- attributes -----------------------------------------------------------------------
@@ -239,6 +263,11 @@ class Inode:
 
     def truncate(self, size: int) -> None:
         raise KernelError(E.EISDIR if self.is_dir() else E.EINVAL)
+
+    def punch_hole(self, off: int, length: int) -> None:
+        """fallocate(FALLOC_FL_PUNCH_HOLE) of [off, off+length) inside the file: the bytes read
+        as zeros after; filesystems that cannot punch say EOPNOTSUPP."""
+        raise KernelError(E.EOPNOTSUPP)
 
     def readlink(self) -> bytes:
         raise KernelError(E.EINVAL)

@@ -28,7 +28,7 @@ from pynix.fs.pipe import fifo_open
 from pynix.fs.vfs.dcache import MS_NODEV, Dentry, Path
 from pynix.fs.vfs.file import File, InodeFile
 from pynix.fs.vfs.icache import maybe_evict
-from pynix.fs.vfs.inode import Inode, get_write_access, put_write_access
+from pynix.fs.vfs.inode import Inode, get_write_access, put_write_access, seal_check_size
 from pynix.fs.vfs.namei import (
     MAXSYMLINKS,
     MAY_EXEC,
@@ -230,6 +230,7 @@ def do_truncate(inode: Inode, size: int, dentry: Dentry | None = None) -> None:
         raise KernelError(E.EISDIR)
     if not inode.is_reg():
         raise KernelError(E.EINVAL)
+    seal_check_size(inode, size)
     inode.truncate(size)
     mapping = getattr(inode, "mapping", None)
     if mapping is not None:

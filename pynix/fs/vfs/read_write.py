@@ -36,7 +36,7 @@ from pynix.base.wait import wait_event
 from pynix.fs.notify.hooks import fsnotify_access, fsnotify_modify
 from pynix.fs.pipe import PipeFile
 from pynix.fs.vfs.file import MAX_LFS_FILESIZE, File, WouldBlock
-from pynix.fs.vfs.inode import Inode
+from pynix.fs.vfs.inode import Inode, seal_check_size, seal_check_write
 from pynix.kernel.sigqueue import send_signal
 from pynix.kernel.task import SigInfo, Task
 
@@ -82,6 +82,7 @@ def generic_write_check_limits(t: Task, f: File, off: int, count: int) -> int:
     assert f.inode is not None
     if f.flags & A.O_APPEND:
         off = f.inode.size
+    seal_check_write(f.inode, off, count)
     limit = t.rlimit(A.RLIMIT_FSIZE)
     if limit != A.RLIM_INFINITY:
         if off >= limit:
@@ -139,7 +140,8 @@ def vfs_fallocate_checks(t: Task, f: File, mode: int, off: int, length: int) -> 
     s_maxbytes or loff_t, and RLIMIT_FSIZE."""
     if off < 0 or length <= 0:
         raise KernelError(E.EINVAL)
-    if mode & ~A.FALLOC_FL_KEEP_SIZE:
+    if mode & ~(A.FALLOC_FL_KEEP_SIZE | A.FALLOC_FL_PUNCH_HOLE) or \
+            mode & A.FALLOC_FL_PUNCH_HOLE and not mode & A.FALLOC_FL_KEEP_SIZE:
         raise KernelError(E.EOPNOTSUPP)
     if not f.writable:
         raise KernelError(E.EBADF)
@@ -152,6 +154,11 @@ def vfs_fallocate_checks(t: Task, f: File, mode: int, off: int, length: int) -> 
     if off + length > f.inode.sb.s_maxbytes:
         raise KernelError(E.EFBIG)
     inode_newsize_ok(t, off + length, f.inode)
+    if mode & A.FALLOC_FL_PUNCH_HOLE and (f.inode.seals or 0) & (A.F_SEAL_WRITE
+                                                                | A.F_SEAL_FUTURE_WRITE):
+        raise KernelError(E.EPERM)              # shmem_fallocate: punching writes
+    if not mode & A.FALLOC_FL_KEEP_SIZE:
+        seal_check_size(f.inode, max(f.inode.size, off + length))
 
 
 def kiocb_set_rw_flags(f: File, flags: int) -> None:
