@@ -33,6 +33,7 @@ from pynix.fs.procfs.array import (
 from pynix.fs.procfs.files import mnt_id, show_mountinfo, show_mounts
 from pynix.fs.procfs.inode import Entry, ProcDir, ProcFile, ProcLink, file_entry
 from pynix.fs.procfs.registry import registry_entries, registry_find
+from pynix.fs.procfs.task_mmu import pagemap_opener, proc_pid_smaps, proc_pid_smaps_rollup
 from pynix.fs.vfs.dcache import Dentry, Mount, Path, d_path
 from pynix.fs.vfs.file import File
 from pynix.fs.vfs.inode import Inode
@@ -220,6 +221,9 @@ def pid_entries(sb: ProcSuperBlock, t: Task, whole: bool) -> dict[bytes, Entry]:
                                           0o644, uid),
         b"maps": lambda sb_, ino: ProcFile(sb_, ino, lambda: b"", None, 0o444, uid,
                                           opener=lambda: _maps_opener(sb, t)),
+        b"smaps": _mm_file(sb, t, proc_pid_smaps),
+        b"smaps_rollup": _mm_file(sb, t, proc_pid_smaps_rollup),
+        b"pagemap": lambda sb_, ino: PagemapInode(sb_, ino, sb, t),
         b"limits": file_entry(lambda: proc_pid_limits(t), uid=uid),
         b"mounts": file_entry(lambda: show_mounts(t), uid=uid),
         b"mountinfo": file_entry(lambda: show_mountinfo(t), uid=uid),
@@ -252,6 +256,29 @@ def _environ_opener(sb: ProcSuperBlock, t: Task) -> Callable[[], bytes]:
 def _maps_opener(sb: ProcSuperBlock, t: Task) -> Callable[[], bytes]:
     mm = t.mm
     return lambda: b"" if mm is None or mm.users == 0 else proc_pid_maps(t, reader_root(sb, t), mm)
+
+
+def _mm_file(sb: ProcSuperBlock, t: Task,
+             show: Callable[[Task, Path | None, MM | None], bytes]) -> Entry:
+    """smaps, smaps_rollup: of the address space pinned at open, as maps."""
+    def opener() -> Callable[[], bytes]:
+        may_inspect(sb, t)
+        mm = t.mm
+        return lambda: b"" if mm is None or mm.users == 0 else show(t, reader_root(sb, t), mm)
+    return lambda sb_, ino: ProcFile(sb_, ino, lambda: b"", None, 0o444, t.cred.euid,
+                                     opener=opener)
+
+
+class PagemapInode(Inode):
+    """/proc/pid/pagemap (0400): opening it pins the address space (proc_mem_open)."""
+
+    def __init__(self, sb_: ProcSuperBlock, ino: int, sb: ProcSuperBlock, t: Task) -> None:
+        super().__init__(sb_, ino, stat.S_IFREG | 0o400, t.cred.euid)
+        self.proc_sb, self.task = sb, t
+
+    def open_file(self, flags: int, path: Path) -> File:
+        may_inspect(self.proc_sb, self.task)
+        return pagemap_opener(self.proc_sb.current(), self.task, self.task.mm, flags, path, self)
 
 
 def _dir(entries: Callable[[], dict[bytes, Entry]], mode: int, uid: int) -> Entry:

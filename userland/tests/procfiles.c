@@ -1,0 +1,121 @@
+/*
+ * procfiles.c - the /proc files LTP reads: smaps and smaps_rollup (field
+ * names, Rss/Locked of touched private pages), pagemap (present and
+ * exclusive bits after touching pages, EINVAL for unaligned reads),
+ * /proc/self/io (counter deltas after reading and writing N bytes), the
+ * ns/ links and their ioctls, oom_score_adj writes and errnos.
+ */
+#include "t.h"
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+static char buf[1 << 17];
+
+static int slurp(const char *path)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    int n = 0, r;
+    while ((r = read(fd, buf + n, sizeof buf - 1 - n)) > 0)
+        n += r;
+    close(fd);
+    buf[n] = 0;
+    return n;
+}
+
+/* The value of "key:" within text starting at s, or -1. */
+static long field(const char *s, const char *key)
+{
+    const char *p = strstr(s, key);
+    return p ? strtol(p + strlen(key), NULL, 10) : -1;
+}
+
+static void smaps(void)
+{
+    char *p = mmap(0, 8 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    p[0] = 1;
+    p[3 * 4096] = 1;
+    p[7 * 4096] = 1;
+    SHOW("mlock last page", mlock(p + 7 * 4096, 4096));
+    SHOW("read smaps", slurp("/proc/self/smaps") > 0);
+    char key[32];
+    snprintf(key, sizeof key, "%lx-", (unsigned long)p);
+    char *s = strstr(buf, key);
+    t_check("area listed", s != NULL, "no %s", key);
+    if (!s)
+        return;
+    char *end = strstr(s, "VmFlags:");
+    end = end ? strchr(end, '\n') : NULL;
+    if (end)
+        end[1] = 0;
+    /* the field names, in order, with the value columns */
+    const char *names[] = {"Size:", "KernelPageSize:", "MMUPageSize:", "Rss:", "Pss:",
+        "Pss_Dirty:", "Shared_Clean:", "Shared_Dirty:", "Private_Clean:", "Private_Dirty:",
+        "Referenced:", "Anonymous:", "KSM:", "LazyFree:", "AnonHugePages:", "ShmemPmdMapped:",
+        "FilePmdMapped:", "Shared_Hugetlb:", "Private_Hugetlb:", "Swap:", "SwapPss:", "Locked:",
+        "THPeligible:", "VmFlags:"};
+    char *line = strchr(s, '\n') + 1;
+    for (unsigned i = 0; i < sizeof names / sizeof *names; i++) {
+        int ok = strncmp(line, names[i], strlen(names[i])) == 0;
+        printf("%s %s column %ld\n", names[i], ok ? "in place" : "MISSING",
+               ok && i + 1 < sizeof names / sizeof *names
+               ? (long)(strpbrk(line + strlen(names[i]), "0123456789") - line) : -1L);
+        char *nl = strchr(line, '\n');
+        if (!nl)
+            break;
+        line = nl + 1;
+    }
+    printf("Size %ld Rss %ld Private_Dirty %ld Anonymous %ld Locked %ld\n", field(s, "Size:"),
+           field(s, "Rss:"), field(s, "Private_Dirty:"), field(s, "Anonymous:"),
+           field(s, "Locked:"));
+    /* the locked page is its own area */
+    snprintf(key, sizeof key, "%lx-", (unsigned long)(p + 7 * 4096));
+    slurp("/proc/self/smaps");
+    s = strstr(buf, key);
+    if (s)
+        printf("locked area Size %ld Rss %ld Locked %ld\n", field(s, "Size:"),
+               field(s, "Rss:"), field(s, "Locked:"));
+    SHOW("read smaps_rollup", slurp("/proc/self/smaps_rollup") > 0);
+    printf("rollup header %s\n", t_yesno(strstr(buf, "[rollup]\n") != NULL));
+    printf("rollup Pss_Anon %s\n", t_yesno(strstr(buf, "\nPss_Anon:") != NULL));
+    printf("rollup Rss >= 12 %s\n", t_yesno(field(buf, "Rss:") >= 12));
+    munmap(p, 8 * 4096);
+}
+
+static void pagemap(void)
+{
+    char *p = mmap(0, 6 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    p[0] = 1;
+    p[2 * 4096] = 1;
+    int fd = open("/proc/self/pagemap", O_RDONLY);
+    SHOW("open pagemap", fd >= 0);
+    uint64_t e[6];
+    SHOW("pread 6 entries", pread(fd, e, sizeof e, (uintptr_t)p / 4096 * 8));
+    for (int i = 0; i < 6; i++)
+        printf("page %d present %d exclusive %d file %d swap %d\n", i, (int)(e[i] >> 63),
+               (int)(e[i] >> 56 & 1), (int)(e[i] >> 61 & 1), (int)(e[i] >> 62 & 1));
+    SHOW("unaligned offset", pread(fd, e, 8, 4));
+    SHOW("unaligned size", pread(fd, e, 12, 0));
+    SHOW("unmapped page", pread(fd, e, 8, 8) == 8 && e[0] == 0);
+    pid_t pid = t_fork();
+    if (pid == 0) {                   /* after fork the pages are shared: not exclusive */
+        pread(fd, e, 8, (uintptr_t)p / 4096 * 8);
+        printf("child sees page 0 present %d exclusive %d\n", (int)(e[0] >> 63),
+               (int)(e[0] >> 56 & 1));
+        _exit(0);
+    }
+    t_wait(pid);
+    close(fd);
+    munmap(p, 6 * 4096);
+}
+
+int main(void)
+{
+    t_init();
+    smaps();
+    pagemap();
+    return t_done();
+}
