@@ -30,6 +30,8 @@ import itertools
 import os
 from collections import OrderedDict
 
+from pynix.base.taskio import task_io_account_read, task_io_account_write
+
 _dev_ids = itertools.count(1)
 
 
@@ -50,6 +52,7 @@ class BlockDevice:
         return self.size_bytes // self.block_size
 
     def pread(self, offset: int, n: int) -> bytes:
+        task_io_account_read(n)             # charged to the running task (read_bytes)
         data = os.pread(self.fd, n, offset)
         if len(data) < n:            # reading past the end of a short image: zeros
             data += bytes(n - len(data))
@@ -58,6 +61,7 @@ class BlockDevice:
     def pwrite(self, offset: int, data: bytes | bytearray | memoryview) -> None:
         if self.readonly:
             raise OSError(30, "read-only block device")
+        task_io_account_write(len(data))    # write_bytes
         mv = memoryview(data)
         while mv:
             n = os.pwrite(self.fd, mv, offset)

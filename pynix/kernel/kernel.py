@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from pynix.base.irq import Interrupts
 from pynix.base.runqueue import TASK_DEAD, RunQueue
+from pynix.base.taskio import set_current_ioac
 from pynix.base.timer import Timers, monotonic_ns
 from pynix.ipc.util import IpcNamespace
 from pynix.security.keys import KeyService
@@ -73,6 +74,7 @@ class Kernel:
         self.keys = KeyService()                 # key retention service (security/keys/)
         self.cpu.mmu_fill = fault.make_tlb_fill(self.current_mm)
         MM.flush_hook = staticmethod(self._mm_changed)
+        set_current_ioac(lambda: self.current.ioac if self.current is not None else None)
         self.phys.on_free.append(self._frame_freed)
 
     # -- the task table -------------------------------------------------------------------------

@@ -112,10 +112,69 @@ static void pagemap(void)
     munmap(p, 6 * 4096);
 }
 
+struct ioac {
+    long rchar, wchar, syscr, syscw;
+};
+
+static struct ioac read_io(const char *path)
+{
+    struct ioac a = {-1, -1, -1, -1};
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return a;
+    char t[512];
+    int n = read(fd, t, sizeof t - 1);
+    close(fd);
+    t[n > 0 ? n : 0] = 0;
+    a.rchar = field(t, "rchar:");
+    a.wchar = field(t, "wchar:");
+    a.syscr = field(t, "syscr:");
+    a.syscw = field(t, "syscw:");
+    return a;
+}
+
+static void io(void)
+{
+    SHOW("read /proc/self/io", slurp("/proc/self/io") > 0);
+    const char *names[] = {"rchar:", "wchar:", "syscr:", "syscw:", "read_bytes:",
+                           "write_bytes:", "cancelled_write_bytes:"};
+    char *line = buf;
+    for (unsigned i = 0; i < 7 && line; i++) {
+        printf("io line %u %s\n", i, strncmp(line, names[i], strlen(names[i])) ? "wrong" : names[i]);
+        line = strchr(line, '\n');
+        line = line ? line + 1 : NULL;
+    }
+    int fd = open("/dev/zero", O_RDONLY);
+    int out = open("/dev/null", O_WRONLY);
+    static char big[10000];
+    struct ioac a = read_io("/proc/self/io");
+    read(fd, big, 10000);
+    pread(fd, big, 300, 0);
+    write(out, big, 777);
+    read(fd, big, 0);
+    struct ioac b = read_io("/proc/self/io");
+    /* the read of /proc/self/io itself counts in b: subtract nothing, print deltas */
+    printf("syscr delta %ld syscw delta %ld wchar delta %ld\n", b.syscr - a.syscr,
+           b.syscw - a.syscw, b.wchar - a.wchar);
+    printf("rchar delta >= 10300 %s\n", t_yesno(b.rchar - a.rchar >= 10300));
+    pid_t pid = t_fork();
+    if (pid == 0) {
+        write(out, big, 5000);
+        _exit(0);
+    }
+    struct ioac c = read_io("/proc/self/io");
+    t_wait(pid);
+    struct ioac d = read_io("/proc/self/io");
+    printf("reaped child's wchar folded in %ld\n", d.wchar - c.wchar);
+    close(fd);
+    close(out);
+}
+
 int main(void)
 {
     t_init();
     smaps();
     pagemap();
+    io();
     return t_done();
 }

@@ -21,6 +21,7 @@ from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_SYS_PTRACE
 from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_DEAD
+from pynix.base.taskio import TaskIoAccounting
 from pynix.fs.anon import anon_inode
 from pynix.fs.pipe import open_pipe_end
 from pynix.fs.procfs.array import (
@@ -224,6 +225,8 @@ def pid_entries(sb: ProcSuperBlock, t: Task, whole: bool) -> dict[bytes, Entry]:
         b"smaps": _mm_file(sb, t, proc_pid_smaps),
         b"smaps_rollup": _mm_file(sb, t, proc_pid_smaps_rollup),
         b"pagemap": lambda sb_, ino: PagemapInode(sb_, ino, sb, t),
+        b"io": lambda sb_, ino: ProcFile(sb_, ino, lambda: b"", None, 0o400, uid,
+                                        opener=lambda: _io_opener(sb, t, whole)),
         b"limits": file_entry(lambda: proc_pid_limits(t), uid=uid),
         b"mounts": file_entry(lambda: show_mounts(t), uid=uid),
         b"mountinfo": file_entry(lambda: show_mountinfo(t), uid=uid),
@@ -256,6 +259,21 @@ def _environ_opener(sb: ProcSuperBlock, t: Task) -> Callable[[], bytes]:
 def _maps_opener(sb: ProcSuperBlock, t: Task) -> Callable[[], bytes]:
     mm = t.mm
     return lambda: b"" if mm is None or mm.users == 0 else proc_pid_maps(t, reader_root(sb, t), mm)
+
+
+def _io_opener(sb: ProcSuperBlock, t: Task, whole: bool) -> Callable[[], bytes]:
+    """proc_tgid_io_accounting / proc_tid_io_accounting: a thread's counters, or its group's
+    (the live threads' plus the dead threads' and reaped children's in the signal struct)."""
+    may_inspect(sb, t)
+
+    def show() -> bytes:
+        acct = TaskIoAccounting()
+        if whole:
+            acct.add(t.signal.ioac)
+        for th in (t.thread_group if whole else [t]):
+            acct.add(th.ioac)
+        return acct.show()
+    return show
 
 
 def _mm_file(sb: ProcSuperBlock, t: Task,
