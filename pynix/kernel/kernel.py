@@ -25,7 +25,7 @@ from pynix.base.taskio import set_current_ioac
 from pynix.base.timer import Timers, monotonic_ns
 from pynix.ipc.util import IpcNamespace
 from pynix.security.keys import KeyService
-from pynix.kernel.ns_common import PROC_IPC_INIT_INO, PROC_UTS_INIT_INO
+from pynix.kernel.ns_common import PROC_IPC_INIT_INO, PROC_UTS_INIT_INO, init_namespaces
 from pynix.kernel.nsproxy import UtsNamespace
 from pynix.kernel.pid import PidMap
 from pynix.kernel.task import Task
@@ -71,6 +71,8 @@ class Kernel:
         self.init_fs: FsStruct | None = None
         self.kthreadd: Task | None = None
         self.init_ipc_ns = IpcNamespace(PROC_IPC_INIT_INO)   # SysV IPC registry (ipc/util.py)
+        for kind, ns in init_namespaces().items():          # init_net_ns, init_pid_ns, ...
+            setattr(self, "init_%s_ns" % kind, ns)
         self.keys = KeyService()                 # key retention service (security/keys/)
         self.cpu.mmu_fill = fault.make_tlb_fill(self.current_mm)
         MM.flush_hook = staticmethod(self._mm_changed)

@@ -170,11 +170,61 @@ static void io(void)
     close(out);
 }
 
+#define NS_GET_USERNS 0xb701
+#define NS_GET_PARENT 0xb702
+#define NS_GET_NSTYPE 0xb703
+#define NS_GET_OWNER_UID 0xb704
+
+/* Each /proc/self/ns link: its text's prefix, the inode it names, and the ioctls. */
+static void ns_links(void)
+{
+    const char *names[] = {"net", "uts", "ipc", "pid", "pid_for_children", "user", "mnt",
+                           "cgroup", "time", "time_for_children"};
+    for (unsigned i = 0; i < sizeof names / sizeof *names; i++) {
+        char path[64], link[64], fdl[64], fdt[64];
+        snprintf(path, sizeof path, "/proc/self/ns/%s", names[i]);
+        int r = readlink(path, link, sizeof link - 1);
+        link[r > 0 ? r : 0] = 0;
+        char *br = strchr(link, '[');
+        struct stat st;
+        int s = stat(path, &st);
+        int fd = open(path, O_RDONLY);
+        snprintf(fdl, sizeof fdl, "/proc/self/fd/%d", fd);
+        r = readlink(fdl, fdt, sizeof fdt - 1);
+        fdt[r > 0 ? r : 0] = 0;
+        printf("%s: %.*s st_ino matches %s regular %s fd link same %s type %#x\n", names[i],
+               br ? (int)(br - link + 1) : 0, link,
+               t_yesno(s == 0 && br && st.st_ino == strtoul(br + 1, NULL, 10)),
+               t_yesno(S_ISREG(st.st_mode)), t_yesno(strcmp(link, fdt) == 0),
+               ioctl(fd, NS_GET_NSTYPE));
+        errno = 0;
+        int u = ioctl(fd, NS_GET_USERNS);
+        if (u >= 0) {
+            snprintf(fdl, sizeof fdl, "/proc/self/fd/%d", u);
+            r = readlink(fdl, fdt, sizeof fdt - 1);
+            fdt[r > 0 ? r : 0] = 0;
+            printf("  NS_GET_USERNS %.5s cloexec %d\n", fdt, fcntl(u, F_GETFD));
+            close(u);
+        } else {
+            printf("  NS_GET_USERNS -1 %s\n", t_errname(errno));
+        }
+        SHOW("  NS_GET_PARENT", ioctl(fd, NS_GET_PARENT));
+        unsigned uid = 99;
+        SHOW("  NS_GET_OWNER_UID", ioctl(fd, NS_GET_OWNER_UID, &uid));
+        printf("  owner uid %u\n", uid);
+        char b[8];
+        SHOW("  read", read(fd, b, sizeof b));
+        SHOW("  unknown ioctl", ioctl(fd, 0xb799));
+        close(fd);
+    }
+}
+
 int main(void)
 {
     t_init();
     smaps();
     pagemap();
     io();
+    ns_links();
     return t_done();
 }

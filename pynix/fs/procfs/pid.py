@@ -23,6 +23,7 @@ from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_DEAD
 from pynix.base.taskio import TaskIoAccounting
 from pynix.fs.anon import anon_inode
+from pynix.fs.nsfs import ns_path
 from pynix.fs.pipe import open_pipe_end
 from pynix.fs.procfs.array import (
     proc_pid_limits,
@@ -39,7 +40,7 @@ from pynix.fs.vfs.dcache import Dentry, Mount, Path, d_path
 from pynix.fs.vfs.file import File
 from pynix.fs.vfs.inode import Inode
 from pynix.kernel.cred import capable
-from pynix.kernel.ns_common import task_namespaces
+from pynix.kernel.ns_common import NS_LINKS, task_namespaces
 from pynix.mm.uaccess import copy_from_user
 
 if TYPE_CHECKING:
@@ -97,6 +98,9 @@ class FdTarget(Inode):
 
 def fd_link_text(f: File, root: Path | None) -> bytes:
     """What readlink gives for /proc/pid/fd/N (d_path, or the pseudo fs name and inode)."""
+    dname = getattr(f.stat_inode, "d_dname", None)      # a pseudo fs naming its own (nsfs)
+    if dname is not None:
+        return dname()  # type: ignore[no-any-return]
     if isinstance(f.path, Path) and root is not None:
         return d_path(f.path, root)
     inode = f.stat_inode
@@ -141,21 +145,21 @@ def path_link(sb: ProcSuperBlock, t: Task, get: Callable[[], Path | None]) -> En
 
 
 def ns_entries(sb: ProcSuperBlock, t: Task) -> dict[bytes, Entry]:
-    """ns/uts, ns/ipc: links reading "uts:[4026531838]"; followed, an nsfs inode numbered by
-    the namespace (stat -L tells two tasks' namespaces apart by st_ino)."""
+    """ns/net, ns/uts, ...: links reading "uts:[4026531838]"; followed, the namespace's nsfs
+    inode (fs/nsfs.py), numbered by the namespace (stat -L tells namespaces apart)."""
     if not live(t):
         return {}
     out: dict[bytes, Entry] = {}
     for name, ns in task_namespaces(t).items():
-        def text(name: bytes = name, ns: object = ns) -> bytes:
-            may_inspect(sb, t)
-            return b"%s:[%d]" % (name, ns.inum)  # type: ignore[attr-defined]
+        kind, nstype = NS_LINKS[name]
 
-        def jump(ns: object = ns) -> Path:
+        def text(kind: str = kind, ns: object = ns) -> bytes:
             may_inspect(sb, t)
-            inode = anon_inode("nsfs", stat.S_IFREG | 0o444, ino=ns.inum)  # type: ignore[attr-defined]
-            d = Dentry(b"ns", None, inode)
-            return Path(Mount(inode.sb, d, "none"), d)
+            return b"%s:[%d]" % (kind.encode(), ns.inum)  # type: ignore[attr-defined]
+
+        def jump(kind: str = kind, nstype: int = nstype, ns: object = ns) -> Path:
+            may_inspect(sb, t)
+            return ns_path(ns, kind, nstype)
         out[name] = _link(text, jump, uid=t.cred.euid)
     return out
 
