@@ -97,6 +97,7 @@ class SignalStruct:
         self.posix_timers: dict[int, Any] = {}   # timer_create's timers (kernel/posix_timers.py)
         self.cutime = self.cstime = 0      # reaped children's times (ns)
         self.ioac = TaskIoAccounting()     # dead threads' and reaped children's I/O counts
+        self.oom_score_adj = self.oom_score_adj_min = 0     # mm/oom_kill.py; fork copies
         self.utime = self.stime = 0        # exited threads' times (ns): thread_group_cputime
         self.stop_state: Any = 0           # job control (kernel/jobctl.py)
         self.wait_chldexit = WaitQueue()   # wait4 sleeps here; bumped with wait_seq

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 
 static char buf[1 << 17];
@@ -219,6 +220,66 @@ static void ns_links(void)
     }
 }
 
+static void write_file(const char *name, const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY);
+    errno = 0;
+    long r = fd < 0 ? -1 : write(fd, text, strlen(text));
+    t_show(name, r);
+    if (fd >= 0)
+        close(fd);
+}
+
+static void show_file(const char *name, const char *path)
+{
+    slurp(path);
+    printf("%s: %s", name, buf);
+}
+
+static void grandchild_oom(void *arg)
+{
+    (void)arg;
+    show_file("grandchild inherits oom_score_adj", "/proc/self/oom_score_adj");
+}
+
+/* Without CAP_SYS_RESOURCE (a non-root uid; dumpable again so /proc/self is its own):
+ * raising is free, lowering stops at oom_score_adj_min (0), oom_adj stops at the current. */
+static void child_oom(void *arg)
+{
+    (void)arg;
+    if (setuid(65534) != 0 || prctl(PR_SET_DUMPABLE, 1) != 0) {
+        printf("setuid/dumpable failed: %s\n", t_errname(errno));
+        return;
+    }
+    write_file("write 0x10", "/proc/self/oom_score_adj", "0x10");
+    show_file("after 0x10", "/proc/self/oom_score_adj");
+    write_file("lower to 8 (above min)", "/proc/self/oom_score_adj", "8\n");
+    show_file("after 8", "/proc/self/oom_score_adj");
+    write_file("lower to -1 (below min)", "/proc/self/oom_score_adj", "-1");
+    write_file("oom_adj 16", "/proc/self/oom_adj", "16");
+    write_file("oom_adj 15", "/proc/self/oom_adj", "15");
+    show_file("oom_score_adj after oom_adj 15", "/proc/self/oom_score_adj");
+    write_file("oom_adj -8", "/proc/self/oom_adj", "-8");
+    write_file("write 500", "/proc/self/oom_score_adj", "500");
+    show_file("oom_adj at 500", "/proc/self/oom_adj");
+    t_in_child(grandchild_oom, NULL);
+}
+
+static void oom(void)
+{
+    show_file("oom_score_adj", "/proc/self/oom_score_adj");
+    show_file("oom_adj", "/proc/self/oom_adj");
+    slurp("/proc/self/oom_score");
+    long score = strtol(buf, NULL, 10);
+    printf("oom_score in 0..2000 %s\n", t_yesno(score >= 0 && score <= 2000));
+    write_file("write 1001", "/proc/self/oom_score_adj", "1001");
+    write_file("write -1001", "/proc/self/oom_score_adj", "-1001");
+    write_file("write junk", "/proc/self/oom_score_adj", "12x");
+    write_file("write empty", "/proc/self/oom_score_adj", "\n");
+    t_in_child(child_oom, NULL);
+    show_file("parent unchanged", "/proc/self/oom_score_adj");
+}
+
 int main(void)
 {
     t_init();
@@ -226,5 +287,6 @@ int main(void)
     pagemap();
     io();
     ns_links();
+    oom();
     return t_done();
 }

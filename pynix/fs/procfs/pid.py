@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Callable
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.arch.x86_64.capability import CAP_SYS_PTRACE
+from pynix.arch.x86_64.capability import CAP_SYS_PTRACE, CAP_SYS_RESOURCE
 from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_DEAD
 from pynix.base.taskio import TaskIoAccounting
@@ -41,6 +41,13 @@ from pynix.fs.vfs.file import File
 from pynix.fs.vfs.inode import Inode
 from pynix.kernel.cred import capable
 from pynix.kernel.ns_common import NS_LINKS, task_namespaces
+from pynix.mm.oom_kill import (
+    oom_adj_of,
+    oom_adj_to_score,
+    parse_oom_int,
+    proc_oom_score,
+    set_oom_adj,
+)
 from pynix.mm.uaccess import copy_from_user
 
 if TYPE_CHECKING:
@@ -231,6 +238,14 @@ def pid_entries(sb: ProcSuperBlock, t: Task, whole: bool) -> dict[bytes, Entry]:
         b"pagemap": lambda sb_, ino: PagemapInode(sb_, ino, sb, t),
         b"io": lambda sb_, ino: ProcFile(sb_, ino, lambda: b"", None, 0o400, uid,
                                         opener=lambda: _io_opener(sb, t, whole)),
+        b"oom_score": file_entry(lambda: b"%d\n" % proc_oom_score(t, t.kernel.phys.nframes),
+                                 uid=uid),
+        b"oom_score_adj": lambda sb_, ino: ProcFile(
+            sb_, ino, lambda: b"%d\n" % t.signal.oom_score_adj, _oom_store(sb, t, False), 0o644,
+            uid),
+        b"oom_adj": lambda sb_, ino: ProcFile(
+            sb_, ino, lambda: b"%d\n" % oom_adj_of(t.signal.oom_score_adj),
+            _oom_store(sb, t, True), 0o644, uid),
         b"limits": file_entry(lambda: proc_pid_limits(t), uid=uid),
         b"mounts": file_entry(lambda: show_mounts(t), uid=uid),
         b"mountinfo": file_entry(lambda: show_mountinfo(t), uid=uid),
@@ -263,6 +278,20 @@ def _environ_opener(sb: ProcSuperBlock, t: Task) -> Callable[[], bytes]:
 def _maps_opener(sb: ProcSuperBlock, t: Task) -> Callable[[], bytes]:
     mm = t.mm
     return lambda: b"" if mm is None or mm.users == 0 else proc_pid_maps(t, reader_root(sb, t), mm)
+
+
+def _oom_store(sb: ProcSuperBlock, t: Task, legacy: bool) -> Callable[[bytes], None]:
+    """oom_score_adj_write / oom_adj_write: a number in range (EINVAL), for a live task
+    (ESRCH), CAP_SYS_RESOURCE to lower it (EACCES)."""
+    def store(data: bytes) -> None:
+        value = parse_oom_int(data)
+        if legacy:
+            value = oom_adj_to_score(value)
+        if not live(t):
+            raise KernelError(E.ESRCH)
+        cur = sb.current()
+        set_oom_adj(t, value, legacy, cur is not None and capable(cur, CAP_SYS_RESOURCE))
+    return store
 
 
 def _io_opener(sb: ProcSuperBlock, t: Task, whole: bool) -> Callable[[], bytes]:
