@@ -280,6 +280,36 @@ static void oom(void)
     show_file("parent unchanged", "/proc/self/oom_score_adj");
 }
 
+/* drop_caches: write-only for root, 1..4; a file's data reads back the same after it. */
+static void drop_caches(void)
+{
+    SHOW("open drop_caches for reading", open("/proc/sys/vm/drop_caches", O_RDONLY));
+    write_file("drop_caches 0", "/proc/sys/vm/drop_caches", "0");
+    write_file("drop_caches 100", "/proc/sys/vm/drop_caches", "100");
+    const char *path = t_tmp("dropc");
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    t_write_all(fd, "cached bytes", 12);
+    char *m = mmap(0, 4096, PROT_READ, MAP_SHARED, fd, 0);
+    printf("mapped reads %.6s\n", m);
+    munmap(m, 4096);
+    fsync(fd);
+    write_file("drop_caches 3", "/proc/sys/vm/drop_caches", "3\n");
+    write_file("drop_caches 1", "/proc/sys/vm/drop_caches", "1");
+    write_file("drop_caches 4", "/proc/sys/vm/drop_caches", "4");
+    char b[16] = {0};
+    SHOW("pread after drop", pread(fd, b, 12, 0));
+    printf("data %s\n", b);
+    close(fd);
+    unlink(path);
+    pid_t pid = t_fork();
+    if (pid == 0) {
+        if (setuid(65534) == 0)
+            write_file("unprivileged drop_caches", "/proc/sys/vm/drop_caches", "1");
+        _exit(0);
+    }
+    t_wait(pid);
+}
+
 int main(void)
 {
     t_init();
@@ -288,5 +318,6 @@ int main(void)
     io();
     ns_links();
     oom();
+    drop_caches();
     return t_done();
 }
