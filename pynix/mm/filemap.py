@@ -138,6 +138,11 @@ def drop_pagecache() -> int:
                if getattr(m.inode, "page_allocated", None) is None)
 
 
+def cached_frames() -> set[int]:
+    """The frames every file's page cache holds (for /proc/kpageflags)."""
+    return {pfn for m in list(_mappings) for pfn in m.pages.values()}
+
+
 def mapping_of(phys: PhysMem, inode: object) -> AddressSpace:
     """The inode's page cache (Linux's inode->i_mapping), created on its first mmap or exec."""
     m = getattr(inode, "mapping", None)

@@ -214,8 +214,8 @@ static void ns_links(void)
 
 static void write_file(const char *name, const char *path, const char *text)
 {
-    int fd = open(path, O_WRONLY);
     errno = 0;
+    int fd = open(path, O_WRONLY);
     long r = fd < 0 ? -1 : write(fd, text, strlen(text));
     t_show(name, r);
     if (fd >= 0)
@@ -302,6 +302,39 @@ static void drop_caches(void)
     t_wait(pid);
 }
 
+static uint64_t page_flags(uint64_t pfn)
+{
+    uint64_t f = 0;
+    int fd = open("/proc/kpageflags", O_RDONLY);
+    pread(fd, &f, 8, pfn * 8);
+    close(fd);
+    return f;
+}
+
+/* kpageflags: a shared file page written through a mapping is dirty until msync. */
+static void kpageflags(void)
+{
+    const char *path = t_tmp("kpf");
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    ftruncate(fd, 4096);
+    char *m = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    m[0] = 'x';
+    int pm = open("/proc/self/pagemap", O_RDONLY);
+    uint64_t e = 0;
+    pread(pm, &e, 8, (uintptr_t)m / 4096 * 8);
+    close(pm);
+    uint64_t pfn = e & ((1ULL << 55) - 1);
+    printf("root sees the pfn %s\n", t_yesno(pfn != 0));
+    uint64_t f = page_flags(pfn);
+    printf("written: dirty %d mmap %d anon %d\n", (int)(f >> 4 & 1), (int)(f >> 11 & 1),
+           (int)(f >> 12 & 1));
+    msync(m, 4096, MS_SYNC);
+    printf("after msync: dirty %d\n", (int)(page_flags(pfn) >> 4 & 1));
+    munmap(m, 4096);
+    close(fd);
+    unlink(path);
+}
+
 int main(void)
 {
     t_init();
@@ -311,5 +344,6 @@ int main(void)
     ns_links();
     oom();
     drop_caches();
+    kpageflags();
     return t_done();
 }
