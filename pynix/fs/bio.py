@@ -28,7 +28,10 @@ from __future__ import annotations
 
 import itertools
 import os
+import weakref
 from collections import OrderedDict
+
+from pynix.base.taskio import task_io_account_read, task_io_account_write
 
 _dev_ids = itertools.count(1)
 
@@ -50,6 +53,7 @@ class BlockDevice:
         return self.size_bytes // self.block_size
 
     def pread(self, offset: int, n: int) -> bytes:
+        task_io_account_read(n)             # charged to the running task (read_bytes)
         data = os.pread(self.fd, n, offset)
         if len(data) < n:            # reading past the end of a short image: zeros
             data += bytes(n - len(data))
@@ -58,6 +62,7 @@ class BlockDevice:
     def pwrite(self, offset: int, data: bytes | bytearray | memoryview) -> None:
         if self.readonly:
             raise OSError(30, "read-only block device")
+        task_io_account_write(len(data))    # write_bytes
         mv = memoryview(data)
         while mv:
             n = os.pwrite(self.fd, mv, offset)
@@ -121,6 +126,7 @@ class BufferCache:
         self.capacity = capacity
         self._bufs: OrderedDict[tuple[int, int], Buffer] = OrderedDict()  # LRU first
         self.hits = self.misses = self.writebacks = 0
+        _caches.add(self)
 
     def __len__(self) -> int:
         return len(self._bufs)
@@ -225,6 +231,14 @@ class BufferCache:
         for key in [k for k, b in self._bufs.items() if b.dev is dev]:
             del self._bufs[key]
 
+    def shrink(self) -> int:
+        """Free every clean buffer no one holds (drop_caches' reclaim of buffer heads);
+        dirty ones stay for write-back. Returns how many went."""
+        keys = [k for k, b in self._bufs.items() if b.refcount == 0 and not b.dirty]
+        for key in keys:
+            del self._bufs[key]
+        return len(keys)
+
     def _flush(self, dirty: list[Buffer]) -> None:
         dirty.sort(key=lambda b: (b.dev.id, b.blkno))
         i = 0
@@ -260,7 +274,13 @@ class BufferCache:
             del self._bufs[key]
 
 
+_caches: weakref.WeakSet[BufferCache] = weakref.WeakSet()
 _default_cache: BufferCache | None = None
+
+
+def shrink_buffer_caches() -> int:
+    """BufferCache.shrink over every cache (the kernel's and each filesystem's own)."""
+    return sum(c.shrink() for c in list(_caches))
 
 
 def default_cache() -> BufferCache:

@@ -186,6 +186,7 @@ def exit_notify(t: Task, group_dead: bool) -> None:
         leader.thread_group.remove(t)
         t.signal.utime += t.utime               # the group keeps the time of its dead threads
         t.signal.stime += t.stime
+        t.signal.ioac.add(t.ioac)               # and their I/O counts (__exit_signal)
         t.state = TASK_DEAD
         release_task(t)
         if leader.state == TASK_ZOMBIE and t.signal.nr_threads == 0:
@@ -283,6 +284,8 @@ def do_wait(t: Task, idtype: int, ident: int, options: int) -> Generator[None, N
                     if not options & A.WNOWAIT:
                         t.signal.cutime += cu + c.signal.cutime
                         t.signal.cstime += cs + c.signal.cstime
+                        t.signal.ioac.add(c.ioac)         # wait_task_zombie's I/O sums
+                        t.signal.ioac.add(c.signal.ioac)
                         release_task(c)
                     return res
                 ss = c.signal.stop_state

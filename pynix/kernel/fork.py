@@ -112,6 +112,8 @@ def copy_signal(flags: int, parent: Task, child: Task) -> None:
     child.signal.pgrp = parent.signal.pgrp
     child.signal.session = parent.signal.session
     child.signal.tty = parent.signal.tty
+    child.signal.oom_score_adj = parent.signal.oom_score_adj
+    child.signal.oom_score_adj_min = parent.signal.oom_score_adj_min
 
 
 def copy_mm(flags: int, parent: Task, child: Task) -> None:

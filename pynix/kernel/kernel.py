@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 from pynix.base.irq import Interrupts
 from pynix.base.runqueue import TASK_DEAD, RunQueue
+from pynix.base.taskio import set_current_ioac
 from pynix.base.timer import Timers, monotonic_ns
 from pynix.fs.aio import AioLimits
 from pynix.ipc.util import IpcNamespace
 from pynix.security.keys import KeyService
-from pynix.kernel.ns_common import PROC_IPC_INIT_INO, PROC_UTS_INIT_INO
+from pynix.kernel.ns_common import PROC_IPC_INIT_INO, PROC_UTS_INIT_INO, init_namespaces
 from pynix.kernel.nsproxy import UtsNamespace
 from pynix.kernel.pid import PidMap
 from pynix.kernel.task import Task
@@ -71,10 +72,13 @@ class Kernel:
         self.init_fs: FsStruct | None = None
         self.kthreadd: Task | None = None
         self.init_ipc_ns = IpcNamespace(PROC_IPC_INIT_INO)   # SysV IPC registry (ipc/util.py)
+        for kind, ns in init_namespaces().items():          # init_net_ns, init_pid_ns, ...
+            setattr(self, "init_%s_ns" % kind, ns)
         self.keys = KeyService()                 # key retention service (security/keys/)
         self.aio = AioLimits()                   # aio-nr, aio-max-nr (fs/aio.py)
         self.cpu.mmu_fill = fault.make_tlb_fill(self.current_mm)
         MM.flush_hook = staticmethod(self._mm_changed)
+        set_current_ioac(lambda: self.current.ioac if self.current is not None else None)
         self.phys.on_free.append(self._frame_freed)
 
     # -- the task table -------------------------------------------------------------------------

@@ -8,7 +8,9 @@ Provides:
 - ``ns_of(task, kind)``: the task's namespace of a kind (``"ipc"``, ``"uts"``): what Linux
   reaches as ``task->nsproxy->uts_ns``; a task without one (built before the kernel had it)
   gets the initial namespace. ``uts_ns_of`` is that for UTS.
-- ``task_namespaces(task)``: /proc/PID/ns: link name -> namespace (its ``inum`` names it).
+- ``task_namespaces(task)``: /proc/PID/ns: link name -> namespace (its ``inum`` names it);
+  ``NS_LINKS`` the kind and CLONE_NEW* type behind each link name. ``InitNamespace`` stands
+  for the kinds pynix has only the initial namespace of (net, pid, user, mnt, cgroup, time).
 
 The namespace objects themselves: ``ipc/util.IpcNamespace``, ``kernel/nsproxy.UtsNamespace``.
 This module sits with the task structures, so that subsystems (ipc, procfs) can reach a
@@ -19,15 +21,58 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any
 
+from pynix.arch.x86_64.nsfs import (
+    CLONE_NEWCGROUP,
+    CLONE_NEWIPC,
+    CLONE_NEWNET,
+    CLONE_NEWNS,
+    CLONE_NEWPID,
+    CLONE_NEWTIME,
+    CLONE_NEWUSER,
+    CLONE_NEWUTS,
+    PROC_CGROUP_INIT_INO,
+    PROC_IPC_INIT_INO,
+    PROC_MNT_INIT_INO,
+    PROC_NET_INIT_INO,
+    PROC_PID_INIT_INO,
+    PROC_TIME_INIT_INO,
+    PROC_USER_INIT_INO,
+    PROC_UTS_INIT_INO,
+)
+
 if TYPE_CHECKING:
     from pynix.kernel.nsproxy import UtsNamespace
     from pynix.kernel.task import Task
 
 # proc_alloc_inum: the initial namespaces have fixed numbers, later ones count up from here
-PROC_IPC_INIT_INO, PROC_UTS_INIT_INO = 0xEFFFFFFF, 0xEFFFFFFE
 _next_inum = itertools.count(0xF0000000)
 
-NS_KINDS = ("ipc", "uts")          # what /proc/PID/ns lists, in that order
+# /proc/PID/ns: link name -> (namespace kind, its CLONE_NEW* type), in Linux's ns_entries order
+NS_LINKS: dict[bytes, tuple[str, int]] = {
+    b"net": ("net", CLONE_NEWNET), b"uts": ("uts", CLONE_NEWUTS), b"ipc": ("ipc", CLONE_NEWIPC),
+    b"pid": ("pid", CLONE_NEWPID), b"pid_for_children": ("pid", CLONE_NEWPID),
+    b"user": ("user", CLONE_NEWUSER), b"mnt": ("mnt", CLONE_NEWNS),
+    b"cgroup": ("cgroup", CLONE_NEWCGROUP), b"time": ("time", CLONE_NEWTIME),
+    b"time_for_children": ("time", CLONE_NEWTIME)}
+INIT_INUMS = {"net": PROC_NET_INIT_INO, "pid": PROC_PID_INIT_INO, "user": PROC_USER_INIT_INO,
+              "mnt": PROC_MNT_INIT_INO, "cgroup": PROC_CGROUP_INIT_INO,
+              "time": PROC_TIME_INIT_INO}
+
+
+class InitNamespace:
+    """A namespace of a kind pynix has only the initial one of (net, pid, user, mnt, cgroup,
+    time): every task is in it; it has the fixed inode number Linux gives it, no parent, and
+    the initial user namespace (owner uid 0) owns it."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.inum = INIT_INUMS[kind]
+        self.owner_uid = 0
+
+
+def init_namespaces() -> dict[str, InitNamespace]:
+    """The kernel's initial namespaces of those kinds (set as kernel.init_<kind>_ns)."""
+    return {kind: InitNamespace(kind) for kind in INIT_INUMS}
 
 
 def alloc_inum() -> int:
@@ -38,6 +83,8 @@ def ns_of(task: Task, kind: str) -> Any:
     """The task's namespace of ``kind`` (an attribute ``<kind>_ns``), the kernel's initial
     one (``init_<kind>_ns``) if it has none yet."""
     attr = kind + "_ns"
+    if kind in INIT_INUMS:                      # only the initial one exists
+        return getattr(task.kernel, "init_" + attr)
     ns = getattr(task, attr, None)
     if ns is None:
         ns = getattr(task.kernel, "init_" + attr)
@@ -51,4 +98,4 @@ def uts_ns_of(task: Task) -> UtsNamespace:
 
 def task_namespaces(task: Task) -> dict[bytes, Any]:
     """/proc/PID/ns: link name -> the namespace (its ``inum`` names it)."""
-    return {kind.encode(): ns_of(task, kind) for kind in NS_KINDS}
+    return {name: ns_of(task, kind) for name, (kind, _type) in NS_LINKS.items()}

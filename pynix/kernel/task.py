@@ -20,6 +20,7 @@ from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64.sched import PF_KTHREAD
 from pynix.base.deadline import DLEntity
 from pynix.base.runqueue import TASK_RUNNING
+from pynix.base.taskio import TaskIoAccounting
 from pynix.base.timer import monotonic_ns
 from pynix.base.wait import WaitQueue
 from pynix.kernel.cputime import task_cputime
@@ -98,6 +99,8 @@ class SignalStruct:
         self.cpu_expires: list[int] | None = None
         self.posix_timers: dict[int, Any] = {}   # timer_create's timers (kernel/posix_timers.py)
         self.cutime = self.cstime = 0      # reaped children's times (ns)
+        self.ioac = TaskIoAccounting()     # dead threads' and reaped children's I/O counts
+        self.oom_score_adj = self.oom_score_adj_min = 0     # mm/oom_kill.py; fork copies
         self.utime = self.stime = 0        # exited threads' times (ns): thread_group_cputime
         self.stop_state: Any = 0           # job control (kernel/jobctl.py)
         self.wait_chldexit = WaitQueue()   # wait4 sleeps here; bumped with wait_seq
@@ -198,6 +201,7 @@ class Task:
         self.nvcsw = 0
         self.nivcsw = 0
         self.min_flt = 0
+        self.ioac = TaskIoAccounting()                # /proc/pid/io (base/taskio.py)
         self.exec_path = b""
         self.personality = 0
         self.nice = 0

@@ -7,7 +7,8 @@ Provides:
   (filemap_fault); ``update(off, data)`` keeps cached pages coherent with write(2);
   ``writeback_page`` writes a dirty MAP_SHARED page to the inode (msync, munmap, exit);
   ``read(off, n)`` is read(2) through the cache; ``truncate(size)`` drops pages past the end
-  and ``drop()`` all of them. Exec text comes from here, so every process
+  and ``drop()`` all of them; ``invalidate_clean_pages()`` the clean unmapped ones, and
+  ``drop_pagecache()`` that for every page cache (/proc/sys/vm/drop_caches). Exec text comes from here, so every process
   running the same program shares one copy of its text.
 - ``SharedMem``: pages of MAP_SHARED|MAP_ANONYMOUS memory (and SysV shm segments), zero-filled
   on first touch, shared by every area that refers to it (``get``/``put``), freed when the last
@@ -17,7 +18,12 @@ Owns: one frame reference per cached page.
 """
 from __future__ import annotations
 
+import weakref
+
 from pynix.machine.physmem import PAGE_SIZE, PhysMem
+
+
+_mappings: weakref.WeakSet[AddressSpace] = weakref.WeakSet()     # every page cache
 
 
 class AddressSpace:
@@ -25,6 +31,26 @@ class AddressSpace:
         self.phys = phys
         self.inode = inode
         self.pages: dict[int, int] = {}
+        _mappings.add(self)
+
+    def invalidate_clean_pages(self) -> int:
+        """invalidate_mapping_pages: drop the cached pages no one maps (only the cache holds
+        the frame) whose bytes are the file's (clean: a page written through a mapping and
+        not yet written back differs, and stays). Returns how many went."""
+        size = self.inode.size  # type: ignore[attr-defined]
+        dropped = 0
+        for pgoff, pfn in list(self.pages.items()):
+            if self.phys.refcount[pfn] != 1:
+                continue
+            start = pgoff * PAGE_SIZE
+            n = max(0, min(PAGE_SIZE, size - start))
+            frame = self.phys.frame(pfn)
+            if bytes(frame[:n]) != self.inode.read(start, n) or any(frame[n:]):  # type: ignore[attr-defined]
+                continue
+            del self.pages[pgoff]
+            self.phys.put(pfn)
+            dropped += 1
+        return dropped
 
     def find_page(self, pgoff: int) -> int:
         pfn = self.pages.get(pgoff)
@@ -102,6 +128,19 @@ class AddressSpace:
         for pfn in self.pages.values():
             self.phys.put(pfn)
         self.pages.clear()
+
+
+def drop_pagecache() -> int:
+    """drop_pagecache_sb over every superblock: the clean, unmapped page-cache pages of every
+    file go (shared memory and tmpfs keep theirs: their pages are the data). Returns the
+    number of pages freed."""
+    return sum(m.invalidate_clean_pages() for m in list(_mappings)
+               if getattr(m.inode, "page_allocated", None) is None)
+
+
+def cached_frames() -> set[int]:
+    """The frames every file's page cache holds (for /proc/kpageflags)."""
+    return {pfn for m in list(_mappings) for pfn in m.pages.values()}
 
 
 def mapping_of(phys: PhysMem, inode: object) -> AddressSpace:

@@ -32,6 +32,7 @@ from pynix.fs.vfs.read_write import (
     rwf_append,
     rwf_sync,
     vfs_fsync,
+    vfs_pread,
     vfs_read,
     vfs_write,
 )
@@ -104,7 +105,7 @@ def sys_pread64(t: Task, fd: int, buf: int, count: int, off: int) -> int:
     if not f.readable:
         raise KernelError(E.EBADF)
     rw_verify_area(f, off, count)
-    data = f.pread(min(count, MAX_RW_COUNT), off)
+    data = vfs_pread(t, f, min(count, MAX_RW_COUNT), off)
     copy_to_user(mm_of(t), buf, data)
     return len(data)
 
@@ -130,7 +131,7 @@ def sys_preadv(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:
     if not total:
         return 0
     rw_verify_area(f, s64(off), total)
-    return copy_to_iter(mm_of(t), vecs, f.pread(total, s64(off)))
+    return copy_to_iter(mm_of(t), vecs, vfs_pread(t, f, total, s64(off)))
 
 
 def sys_pwritev(t: Task, fd: int, iov: int, iovcnt: int, off: int) -> int:

@@ -16,7 +16,7 @@ from pynix.fs.vfs.dcache import Path, d_path, d_unlinked
 from pynix.fs.vfs.inode import Inode, get_write_access, put_write_access, touch_atime
 from pynix.fs.vfs.namei import MAY_EXEC, inode_owner_or_capable, namei, permission
 from pynix.fs.vfs.read_write import inode_newsize_ok
-from pynix.kernel.cred import capable, capable_fs
+from pynix.kernel.cred import capable
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_to_user
 from pynix.syscalls.util import at_base, fget, fget_raw, fs_of, get_path, id_arg, mm_of, s32, s64

@@ -103,7 +103,7 @@ def _msghdr(t: Task, msg: int) -> tuple[int, ...]:
     name, namelen, iov, iovlen, *rest = S.MSGHDR.unpack(copy_from_user(mm_of(t), msg, S.MSGHDR.size))
     if s32(namelen) < 0:
         raise KernelError(E.EINVAL)
-    if iovlen > A.UIO_MAXIOV:
+    if iovlen > UIO_MAXIOV:
         raise KernelError(E.EMSGSIZE)
     return (name, min(namelen, S.SOCKADDR_STORAGE_SIZE), iov, iovlen, *rest)
 

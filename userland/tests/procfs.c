@@ -14,15 +14,7 @@ static char buf[65536];
 
 static int slurp(const char *path)
 {
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return -1;
-    int n = 0, r;
-    while ((r = read(fd, buf + n, sizeof buf - 1 - n)) > 0)
-        n += r;
-    close(fd);
-    buf[n] = 0;
-    return n;
+    return t_slurp(path, buf, sizeof buf);
 }
 
 /* The fields after "(comm)" of /proc/<pid>/stat, and comm itself. */

@@ -261,4 +261,18 @@ T_FN int t_execve_errno(const char *path, char *const argv[], char *const envp[]
     return n == sizeof e ? e : 0;
 }
 
+/* Read a whole (small, e.g. /proc) file into buf, NUL-terminated; its length or -1. */
+T_FN int t_slurp(const char *path, char *buf, int size)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    int n = 0, r;
+    while ((r = read(fd, buf + n, size - 1 - n)) > 0)
+        n += r;
+    close(fd);
+    buf[n] = 0;
+    return n;
+}
+
 #endif

@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING, Callable
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
-from pynix.arch.x86_64.capability import CAP_SYS_PTRACE
+from pynix.arch.x86_64.capability import CAP_SYS_PTRACE, CAP_SYS_RESOURCE
 from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_DEAD
+from pynix.base.taskio import TaskIoAccounting
 from pynix.fs.anon import anon_inode
+from pynix.fs.nsfs import ns_path
 from pynix.fs.pipe import open_pipe_end
 from pynix.fs.procfs.array import (
     proc_pid_limits,
@@ -33,11 +35,19 @@ from pynix.fs.procfs.array import (
 from pynix.fs.procfs.files import mnt_id, show_mountinfo, show_mounts
 from pynix.fs.procfs.inode import Entry, ProcDir, ProcFile, ProcLink, file_entry
 from pynix.fs.procfs.registry import registry_entries, registry_find
+from pynix.fs.procfs.task_mmu import pagemap_opener, proc_pid_smaps, proc_pid_smaps_rollup
 from pynix.fs.vfs.dcache import Dentry, Mount, Path, d_path
 from pynix.fs.vfs.file import File
 from pynix.fs.vfs.inode import Inode
 from pynix.kernel.cred import capable
-from pynix.kernel.ns_common import task_namespaces
+from pynix.kernel.ns_common import NS_LINKS, task_namespaces
+from pynix.mm.oom_kill import (
+    oom_adj_of,
+    oom_adj_to_score,
+    parse_oom_int,
+    proc_oom_score,
+    set_oom_adj,
+)
 from pynix.mm.uaccess import copy_from_user
 
 if TYPE_CHECKING:
@@ -95,6 +105,9 @@ class FdTarget(Inode):
 
 def fd_link_text(f: File, root: Path | None) -> bytes:
     """What readlink gives for /proc/pid/fd/N (d_path, or the pseudo fs name and inode)."""
+    dname = getattr(f.stat_inode, "d_dname", None)      # a pseudo fs naming its own (nsfs)
+    if dname is not None:
+        return dname()  # type: ignore[no-any-return]
     if isinstance(f.path, Path) and root is not None:
         return d_path(f.path, root)
     inode = f.stat_inode
@@ -139,21 +152,21 @@ def path_link(sb: ProcSuperBlock, t: Task, get: Callable[[], Path | None]) -> En
 
 
 def ns_entries(sb: ProcSuperBlock, t: Task) -> dict[bytes, Entry]:
-    """ns/uts, ns/ipc: links reading "uts:[4026531838]"; followed, an nsfs inode numbered by
-    the namespace (stat -L tells two tasks' namespaces apart by st_ino)."""
+    """ns/net, ns/uts, ...: links reading "uts:[4026531838]"; followed, the namespace's nsfs
+    inode (fs/nsfs.py), numbered by the namespace (stat -L tells namespaces apart)."""
     if not live(t):
         return {}
     out: dict[bytes, Entry] = {}
     for name, ns in task_namespaces(t).items():
-        def text(name: bytes = name, ns: object = ns) -> bytes:
-            may_inspect(sb, t)
-            return b"%s:[%d]" % (name, ns.inum)  # type: ignore[attr-defined]
+        kind, nstype = NS_LINKS[name]
 
-        def jump(ns: object = ns) -> Path:
+        def text(kind: str = kind, ns: object = ns) -> bytes:
             may_inspect(sb, t)
-            inode = anon_inode("nsfs", stat.S_IFREG | 0o444, ino=ns.inum)  # type: ignore[attr-defined]
-            d = Dentry(b"ns", None, inode)
-            return Path(Mount(inode.sb, d, "none"), d)
+            return b"%s:[%d]" % (kind.encode(), ns.inum)  # type: ignore[attr-defined]
+
+        def jump(kind: str = kind, nstype: int = nstype, ns: object = ns) -> Path:
+            may_inspect(sb, t)
+            return ns_path(ns, kind, nstype)
         out[name] = _link(text, jump, uid=t.cred.euid)
     return out
 
@@ -234,6 +247,19 @@ def pid_entries(sb: ProcSuperBlock, t: Task, whole: bool) -> dict[bytes, Entry]:
                                                    _timerslack_store(t), 0o644, uid),
         b"maps": lambda sb_, ino: ProcFile(sb_, ino, lambda: b"", None, 0o444, uid,
                                           opener=lambda: _maps_opener(sb, t)),
+        b"smaps": _mm_file(sb, t, proc_pid_smaps),
+        b"smaps_rollup": _mm_file(sb, t, proc_pid_smaps_rollup),
+        b"pagemap": lambda sb_, ino: PagemapInode(sb_, ino, sb, t),
+        b"io": lambda sb_, ino: ProcFile(sb_, ino, lambda: b"", None, 0o400, uid,
+                                        opener=lambda: _io_opener(sb, t, whole)),
+        b"oom_score": file_entry(lambda: b"%d\n" % proc_oom_score(t, t.kernel.phys.nframes),
+                                 uid=uid),
+        b"oom_score_adj": lambda sb_, ino: ProcFile(
+            sb_, ino, lambda: b"%d\n" % t.signal.oom_score_adj, _oom_store(sb, t, False), 0o644,
+            uid),
+        b"oom_adj": lambda sb_, ino: ProcFile(
+            sb_, ino, lambda: b"%d\n" % oom_adj_of(t.signal.oom_score_adj),
+            _oom_store(sb, t, True), 0o644, uid),
         b"limits": file_entry(lambda: proc_pid_limits(t), uid=uid),
         b"mounts": file_entry(lambda: show_mounts(t), uid=uid),
         b"mountinfo": file_entry(lambda: show_mountinfo(t), uid=uid),
@@ -266,6 +292,58 @@ def _environ_opener(sb: ProcSuperBlock, t: Task) -> Callable[[], bytes]:
 def _maps_opener(sb: ProcSuperBlock, t: Task) -> Callable[[], bytes]:
     mm = t.mm
     return lambda: b"" if mm is None or mm.users == 0 else proc_pid_maps(t, reader_root(sb, t), mm)
+
+
+def _oom_store(sb: ProcSuperBlock, t: Task, legacy: bool) -> Callable[[bytes], None]:
+    """oom_score_adj_write / oom_adj_write: a number in range (EINVAL), for a live task
+    (ESRCH), CAP_SYS_RESOURCE to lower it (EACCES)."""
+    def store(data: bytes) -> None:
+        value = parse_oom_int(data)
+        if legacy:
+            value = oom_adj_to_score(value)
+        if not live(t):
+            raise KernelError(E.ESRCH)
+        cur = sb.current()
+        set_oom_adj(t, value, legacy, cur is not None and capable(cur, CAP_SYS_RESOURCE))
+    return store
+
+
+def _io_opener(sb: ProcSuperBlock, t: Task, whole: bool) -> Callable[[], bytes]:
+    """proc_tgid_io_accounting / proc_tid_io_accounting: a thread's counters, or its group's
+    (the live threads' plus the dead threads' and reaped children's in the signal struct)."""
+    may_inspect(sb, t)
+
+    def show() -> bytes:
+        acct = TaskIoAccounting()
+        if whole:
+            acct.add(t.signal.ioac)
+        for th in (t.thread_group if whole else [t]):
+            acct.add(th.ioac)
+        return acct.show()
+    return show
+
+
+def _mm_file(sb: ProcSuperBlock, t: Task,
+             show: Callable[[Task, Path | None, MM | None], bytes]) -> Entry:
+    """smaps, smaps_rollup: of the address space pinned at open, as maps."""
+    def opener() -> Callable[[], bytes]:
+        may_inspect(sb, t)
+        mm = t.mm
+        return lambda: b"" if mm is None or mm.users == 0 else show(t, reader_root(sb, t), mm)
+    return lambda sb_, ino: ProcFile(sb_, ino, lambda: b"", None, 0o444, t.cred.euid,
+                                     opener=opener)
+
+
+class PagemapInode(Inode):
+    """/proc/pid/pagemap (0400): opening it pins the address space (proc_mem_open)."""
+
+    def __init__(self, sb_: ProcSuperBlock, ino: int, sb: ProcSuperBlock, t: Task) -> None:
+        super().__init__(sb_, ino, stat.S_IFREG | 0o400, t.cred.euid)
+        self.proc_sb, self.task = sb, t
+
+    def open_file(self, flags: int, path: Path) -> File:
+        may_inspect(self.proc_sb, self.task)
+        return pagemap_opener(self.proc_sb.current(), self.task, self.task.mm, flags, path, self)
 
 
 def _dir(entries: Callable[[], dict[bytes, Entry]], mode: int, uid: int) -> Entry:

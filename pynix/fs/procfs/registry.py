@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
+from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
 from pynix.fs.procfs.inode import Entry, ProcDir, ProcFile, ProcLink
 from pynix.fs.vfs.inode import Inode
 
@@ -33,6 +35,17 @@ class _Node:
         self.store: Callable[[Any, Any, bytes], None] | None = None
         self.link: Callable[[Any], bytes] | None = None
         self.mode = 0o444
+        self.sysctl = False
+
+
+def sysctl_perm(mode: int) -> Callable[[Any, int], None]:
+    """proc_sys_permission / sysctl_perm: root is held to the owner bits, anyone else to the
+    other bits; no capability overrides them (writing a 0444 sysctl is EACCES even for root)."""
+    def check(cred: Any, mask: int) -> None:
+        bits = (mode >> 6 if getattr(cred, "euid", cred.fsuid) == 0 else mode) & 7
+        if mask & ~bits & 7:
+            raise KernelError(E.EACCES)
+    return check
 
 
 _registry = _Node()
@@ -52,6 +65,7 @@ def register_proc_file(path: str, show: Callable[[Any], bytes],
     node = _node(path)
     node.show, node.store = show, store
     node.mode = mode if mode is not None else (0o644 if store is not None else 0o444)
+    node.sysctl = path.startswith("sys/")
 
 
 def register_proc_symlink(path: str, target: Callable[[Any], bytes]) -> None:
@@ -84,8 +98,11 @@ def _maker(k: Any, child: _Node, parent: Inode | None) -> Entry:
             def st(data: bytes) -> None:
                 assert store is not None
                 store(k, sb.current(), data)
-            return ProcFile(sb, ino, lambda: show(k), st if store is not None else None,
-                            child.mode)
+            f = ProcFile(sb, ino, lambda: show(k), st if store is not None else None,
+                         child.mode)
+            if child.sysctl:
+                f.i_permission = sysctl_perm(child.mode)  # type: ignore[attr-defined]
+            return f
         return mk_file
     if child.link is not None:
         link = child.link

@@ -31,6 +31,7 @@ from typing import Any, Callable
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
+from pynix.fs.bio import shrink_buffer_caches
 from pynix.fs.leases import SETTINGS as LEASE_SETTINGS
 from pynix.fs.notify.inotify import LIMITS as INOTIFY_LIMITS
 from pynix.fs.pipe_acct import LIMITS as PIPE_LIMITS
@@ -41,6 +42,7 @@ from pynix.kernel.cred import capable
 from pynix.kernel.pid import PID_MAX_DEFAULT
 from pynix.kernel.ns_common import uts_ns_of
 from pynix.kernel.version import UTS_RELEASE, UTS_SYSNAME, UTS_VERSION
+from pynix.mm.filemap import drop_pagecache
 
 UTS_LEN = 64
 
@@ -154,6 +156,19 @@ sysctl_int("kernel/tainted", _tunable("tainted", 0), _set_tainted)
 sysctl_int("kernel/core_uses_pid", _tunable("core_uses_pid", 0), _set_tunable("core_uses_pid"), 0, 1)
 sysctl_int("vm/vfs_cache_pressure", _tunable("vfs_cache_pressure", 100),
            _set_tunable("vfs_cache_pressure"))
+def _drop_caches(k: Any, task: Any, data: bytes) -> None:
+    """drop_caches_sysctl_handler: 1 frees the clean unmapped page cache, 2 the reclaimable
+    kernel caches (here the clean unreferenced buffers), 3 both, 4 only silences the log."""
+    value = parse_int(data, 1, 4)
+    k.sysctl["drop_caches"] = value
+    if value & 1:
+        drop_pagecache()
+    if value & 2:
+        shrink_buffer_caches()
+
+
+register_proc_file("sys/vm/drop_caches", lambda k: b"%d\n" % k.sysctl.get("drop_caches", 0),
+                   _drop_caches, mode=0o200)
 register_proc_file("sys/kernel/core_pattern", lambda k: _tunable("core_pattern", b"core")(k) + b"\n",
                    _store_core_pattern)
 

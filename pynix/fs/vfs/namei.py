@@ -47,7 +47,12 @@ class FsContext(Protocol):
 
 
 def permission(cred: Cred, inode: Inode, mask: int) -> None:
-    """generic_permission: raise EACCES unless ``cred`` may ``mask`` (MAY_*) the inode."""
+    """generic_permission: raise EACCES unless ``cred`` may ``mask`` (MAY_*) the inode; an
+    inode with its own rule (``i_permission``, Linux's i_op->permission) decides for itself."""
+    own = getattr(inode, "i_permission", None)
+    if own is not None:
+        own(cred, mask)
+        return
     mode = inode.mode
     if capable_fs(cred, CAP_DAC_OVERRIDE):
         if mask & MAY_EXEC and not inode.is_dir() and not mode & 0o111:

@@ -10,7 +10,9 @@ and out of user memory) and the socket handlers:
 - ``rw_wait(t, f, op, deadline, restart)``: the blocking rule in one place: run ``op`` until it
   stops raising WouldBlock, sleeping on the queue it names; EAGAIN under O_NONBLOCK or once
   ``deadline`` passes (a socket's SO_RCVTIMEO / SO_SNDTIMEO).
-- ``vfs_pwrite(t, f, data, off)``: a positional write with the same checks.
+- ``vfs_pwrite(t, f, data, off)``: a positional write with the same checks; ``vfs_pread(t, f,
+  n, off)`` the positional read. All four count rchar/wchar/syscr/syscw in ``t.ioac``
+  (base/taskio.py), as Linux's add_rchar/inc_syscr.
 - The checks every path shares: ``rw_verify_area(f, off, count)`` (off..off+count within
   loff_t: EINVAL), ``rw_verify_pos`` (pread/pwrite: EINVAL, ESPIPE),
   ``generic_write_check_limits`` (O_APPEND, RLIMIT_FSIZE with SIGXFSZ, the filesystem's
@@ -192,10 +194,25 @@ def vfs_read(t: Task, f: File, n: int, nowait: bool = False) -> Generator[None, 
     if not f.readable:
         raise KernelError(E.EBADF)
     rw_verify_area(f, f.pos, n)
-    data = yield from rw_wait(t, f, lambda: f.read(n), nowait=nowait)
+    try:
+        data = yield from rw_wait(t, f, lambda: f.read(n), nowait=nowait)
+    finally:
+        t.ioac.syscr += 1                  # inc_syscr, whether or not it read anything
     if data:
         fsnotify_access(f)
+        t.ioac.rchar += len(data)  # type: ignore[arg-type]
     return data  # type: ignore[return-value]
+
+
+def vfs_pread(t: Task, f: File, n: int, off: int) -> bytes:
+    """A positional read (pread64, preadv) after its checks: the file's pread, counted in the
+    task's I/O accounting as vfs_read counts."""
+    try:
+        data = f.pread(n, off)
+    finally:
+        t.ioac.syscr += 1
+    t.ioac.rchar += len(data)
+    return data
 
 
 def vfs_write(t: Task, f: File, data: bytes, asked: int | None = None,
@@ -208,6 +225,7 @@ def vfs_write(t: Task, f: File, data: bytes, asked: int | None = None,
         raise KernelError(E.EBADF)
     rw_verify_area(f, f.pos, len(data) if asked is None else asked)
     data = data[:generic_write_check_limits(t, f, f.pos, len(data))]
+    t.ioac.syscw += 1                      # inc_syscw
     done = 0
     while True:
         try:
@@ -218,6 +236,7 @@ def vfs_write(t: Task, f: File, data: bytes, asked: int | None = None,
             send_sigpipe(t, err)
             raise
         done += n  # type: ignore[operator]
+        t.ioac.wchar += n  # type: ignore[operator]
         if done >= len(data) or not isinstance(f, PipeFile):
             if done:
                 fsnotify_modify(f)
@@ -233,11 +252,13 @@ def vfs_pwrite(t: Task, f: File, data: bytes, off: int, asked: int | None = None
         raise KernelError(E.EBADF)
     rw_verify_area(f, off, len(data) if asked is None else asked)
     data = data[:generic_write_check_limits(t, f, off, len(data))]
+    t.ioac.syscw += 1
     if not data:
         return 0
-    if append is None:
-        return f.pwrite(data, off)
-    return f.pwrite(data, off, append=append)  # type: ignore[call-arg]
+    n = f.pwrite(data, off) if append is None else \
+        f.pwrite(data, off, append=append)  # type: ignore[call-arg]
+    t.ioac.wchar += n
+    return n
 
 
 def vfs_pread_limit(fin: File, fout: File, off: int, count: int) -> int:
