@@ -9,7 +9,7 @@ Addresses, blocking and the socket behind a descriptor come from syscalls/sys_so
 """
 from __future__ import annotations
 
-from typing import Generator
+from typing import Callable, Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
@@ -209,18 +209,28 @@ def sys_sendmmsg(t: Task, fd: int, mmsg: int, vlen: int, flags: int) -> Generato
     """__sys_sendmmsg: up to UIO_MAXIOV messages, each one's count stored in its msg_len; an
     error after the first message ends the batch and the count sent is returned."""
     sock = sock_of(t, fd)
-    vlen = min(vlen & 0xFFFFFFFF, UIO_MAXIOV)
+    return (yield from _each_mmsg(t, mmsg, min(vlen & 0xFFFFFFFF, UIO_MAXIOV),
+                                  lambda entry: _sendmsg(t, sock, entry, flags)))
+
+
+def _each_mmsg(t: Task, mmsg: int, vlen: int, op: Callable[[int], Generator[None, None, int]],
+               stop: Callable[[int], bool] | None = None) -> Generator[None, None, int]:
+    """The loop of sendmmsg and recvmmsg: ``op`` on each struct mmsghdr in turn, its count
+    stored in msg_len; an error ends the batch (raised only for the first message), as does
+    ``stop(entry)`` after a message. Returns how many messages went."""
     done = 0
     while done < vlen:
         entry = mmsg + done * S.MMSGHDR_SIZE
         try:
-            n = yield from _sendmsg(t, sock, entry, flags)
+            n = yield from op(entry)
             put_u32(mm_of(t), entry + S.MMSGHDR_LEN_OFF, n)
         except KernelError:
             if done == 0:
                 raise
             break
         done += 1
+        if stop is not None and stop(entry):
+            break
     return done
 
 
@@ -234,24 +244,16 @@ def sys_recvmmsg(t: Task, fd: int, mmsg: int, vlen: int, flags: int,
         raise KernelError(E.EINVAL)
     end = monotonic_ns() + get_timespec(t, timeout) if timeout else None
     sock = sock_of(t, fd)
-    vlen &= 0xFFFFFFFF
-    done = 0
-    while done < vlen:
-        entry = mmsg + done * S.MMSGHDR_SIZE
-        try:
-            n = yield from _recvmsg(t, sock, entry, flags & ~S.MSG_WAITFORONE)
-            put_u32(mm_of(t), entry + S.MMSGHDR_LEN_OFF, n)
-        except KernelError:
-            if done == 0:
-                raise
-            break
-        done += 1
+    mode = [flags & ~S.MSG_WAITFORONE]
+
+    def stop(entry: int) -> bool:
         if flags & S.MSG_WAITFORONE:
-            flags |= S.MSG_DONTWAIT
+            mode[0] |= S.MSG_DONTWAIT               # every message after the first
         if end is not None and monotonic_ns() >= end:
-            break
-        if get_i32(mm_of(t), entry + S.MSGHDR_FLAGS_OFF) & S.MSG_OOB:
-            break                                  # urgent data ends the batch
+            return True
+        return bool(get_i32(mm_of(t), entry + S.MSGHDR_FLAGS_OFF) & S.MSG_OOB)  # urgent data
+    done = yield from _each_mmsg(t, mmsg, vlen & 0xFFFFFFFF,
+                                 lambda entry: _recvmsg(t, sock, entry, mode[0]), stop)
     if end is not None and done > 0:
         left = max(0, end - monotonic_ns())
         copy_to_user(mm_of(t), timeout, A.TIMESPEC.pack(left // 10**9, left % 10**9))
