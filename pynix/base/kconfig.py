@@ -54,7 +54,7 @@ CONFIG: dict[str, str | int | None] = {
     "CONFIG_NET": "y", "CONFIG_UNIX": "y", "CONFIG_INET": "y", "CONFIG_IPV6": None,
     "CONFIG_NETFILTER": None, "CONFIG_TLS": None, "CONFIG_RDS": None,
     # terminals
-    "CONFIG_TTY": "y", "CONFIG_UNIX98_PTYS": None, "CONFIG_VT": None,
+    "CONFIG_TTY": "y", "CONFIG_UNIX98_PTYS": "y", "CONFIG_VT": None,
     # debugging and security modules
     "CONFIG_KEYS": "y", "CONFIG_KEYS_REQUEST_CACHE": None, "CONFIG_PERSISTENT_KEYRINGS": None,
     "CONFIG_BIG_KEYS": None, "CONFIG_TRUSTED_KEYS": None, "CONFIG_ENCRYPTED_KEYS": None,

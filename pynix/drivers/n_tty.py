@@ -233,6 +233,17 @@ class NTty:
         vmin = self.tty.termios.cc[T.VMIN]
         return len(self.raw) >= max(vmin, 1) or (vmin == 0 and self.tty.termios.cc[T.VTIME] == 0)
 
+    def receive_room(self) -> int:
+        """n_tty's receive room: what the read buffer still takes."""
+        used = len(self.line) + len(self.raw) + sum(len(line) for line in self.lines)
+        return N_TTY_BUF_SIZE - 1 - used
+
+    def line_ends(self) -> list[bytes]:
+        """The bytes that complete a canonical line (newline, CR under ICRNL, EOF, EOL)."""
+        tm = self.tty.termios
+        ends = [b"\n"] + [bytes((tm.cc[i],)) for i in (T.VEOF, T.VEOL, T.VEOL2) if tm.cc[i]]
+        return ends + [b"\r"] if tm.iflag & T.ICRNL else ends
+
     def chars_in_buffer(self) -> int:
         if self.canon():
             return sum(len(line) for line in self.lines)

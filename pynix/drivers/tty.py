@@ -24,7 +24,13 @@
   without one). ``tty_open`` gives the terminal to a session leader that has none (Linux's
   tty_open_proc_set_tty).
 
-Owns: termios, winsize, pgrp, session and the read wait queue of each terminal.
+- Pseudo-terminals (drivers/pty.py) join two TtyStructs by ``link``: ``real_tty()`` sends a
+  master's termios, window-size and job-control ioctls to its slave; ``packet_event`` records
+  the slave's flow and flush events for a packet-mode master.
+- ``receive(data)`` queues in the flip buffer and ``flush_to_ldisc`` feeds the line discipline
+  as it has room (receive_room); reads make room again. ``buffered()`` is all unread input.
+
+Owns: termios, winsize, pgrp, session, the flip buffer and the wait queues of each terminal.
 """
 from __future__ import annotations
 
@@ -89,7 +95,31 @@ class TtyStruct:
         self.write_wait = WaitQueue()
         self.on_input_end: Callable[[], None] | None = None
         self.ldisc = NTty(self)
+        self.flip = bytearray()             # received, not yet taken by the ldisc (tty_buffer)
         self.hangups = 0                    # vhangups so far: a file opened before one is dead
+        # a pseudo-terminal's other half (tty->link) and, on its master, packet mode
+        # (tty->ctrl.packet) with the status bits a packet-mode read reports first
+        self.link: TtyStruct | None = None
+        self.is_master = False
+        self.packet = False
+        self.pktstatus = 0
+
+    def real_tty(self) -> TtyStruct:
+        """tty_pair_get_tty: a pty master's termios, window size and job-control ioctls
+        act on its slave."""
+        return self.link if self.is_master and self.link is not None else self
+
+    def packet_event(self, bits: int) -> None:
+        """A slave's flow or flush event, for its master's packet-mode reader
+        (pty_stop, pty_start, n_tty_packet_mode_flush)."""
+        m = self.link
+        if m is not None and m.is_master and m.packet:
+            if bits & (T.TIOCPKT_STOP | T.TIOCPKT_START):
+                m.pktstatus &= ~(T.TIOCPKT_STOP | T.TIOCPKT_START)
+            if bits & (T.TIOCPKT_NOSTOP | T.TIOCPKT_DOSTOP):
+                m.pktstatus &= ~(T.TIOCPKT_NOSTOP | T.TIOCPKT_DOSTOP)
+            m.pktstatus |= bits
+            m.read_wait.wake_up()
 
     def vhangup(self) -> None:
         """tty_vhangup: hang up the files open now and signal the session (__tty_hangup)."""
@@ -100,18 +130,46 @@ class TtyStruct:
 
     # -- driver side (interrupt context) ----------------------------------------------------------
     def receive(self, data: bytes) -> None:
-        self.ldisc.receive_buf(data)
+        """tty_insert_flip_string + tty_flip_buffer_push: queue, then feed the ldisc."""
+        self.flip += data
+        self.flush_to_ldisc()
+
+    def flush_to_ldisc(self) -> None:
+        """flush_to_ldisc: hand the line discipline what it has room for (receive_room);
+        the rest waits in the flip buffer until a read makes room. A full canonical line
+        still takes the bytes up to the next line end, so the line can complete."""
+        flip = self.flip
+        if not flip:
+            return
+        room = self.ldisc.receive_room()
+        if room <= 0:
+            if not self.ldisc.canon() or self.ldisc.lines:
+                return
+            ends = [i for i in (flip.find(c) for c in self.ldisc.line_ends()) if i >= 0]
+            if not ends:
+                return
+            room = min(ends) + 1
+        chunk = bytes(flip[:room])
+        del flip[:room]
+        self.ldisc.receive_buf(chunk)
+
+    def buffered(self) -> int:
+        """Input not yet read: the flip buffer and the line discipline's queues."""
+        return len(self.flip) + self.ldisc.chars_in_buffer() + len(self.ldisc.line)
 
     def hangup_input(self) -> None:
         self.hung_up = True
         self.read_wait.wake_up()
 
     def stop_tty(self) -> None:
-        self.stopped = True
+        if not self.stopped:
+            self.stopped = True
+            self.packet_event(T.TIOCPKT_STOP)
 
     def start_tty(self) -> None:
         if self.stopped:
             self.stopped = False
+            self.packet_event(T.TIOCPKT_START)
             self.write_wait.wake_up()
 
     def write_out(self, data: bytes) -> None:
@@ -119,8 +177,12 @@ class TtyStruct:
             self.driver.write(data)
 
     def set_winsize(self, ws: tuple[int, int, int, int]) -> None:
+        """tty_do_resize (pty_resize for a pair: both halves take the size); the
+        foreground group gets SIGWINCH when it changed."""
         if ws != self.winsize:
             self.winsize = ws
+            if self.link is not None:
+                self.link.winsize = ws
             self.kill_fg(A.SIGWINCH)
 
     def kill_fg(self, sig: int) -> None:
@@ -151,6 +213,7 @@ class TtyFile(File):
         if task is not None:
             J.tty_check_change(task, tty, A.SIGTTIN)
         data = tty.ldisc.read(n)
+        tty.flush_to_ldisc()
         if not data and tty.hung_up and tty.on_input_end is not None and not tty.ldisc.chars_in_buffer():
             tty.on_input_end()
         return data
@@ -190,9 +253,10 @@ def is_session_leader(t: Task) -> bool:
     return t.signal.session == t.tgid
 
 
-def tty_open(tty: TtyStruct, flags: int, path: object, may_ctty: bool) -> TtyFile:
+def tty_open(tty: TtyStruct, flags: int, path: object, may_ctty: bool,
+             cls: type[TtyFile] = TtyFile) -> TtyFile:
     """Open ``tty``; a session leader without a terminal acquires it unless O_NOCTTY."""
-    f = TtyFile(tty, flags, path)
+    f = cls(tty, flags, path)
     task = tty.kernel.current
     if may_ctty and task is not None and not flags & A.O_NOCTTY and is_session_leader(task) \
             and task.signal.tty is None and tty.session == 0:
@@ -222,26 +286,40 @@ def _get_int(t: Task, arg: int) -> int:
     return T.INT_ARG.unpack(copy_from_user(t.mm, arg, T.INT_ARG.size))[0]
 
 
-def set_termios(t: Task, f: TtyFile, req: int, arg: int) -> int:
-    """TCSETS*: TCSETSF also discards pending input; TCSETSW waits for output (always done)."""
-    tty = f.tty
+def set_termios(t: Task, tty: TtyStruct, req: int, arg: int) -> int:
+    """TCSETS*: TCSETSF also discards pending input; TCSETSW waits for output (always done).
+    A packet-mode master learns whether ^S/^Q flow control is now on (DOSTOP) or off."""
     J.tty_check_change(t, tty, A.SIGTTOU)
     assert t.mm is not None
     new = Termios.unpack(copy_from_user(t.mm, arg, A.TERMIOS.size))
     was_canon = tty.ldisc.canon()
     if req == A.TCSETSF:
         tty.ldisc.flush_input()
+    old_ixon = tty.termios.iflag & T.IXON
     tty.termios = new
     tty.ldisc.set_termios(was_canon)
+    if old_ixon != new.iflag & T.IXON:
+        tty.packet_event(T.TIOCPKT_DOSTOP if new.iflag & T.IXON else T.TIOCPKT_NOSTOP)
     return 0
 
 
-def tcflsh(t: Task, f: TtyFile, arg: int) -> int:
-    J.tty_check_change(t, f.tty, A.SIGTTOU)
+def tcflsh(t: Task, tty: TtyStruct, arg: int) -> int:
+    """tty_perform_flush: TCIFLUSH drops this side's input, TCOFLUSH its unread output
+    (for a pty, what the other half has not read yet: pty_flush_buffer)."""
+    J.tty_check_change(t, tty, A.SIGTTOU)
     if arg not in (T.TCIFLUSH, T.TCOFLUSH, T.TCIOFLUSH):
         raise KernelError(E.EINVAL)
+    bits = 0
     if arg in (T.TCIFLUSH, T.TCIOFLUSH):
-        f.tty.ldisc.flush_input()
+        tty.flip.clear()
+        tty.ldisc.flush_input()
+        bits |= T.TIOCPKT_FLUSHREAD
+    if arg in (T.TCOFLUSH, T.TCIOFLUSH) and tty.link is not None:
+        tty.link.flip.clear()
+        tty.link.ldisc.flush_input()
+        tty.write_wait.wake_up()
+        bits |= T.TIOCPKT_FLUSHWRITE
+    tty.packet_event(bits)
     return 0
 
 
@@ -262,22 +340,23 @@ def tty_ioctl(t: Task, f: TtyFile, req: int, arg: int) -> int | bytes:
     tty = f.tty
     if f.hung_up():                                 # hung_up_tty_ioctl
         raise KernelError(E.ENOTTY if req == A.TIOCSPGRP else E.EIO)
+    real = tty.real_tty()
     if req == A.TCGETS:
-        return tty.termios.pack()
+        return real.termios.pack()
     if req in (A.TCSETS, A.TCSETSW, A.TCSETSF):
-        return set_termios(t, f, req, arg)
+        return set_termios(t, real, req, arg)
     if req == A.TIOCGWINSZ:
-        return A.WINSIZE.pack(*tty.winsize)
+        return A.WINSIZE.pack(*real.winsize)
     if req == A.TIOCSWINSZ:
         assert t.mm is not None
-        tty.set_winsize(A.WINSIZE.unpack(copy_from_user(t.mm, arg, A.WINSIZE.size)))
+        real.set_winsize(A.WINSIZE.unpack(copy_from_user(t.mm, arg, A.WINSIZE.size)))
         return 0
     if req == A.FIONREAD:
         return T.INT_ARG.pack(tty.ldisc.chars_in_buffer())
     if req == A.TIOCOUTQ:
         return T.INT_ARG.pack(0)                    # output is written through at once
     if req == T.TCFLSH:
-        return tcflsh(t, f, arg)
+        return tcflsh(t, tty, arg)
     if req == T.TCXONC:
         return tcxonc(t, f, arg)
     if req in (T.TCSBRK, T.TCSBRKP, T.TIOCEXCL, T.TIOCNXCL):

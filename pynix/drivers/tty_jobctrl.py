@@ -145,19 +145,22 @@ def tiocnotty(t: Task, f: TtyFile) -> int:
 
 
 def tiocgpgrp(t: Task, f: TtyFile) -> bytes:
-    if t.signal.tty is not f.tty:
+    """The foreground group; on a pty master, its slave's, asked by anyone."""
+    real = f.tty.real_tty()
+    if real is f.tty and t.signal.tty is not real:
         raise KernelError(E.ENOTTY)
-    return struct.pack("<i", f.tty.pgrp)
+    return struct.pack("<i", real.pgrp)
 
 
 def tiocgsid(t: Task, f: TtyFile) -> bytes:
-    if t.signal.tty is not f.tty or not f.tty.session:
+    real = f.tty.real_tty()
+    if (real is f.tty and t.signal.tty is not real) or not real.session:
         raise KernelError(E.ENOTTY)
-    return struct.pack("<i", f.tty.session)
+    return struct.pack("<i", real.session)
 
 
 def tiocspgrp(t: Task, f: TtyFile, pgrp: int) -> int:
-    tty = f.tty
+    tty = f.tty.real_tty()
     try:
         tty_check_change(t, tty, A.SIGTTOU)
     except KernelError as e:

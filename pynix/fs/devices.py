@@ -2,7 +2,7 @@
 (drivers/char/mem.c: null, zero, full, random, urandom).
 
 Provides ``chrdev_open(inode, flags, path)`` which picks the driver by the inode's device number
-(major, minor), ``register_chrdev(major, minor, factory)`` for other drivers (the tty,
+(major, minor), ``register_chrdev(major, minor, factory)`` (and ``unregister_chrdev``) for other drivers (the tty,
 loop and console drivers register theirs at boot), and ``DEVICES``, the standard /dev nodes.
 Opening a number nobody registered fails with ENXIO, as on Linux.
 """
@@ -23,6 +23,10 @@ _drivers: dict[tuple[int, int], Callable[[int, object], File]] = {}
 
 def register_chrdev(maj: int, mnr: int, factory: Callable[[int, object], File]) -> None:
     _drivers[(maj, mnr)] = factory
+
+
+def unregister_chrdev(maj: int, mnr: int) -> None:
+    _drivers.pop((maj, mnr), None)
 
 
 def chrdev_open(inode: Inode, flags: int, path: object) -> File:
@@ -83,6 +87,7 @@ DEVICES: dict[bytes, tuple[int, int, int]] = {
     b"urandom": (A.S_IFCHR | 0o666, 1, 9),
     b"tty": (A.S_IFCHR | 0o666, 5, 0),
     b"console": (A.S_IFCHR | 0o600, 5, 1),
+    b"ptmx": (A.S_IFCHR | 0o666, 5, 2),                     # drivers/pty.py
     b"tty1": (A.S_IFCHR | 0o620, 4, 1),
     b"loop-control": (A.S_IFCHR | 0o660, 10, 237),          # drivers/loop.py
     **{b"loop%d" % i: (A.S_IFBLK | 0o660, 7, i) for i in range(8)},

@@ -12,6 +12,8 @@ where ``source`` is the resolved Path of the device or image for types that ``re
 - ``tmpfs``: a new in-memory fs; options ``size=N[kmg%]``, ``mode=OCTAL``.
 - ``proc``: a new procfs over the kernel's tables.
 - ``devtmpfs``: the one devtmpfs instance (already on /dev), as Linux shares it.
+- ``devpts``: a new instance of the pty slaves' filesystem (fs/devpts.py), options ``uid=``,
+  ``gid=``, ``mode=``, ``ptmxmode=``, ``max=``, ``newinstance``.
 - ``ext2``: from a bound loop device (/dev/loopN, drivers/loop.py: ``mount -o loop image /mnt``)
   or straight from a regular file holding an image (``mount -t ext2 image /mnt``), read-only
   with MS_RDONLY.
@@ -28,6 +30,7 @@ from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
 from pynix.drivers.loop import loop_backing
 from pynix.fs.bio import BlockDevice, _dev_ids
+from pynix.fs.devpts import devpts_fill_super
 from pynix.fs.devtmpfs import make_devfs
 from pynix.fs.ext2.super import Ext2SuperBlock
 from pynix.fs.procfs.registry import register_proc_file
@@ -162,6 +165,7 @@ FILESYSTEMS: dict[str, FileSystemType] = {
     "proc": FileSystemType("proc", False, proc_fill_super),
     "devtmpfs": FileSystemType("devtmpfs", False, devtmpfs_fill_super),
     "ext2": FileSystemType("ext2", True, ext2_fill_super),
+    "devpts": FileSystemType("devpts", False, devpts_fill_super),
 }
 
 

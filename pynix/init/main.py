@@ -38,10 +38,12 @@ from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_DEAD, TASK_ZOMBIE
 from pynix.base.wait import wait_event
 from pynix.drivers.hoststream import HostInput, HostStream
+from pynix.drivers.pty import register_ptmx
 from pynix.drivers.tty import TtyStruct, register_console
 from pynix.drivers.tty_jobctrl import proc_set_tty
 from pynix.fs import filesystems  # noqa: F401  (initcall: registers /proc/filesystems)
 from pynix.fs.devices import register_chrdev
+from pynix.fs.devpts import DevptsSuperBlock
 from pynix.fs.devtmpfs import make_devfs
 from pynix.fs.ext2.super import mount_image
 from pynix.fs.hostfs import HostSuperBlock
@@ -66,6 +68,9 @@ from pynix.kernel.task import Cred, FsStruct, SigHand, Task
 from pynix.kernel.version import LINUX_BANNER
 from pynix.machine.hostterm import HostTerminal
 from pynix.syscalls.dispatch import Dispatcher
+
+# /dev/pts as systemd mounts it: slaves in group tty (5), mode 0620
+DEVPTS_OPTIONS = b"gid=5,mode=620"
 
 
 @dataclass
@@ -138,6 +143,7 @@ class Machine:
         for host, guest in cfg.binds:
             self._bind(fs, host, guest)
         self._console()
+        register_ptmx(k)
         k.syscalls = Dispatcher(k, trace=cfg.strace)
         k.cpu.on_syscall = k.syscalls.entry
         self.exit_status: int | None = None
@@ -155,7 +161,8 @@ class Machine:
         k = self.k
         for path, sb, flags in ((b"/dev", make_devfs(), MS_NOSUID),
                                 (b"/tmp", TmpfsSuperBlock(1 << 30), MS_NOSUID | MS_NODEV),
-                                (b"/dev/shm", TmpfsSuperBlock(1 << 28), MS_NOSUID | MS_NODEV)):
+                                (b"/dev/shm", TmpfsSuperBlock(1 << 28), MS_NOSUID | MS_NODEV),
+                                (b"/dev/pts", DevptsSuperBlock(DEVPTS_OPTIONS), MS_NOSUID | MS_NOEXEC)):
             try:
                 at = namei(fs, path)
             except KernelError:

@@ -129,9 +129,9 @@ ROWS: list[Row] = [
         "O_DIRECT is accepted but the pipe stays a byte stream (no packet mode)")),
     ("ioctl", sys_fd.sys_ioctl, "fxx", partial(
         "FIOCLEX, FIONCLEX, FIONBIO; FIONREAD on pipes and terminals; terminals: termios, window "
-        "size, job control, TIOCSTI; loop devices: LOOP_SET_FD, CLR_FD, GET/SET_STATUS(64), "
-        "BLKGETSIZE(64), BLKSSZGET, BLKBSZGET, BLKROGET, BLKFLSBUF, loop-control; anything else ENOTTY (no FIOASYNC, no socket SIOC* requests, no "
-        "pseudo-terminals)")),
+        "size, job control, TIOCSTI; pseudo-terminal masters: TIOCGPTN, TIOCSPTLCK, TIOCGPTLCK, "
+        "TIOCGPTPEER, TIOCPKT, TIOCGPKT, TIOCSIG; loop devices: LOOP_SET_FD, CLR_FD, GET/SET_STATUS(64), "
+        "BLKGETSIZE(64), BLKSSZGET, BLKBSZGET, BLKROGET, BLKFLSBUF, loop-control; anything else ENOTTY (no FIOASYNC, no socket SIOC* requests)")),
     ("ftruncate", sys_file.sys_ftruncate, "fd"),
     ("fsync", sys_file.sys_fsync, "f"), ("fdatasync", sys_file.sys_fsync, "f"),
     ("sync_file_range", sys_file.sys_sync_file_range, "fxxx", full("writes back the whole file")),

@@ -60,8 +60,10 @@ def tty_of(t: Task) -> tuple[int, int]:
     tty = t.signal.tty
     if tty is None:
         return 0, -1
-    node = DEVICES.get(getattr(tty, "name", b""))
-    nr = makedev(node[1], node[2]) if node else 0
+    nr = getattr(tty, "dev", 0)         # a TtyStruct knows its number (a pty slave's 136:N)
+    if not nr:
+        node = DEVICES.get(getattr(tty, "name", b""))
+        nr = makedev(node[1], node[2]) if node else 0
     return nr, getattr(tty, "pgrp", 0) or -1
 
 
