@@ -21,6 +21,7 @@ from typing import Any
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64 import poll as P
 from pynix.base.errors import KernelError
 from pynix.kernel.pgrp import group_leaders
 from pynix.kernel.sigqueue import send_signal
@@ -99,15 +100,23 @@ def _sigio_perm(o: FOwner, p: Task) -> bool:
     return o.euid == 0 or o.euid in (c.suid, c.uid) or o.uid in (c.suid, c.uid)
 
 
-def send_sigio(f: Any, band: int) -> None:
-    """The owner hears of ``band`` (POLL_IN, POLL_OUT, ...) on ``f`` (Linux's send_sigio)."""
+# the si_band of each SIGIO reason, POLL_IN .. POLL_HUP (Linux's band_table)
+_BAND = {A.POLL_IN: P.POLLIN | P.POLLRDNORM, A.POLL_OUT: P.POLLOUT | P.POLLWRNORM | P.POLLWRBAND,
+         A.POLL_MSG: P.POLLIN | P.POLLRDNORM | P.POLLMSG, A.POLL_ERR: P.POLLERR,
+         A.POLL_PRI: P.POLLPRI | P.POLLRDBAND, A.POLL_HUP: P.POLLHUP | P.POLLERR}
+
+
+def send_sigio(f: Any, band: int, fd: int | None = None) -> None:
+    """The owner hears of ``band`` (POLL_IN, POLL_OUT, ...) on ``f`` (Linux's send_sigio);
+    an F_SETSIG signal carries si_band and, when known, the descriptor ``fd`` as si_fd."""
     o = _owner(f)
     if o is None:
         return
     for p in _targets(o):
         if not _sigio_perm(o, p):
             continue
-        info = SigInfo(o.signum, band) if o.signum else SigInfo(A.SIGIO, A.SI_KERNEL)
+        info = SigInfo(o.signum, band, fd=fd, band=_BAND.get(band, 0)) if o.signum else \
+            SigInfo(A.SIGIO, A.SI_KERNEL)
         send_signal(p, info, group=o.type != A.F_OWNER_TID)
 
 

@@ -79,6 +79,8 @@ class SigInfo:
     errno: int = 0
     utime: int = 0
     stime: int = 0
+    fd: int | None = None       # SIGIO's si_fd (with si_band): the _sigpoll member
+    band: int = 0
 
 
 class SignalStruct:

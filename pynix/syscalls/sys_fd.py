@@ -13,6 +13,7 @@ from pynix.arch.x86_64.capability import CAP_SYS_ADMIN, CAP_SYS_RESOURCE
 from pynix.base.errors import KernelError
 from pynix.fs import fasync
 from pynix.fs.leases import getlease, setlease
+from pynix.fs.notify.dnotify import fcntl_dirnotify
 from pynix.fs.memfd import MEMFD_NAME_MAX, memfd_add_seals, memfd_file, memfd_get_seals
 from pynix.fs.pipe import PipeFile, make_pipe
 from pynix.fs.vfs.namei import inode_owner_or_capable
@@ -136,6 +137,9 @@ def sys_fcntl(t: Task, fd: int, cmd: int, arg: int) -> Generator[None, None, int
         return memfd_get_seals(f)
     if cmd == A.F_ADD_SEALS:
         memfd_add_seals(t, f, arg & 0xFFFFFFFF)
+        return 0
+    if cmd == A.F_NOTIFY:
+        fcntl_dirnotify(t, fd, f, arg)
         return 0
     if cmd == A.F_GETSIG:
         return fasync.f_getsig(f)

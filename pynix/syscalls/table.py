@@ -122,8 +122,8 @@ ROWS: list[Row] = [
     ("close", sys_fd.sys_close, "f"), ("dup", sys_fd.sys_dup, "f"), ("dup2", sys_fd.sys_dup2, "ff"),
     ("dup3", sys_fd.sys_dup3, "ffo"),
     ("fcntl", sys_fd.sys_fcntl, "fdx", partial(
-        "F_NOTIFY and read/write hints: EINVAL; O_ASYNC's SIGIO comes from pipes only (not "
-        "sockets or terminals); the SIGIO siginfo has no si_band/si_fd")),
+        "read/write hints: EINVAL; O_ASYNC's SIGIO comes from pipes only (not sockets or "
+        "terminals) and its siginfo has no si_fd (F_NOTIFY's has)")),
     ("pipe", sys_fd.sys_pipe, "x"),
     ("pipe2", sys_fd.sys_pipe2, "xo", partial(
         "O_DIRECT is accepted but the pipe stays a byte stream (no packet mode)")),

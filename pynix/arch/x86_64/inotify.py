@@ -26,6 +26,9 @@ IN_IGNORED = 0x00008000
 IN_CLOSE = IN_CLOSE_WRITE | IN_CLOSE_NOWRITE
 IN_MOVE = IN_MOVED_FROM | IN_MOVED_TO
 IN_ALL_EVENTS = 0x00000FFF
+# fsnotify's private bit for a rename within one directory (Linux's FS_DN_RENAME, dnotify's
+# DN_RENAME); never reported to inotify
+FS_DN_RENAME = 0x20000000
 
 IN_ONLYDIR = 0x01000000
 IN_DONT_FOLLOW = 0x02000000

@@ -11,5 +11,6 @@ import struct
 
 POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL = 1, 2, 4, 8, 16, 32
 POLLRDNORM, POLLWRNORM = 0x40, 0x100
+POLLRDBAND, POLLWRBAND, POLLMSG = 0x80, 0x200, 0x400
 POLLFD = struct.Struct("<ihh")          # struct pollfd: fd, events, revents
 SIGSET_ARGPACK = struct.Struct("<QQ")   # pselect6's sixth argument: sigset_t *ss, size_t ss_len

@@ -160,7 +160,7 @@ def send_to_marks(inode: Any, mask: int, name: bytes, cookie: int, child_unlinke
     for mark in list(inode_marks(inode)):
         if not mark.alive:
             continue
-        if not (mask & mark.mask & I.IN_ALL_EVENTS or mask & ALWAYS):
+        if not (mask & mark.mask & (I.IN_ALL_EVENTS | I.FS_DN_RENAME) or mask & ALWAYS):
             continue
         if child_unlinked and mark.mask & I.IN_EXCL_UNLINK:
             continue

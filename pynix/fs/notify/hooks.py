@@ -114,10 +114,13 @@ def fsnotify_delete(dir: Any, name: bytes, inode: Any) -> None:
 
 def fsnotify_move(old_dir: Any, old_name: bytes, new_dir: Any, new_name: bytes, source: Any,
                   target: Any | None) -> None:
-    """fsnotify_move: IN_MOVED_FROM and IN_MOVED_TO with one cookie, IN_ATTRIB on a replaced
-    target, then IN_MOVE_SELF on the moved inode."""
+    """fsnotify_move: FS_DN_RENAME when the directory stays, IN_MOVED_FROM and
+    IN_MOVED_TO with one cookie, IN_ATTRIB on a replaced target, then IN_MOVE_SELF on the
+    moved inode."""
     isdir = I.IN_ISDIR if source.is_dir() else 0
     cookie = fsnotify_get_cookie()
+    if old_dir is new_dir:                      # dnotify's DN_RENAME: a rename in one directory
+        fsnotify(old_dir, I.FS_DN_RENAME | isdir, old_name)
     fsnotify(old_dir, I.IN_MOVED_FROM | isdir, old_name, cookie)
     fsnotify(new_dir, I.IN_MOVED_TO | isdir, new_name, cookie)
     if target is not None:

@@ -16,6 +16,7 @@ from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.poll import POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM
 from pynix.base.errors import KernelError
+from pynix.fs.notify.dnotify import dnotify_flush
 from pynix.fs.notify.hooks import fsnotify_close
 from pynix.fs.vfs.icache import iget, iput
 from pynix.fs.vfs.inode import (
@@ -326,6 +327,7 @@ class FdTable:
         locks = getattr(f.inode, "i_flock", None)       # fs/locks.InodeLocks, if ever locked
         if locks is not None:
             locks.remove_posix(self)              # closing any fd drops the owner's locks
+        dnotify_flush(f, self)                    # and the F_NOTIFY requests made through it
         f.put()
 
     def copy(self) -> FdTable:

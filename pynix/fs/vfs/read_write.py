@@ -211,6 +211,8 @@ def vfs_pread(t: Task, f: File, n: int, off: int) -> bytes:
         data = f.pread(n, off)
     finally:
         t.ioac.syscr += 1
+    if data:
+        fsnotify_access(f)
     t.ioac.rchar += len(data)
     return data
 
@@ -257,6 +259,8 @@ def vfs_pwrite(t: Task, f: File, data: bytes, off: int, asked: int | None = None
         return 0
     n = f.pwrite(data, off) if append is None else \
         f.pwrite(data, off, append=append)  # type: ignore[call-arg]
+    if n:
+        fsnotify_modify(f)
     t.ioac.wchar += n
     return n
 
