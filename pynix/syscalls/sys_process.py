@@ -20,6 +20,7 @@ from pynix.base.errors import KernelError
 from pynix.drivers.tty_jobctrl import tty_vhangup_self
 from pynix.fs.pidfd import pidfd_task
 from pynix.fs.vfs.file import NrOpen
+from pynix.kernel.pid import task_active_pid_ns, task_pid_vnr, task_tgid_nr_ns, task_tgid_vnr
 from pynix.kernel.cred import (
     __sys_setfsgid,
     __sys_setfsuid,
@@ -116,7 +117,7 @@ def sys_waitid(t: Task, idtype: int, ident: int, infop: int, options: int, rusag
             idtype not in (A.P_ALL, A.P_PID, A.P_PGID, A.P_PIDFD):
         raise KernelError(E.EINVAL)
     if idtype == A.P_PIDFD:                   # the process a pidfd names
-        idtype, ident = A.P_PID, pidfd_task(fget(t, ident)).pid
+        idtype, ident = A.P_PID, task_tgid_nr_ns(pidfd_task(fget(t, ident)), task_active_pid_ns(t))
     opts = options | (A.WUNTRACED if options & A.WSTOPPED else 0)
     res = yield from do_wait(t, idtype, s32(ident), opts)
     mm = mm_of(t)
@@ -134,21 +135,22 @@ def sys_waitid(t: Task, idtype: int, ident: int, infop: int, options: int, rusag
 
 # -- identity ------------------------------------------------------------------------------------
 def sys_getpid(t: Task) -> int:
-    return t.tgid
+    return task_tgid_vnr(t)
 
 
 def sys_gettid(t: Task) -> int:
-    return t.pid
+    return task_pid_vnr(t)
 
 
 def sys_getppid(t: Task) -> int:
+    """The parent's pid as ``t`` sees it: 0 for a namespace init, whose parent is outside."""
     p = t.group_leader.real_parent
-    return p.tgid if p is not None else 0
+    return task_tgid_nr_ns(p, task_active_pid_ns(t)) if p is not None else 0
 
 
 def sys_set_tid_address(t: Task, tidptr: int) -> int:
     t.clear_child_tid = tidptr
-    return t.pid
+    return task_pid_vnr(t)
 
 
 def sys_set_robust_list(t: Task, head: int, length: int) -> int:

@@ -40,7 +40,7 @@ from pynix.fs.vfs.dcache import Dentry, Mount, Path, d_path
 from pynix.fs.vfs.file import File
 from pynix.fs.vfs.inode import Inode
 from pynix.kernel.cred import capable
-from pynix.kernel.ns_common import NS_LINKS, task_namespaces
+from pynix.kernel.ns_common import NS_LINKS, ns_get_ready, task_namespaces
 from pynix.mm.oom_kill import (
     oom_adj_of,
     oom_adj_to_score,
@@ -162,10 +162,12 @@ def ns_entries(sb: ProcSuperBlock, t: Task) -> dict[bytes, Entry]:
 
         def text(kind: str = kind, ns: object = ns) -> bytes:
             may_inspect(sb, t)
+            ns_get_ready(ns)
             return b"%s:[%d]" % (kind.encode(), ns.inum)  # type: ignore[attr-defined]
 
         def jump(kind: str = kind, nstype: int = nstype, ns: object = ns) -> Path:
             may_inspect(sb, t)
+            ns_get_ready(ns)
             return ns_path(ns, kind, nstype)
         out[name] = _link(text, jump, uid=t.cred.euid)
     return out
