@@ -130,6 +130,22 @@ def find_new_reaper(t: Task) -> Task | None:
     return child_reaper
 
 
+def set_child_subreaper(t: Task, on: bool) -> None:
+    """PR_SET_CHILD_SUBREAPER: orphans below ``t`` come to it; the existing descendants learn
+    they have a subreaper above (walk_process_tree with propagate_has_child_subreaper)."""
+    t.signal.is_child_subreaper = on
+    if not on:
+        return
+    todo = list(t.group_leader.children)
+    while todo:
+        c = todo.pop()
+        if c.signal.has_child_subreaper:
+            continue
+        c.signal.has_child_subreaper = True
+        for th in c.thread_group:
+            todo.extend(th.children)
+
+
 def forget_original_parent(t: Task) -> None:
     """Reparent ``t``'s children to the reaper; orphaned zombies are announced to it."""
     if not t.children:

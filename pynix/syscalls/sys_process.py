@@ -41,6 +41,7 @@ from pynix.kernel.exit import (
     do_group_exit,
     do_wait,
     kernel_wait4,
+    set_child_subreaper,
     thread_group_cputime,
     waitid_info,
 )
@@ -363,6 +364,12 @@ def sys_prctl(t: Task, option: int, a2: int, a3: int, a4: int, a5: int) -> int:
         return 0
     if option == A.PR_GET_PDEATHSIG:
         put_i32(mm, a2, t.pdeath_signal)
+        return 0
+    if option == A.PR_SET_CHILD_SUBREAPER:
+        set_child_subreaper(t, bool(a2))
+        return 0
+    if option == A.PR_GET_CHILD_SUBREAPER:
+        put_i32(mm, a2, int(t.signal.is_child_subreaper))
         return 0
     if option == A.PR_GET_DUMPABLE:
         return t.dumpable
