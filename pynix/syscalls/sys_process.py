@@ -252,11 +252,11 @@ def sys_setgroups(t: Task, size: int, lst: int) -> int:
 
 # -- process groups and sessions --------------------------------------------------------------------
 def sys_getpgid(t: Task, pid: int) -> int:
-    return do_getpgid(task_or_self(t, pid))
+    return do_getpgid(t, task_or_self(t, pid))
 
 
 def sys_getpgrp(t: Task) -> int:
-    return do_getpgid(t)
+    return do_getpgid(t, t)
 
 
 def sys_setpgid(t: Task, pid: int, pgid: int) -> int:
@@ -265,7 +265,7 @@ def sys_setpgid(t: Task, pid: int, pgid: int) -> int:
 
 
 def sys_getsid(t: Task, pid: int) -> int:
-    return do_getsid(task_or_self(t, pid))
+    return do_getsid(t, task_or_self(t, pid))
 
 
 def sys_vhangup(t: Task) -> int:

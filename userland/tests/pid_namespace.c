@@ -20,11 +20,37 @@ static int same_link(const char *a, const char *b)
     return strcmp(x, y) == 0;
 }
 
+/* "NSpid:\t<outer>\t1": how many numbers, and the last one */
+static void ns_line(const char *key)
+{
+    char line[256];
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f) {
+        printf("%s: no status\n", key);
+        return;
+    }
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, key, strlen(key)) == 0) {
+            int n = 0;
+            char *last = line;
+            for (char *p = line; *p; p++)
+                if (*p == '\t') {
+                    n++;
+                    last = p + 1;
+                }
+            printf("%s numbers %d, innermost %d\n", key, n, atoi(last));
+        }
+    }
+    fclose(f);
+}
+
 static void inside_init(void)
 {
     if (getpid() != 1)          /* never signal the real pid 1 */
         _exit(99);
     printf("init: getpid %d getppid %d\n", (int)getpid(), (int)getppid());
+    ns_line("NSpid:");
+    ns_line("NStgid:");
     printf("init: pid and pid_for_children the same: %s\n",
            t_yesno(same_link("/proc/self/ns/pid", "/proc/self/ns/pid_for_children") == 1));
     fflush(stdout);
