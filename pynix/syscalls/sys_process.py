@@ -117,10 +117,15 @@ def sys_waitid(t: Task, idtype: int, ident: int, infop: int, options: int, rusag
     if not options & (A.WEXITED | A.WSTOPPED | A.WCONTINUED) or \
             idtype not in (A.P_ALL, A.P_PID, A.P_PGID, A.P_PIDFD):
         raise KernelError(E.EINVAL)
+    nonblock = False
     if idtype == A.P_PIDFD:                   # the process a pidfd names
-        idtype, ident = A.P_PID, task_tgid_nr_ns(pidfd_task(fget(t, ident)), task_active_pid_ns(t))
-    opts = options | (A.WUNTRACED if options & A.WSTOPPED else 0)
+        f = fget(t, ident)
+        nonblock = bool(f.flags & A.O_NONBLOCK)   # PIDFD_NONBLOCK: WNOHANG, then EAGAIN
+        idtype, ident = A.P_PID, task_tgid_nr_ns(pidfd_task(f), task_active_pid_ns(t))
+    opts = options | (A.WUNTRACED if options & A.WSTOPPED else 0) | (A.WNOHANG if nonblock else 0)
     res = yield from do_wait(t, idtype, s32(ident), opts)
+    if res is None and nonblock:
+        raise KernelError(E.EAGAIN)
     mm = mm_of(t)
     if infop:
         if res is None:
