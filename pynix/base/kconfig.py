@@ -30,7 +30,7 @@ CONFIG: dict[str, str | int | None] = {
     "CONFIG_SYSFS_SYSCALL": "y",
     # namespaces and control groups
     "CONFIG_NAMESPACES": "y", "CONFIG_UTS_NS": "y", "CONFIG_IPC_NS": "y",
-    "CONFIG_PID_NS": None, "CONFIG_NET_NS": None, "CONFIG_USER_NS": None,
+    "CONFIG_PID_NS": "y", "CONFIG_NET_NS": None, "CONFIG_USER_NS": None,
     "CONFIG_TIME_NS": None, "CONFIG_CGROUPS": None, "CONFIG_MEMCG": None,
     # memory
     "CONFIG_SHMEM": "y", "CONFIG_SWAP": None, "CONFIG_HUGETLBFS": None,

@@ -26,6 +26,7 @@ import stat
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from pynix.kernel.pid import task_active_pid_ns
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
 from pynix.drivers.loop import loop_backing
@@ -86,7 +87,13 @@ def tmpfs_fill_super(k: Any, source: Path | None, flags: int, data: bytes) -> Su
 
 
 def proc_fill_super(k: Any, source: Path | None, flags: int, data: bytes) -> SuperBlock:
-    return ProcSuperBlock(k)
+    """proc_get_tree: one instance per pid namespace, the mounter's (it lists that
+    namespace's tasks under their numbers there)."""
+    cur = k.current
+    ns = task_active_pid_ns(cur) if cur is not None else k.init_pid_ns
+    if ns.proc_sb is None:
+        ns.proc_sb = ProcSuperBlock(k, ns)
+    return ns.proc_sb
 
 
 def devtmpfs_fill_super(k: Any, source: Path | None, flags: int, data: bytes) -> SuperBlock:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pynix.kernel.pid import find_task_by_vpid
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.poll import POLLIN, POLLRDNORM
@@ -61,12 +62,12 @@ class PidFdFile(File):
         return [pidfd_wqh(self.task)]
 
 
-def pidfd_create(k: Any, pid: int, flags: int) -> PidFdFile:
+def pidfd_create(cur: Any, pid: int, flags: int) -> PidFdFile:
     """pidfd_open's checks: flags, a positive pid (EINVAL), one that exists (ESRCH), a
     thread-group leader (ENOENT, as Linux 6 says for a thread's id)."""
     if flags & ~PIDFD_NONBLOCK or pid <= 0:
         raise KernelError(E.EINVAL)
-    t = k.tasks.get(pid)
+    t = find_task_by_vpid(cur, pid)                # the number as the caller sees it
     if t is None or t.state == TASK_DEAD:
         raise KernelError(E.ESRCH)
     if t.group_leader is not t:

@@ -23,6 +23,7 @@ from pynix.arch.x86_64.sched import PF_FORKNOEXEC
 from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_DEAD
 from pynix.fs.vfs.dcache import Path
+from pynix.kernel.pid import free_pid
 from pynix.kernel.commoncap import cap_bprm_creds_from_file
 from pynix.kernel.exit import complete_vfork_done, do_exit, exit_mm
 from pynix.kernel.futex_exit import futex_exit_release
@@ -153,9 +154,9 @@ def de_thread(t: Task) -> None:
     for th in [th for th in leader.thread_group if th is not t]:
         do_exit(th, A.SIGKILL)
     if leader is not t:
-        old_pid = t.pid
+        old_pid = t.thread_pid
         exchange_leader(t, leader)
-        k.pids.free(old_pid)
+        free_pid(old_pid)
 
 
 def exchange_leader(t: Task, leader: Task) -> None:
@@ -166,6 +167,8 @@ def exchange_leader(t: Task, leader: Task) -> None:
     del k.tasks[t.pid]
     k.tasks[leader.pid] = t
     t.pid = leader.pid
+    t.thread_pid = leader.thread_pid              # transfer_pid: the leader's struct pid
+    t.thread_pid.task = t
     t.group_leader = t
     t.thread_group = [t]
     t.start_time = leader.start_time

@@ -36,6 +36,8 @@ from pynix.security.keys.process_keys import exit_keys
 from pynix.kernel.cputime import thread_group_cputime
 from pynix.kernel.futex_exit import futex_exit_release
 from pynix.kernel.jobctl import exit_jobctl
+from pynix.kernel.pid import pid_vnr_to_global, task_active_pid_ns, task_tgid_nr_ns
+from pynix.kernel.pid_namespace import is_ns_reaper_group, zap_pid_ns_processes
 from pynix.kernel.posix_timers import exit_itimers
 from pynix.kernel.sigqueue import send_signal
 from pynix.kernel.task import SigInfo, Task, wake_up_parent
@@ -83,13 +85,65 @@ def complete_vfork_done(t: Task) -> None:
         wq.wake_up()
 
 
-def find_new_reaper(t: Task) -> Task | None:
-    k = t.kernel
-    for th in t.thread_group:                 # another live thread of the group
+def find_alive_thread(t: Task) -> Task | None:
+    for th in t.thread_group:
         if th is not t and not th.flags & PF_EXITING:
             return th
-    init = k.init_task
-    return init if init is not None and init is not t.group_leader else None
+    return None
+
+
+def find_child_reaper(t: Task) -> Task | None:
+    """Linux's find_child_reaper: the init of ``t``'s pid namespace; when that is ``t``'s
+    own group, another live thread of it takes over, or (the last one of a namespace init)
+    the group keeps its children while zap_pid_ns_processes kills them."""
+    ns = task_active_pid_ns(t)
+    reaper = ns.child_reaper if ns.level else t.kernel.init_task
+    if reaper is None or reaper.signal is not t.signal:
+        return reaper
+    alive = find_alive_thread(t)
+    if alive is not None:
+        if ns.level:
+            ns.child_reaper = alive
+        return alive
+    return t.group_leader if ns.level else None
+
+
+def find_new_reaper(t: Task) -> Task | None:
+    """Linux's find_new_reaper: another live thread of the group, else the nearest
+    PR_SET_CHILD_SUBREAPER ancestor in the same pid namespace, else the namespace's init."""
+    alive = find_alive_thread(t)
+    if alive is not None:
+        return alive
+    child_reaper = find_child_reaper(t)
+    if t.signal.has_child_subreaper:
+        level = t.thread_pid.level
+        r = t.group_leader.real_parent
+        while r is not None and r.thread_pid.level == level and r is not child_reaper \
+                and r is not t.kernel.init_task:
+            if r.signal.is_child_subreaper and r.signal is not t.signal:
+                if not r.flags & PF_EXITING:
+                    return r
+                alive = find_alive_thread(r)
+                if alive is not None:
+                    return alive
+            r = r.group_leader.real_parent
+    return child_reaper
+
+
+def set_child_subreaper(t: Task, on: bool) -> None:
+    """PR_SET_CHILD_SUBREAPER: orphans below ``t`` come to it; the existing descendants learn
+    they have a subreaper above (walk_process_tree with propagate_has_child_subreaper)."""
+    t.signal.is_child_subreaper = on
+    if not on:
+        return
+    todo = list(t.group_leader.children)
+    while todo:
+        c = todo.pop()
+        if c.signal.has_child_subreaper:
+            continue
+        c.signal.has_child_subreaper = True
+        for th in c.thread_group:
+            todo.extend(th.children)
 
 
 def forget_original_parent(t: Task) -> None:
@@ -97,6 +151,8 @@ def forget_original_parent(t: Task) -> None:
     if not t.children:
         return
     reaper = find_new_reaper(t)
+    if reaper is t:                               # a dying namespace init keeps them
+        return
     for c in list(t.children):
         t.children.remove(c)
         if reaper is None:
@@ -108,7 +164,8 @@ def forget_original_parent(t: Task) -> None:
         reaper.children.append(c)
         if c.state == TASK_ZOMBIE and c.is_group_leader and not c.thread_group[1:] \
                 and reaper.tgid != t.tgid:        # a thread of the same group inherits silently
-            do_notify_parent(c, c.exit_signal)
+            if do_notify_parent(c, c.exit_signal):     # reparent_leader: autoreaped
+                release_task(c)
 
 
 def do_notify_parent(t: Task, sig: int) -> bool:
@@ -118,7 +175,10 @@ def do_notify_parent(t: Task, sig: int) -> bool:
         return True
     assert parent.sighand is not None
     act = parent.sighand.action[A.SIGCHLD]
-    autoreap = sig == A.SIGCHLD and (act.handler == A.SIG_IGN or act.flags & A.SA_NOCLDWAIT)
+    autoreap = sig == A.SIGCHLD and (act.handler == A.SIG_IGN or act.flags & A.SA_NOCLDWAIT) \
+        or parent.signal.zap_autoreap
+    if parent.signal.zap_autoreap:                # zap_pid_ns_processes: nobody to tell
+        return True
     code, status = status_to_cld(t.exit_code)
     if sig and not (sig == A.SIGCHLD and act.handler == A.SIG_IGN):
         send_signal(parent, SigInfo(sig, code, pid=t.tgid, uid=t.cred.uid, status=status,
@@ -177,6 +237,8 @@ def exit_notify(t: Task, group_dead: bool) -> None:
     becomes a zombie its parent is told about, or, a thread that is not the leader, is
     released at once; the group's leader reports when its last thread is gone."""
     children = list(t.children)
+    if group_dead and is_ns_reaper_group(t):      # the init of a pid namespace
+        _zap(t)
     forget_original_parent(t)
     if group_dead:
         exit_jobctl(t.group_leader, children)
@@ -197,7 +259,26 @@ def exit_notify(t: Task, group_dead: bool) -> None:
             _leader_done(t)
 
 
+def _zap(t: Task) -> None:
+    """A namespace init's last thread exits: its zombie children go now, every other task of
+    the namespace is killed, and the init's own exit waits until they are all gone."""
+    for c in list(t.children):
+        if c.state == TASK_ZOMBIE and not c.thread_group[1:]:
+            release_task(c)
+    leader = t.group_leader
+    leader.signal.zap_pending = True
+
+    def done() -> None:
+        leader.signal.zap_pending = False
+        if leader.state == TASK_ZOMBIE and leader.signal.nr_threads == 0:
+            _leader_done(leader)
+
+    zap_pid_ns_processes(t, done)
+
+
 def _leader_done(leader: Task) -> None:
+    if leader.signal.zap_pending:                 # reported when the namespace is empty
+        return
     if leader.signal.group_exit:
         leader.exit_code = leader.signal.group_exit_code
     group_exited(leader)
@@ -265,8 +346,11 @@ def do_wait(t: Task, idtype: int, ident: int, options: int) -> Generator[None, N
     """Linux's do_wait (Bach's wait): find an eligible child (wait_consider_task) and, unless
     WNOWAIT, reap a zombie (wait_task_zombie) or collect a stop (wait_task_stopped) or a
     continue (wait_task_continued); None with WNOHANG when none is ready, else sleep."""
+    ns = task_active_pid_ns(t)
     if idtype == A.P_PGID and ident == 0:
         ident = t.signal.pgrp
+    elif idtype in (A.P_PID, A.P_PGID):           # the number as ``t`` sees it
+        ident = pid_vnr_to_global(t, ident) or -1
     want_exit = options & A.WEXITED
     while True:
         found_any = False
@@ -277,10 +361,11 @@ def do_wait(t: Task, idtype: int, ident: int, options: int) -> Generator[None, N
                 if c.exit_signal != A.SIGCHLD and not options & (A.WALL | A.WCLONE):
                     continue
                 found_any = True
-                if c.state == TASK_ZOMBIE and want_exit and not c.thread_group[1:]:
+                if c.state == TASK_ZOMBIE and want_exit and not c.thread_group[1:] \
+                        and not c.signal.zap_pending:
                     code, st = status_to_cld(c.exit_code)
                     cu, cs = thread_group_cputime(c)
-                    res = WaitResult(c.tgid, c.exit_code, code, cu, cs, c.cred.uid)
+                    res = WaitResult(task_tgid_nr_ns(c, ns), c.exit_code, code, cu, cs, c.cred.uid)
                     if not options & A.WNOWAIT:
                         t.signal.cutime += cu + c.signal.cutime
                         t.signal.cstime += cs + c.signal.cstime
@@ -292,11 +377,13 @@ def do_wait(t: Task, idtype: int, ident: int, options: int) -> Generator[None, N
                 if ss and ss[0] == "stopped" and options & A.WUNTRACED:
                     if not options & A.WNOWAIT:
                         c.signal.stop_state = 0
-                    return WaitResult(c.tgid, (ss[1] << 8) | W_STOPPED, A.CLD_STOPPED, uid=c.cred.uid)
+                    return WaitResult(task_tgid_nr_ns(c, ns), (ss[1] << 8) | W_STOPPED, A.CLD_STOPPED,
+                                      uid=c.cred.uid)
                 if ss and ss[0] == "continued" and options & A.WCONTINUED:
                     if not options & A.WNOWAIT:
                         c.signal.stop_state = 0
-                    return WaitResult(c.tgid, W_CONTINUED, A.CLD_CONTINUED, uid=c.cred.uid)
+                    return WaitResult(task_tgid_nr_ns(c, ns), W_CONTINUED, A.CLD_CONTINUED,
+                                      uid=c.cred.uid)
         if not found_any:
             raise KernelError(E.ECHILD)
         if options & A.WNOHANG:

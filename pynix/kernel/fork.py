@@ -34,6 +34,9 @@ from pynix.fs.pidfd import PidFdFile
 from pynix.ipc.sem import copy_semundo
 from pynix.ipc.util import copy_ipcs
 from pynix.kernel.nsproxy import NOT_IMPLEMENTED_NS, copy_utsname
+from pynix.kernel.ns_common import pid_ns_for_children
+from pynix.kernel.pid import alloc_pid, task_active_pid_ns, task_pid_vnr
+from pynix.kernel.pid_namespace import attach_child_reaper, copy_pid_ns
 from pynix.kernel.sigqueue import fatal_signal_pending
 from pynix.kernel.task import Task
 from pynix.mm.mm import MM
@@ -60,6 +63,16 @@ def check_clone_flags(flags: int) -> None:
     if flags & A.CLONE_THREAD and flags & (A.CLONE_NEWUSER | A.CLONE_NEWPID):
         raise KernelError(E.EINVAL)
     if flags & A.CLONE_PIDFD and flags & A.CLONE_DETACHED:
+        raise KernelError(E.EINVAL)
+
+
+def check_pid_ns_flags(parent: Task, flags: int) -> None:
+    """copy_process's pid-namespace rules: a namespace init may not CLONE_PARENT (its
+    sibling would be outside), and threads stay in the namespace of their group, so a task
+    whose pid_ns_for_children was changed by unshare cannot make one."""
+    if flags & A.CLONE_PARENT and parent.signal.unkillable:
+        raise KernelError(E.EINVAL)
+    if flags & A.CLONE_THREAD and pid_ns_for_children(parent) is not task_active_pid_ns(parent):
         raise KernelError(E.EINVAL)
 
 
@@ -114,6 +127,8 @@ def copy_signal(flags: int, parent: Task, child: Task) -> None:
     child.signal.tty = parent.signal.tty
     child.signal.oom_score_adj = parent.signal.oom_score_adj
     child.signal.oom_score_adj_min = parent.signal.oom_score_adj_min
+    child.signal.has_child_subreaper = (parent.signal.has_child_subreaper
+                                        or parent.signal.is_child_subreaper)
 
 
 def copy_mm(flags: int, parent: Task, child: Task) -> None:
@@ -150,14 +165,16 @@ def copy_process(parent: Task, flags: int, stack: int, tls: int, regs: list[int]
     check_clone_flags(flags)
     if parent.policy == A.SCHED_DEADLINE and not parent.sched_reset_on_fork:
         raise KernelError(E.EAGAIN)       # sched_fork: a deadline reservation is not inherited
+    check_pid_ns_flags(parent, flags)
     ipc_ns = copy_ipcs(parent, flags)
     uts_ns = copy_utsname(parent, flags)
+    pid_ns = copy_pid_ns(parent, flags)   # a new one for CLONE_NEWPID
     k = parent.kernel
     if parent.signal.nr_threads + len(k.tasks) > parent.rlimit(A.RLIMIT_NPROC) and parent.cred.uid:
         raise KernelError(E.EAGAIN)
-    pid = k.pids.alloc()
+    pid = alloc_pid(pid_ns)               # a number on every level (ENOMEM once it died)
     k.total_forks += 1                    # /proc/stat "processes"
-    child = Task(k, pid, parent.comm)     # dup_task_struct: what the task itself carries
+    child = Task(k, pid.numbers[0].nr, parent.comm)   # dup_task_struct: with that struct pid
     child.flags = PF_FORKNOEXEC
     child.cred = parent.cred.copy()       # copy_creds
     copy_keys(k.keys, parent.cred, child.cred, flags)
@@ -202,6 +219,8 @@ def copy_process(parent: Task, flags: int, stack: int, tls: int, regs: list[int]
     child.parent = child.real_parent
     if child.real_parent is not None and not flags & A.CLONE_THREAD:
         child.real_parent.children.append(child)     # threads are not children: wait sees the group
+    if not flags & A.CLONE_THREAD:
+        attach_child_reaper(pid_ns, child)        # pid 1 of a new namespace is its init
     child.state = TASK_RUNNING
     k.add_task(child)
     return child
@@ -222,12 +241,13 @@ def kernel_clone(t: Task, flags: int, stack: int, ptid: int, ctid: int, tls: int
     assert mm is not None and t.files is not None      # copy_process needed both
     if flags & A.CLONE_PIDFD:
         put_i32(mm, pidfd_at, t.files.install_new(PidFdFile(child, 0), True))
+    nr = child.thread_pid.nr_ns(task_active_pid_ns(t))     # pid_vnr: the parent's view
     if flags & A.CLONE_PARENT_SETTID:
-        put_i32(mm, ptid, child.pid)
+        put_i32(mm, ptid, nr)
     if flags & A.CLONE_CHILD_SETTID:
         child.set_child_tid = ctid
         assert child.mm is not None
-        put_i32(child.mm, ctid, child.pid)
+        put_i32(child.mm, ctid, task_pid_vnr(child))     # schedule_tail: the child's own
     if flags & A.CLONE_CHILD_CLEARTID:
         child.clear_child_tid = ctid
     if flags & A.CLONE_VFORK:
@@ -236,4 +256,4 @@ def kernel_clone(t: Task, flags: int, stack: int, ptid: int, ctid: int, tls: int
         child.in_vfork = True
         yield from wait_event(t, wq, lambda: child.vfork_done is None or fatal_signal_pending(t),
                               interruptible=False)   # killable, as Linux's wait_for_vfork_done
-    return child.pid
+    return nr

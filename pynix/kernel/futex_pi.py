@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Generator, Hashable
 
+from pynix.kernel.pid import find_task_by_vpid
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import thread as X
 from pynix.arch.x86_64.sched import PF_EXITING
@@ -61,7 +62,7 @@ def futex_lock_pi(t: Task, mm: MM, uaddr: int, deadline: int | None, private: bo
         return 0
     if trylock:
         raise KernelError(E.EAGAIN)
-    holder = t.kernel.find_task(owner)
+    holder = find_task_by_vpid(t, owner)
     if holder is None or holder.flags & PF_EXITING or holder.state == TASK_ZOMBIE:
         raise KernelError(E.ESRCH)
     put_u32(mm, uaddr, val | X.FUTEX_WAITERS)

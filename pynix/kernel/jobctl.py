@@ -19,6 +19,13 @@ stopped state.
 """
 from __future__ import annotations
 
+from pynix.kernel.pid import (
+    find_task_by_vpid,
+    pid_global_to_ns,
+    pid_vnr_to_global,
+    task_active_pid_ns,
+    task_tgid_vnr,
+)
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.sched import PF_FORKNOEXEC
@@ -41,7 +48,7 @@ def do_setpgid(t: Task, pid: int, pgid: int) -> None:
     a session leader cannot move."""
     if pgid < 0:
         raise KernelError(E.EINVAL)
-    p = t.group_leader if pid == 0 else t.kernel.find_task(pid)
+    p = t.group_leader if pid == 0 else find_task_by_vpid(t, pid)
     if p is None or not (p.tgid == t.tgid or p.real_parent is t.group_leader):
         raise KernelError(E.ESRCH)
     if p.real_parent is t.group_leader and p.tgid != t.tgid:
@@ -51,18 +58,19 @@ def do_setpgid(t: Task, pid: int, pgid: int) -> None:
             raise KernelError(E.EACCES)
     if p.signal.session == p.tgid:
         raise KernelError(E.EPERM)           # a session leader cannot move
-    pgid = pgid or p.tgid
+    pgid = pid_vnr_to_global(t, pgid) or -1 if pgid else p.tgid
     if pgid != p.tgid and not pgrp_exists(t.kernel, pgid, t.signal.session):
         raise KernelError(E.EPERM)
     p.signal.pgrp = pgid
 
 
-def do_getpgid(p: Task) -> int:
-    return p.signal.pgrp
+def do_getpgid(t: Task, p: Task) -> int:
+    """``p``'s process group as ``t`` sees it (0 when it is outside ``t``'s namespace)."""
+    return pid_global_to_ns(t.kernel, p.signal.pgrp, task_active_pid_ns(t))
 
 
-def do_getsid(p: Task) -> int:
-    return p.signal.session
+def do_getsid(t: Task, p: Task) -> int:
+    return pid_global_to_ns(t.kernel, p.signal.session, task_active_pid_ns(t))
 
 
 def ksys_setsid(t: Task) -> int:
@@ -72,7 +80,7 @@ def ksys_setsid(t: Task) -> int:
         raise KernelError(E.EPERM)
     t.signal.session = t.signal.pgrp = t.tgid
     t.signal.tty = None
-    return t.tgid
+    return task_tgid_vnr(t)
 
 
 # -- stopping, and orphaned groups at exit ----------------------------------------------------

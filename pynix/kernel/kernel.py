@@ -26,9 +26,14 @@ from pynix.base.timer import Timers, monotonic_ns
 from pynix.fs.aio import AioLimits
 from pynix.ipc.util import IpcNamespace
 from pynix.security.keys import KeyService
-from pynix.kernel.ns_common import PROC_IPC_INIT_INO, PROC_UTS_INIT_INO, init_namespaces
+from pynix.kernel.ns_common import (
+    PROC_IPC_INIT_INO,
+    PROC_PID_INIT_INO,
+    PROC_UTS_INIT_INO,
+    init_namespaces,
+)
 from pynix.kernel.nsproxy import UtsNamespace
-from pynix.kernel.pid import PidMap
+from pynix.kernel.pid import PidMap, PidNamespace, free_pid
 from pynix.kernel.task import Task
 from pynix.machine.cpu import CPU
 from pynix.machine.physmem import PhysMem
@@ -49,7 +54,8 @@ class Kernel:
         self.irq = Interrupts(self.cpu)
         self.timers = Timers()
         self.rq = RunQueue(self.timers)
-        self.pids = PidMap()
+        self.pids = PidMap()                     # the initial pid namespace's map
+        self.init_pid_ns = PidNamespace(None, PROC_PID_INIT_INO, self.pids)   # kernel/pid.py
         self.futex_hash: dict = {}               # kernel/futex.py: key -> waiters
         self.sysctl: dict[str, object] = {}      # fs/procfs/sys.py: tunables nothing else reads
         self.tasks: dict[int, Task] = {}
@@ -72,7 +78,7 @@ class Kernel:
         self.init_fs: FsStruct | None = None
         self.kthreadd: Task | None = None
         self.init_ipc_ns = IpcNamespace(PROC_IPC_INIT_INO)   # SysV IPC registry (ipc/util.py)
-        for kind, ns in init_namespaces().items():          # init_net_ns, init_pid_ns, ...
+        for kind, ns in init_namespaces().items():          # init_net_ns, init_user_ns, ...
             setattr(self, "init_%s_ns" % kind, ns)
         self.keys = KeyService()                 # key retention service (security/keys/)
         self.aio = AioLimits()                   # aio-nr, aio-max-nr (fs/aio.py)
@@ -90,7 +96,7 @@ class Kernel:
         """release_task's last step: the pid is free and the task is gone from the table."""
         if self.tasks.get(t.pid) is t:
             del self.tasks[t.pid]
-            self.pids.free(t.pid)
+            free_pid(t.thread_pid)
         t.ctx = None
         if self.loaded is t:
             self.loaded = None

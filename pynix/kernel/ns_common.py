@@ -10,9 +10,11 @@ Provides:
   gets the initial namespace. ``uts_ns_of`` is that for UTS.
 - ``task_namespaces(task)``: /proc/PID/ns: link name -> namespace (its ``inum`` names it);
   ``NS_LINKS`` the kind and CLONE_NEW* type behind each link name. ``InitNamespace`` stands
-  for the kinds pynix has only the initial namespace of (net, pid, user, mnt, cgroup, time).
+  for the kinds pynix has only the initial namespace of (net, user, mnt, cgroup, time).
+  ``pid_ns_for_children(task)``: where the task's children get their pids.
 
-The namespace objects themselves: ``ipc/util.IpcNamespace``, ``kernel/nsproxy.UtsNamespace``.
+The namespace objects themselves: ``ipc/util.IpcNamespace``, ``kernel/nsproxy.UtsNamespace``,
+``kernel/pid.PidNamespace`` (the pid one is the task's struct pid's: task_active_pid_ns).
 This module sits with the task structures, so that subsystems (ipc, procfs) can reach a
 task's namespaces without importing the process lifecycle.
 """
@@ -40,6 +42,10 @@ from pynix.arch.x86_64.nsfs import (
     PROC_UTS_INIT_INO,
 )
 
+from pynix.arch.x86_64 import errno as E
+from pynix.base.errors import KernelError
+from pynix.kernel.pid import PidNamespace, task_active_pid_ns
+
 if TYPE_CHECKING:
     from pynix.kernel.nsproxy import UtsNamespace
     from pynix.kernel.task import Task
@@ -54,7 +60,7 @@ NS_LINKS: dict[bytes, tuple[str, int]] = {
     b"user": ("user", CLONE_NEWUSER), b"mnt": ("mnt", CLONE_NEWNS),
     b"cgroup": ("cgroup", CLONE_NEWCGROUP), b"time": ("time", CLONE_NEWTIME),
     b"time_for_children": ("time", CLONE_NEWTIME)}
-INIT_INUMS = {"net": PROC_NET_INIT_INO, "pid": PROC_PID_INIT_INO, "user": PROC_USER_INIT_INO,
+INIT_INUMS = {"net": PROC_NET_INIT_INO, "user": PROC_USER_INIT_INO,
               "mnt": PROC_MNT_INIT_INO, "cgroup": PROC_CGROUP_INIT_INO,
               "time": PROC_TIME_INIT_INO}
 
@@ -82,6 +88,8 @@ def alloc_inum() -> int:
 def ns_of(task: Task, kind: str) -> Any:
     """The task's namespace of ``kind`` (an attribute ``<kind>_ns``), the kernel's initial
     one (``init_<kind>_ns``) if it has none yet."""
+    if kind == "pid":
+        return task_active_pid_ns(task)
     attr = kind + "_ns"
     if kind in INIT_INUMS:                      # only the initial one exists
         return getattr(task.kernel, "init_" + attr)
@@ -98,4 +106,19 @@ def uts_ns_of(task: Task) -> UtsNamespace:
 
 def task_namespaces(task: Task) -> dict[bytes, Any]:
     """/proc/PID/ns: link name -> the namespace (its ``inum`` names it)."""
-    return {name: ns_of(task, kind) for name, (kind, _type) in NS_LINKS.items()}
+    out = {name: ns_of(task, kind) for name, (kind, _type) in NS_LINKS.items()}
+    out[b"pid_for_children"] = pid_ns_for_children(task)
+    return out
+
+
+def ns_get_ready(ns: Any) -> None:
+    """A /proc/PID/ns link leads nowhere (ENOENT) to a pid namespace that has no init yet
+    (pidns_for_children_get after unshare, before the fork)."""
+    if isinstance(ns, PidNamespace) and ns.level and ns.child_reaper is None:
+        raise KernelError(E.ENOENT)
+
+
+def pid_ns_for_children(task: Task) -> PidNamespace:
+    """nsproxy->pid_ns_for_children: where ``task``'s children get their pids (unshare's
+    CLONE_NEWPID sets it; else the task's own)."""
+    return task.pid_ns_for_children or task_active_pid_ns(task)

@@ -1,13 +1,17 @@
 """Namespaces, and leaving the ones a task shares (Linux's kernel/nsproxy.c, kernel/utsname.c,
 kernel/fork.c ksys_unshare).
 
-pynix has two kinds so far: UTS (hostname and domain name, here) and System V IPC
-(``ipc/util.IpcNamespace``). A task points at one of each (``task.uts_ns``, ``task.ipc_ns``);
-fork shares them, clone(CLONE_NEWUTS / CLONE_NEWIPC) and unshare(2) give the task new ones
-(root only, as CAP_SYS_ADMIN). Each namespace has an inode number, shown by the
-``/proc/PID/ns/*`` links (``uts:[4026531838]``): two tasks share a namespace when the numbers
-are equal. The other kinds (mount, pid, user, net, cgroup, time) do not exist yet, and asking
-for them is EINVAL, as from a Linux built without them.
+pynix has UTS (hostname and domain name, here), System V IPC (``ipc/util.IpcNamespace``)
+and pid namespaces (``kernel/pid.py``, ``kernel/pid_namespace.py``). A task points at one of
+each (``task.uts_ns``, ``task.ipc_ns``; the pid one is its struct pid's, and
+``task.pid_ns_for_children`` where its children go); fork shares them,
+clone(CLONE_NEWUTS / CLONE_NEWIPC / CLONE_NEWPID) and unshare(2) give the task new ones
+(root only, as CAP_SYS_ADMIN; unshare's new pid namespace is for the children). Each
+namespace has an inode number, shown by the ``/proc/PID/ns`` links (``uts:[4026531838]``):
+two tasks share a namespace when the numbers are equal. The other kinds (mount, user, net,
+cgroup, time) do not exist yet, and asking for them is EINVAL, as from a Linux built without
+them. A copy of the mount namespace is one more ``copy_*`` line in ksys_unshare and in
+copy_process, next to the others.
 
 Provides ``UtsNamespace``, ``copy_utsname(parent, flags)`` (fork) and
 ``ksys_unshare(task, flags)``. The inode numbers, a task's namespace of each kind
@@ -26,6 +30,7 @@ from pynix.ipc.sem import exit_sem
 from pynix.ipc.util import copy_ipcs
 from pynix.kernel.cred import capable
 from pynix.kernel.ns_common import alloc_inum, uts_ns_of
+from pynix.kernel.pid_namespace import copy_pid_ns
 
 if TYPE_CHECKING:
     from pynix.kernel.task import Task
@@ -35,8 +40,8 @@ UNSHARE_FLAGS = (A.CLONE_THREAD | A.CLONE_FS | A.CLONE_NEWNS | A.CLONE_SIGHAND |
                  | A.CLONE_FILES | A.CLONE_SYSVSEM | A.CLONE_NEWUTS | A.CLONE_NEWIPC
                  | A.CLONE_NEWNET | A.CLONE_NEWUSER | A.CLONE_NEWPID | A.CLONE_NEWCGROUP
                  | CLONE_NEWTIME)
-IMPLEMENTED_NS = A.CLONE_NEWUTS | A.CLONE_NEWIPC
-NOT_IMPLEMENTED_NS = (A.CLONE_NEWNS | A.CLONE_NEWUSER | A.CLONE_NEWPID | A.CLONE_NEWNET
+IMPLEMENTED_NS = A.CLONE_NEWUTS | A.CLONE_NEWIPC | A.CLONE_NEWPID
+NOT_IMPLEMENTED_NS = (A.CLONE_NEWNS | A.CLONE_NEWUSER | A.CLONE_NEWNET
                       | A.CLONE_NEWCGROUP | CLONE_NEWTIME)
 
 
@@ -80,6 +85,7 @@ def ksys_unshare(t: Task, flags: int) -> None:
     # file references), then switched to
     new_uts = copy_utsname(t, flags) if flags & A.CLONE_NEWUTS else None
     new_ipc = copy_ipcs(t, flags & ~A.CLONE_SYSVSEM) if flags & A.CLONE_NEWIPC else None
+    new_pid = copy_pid_ns(t, flags) if flags & A.CLONE_NEWPID else None
     new_files = t.files.copy() if flags & A.CLONE_FILES and t.files is not None \
         and t.files.users > 1 else None
     if flags & A.CLONE_FS and t.fs is not None and t.fs.users > 1:
@@ -95,4 +101,6 @@ def ksys_unshare(t: Task, flags: int) -> None:
         t.uts_ns = new_uts
     if new_ipc is not None:
         t.ipc_ns = new_ipc
+    if new_pid is not None:                # the caller stays; its next child is pid 1 there
+        t.pid_ns_for_children = new_pid
 

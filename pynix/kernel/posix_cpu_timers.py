@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable, Generator
 
+from pynix.kernel.pid import find_task_by_vpid
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.time import (CPUCLOCK_CLOCK_MASK, CPUCLOCK_MAX, CPUCLOCK_PERTHREAD_MASK,
@@ -85,7 +86,7 @@ def cpu_clock_task(t: Task, clock: int, gettime: bool) -> Task:
     pid = cpuclock_pid(clock)
     if pid == 0:
         return t if thread else t.group_leader
-    p = t.kernel.find_task(pid)
+    p = find_task_by_vpid(t, pid)
     if p is None:
         raise KernelError(E.EINVAL)
     if thread:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pynix.kernel.pid import find_task_by_vpid
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_SYS_NICE
@@ -59,7 +60,7 @@ def find_process_by_pid(t: Task, pid: int) -> Task:
     rejected a negative pid."""
     if pid == 0:
         return t
-    p = t.kernel.find_task(pid)
+    p = find_task_by_vpid(t, pid)
     if p is None:
         raise KernelError(E.ESRCH)
     return p

@@ -44,7 +44,7 @@ from pynix.kernel.sigqueue import (
     dequeue_signal,
     force_sig_fault,
     flush_sigqueue_mask,
-    is_global_init,
+    is_unkillable,
     is_ignored,
     pending_mask,
     sigbit,
@@ -106,7 +106,7 @@ def get_signal(t: Task) -> tuple[SigInfo, SigAction] | None:
             continue
         if act.handler != A.SIG_DFL:
             return info, act
-        if sig in SIG_DEFAULT_IGNORE or (is_global_init(t) and sig not in SIG_KERNEL_ONLY
+        if sig in SIG_DEFAULT_IGNORE or (is_unkillable(t) and sig not in SIG_KERNEL_ONLY
                                          and sig not in SYNCHRONOUS):
             continue
         if sig in SIG_DEFAULT_STOP:

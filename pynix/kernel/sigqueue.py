@@ -23,6 +23,8 @@ Owns the pending lists (``task.pending``, ``signal.shared_pending``) and the con
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_KILL
@@ -43,6 +45,14 @@ from pynix.base.runqueue import (
     TASK_ZOMBIE,
 )
 from pynix.kernel.cred import capable
+from pynix.kernel.pid import (
+    find_task_by_vpid,
+    pid_global_to_ns,
+    pid_vnr_to_global,
+    task_active_pid_ns,
+    task_tgid_nr_ns,
+    task_tgid_vnr,
+)
 from pynix.kernel.task import SigInfo, Task, wake_up_parent
 from pynix.mm.uaccess import copy_from_user
 
@@ -102,6 +112,20 @@ def is_global_init(t: Task) -> bool:
     return t.group_leader is t.kernel.init_task and not t.is_kthread
 
 
+def is_unkillable(t: Task) -> bool:
+    """SIGNAL_UNKILLABLE: the global init or the init of a pid namespace."""
+    return t.signal.unkillable or is_global_init(t)
+
+
+def sender_in_ns(t: Task, info: SigInfo) -> SigInfo:
+    """The sender's pid as the receiver ``t`` sees it (0 from an ancestor namespace), for the
+    siginfo the kernel fills in (send_signal_locked); a caller's own siginfo stays."""
+    ns = task_active_pid_ns(t)
+    if ns.level == 0 or info.from_user or not info.pid:
+        return info
+    return replace(info, pid=pid_global_to_ns(t.kernel, info.pid, ns))
+
+
 # -- stop and continue notifications (kernel/signal.c do_notify_parent_cldstop) ----------------
 def do_notify_parent_cldstop(t: Task, why: int, status: int) -> None:
     """Tell the group's parent it stopped (CLD_STOPPED) or continued (CLD_CONTINUED)."""
@@ -131,8 +155,10 @@ def do_continue(t: Task) -> None:
 
 
 # -- generation ---------------------------------------------------------------------------------
-def prepare_signal(t: Task, sig: int) -> bool:
-    """Job-control side effects at generation time; False if the signal is dropped."""
+def prepare_signal(t: Task, sig: int, force: bool = False) -> bool:
+    """Job-control side effects at generation time; False if the signal is dropped. A
+    namespace init gets only the signals it handles, but SIGKILL and SIGSTOP from an
+    ancestor namespace (``force``) too."""
     if t.is_kthread:
         return False                        # kernel threads ignore all signals (ignore_signals)
     if t.signal.group_exit:
@@ -144,8 +170,9 @@ def prepare_signal(t: Task, sig: int) -> bool:
         do_continue(t)
     # sig_ignored: a blocked signal is never ignored, nor one a sigtimedwait is waiting for
     blocked = (t.blocked | t.real_blocked) & sigbit(sig)
-    if is_global_init(t) and not blocked and t.sighand is not None \
-            and t.sighand.action[sig].handler == A.SIG_DFL:
+    if is_unkillable(t) and not blocked and t.sighand is not None \
+            and t.sighand.action[sig].handler == A.SIG_DFL \
+            and not (force and sig in SIG_KERNEL_ONLY):
         return False                        # SIGNAL_UNKILLABLE: init only gets what it handles
     if sig in SIG_KERNEL_ONLY:
         return True
@@ -183,7 +210,10 @@ def send_signal(t: Task, info: SigInfo, group: bool = True) -> bool:
         return True
     if not (_live(t) or (group and any(_live(th) for th in t.thread_group))):
         return True                             # a group lives on while any thread does
-    if not prepare_signal(t, sig):
+    seen = sender_in_ns(t, info)
+    force = seen is not info and not seen.pid and info.code in (A.SI_USER, A.SI_TKILL)
+    info = seen
+    if not prepare_signal(t, sig, force):
         return True
     pending = t.signal.shared_pending if group else t.pending
     if sig < A.SIGRTMIN and any(i.signo == sig for i in pending):
@@ -277,8 +307,9 @@ def kill_something_info(t: Task, pid: int, sig: int) -> None:
     nobody could be signalled; sig 0 only probes."""
     valid_signal(sig)
     k = t.kernel
+    ns = task_active_pid_ns(t)
     if pid > 0:
-        p = k.find_task(pid)
+        p = find_task_by_vpid(t, pid)
         if p is None:
             raise KernelError(E.ESRCH)
         p = p.group_leader
@@ -287,10 +318,10 @@ def kill_something_info(t: Task, pid: int, sig: int) -> None:
             send_signal(p, kill_info(t, sig))
         return
     if pid == -1:
-        targets = [p for p in k.tasks.values() if p.is_group_leader and p.tgid > 1
+        targets = [p for p in k.tasks.values() if p.is_group_leader and task_tgid_nr_ns(p, ns) > 1
                    and p.tgid != t.tgid and not p.is_kthread]
     else:
-        pgrp = t.signal.pgrp if pid == 0 else -pid
+        pgrp = t.signal.pgrp if pid == 0 else pid_vnr_to_global(t, -pid)
         targets = [p for p in k.tasks.values() if p.is_group_leader and p.signal.pgrp == pgrp
                    and not p.is_kthread]
     sent = False
@@ -315,8 +346,8 @@ def do_tkill(t: Task, tgid: int | None, tid: int, sig: int) -> None:
     if tid <= 0 or (tgid is not None and tgid <= 0):
         raise KernelError(E.EINVAL)
     valid_signal(sig)
-    p = t.kernel.find_task(tid)
-    if p is None or (tgid is not None and p.tgid != tgid):
+    p = find_task_by_vpid(t, tid)
+    if p is None or (tgid is not None and task_tgid_vnr(p) != tgid):
         raise KernelError(E.ESRCH)
     check_kill_permission(t, p, sig)
     if sig and not send_signal(p, SigInfo(sig, A.SI_TKILL, pid=t.tgid, uid=t.cred.uid), group=False):
@@ -328,16 +359,16 @@ def copy_siginfo_from_user(t: Task, sig: int, uinfo: int, tgid: int) -> SigInfo:
     SI_TKILL for another process (EPERM)."""
     assert t.mm is not None
     _signo, errno, code, pid, uid, value = unpack_siginfo(copy_from_user(t.mm, uinfo, SIGINFO_SIZE))
-    if (code >= 0 or code == A.SI_TKILL) and tgid != t.tgid:
+    if (code >= 0 or code == A.SI_TKILL) and tgid != task_tgid_vnr(t):
         raise KernelError(E.EPERM)
-    return SigInfo(sig, code, pid=pid, uid=uid, value=value, errno=errno)
+    return SigInfo(sig, code, pid=pid, uid=uid, value=value, errno=errno, from_user=True)
 
 
 def do_rt_sigqueueinfo(t: Task, tgid: int, sig: int, uinfo: int) -> None:
     """rt_sigqueueinfo: a signal with the caller's siginfo to process ``tgid``."""
     valid_signal(sig)
     info = copy_siginfo_from_user(t, sig, uinfo, tgid)
-    p = t.kernel.find_task(tgid) if tgid > 0 else None
+    p = find_task_by_vpid(t, tgid) if tgid > 0 else None
     if p is None:
         raise KernelError(E.ESRCH)
     p = p.group_leader
@@ -352,8 +383,8 @@ def do_rt_tgsigqueueinfo(t: Task, tgid: int, tid: int, sig: int, uinfo: int) -> 
         raise KernelError(E.EINVAL)
     valid_signal(sig)
     info = copy_siginfo_from_user(t, sig, uinfo, tgid)
-    p = t.kernel.find_task(tid)
-    if p is None or p.tgid != tgid:
+    p = find_task_by_vpid(t, tid)
+    if p is None or task_tgid_vnr(p) != tgid:
         raise KernelError(E.ESRCH)
     check_kill_permission(t, p, sig)
     if sig and not send_signal(p, info, group=False):

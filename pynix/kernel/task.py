@@ -25,6 +25,7 @@ from pynix.base.timer import monotonic_ns
 from pynix.base.wait import WaitQueue
 from pynix.kernel.cputime import task_cputime
 from pynix.kernel.cred import Cred
+from pynix.kernel.pid import Pid, PidNamespace, init_pid
 
 if TYPE_CHECKING:
     from pynix.fs.vfs.dcache import MountTable, Path
@@ -81,6 +82,7 @@ class SigInfo:
     stime: int = 0
     fd: int | None = None       # SIGIO's si_fd (with si_band): the _sigpoll member
     band: int = 0
+    from_user: bool = False     # a sigqueue caller's own siginfo: ``pid`` is theirs, untouched
 
 
 class SignalStruct:
@@ -106,6 +108,11 @@ class SignalStruct:
         self.utime = self.stime = 0        # exited threads' times (ns): thread_group_cputime
         self.stop_state: Any = 0           # job control (kernel/jobctl.py)
         self.wait_chldexit = WaitQueue()   # wait4 sleeps here; bumped with wait_seq
+        self.unkillable = False            # SIGNAL_UNKILLABLE: a pid namespace's init
+        self.zap_autoreap = False          # that init is dying: its children are autoreaped
+        self.zap_pending = False           # ... and its own exit is not reported yet
+        self.is_child_subreaper = False    # PR_SET_CHILD_SUBREAPER
+        self.has_child_subreaper = False   # an ancestor is one (copy_signal inherits)
         self.wait_seq = 0
 
 
@@ -147,8 +154,11 @@ def default_rlimits() -> list[list[int]]:
 class Task:
     def __init__(self, kernel: Any, pid: int, comm: bytes = b"") -> None:
         self.kernel = kernel
-        self.pid = pid
-        self.tgid = pid
+        self.pid = pid                  # the numbers in the initial pid namespace; what
+        self.tgid = pid                 # user space sees is kernel/pid.py's task_*_vnr
+        self.thread_pid: Pid = init_pid(kernel, pid)    # struct pid: a number per level
+        self.thread_pid.task = self
+        self.pid_ns_for_children: PidNamespace | None = None    # unshare(CLONE_NEWPID)
         self.comm = comm[:15]
         self.state = TASK_RUNNING
         self.flags = 0

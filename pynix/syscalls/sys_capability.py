@@ -4,6 +4,7 @@ kernel/commoncap.py's rules, copy out. The sets travel as 32-bit halves, one dat
 """
 from __future__ import annotations
 
+from pynix.kernel.pid import find_task_by_vpid, task_pid_vnr
 from pynix.arch.x86_64 import capability as C
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
@@ -27,7 +28,7 @@ def cap_validate_magic(t: Task, header: int) -> tuple[int, int]:
 
 
 def _is_self(t: Task, pid: int) -> bool:
-    return pid == 0 or pid == t.pid
+    return pid == 0 or pid == task_pid_vnr(t)
 
 
 def sys_capget(t: Task, header: int, data: int) -> int:
@@ -41,7 +42,7 @@ def sys_capget(t: Task, header: int, data: int) -> int:
         return 0
     if pid < 0:
         raise KernelError(E.EINVAL)
-    p = t if _is_self(t, pid) else t.kernel.find_task(pid)
+    p = t if _is_self(t, pid) else find_task_by_vpid(t, pid)
     if p is None:
         raise KernelError(E.ESRCH)
     c = p.cred

@@ -7,6 +7,7 @@ import os
 import struct
 from typing import Generator
 
+from pynix.kernel.pid import find_task_by_vpid
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_SYS_ADMIN, CAP_SYS_NICE
@@ -84,7 +85,7 @@ def sys_sched_yield(t: Task) -> int:
 def sys_sched_getaffinity(t: Task, pid: int, size: int, mask: int) -> int:
     if size < 8 or size & 7:
         raise KernelError(E.EINVAL)
-    if s32(pid) and t.kernel.find_task(s32(pid)) is None:
+    if s32(pid) and find_task_by_vpid(t, s32(pid)) is None:
         raise KernelError(E.ESRCH)
     copy_to_user(mm_of(t), mask, struct.pack("<Q", 1))
     return 8
@@ -92,7 +93,7 @@ def sys_sched_getaffinity(t: Task, pid: int, size: int, mask: int) -> int:
 
 def sys_sched_setaffinity(t: Task, pid: int, size: int, mask: int) -> int:
     """One CPU: any mask that contains CPU 0 is satisfied; one without it is EINVAL."""
-    if s32(pid) and t.kernel.find_task(s32(pid)) is None:
+    if s32(pid) and find_task_by_vpid(t, s32(pid)) is None:
         raise KernelError(E.ESRCH)
     if not size or not copy_from_user(mm_of(t), mask, 1)[0] & 1:
         raise KernelError(E.EINVAL)

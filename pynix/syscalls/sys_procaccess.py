@@ -7,6 +7,7 @@ to compare), and call mm/process_vm.py, kernel/kcmp.py or the descriptor table.
 """
 from __future__ import annotations
 
+from pynix.kernel.pid import find_task_by_vpid
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_DEAD
@@ -49,7 +50,7 @@ def sys_process_vm_writev(t: Task, pid: int, lvec: int, liovcnt: int, rvec: int,
 
 def _find(t: Task, pid: int) -> Task:
     """find_task_by_vpid: ESRCH for no such task (pid 0 names none)."""
-    p = t.kernel.find_task(s32(pid)) if s32(pid) > 0 else None
+    p = find_task_by_vpid(t, s32(pid)) if s32(pid) > 0 else None
     if p is None:
         raise KernelError(E.ESRCH)
     return p

@@ -20,6 +20,7 @@ from pynix.base.errors import KernelError
 from pynix.drivers.tty_jobctrl import tty_vhangup_self
 from pynix.fs.pidfd import pidfd_task
 from pynix.fs.vfs.file import NrOpen
+from pynix.kernel.pid import task_active_pid_ns, task_pid_vnr, task_tgid_nr_ns, task_tgid_vnr
 from pynix.kernel.cred import (
     __sys_setfsgid,
     __sys_setfsuid,
@@ -40,6 +41,7 @@ from pynix.kernel.exit import (
     do_group_exit,
     do_wait,
     kernel_wait4,
+    set_child_subreaper,
     thread_group_cputime,
     waitid_info,
 )
@@ -115,10 +117,15 @@ def sys_waitid(t: Task, idtype: int, ident: int, infop: int, options: int, rusag
     if not options & (A.WEXITED | A.WSTOPPED | A.WCONTINUED) or \
             idtype not in (A.P_ALL, A.P_PID, A.P_PGID, A.P_PIDFD):
         raise KernelError(E.EINVAL)
+    nonblock = False
     if idtype == A.P_PIDFD:                   # the process a pidfd names
-        idtype, ident = A.P_PID, pidfd_task(fget(t, ident)).pid
-    opts = options | (A.WUNTRACED if options & A.WSTOPPED else 0)
+        f = fget(t, ident)
+        nonblock = bool(f.flags & A.O_NONBLOCK)   # PIDFD_NONBLOCK: WNOHANG, then EAGAIN
+        idtype, ident = A.P_PID, task_tgid_nr_ns(pidfd_task(f), task_active_pid_ns(t))
+    opts = options | (A.WUNTRACED if options & A.WSTOPPED else 0) | (A.WNOHANG if nonblock else 0)
     res = yield from do_wait(t, idtype, s32(ident), opts)
+    if res is None and nonblock:
+        raise KernelError(E.EAGAIN)
     mm = mm_of(t)
     if infop:
         if res is None:
@@ -134,21 +141,22 @@ def sys_waitid(t: Task, idtype: int, ident: int, infop: int, options: int, rusag
 
 # -- identity ------------------------------------------------------------------------------------
 def sys_getpid(t: Task) -> int:
-    return t.tgid
+    return task_tgid_vnr(t)
 
 
 def sys_gettid(t: Task) -> int:
-    return t.pid
+    return task_pid_vnr(t)
 
 
 def sys_getppid(t: Task) -> int:
+    """The parent's pid as ``t`` sees it: 0 for a namespace init, whose parent is outside."""
     p = t.group_leader.real_parent
-    return p.tgid if p is not None else 0
+    return task_tgid_nr_ns(p, task_active_pid_ns(t)) if p is not None else 0
 
 
 def sys_set_tid_address(t: Task, tidptr: int) -> int:
     t.clear_child_tid = tidptr
-    return t.pid
+    return task_pid_vnr(t)
 
 
 def sys_set_robust_list(t: Task, head: int, length: int) -> int:
@@ -249,11 +257,11 @@ def sys_setgroups(t: Task, size: int, lst: int) -> int:
 
 # -- process groups and sessions --------------------------------------------------------------------
 def sys_getpgid(t: Task, pid: int) -> int:
-    return do_getpgid(task_or_self(t, pid))
+    return do_getpgid(t, task_or_self(t, pid))
 
 
 def sys_getpgrp(t: Task) -> int:
-    return do_getpgid(t)
+    return do_getpgid(t, t)
 
 
 def sys_setpgid(t: Task, pid: int, pgid: int) -> int:
@@ -262,7 +270,7 @@ def sys_setpgid(t: Task, pid: int, pgid: int) -> int:
 
 
 def sys_getsid(t: Task, pid: int) -> int:
-    return do_getsid(task_or_self(t, pid))
+    return do_getsid(t, task_or_self(t, pid))
 
 
 def sys_vhangup(t: Task) -> int:
@@ -361,6 +369,12 @@ def sys_prctl(t: Task, option: int, a2: int, a3: int, a4: int, a5: int) -> int:
         return 0
     if option == A.PR_GET_PDEATHSIG:
         put_i32(mm, a2, t.pdeath_signal)
+        return 0
+    if option == A.PR_SET_CHILD_SUBREAPER:
+        set_child_subreaper(t, bool(a2))
+        return 0
+    if option == A.PR_GET_CHILD_SUBREAPER:
+        put_i32(mm, a2, int(t.signal.is_child_subreaper))
         return 0
     if option == A.PR_GET_DUMPABLE:
         return t.dumpable

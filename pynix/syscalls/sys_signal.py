@@ -141,7 +141,7 @@ def sys_rt_tgsigqueueinfo(t: Task, tgid: int, tid: int, sig: int, uinfo: int) ->
 
 
 def sys_pidfd_open(t: Task, pid: int, flags: int) -> int:
-    return install_new_file(t, pidfd_create(t.kernel, s32(pid), flags & 0xFFFFFFFF), True)
+    return install_new_file(t, pidfd_create(t, s32(pid), flags & 0xFFFFFFFF), True)
 
 
 def sys_pidfd_send_signal(t: Task, pidfd: int, sig: int, infop: int, flags: int) -> int:

@@ -239,6 +239,7 @@ ROWS: list[Row] = [
         "ARCH_MAP_VDSO_*, XSTATE permissions): EINVAL")),
     ("prctl", sys_process.sys_prctl, "dxxxx", partial(
         "PR_SET_NAME, PR_GET_NAME, PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_SET_DUMPABLE, "
+        "PR_SET/GET_CHILD_SUBREAPER, "
         "PR_GET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_CAPBSET_READ, "
         "PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_GET/SET_SECUREBITS, PR_GET/SET_KEEPCAPS; every other "
         "option: EINVAL")),

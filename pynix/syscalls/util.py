@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pynix.kernel.pid import find_task_by_vpid
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.limits import PATH_MAX
@@ -65,7 +66,7 @@ def get_path(t: Task, addr: int) -> bytes:
 def task_or_self(t: Task, pid: int) -> Task:
     """The task a pid argument names, 0 meaning the caller (find_get_task); ESRCH if none."""
     pid = s32(pid)
-    p = t if pid == 0 else t.kernel.find_task(pid)
+    p = t if pid == 0 else find_task_by_vpid(t, pid)
     if p is None:
         raise KernelError(E.ESRCH)
     return p

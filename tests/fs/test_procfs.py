@@ -64,11 +64,11 @@ def test_meminfo_lines(machine: Machine) -> None:
 
 def test_stat_of_a_kernel_thread(machine: Machine) -> None:
     t = machine.k.init_task
-    fields = proc_pid_stat(t, True).decode().split()
+    fields = proc_pid_stat(t, True, t.kernel.init_pid_ns).decode().split()
     assert len(fields) == 52
     assert fields[0] == str(t.pid) and fields[1] == "(init)" and fields[3] == "0"
     assert read(machine, b"/proc/1/cmdline") == b""               # ps prints [init]
-    status = proc_pid_status(t, True).decode()
+    status = proc_pid_status(t, True, t.kernel.init_pid_ns).decode()
     assert "\nKthread:\t1\n" in status and "VmRSS" not in status
 
 

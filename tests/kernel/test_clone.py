@@ -65,7 +65,16 @@ def test_bad_flag_combinations_are_einval(flags: int) -> None:
     assert e.value.errno == E.EINVAL
 
 
-@pytest.mark.parametrize("ns", [A.CLONE_NEWNS, A.CLONE_NEWPID, A.CLONE_NEWUSER, A.CLONE_NEWNET,
+def test_new_pid_namespace_child_is_pid_1_there() -> None:
+    k, t = kernel_and_task()
+    child = copy_process(t, A.SIGCHLD | A.CLONE_NEWPID, 0, 0, regs(), None)
+    ns = child.thread_pid.ns
+    assert ns.level == 1 and ns.parent is t.thread_pid.ns
+    assert child.thread_pid.nr_ns(ns) == 1 and child.pid == child.thread_pid.numbers[0].nr > 1
+    assert ns.child_reaper is child and child.signal.unkillable
+
+
+@pytest.mark.parametrize("ns", [A.CLONE_NEWNS, A.CLONE_NEWUSER, A.CLONE_NEWNET,
                                 A.CLONE_NEWCGROUP])
 def test_namespaces_not_implemented_are_refused_not_ignored(ns: int) -> None:
     k, t = kernel_and_task()

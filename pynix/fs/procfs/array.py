@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pynix.kernel.pid import Pid, PidNamespace, pid_global_to_ns, task_pid_nr_ns, task_tgid_nr_ns
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64.abi import PROT_EXEC, PROT_WRITE
 from pynix.arch.x86_64.kdev_t import makedev
@@ -67,9 +68,18 @@ def tty_of(t: Task) -> tuple[int, int]:
     return nr, getattr(tty, "pgrp", 0) or -1
 
 
-def parent_tgid(t: Task) -> int:
+def parent_tgid(t: Task, ns: PidNamespace) -> int:
     p = t.group_leader.real_parent
-    return p.tgid if p is not None else 0
+    return task_tgid_nr_ns(p, ns) if p is not None else 0
+
+
+def ns_numbers(pid: Pid, ns: PidNamespace) -> str:
+    """NSpid and friends: the numbers from ``ns`` down to where the pid was made."""
+    return "\t".join(str(u.nr) for u in pid.numbers[ns.level:])
+
+
+def _pgrp_pid(t: Task, nr: int) -> Pid | None:
+    return t.kernel.init_pid_ns.pid_hash.get(nr) if hasattr(t.kernel, "init_pid_ns") else None
 
 
 # -- memory figures (task_mmu.c task_mem) -------------------------------------------------------
@@ -116,7 +126,7 @@ def mm_figures(t: Task) -> MemFigures | None:
 
 
 # -- /proc/[pid]/stat ----------------------------------------------------------------------------
-def proc_pid_stat(t: Task, whole: bool) -> bytes:
+def proc_pid_stat(t: Task, whole: bool, ns: PidNamespace) -> bytes:
     """do_task_stat: 52 space-separated fields."""
     k = t.kernel
     sig = t.signal
@@ -134,8 +144,10 @@ def proc_pid_stat(t: Task, whole: bool) -> bytes:
     tail = (mm.start_data, mm.end_data, mm.start_brk, mm.arg_start, mm.arg_end, mm.env_start,
             mm.env_end) if mm is not None else (0,) * 7
     fields: list[int | str] = [
-        t.pid if not whole else t.tgid, f"({t.comm.decode(errors='replace')})", state,
-        parent_tgid(t), sig.pgrp, sig.session, *tty_of(t), t.flags,
+        task_pid_nr_ns(t, ns) if not whole else task_tgid_nr_ns(t, ns),
+        f"({t.comm.decode(errors='replace')})", state, parent_tgid(t, ns),
+        pid_global_to_ns(k, sig.pgrp, ns), pid_global_to_ns(k, sig.session, ns), *tty_of(t),
+        t.flags,
         minflt, 0, 0, 0, ticks(utime), ticks(stime),
         ticks(sig.cutime) if whole else 0, ticks(sig.cstime) if whole else 0,
         20 + t.nice, t.nice, len(t.thread_group), 0, ticks(t.start_time - k.boot_ns),
@@ -171,20 +183,28 @@ def fd_table_size(t: Task) -> int:
     return size if files is not None else 0
 
 
-def proc_pid_status(t: Task, whole: bool) -> bytes:
+def _ns_or_0(t: Task, nr: int, ns: PidNamespace) -> str:
+    pid = _pgrp_pid(t, nr)
+    return ns_numbers(pid, ns) if pid is not None and pid.nr_ns(ns) else "0"
+
+
+def proc_pid_status(t: Task, whole: bool, ns: PidNamespace) -> bytes:
     c = t.cred
     sig = t.signal
     name = t.comm.decode(errors="replace").replace("\\", "\\\\").replace("\n", "\\n")
     umask = t.fs.umask if t.fs is not None else 0o022
     lines = [f"Name:\t{name}", f"Umask:\t{umask:04o}",
-             f"State:\t{STATE_NAMES.get(t.state, t.state)}", f"Tgid:\t{t.tgid}", "Ngid:\t0",
-             f"Pid:\t{t.pid}", f"PPid:\t{parent_tgid(t)}", "TracerPid:\t0",
+             f"State:\t{STATE_NAMES.get(t.state, t.state)}",
+             f"Tgid:\t{task_tgid_nr_ns(t, ns)}", "Ngid:\t0",
+             f"Pid:\t{task_pid_nr_ns(t, ns)}", f"PPid:\t{parent_tgid(t, ns)}", "TracerPid:\t0",
              f"Uid:\t{c.uid}\t{c.euid}\t{c.suid}\t{c.fsuid}",
              f"Gid:\t{c.gid}\t{c.egid}\t{c.sgid}\t{c.fsgid}",
              f"FDSize:\t{fd_table_size(t)}",
              "Groups:\t" + " ".join(str(g) for g in c.groups) + " ",
-             f"NStgid:\t{t.tgid}", f"NSpid:\t{t.pid}", f"NSpgid:\t{sig.pgrp}",
-             f"NSsid:\t{sig.session}", f"Kthread:\t{1 if t.is_kthread else 0}"]
+             f"NStgid:\t{ns_numbers(t.group_leader.thread_pid, ns)}",
+             f"NSpid:\t{ns_numbers(t.thread_pid, ns)}",
+             f"NSpgid:\t{_ns_or_0(t, sig.pgrp, ns)}",
+             f"NSsid:\t{_ns_or_0(t, sig.session, ns)}", f"Kthread:\t{1 if t.is_kthread else 0}"]
     fig = mm_figures(t)
     if fig is not None:
         lines += [f"VmPeak:\t{_kb(fig.total)}", f"VmSize:\t{_kb(fig.total)}",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import stat
 from typing import TYPE_CHECKING, Callable
 
+from pynix.kernel.pid import find_task_by_pid_ns, task_pid_nr_ns, task_tgid_nr_ns
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_SYS_PTRACE, CAP_SYS_RESOURCE
@@ -40,7 +41,7 @@ from pynix.fs.vfs.dcache import Dentry, Mount, Path, d_path
 from pynix.fs.vfs.file import File
 from pynix.fs.vfs.inode import Inode
 from pynix.kernel.cred import capable
-from pynix.kernel.ns_common import NS_LINKS, task_namespaces
+from pynix.kernel.ns_common import NS_LINKS, ns_get_ready, task_namespaces
 from pynix.mm.oom_kill import (
     oom_adj_of,
     oom_adj_to_score,
@@ -162,10 +163,12 @@ def ns_entries(sb: ProcSuperBlock, t: Task) -> dict[bytes, Entry]:
 
         def text(kind: str = kind, ns: object = ns) -> bytes:
             may_inspect(sb, t)
+            ns_get_ready(ns)
             return b"%s:[%d]" % (kind.encode(), ns.inum)  # type: ignore[attr-defined]
 
         def jump(kind: str = kind, nstype: int = nstype, ns: object = ns) -> Path:
             may_inspect(sb, t)
+            ns_get_ready(ns)
             return ns_path(ns, kind, nstype)
         out[name] = _link(text, jump, uid=t.cred.euid)
     return out
@@ -235,8 +238,8 @@ def pid_entries(sb: ProcSuperBlock, t: Task, whole: bool) -> dict[bytes, Entry]:
     """tgid_base_stuff (``whole``) or tid_base_stuff: the files of one process or thread."""
     uid = t.cred.euid
     out: dict[bytes, Entry] = {
-        b"stat": file_entry(lambda: proc_pid_stat(t, whole), uid=uid),
-        b"status": file_entry(lambda: proc_pid_status(t, whole), uid=uid),
+        b"stat": file_entry(lambda: proc_pid_stat(t, whole, sb.pid_ns), uid=uid),
+        b"status": file_entry(lambda: proc_pid_status(t, whole, sb.pid_ns), uid=uid),
         b"statm": file_entry(lambda: proc_pid_statm(t), uid=uid),
         b"cmdline": file_entry(lambda: _cmdline(t), uid=uid),
         b"environ": lambda sb_, ino: ProcFile(sb_, ino, lambda: b"", None, 0o400, uid,
@@ -271,7 +274,7 @@ def pid_entries(sb: ProcSuperBlock, t: Task, whole: bool) -> dict[bytes, Entry]:
         b"ns": _dir(lambda: ns_entries(sb, t), 0o511, uid),
     }
     if whole:
-        out[b"task"] = _dir(lambda: {b"%d" % th.pid: _task_dir(sb, th, False)
+        out[b"task"] = _dir(lambda: {b"%d" % task_pid_nr_ns(th, sb.pid_ns): _task_dir(sb, th, False)
                                      for th in t.thread_group if live(th)}, 0o555, uid)
     return out
 
@@ -375,7 +378,11 @@ def _self_link(sb: ProcSuperBlock, thread: bool) -> Entry:
         cur = sb.current()
         if cur is None:
             raise KernelError(E.ENOENT)
-        return b"%d/task/%d" % (cur.tgid, cur.pid) if thread else b"%d" % cur.tgid
+        ns = sb.pid_ns
+        tgid, pid = task_tgid_nr_ns(cur, ns), task_pid_nr_ns(cur, ns)
+        if not tgid:                          # a task outside the namespace proc shows
+            raise KernelError(E.ENOENT)
+        return b"%d/task/%d" % (tgid, pid) if thread else b"%d" % tgid
     return lambda sb_, ino: ProcLink(sb_, ino, text)
 
 
@@ -384,11 +391,11 @@ def proc_root_entries(sb: ProcSuperBlock) -> dict[bytes, Entry]:
     out = registry_entries(sb, None, sb.root)
     out[b"self"] = _self_link(sb, False)
     out[b"thread-self"] = _self_link(sb, True)
-    tasks = sb.kernel.tasks
-    for pid in sorted(tasks):
-        t = tasks[pid]
-        if t.is_group_leader and t.state != TASK_DEAD:
-            out[b"%d" % pid] = _task_dir(sb, t, True)
+    pids = sb.pid_ns.pid_hash                 # the tasks of the mounter's pid namespace
+    for nr in sorted(pids):
+        t = pids[nr].task
+        if t is not None and t.is_group_leader and t.state != TASK_DEAD:
+            out[b"%d" % nr] = _task_dir(sb, t, True)
     return out
 
 
@@ -396,7 +403,7 @@ def proc_root_find(sb: ProcSuperBlock, name: bytes) -> Entry | None:
     """proc_root_lookup: a registered name, self, thread-self, or any live pid or tid (a tid
     resolves though the listing shows only thread groups, as on Linux)."""
     if name.isdigit() and not name.startswith(b"0"):
-        t = sb.kernel.tasks.get(int(name))
+        t = find_task_by_pid_ns(int(name), sb.pid_ns)
         if t is None or t.state == TASK_DEAD:
             return None
         return _task_dir(sb, t, t.is_group_leader)

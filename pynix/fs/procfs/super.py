@@ -27,9 +27,10 @@ class ProcSuperBlock(SuperBlock):
     fs_name = "proc"
     magic = PROC_SUPER_MAGIC
 
-    def __init__(self, kernel: Any) -> None:
+    def __init__(self, kernel: Any, pid_ns: Any = None) -> None:
         super().__init__()
         self.kernel = kernel
+        self.pid_ns = pid_ns if pid_ns is not None else kernel.init_pid_ns   # whose pids it shows
         self.root = ProcDir(self, PROC_ROOT_INO, 0o555, lambda: proc_root_entries(self),
                             nlink=3, find=lambda name: proc_root_find(self, name))
 

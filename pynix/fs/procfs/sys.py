@@ -39,7 +39,7 @@ from pynix.fs.pipe_acct import round_pipe_size
 from pynix.fs.procfs.registry import register_proc_file
 from pynix.fs.vfs.file import NrOpen
 from pynix.kernel.cred import capable
-from pynix.kernel.pid import PID_MAX_DEFAULT
+from pynix.kernel.pid import PID_MAX_DEFAULT, task_active_pid_ns
 from pynix.kernel.ns_common import uts_ns_of
 from pynix.kernel.version import UTS_RELEASE, UTS_SYSNAME, UTS_VERSION
 from pynix.mm.filemap import drop_pagecache
@@ -122,8 +122,14 @@ def _set_nr_open(k: Any, v: int) -> None:
     NrOpen.value = v
 
 
+def _pid_map(k: Any) -> Any:
+    """pid_ns_ctl_handler: ns_last_pid is the reader's own pid namespace's."""
+    cur = k.current
+    return task_active_pid_ns(cur).pid_map if cur is not None else k.pids
+
+
 def _set_last_pid(k: Any, v: int) -> None:
-    k.pids.last_pid = v
+    _pid_map(k).last_pid = v
 
 
 def _tunable(name: str, default: Any) -> Callable[[Any], Any]:
@@ -150,7 +156,7 @@ def _store_core_pattern(k: Any, task: Any, data: bytes) -> None:
 
 
 sysctl_int("fs/nr_open", lambda k: NrOpen.value, _set_nr_open, NrOpen.MIN, NrOpen.MAX)
-sysctl_int("kernel/ns_last_pid", lambda k: k.pids.last_pid, _set_last_pid, 0,
+sysctl_int("kernel/ns_last_pid", lambda k: _pid_map(k).last_pid, _set_last_pid, 0,
            PID_MAX_DEFAULT - 1)
 sysctl_int("kernel/tainted", _tunable("tainted", 0), _set_tainted)
 sysctl_int("kernel/core_uses_pid", _tunable("core_uses_pid", 0), _set_tunable("core_uses_pid"), 0, 1)
