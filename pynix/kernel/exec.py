@@ -149,7 +149,6 @@ def de_thread(t: Task) -> None:
     de_thread: the old leader exits without telling the parent, its pid moves to ``t``)."""
     if not t.thread_group[1:] and t.is_group_leader:
         return
-    k = t.kernel
     leader = t.group_leader
     for th in [th for th in leader.thread_group if th is not t]:
         do_exit(th, A.SIGKILL)
