@@ -34,6 +34,7 @@ from pynix.fs.pidfd import PidFdFile
 from pynix.ipc.sem import copy_semundo
 from pynix.ipc.util import copy_ipcs
 from pynix.kernel.nsproxy import NOT_IMPLEMENTED_NS, copy_utsname
+from pynix.kernel.seccomp import copy_seccomp
 from pynix.kernel.sigqueue import fatal_signal_pending
 from pynix.kernel.task import Task
 from pynix.mm.mm import MM
@@ -171,6 +172,7 @@ def copy_process(parent: Task, flags: int, stack: int, tls: int, regs: list[int]
         child.nice = max(child.nice, 0)
     child.ioprio = parent.ioprio                  # copy_io
     child.no_new_privs = parent.no_new_privs      # an atomic task flag, kept by dup_task_struct
+    copy_seccomp(parent, child)
     child.timer_slack_ns = child.default_timer_slack_ns = parent.timer_slack_ns   # copy_process
     child.blocked = parent.blocked
     child.sas_ss_sp, child.sas_ss_size, child.sas_ss_flags = (   # sas_ss_reset for CLONE_VM

@@ -51,9 +51,11 @@ SIGINFO_RT_OFF = 16
 
 def pack_siginfo(signo: int, code: int, errno: int = 0, pid: int = 0, uid: int = 0,
                  status: int = 0, utime: int = 0, stime: int = 0, addr: int | None = None,
-                 value: int = 0) -> bytes:
+                 value: int = 0, sigsys: tuple[int, int] | None = None) -> bytes:
     head = SIGINFO_HEAD.pack(signo, errno, code)
-    if addr is not None:                                       # SIGSEGV/SIGBUS/SIGFPE/SIGILL
+    if sigsys is not None and addr is not None:                # seccomp's SIGSYS: _sigsys
+        body = struct.pack("<QiI", addr, *sigsys)
+    elif addr is not None:                                       # SIGSEGV/SIGBUS/SIGFPE/SIGILL
         body = struct.pack("<Q", addr)
     elif signo == A.SIGCHLD:
         body = struct.pack("<iIi4xqq", pid, uid, status, utime, stime)
