@@ -248,6 +248,7 @@ ROWS: list[Row] = [
         "(EINVAL), so USER_NOTIF is not offered and returns ENOSYS; TRACE gives ENOSYS "
         "until a tracer asks for PTRACE_EVENT_SECCOMP")),
     ("capget", sys_capability.sys_capget, "xx"),
+    ("lsm_list_modules", sys_capability.sys_lsm_list_modules, "xxx"),
     ("capset", sys_capability.sys_capset, "xx", partial(
         "no file capabilities: exec computes the sets as for a file without them")),
     ("personality", sys_process.sys_personality, "x", partial(
