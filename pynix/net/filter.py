@@ -122,6 +122,12 @@ def check_load_and_stores(prog: list[Insn]) -> None:
 
 Load = Callable[[int, int], Optional[int]]
 _SIZES = {B.BPF_W: 4, B.BPF_H: 2, B.BPF_B: 1}
+# the load modes that do not read the packet: (k, scratch memory, packet length) -> value
+_LOCAL_LOADS: dict[int, Callable[[int, list[int], int], int]] = {
+    B.BPF_IMM: lambda k, mem, length: k,
+    B.BPF_MEM: lambda k, mem, length: mem[k],
+    B.BPF_LEN: lambda k, mem, length: length,
+}
 
 
 def _alu(op: int, a: int, v: int) -> int | None:
@@ -170,33 +176,21 @@ def bpf_run(prog: list[Insn], load: Load, length: int = 0) -> int:
         cls = B.bpf_class(code)
         if cls == B.BPF_RET:
             return k if B.bpf_rval(code) == B.BPF_K else a
-        if cls == B.BPF_LD:
+        if cls in (B.BPF_LD, B.BPF_LDX):
             mode = B.bpf_mode(code)
-            if mode == B.BPF_IMM:
-                a = k
-            elif mode == B.BPF_MEM:
-                a = mem[k]
-            elif mode == B.BPF_LEN:
-                a = length
-            else:
-                off = k if mode == B.BPF_ABS else (x + k) & U32
-                val = load(_SIZES[B.bpf_size(code)], off)
+            val = _LOCAL_LOADS[mode](k, mem, length) if mode in _LOCAL_LOADS else None
+            if val is None:                             # from the packet
+                if cls == B.BPF_LDX:                    # BPF_MSH: 4 * (P[k] & 0xf)
+                    val = load(1, k)
+                    val = None if val is None else (val & 0xF) << 2
+                else:
+                    val = load(_SIZES[B.bpf_size(code)], k if mode == B.BPF_ABS else (x + k) & U32)
                 if val is None:
                     return 0
+            if cls == B.BPF_LD:
                 a = val
-        elif cls == B.BPF_LDX:
-            mode = B.bpf_mode(code)
-            if mode == B.BPF_IMM:
-                x = k
-            elif mode == B.BPF_MEM:
-                x = mem[k]
-            elif mode == B.BPF_LEN:
-                x = length
-            else:                                       # BPF_MSH: 4 * (P[k] & 0xf)
-                val = load(1, k)
-                if val is None:
-                    return 0
-                x = (val & 0xF) << 2
+            else:
+                x = val
         elif cls == B.BPF_ST:
             mem[k] = a
         elif cls == B.BPF_STX:
