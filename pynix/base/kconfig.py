@@ -24,8 +24,8 @@ CONFIG: dict[str, str | int | None] = {
     # processes and their limits
     "CONFIG_MULTIUSER": "y", "CONFIG_POSIX_TIMERS": "y", "CONFIG_FUTEX": "y",
     "CONFIG_FUTEX_PI": "y", "CONFIG_ADVISE_SYSCALLS": "y", "CONFIG_MEMBARRIER": "y",
-    "CONFIG_CHECKPOINT_RESTORE": None, "CONFIG_KCMP": "y", "CONFIG_SECCOMP": None,
-    "CONFIG_SECCOMP_FILTER": None, "CONFIG_BSD_PROCESS_ACCT": None, "CONFIG_TASKSTATS": None,
+    "CONFIG_CHECKPOINT_RESTORE": None, "CONFIG_KCMP": "y", "CONFIG_SECCOMP": "y",
+    "CONFIG_SECCOMP_FILTER": "y", "CONFIG_BSD_PROCESS_ACCT": None, "CONFIG_TASKSTATS": None,
     "CONFIG_CROSS_MEMORY_ATTACH": "y", "CONFIG_RSEQ": None, "CONFIG_PRINTK": "y",
     "CONFIG_SYSFS_SYSCALL": "y",
     # namespaces and control groups

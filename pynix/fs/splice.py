@@ -272,15 +272,17 @@ def do_splice_direct(t: Task, fin: File, off: int | None, fout: File,
 
 def vfs_copy_file_range(t: Task, fin: File, pin: int, fout: File, pout: int, length: int) -> int:
     """copy_file_range between two regular files (Linux's vfs_copy_file_range with
-    generic_copy_file_checks, copying as splice_file_range does): EBADF for the wrong modes or
-    an O_APPEND output, EISDIR / EINVAL for non-regular files, EINVAL for negative offsets and
+    generic_copy_file_checks, copying as splice_file_range does): EISDIR / EINVAL for
+    non-regular files, then EBADF for the wrong modes or an O_APPEND output, EINVAL for negative offsets and
     overlapping ranges of one file, EOVERFLOW for ranges that wrap; the count is cut at the
     input's end and the output's limits (EFBIG at s_maxbytes). Returns the bytes copied."""
+    files = (fin, fout)                 # generic_file_rw_checks: types first, then modes
+    if any(f.inode is not None and f.inode.is_dir() for f in files):
+        raise KernelError(E.EISDIR)
+    if any(f.inode is None or isinstance(f, PipeFile) or not f.inode.is_reg() for f in files):
+        raise KernelError(E.EINVAL)
     if not fin.readable or not fout.writable or fout.flags & A.O_APPEND:
         raise KernelError(E.EBADF)
-    for f in (fin, fout):
-        if f.inode is None or isinstance(f, PipeFile) or not f.inode.is_reg():
-            raise KernelError(E.EISDIR if f.inode is not None and f.inode.is_dir() else E.EINVAL)
     assert fin.inode is not None and fout.inode is not None
     if pin < 0 or pout < 0:
         raise KernelError(E.EINVAL)

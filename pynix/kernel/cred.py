@@ -101,6 +101,12 @@ def capable(t: Task, cap: int) -> bool:
     return cap_capable(t.cred, cap)
 
 
+def check_same_owner(t: Task, p: Task) -> bool:
+    """Linux's check_same_owner: ``t``'s effective uid is ``p``'s real or effective uid
+    (who may change another task's CPU affinity without CAP_SYS_NICE)."""
+    return t.cred.euid in (p.cred.uid, p.cred.euid)
+
+
 def ioprio_check_cap(t: Task, ioprio: int) -> None:
     """An I/O priority the task may set (ioprio_check_cap): the real-time class needs
     CAP_SYS_ADMIN or CAP_SYS_NICE (EPERM); class NONE takes no level and classes past IDLE

@@ -37,6 +37,7 @@ from pynix.kernel.nsproxy import NOT_IMPLEMENTED_NS, copy_utsname
 from pynix.kernel.ns_common import pid_ns_for_children
 from pynix.kernel.pid import alloc_pid, task_active_pid_ns, task_pid_vnr
 from pynix.kernel.pid_namespace import attach_child_reaper, copy_pid_ns
+from pynix.kernel.seccomp import copy_seccomp
 from pynix.kernel.sigqueue import fatal_signal_pending
 from pynix.kernel.task import Task
 from pynix.mm.mm import MM
@@ -188,6 +189,7 @@ def copy_process(parent: Task, flags: int, stack: int, tls: int, regs: list[int]
         child.nice = max(child.nice, 0)
     child.ioprio = parent.ioprio                  # copy_io
     child.no_new_privs = parent.no_new_privs      # an atomic task flag, kept by dup_task_struct
+    copy_seccomp(parent, child)
     child.timer_slack_ns = child.default_timer_slack_ns = parent.timer_slack_ns   # copy_process
     child.blocked = parent.blocked
     child.sas_ss_sp, child.sas_ss_size, child.sas_ss_flags = (   # sas_ss_reset for CLONE_VM

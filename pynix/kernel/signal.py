@@ -151,8 +151,9 @@ def siginfo_bytes(info: SigInfo) -> bytes:
     """The siginfo_t a handler or sigtimedwait receives (copy_siginfo_to_user)."""
     return F.pack_siginfo(info.signo, info.code, info.errno, info.pid, info.uid, info.status,
                           info.utime, info.stime,
-                          info.addr if info.signo in F.SIGFAULT_SIGNALS else None, info.value,
-                          None if info.fd is None else (info.band, info.fd))
+                          info.addr if info.signo in F.SIGFAULT_SIGNALS or info.arch else None,
+                          info.value, None if info.fd is None else (info.band, info.fd),
+                          (info.syscall, info.arch) if info.arch else None)
 
 
 def setup_rt_frame(k: Kernel, t: Task, info: SigInfo, act: SigAction) -> bool:

@@ -255,12 +255,19 @@ def _fatal_default(t: Task, sig: int) -> bool:
 
 def force_sig_fault(t: Task, sig: int, code: int, addr: int) -> None:
     """A synchronous fault signal: it cannot be blocked or ignored (force_sig_info)."""
+    force_sig_info(t, SigInfo(sig, code, addr=addr))
+
+
+def force_sig_info(t: Task, info: SigInfo, to_default: bool = False) -> None:
+    """Post a synchronous signal that blocking or SIG_IGN cannot stop (force_sig_info_to_task);
+    ``to_default`` also resets a handler, so the default action (death) is taken."""
     assert t.sighand is not None
+    sig = info.signo
     act = t.sighand.action[sig]
-    if t.blocked & sigbit(sig) or act.handler == A.SIG_IGN:
+    if t.blocked & sigbit(sig) or act.handler == A.SIG_IGN or to_default:
         act.handler = A.SIG_DFL
         t.blocked &= ~sigbit(sig)
-    t.pending.append(SigInfo(sig, code, addr=addr))
+    t.pending.append(info)
 
 
 def dequeue_signal(t: Task, mask: int | None = None) -> SigInfo | None:

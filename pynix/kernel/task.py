@@ -83,6 +83,8 @@ class SigInfo:
     fd: int | None = None       # SIGIO's si_fd (with si_band): the _sigpoll member
     band: int = 0
     from_user: bool = False     # a sigqueue caller's own siginfo: ``pid`` is theirs, untouched
+    syscall: int = 0                # SIGSYS from seccomp: the syscall and its audit arch
+    arch: int = 0
 
 
 class SignalStruct:
@@ -224,6 +226,8 @@ class Task:
         self.dl: DLEntity | None = None               # SCHED_DEADLINE's server (base/deadline.py)
         self.pdeath_signal = 0
         self.no_new_privs = 0
+        self.seccomp_mode = 0                         # kernel/seccomp.py: SECCOMP_MODE_*
+        self.seccomp_filter: Any = None               # ... its newest SeccompFilter
         self.dumpable = 1
         self.timer_slack_ns = A.DEFAULT_TIMER_SLACK_NS          # PR_SET_TIMERSLACK
         self.default_timer_slack_ns = A.DEFAULT_TIMER_SLACK_NS  # what 0 resets it to

@@ -235,6 +235,11 @@ class CPU:
         self._one.value = value & 0xFFFF_FFFF_FFFF_FFFF
         _raw.uc_reg_write(self.hv, X.UC_X86_REG_RAX, self._one_p)
 
+    def syscall_ip(self) -> int:
+        """At syscall entry, the address the call returns to (Linux's regs->ip): past the
+        two-byte syscall instruction rip still points at."""
+        return self.reg(X.UC_X86_REG_RIP) + 2
+
     def reg(self, reg_id: int) -> int:
         _raw.uc_reg_read(self.hv, reg_id, self._one_p)
         return self._one.value

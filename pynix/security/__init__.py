@@ -1,1 +1,2 @@
-"""Security subsystems (Linux security/): the key retention service (keys/)."""
+"""Security subsystems (Linux security/): the key retention service (keys/) and the list
+of security modules (lsm.py)."""

@@ -7,6 +7,7 @@ argument registers, calls the handler from syscalls/table.py, and writes the res
 - A generator handler may block: its first ``yield`` parks the generator in ``task.kstack`` and
   stops the CPU; ``resume(task)`` continues it when the task runs again.
 - Any other exception is an oops: reported with the task and syscall, the task is killed.
+- A task under seccomp (kernel/seccomp.py) has each call filtered before the table lookup.
 - With tracing on, each call is printed as strace does (syscalls/trace.py).
 
 Owns: nothing but the table reference and the trace switch.
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_RUNNING
+from pynix.kernel.seccomp import secure_computing
 from pynix.kernel.task import signal_pending
 from pynix.kernel.traps import oops
 from pynix.syscalls.table import Entry, build_table
@@ -50,8 +52,16 @@ class Dispatcher:
             a = cpu.read_args()
             nr = a[0]
             t.syscall_nr = nr
-            ent = self.table.get(nr)
             tracer = self.tracer
+            if t.seccomp_mode:                # syscall_trace_enter: seccomp decides first
+                skip = secure_computing(t, nr, tuple(a[1:7]), cpu.syscall_ip())
+                if skip is not None:
+                    if tracer:
+                        tracer.unknown(t, nr, a)
+                    cpu.set_ret(skip)
+                    cpu.stop()                # a signal or a death to act on
+                    return
+            ent = self.table.get(nr)
             if ent is None:
                 if tracer:
                     tracer.unknown(t, nr, a)

@@ -11,6 +11,7 @@ from pynix.base.errors import KernelError
 from pynix.kernel.commoncap import cap_capset
 from pynix.kernel.task import Task
 from pynix.mm.uaccess import copy_from_user, copy_to_user, put_u32
+from pynix.security.lsm import lsm_list_modules
 from pynix.syscalls.util import mm_of
 
 _VALID = C.CAP_FULL_SET
@@ -63,3 +64,7 @@ def sys_capset(t: Task, header: int, data: int) -> int:
         eff, prm, inh = eff | e << 32 * i, prm | p << 32 * i, inh | h << 32 * i
     cap_capset(t.cred, eff & _VALID, inh & _VALID, prm & _VALID)
     return 0
+
+
+def sys_lsm_list_modules(t: Task, ids: int, size: int, flags: int) -> int:
+    return lsm_list_modules(mm_of(t), ids, size, flags)

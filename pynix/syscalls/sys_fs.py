@@ -12,7 +12,7 @@ from pynix.base.errors import KernelError
 from pynix.fs.leases import break_lease
 from pynix.fs.vfs import ops
 from pynix.fs.vfs.attr import chown_common, notify_change
-from pynix.fs.vfs.dcache import Path, d_path, d_unlinked
+from pynix.fs.vfs.dcache import Path, d_unlinked, prepend_path
 from pynix.fs.vfs.inode import Inode, get_write_access, put_write_access, touch_atime
 from pynix.fs.vfs.namei import MAY_EXEC, inode_owner_or_capable, namei, permission
 from pynix.fs.vfs.read_write import inode_newsize_ok
@@ -138,7 +138,8 @@ def sys_getcwd(t: Task, buf: int, size: int) -> int:
     fs = fs_of(t)
     if d_unlinked(fs.cwd.dentry):              # the working directory was removed
         raise KernelError(E.ENOENT)
-    path = d_path(fs.cwd, fs.root) + b"\0"
+    name, reachable = prepend_path(fs.cwd, fs.root)
+    path = (name if reachable else b"(unreachable)" + name) + b"\0"
     if len(path) > size:
         raise KernelError(E.ERANGE)
     copy_to_user(mm_of(t), buf, path)

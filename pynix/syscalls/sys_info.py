@@ -14,7 +14,7 @@ from pynix.arch.x86_64.capability import CAP_SYS_ADMIN, CAP_SYS_NICE
 from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_DEAD
 from pynix.base.timer import monotonic_ns
-from pynix.kernel.cred import capable, ioprio_check_cap
+from pynix.kernel.cred import capable, check_same_owner, ioprio_check_cap
 from pynix.kernel.ns_common import uts_ns_of
 from pynix.kernel.printk import do_syslog
 from pynix.kernel.reboot import do_reboot
@@ -92,10 +92,15 @@ def sys_sched_getaffinity(t: Task, pid: int, size: int, mask: int) -> int:
 
 
 def sys_sched_setaffinity(t: Task, pid: int, size: int, mask: int) -> int:
-    """One CPU: any mask that contains CPU 0 is satisfied; one without it is EINVAL."""
-    if s32(pid) and find_task_by_vpid(t, s32(pid)) is None:
+    """One CPU: any mask that contains CPU 0 is satisfied; one without it is EINVAL. Linux's
+    order: EFAULT copying the mask, ESRCH, EPERM (not the owner, no CAP_SYS_NICE), EINVAL."""
+    first = copy_from_user(mm_of(t), mask, 1)[0] if size else 0
+    p = find_task_by_vpid(t, s32(pid)) if s32(pid) else t
+    if p is None:
         raise KernelError(E.ESRCH)
-    if not size or not copy_from_user(mm_of(t), mask, 1)[0] & 1:
+    if not check_same_owner(t, p) and not capable(t, CAP_SYS_NICE):
+        raise KernelError(E.EPERM)
+    if not first & 1:
         raise KernelError(E.EINVAL)
     return 0
 

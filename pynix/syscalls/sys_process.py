@@ -46,6 +46,7 @@ from pynix.kernel.exit import (
     waitid_info,
 )
 from pynix.kernel.jobctl import do_getpgid, do_getsid, do_setpgid, ksys_setsid
+from pynix.kernel.seccomp import do_seccomp, prctl_get_seccomp, prctl_set_seccomp
 from pynix.kernel.task import Task
 from pynix.machine.cpu import X
 from pynix.mm.uaccess import (
@@ -392,12 +393,20 @@ def sys_prctl(t: Task, option: int, a2: int, a3: int, a4: int, a5: int) -> int:
         if a2 | a3 | a4 | a5:
             raise KernelError(E.EINVAL)
         return t.no_new_privs
+    if option == A.PR_GET_SECCOMP:
+        return prctl_get_seccomp(t)
+    if option == A.PR_SET_SECCOMP:
+        return prctl_set_seccomp(t, a2, a3)
     if option == A.PR_SET_TIMERSLACK:
         t.set_timer_slack(a2)
         return 0
     if option == A.PR_GET_TIMERSLACK:
         return t.timer_slack_ns
     raise KernelError(E.EINVAL)
+
+
+def sys_seccomp(t: Task, op: int, flags: int, uargs: int) -> int:
+    return do_seccomp(t, op, flags, uargs)
 
 
 def sys_personality(t: Task, persona: int) -> int:

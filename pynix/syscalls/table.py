@@ -241,9 +241,15 @@ ROWS: list[Row] = [
         "PR_SET_NAME, PR_GET_NAME, PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_SET_DUMPABLE, "
         "PR_SET/GET_CHILD_SUBREAPER, "
         "PR_GET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_CAPBSET_READ, "
-        "PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_GET/SET_SECUREBITS, PR_GET/SET_KEEPCAPS; every other "
+        "PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_GET/SET_SECUREBITS, PR_GET/SET_KEEPCAPS, "
+        "PR_GET/SET_SECCOMP; every other "
         "option: EINVAL")),
+    ("seccomp", sys_process.sys_seccomp, "dxx", partial(
+        "strict and filter modes with every action; no SECCOMP_FILTER_FLAG_NEW_LISTENER "
+        "(EINVAL), so USER_NOTIF is not offered and returns ENOSYS; TRACE gives ENOSYS "
+        "until a tracer asks for PTRACE_EVENT_SECCOMP")),
     ("capget", sys_capability.sys_capget, "xx"),
+    ("lsm_list_modules", sys_capability.sys_lsm_list_modules, "xxx"),
     ("capset", sys_capability.sys_capset, "xx", partial(
         "no file capabilities: exec computes the sets as for a file without them")),
     ("personality", sys_process.sys_personality, "x", partial(

@@ -51,10 +51,13 @@ SIGINFO_RT_OFF = 16
 
 def pack_siginfo(signo: int, code: int, errno: int = 0, pid: int = 0, uid: int = 0,
                  status: int = 0, utime: int = 0, stime: int = 0, addr: int | None = None,
-                 value: int = 0, poll: tuple[int, int] | None = None) -> bytes:
+                 value: int = 0, poll: tuple[int, int] | None = None,
+                 sigsys: tuple[int, int] | None = None) -> bytes:
     head = SIGINFO_HEAD.pack(signo, errno, code)
     if poll is not None:                                       # SIGIO: si_band, si_fd
         body = struct.pack("<qi", *poll)
+    elif sigsys is not None and addr is not None:              # seccomp's SIGSYS: _sigsys
+        body = struct.pack("<QiI", addr, *sigsys)
     elif addr is not None:                                       # SIGSEGV/SIGBUS/SIGFPE/SIGILL
         body = struct.pack("<Q", addr)
     elif signo == A.SIGCHLD:

@@ -225,8 +225,8 @@ def proc_pid_status(t: Task, whole: bool, ns: PidNamespace) -> bytes:
               f"SigIgn:\t{ign:016x}", f"SigCgt:\t{cgt:016x}", f"CapInh:\t{c.cap_inheritable:016x}",
               f"CapPrm:\t{c.cap_permitted:016x}", f"CapEff:\t{c.cap_effective:016x}",
               f"CapBnd:\t{c.cap_bset:016x}", f"CapAmb:\t{c.cap_ambient:016x}",
-              f"NoNewPrivs:\t{t.no_new_privs}", "Seccomp:\t0",
-              "Seccomp_filters:\t0", "Cpus_allowed:\t1", "Cpus_allowed_list:\t0",
+              f"NoNewPrivs:\t{t.no_new_privs}", f"Seccomp:\t{min(t.seccomp_mode, 2)}",
+              f"Seccomp_filters:\t{t.seccomp_filter.count if t.seccomp_filter else 0}", "Cpus_allowed:\t1", "Cpus_allowed_list:\t0",
               "Mems_allowed:\t00000001", "Mems_allowed_list:\t0",
               f"voluntary_ctxt_switches:\t{t.nvcsw}",
               f"nonvoluntary_ctxt_switches:\t{t.nivcsw}"]

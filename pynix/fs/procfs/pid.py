@@ -34,7 +34,7 @@ from pynix.fs.procfs.array import (
     proc_pid_status,
 )
 from pynix.fs.procfs.files import mnt_id, show_mountinfo, show_mounts
-from pynix.fs.procfs.inode import Entry, ProcDir, ProcFile, ProcLink, file_entry
+from pynix.fs.procfs.inode import Entry, ProcDir, ProcFile, ProcLink, file_entry, proc_ino
 from pynix.fs.procfs.registry import registry_entries, registry_find
 from pynix.fs.procfs.task_mmu import pagemap_opener, proc_pid_smaps, proc_pid_smaps_rollup
 from pynix.fs.vfs.dcache import Dentry, Mount, Path, d_path
@@ -369,7 +369,9 @@ def tgid_dir_task(inode: Inode | None) -> Task | None:
 
 
 def _task_dir(sb: ProcSuperBlock, t: Task, whole: bool) -> Entry:
-    return lambda sb_, ino: ProcPidDir(sb_, ino, t, whole)
+    # numbered by the task as well as the name: a new process that reuses the pid gets
+    # another inode, as Linux's proc_pid_make_inode gives each struct pid its own
+    return lambda sb_, ino: ProcPidDir(sb_, proc_ino(ino, t.start_time), t, whole)
 
 
 # -- the root ------------------------------------------------------------------------------------------

@@ -131,16 +131,25 @@ def d_path(path: Path, root: Path) -> bytes:
 
 
 def _d_path(path: Path, root: Path) -> bytes:
+    return prepend_path(path, root)[0]
+
+
+def prepend_path(path: Path, root: Path) -> tuple[bytes, bool]:
+    """Linux's prepend_path: the name of ``path`` walking up to ``root``, and False when the
+    walk reached the top of the tree without passing ``root`` (outside a chroot: the name is
+    then from the tree's top, and getcwd calls it "(unreachable)")."""
     parts: list[bytes] = []
     mnt, d = path.mnt, path.dentry
+    reached = True
     while True:
         if mnt is root.mnt and d is root.dentry:
             break
         if d is mnt.root:
             if mnt.parent is mnt:
-                break               # reached the top of a tree root cannot see
+                reached = False     # reached the top of a tree root cannot see
+                break
             d, mnt = mnt.mountpoint, mnt.parent
             continue
         parts.append(d.name)
         d = d.parent
-    return b"/" + b"/".join(reversed(parts))
+    return b"/" + b"/".join(reversed(parts)), reached
