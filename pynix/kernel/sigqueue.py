@@ -39,6 +39,7 @@ from pynix.base.runqueue import (
     TASK_INTERRUPTIBLE,
     TASK_RUNNING,
     TASK_STOPPED,
+    TASK_TRACED,
     TASK_UNINTERRUPTIBLE,
     TASK_ZOMBIE,
 )
@@ -209,7 +210,7 @@ def complete_signal(t: Task, sig: int, group: bool) -> None:
                 break
     if sig == A.SIGKILL or (_fatal_default(target, sig) and not target.blocked & sigbit(sig)):
         for th in t.thread_group:
-            if th.state == TASK_STOPPED:
+            if th.state == TASK_STOPPED or (th.state == TASK_TRACED and sig == A.SIGKILL):
                 th.state = TASK_RUNNING
                 th.kernel.rq.enqueue(th)
             signal_wake_up(th, fatal=True)

@@ -194,12 +194,13 @@ class CPU:
         return handle
 
     # -- running -----------------------------------------------------------------------------
-    def run(self, rip: int) -> Trap:
-        """Enter user mode at ``rip`` (iretq/sysret). Returns when something needs the kernel."""
+    def run(self, rip: int, count: int = 0) -> Trap:
+        """Enter user mode at ``rip`` (iretq/sysret). Returns when something needs the kernel,
+        or after ``count`` instructions (1: a single step, as EFLAGS.TF's debug trap)."""
         self.fault = None
         self.vector = -1
         self.running = True
-        err = _lib.uc_emu_start(self.h, rip, 0, 0, 0)
+        err = _lib.uc_emu_start(self.h, rip, 0, 0, count)
         self.running = False
         if self.tb_patcher is not None:
             self.tb_patcher.patch_new()

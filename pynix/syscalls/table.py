@@ -35,6 +35,7 @@ from pynix.syscalls import (
     sys_poll,
     sys_process,
     sys_procaccess,
+    sys_ptrace,
     sys_sched,
     sys_signal,
     sys_socket,
@@ -105,6 +106,17 @@ RWF = full("RWF_HIPRI is accepted (no polled I/O); RWF_NOWAIT gives EAGAIN only 
            "would sleep (pipes, sockets, eventfds), since file I/O never waits for the disk")
 XATTRS = partial("user, trusted and security names on ext2 (the EA block) and tmpfs; system.* "
                  "(POSIX ACLs) EOPNOTSUPP; other filesystems EOPNOTSUPP")
+PTRACE = partial(
+    "TRACEME, ATTACH, SEIZE, INTERRUPT, LISTEN, DETACH, KILL; PEEKTEXT/PEEKDATA and POKETEXT/"
+    "POKEDATA (FOLL_FORCE: text is written through a private copy); PEEKUSER/POKEUSER over "
+    "struct user (registers, i387, u_debugreg: DR0-3/DR6 kept, DR7 enabling a breakpoint EIO "
+    "since the CPU has no hardware breakpoints); GETREGS/SETREGS, GETFPREGS/SETFPREGS (fxsave); "
+    "GETREGSET/SETREGSET for NT_PRSTATUS, NT_PRFPREG, NT_X86_XSTATE (FP and SSE only); "
+    "GETSIGINFO/SETSIGINFO, GETEVENTMSG, GETSIGMASK/SETSIGMASK, GET_SYSCALL_INFO (entry and "
+    "exit; no seccomp stops), ARCH_PRCTL; SETOPTIONS with TRACESYSGOOD, TRACEFORK, TRACEVFORK, "
+    "TRACECLONE, TRACEEXEC, TRACEVFORKDONE, EXITKILL (TRACEEXIT and TRACESECCOMP accepted, "
+    "their stops never happen); SYSCALL, SYSEMU, CONT, SINGLESTEP; PEEKSIGINFO, SINGLEBLOCK and "
+    "the seccomp requests EIO")
 
 Row = Union[tuple[str, Callable[..., object], str], tuple[str, Callable[..., object], str, Support]]
 
@@ -256,6 +268,7 @@ ROWS: list[Row] = [
     ("pidfd_open", sys_signal.sys_pidfd_open, "dx"),
     ("pidfd_send_signal", sys_signal.sys_pidfd_send_signal, "fSxx"),
     ("pidfd_getfd", sys_procaccess.sys_pidfd_getfd, "fdx"),
+    ("ptrace", sys_ptrace.sys_ptrace, "dddx", PTRACE),
     ("process_vm_readv", sys_procaccess.sys_process_vm_readv, "dxuxux"),
     ("process_vm_writev", sys_procaccess.sys_process_vm_writev, "dxuxux"),
     ("kcmp", sys_procaccess.sys_kcmp, "ddduu", partial(
