@@ -148,8 +148,8 @@ def prepare_signal(t: Task, sig: int) -> bool:
     if is_global_init(t) and not blocked and t.sighand is not None \
             and t.sighand.action[sig].handler == A.SIG_DFL:
         return False                        # SIGNAL_UNKILLABLE: init only gets what it handles
-    if sig in SIG_KERNEL_ONLY:
-        return True
+    if sig in SIG_KERNEL_ONLY or t.tracer is not None:
+        return True                         # a tracer sees even ignored signals (sig_ignored)
     return not (is_ignored(t, sig) and not blocked)
 
 
