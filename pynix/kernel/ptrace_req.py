@@ -144,8 +144,8 @@ def do_ptrace(t: Task, request: int, pid: int, addr: int, data: int) -> int:
                     k.cpu.stop()
         return 0
     if request == P.PTRACE_LISTEN:
-        if not st.seized or st.why != "group":
-            raise KernelError(E.EIO)
+        if not st.seized or child.state != TASK_TRACED or st.code >> 8 != P.PTRACE_EVENT_STOP:
+            raise KernelError(E.EIO)           # only at a PTRACE_EVENT_STOP
         st.listening = True
         return 0
     if request == P.PTRACE_GET_SYSCALL_INFO:

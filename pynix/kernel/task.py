@@ -130,7 +130,8 @@ class SignalStruct:
 
 
 def signal_pending(t: Task) -> bool:
-    """An unblocked signal waits for ``t``, or its group is exiting (Linux's signal_pending;
+    """An unblocked signal waits for ``t``, its group is exiting, or its tracer interrupts
+    it (PTRACE_INTERRUPT's JOBCTL_TRAP_STOP) (Linux's signal_pending;
     here, with the task, because base/wait.py asks it of any task: ``task.signal_pending()``)."""
     blocked = t.blocked
     for i in t.pending:
@@ -139,7 +140,8 @@ def signal_pending(t: Task) -> bool:
     for i in t.signal.shared_pending:
         if not blocked & 1 << (i.signo - 1):
             return True
-    return t.signal.group_exit
+    st = t.ptrace_state
+    return t.signal.group_exit or (st is not None and st.interrupt)
 
 
 def wake_up_parent(parent: Task) -> None:
