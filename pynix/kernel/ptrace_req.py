@@ -24,6 +24,7 @@ from pynix.kernel.ptrace import (
     ptrace_resume,
     ptrace_stop,
     ptrace_traceme,
+    wake_tracee,
 )
 from pynix.kernel import ptrace_regs as R
 from pynix.kernel.signal import siginfo_bytes
@@ -147,6 +148,10 @@ def do_ptrace(t: Task, request: int, pid: int, addr: int, data: int) -> int:
         if not st.seized or child.state != TASK_TRACED or st.code >> 8 != P.PTRACE_EVENT_STOP:
             raise KernelError(E.EIO)           # only at a PTRACE_EVENT_STOP
         st.listening = True
+        if st.interrupt:                       # a notification waits (JOBCTL_TRAP_NOTIFY)
+            st.listening = False
+            st.why = ""
+            wake_tracee(child)
         return 0
     if request == P.PTRACE_GET_SYSCALL_INFO:
         info = _syscall_info(t, child)

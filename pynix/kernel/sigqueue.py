@@ -117,16 +117,29 @@ def do_notify_parent_cldstop(t: Task, why: int, status: int) -> None:
     wake_up_parent(parent)
 
 
+def _seized_in_group_stop(t: Task) -> bool:
+    st = t.ptrace_state
+    return st is not None and st.seized and t.state == TASK_TRACED and st.why == "group"
+
+
 def do_continue(t: Task) -> None:
     """SIGCONT resumes a stopped group, whatever its action (prepare_signal's SIGCONT side)."""
     sg = t.signal
-    was_stopped = any(th.state == TASK_STOPPED for th in t.thread_group)
+    was_stopped = any(th.state == TASK_STOPPED or _seized_in_group_stop(th) for th in t.thread_group)
     if not was_stopped:
         return
     for th in t.thread_group:
         if th.state == TASK_STOPPED:
             th.state = TASK_RUNNING
             th.kernel.rq.enqueue(th)
+        elif _seized_in_group_stop(th):
+            st = th.ptrace_state                 # ptrace_trap_notify: re-trap to tell the
+            assert st is not None                # tracer the group stop ended
+            st.interrupt = True
+            if st.listening:
+                st.listening = False
+                th.state = TASK_RUNNING
+                th.kernel.rq.enqueue(th)
     sg.stop_state = ("continued", 0)
     do_notify_parent_cldstop(t, A.CLD_CONTINUED, A.SIGCONT)
 
