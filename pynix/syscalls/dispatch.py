@@ -23,6 +23,7 @@ from pynix.kernel.ptrace import ptrace_stop_wait, report_events, syscall_stop_co
 from pynix.kernel.sigqueue import fatal_signal_pending
 from pynix.kernel.task import signal_pending
 from pynix.kernel.traps import oops
+from pynix.machine.cpu import X
 from pynix.syscalls.table import Entry, build_table
 from pynix.syscalls.trace import Tracer
 
@@ -110,10 +111,14 @@ class Dispatcher:
         then the syscall-exit-stop. Runs as the task's kernel stack."""
         cpu = self.cpu
         st = t.ptrace_state
+        stopped = False
         if st is not None and st.resume in ("syscall", "sysemu"):
             cpu.set_ret(-E.ENOSYS)
             yield from ptrace_stop_wait(t, syscall_stop_code(t), "syscall-entry", None)
             st = t.ptrace_state
+            stopped = True
+            # out of the syscall hook rip is past the instruction; handlers expect it on it
+            cpu.set_reg(X.UC_X86_REG_RIP, cpu.reg(X.UC_X86_REG_RIP) - 2)
         nr = t.syscall_nr
         ret: int | None = None
         if st is not None and st.resume == "sysemu":
@@ -144,6 +149,8 @@ class Dispatcher:
                     self.tracer.exit(t, ent, args, ret)
         if t.state != TASK_RUNNING and t.state != TASK_TRACED:
             return                                      # exited or stopped inside the call
+        if stopped:
+            cpu.set_reg(X.UC_X86_REG_RIP, cpu.reg(X.UC_X86_REG_RIP) + 2)
         if ret is not None:
             if -ret in RESTART_CODES:
                 t.restart = -ret
