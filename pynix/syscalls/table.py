@@ -106,17 +106,11 @@ RWF = full("RWF_HIPRI is accepted (no polled I/O); RWF_NOWAIT gives EAGAIN only 
            "would sleep (pipes, sockets, eventfds), since file I/O never waits for the disk")
 XATTRS = partial("user, trusted and security names on ext2 (the EA block) and tmpfs; system.* "
                  "(POSIX ACLs) EOPNOTSUPP; other filesystems EOPNOTSUPP")
-PTRACE = partial(
-    "TRACEME, ATTACH, SEIZE, INTERRUPT, LISTEN, DETACH, KILL; PEEKTEXT/PEEKDATA and POKETEXT/"
-    "POKEDATA (FOLL_FORCE: text is written through a private copy); PEEKUSER/POKEUSER over "
-    "struct user (registers, i387, u_debugreg: DR0-3/DR6 kept, DR7 enabling a breakpoint EIO "
-    "since the CPU has no hardware breakpoints); GETREGS/SETREGS, GETFPREGS/SETFPREGS (fxsave); "
-    "GETREGSET/SETREGSET for NT_PRSTATUS, NT_PRFPREG, NT_X86_XSTATE (FP and SSE only); "
-    "GETSIGINFO/SETSIGINFO, GETEVENTMSG, GETSIGMASK/SETSIGMASK, GET_SYSCALL_INFO (entry and "
-    "exit; no seccomp stops), ARCH_PRCTL; SETOPTIONS with TRACESYSGOOD, TRACEFORK, TRACEVFORK, "
-    "TRACECLONE, TRACEEXEC, TRACEVFORKDONE, EXITKILL (TRACEEXIT and TRACESECCOMP accepted, "
-    "their stops never happen); SYSCALL, SYSEMU, CONT, SINGLESTEP; PEEKSIGINFO, SINGLEBLOCK and "
-    "the seccomp requests EIO")
+PTRACE = partial("TRACEME ATTACH SEIZE INTERRUPT LISTEN DETACH KILL, PEEK/POKE TEXT DATA USER (FOLL_FORCE; "
+                 "u_debugreg kept, DR7 enabling EIO: no hardware breakpoints), GET/SETREGS, GET/SETFPREGS, "
+                 "GET/SETREGSET (NT_PRSTATUS, NT_PRFPREG, NT_X86_XSTATE: FP+SSE), GET/SETSIGINFO, GETEVENTMSG, "
+                 "GET/SETSIGMASK, GET_SYSCALL_INFO (no seccomp), ARCH_PRCTL, SYSCALL SYSEMU CONT SINGLESTEP; "
+                 "O_TRACEEXIT and O_TRACESECCOMP accepted but never stop; PEEKSIGINFO, SINGLEBLOCK: EIO")
 
 Row = Union[tuple[str, Callable[..., object], str], tuple[str, Callable[..., object], str, Support]]
 
