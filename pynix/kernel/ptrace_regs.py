@@ -27,6 +27,7 @@ from pynix.arch.x86_64 import sigframe as S
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
 from pynix.kernel.fpu_signal import copy_fpstate_to_sigframe
+from pynix.kernel.sched import apply_patches
 from pynix.kernel.task import Task
 from pynix.machine.cpu import CPU, REG_NAMES, X
 
@@ -47,19 +48,15 @@ def tracee_cpu(k: Kernel, t: Task) -> Iterator[CPU]:
     if k.loaded is t:
         yield cpu
         return
-    mine = cpu.save_context()
+    mine, loaded = cpu.save_context(), k.loaded
     try:
-        cpu.restore_context(t.ctx if t.ctx is not None and not t.fresh_cpu else cpu.new_context())
-        t.fresh_cpu = False
-        if t.reg_patch is not None:
-            cpu.set_regs(t.reg_patch)
-            t.reg_patch = None
-        if t.tls_patch is not None:
-            cpu.fs_base = t.tls_patch
-            t.tls_patch = None
+        cpu.restore_context(t.ctx if t.ctx is not None else cpu.new_context())
+        k.loaded = t
+        apply_patches(k, t)             # the queued writes, as the return to user mode would
         yield cpu
         t.ctx = cpu.save_context()
     finally:
+        k.loaded = loaded
         cpu.restore_context(mine)
 
 
