@@ -24,6 +24,7 @@ TASK_RUNNING = "R"
 TASK_INTERRUPTIBLE = "S"
 TASK_UNINTERRUPTIBLE = "D"
 TASK_STOPPED = "T"
+TASK_TRACED = "t"                # stopped by its tracer (ptrace), "tracing stop"
 TASK_ZOMBIE = "Z"
 TASK_DEAD = "X"
 

@@ -19,6 +19,7 @@ import os
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.ptrace import PTRACE_EVENT_EXEC
 from pynix.arch.x86_64.sched import PF_FORKNOEXEC
 from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_DEAD
@@ -28,6 +29,7 @@ from pynix.kernel.commoncap import cap_bprm_creds_from_file
 from pynix.kernel.exit import complete_vfork_done, do_exit, exit_mm
 from pynix.kernel.futex_exit import futex_exit_release
 from pynix.kernel.posix_timers import exit_itimers
+from pynix.kernel.ptrace import ptrace_event_pending
 from pynix.kernel.task import Task
 from pynix.loader.elf import BINPRM_BUF, Binprm, load_elf_binary, open_exec
 from pynix.machine.cpu import REG_NAMES
@@ -65,6 +67,7 @@ def do_execve(t: Task, path: bytes, argv: list[bytes], envp: list[bytes],
     ``filename`` is AT_EXECFN when it is not ``path`` (/dev/fd/N for a descriptor)."""
     if flags & ~(A.AT_EMPTY_PATH | A.AT_SYMLINK_NOFOLLOW):
         raise KernelError(E.EINVAL)
+    old_pid = t.pid                       # PTRACE_EVENT_EXEC's message: the tid before de_thread
     if not path and not flags & A.AT_EMPTY_PATH:
         raise KernelError(E.ENOENT)
     room = arg_limit(t) - 8 * (max(len(argv), 1) + len(envp))
@@ -92,6 +95,7 @@ def do_execve(t: Task, path: bytes, argv: list[bytes], envp: list[bytes],
     t.exec_path = filename
     t.flags &= ~PF_FORKNOEXEC
     start_thread(t, entry, sp)
+    ptrace_event_pending(t, PTRACE_EVENT_EXEC, old_pid)     # or the legacy exec SIGTRAP
 
 
 def begin_new_exec(t: Task, bprm: Binprm) -> None:

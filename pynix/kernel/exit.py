@@ -26,7 +26,7 @@ from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.sched import PF_EXITING
 from pynix.arch.x86_64.signal import W_CONTINUED, W_SIGMASK, W_STOPPED, WCOREFLAG
 from pynix.base.errors import KernelError
-from pynix.base.runqueue import TASK_DEAD, TASK_RUNNING, TASK_STOPPED, TASK_ZOMBIE
+from pynix.base.runqueue import TASK_DEAD, TASK_RUNNING, TASK_STOPPED, TASK_TRACED, TASK_ZOMBIE
 from pynix.base.wait import wait_event
 from pynix.drivers.tty_jobctrl import disassociate_ctty
 from pynix.fs.aio import exit_aio
@@ -39,6 +39,7 @@ from pynix.kernel.jobctl import exit_jobctl
 from pynix.kernel.pid import pid_vnr_to_global, task_active_pid_ns, task_tgid_nr_ns
 from pynix.kernel.pid_namespace import is_ns_reaper_group, zap_pid_ns_processes
 from pynix.kernel.posix_timers import exit_itimers
+from pynix.kernel.ptrace import exit_ptrace, ptrace_unlink
 from pynix.kernel.sigqueue import send_signal
 from pynix.kernel.task import SigInfo, Task, wake_up_parent
 
@@ -187,6 +188,15 @@ def do_notify_parent(t: Task, sig: int) -> bool:
     return bool(autoreap)
 
 
+def notify_tracer(t: Task) -> None:
+    """A tracee died: SIGCHLD with its status to the tracer, which wait_task_traced reaps."""
+    tracer = t.tracer
+    assert tracer is not None
+    code, status = status_to_cld(t.exit_code)
+    send_signal(tracer, SigInfo(A.SIGCHLD, code, pid=t.pid, uid=t.cred.uid, status=status))
+    wake_up_parent(tracer)
+
+
 def status_to_cld(status: int) -> tuple[int, int]:
     """(si_code, si_status) of a wait status: CLD_EXITED and the exit code, or CLD_KILLED /
     CLD_DUMPED and the signal (the cause wait_task_zombie and do_notify_parent compute)."""
@@ -226,6 +236,7 @@ def do_exit(t: Task, status: int) -> None:
         if t.signal.session == t.tgid and t.signal.tty is not None:
             disassociate_ctty(t, on_exit=True)      # the controlling process hangs up its tty
     t.kstack = None
+    t.kstack_traced = False
     exit_notify(t, group_dead)
     if k.current is t:
         k.cpu.stop()
@@ -236,6 +247,11 @@ def exit_notify(t: Task, group_dead: bool) -> None:
     children go to the reaper, orphaned process groups hear of it (job control), and ``t``
     becomes a zombie its parent is told about, or, a thread that is not the leader, is
     released at once; the group's leader reports when its last thread is gone."""
+    for z in exit_ptrace(t):                    # our tracees go free
+        if not z.is_group_leader:
+            release_task(z)
+        elif not z.thread_group[1:] and do_notify_parent(z, z.exit_signal):
+            release_task(z)
     children = list(t.children)
     if group_dead and is_ns_reaper_group(t):      # the init of a pid namespace
         _zap(t)
@@ -249,8 +265,12 @@ def exit_notify(t: Task, group_dead: bool) -> None:
         t.signal.utime += t.utime               # the group keeps the time of its dead threads
         t.signal.stime += t.stime
         t.signal.ioac.add(t.ioac)               # and their I/O counts (__exit_signal)
-        t.state = TASK_DEAD
-        release_task(t)
+        if t.tracer is not None:                # its tracer reaps it (wait_task_traced)
+            t.state = TASK_ZOMBIE
+            notify_tracer(t)
+        else:
+            t.state = TASK_DEAD
+            release_task(t)
         if leader.state == TASK_ZOMBIE and t.signal.nr_threads == 0:
             _leader_done(leader)
     else:
@@ -282,6 +302,10 @@ def _leader_done(leader: Task) -> None:
     if leader.signal.group_exit:
         leader.exit_code = leader.signal.group_exit_code
     group_exited(leader)
+    tracer = leader.tracer
+    if tracer is not None and (leader.real_parent is None or tracer.tgid != leader.real_parent.tgid):
+        notify_tracer(leader)                   # the real parent hears after the tracer
+        return
     if do_notify_parent(leader, leader.exit_signal):
         leader.state = TASK_DEAD
         release_task(leader)
@@ -297,7 +321,7 @@ def do_group_exit(t: Task, status: int) -> None:
     for th in list(t.thread_group):
         if th is not t and not th.flags & PF_EXITING:
             th.kernel.rq.wake_up_process(th)
-            if th.state == TASK_STOPPED:
+            if th.state in (TASK_STOPPED, TASK_TRACED):
                 th.state = TASK_RUNNING
                 th.kernel.rq.enqueue(th)
     do_exit(t, status)
@@ -342,6 +366,36 @@ def kernel_wait4(t: Task, upid: int, options: int) -> Generator[None, None, Wait
     return (yield from do_wait(t, idtype, ident, options | A.WEXITED))
 
 
+def wait_task_traced(t: Task, c: Task, options: int) -> WaitResult | None:
+    """A tracee of ``t``'s: a tracing stop not yet reported (whatever WUNTRACED says), or its
+    death: the tracer that is not its parent passes the zombie on to the real parent
+    (Linux's wait_task_stopped with ptrace, and wait_task_zombie's ptrace_reparented case)."""
+    st = c.ptrace_state
+    if c.state == TASK_TRACED and st is not None and not st.reported:
+        if not options & A.WNOWAIT:
+            st.reported = True
+        return WaitResult(c.pid, (st.code << 8) | W_STOPPED, A.CLD_TRAPPED, uid=c.cred.uid)
+    if c.state != TASK_ZOMBIE or not options & A.WEXITED:
+        return None
+    if c.is_group_leader and c.thread_group[1:]:
+        return None                               # the group is not done yet
+    code, _st = status_to_cld(c.exit_code)
+    res = WaitResult(c.pid, c.exit_code, code, uid=c.cred.uid)
+    if options & A.WNOWAIT:
+        return res
+    ptrace_unlink(c)
+    rp = c.real_parent
+    if not c.is_group_leader or rp is None or rp.tgid == t.tgid:
+        cu, cs = thread_group_cputime(c)
+        if c.is_group_leader:
+            t.signal.cutime += cu
+            t.signal.cstime += cs
+        release_task(c)
+    elif do_notify_parent(c, c.exit_signal):      # now the real parent's to reap
+        release_task(c)
+    return res
+
+
 def do_wait(t: Task, idtype: int, ident: int, options: int) -> Generator[None, None, WaitResult | None]:
     """Linux's do_wait (Bach's wait): find an eligible child (wait_consider_task) and, unless
     WNOWAIT, reap a zombie (wait_task_zombie) or collect a stop (wait_task_stopped) or a
@@ -355,12 +409,21 @@ def do_wait(t: Task, idtype: int, ident: int, options: int) -> Generator[None, N
     while True:
         found_any = False
         for parent in t.thread_group:
+            for c in list(parent.ptraced):
+                if not (c.pid == ident if idtype == A.P_PID else _eligible(t, c, idtype, ident)):
+                    continue
+                found_any = True
+                res = wait_task_traced(t, c, options)
+                if res is not None:
+                    return res
             for c in list(parent.children):
                 if not _eligible(t, c, idtype, ident):
                     continue
                 if c.exit_signal != A.SIGCHLD and not options & (A.WALL | A.WCLONE):
                     continue
                 found_any = True
+                if c.tracer is not None and c.tracer.tgid != t.tgid:
+                    continue                      # its tracer hears of it first
                 if c.state == TASK_ZOMBIE and want_exit and not c.thread_group[1:] \
                         and not c.signal.zap_pending:
                     code, st = status_to_cld(c.exit_code)

@@ -25,6 +25,13 @@ from typing import Generator, Protocol, TypeVar
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.ptrace import (
+    PTRACE_EVENT_CLONE,
+    PTRACE_EVENT_FORK,
+    PTRACE_EVENT_VFORK,
+    PTRACE_EVENT_VFORK_DONE,
+    event_option,
+)
 from pynix.arch.x86_64.sched import PF_FORKNOEXEC
 from pynix.arch.x86_64.thread import CLONE_CLEAR_SIGHAND
 from pynix.base.errors import KernelError
@@ -37,9 +44,10 @@ from pynix.kernel.nsproxy import NOT_IMPLEMENTED_NS, copy_utsname
 from pynix.kernel.ns_common import pid_ns_for_children
 from pynix.kernel.pid import alloc_pid, task_active_pid_ns, task_pid_vnr
 from pynix.kernel.pid_namespace import attach_child_reaper, copy_pid_ns
+from pynix.kernel.ptrace import ptrace_event_pending, ptrace_link, report_events
 from pynix.kernel.seccomp import copy_seccomp
-from pynix.kernel.sigqueue import fatal_signal_pending
-from pynix.kernel.task import Task
+from pynix.kernel.sigqueue import fatal_signal_pending, send_signal
+from pynix.kernel.task import SigInfo, Task
 from pynix.mm.mm import MM
 from pynix.mm.uaccess import put_i32
 from pynix.security.keys.process_keys import copy_keys
@@ -256,6 +264,38 @@ def kernel_clone(t: Task, flags: int, stack: int, ptid: int, ctid: int, tls: int
         wq = WaitQueue()
         child.vfork_done = wq
         child.in_vfork = True
+    traced = ptrace_init_child(t, child, flags)
+    if traced:
+        yield from report_events(t)                  # PTRACE_EVENT_FORK/VFORK/CLONE
+    if flags & A.CLONE_VFORK:
         yield from wait_event(t, wq, lambda: child.vfork_done is None or fatal_signal_pending(t),
                               interruptible=False)   # killable, as Linux's wait_for_vfork_done
+        if traced and ptrace_event_pending(t, PTRACE_EVENT_VFORK_DONE, nr):
+            yield from report_events(t)
     return nr
+
+
+def ptrace_init_child(t: Task, child: Task, flags: int) -> bool:
+    """A traced parent's new child is traced too when the tracer asked for the event
+    (PTRACE_O_TRACEFORK, TRACEVFORK, TRACECLONE; never with CLONE_UNTRACED): it starts with
+    a SIGSTOP (or, seized, a PTRACE_EVENT_STOP), and the parent's event stop is queued
+    (Linux's ptrace_init_task and ptrace_event_pid in kernel_clone)."""
+    st = t.ptrace_state
+    if st is None or t.tracer is None or flags & A.CLONE_UNTRACED:
+        return False
+    if flags & A.CLONE_VFORK:
+        event = PTRACE_EVENT_VFORK
+    elif flags & A.CSIGNAL != A.SIGCHLD:
+        event = PTRACE_EVENT_CLONE
+    else:
+        event = PTRACE_EVENT_FORK
+    if not st.options & event_option(event):
+        return False
+    ptrace_link(child, t.tracer, st.seized, st.options)
+    cst = child.ptrace_state
+    assert cst is not None
+    if st.seized:
+        cst.interrupt = True
+    else:
+        send_signal(child, SigInfo(A.SIGSTOP, A.SI_USER), group=False)
+    return ptrace_event_pending(t, event, child.pid)

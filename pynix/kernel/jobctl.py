@@ -28,6 +28,7 @@ from pynix.kernel.pid import (
 )
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.ptrace import PTRACE_EVENT_STOP
 from pynix.arch.x86_64.sched import PF_FORKNOEXEC
 from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_DEAD, TASK_STOPPED, TASK_ZOMBIE
@@ -37,6 +38,7 @@ from pynix.kernel.pgrp import (
     pgrp_exists,
     will_become_orphaned_pgrp,
 )
+from pynix.kernel.ptrace import ptrace_stop
 from pynix.kernel.sigqueue import do_notify_parent_cldstop
 from pynix.kernel.task import Task
 
@@ -92,6 +94,9 @@ def do_signal_stop(t: Task, sig: int) -> bool:
         if th.state not in (TASK_ZOMBIE, TASK_DEAD):    # a leader gone before its threads stays so
             th.state = TASK_STOPPED
     do_notify_parent_cldstop(t, A.CLD_STOPPED, sig)
+    st = t.ptrace_state
+    if st is not None:                    # a tracee's group-stop is a trap its tracer sees
+        ptrace_stop(t, sig | (PTRACE_EVENT_STOP << 8 if st.seized else 0), "group", None)
     return True
 
 

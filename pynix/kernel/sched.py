@@ -32,6 +32,7 @@ from pynix.base.runqueue import (
 from pynix.base.timer import monotonic_ns
 from pynix.kernel.exit import do_exit
 from pynix.kernel.posix_cpu_timers import run_posix_cpu_timers
+from pynix.kernel.ptrace import single_step_trap
 from pynix.kernel.signal import do_signal
 from pynix.kernel.traps import handle_trap, oops
 from pynix.machine.cpu import X
@@ -130,7 +131,7 @@ def run_task(k: Kernel, t: Task) -> None:
             break
         restart = k.syscalls.take_restart(t)
         if restart is not None or t.pending or t.signal.shared_pending or t.signal.group_exit \
-                or t.saved_sigmask is not None:
+                or t.saved_sigmask is not None or t.ptrace_state is not None:
             do_signal(k, t, restart)
             apply_patches(k, t)
             if t.state != TASK_RUNNING:
@@ -141,8 +142,12 @@ def run_task(k: Kernel, t: Task) -> None:
         switch_mm(k, t)
         irq.tick = False
         entered = monotonic_ns()
-        trap = cpu.run(cpu.reg(X.UC_X86_REG_RIP))
+        st = t.ptrace_state
+        step = st is not None and st.resume == "step"
+        trap = cpu.run(cpu.reg(X.UC_X86_REG_RIP), 1 if step else 0)
         now = monotonic_ns()
+        if step and trap.kind == "stop" and t.kstack is None and t.state == TASK_RUNNING:
+            single_step_trap(t)               # the debug trap after one instruction
         t.user_ns += now - entered            # guest code and syscall hooks (cputime.py)
         apply_patches(k, t)
         if t.cpu_expires is not None or t.signal.cpu_expires is not None:

@@ -24,16 +24,18 @@ from typing import TYPE_CHECKING, Generator
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import sigframe as F
+from pynix.arch.x86_64.ptrace import PTRACE_EVENT_STOP
 from pynix.arch.x86_64.sched import PF_EXITING
 from pynix.arch.x86_64.signal import SS_AUTODISARM, WCOREFLAG
 from pynix.arch.x86_64.syscall_nr import NR
 from pynix.arch.x86_64.traps import X86_TRAP_PF
 from pynix.base.errors import KernelError
-from pynix.base.runqueue import TASK_STOPPED
+from pynix.base.runqueue import TASK_STOPPED, TASK_TRACED
 from pynix.base.wait import wait_event
 from pynix.kernel.exit import do_group_exit
 from pynix.kernel.fpu_signal import copy_fpstate_to_sigframe, fpu__clear_user_states, fpu__restore_sig
 from pynix.kernel.jobctl import do_signal_stop
+from pynix.kernel.ptrace import ptrace_signal, ptrace_stop, take_injected
 from pynix.kernel.sigqueue import (
     SIG_DEFAULT_COREDUMP,
     SIG_DEFAULT_IGNORE,
@@ -79,6 +81,9 @@ def do_signal(k: Kernel, t: Task, restart: int | None) -> None:
         return
     if t.flags & PF_EXITING:
         return                                # killed: nothing to return to
+    if t.state == TASK_TRACED:
+        t.restart = restart                   # decided after the tracer resumes the task
+        return
     if restart is not None:
         _restart_syscall(k, t, restart)
     if t.state == TASK_STOPPED:
@@ -96,9 +101,22 @@ def get_signal(t: Task) -> tuple[SigInfo, SigAction] | None:
         if t.signal.group_exit:
             do_group_exit(t, t.signal.group_exit_code)
             return None
-        info = dequeue_signal(t)
-        if info is None:
+        st = t.ptrace_state
+        if st is not None and st.interrupt:              # PTRACE_INTERRUPT
+            st.interrupt = False
+            ptrace_stop(t, A.SIGTRAP | PTRACE_EVENT_STOP << 8, "interrupt", None)
             return None
+        if st is not None and st.inject is not None:      # the tracer's verdict on a stop
+            info = take_injected(t)
+            if info is None:
+                continue
+        else:
+            info = dequeue_signal(t)
+            if info is None:
+                return None
+            if st is not None and info.signo != A.SIGKILL:
+                ptrace_signal(t, info)                  # signal-delivery-stop
+                return None
         sig = info.signo
         assert t.sighand is not None
         act = t.sighand.action[sig]

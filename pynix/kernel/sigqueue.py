@@ -41,6 +41,7 @@ from pynix.base.runqueue import (
     TASK_INTERRUPTIBLE,
     TASK_RUNNING,
     TASK_STOPPED,
+    TASK_TRACED,
     TASK_UNINTERRUPTIBLE,
     TASK_ZOMBIE,
 )
@@ -140,16 +141,29 @@ def do_notify_parent_cldstop(t: Task, why: int, status: int) -> None:
     wake_up_parent(parent)
 
 
+def _seized_in_group_stop(t: Task) -> bool:
+    st = t.ptrace_state
+    return st is not None and st.seized and t.state == TASK_TRACED and st.why == "group"
+
+
 def do_continue(t: Task) -> None:
     """SIGCONT resumes a stopped group, whatever its action (prepare_signal's SIGCONT side)."""
     sg = t.signal
-    was_stopped = any(th.state == TASK_STOPPED for th in t.thread_group)
+    was_stopped = any(th.state == TASK_STOPPED or _seized_in_group_stop(th) for th in t.thread_group)
     if not was_stopped:
         return
     for th in t.thread_group:
         if th.state == TASK_STOPPED:
             th.state = TASK_RUNNING
             th.kernel.rq.enqueue(th)
+        elif _seized_in_group_stop(th):
+            st = th.ptrace_state                 # ptrace_trap_notify: re-trap to tell the
+            assert st is not None                # tracer the group stop ended
+            st.interrupt = True
+            if st.listening:
+                st.listening = False
+                th.state = TASK_RUNNING
+                th.kernel.rq.enqueue(th)
     sg.stop_state = ("continued", 0)
     do_notify_parent_cldstop(t, A.CLD_CONTINUED, A.SIGCONT)
 
@@ -174,8 +188,8 @@ def prepare_signal(t: Task, sig: int, force: bool = False) -> bool:
             and t.sighand.action[sig].handler == A.SIG_DFL \
             and not (force and sig in SIG_KERNEL_ONLY):
         return False                        # SIGNAL_UNKILLABLE: init only gets what it handles
-    if sig in SIG_KERNEL_ONLY:
-        return True
+    if sig in SIG_KERNEL_ONLY or t.tracer is not None:
+        return True                         # a tracer sees even ignored signals (sig_ignored)
     return not (is_ignored(t, sig) and not blocked)
 
 
@@ -239,7 +253,7 @@ def complete_signal(t: Task, sig: int, group: bool) -> None:
                 break
     if sig == A.SIGKILL or (_fatal_default(target, sig) and not target.blocked & sigbit(sig)):
         for th in t.thread_group:
-            if th.state == TASK_STOPPED:
+            if th.state == TASK_STOPPED or (th.state == TASK_TRACED and sig == A.SIGKILL):
                 th.state = TASK_RUNNING
                 th.kernel.rq.enqueue(th)
             signal_wake_up(th, fatal=True)

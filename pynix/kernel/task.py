@@ -13,7 +13,7 @@ image, kernel/exit.py ends; kernel/sigqueue.py posts signals, kernel/signal.py d
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generator
 
 from pynix.arch.x86_64 import abi as A
@@ -87,6 +87,28 @@ class SigInfo:
     arch: int = 0
 
 
+@dataclass
+class PtraceState:
+    """What ptrace keeps of a traced task (kernel/ptrace.py): the tracer's options, the stop
+    being reported (``code``: the wait status's high byte and event, ``reported`` once a
+    wait collected it), the siginfo of a signal-delivery-stop, the event message, how the
+    tracer resumed it (``resume``: 'cont', 'syscall', 'sysemu', 'step') with the signal to
+    deliver, events waiting to stop at syscall exit, and u_debugreg."""
+    options: int = 0
+    seized: bool = False
+    code: int = 0
+    reported: bool = True
+    why: str = ""
+    last_siginfo: Any = None
+    message: int = 0
+    resume: str = "cont"
+    inject: SigInfo | None = None
+    events: list = field(default_factory=list)
+    interrupt: bool = False
+    listening: bool = False
+    debugreg: list = field(default_factory=lambda: [0] * 8)
+
+
 class SignalStruct:
     """Per thread group: shared pending signals, group exit, rlimits, job-control ids."""
 
@@ -119,7 +141,8 @@ class SignalStruct:
 
 
 def signal_pending(t: Task) -> bool:
-    """An unblocked signal waits for ``t``, or its group is exiting (Linux's signal_pending;
+    """An unblocked signal waits for ``t``, its group is exiting, or its tracer interrupts
+    it (PTRACE_INTERRUPT's JOBCTL_TRAP_STOP) (Linux's signal_pending;
     here, with the task, because base/wait.py asks it of any task: ``task.signal_pending()``)."""
     blocked = t.blocked
     for i in t.pending:
@@ -128,7 +151,8 @@ def signal_pending(t: Task) -> bool:
     for i in t.signal.shared_pending:
         if not blocked & 1 << (i.signo - 1):
             return True
-    return t.signal.group_exit
+    st = t.ptrace_state
+    return t.signal.group_exit or (st is not None and st.interrupt)
 
 
 def wake_up_parent(parent: Task) -> None:
@@ -196,6 +220,7 @@ class Task:
         self.fresh_cpu = False                     # exec: reset FPU/SSE before the patches
         self.kstack: Generator[None, None, int] | None = None     # a blocked syscall
         self.syscall_nr = -1
+        self.kstack_traced = False                 # kstack is a traced syscall (dispatch.py)
         self.kstack_args: tuple[int, ...] | None = None
         self.restart: int | None = None               # ERESTART* of an interrupted syscall
         self.restart_block: Any = None
@@ -225,6 +250,10 @@ class Task:
         self.sched_reset_on_fork = False
         self.dl: DLEntity | None = None               # SCHED_DEADLINE's server (base/deadline.py)
         self.pdeath_signal = 0
+        # ptrace (kernel/ptrace.py): the tracer, the tracees, and the tracee's state
+        self.tracer: Task | None = None
+        self.ptraced: list[Task] = []
+        self.ptrace_state: PtraceState | None = None
         self.no_new_privs = 0
         self.seccomp_mode = 0                         # kernel/seccomp.py: SECCOMP_MODE_*
         self.seccomp_filter: Any = None               # ... its newest SeccompFilter

@@ -34,7 +34,7 @@ from unicorn.unicorn_py3.arch import intel as _intel
 
 from pynix.machine.fpu import FPU
 from pynix.machine.physmem import PhysMem
-from pynix.machine.tbexit import BlockEntryPatcher, disable_midblock_exits
+from pynix.machine.tbexit import BlockEntryPatcher, disable_midblock_exits, set_midblock_exits
 
 _lib = _ucmod.uclib
 # The same library without ctypes argtypes: calls skip per-argument conversion and cost half
@@ -194,12 +194,18 @@ class CPU:
         return handle
 
     # -- running -----------------------------------------------------------------------------
-    def run(self, rip: int) -> Trap:
-        """Enter user mode at ``rip`` (iretq/sysret). Returns when something needs the kernel."""
+    def run(self, rip: int, count: int = 0) -> Trap:
+        """Enter user mode at ``rip`` (iretq/sysret). Returns when something needs the kernel,
+        or after ``count`` instructions (1: a single step, as EFLAGS.TF's debug trap)."""
         self.fault = None
         self.vector = -1
         self.running = True
-        err = _lib.uc_emu_start(self.h, rip, 0, 0, 0)
+        if count:
+            set_midblock_exits(self.h.value, True)
+            err = _lib.uc_emu_start(self.h, rip, 0, 0, count)
+            set_midblock_exits(self.h.value, False)
+        else:
+            err = _lib.uc_emu_start(self.h, rip, 0, 0, 0)
         self.running = False
         if self.tb_patcher is not None:
             self.tb_patcher.patch_new()

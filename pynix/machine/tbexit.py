@@ -86,7 +86,19 @@ def disable_midblock_exits(uc_addr: int, emu_stop: ctypes._CFuncPtr) -> bool:
             or tail.hook_insert:
         return False
     tail.no_exit_request = True
+    _tails[uc_addr] = tail
     return True
+
+
+_tails: dict[int, ctypes.Structure] = {}
+
+
+def set_midblock_exits(uc_addr: int, enabled: bool) -> None:
+    """Turn Unicorn's per-instruction exit checks back on (``enabled``) or off again: a
+    single step (``uc_emu_start`` with count 1) must stop after exactly one instruction."""
+    tail = _tails.get(uc_addr)
+    if tail is not None:
+        tail.no_exit_request = not enabled      # type: ignore[attr-defined]
 
 
 def _mov_load(code: bytes, i: int) -> tuple[bool, int, int, int, int] | None:

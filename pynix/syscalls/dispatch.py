@@ -24,13 +24,13 @@ from pynix.kernel.seccomp import secure_computing
 from pynix.kernel.task import signal_pending
 from pynix.kernel.traps import oops
 from pynix.syscalls.table import Entry, build_table
+from pynix.syscalls.ptrace_entry import RESTART_CODES, traced_syscall
 from pynix.syscalls.trace import Tracer
 
 if TYPE_CHECKING:
     from pynix.kernel.kernel import Kernel
     from pynix.kernel.task import Task
 
-RESTART_CODES = (E.ERESTARTSYS, E.ERESTARTNOINTR, E.ERESTARTNOHAND, E.ERESTART_RESTARTBLOCK)
 
 
 class Dispatcher:
@@ -52,6 +52,9 @@ class Dispatcher:
             a = cpu.read_args()
             nr = a[0]
             t.syscall_nr = nr
+            if t.tracer is not None:              # ptrace: the syscall-stops around the call
+                self.start_traced(t)
+                return
             tracer = self.tracer
             if t.seccomp_mode:                # syscall_trace_enter: seccomp decides first
                 skip = secure_computing(t, nr, tuple(a[1:7]), cpu.syscall_ip())
@@ -98,10 +101,31 @@ class Dispatcher:
             if t is not None:
                 t.hook_ns += monotonic_ns() - entered       # system time (kernel/cputime.py)
 
+    def start_traced(self, t: Task) -> None:
+        gen = traced_syscall(self, t)
+        try:
+            next(gen)
+        except StopIteration:
+            return
+        t.kstack = gen
+        t.kstack_traced = True
+        self.cpu.stop()
+
     def resume(self, t: Task) -> bool:
         """Continue a blocked syscall; False if it must sleep again."""
         gen = t.kstack
         assert gen is not None
+        if t.kstack_traced:
+            try:
+                next(gen)
+                return False
+            except StopIteration:
+                pass
+            except Exception as exc:
+                oops(self.k, t, "exception in a traced syscall (resumed)", exc)
+            t.kstack = None
+            t.kstack_traced = False
+            return True
         ent = self.table[t.syscall_nr]
         try:
             next(gen)

@@ -35,6 +35,7 @@ from pynix.syscalls import (
     sys_poll,
     sys_process,
     sys_procaccess,
+    sys_ptrace,
     sys_sched,
     sys_signal,
     sys_socket,
@@ -105,6 +106,11 @@ RWF = full("RWF_HIPRI is accepted (no polled I/O); RWF_NOWAIT gives EAGAIN only 
            "would sleep (pipes, sockets, eventfds), since file I/O never waits for the disk")
 XATTRS = partial("user, trusted and security names on ext2 (the EA block) and tmpfs; system.* "
                  "(POSIX ACLs) EOPNOTSUPP; other filesystems EOPNOTSUPP")
+PTRACE = partial("TRACEME ATTACH SEIZE INTERRUPT LISTEN DETACH KILL, PEEK/POKE TEXT DATA USER (FOLL_FORCE; "
+                 "u_debugreg kept, DR7 enabling EIO: no hardware breakpoints), GET/SETREGS, GET/SETFPREGS, "
+                 "GET/SETREGSET (NT_PRSTATUS, NT_PRFPREG, NT_X86_XSTATE: FP+SSE), GET/SETSIGINFO, GETEVENTMSG, "
+                 "GET/SETSIGMASK, GET_SYSCALL_INFO (no seccomp), ARCH_PRCTL, SYSCALL SYSEMU CONT SINGLESTEP; "
+                 "O_TRACEEXIT and O_TRACESECCOMP accepted but never stop; PEEKSIGINFO, SINGLEBLOCK: EIO")
 
 Row = Union[tuple[str, Callable[..., object], str], tuple[str, Callable[..., object], str, Support]]
 
@@ -263,6 +269,7 @@ ROWS: list[Row] = [
     ("pidfd_open", sys_signal.sys_pidfd_open, "dx"),
     ("pidfd_send_signal", sys_signal.sys_pidfd_send_signal, "fSxx"),
     ("pidfd_getfd", sys_procaccess.sys_pidfd_getfd, "fdx"),
+    ("ptrace", sys_ptrace.sys_ptrace, "dddx", PTRACE),
     ("process_vm_readv", sys_procaccess.sys_process_vm_readv, "dxuxux"),
     ("process_vm_writev", sys_procaccess.sys_process_vm_writev, "dxuxux"),
     ("kcmp", sys_procaccess.sys_kcmp, "ddduu", partial(
