@@ -282,6 +282,12 @@ ROWS: list[Row] = [
     ("mlock", sys_mm.sys_mlock, "xu"), ("mlock2", sys_mm.sys_mlock2, "xux"),
     ("munlock", sys_mm.sys_munlock, "xu"),
     ("mlockall", sys_mm.sys_mlockall, "x"), ("munlockall", sys_mm.sys_munlockall, ""),
+    ("mseal", sys_mm.sys_mseal, "xux"),
+    ("remap_file_pages", sys_mm.sys_remap_file_pages, "xuxxx"),
+    ("userfaultfd", sys_mm.sys_userfaultfd, "x", partial(
+        "anonymous and shmem areas (no hugetlbfs); no UFFD_FEATURE_EVENT_FORK nor WP_ASYNC; "
+        "REMAP/REMOVE/UNMAP events are queued without waiting to be read; a syscall whose "
+        "uaccess meets a userfault sleeps and is restarted")),
     # signals
     ("rt_sigaction", sys_signal.sys_rt_sigaction, "Sxxu"),
     ("rt_sigprocmask", sys_signal.sys_rt_sigprocmask, "dxxu"),

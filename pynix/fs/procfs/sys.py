@@ -12,7 +12,7 @@ Integer sysctls written by root (``sysctl_int``, Linux's proc_dointvec_minmax: o
 number, EINVAL outside its range): ``fs/nr_open`` (the descriptor table's ceiling, see
 vfs/file.NrOpen), ``kernel/ns_last_pid`` (the pid the next one is allocated after),
 ``kernel/tainted`` (bits can be set, as Linux allows), ``kernel/core_uses_pid``,
-``vm/vfs_cache_pressure``, ``fs/pipe-max-size`` (rounded up to a power-of-two of pages, as
+``vm/vfs_cache_pressure``, ``vm/max_map_count`` (mm/vma.MaxMapCount), ``vm/unprivileged_userfaultfd``, ``fs/pipe-max-size`` (rounded up to a power-of-two of pages, as
 proc_dopipe_max_size) and ``fs/pipe-user-pages-{soft,hard}`` (fs/pipe_acct.py),
 ``fs/lease-break-time`` and ``fs/leases-enable`` (fs/leases.py); ``kernel/core_pattern`` is a string (proc_dostring). pynix writes
 no core files, so core_pattern, core_uses_pid and vfs_cache_pressure are kept and read back
@@ -43,6 +43,7 @@ from pynix.kernel.pid import PID_MAX_DEFAULT
 from pynix.kernel.ns_common import uts_ns_of
 from pynix.kernel.version import UTS_RELEASE, UTS_SYSNAME, UTS_VERSION
 from pynix.mm.filemap import drop_pagecache
+from pynix.mm.vma import MaxMapCount
 
 UTS_LEN = 64
 
@@ -122,6 +123,10 @@ def _set_nr_open(k: Any, v: int) -> None:
     NrOpen.value = v
 
 
+def _set_max_map_count(k: Any, v: int) -> None:
+    MaxMapCount.value = v
+
+
 def _set_last_pid(k: Any, v: int) -> None:
     k.pids.last_pid = v
 
@@ -154,6 +159,9 @@ sysctl_int("kernel/ns_last_pid", lambda k: k.pids.last_pid, _set_last_pid, 0,
            PID_MAX_DEFAULT - 1)
 sysctl_int("kernel/tainted", _tunable("tainted", 0), _set_tainted)
 sysctl_int("kernel/core_uses_pid", _tunable("core_uses_pid", 0), _set_tunable("core_uses_pid"), 0, 1)
+sysctl_int("vm/max_map_count", lambda k: MaxMapCount.value, _set_max_map_count)
+sysctl_int("vm/unprivileged_userfaultfd", _tunable("unprivileged_userfaultfd", 0),
+           _set_tunable("unprivileged_userfaultfd"), 0, 1)      # read by sys_userfaultfd
 sysctl_int("vm/vfs_cache_pressure", _tunable("vfs_cache_pressure", 100),
            _set_tunable("vfs_cache_pressure"))
 def _drop_caches(k: Any, task: Any, data: bytes) -> None:
