@@ -144,13 +144,8 @@ def mwriteprotect_range(ctx: UserfaultCtx, start: int, length: int, mode: int) -
     ctx.check_initialized()
     end = validate_range(start, length)
     mm = ctx.mm
-    covered = start
-    vmas = mm.vmas.overlapping(start, end)
-    for v in vmas:
-        if v.start > covered or v.uffd is not ctx or not v.vm_flags & VM_UFFD_WP:
-            raise KernelError(E.ENOENT)
-        covered = v.end
-    if covered < end:
+    if mm.vmas.has_holes(start, end) or any(
+            v.uffd is not ctx or not v.vm_flags & VM_UFFD_WP for v in mm.vmas.overlapping(start, end)):
         raise KernelError(E.ENOENT)
     pt = mm.pt
     for vpn in mm.resident(start, end):

@@ -139,13 +139,7 @@ def do_mprotect(mm: MM, addr: int, length: int, prot: int) -> None:
         if length == 0:
             return
         raise KernelError(E.ENOMEM)
-    # every page of the range must be mapped (ENOMEM otherwise), as Linux checks
-    covered = addr
-    for v in mm.vmas.overlapping(addr, end):
-        if v.start > covered:
-            raise KernelError(E.ENOMEM)
-        covered = v.end
-    if covered < end:
+    if mm.vmas.has_holes(addr, end):       # every page must be mapped, as Linux checks
         raise KernelError(E.ENOMEM)
     can_modify_mm(mm, addr, end)
     for v in mm.vmas.isolate(addr, end):
@@ -239,18 +233,10 @@ def _move(mm: MM, vma: VMA, addr: int, old_len: int, new_len: int, new_addr: int
     return new_addr
 
 
+# the advice pynix takes as a hint: 16/17 MADV_DONTDUMP/DODUMP; MERGEABLE (12) and
+# HUGEPAGE (14) with their opposites are EINVAL, as on a Linux without CONFIG_KSM and THP
 MADV_HINTS = (A.MADV_NORMAL, A.MADV_RANDOM, A.MADV_SEQUENTIAL, A.MADV_WILLNEED,
-              A.MADV_DONTFORK, A.MADV_DOFORK, 12, 13, 14, 15, 16, 17)
-
-
-def _holes(mm: MM, start: int, end: int) -> bool:
-    """Is some page of [start, end) not mapped?"""
-    covered = start
-    for v in mm.vmas.overlapping(start, end):
-        if v.start > covered:
-            return True
-        covered = v.end
-    return covered < end
+              A.MADV_DONTFORK, A.MADV_DOFORK, 16, 17)
 
 
 def do_madvise(mm: MM, addr: int, length: int, advice: int) -> None:
@@ -272,7 +258,7 @@ def do_madvise(mm: MM, addr: int, length: int, advice: int) -> None:
     elif advice in (A.MADV_DONTFORK, A.MADV_DOFORK):
         for v in mm.vmas.isolate(addr, end):
             v.vm_flags = (v.vm_flags | 1) if advice == A.MADV_DONTFORK else (v.vm_flags & ~1)
-    if _holes(mm, addr, end):
+    if mm.vmas.has_holes(addr, end):
         raise KernelError(E.ENOMEM)
 
 
@@ -283,7 +269,7 @@ def do_mincore(mm: MM, addr: int, length: int) -> bytes:
     if addr & (PAGE_SIZE - 1):
         raise KernelError(E.EINVAL)
     end = addr + page_align(length)
-    if end > TASK_SIZE or _holes(mm, addr, end):
+    if end > TASK_SIZE or mm.vmas.has_holes(addr, end):
         raise KernelError(E.ENOMEM)
     out = bytearray(page_align(length) >> PAGE_SHIFT)
     mapped = set(mm.resident(addr, end))

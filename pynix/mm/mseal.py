@@ -39,12 +39,7 @@ def do_mseal(mm: MM, start: int, length: int, flags: int) -> None:
         raise KernelError(E.ENOMEM)
     if end == start:
         return
-    covered = start
-    for v in mm.vmas.overlapping(start, end):
-        if v.start > covered:
-            raise KernelError(E.ENOMEM)
-        covered = v.end
-    if covered < end:
+    if mm.vmas.has_holes(start, end):
         raise KernelError(E.ENOMEM)
     for v in mm.vmas.isolate(start, end):
         v.vm_flags |= VM_SEALED

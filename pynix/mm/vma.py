@@ -4,11 +4,12 @@ backing (Linux's vm_area_struct).
 Provides ``VMA`` (start, end, prot, flags, backing ``mapping`` and page offset, the mapped
 ``file``; ``copy``, ``get_backing``/``put_backing`` for the references an area holds) and
 ``VMAList``, the sorted set of an mm's areas: ``find`` (Linux's vma_lookup), ``find_next``
-(find_vma), ``overlapping``, ``insert``, ``remove``, ``split`` (split_vma), ``isolate`` (the
-splitting munmap and mprotect do at both ends of a range), ``is_free`` and ``gaps_topdown``
-(for get_unmapped_area); ``MaxMapCount``, the vm.max_map_count sysctl. The backing is None for private anonymous memory (frames are owned
-through the page table), mm/filemap.SharedMem for MAP_SHARED anonymous memory and SysV shm, or
-a file's page cache (mm/filemap.AddressSpace).
+(find_vma), ``overlapping``, ``has_holes``, ``insert``, ``remove``, ``split`` (split_vma),
+``isolate`` (the splitting munmap and mprotect do at both ends of a range), ``is_free`` and
+``gaps_topdown`` (for get_unmapped_area); ``MaxMapCount``, the vm.max_map_count sysctl.
+The backing is None for private anonymous memory (frames are owned through the page table),
+mm/filemap.SharedMem for MAP_SHARED anonymous memory and SysV shm, or a file's page cache
+(mm/filemap.AddressSpace).
 
 Owns: the ordering and non-overlap of areas. Frames are owned by page tables (mm/mm.py).
 """
@@ -165,6 +166,15 @@ class VMAList:
                 self.split(v, end)
             out.append(v)
         return out
+
+    def has_holes(self, start: int, end: int) -> bool:
+        """Is some page of [start, end) in no area?"""
+        covered = start
+        for v in self.overlapping(start, end):
+            if v.start > covered:
+                return True
+            covered = v.end
+        return covered < end
 
     def is_free(self, start: int, end: int) -> bool:
         return not self.overlapping(start, end)

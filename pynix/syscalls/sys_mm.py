@@ -19,6 +19,7 @@ from pynix.mm import mmap as M
 from pynix.mm.filemap import mapping_of
 from pynix.mm.membarrier import membarrier
 from pynix.mm.mseal import do_mseal
+from pynix.mm.vma import VM_LOCKED
 from pynix.mm.uaccess import copy_to_user
 from pynix.syscalls.util import fget, fs_of, install_new_file, mm_of, s32
 
@@ -86,6 +87,9 @@ def sys_msync(t: Task, addr: int, length: int, flags: int) -> int:
     end = addr + M.page_align(length)
     if sum(min(v.end, end) - max(v.start, addr) for v in mm.vmas.overlapping(addr, end)) < end - addr:
         raise KernelError(E.ENOMEM)
+    if flags & A.MS_INVALIDATE and any(v.vm_flags & VM_LOCKED
+                                       for v in mm.vmas.overlapping(addr, end)):
+        raise KernelError(E.EBUSY)                  # locked pages cannot be invalidated
     mm.writeback_range(addr, end)
     return 0
 

@@ -275,7 +275,7 @@ ROWS: list[Row] = [
     ("membarrier", sys_mm.sys_membarrier, "xxd", partial(
         "no CONFIG_RSEQ: the PRIVATE_EXPEDITED_RSEQ commands are EINVAL")),
     ("madvise", sys_mm.sys_madvise, "xud", partial(
-        "MADV_DONTNEED, MADV_FREE, MADV_DONTFORK, MADV_DOFORK and the hints; MADV_REMOVE, "
+        "MADV_DONTNEED, MADV_FREE, MADV_DONTFORK, MADV_DOFORK and the hints; no KSM nor THP advice; MADV_REMOVE, "
         "MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_COLD, MADV_PAGEOUT, MADV_POPULATE_*, "
         "MADV_DONTNEED_LOCKED and MADV_COLLAPSE: EINVAL")),
     ("msync", sys_mm.sys_msync, "xux"),
@@ -390,7 +390,7 @@ ROWS: list[Row] = [
     ("semtimedop", sys_ipc.sys_semtimedop, "dxux"), ("semctl", sys_ipc.sys_semctl, "dddx"),
     ("shmget", sys_ipc.sys_shmget, "xux"), ("shmat", sys_ipc.sys_shmat, "dxx"),
     ("shmdt", sys_ipc.sys_shmdt, "x"),
-    ("shmctl", sys_ipc.sys_shmctl, "ddx", partial("SHM_LOCK and SHM_UNLOCK: EINVAL")),
+    ("shmctl", sys_ipc.sys_shmctl, "ddx"),
     # system information
     ("uname", sys_info.sys_uname, "x"), ("sethostname", sys_info.sys_sethostname, "xu"),
     ("setdomainname", sys_info.sys_setdomainname, "xu"), ("reboot", sys_info.sys_reboot, "xxxx"),
