@@ -90,5 +90,6 @@ DEVICES: dict[bytes, tuple[int, int, int]] = {
     b"ptmx": (A.S_IFCHR | 0o666, 5, 2),                     # drivers/pty.py
     b"tty1": (A.S_IFCHR | 0o620, 4, 1),
     b"loop-control": (A.S_IFCHR | 0o660, 10, 237),          # drivers/loop.py
+    b"userfaultfd": (A.S_IFCHR | 0o600, 10, 126),           # fs/userfaultfd.py
     **{b"loop%d" % i: (A.S_IFBLK | 0o660, 7, i) for i in range(8)},
 }

@@ -6,7 +6,7 @@ Provides ``ShmSegment`` (struct shmid_kernel) and the algorithms:
 - ``do_shmat(task, shmid, addr, flags)``: maps the segment with ``mm/mmap.do_mmap`` (at
   ``addr``, rounded down with SHM_RND, or where the kernel chooses), read-only with SHM_RDONLY;
 - ``ksys_shmdt(task, addr)``: unmaps the areas of the segment attached at ``addr``;
-- ``shmctl_stat`` / ``shmctl_set`` / ``shmctl_rmid``: IPC_RMID destroys the segment at once
+- ``shmctl_stat`` / ``shmctl_set`` / ``shmctl_lock`` (SHM_LOCK, SHM_UNLOCK) / ``shmctl_rmid``: IPC_RMID destroys the segment at once
   when nothing is attached, else marks it SHM_DEST (key private) until the last detach;
 - ``proc_sysvipc_shm(ns)``: /proc/sysvipc/shm.
 
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import ipc as I
+from pynix.arch.x86_64.capability import CAP_IPC_LOCK
 from pynix.base.errors import KernelError
 from pynix.ipc.util import (
     S_IRUGO,
@@ -36,6 +37,7 @@ from pynix.ipc.util import (
     now_sec,
 )
 from pynix.machine.physmem import PAGE_SHIFT, PAGE_SIZE
+from pynix.kernel.cred import capable
 from pynix.mm.filemap import SharedMem
 from pynix.mm.mmap import do_mmap, do_munmap, page_align
 
@@ -97,7 +99,8 @@ def ksys_shmget(task: Task, key: int, size: int, flags: int) -> int:
     ns = ipc_ns_of(task)
 
     def newseg() -> ShmSegment:
-        if size < I.SHMMIN or size > ns.shm_ctlmax:
+        # SHM_HUGETLB needs hugetlbfs, which pynix lacks (a kernel without CONFIG_HUGETLBFS)
+        if size < I.SHMMIN or size > ns.shm_ctlmax or flags & I.SHM_HUGETLB:
             raise KernelError(E.EINVAL)
         return ShmSegment(key, flags, task, size, ns)
 
@@ -180,6 +183,23 @@ def shmctl_info(task: Task, cmd: int) -> bytes:
 
 def shmctl_set(task: Task, shmid: int, buf: bytes) -> None:
     ipc_update_perm(task, _segment(task, shmid), buf)
+
+
+def shmctl_lock(task: Task, shmid: int, lock: bool) -> None:
+    """SHM_LOCK / SHM_UNLOCK (shmctl_do_lock): set or clear SHM_LOCKED in the mode. Without
+    CAP_IPC_LOCK only the owner or creator may (EPERM), and locking needs a non-zero
+    RLIMIT_MEMLOCK (EPERM) the segment fits in (ENOMEM, user_shm_lock). pynix has no swap,
+    so the flag is all there is to a lock."""
+    seg = _segment(task, shmid)
+    if not capable(task, CAP_IPC_LOCK):
+        if task.cred.euid not in (seg.uid, seg.cuid):
+            raise KernelError(E.EPERM)
+        limit = task.signal.rlim[A.RLIMIT_MEMLOCK][0]
+        if lock and not limit:
+            raise KernelError(E.EPERM)
+        if lock and not seg.mode & I.SHM_LOCKED and page_align(seg.size) > limit:
+            raise KernelError(E.ENOMEM)
+    seg.mode = seg.mode | I.SHM_LOCKED if lock else seg.mode & ~I.SHM_LOCKED
 
 
 def shmctl_rmid(task: Task, shmid: int) -> None:

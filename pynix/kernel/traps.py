@@ -5,7 +5,9 @@ bad_area path, and kernel/panic.c's oops reporting; Bach ch. 6.4.1 interrupts an
   stop request: a page fault the MM could not resolve (mm/fault.py left the signal and code
   in ``fault.last_fault``), a CPU exception (arch/x86_64/traps.VECTOR_SIGNALS), or an
   instruction Unicorn cannot run. Each becomes a signal forced on the task
-  (``force_sig_fault``), with ``si_addr`` the exact byte for a page fault (CR2).
+  (``force_sig_fault``), with ``si_addr`` the exact byte for a page fault (CR2) - except a
+  fault handed to a userfaultfd: the task sleeps until it is resolved, then re-runs the
+  faulting instruction (mm/userfaultfd.userfault_sleep).
 - ``oops(k, t, what, exc)``: a bug in the kernel met by task ``t``: report it with the
   traceback and the instruction at rip, kill the task's thread group, keep running. The kernel
   never dies from guest input.
@@ -23,8 +25,9 @@ from pynix.kernel.exit import do_group_exit
 from pynix.kernel.sigqueue import force_sig_fault
 from pynix.machine.cpu import REG_NAMES, Trap, X
 from pynix.machine.decode import fault_address
-from pynix.mm import fault
+from pynix.mm import fault, userfaultfd
 from pynix.mm.uaccess import copy_from_user
+from pynix.mm.userfaultfd import USERFAULT_RETRY, userfault_sleep
 
 if TYPE_CHECKING:
     from pynix.kernel.kernel import Kernel
@@ -35,6 +38,9 @@ def handle_trap(k: Kernel, t: Task, trap: Trap) -> None:
     cpu = k.cpu
     if trap.kind == "fault":
         sig, code = fault.last_fault
+        if sig == USERFAULT_RETRY:           # a userfaultfd provides the page: sleep, retry
+            userfault_sleep(t, userfaultfd.pending)
+            return
         force_sig_fault(t, sig, code, exact_fault_address(k, t, trap.addr))
     elif trap.kind == "intr":
         sig, code = VECTOR_SIGNALS.get(trap.vector, (A.SIGSEGV, A.SI_KERNEL))

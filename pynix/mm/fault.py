@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from pynix.arch.x86_64.abi import (
     BUS_ADRERR,
+    BUS_MCEERR_AR,
     PROT_EXEC,
     PROT_READ,
     PROT_WRITE,
@@ -34,7 +35,17 @@ from pynix.arch.x86_64.abi import (
 )
 from pynix.machine.mmu import UC_MEM_FETCH, UC_MEM_READ, UC_MEM_WRITE
 from pynix.machine.physmem import PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, OutOfMemory
-from pynix.mm.mm import MM, PTE_DIRTY, PTE_PERMS, PTE_R, PTE_W, PTE_X
+from pynix.mm.mm import (
+    MM,
+    PTE_DIRTY,
+    PTE_MARKER_POISONED,
+    PTE_PERMS,
+    PTE_R,
+    PTE_UFFD_WP,
+    PTE_W,
+    PTE_X,
+)
+from pynix.mm.userfaultfd import handle_userfault, userfault_flags
 from pynix.mm.vma import VM_GROWSDOWN, VMA
 
 STACK_GUARD_GAP = 256 << 12
@@ -74,10 +85,12 @@ def expand_stack(mm: MM, vaddr: int) -> VMA | None:
     return nxt
 
 
-def handle_mm_fault(mm: MM, vaddr: int, access: int) -> tuple[int, int] | None:
+def handle_mm_fault(mm: MM, vaddr: int, access: int, kernel: bool = False) -> tuple[int, int] | None:
     """Resolve a fault at ``vaddr`` (Linux's handle_mm_fault with lock_mm_and_find_vma and
     access_error; Bach's validity and protection faults): find the area, growing the stack
     down if needed, refuse an access its protection forbids, then ``handle_pte_fault``.
+    A fault in an area registered with a userfaultfd goes to it (mm/userfaultfd.py):
+    ``last_fault`` is then USERFAULT_RETRY and the caller sleeps (``kernel``: a uaccess).
     Returns the physical address of the page and the permissions granted, or None (the
     reason in ``last_fault``)."""
     global last_fault
@@ -92,6 +105,11 @@ def handle_mm_fault(mm: MM, vaddr: int, access: int) -> tuple[int, int] | None:
     if not allowed & need:
         last_fault = (SIGSEGV, SEGV_ACCERR)
         return None
+    if vma.uffd is not None:
+        flags = userfault_flags(mm, vma, vaddr, need)
+        if flags is not None:
+            last_fault = handle_userfault(vma, vaddr, flags, kernel)
+            return None
     try:
         r = handle_pte_fault(mm, vma, vaddr, need, allowed)
     except OutOfMemory:
@@ -115,6 +133,9 @@ def handle_pte_fault(mm: MM, vma: VMA, vaddr: int, need: int, allowed: int) -> t
     vpn = vaddr >> PAGE_SHIFT
     pte = mm.pt.get(vpn)
     if pte is None:
+        if mm.pte_markers.get(vpn) == PTE_MARKER_POISONED:
+            last_fault = (SIGBUS, BUS_MCEERR_AR)          # UFFDIO_POISON
+            return None
         inode = getattr(vma.mapping, "inode", None)
         if inode is not None and vma.page_offset(vaddr) * PAGE_SIZE >= inode.size:
             last_fault = (SIGBUS, BUS_ADRERR)           # past the end of the file
@@ -130,7 +151,7 @@ def handle_pte_fault(mm: MM, vma: VMA, vaddr: int, need: int, allowed: int) -> t
         pfn, perms = pte >> PAGE_SHIFT, (pte & PTE_PERMS) | (allowed & need)
     if need == PTE_W and vma.shared:
         pte |= PTE_DIRTY                                # a shared page written: to write back
-    mm.pt[vpn] = (pfn << PAGE_SHIFT) | perms | (pte & PTE_DIRTY)
+    mm.pt[vpn] = (pfn << PAGE_SHIFT) | perms | (pte & (PTE_DIRTY | PTE_UFFD_WP))
     return pfn, perms
 
 

@@ -24,11 +24,13 @@ from typing import Callable
 from pynix.arch.x86_64.abi import PROT_WRITE
 from pynix.machine.mmu import UC_PROT_EXEC, UC_PROT_READ, UC_PROT_WRITE
 from pynix.machine.physmem import PAGE_SHIFT, PhysMem
-from pynix.mm.vma import VM_DONTFORK, VMAList
+from pynix.mm.vma import VM_DONTFORK, VM_UFFD_MASK, VMAList
 
 PTE_R, PTE_W, PTE_X = UC_PROT_READ, UC_PROT_WRITE, UC_PROT_EXEC   # the TLB entry's bits
 PTE_PERMS = 7
 PTE_DIRTY = 8            # written since mapped (shared file pages: to write back)
+PTE_UFFD_WP = 16         # write-protected by UFFDIO_WRITEPROTECT: a write goes to the uffd
+PTE_MARKER_POISONED = 2  # mm.pte_markers value: UFFDIO_POISON'ed, touching it is SIGBUS
 
 TASK_SIZE = 0x7FFF_FFFF_F000
 STACK_TOP = 0x7FFF_FFFF_F000
@@ -44,6 +46,7 @@ class MM:
     def __init__(self, phys: PhysMem) -> None:
         self.phys = phys
         self.pt: dict[int, int] = {}
+        self.pte_markers: dict[int, int] = {}   # vpn -> marker, for pages with no frame
         self.membarrier_state = 0          # mm/membarrier.py: the REGISTER commands done
         self.vmas = VMAList()
         self.users = 1                 # mm_users: tasks sharing it (CLONE_VM)
@@ -81,6 +84,10 @@ class MM:
         vpns = self.resident(start, end)
         for v in vpns:
             put(pt.pop(v) >> PAGE_SHIFT)
+        if self.pte_markers:
+            lo, hi = start >> PAGE_SHIFT, end >> PAGE_SHIFT
+            for v in [v for v in self.pte_markers if lo <= v < hi]:
+                del self.pte_markers[v]
         if vpns:
             self.flush_tlb()
 
@@ -114,7 +121,11 @@ class MM:
         for vma in self.vmas:
             if vma.vm_flags & VM_DONTFORK:
                 continue
-            child.vmas.insert(vma.copy())
+            cvma = vma.copy()
+            if cvma.uffd is not None:              # without UFFD_FEATURE_EVENT_FORK the
+                cvma.uffd = None                   # child's areas report to no userfaultfd
+                cvma.vm_flags &= ~VM_UFFD_MASK     # (dup_userfaultfd)
+            child.vmas.insert(cvma)
             cow = not vma.shared and vma.prot & PROT_WRITE
             for vpn in self.resident(vma.start, vma.end):
                 pte = pt[vpn]
@@ -123,7 +134,7 @@ class MM:
                     pte &= ~(PTE_W | PTE_DIRTY)
                     pt[vpn] = pte
                     narrowed = True
-                cpt[vpn] = pte
+                cpt[vpn] = pte & ~PTE_UFFD_WP
         if narrowed:
             self.flush_tlb()
 
@@ -136,6 +147,7 @@ class MM:
         for pte in self.pt.values():
             put(pte >> PAGE_SHIFT)
         self.pt.clear()
+        self.pte_markers.clear()
         for vma in self.vmas:
             vma.put_backing()
         self.vmas = VMAList()

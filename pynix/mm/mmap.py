@@ -1,5 +1,5 @@
 """Address-space calls: do_mmap, do_munmap, do_mprotect, do_brk, do_mremap, do_madvise,
-do_mincore, do_mlock (with mm_populate), and get_unmapped_area (Linux mm/mmap.c, mm/mprotect.c, mm/mremap.c,
+do_mincore, do_mlock (with mm_populate), do_remap_file_pages, and get_unmapped_area (Linux mm/mmap.c, mm/mprotect.c, mm/mremap.c,
 mm/madvise.c, mm/mincore.c, mm/mlock.c). msync is ``MM.writeback_range`` (mm/mm.py).
 
 Each function takes the ``MM`` and plain integers, changes areas and PTEs, and returns the
@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.userfaultfd import UFFD_EVENT_REMOVE, UFFD_EVENT_UNMAP
 from pynix.base.errors import KernelError
 from pynix.machine.mmu import UC_MEM_READ, UC_MEM_WRITE
 from pynix.machine.physmem import PAGE_SHIFT, PAGE_SIZE
 from pynix.mm.fault import STACK_GUARD_GAP, handle_mm_fault, vma_perms
 from pynix.mm.filemap import SharedMem
 from pynix.mm.mm import MM, MMAP_MIN, TASK_SIZE
-from pynix.mm.vma import VM_GROWSDOWN, VM_LOCKED, VM_LOCKONFAULT, VM_NOMAYWRITE, VMA
+from pynix.mm.mseal import can_modify_mm, can_modify_mm_madv
+from pynix.mm.userfaultfd import userfault_event, userfault_remap
+from pynix.mm.vma import VM_GROWSDOWN, VM_LOCKED, VM_LOCKONFAULT, VM_NOMAYWRITE, VMA, MaxMapCount
 
 
 def page_align(n: int) -> int:
@@ -38,6 +41,8 @@ def do_munmap(mm: MM, addr: int, length: int) -> None:
     if addr & (PAGE_SIZE - 1) or length <= 0 or addr + length > TASK_SIZE:
         raise KernelError(E.EINVAL)
     end = addr + page_align(length)
+    can_modify_mm(mm, addr, end)
+    userfault_event(mm, addr, end, UFFD_EVENT_UNMAP)
     victims = mm.vmas.isolate(addr, end)
     for v in victims:
         if v.shared:
@@ -63,7 +68,7 @@ def do_mmap(mm: MM, addr: int, length: int, prot: int, flags: int, mapping: obje
         if flags & ~(A.LEGACY_MAP_MASK | A.MAP_FIXED_NOREPLACE):
             raise KernelError(E.EOPNOTSUPP)
     length = page_align(length)
-    if length > TASK_SIZE:
+    if length > TASK_SIZE or len(mm.vmas) > MaxMapCount.value:
         raise KernelError(E.ENOMEM)
     if flags & (A.MAP_FIXED | A.MAP_FIXED_NOREPLACE):
         if addr & (PAGE_SIZE - 1):
@@ -93,6 +98,39 @@ def do_mmap(mm: MM, addr: int, length: int, prot: int, flags: int, mapping: obje
     return addr
 
 
+def do_remap_file_pages(mm: MM, start: int, size: int, prot: int, pgoff: int, flags: int) -> None:
+    """remap_file_pages, as Linux emulates it since nonlinear mappings went: an mmap
+    MAP_SHARED|MAP_FIXED of the same file at ``pgoff`` with the area's protection. The range
+    must lie in shared areas of one file with the same flags, contiguous (EINVAL)."""
+    if prot:
+        raise KernelError(E.EINVAL)
+    start &= ~(PAGE_SIZE - 1)
+    size &= ~(PAGE_SIZE - 1)
+    if start + size <= start or pgoff + (size >> PAGE_SHIFT) >= 1 << 64:
+        raise KernelError(E.EINVAL)
+    vma = mm.vmas.find(start)
+    if vma is None or not vma.shared:
+        raise KernelError(E.EINVAL)
+    prev = vma
+    while start + size > prev.end:
+        nxt = mm.vmas.find(prev.end)
+        if nxt is None or nxt.file is not vma.file or nxt.mapping is not vma.mapping \
+                or nxt.vm_flags != vma.vm_flags or nxt.prot != vma.prot:
+            raise KernelError(E.EINVAL)
+        prev = nxt
+    flags = A.MAP_SHARED | A.MAP_FIXED | (A.MAP_LOCKED if vma.vm_flags & VM_LOCKED else 0)
+    mapping, file = vma.mapping, vma.file
+    if isinstance(mapping, SharedMem):
+        mapping.get()                   # the new area's reference, taken before the unmap
+    if file is not None:
+        file.get()                      # held across the unmap (get_file ... fput)
+    try:
+        do_mmap(mm, start, size, vma.prot, flags, mapping, pgoff, vma.name, file)
+    finally:
+        if file is not None:
+            file.put()
+
+
 def do_mprotect(mm: MM, addr: int, length: int, prot: int) -> None:
     if addr & (PAGE_SIZE - 1) or prot & ~(7 | A.PROT_GROWSDOWN | A.PROT_GROWSUP):
         raise KernelError(E.EINVAL)
@@ -101,14 +139,9 @@ def do_mprotect(mm: MM, addr: int, length: int, prot: int) -> None:
         if length == 0:
             return
         raise KernelError(E.ENOMEM)
-    # every page of the range must be mapped (ENOMEM otherwise), as Linux checks
-    covered = addr
-    for v in mm.vmas.overlapping(addr, end):
-        if v.start > covered:
-            raise KernelError(E.ENOMEM)
-        covered = v.end
-    if covered < end:
+    if mm.vmas.has_holes(addr, end):       # every page must be mapped, as Linux checks
         raise KernelError(E.ENOMEM)
+    can_modify_mm(mm, addr, end)
     for v in mm.vmas.isolate(addr, end):
         if v.shared and prot & A.PROT_WRITE and (v.vm_flags & VM_NOMAYWRITE or v.file is not None
                                                   and not getattr(v.file, "writable", True)):
@@ -155,6 +188,13 @@ def do_mremap(mm: MM, addr: int, old_len: int, new_len: int, flags: int, new_add
     if flags & A.MREMAP_FIXED and not flags & A.MREMAP_MAYMOVE:
         raise KernelError(E.EINVAL)
     old_len, new_len = page_align(old_len), page_align(new_len)
+    if flags & A.MREMAP_FIXED:
+        # mremap_to: the target aligned, inside user space, not overlapping the source
+        if new_addr & (PAGE_SIZE - 1) or new_len > TASK_SIZE or new_addr > TASK_SIZE - new_len \
+                or (addr + old_len > new_addr and new_addr + new_len > addr):
+            raise KernelError(E.EINVAL)
+        can_modify_mm(mm, new_addr, new_addr + new_len)
+    can_modify_mm(mm, addr, addr + old_len)
     vma = mm.vmas.find(addr)
     if vma is None or addr + old_len > vma.end:
         raise KernelError(E.EFAULT)
@@ -188,22 +228,15 @@ def _move(mm: MM, vma: VMA, addr: int, old_len: int, new_len: int, new_addr: int
         mm.pt[vpn + delta] = mm.pt.pop(vpn)
     do_munmap(mm, addr, old_len)
     mm.vmas.insert(moved)
+    userfault_remap(moved, addr, new_addr, old_len)
     mm.flush_tlb()
     return new_addr
 
 
+# the advice pynix takes as a hint: 16/17 MADV_DONTDUMP/DODUMP; MERGEABLE (12) and
+# HUGEPAGE (14) with their opposites are EINVAL, as on a Linux without CONFIG_KSM and THP
 MADV_HINTS = (A.MADV_NORMAL, A.MADV_RANDOM, A.MADV_SEQUENTIAL, A.MADV_WILLNEED,
-              A.MADV_DONTFORK, A.MADV_DOFORK, 12, 13, 14, 15, 16, 17)
-
-
-def _holes(mm: MM, start: int, end: int) -> bool:
-    """Is some page of [start, end) not mapped?"""
-    covered = start
-    for v in mm.vmas.overlapping(start, end):
-        if v.start > covered:
-            return True
-        covered = v.end
-    return covered < end
+              A.MADV_DONTFORK, A.MADV_DOFORK, 16, 17)
 
 
 def do_madvise(mm: MM, addr: int, length: int, advice: int) -> None:
@@ -214,7 +247,9 @@ def do_madvise(mm: MM, addr: int, length: int, advice: int) -> None:
     end = addr + page_align(length)
     if end == addr:
         return
+    can_modify_mm_madv(mm, addr, end, advice)
     if advice in (A.MADV_DONTNEED, A.MADV_FREE):
+        userfault_event(mm, addr, end, UFFD_EVENT_REMOVE)
         for v in mm.vmas.overlapping(addr, end):
             if v.vm_flags & VM_LOCKED:
                 raise KernelError(E.EINVAL)
@@ -223,7 +258,7 @@ def do_madvise(mm: MM, addr: int, length: int, advice: int) -> None:
     elif advice in (A.MADV_DONTFORK, A.MADV_DOFORK):
         for v in mm.vmas.isolate(addr, end):
             v.vm_flags = (v.vm_flags | 1) if advice == A.MADV_DONTFORK else (v.vm_flags & ~1)
-    if _holes(mm, addr, end):
+    if mm.vmas.has_holes(addr, end):
         raise KernelError(E.ENOMEM)
 
 
@@ -234,7 +269,7 @@ def do_mincore(mm: MM, addr: int, length: int) -> bytes:
     if addr & (PAGE_SIZE - 1):
         raise KernelError(E.EINVAL)
     end = addr + page_align(length)
-    if end > TASK_SIZE or _holes(mm, addr, end):
+    if end > TASK_SIZE or mm.vmas.has_holes(addr, end):
         raise KernelError(E.ENOMEM)
     out = bytearray(page_align(length) >> PAGE_SHIFT)
     mapped = set(mm.resident(addr, end))

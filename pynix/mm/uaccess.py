@@ -2,7 +2,8 @@
 
 Every syscall reaches user memory only through these. They walk the task's page table, fault
 pages in exactly as the CPU would (mm/fault.handle_mm_fault: demand paging, COW on write), and
-raise ``KernelError(EFAULT)`` for an address the task may not touch. Analogous to Linux's
+raise ``KernelError(EFAULT)`` for an address the task may not touch, or
+``userfaultfd.UserfaultRetry`` for a page a userfaultfd must provide first. Analogous to Linux's
 arch/x86/lib/usercopy and the exception-table fixups that turn a bad pointer into -EFAULT.
 
 Called as ``copy_from_user(mm, addr, n) -> bytes``, ``copy_to_user(mm, addr, data)``,
@@ -22,8 +23,10 @@ from pynix.arch.x86_64.limits import MAX_RW_COUNT, UIO_MAXIOV
 from pynix.base.errors import KernelError
 from pynix.machine.mmu import UC_MEM_READ, UC_MEM_WRITE
 from pynix.machine.physmem import PAGE_SIZE
+from pynix.mm import fault, userfaultfd
 from pynix.mm.fault import handle_mm_fault
 from pynix.mm.mm import MM, PTE_R, PTE_W, TASK_SIZE
+from pynix.mm.userfaultfd import USERFAULT_RETRY, UserfaultRetry
 
 _U64 = struct.Struct("<Q")
 _I64 = struct.Struct("<q")
@@ -39,8 +42,10 @@ def _frame_addr(mm: MM, vaddr: int, write: bool) -> int:
         return pte & ~0xFFF
     if vaddr >= TASK_SIZE:
         raise KernelError(E.EFAULT)
-    r = handle_mm_fault(mm, vaddr, UC_MEM_WRITE if write else UC_MEM_READ)
+    r = handle_mm_fault(mm, vaddr, UC_MEM_WRITE if write else UC_MEM_READ, kernel=True)
     if r is None:
+        if fault.last_fault[0] == USERFAULT_RETRY:
+            raise UserfaultRetry(userfaultfd.pending)
         raise KernelError(E.EFAULT)
     if write:
         mm.flush_tlb()             # a COW copy replaced a frame the TLB may still map

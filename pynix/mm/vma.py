@@ -4,11 +4,12 @@ backing (Linux's vm_area_struct).
 Provides ``VMA`` (start, end, prot, flags, backing ``mapping`` and page offset, the mapped
 ``file``; ``copy``, ``get_backing``/``put_backing`` for the references an area holds) and
 ``VMAList``, the sorted set of an mm's areas: ``find`` (Linux's vma_lookup), ``find_next``
-(find_vma), ``overlapping``, ``insert``, ``remove``, ``split`` (split_vma), ``isolate`` (the
-splitting munmap and mprotect do at both ends of a range), ``is_free`` and ``gaps_topdown``
-(for get_unmapped_area). The backing is None for private anonymous memory (frames are owned
-through the page table), mm/filemap.SharedMem for MAP_SHARED anonymous memory and SysV shm, or
-a file's page cache (mm/filemap.AddressSpace).
+(find_vma), ``overlapping``, ``has_holes``, ``insert``, ``remove``, ``split`` (split_vma),
+``isolate`` (the splitting munmap and mprotect do at both ends of a range), ``is_free`` and
+``gaps_topdown`` (for get_unmapped_area); ``MaxMapCount``, the vm.max_map_count sysctl.
+The backing is None for private anonymous memory (frames are owned through the page table),
+mm/filemap.SharedMem for MAP_SHARED anonymous memory and SysV shm, or a file's page cache
+(mm/filemap.AddressSpace).
 
 Owns: the ordering and non-overlap of areas. Frames are owned by page tables (mm/mm.py).
 """
@@ -17,7 +18,9 @@ from __future__ import annotations
 import bisect
 from typing import Iterator
 
+from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.abi import MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE
+from pynix.base.errors import KernelError
 
 VM_GROWSDOWN = 0x100
 VM_LOCKED = 0x2000
@@ -25,10 +28,22 @@ VM_LOCKONFAULT = 0x80000           # locked, but pages are faulted in only when 
 VM_DONTFORK = 0x1
 VM_NOMAYWRITE = 1 << 40            # a write-sealed file's shared mapping: mprotect cannot add
                                    # PROT_WRITE (Linux clears VM_MAYWRITE; seal_check_write)
+VM_UFFD_MISSING = 0x200            # registered with a userfaultfd (mm/userfaultfd.py) for
+VM_UFFD_WP = 0x1000                # missing pages, write protection, minor (cached shmem) faults
+VM_UFFD_MINOR = 1 << 41
+VM_UFFD_MASK = VM_UFFD_MISSING | VM_UFFD_WP | VM_UFFD_MINOR
+VM_SEALED = 1 << 42                # mseal(2): the area cannot be unmapped, moved or reprotected
+
+
+class MaxMapCount:
+    """sysctl vm.max_map_count (sysctl_max_map_count): an mm's ceiling on areas. mmap fails
+    past it and a split that would add an area at it fails, both ENOMEM."""
+    value = 65530
 
 
 class VMA:
-    __slots__ = ("start", "end", "prot", "flags", "mapping", "pgoff", "name", "vm_flags", "file")
+    __slots__ = ("start", "end", "prot", "flags", "mapping", "pgoff", "name", "vm_flags", "file",
+                 "uffd")
 
     def __init__(self, start: int, end: int, prot: int, flags: int, mapping: object = None,
                  pgoff: int = 0, name: str = "", vm_flags: int = 0, file: object = None) -> None:
@@ -41,6 +56,7 @@ class VMA:
         self.name = name              # "[heap]", "[stack]", or the file path for /proc/pid/maps
         self.vm_flags = vm_flags
         self.file = file              # the open file it maps (keeps a reference, like vm_file)
+        self.uffd: object = None      # the userfaultfd it reports faults to (vm_userfaultfd_ctx)
 
     @property
     def shared(self) -> bool:
@@ -54,6 +70,7 @@ class VMA:
         """A new area over the same backing; it takes its own references (vma_dup)."""
         v = VMA(self.start, self.end, self.prot, self.flags, self.mapping, self.pgoff,
                 self.name, self.vm_flags, self.file)
+        v.uffd = self.uffd
         v.get_backing()
         return v
 
@@ -128,7 +145,10 @@ class VMAList:
         del self.vmas[i]
 
     def split(self, vma: VMA, addr: int) -> VMA:
-        """Split ``vma`` at ``addr``; returns the upper half (split_vma)."""
+        """Split ``vma`` at ``addr``; returns the upper half (split_vma: ENOMEM when the mm
+        already has vm.max_map_count areas)."""
+        if len(self.vmas) >= MaxMapCount.value:
+            raise KernelError(E.ENOMEM)
         hi = vma.copy()
         hi.start = addr
         hi.pgoff = vma.page_offset(addr)
@@ -146,6 +166,15 @@ class VMAList:
                 self.split(v, end)
             out.append(v)
         return out
+
+    def has_holes(self, start: int, end: int) -> bool:
+        """Is some page of [start, end) in no area?"""
+        covered = start
+        for v in self.overlapping(start, end):
+            if v.start > covered:
+                return True
+            covered = v.end
+        return covered < end
 
     def is_free(self, start: int, end: int) -> bool:
         return not self.overlapping(start, end)

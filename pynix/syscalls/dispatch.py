@@ -4,6 +4,8 @@
 ``Dispatcher.entry(task)`` runs inside the CPU's syscall hook: it fetches rax and the six
 argument registers, calls the handler from syscalls/table.py, and writes the result to rax.
 - ``KernelError(e)`` becomes ``-e``; ERESTART* codes are kept for kernel/signal.do_signal.
+  A uaccess that met a userfault (mm/userfaultfd.UserfaultRetry) sleeps until it is resolved
+  and the call is then restarted.
 - A generator handler may block: its first ``yield`` parks the generator in ``task.kstack`` and
   stops the CPU; ``resume(task)`` continues it when the task runs again.
 - Any other exception is an oops: reported with the task and syscall, the task is killed.
@@ -23,6 +25,7 @@ from pynix.base.runqueue import TASK_RUNNING
 from pynix.kernel.seccomp import secure_computing
 from pynix.kernel.task import signal_pending
 from pynix.kernel.traps import oops
+from pynix.mm.userfaultfd import UserfaultRetry, userfault_sleep
 from pynix.syscalls.table import Entry, build_table
 from pynix.syscalls.ptrace_entry import RESTART_CODES, traced_syscall
 from pynix.syscalls.trace import Tracer
@@ -91,6 +94,8 @@ class Dispatcher:
                     ret = ent.fn(t, *args)
             except KernelError as err:
                 ret = -err.errno
+                if isinstance(err, UserfaultRetry):
+                    userfault_sleep(t, err.fault)
             except Exception as exc:          # a kernel bug: oops, never a dead kernel
                 oops(self.k, t, f"exception in {ent.name}", exc)
                 return
@@ -134,6 +139,8 @@ class Dispatcher:
             ret = stop.value
         except KernelError as err:
             ret = -err.errno
+            if isinstance(err, UserfaultRetry):
+                userfault_sleep(t, err.fault)
         except Exception as exc:
             t.kstack = None
             oops(self.k, t, f"exception in {ent.name} (resumed)", exc)

@@ -162,6 +162,9 @@ def sys_shmdt(t: Task, addr: int) -> int:
 
 
 def sys_shmctl(t: Task, shmid: int, cmd: int, buf: int) -> int:
+    if s32(cmd) in (I.SHM_LOCK, I.SHM_UNLOCK) and s32(shmid) >= 0:
+        shm.shmctl_lock(t, s32(shmid), s32(cmd) == I.SHM_LOCK)
+        return 0
     return _ctl(t, shmid, cmd, buf, SHM_OPS)
 
 

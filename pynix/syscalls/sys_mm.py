@@ -1,20 +1,27 @@
-"""Memory syscalls: brk, mmap, munmap, mprotect, mremap, madvise, mincore, msync, mlock family
-(Linux mm/mmap.c and friends). Thin: argument checks, then mm/mmap.py.
+"""Memory syscalls: brk, mmap, munmap, mprotect, mremap, madvise, mincore, msync, mlock family,
+mseal, userfaultfd (Linux mm/mmap.c and friends, fs/userfaultfd.c). Thin: argument checks,
+then mm/mmap.py, mm/mseal.py, fs/userfaultfd.py.
 """
 from __future__ import annotations
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.capability import CAP_SYS_PTRACE
+from pynix.arch.x86_64.userfaultfd import UFFD_USER_MODE_ONLY
 from pynix.base.errors import KernelError
 from pynix.fs.memfd import seal_check_mmap
 from pynix.fs.vfs.dcache import d_path
 from pynix.fs.vfs.file import MAX_LFS_FILESIZE
+from pynix.fs.userfaultfd import userfaultfd_new
+from pynix.kernel.cred import capable
 from pynix.kernel.task import Task
 from pynix.mm import mmap as M
 from pynix.mm.filemap import mapping_of
 from pynix.mm.membarrier import membarrier
+from pynix.mm.mseal import do_mseal
+from pynix.mm.vma import VM_LOCKED
 from pynix.mm.uaccess import copy_to_user
-from pynix.syscalls.util import fget, fs_of, mm_of, s32
+from pynix.syscalls.util import fget, fs_of, install_new_file, mm_of, s32
 
 
 def sys_brk(t: Task, brk: int) -> int:
@@ -80,6 +87,9 @@ def sys_msync(t: Task, addr: int, length: int, flags: int) -> int:
     end = addr + M.page_align(length)
     if sum(min(v.end, end) - max(v.start, addr) for v in mm.vmas.overlapping(addr, end)) < end - addr:
         raise KernelError(E.ENOMEM)
+    if flags & A.MS_INVALIDATE and any(v.vm_flags & VM_LOCKED
+                                       for v in mm.vmas.overlapping(addr, end)):
+        raise KernelError(E.EBUSY)                  # locked pages cannot be invalidated
     mm.writeback_range(addr, end)
     return 0
 
@@ -122,3 +132,23 @@ def sys_munlockall(t: Task) -> int:
 
 def sys_membarrier(t: Task, cmd: int, flags: int, cpu_id: int) -> int:
     return membarrier(mm_of(t), s32(cmd), flags & 0xFFFFFFFF)
+
+
+def sys_remap_file_pages(t: Task, start: int, size: int, prot: int, pgoff: int, flags: int) -> int:
+    M.do_remap_file_pages(mm_of(t), start, size, prot, pgoff, flags)
+    return 0
+
+
+def sys_mseal(t: Task, start: int, length: int, flags: int) -> int:
+    do_mseal(mm_of(t), start, length, flags)
+    return 0
+
+
+def sys_userfaultfd(t: Task, flags: int) -> int:
+    """userfaultfd_syscall_allowed: kernel faults may be handled only with CAP_SYS_PTRACE or
+    vm.unprivileged_userfaultfd set (EPERM); UFFD_USER_MODE_ONLY needs neither."""
+    flags = s32(flags)
+    if not (flags & UFFD_USER_MODE_ONLY or t.kernel.sysctl.get("unprivileged_userfaultfd", 0)
+            or capable(t, CAP_SYS_PTRACE)):
+        raise KernelError(E.EPERM)
+    return install_new_file(t, userfaultfd_new(t, flags), bool(flags & A.O_CLOEXEC))

@@ -289,13 +289,19 @@ ROWS: list[Row] = [
     ("membarrier", sys_mm.sys_membarrier, "xxd", partial(
         "no CONFIG_RSEQ: the PRIVATE_EXPEDITED_RSEQ commands are EINVAL")),
     ("madvise", sys_mm.sys_madvise, "xud", partial(
-        "MADV_DONTNEED, MADV_FREE, MADV_DONTFORK, MADV_DOFORK and the hints; MADV_REMOVE, "
+        "MADV_DONTNEED, MADV_FREE, MADV_DONTFORK, MADV_DOFORK and the hints; no KSM nor THP advice; MADV_REMOVE, "
         "MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_COLD, MADV_PAGEOUT, MADV_POPULATE_*, "
         "MADV_DONTNEED_LOCKED and MADV_COLLAPSE: EINVAL")),
     ("msync", sys_mm.sys_msync, "xux"),
     ("mlock", sys_mm.sys_mlock, "xu"), ("mlock2", sys_mm.sys_mlock2, "xux"),
     ("munlock", sys_mm.sys_munlock, "xu"),
     ("mlockall", sys_mm.sys_mlockall, "x"), ("munlockall", sys_mm.sys_munlockall, ""),
+    ("mseal", sys_mm.sys_mseal, "xux"),
+    ("remap_file_pages", sys_mm.sys_remap_file_pages, "xuxxx"),
+    ("userfaultfd", sys_mm.sys_userfaultfd, "x", partial(
+        "anonymous and shmem areas (no hugetlbfs); no UFFD_FEATURE_EVENT_FORK nor WP_ASYNC; "
+        "REMAP/REMOVE/UNMAP events are queued without waiting to be read; a syscall whose "
+        "uaccess meets a userfault sleeps and is restarted")),
     # signals
     ("rt_sigaction", sys_signal.sys_rt_sigaction, "Sxxu"),
     ("rt_sigprocmask", sys_signal.sys_rt_sigprocmask, "dxxu"),
@@ -398,7 +404,7 @@ ROWS: list[Row] = [
     ("semtimedop", sys_ipc.sys_semtimedop, "dxux"), ("semctl", sys_ipc.sys_semctl, "dddx"),
     ("shmget", sys_ipc.sys_shmget, "xux"), ("shmat", sys_ipc.sys_shmat, "dxx"),
     ("shmdt", sys_ipc.sys_shmdt, "x"),
-    ("shmctl", sys_ipc.sys_shmctl, "ddx", partial("SHM_LOCK and SHM_UNLOCK: EINVAL")),
+    ("shmctl", sys_ipc.sys_shmctl, "ddx"),
     # system information
     ("uname", sys_info.sys_uname, "x"), ("sethostname", sys_info.sys_sethostname, "xu"),
     ("setdomainname", sys_info.sys_setdomainname, "xu"), ("reboot", sys_info.sys_reboot, "xxxx"),

@@ -159,6 +159,7 @@ SS_ONSTACK, SS_DISABLE, MINSIGSTKSZ = 1, 2, 2048
 SI_USER, SI_KERNEL, SI_QUEUE, SI_TIMER, SI_TKILL = 0, 0x80, -1, -2, -6
 SEGV_MAPERR, SEGV_ACCERR = 1, 2
 BUS_ADRERR = 2
+BUS_MCEERR_AR = 4          # hardware memory error consumed (a poisoned page touched)
 FPE_INTDIV = 1
 ILL_ILLOPN = 2
 TRAP_BRKPT = 1

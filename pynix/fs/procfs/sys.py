@@ -12,7 +12,7 @@ Integer sysctls written by root (``sysctl_int``, Linux's proc_dointvec_minmax: o
 number, EINVAL outside its range): ``fs/nr_open`` (the descriptor table's ceiling, see
 vfs/file.NrOpen), ``kernel/ns_last_pid`` (the pid the next one is allocated after),
 ``kernel/tainted`` (bits can be set, as Linux allows), ``kernel/core_uses_pid``,
-``vm/vfs_cache_pressure``, ``fs/pipe-max-size`` (rounded up to a power-of-two of pages, as
+``vm/vfs_cache_pressure``, ``vm/max_map_count`` (mm/vma.MaxMapCount), ``vm/unprivileged_userfaultfd``, ``fs/pipe-max-size`` (rounded up to a power-of-two of pages, as
 proc_dopipe_max_size) and ``fs/pipe-user-pages-{soft,hard}`` (fs/pipe_acct.py),
 ``fs/lease-break-time`` and ``fs/leases-enable`` (fs/leases.py); ``kernel/core_pattern`` is a string (proc_dostring). pynix writes
 no core files, so core_pattern, core_uses_pid and vfs_cache_pressure are kept and read back
@@ -43,6 +43,7 @@ from pynix.kernel.pid import PID_MAX_DEFAULT, task_active_pid_ns
 from pynix.kernel.ns_common import uts_ns_of
 from pynix.kernel.version import UTS_RELEASE, UTS_SYSNAME, UTS_VERSION
 from pynix.mm.filemap import drop_pagecache
+from pynix.mm.vma import MaxMapCount
 
 UTS_LEN = 64
 
@@ -128,6 +129,10 @@ def _pid_map(k: Any) -> Any:
     return task_active_pid_ns(cur).pid_map if cur is not None else k.pids
 
 
+def _set_max_map_count(k: Any, v: int) -> None:
+    MaxMapCount.value = v
+
+
 def _set_last_pid(k: Any, v: int) -> None:
     _pid_map(k).last_pid = v
 
@@ -160,6 +165,9 @@ sysctl_int("kernel/ns_last_pid", lambda k: _pid_map(k).last_pid, _set_last_pid, 
            PID_MAX_DEFAULT - 1)
 sysctl_int("kernel/tainted", _tunable("tainted", 0), _set_tainted)
 sysctl_int("kernel/core_uses_pid", _tunable("core_uses_pid", 0), _set_tunable("core_uses_pid"), 0, 1)
+sysctl_int("vm/max_map_count", lambda k: MaxMapCount.value, _set_max_map_count)
+sysctl_int("vm/unprivileged_userfaultfd", _tunable("unprivileged_userfaultfd", 0),
+           _set_tunable("unprivileged_userfaultfd"), 0, 1)      # read by sys_userfaultfd
 sysctl_int("vm/vfs_cache_pressure", _tunable("vfs_cache_pressure", 100),
            _set_tunable("vfs_cache_pressure"))
 def _drop_caches(k: Any, task: Any, data: bytes) -> None:

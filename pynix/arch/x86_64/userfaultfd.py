@@ -1,0 +1,95 @@
+"""x86-64 Linux ABI of userfaultfd (include/uapi/linux/userfaultfd.h): the ioctl numbers, the
+feature and mode bits, and the structs the ioctls and read(2) move (uffd_msg, uffdio_*).
+ABI facts only.
+"""
+from __future__ import annotations
+
+import struct
+
+UFFD_API = 0xAA
+UFFDIO = 0xAA
+UFFD_USER_MODE_ONLY = 1
+USERFAULTFD_MINOR = 126                 # /dev/userfaultfd is the misc device 10:126
+
+
+def _ioc(direction: int, nr: int, size: int) -> int:
+    return direction << 30 | size << 16 | UFFDIO << 8 | nr
+
+
+_W, _R, _RW = 1, 2, 3
+_UFFDIO_REGISTER, _UFFDIO_UNREGISTER, _UFFDIO_WAKE, _UFFDIO_COPY = 0x00, 0x01, 0x02, 0x03
+_UFFDIO_ZEROPAGE, _UFFDIO_MOVE, _UFFDIO_WRITEPROTECT, _UFFDIO_CONTINUE = 0x04, 0x05, 0x06, 0x07
+_UFFDIO_POISON, _UFFDIO_API = 0x08, 0x3F
+
+UFFDIO_API = _ioc(_RW, _UFFDIO_API, 24)
+UFFDIO_REGISTER = _ioc(_RW, _UFFDIO_REGISTER, 32)
+UFFDIO_UNREGISTER = _ioc(_R, _UFFDIO_UNREGISTER, 16)
+UFFDIO_WAKE = _ioc(_R, _UFFDIO_WAKE, 16)
+UFFDIO_COPY = _ioc(_RW, _UFFDIO_COPY, 40)
+UFFDIO_ZEROPAGE = _ioc(_RW, _UFFDIO_ZEROPAGE, 32)
+UFFDIO_MOVE = _ioc(_RW, _UFFDIO_MOVE, 40)
+UFFDIO_WRITEPROTECT = _ioc(_RW, _UFFDIO_WRITEPROTECT, 24)
+UFFDIO_CONTINUE = _ioc(_RW, _UFFDIO_CONTINUE, 32)
+UFFDIO_POISON = _ioc(_RW, _UFFDIO_POISON, 32)
+USERFAULTFD_IOC_NEW = UFFDIO << 8 | 0x00          # _IO(USERFAULTFD_IOC, 0x00)
+
+# the ioctls UFFDIO_API and UFFDIO_REGISTER report, as bit numbers
+UFFD_API_IOCTLS = 1 << _UFFDIO_REGISTER | 1 << _UFFDIO_UNREGISTER | 1 << _UFFDIO_API
+UFFD_API_RANGE_IOCTLS = (1 << _UFFDIO_WAKE | 1 << _UFFDIO_COPY | 1 << _UFFDIO_ZEROPAGE
+                         | 1 << _UFFDIO_MOVE | 1 << _UFFDIO_WRITEPROTECT
+                         | 1 << _UFFDIO_CONTINUE | 1 << _UFFDIO_POISON)
+IOCTL_BIT_WRITEPROTECT = 1 << _UFFDIO_WRITEPROTECT
+IOCTL_BIT_CONTINUE = 1 << _UFFDIO_CONTINUE
+
+UFFD_FEATURE_PAGEFAULT_FLAG_WP = 1 << 0
+UFFD_FEATURE_EVENT_FORK = 1 << 1
+UFFD_FEATURE_EVENT_REMAP = 1 << 2
+UFFD_FEATURE_EVENT_REMOVE = 1 << 3
+UFFD_FEATURE_MISSING_HUGETLBFS = 1 << 4
+UFFD_FEATURE_MISSING_SHMEM = 1 << 5
+UFFD_FEATURE_EVENT_UNMAP = 1 << 6
+UFFD_FEATURE_SIGBUS = 1 << 7
+UFFD_FEATURE_THREAD_ID = 1 << 8
+UFFD_FEATURE_MINOR_HUGETLBFS = 1 << 9
+UFFD_FEATURE_MINOR_SHMEM = 1 << 10
+UFFD_FEATURE_EXACT_ADDRESS = 1 << 11
+UFFD_FEATURE_WP_HUGETLBFS_SHMEM = 1 << 12
+UFFD_FEATURE_WP_UNPOPULATED = 1 << 13
+UFFD_FEATURE_POISON = 1 << 14
+UFFD_FEATURE_WP_ASYNC = 1 << 15
+UFFD_FEATURE_MOVE = 1 << 16
+
+UFFDIO_REGISTER_MODE_MISSING = 1 << 0
+UFFDIO_REGISTER_MODE_WP = 1 << 1
+UFFDIO_REGISTER_MODE_MINOR = 1 << 2
+
+UFFDIO_COPY_MODE_DONTWAKE = 1 << 0
+UFFDIO_COPY_MODE_WP = 1 << 1
+UFFDIO_ZEROPAGE_MODE_DONTWAKE = 1 << 0
+UFFDIO_WRITEPROTECT_MODE_WP = 1 << 0
+UFFDIO_WRITEPROTECT_MODE_DONTWAKE = 1 << 1
+UFFDIO_CONTINUE_MODE_DONTWAKE = 1 << 0
+UFFDIO_CONTINUE_MODE_WP = 1 << 1
+UFFDIO_MOVE_MODE_DONTWAKE = 1 << 0
+UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES = 1 << 1
+UFFDIO_POISON_MODE_DONTWAKE = 1 << 0
+
+UFFD_EVENT_PAGEFAULT = 0x12
+UFFD_EVENT_FORK = 0x13
+UFFD_EVENT_REMAP = 0x14
+UFFD_EVENT_REMOVE = 0x15
+UFFD_EVENT_UNMAP = 0x16
+
+UFFD_PAGEFAULT_FLAG_WRITE = 1 << 0
+UFFD_PAGEFAULT_FLAG_WP = 1 << 1
+UFFD_PAGEFAULT_FLAG_MINOR = 1 << 2
+
+UFFDIO_API_S = struct.Struct("<QQQ")              # api, features, ioctls
+UFFDIO_RANGE = struct.Struct("<QQ")               # start, len
+UFFDIO_REGISTER_S = struct.Struct("<QQQQ")        # range, mode, ioctls (out)
+UFFDIO_COPY_S = struct.Struct("<QQQQq")           # dst, src, len, mode, copy (out)
+UFFDIO_RANGE_MODE_OUT = struct.Struct("<QQQq")    # range, mode, result (zeropage/continue/poison)
+UFFDIO_WRITEPROTECT_S = struct.Struct("<QQQ")     # range, mode
+UFFD_MSG = struct.Struct("<BBHI24s")              # event, reserved1-3, arg
+UFFD_MSG_PAGEFAULT = struct.Struct("<QQI4x")      # flags, address, ptid
+UFFD_MSG_3Q = struct.Struct("<QQQ")               # remap: from, to, len; remove/unmap: start, end
