@@ -185,7 +185,9 @@ def do_brk(mm: MM, brk: int) -> int:
 def do_mremap(mm: MM, addr: int, old_len: int, new_len: int, flags: int, new_addr: int) -> int:
     if addr & (PAGE_SIZE - 1) or flags & ~7 or new_len == 0:
         raise KernelError(E.EINVAL)
-    if flags & A.MREMAP_FIXED and not flags & A.MREMAP_MAYMOVE:
+    if flags & (A.MREMAP_FIXED | A.MREMAP_DONTUNMAP) and not flags & A.MREMAP_MAYMOVE:
+        raise KernelError(E.EINVAL)
+    if flags & A.MREMAP_DONTUNMAP and old_len != new_len:
         raise KernelError(E.EINVAL)
     old_len, new_len = page_align(old_len), page_align(new_len)
     if flags & A.MREMAP_FIXED:
@@ -198,8 +200,11 @@ def do_mremap(mm: MM, addr: int, old_len: int, new_len: int, flags: int, new_add
     vma = mm.vmas.find(addr)
     if vma is None or addr + old_len > vma.end:
         raise KernelError(E.EFAULT)
+    keep = bool(flags & A.MREMAP_DONTUNMAP)
     if flags & A.MREMAP_FIXED:
-        return _move(mm, vma, addr, old_len, new_len, new_addr)
+        return _move(mm, vma, addr, old_len, new_len, new_addr, keep)
+    if keep:
+        return _move(mm, vma, addr, old_len, new_len, get_unmapped_area(mm, new_len), keep)
     if new_len <= old_len:
         if new_len < old_len:
             do_munmap(mm, addr + new_len, old_len - new_len)
@@ -215,8 +220,11 @@ def do_mremap(mm: MM, addr: int, old_len: int, new_len: int, flags: int, new_add
     return _move(mm, vma, addr, old_len, new_len, get_unmapped_area(mm, new_len))
 
 
-def _move(mm: MM, vma: VMA, addr: int, old_len: int, new_len: int, new_addr: int) -> int:
-    """move_vma: carry the PTEs of [addr, addr+old_len) to ``new_addr``."""
+def _move(mm: MM, vma: VMA, addr: int, old_len: int, new_len: int, new_addr: int,
+          keep: bool = False) -> int:
+    """move_vma: carry the PTEs of [addr, addr+old_len) to ``new_addr``. With ``keep``
+    (MREMAP_DONTUNMAP) the old range stays mapped, emptied and unlocked: its next touch
+    faults afresh (a zero page, the file's data, or a userfaultfd MISSING fault)."""
     if new_addr & (PAGE_SIZE - 1):
         raise KernelError(E.EINVAL)
     if not mm.vmas.is_free(new_addr, new_addr + new_len):
@@ -226,7 +234,11 @@ def _move(mm: MM, vma: VMA, addr: int, old_len: int, new_len: int, new_addr: int
     delta = (new_addr - addr) >> PAGE_SHIFT
     for vpn in mm.resident(addr, addr + min(old_len, new_len)):
         mm.pt[vpn + delta] = mm.pt.pop(vpn)
-    do_munmap(mm, addr, old_len)
+    if keep:
+        for v in mm.vmas.isolate(addr, addr + old_len):
+            v.vm_flags &= ~(VM_LOCKED | VM_LOCKONFAULT)
+    else:
+        do_munmap(mm, addr, old_len)
     mm.vmas.insert(moved)
     userfault_remap(moved, addr, new_addr, old_len)
     mm.flush_tlb()

@@ -283,8 +283,7 @@ ROWS: list[Row] = [
     ("mmap", sys_mm.sys_mmap, "xupMfx", partial(
         "MAP_HUGETLB gives ordinary pages; MAP_SHARED_VALIDATE does not refuse unknown flags")),
     ("munmap", sys_mm.sys_munmap, "xu"), ("mprotect", sys_mm.sys_mprotect, "xup"),
-    ("mremap", sys_mm.sys_mremap, "xuuxx", partial(
-        "MREMAP_DONTUNMAP is accepted but the old range is unmapped as without it")),
+    ("mremap", sys_mm.sys_mremap, "xuuxx"),
     ("mincore", sys_mm.sys_mincore, "xux"),
     ("membarrier", sys_mm.sys_membarrier, "xxd", partial(
         "no CONFIG_RSEQ: the PRIVATE_EXPEDITED_RSEQ commands are EINVAL")),
