@@ -27,7 +27,7 @@ ETC_FILES = {
     # control; /dev/console itself never becomes one (as on Linux)
     "inittab": "::sysinit:/bin/mount -a\ntty1::respawn:-/bin/sh\n::ctrlaltdel:/sbin/reboot\n"
                "::shutdown:/bin/sync\n",
-    "fstab": "proc /proc proc defaults 0 0\n",
+    "fstab": "proc /proc proc defaults 0 0\nsysfs /sys sysfs defaults 0 0\n",
     "os-release": 'NAME="pynix"\nID=pynix\nPRETTY_NAME="pynix (busybox userland)"\n',
 }
 DIRS = ["bin", "sbin", "usr/bin", "usr/sbin", "etc", "tmp", "root", "proc", "sys", "dev", "home",
@@ -35,7 +35,7 @@ DIRS = ["bin", "sbin", "usr/bin", "usr/sbin", "etc", "tmp", "root", "proc", "sys
 # Names Debian's e2fsprogs gives mke2fs, which busybox's applet does not answer to: LTP and
 # mkfs(8) run "mkfs.ext2 DEVICE", so the tree has them as scripts that run busybox mke2fs.
 MKFS_ALIASES = ["sbin/mkfs.ext2"]
-ROOT_VERSION = "3"
+ROOT_VERSION = "4"
 
 
 def cache_dir() -> str:

@@ -2,24 +2,34 @@
 ``mount -o loop image /mnt`` (busybox: LOOP_CTL_GET_FREE, LOOP_SET_FD, LOOP_SET_STATUS64, then
 mount(2) of /dev/loopN) mounts an ext2 image kept in any file the guest can open.
 
-Provides ``LOOPS`` (the ``NR_LOOP`` devices /dev/loop0..7, block major 7), the driver of
-/dev/loop-control (char 10:237) and of each /dev/loopN (``LoopFile``: the ioctls above, the
-old LOOP_SET_STATUS/LOOP_GET_STATUS that LTP's tst_device uses, the BLK* size and flag
-queries, read/write/lseek of the backing bytes), and ``loop_backing(rdev)`` which
-fs/filesystems.py calls to build the block device a filesystem reads. A device bound with
-LO_FLAGS_AUTOCLEAR is released when the filesystem on it is unmounted.
+Provides ``LOOPS`` (the ``NR_LOOP`` devices /dev/loop0..7, block major 7, each a ``Gendisk``
+with its /sys/block/loopN directory and, while bound, its loop/ group: backing_file, offset,
+sizelimit, autoclear, partscan, dio), the driver of /dev/loop-control (char 10:237) and of each
+/dev/loopN (``LoopFile``: LOOP_SET_FD, LOOP_CONFIGURE, LOOP_CHANGE_FD (only on a read-only
+device, to a file of the same size, as loop_change_fd demands), LOOP_CLR_FD, the old and new
+GET/SET_STATUS, LOOP_SET_CAPACITY, LOOP_SET_DIRECT_IO, LOOP_SET_BLOCK_SIZE, and the generic
+block ioctls of fs/blkdev.py; read/write/lseek of the device's bytes, bounded by its capacity),
+and ``loop_backing(rdev)`` which fs/filesystems.py calls to build the block device a filesystem
+reads. A device bound with LO_FLAGS_AUTOCLEAR is released when the filesystem on it is
+unmounted.
 
-Owns: each loop device's binding (backing inode, offset, flags, name).
+Owns: each loop device's binding (backing file, offset, size limit, capacity, flags, name).
 """
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import loop as L
+from pynix.arch.x86_64.blkdev import SECTOR_SIZE
 from pynix.base.errors import KernelError
+from pynix.fs.blkdev import Gendisk, blkdev_ioctl
 from pynix.fs.devices import register_chrdev
+from pynix.fs.sysfs.block import add_disk
+from pynix.fs.sysfs.kobject import kobject_add
+from pynix.fs.vfs.dcache import Path, d_path
 from pynix.fs.vfs.file import File
 from pynix.fs.vfs.icache import iget, iput
 from pynix.fs.vfs.inode import Inode
@@ -34,17 +44,70 @@ class Loop:
     def __init__(self, number: int) -> None:
         self.number = number
         self.backing: Inode | None = None
+        self.backing_path: tuple[Path, Path] | None = None    # (file, root it is named from)
         self.offset = 0
+        self.sizelimit = 0
+        self.size = 0                  # capacity in bytes, fixed until SET_CAPACITY/STATUS
         self.flags = 0
         self.name = b""
         self.users = 0                 # filesystems mounted on it
+        self.disk = Gendisk("loop%d" % number, L.LOOP_MAJOR, number, lambda: self.size,
+                            lambda: self.readonly)
+        kobj = add_disk(self.disk)
+        grp = kobject_add(kobj, "loop", visible=lambda: self.backing is not None)
+        grp.add_file("backing_file", self.show_backing_file)
+        grp.add_file("offset", lambda: b"%d\n" % self.offset)
+        grp.add_file("sizelimit", lambda: b"%d\n" % self.sizelimit)
+        for name, flag in (("autoclear", L.LO_FLAGS_AUTOCLEAR), ("partscan", L.LO_FLAGS_PARTSCAN),
+                           ("dio", L.LO_FLAGS_DIRECT_IO)):
+            grp.add_file(name, lambda flag=flag: b"%d\n" % int(bool(self.flags & flag)))
 
-    def bind(self, inode: Inode, readonly: bool) -> None:
+    def show_backing_file(self) -> bytes:
+        if self.backing_path is None:
+            return b"\n"
+        return d_path(*self.backing_path) + b"\n"
+
+    def update_size(self) -> None:
+        """get_size: the file past the offset, cut to the size limit, in whole sectors."""
+        assert self.backing is not None
+        size = max(0, self.backing.size - self.offset)
+        if self.sizelimit and self.sizelimit < size:
+            size = self.sizelimit
+        self.size = size // SECTOR_SIZE * SECTOR_SIZE
+
+    def bind(self, f: File, root: Path, readonly: bool, st: L.LoopStatus | None = None,
+             block_size: int = 0) -> None:
+        """loop_configure (LOOP_SET_FD is it with no settings)."""
         if self.backing is not None:
             raise KernelError(E.EBUSY)
+        inode = f.inode
+        if inode is None or not (inode.is_reg() or inode.mode & A.S_IFMT == A.S_IFBLK):
+            raise KernelError(E.EINVAL)
+        if block_size:
+            self.disk.set_logical_block_size(block_size)
         iget(inode)
         self.backing = inode
+        self.backing_path = (f.path, root) if isinstance(f.path, Path) else None
         self.flags = L.LO_FLAGS_READ_ONLY if readonly else 0
+        self.offset, self.sizelimit = 0, 0
+        if st is not None:
+            self.offset, self.sizelimit, self.name = st.offset, st.sizelimit, st.file_name
+            self.flags |= st.flags & L.LOOP_CONFIGURE_SETTABLE_FLAGS
+        self.update_size()
+
+    def change_fd(self, f: File, root: Path) -> None:
+        """loop_change_fd: swap the file under a read-only device for one of the same size."""
+        if self.backing is None:
+            raise KernelError(E.ENXIO)
+        if not self.readonly:
+            raise KernelError(E.EINVAL)
+        inode = f.inode
+        if inode is None or not inode.is_reg() or inode.size != self.backing.size:
+            raise KernelError(E.EINVAL)
+        iget(inode)
+        old, self.backing = self.backing, inode
+        self.backing_path = (f.path, root) if isinstance(f.path, Path) else None
+        iput(old)
 
     def clear(self) -> None:
         if self.backing is None:
@@ -52,8 +115,9 @@ class Loop:
         if self.users:
             self.flags |= L.LO_FLAGS_AUTOCLEAR       # Linux: detach at the last close
             return
-        inode, self.backing = self.backing, None
-        self.offset, self.flags, self.name = 0, 0, b""
+        inode, self.backing, self.backing_path = self.backing, None, None
+        self.offset, self.sizelimit, self.size, self.flags, self.name = 0, 0, 0, 0, b""
+        self.disk.logical_block_size = self.disk.physical_block_size = SECTOR_SIZE
         iput(inode)
 
     def release_user(self) -> None:
@@ -67,19 +131,66 @@ class Loop:
         inode = self.backing
         if inode is None:
             raise KernelError(E.ENXIO)
-        pack = L.pack_loop_info64 if wide else L.pack_loop_info
-        return pack(inode.sb.dev, inode.ino, self.offset, self.number, self.flags, self.name)
+        if wide:
+            return L.pack_loop_info64(inode.sb.dev, inode.ino, self.offset, self.number,
+                                      self.flags, self.name, self.sizelimit)
+        return L.pack_loop_info(inode.sb.dev, inode.ino, self.offset, self.number, self.flags,
+                                self.name)
 
     def set_status(self, st: L.LoopStatus) -> None:
-        """loop_set_status: the offset, the name and LO_FLAGS_AUTOCLEAR (read-only stays as
-        LOOP_SET_FD made it)."""
-        self.offset = st.offset
-        self.flags = (self.flags & L.LO_FLAGS_READ_ONLY) | (st.flags & L.LO_FLAGS_AUTOCLEAR)
-        self.name = st.file_name
+        """loop_set_status: offset, size limit, name; AUTOCLEAR and PARTSCAN may be set, only
+        AUTOCLEAR cleared (read-only and direct I/O stay as they were)."""
+        if self.backing is None:
+            raise KernelError(E.ENXIO)
+        self.offset, self.sizelimit, self.name = st.offset, st.sizelimit, st.file_name
+        self.flags &= ~(L.LOOP_SET_STATUS_CLEARABLE_FLAGS & ~st.flags)
+        self.flags |= st.flags & L.LOOP_SET_STATUS_SETTABLE_FLAGS
+        self.update_size()
+
+    def set_direct_io(self, on: bool) -> None:
+        """loop_set_dio: direct I/O needs the offset aligned to the logical block size."""
+        if self.backing is None:
+            raise KernelError(E.ENXIO)
+        if on and self.offset % self.disk.logical_block_size:
+            raise KernelError(E.EINVAL)
+        self.flags = self.flags | L.LO_FLAGS_DIRECT_IO if on else \
+            self.flags & ~L.LO_FLAGS_DIRECT_IO
 
     @property
     def readonly(self) -> bool:
         return bool(self.flags & L.LO_FLAGS_READ_ONLY)
+
+    def transfer_read(self, off: int, n: int) -> bytes:
+        """A read of the device's bytes [off, off+n), cut at its capacity."""
+        assert self.backing is not None
+        n = max(0, min(n, self.size - off))
+        started = time.monotonic()
+        data = self.backing.read(self.offset + off, n) if n else b""
+        if n:
+            data += bytes(n - len(data))
+            self.disk.stats.account(False, n, started)
+        return data
+
+    def transfer_write(self, off: int, data: bytes) -> int:
+        assert self.backing is not None
+        if self.disk.readonly:
+            raise KernelError(E.EPERM)
+        if off >= self.size and data:
+            raise KernelError(E.ENOSPC)
+        data = data[:self.size - off]
+        started = time.monotonic()
+        n = self.backing.write(self.offset + off, data)
+        self.disk.stats.account(True, n, started)
+        return n
+
+    def flush(self) -> None:
+        if self.backing is not None:
+            self.backing.fsync()
+
+    def discard(self, start: int, length: int) -> None:
+        """lo_fallocate(FALLOC_FL_PUNCH_HOLE): the range reads back as zeros."""
+        assert self.backing is not None
+        self.backing.punch_hole(self.offset + start, length)
 
 
 LOOPS = [Loop(i) for i in range(NR_LOOP)]
@@ -106,12 +217,12 @@ class LoopFile(File):
         return self.loop.backing
 
     def pread(self, n: int, off: int) -> bytes:
-        return self._inode().read(self.loop.offset + off, n)
+        self._inode()
+        return self.loop.transfer_read(off, n)
 
     def pwrite(self, data: bytes, off: int) -> int:
-        if self.loop.flags & L.LO_FLAGS_READ_ONLY:
-            raise KernelError(E.EPERM)
-        return self._inode().write(self.loop.offset + off, data)
+        self._inode()
+        return self.loop.transfer_write(off, data)
 
     def read(self, n: int) -> bytes:
         data = self.pread(n, self.pos)
@@ -124,8 +235,8 @@ class LoopFile(File):
         return n
 
     def lseek(self, off: int, whence: int) -> int:
-        size = self._inode().size - self.loop.offset
-        new = {A.SEEK_SET: off, A.SEEK_CUR: self.pos + off, A.SEEK_END: size + off}.get(whence, -1)
+        new = {A.SEEK_SET: off, A.SEEK_CUR: self.pos + off,
+               A.SEEK_END: self.loop.size + off}.get(whence, -1)
         if new < 0:
             raise KernelError(E.EINVAL)
         self.pos = new
@@ -133,11 +244,23 @@ class LoopFile(File):
 
     def ioctl(self, task: Any, req: int, arg: int) -> int | bytes:
         loop = self.loop
-        if req == L.LOOP_SET_FD:
+        root = task.fs.root
+        if req in (L.LOOP_SET_FD, L.LOOP_CHANGE_FD):
             f = task.files.get(arg & 0xFFFFFFFF)
-            if f.inode is None or not f.inode.is_reg():
-                raise KernelError(E.EINVAL)
-            loop.bind(f.inode, not f.writable or not self.writable)
+            if req == L.LOOP_CHANGE_FD:
+                loop.change_fd(f, root)
+            else:
+                loop.bind(f, root, not f.writable or not self.writable)
+            return 0
+        if req == L.LOOP_CONFIGURE:
+            raw = copy_from_user(task.mm, arg, L.LOOP_CONFIG_SIZE)
+            fd, block_size, st = L.unpack_loop_config(raw)
+            f = task.files.get(fd)
+            readonly = not f.writable or not self.writable or \
+                bool(st.flags & L.LO_FLAGS_READ_ONLY)
+            if block_size:
+                loop.disk.set_logical_block_size(block_size)    # EINVAL before binding
+            loop.bind(f, root, readonly, st, block_size)
             return 0
         if req == L.LOOP_CLR_FD:
             loop.clear()
@@ -153,22 +276,18 @@ class LoopFile(File):
                 st = L.unpack_loop_info(copy_from_user(task.mm, arg, L.LOOP_INFO.size))
             loop.set_status(st)
             return 0
-        if req == L.BLKGETSIZE64:
-            return L.BLKGETSIZE64_ARG.pack(self._inode().size - loop.offset)
-        if req == L.BLKGETSIZE:
-            return L.BLK_ULONG.pack((self._inode().size - loop.offset) // L.SECTOR_SIZE)
-        if req == L.BLKSSZGET:
+        if req == L.LOOP_SET_CAPACITY:
             self._inode()
-            return L.BLK_INT.pack(L.SECTOR_SIZE)
-        if req == L.BLKBSZGET:
-            return L.BLK_INT.pack(self._inode().blksize)
-        if req == L.BLKROGET:
-            self._inode()
-            return L.BLK_INT.pack(int(loop.readonly))
-        if req == L.BLKFLSBUF:
-            self._inode().fsync()
+            loop.update_size()
             return 0
-        raise KernelError(E.ENOTTY)
+        if req == L.LOOP_SET_DIRECT_IO:
+            loop.set_direct_io(bool(arg))
+            return 0
+        if req == L.LOOP_SET_BLOCK_SIZE:
+            self._inode()
+            loop.disk.set_logical_block_size(arg)
+            return 0
+        return blkdev_ioctl(loop.disk, task, self.writable, req, arg, loop.flush, loop.discard)
 
 
 class LoopControl(File):

@@ -9,14 +9,21 @@ Opening a number nobody registered fails with ENXIO, as on Linux.
 from __future__ import annotations
 
 import os
+import struct
 from typing import Callable
 
 from pynix.arch.x86_64 import abi as A
+from pynix.arch.x86_64 import blkdev as B
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.capability import CAP_SYS_ADMIN
 from pynix.arch.x86_64.kdev_t import major, minor
 from pynix.base.errors import KernelError
 from pynix.fs.vfs.file import File
 from pynix.fs.vfs.inode import Inode
+from pynix.kernel.cred import capable
+from pynix.mm.uaccess import copy_from_user
+
+POOL_BITS = 256             # the input pool's size and, once seeded, its entropy count
 
 _drivers: dict[tuple[int, int], Callable[[int, object], File]] = {}
 
@@ -67,6 +74,27 @@ class MemDevice(File):
 
     def lseek(self, off: int, whence: int) -> int:
         self.pos = 0
+        return 0
+
+    def ioctl(self, task: object, req: int, arg: int) -> int | bytes:
+        """random_ioctl (both random and urandom): the entropy count, always the full pool
+        (the host's generator behind them is seeded); the setters need CAP_SYS_ADMIN and,
+        as on Linux since 5.18, credit nothing beyond the full pool."""
+        if self.kind not in ("random", "urandom"):
+            raise KernelError(E.ENOTTY)
+        if req == B.RNDGETENTCNT:
+            return B.BLK_INT.pack(POOL_BITS)
+        if req not in (B.RNDADDTOENTCNT, B.RNDADDENTROPY, B.RNDZAPENTCNT, B.RNDCLEARPOOL,
+                       B.RNDRESEEDCRNG):
+            raise KernelError(E.ENOTTY)
+        if not capable(task, CAP_SYS_ADMIN):  # type: ignore[arg-type]
+            raise KernelError(E.EPERM)
+        if req == B.RNDADDENTROPY:
+            mm = task.mm  # type: ignore[attr-defined]
+            count, size = struct.unpack("<ii", copy_from_user(mm, arg, 8))
+            if count < 0 or size < 0:
+                raise KernelError(E.EINVAL)
+            copy_from_user(mm, arg + 8, size)          # EFAULT for a bad buffer
         return 0
 
     def can_poll(self) -> bool:

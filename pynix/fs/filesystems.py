@@ -11,18 +11,21 @@ where ``source`` is the resolved Path of the device or image for types that ``re
 
 - ``tmpfs``: a new in-memory fs; options ``size=N[kmg%]``, ``mode=OCTAL``.
 - ``proc``: a new procfs over the kernel's tables.
+- ``sysfs``: a view of the one kobject tree (fs/sysfs/).
 - ``devtmpfs``: the one devtmpfs instance (already on /dev), as Linux shares it.
 - ``devpts``: a new instance of the pty slaves' filesystem (fs/devpts.py), options ``uid=``,
   ``gid=``, ``mode=``, ``ptmxmode=``, ``max=``, ``newinstance``.
 - ``ext2``: from a bound loop device (/dev/loopN, drivers/loop.py: ``mount -o loop image /mnt``)
   or straight from a regular file holding an image (``mount -t ext2 image /mnt``), read-only
-  with MS_RDONLY.
+  with MS_RDONLY; a read-only loop device (BLKROSET, or a file opened read-only) mounts only
+  with MS_RDONLY (EACCES otherwise, as get_tree_bdev).
 
 Owns: the type table. Superblocks belong to the VFS once mounted.
 """
 from __future__ import annotations
 
 import stat
+import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -31,11 +34,13 @@ from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
 from pynix.drivers.loop import loop_backing
 from pynix.fs.bio import BlockDevice, _dev_ids
+from pynix.fs.blkdev import DiskStats
 from pynix.fs.devpts import devpts_fill_super
 from pynix.fs.devtmpfs import make_devfs
 from pynix.fs.ext2.super import Ext2SuperBlock
 from pynix.fs.procfs.registry import register_proc_file
 from pynix.fs.procfs.super import ProcSuperBlock
+from pynix.fs.sysfs import SysfsSuperBlock
 from pynix.fs.tmpfs import TmpfsSuperBlock
 from pynix.fs.vfs.dcache import MS_NODEV, MS_RDONLY, Path
 from pynix.fs.vfs.icache import iget, iput
@@ -108,7 +113,8 @@ class LoopDevice(BlockDevice):
     transfer); ``on_close`` runs at unmount (a /dev/loopN's autoclear)."""
 
     def __init__(self, inode: Inode, readonly: bool, offset: int = 0,
-                 on_close: Callable[[], None] | None = None) -> None:
+                 on_close: Callable[[], None] | None = None, size: int | None = None,
+                 stats: DiskStats | None = None) -> None:
         self.path = "loop"
         self.readonly = readonly
         self.fd = -1
@@ -116,18 +122,25 @@ class LoopDevice(BlockDevice):
         self.inode = inode
         self.offset = offset
         self.on_close = on_close
-        self.size_bytes = inode.size - offset
+        self.size_bytes = inode.size - offset if size is None else size
+        self.stats = stats
         self.id = next(_dev_ids)
         iget(inode)
 
     def pread(self, offset: int, n: int) -> bytes:
+        started = time.monotonic()
         data = self.inode.read(self.offset + offset, n)
+        if self.stats is not None:
+            self.stats.account(False, n, started)
         return data + bytes(n - len(data)) if len(data) < n else data
 
     def pwrite(self, offset: int, data: bytes | bytearray | memoryview) -> None:
         if self.readonly:
             raise OSError(30, "read-only block device")
+        started = time.monotonic()
         self.inode.write(self.offset + offset, bytes(data))
+        if self.stats is not None:
+            self.stats.account(True, len(data), started)
         self.size_bytes = max(self.size_bytes, offset + len(data))
 
     def flush(self) -> None:
@@ -151,9 +164,11 @@ def ext2_fill_super(k: Any, source: Path | None, flags: int, data: bytes) -> Sup
             raise KernelError(E.EACCES)
         loop = loop_backing(inode.rdev)
         assert loop.backing is not None
-        readonly = readonly or loop.readonly
+        if loop.disk.readonly and not flags & MS_RDONLY:
+            raise KernelError(E.EACCES)             # get_tree_bdev: a read-only disk
         loop.users += 1
-        bdev = LoopDevice(loop.backing, readonly, loop.offset, loop.release_user)
+        bdev = LoopDevice(loop.backing, readonly, loop.offset, loop.release_user, loop.size,
+                          loop.disk.stats)
     elif inode.is_reg():                        # an image file named directly
         bdev = LoopDevice(inode, readonly)
     else:
@@ -164,12 +179,19 @@ def ext2_fill_super(k: Any, source: Path | None, flags: int, data: bytes) -> Sup
         bdev.close()
         raise KernelError(E.EINVAL) from None
     sb.owns_bdev = True
+    if stat.S_ISBLK(inode.mode):
+        sb.dev = inode.rdev                          # st_dev is the disk's number
     return sb
+
+
+def sysfs_fill_super(k: Any, source: Path | None, flags: int, data: bytes) -> SuperBlock:
+    return SysfsSuperBlock()
 
 
 FILESYSTEMS: dict[str, FileSystemType] = {
     "tmpfs": FileSystemType("tmpfs", False, tmpfs_fill_super),
     "proc": FileSystemType("proc", False, proc_fill_super),
+    "sysfs": FileSystemType("sysfs", False, sysfs_fill_super),
     "devtmpfs": FileSystemType("devtmpfs", False, devtmpfs_fill_super),
     "ext2": FileSystemType("ext2", True, ext2_fill_super),
     "devpts": FileSystemType("devpts", False, devpts_fill_super),

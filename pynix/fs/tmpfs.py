@@ -17,6 +17,7 @@ import itertools
 import stat
 from typing import Iterator
 
+from pynix.arch.x86_64.fileattr import FS_APPEND_FL, FS_IMMUTABLE_FL, FS_NOATIME_FL, FS_NODUMP_FL
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import xattr as X
@@ -58,6 +59,10 @@ class TmpfsSuperBlock(SuperBlock):
 
 class TmpInode(Inode):
     tmpfile = True                  # O_TMPFILE: unnamed files can be made here
+    # the inode flags shmem keeps (SHMEM_FL_USER_MODIFIABLE); others are EOPNOTSUPP
+    fileattr_mask = FS_IMMUTABLE_FL | FS_APPEND_FL | FS_NODUMP_FL | FS_NOATIME_FL
+    fileattr_strict = True
+    i_flags = 0
     sb: TmpfsSuperBlock
 
     def __init__(self, sb: TmpfsSuperBlock, mode: int, uid: int, gid: int, rdev: int = 0) -> None:

@@ -29,6 +29,7 @@ from pynix.arch.x86_64 import xattr as X
 from pynix.arch.x86_64.capability import CAP_SETFCAP, CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
 from pynix.fs.notify.hooks import fsnotify_xattr
+from pynix.fs.vfs.fileattr import check_no_change
 from pynix.fs.vfs.inode import Inode, now_ns
 from pynix.fs.vfs.namei import MAY_READ, MAY_WRITE, inode_owner_or_capable, permission
 from pynix.kernel.cred import capable, capable_fs
@@ -41,7 +42,10 @@ PREFIXES = (X.XATTR_USER_PREFIX, X.XATTR_TRUSTED_PREFIX, X.XATTR_SECURITY_PREFIX
 
 
 def xattr_permission(t: Task, inode: Inode, name: bytes, mask: int) -> None:
-    """xattr_permission: may ``t`` read (MAY_READ) or write (MAY_WRITE) attribute ``name``?"""
+    """xattr_permission: may ``t`` read (MAY_READ) or write (MAY_WRITE) attribute ``name``?
+    Nothing is written to an immutable or append-only inode (EPERM)."""
+    if mask & MAY_WRITE:
+        check_no_change(inode)
     if name.startswith((X.XATTR_SECURITY_PREFIX, X.XATTR_SYSTEM_PREFIX)):
         return                                   # left to the security module / filesystem
     if name.startswith(X.XATTR_TRUSTED_PREFIX):

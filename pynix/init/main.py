@@ -3,7 +3,7 @@ rest_init, kernel_init, run_init_process; Bach ch. 7.9 "the system boot and the 
 
 ``run(cfg)`` is the whole life of one machine. ``Machine(cfg)`` is start_kernel: it builds the
 kernel (physical memory, CPU), mounts the root filesystem and the standard mounts (/dev, /tmp,
-/dev/shm, /proc), binds host paths, wires the console to the host's stdio, installs the system
+/dev/shm, /proc, /sys), binds host paths, wires the console to the host's stdio, installs the system
 call entry, and starts pid 2, kthreadd, which starts the flusher. ``Machine.run()`` then
 starts pid 1 and runs the scheduler until the machine stops:
 
@@ -48,6 +48,7 @@ from pynix.fs.devtmpfs import make_devfs
 from pynix.fs.ext2.super import mount_image
 from pynix.fs.hostfs import HostSuperBlock
 from pynix.fs.procfs import ProcSuperBlock
+from pynix.fs.sysfs import SysfsSuperBlock
 from pynix.fs.tmpfs import TmpfsSuperBlock
 from pynix.fs.vfs.dcache import MS_NODEV, MS_NOEXEC, MS_NOSUID
 from pynix.fs.vfs.file import FdTable
@@ -176,11 +177,12 @@ class Machine:
             if path == b"/tmp":
                 sb.root.mode = stat.S_IFDIR | 0o1777
             k.vfs.mount(sb, at, sb.fs_name if path != b"/dev" else "devtmpfs", flags)
-        try:
-            at = namei(fs, b"/proc")                # only where the root has a /proc directory
-        except KernelError:
-            return
-        k.vfs.mount(ProcSuperBlock(k), at, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        for where, sb in ((b"/proc", ProcSuperBlock(k)), (b"/sys", SysfsSuperBlock())):
+            try:
+                at = namei(fs, where)               # only where the root has the directory
+            except KernelError:
+                continue
+            k.vfs.mount(sb, at, sb.fs_name, MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
     def _bind(self, fs: FsStruct, host: str, guest: str) -> None:
         k = self.k

@@ -9,6 +9,7 @@ from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_SYS_CHROOT
 from pynix.base.errors import KernelError
+from pynix.fs.vfs.fileattr import statx_attributes
 from pynix.fs.leases import break_lease
 from pynix.fs.vfs import ops
 from pynix.fs.vfs.attr import chown_common, notify_change
@@ -96,9 +97,11 @@ def sys_statx(t: Task, dirfd: int, pathp: int, flags: int, mask: int, buf: int) 
             or mask & A.STATX__RESERVED:
         raise KernelError(E.EINVAL)
     i = lookup_inode_at(t, dirfd, pathp, flags)
+    attrs, attrs_mask = statx_attributes(i)
     copy_to_user(mm_of(t), buf, A.pack_statx(A.STATX_BASIC_STATS, i.blksize, i.nlink, i.uid, i.gid,
                                              i.mode, i.ino, i.size, i.blocks, i.atime, i.ctime,
-                                             i.ctime, i.mtime, i.rdev, i.sb.dev))
+                                             i.ctime, i.mtime, i.rdev, i.sb.dev, attrs,
+                                             attrs_mask))
     return 0
 
 

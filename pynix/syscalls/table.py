@@ -136,8 +136,11 @@ ROWS: list[Row] = [
     ("ioctl", sys_fd.sys_ioctl, "fxx", partial(
         "FIOCLEX, FIONCLEX, FIONBIO; FIONREAD on pipes and terminals; terminals: termios, window "
         "size, job control, TIOCSTI; pseudo-terminal masters: TIOCGPTN, TIOCSPTLCK, TIOCGPTLCK, "
-        "TIOCGPTPEER, TIOCPKT, TIOCGPKT, TIOCSIG; loop devices: LOOP_SET_FD, CLR_FD, GET/SET_STATUS(64), "
-        "BLKGETSIZE(64), BLKSSZGET, BLKBSZGET, BLKROGET, BLKFLSBUF, loop-control; anything else ENOTTY (no FIOASYNC, no socket SIOC* requests)")),
+        "TIOCGPTPEER, TIOCPKT, TIOCGPKT, TIOCSIG; loop devices: LOOP_SET_FD, CONFIGURE, "
+        "CHANGE_FD, CLR_FD, GET/SET_STATUS(64), SET_CAPACITY, SET_DIRECT_IO, SET_BLOCK_SIZE, "
+        "loop-control; block devices: the BLK* requests (no partitions: BLKRRPART EINVAL); "
+        "/dev/random: RNDGETENTCNT and the admin requests; anything else ENOTTY (no FIOASYNC, "
+        "no socket SIOC* requests)")),
     ("ftruncate", sys_file.sys_ftruncate, "fd"),
     ("fsync", sys_file.sys_fsync, "f"), ("fdatasync", sys_file.sys_fsync, "f"),
     ("sync_file_range", sys_file.sys_sync_file_range, "fxxx", full("writes back the whole file")),

@@ -333,7 +333,7 @@ def test_program(name: str, userland_programs) -> None:
 # File programs run a second time with their scratch files on a disk filesystem (ext2 in
 # pynix's default root, the host's /var/tmp natively) instead of tmpfs.
 ON_DISK = ["files", "dirs", "mmap_file", "locks", "perms", "fs_edges", "xattrs", "chown_rules",
-           "fscalls", "splice", "inotify", "fcntl_ofd", "dnotify"]
+           "fscalls", "splice", "inotify", "fcntl_ofd", "dnotify", "chattr"]
 
 
 @pytest.mark.parametrize("name", cases("ondisk", ON_DISK))

@@ -214,10 +214,11 @@ def pack_stat(dev: int, ino: int, nlink: int, mode: int, uid: int, gid: int, rde
 
 def pack_statx(mask: int, blksize: int, nlink: int, uid: int, gid: int, mode: int, ino: int,
                size: int, blocks: int, atime: int, btime: int, ctime: int, mtime: int,
-               rdev: int, dev: int) -> bytes:
+               rdev: int, dev: int, attributes: int = 0, attributes_mask: int = 0) -> bytes:
     def ts(t: int) -> tuple[int, int]:
         return t // 10**9, t % 10**9
-    return STATX.pack(mask, blksize, 0, nlink, uid & U32, gid & U32, mode & 0xFFFF, 0, ino, size, blocks, 0,
+    return STATX.pack(mask, blksize, attributes, nlink, uid & U32, gid & U32, mode & 0xFFFF, 0,
+                      ino, size, blocks, attributes_mask,
                       *ts(atime), *ts(btime), *ts(ctime), *ts(mtime),
                       major(rdev), minor(rdev), major(dev), minor(dev), 0)
 

@@ -1,6 +1,6 @@
 """x86-64 Linux loop device ABI (include/uapi/linux/loop.h, uapi/linux/fs.h): device numbers,
 the loop and loop-control ioctls, LO_FLAGS_*, struct loop_info (the old one, with 32-bit
-offset) and struct loop_info64, and BLKGETSIZE64's u64.
+offset) struct loop_info64 and struct loop_config.
 ABI facts only: values, the layout and its packers.
 """
 from __future__ import annotations
@@ -12,8 +12,14 @@ from typing import NamedTuple
 LOOP_MAJOR, LOOP_CTRL_MINOR, MISC_MAJOR = 7, 237, 10
 LOOP_SET_FD, LOOP_CLR_FD, LOOP_SET_STATUS, LOOP_GET_STATUS = 0x4C00, 0x4C01, 0x4C02, 0x4C03
 LOOP_SET_STATUS64, LOOP_GET_STATUS64 = 0x4C04, 0x4C05
+LOOP_CHANGE_FD, LOOP_SET_CAPACITY, LOOP_SET_DIRECT_IO = 0x4C06, 0x4C07, 0x4C08
+LOOP_SET_BLOCK_SIZE, LOOP_CONFIGURE = 0x4C09, 0x4C0A
 LOOP_CTL_ADD, LOOP_CTL_REMOVE, LOOP_CTL_GET_FREE = 0x4C80, 0x4C81, 0x4C82
-LO_FLAGS_READ_ONLY, LO_FLAGS_AUTOCLEAR = 1, 4
+LO_FLAGS_READ_ONLY, LO_FLAGS_AUTOCLEAR, LO_FLAGS_PARTSCAN, LO_FLAGS_DIRECT_IO = 1, 4, 8, 16
+LOOP_SET_STATUS_SETTABLE_FLAGS = LO_FLAGS_AUTOCLEAR | LO_FLAGS_PARTSCAN
+LOOP_SET_STATUS_CLEARABLE_FLAGS = LO_FLAGS_AUTOCLEAR
+LOOP_CONFIGURE_SETTABLE_FLAGS = (LO_FLAGS_READ_ONLY | LO_FLAGS_AUTOCLEAR | LO_FLAGS_PARTSCAN
+                                 | LO_FLAGS_DIRECT_IO)
 LO_NAME_SIZE = 64
 # struct loop_info64: device, inode, rdevice, offset, sizelimit, number, encrypt_type,
 # encrypt_key_size, flags, file_name[64], crypt_name[64], encrypt_key[32], init[2]
@@ -21,15 +27,9 @@ LOOP_INFO64 = struct.Struct("<QQQQQIIII64s64s32s16s")
 # struct loop_info: number, (pad), device, inode, rdevice (unsigned long), offset, encrypt_type,
 # encrypt_key_size, flags (int), name[64], encrypt_key[32], init[2] (unsigned long), reserved[4]
 LOOP_INFO = struct.Struct("<i4xQQQiiii64s32s16s4s4x")
-BLKGETSIZE64 = 0x80081272
-BLKGETSIZE64_ARG = struct.Struct("<Q")       # the u64 BLKGETSIZE64 stores
-# the other block-device ioctls (uapi/linux/fs.h): read-only flag, size in 512-byte sectors
-# (an unsigned long), flush buffers, logical sector size and soft block size (ints)
-BLKROGET, BLKGETSIZE, BLKFLSBUF, BLKSSZGET = 0x125E, 0x1260, 0x1261, 0x1268
-BLKBSZGET = 0x80081270
-BLK_INT = struct.Struct("<i")
-BLK_ULONG = struct.Struct("<Q")
-SECTOR_SIZE = 512
+# struct loop_config: fd, block_size, struct loop_info64 info, reserved[8] (u64)
+LOOP_CONFIG = struct.Struct("<II")             # then the loop_info64, then 64 reserved bytes
+LOOP_CONFIG_SIZE = LOOP_CONFIG.size + LOOP_INFO64.size + 64
 
 
 class LoopStatus(NamedTuple):
@@ -37,18 +37,25 @@ class LoopStatus(NamedTuple):
     offset: int
     flags: int
     file_name: bytes                         # up to its first NUL
+    sizelimit: int = 0
 
 
 def pack_loop_info64(device: int, inode: int, offset: int, number: int, flags: int,
-                     file_name: bytes) -> bytes:
-    """LOOP_GET_STATUS64's struct loop_info64 (no size limit, no encryption)."""
-    return LOOP_INFO64.pack(device, inode, 0, offset, 0, number, 0, 0, flags, file_name,
-                            b"", b"", b"")
+                     file_name: bytes, sizelimit: int = 0) -> bytes:
+    """LOOP_GET_STATUS64's struct loop_info64 (no encryption)."""
+    return LOOP_INFO64.pack(device, inode, 0, offset, sizelimit, number, 0, 0, flags,
+                            file_name, b"", b"", b"")
 
 
 def unpack_loop_status(raw: bytes) -> LoopStatus:
     f = LOOP_INFO64.unpack(raw[:LOOP_INFO64.size])
-    return LoopStatus(f[3], f[8], f[9].split(b"\0", 1)[0])
+    return LoopStatus(f[3], f[8], f[9].split(b"\0", 1)[0], f[4])
+
+
+def unpack_loop_config(raw: bytes) -> tuple[int, int, LoopStatus]:
+    """LOOP_CONFIGURE's struct loop_config: (fd, block_size, the loop_info64's settings)."""
+    fd, block_size = LOOP_CONFIG.unpack_from(raw)
+    return fd, block_size, unpack_loop_status(raw[LOOP_CONFIG.size:])
 
 
 def pack_loop_info(device: int, inode: int, offset: int, number: int, flags: int,

@@ -49,6 +49,7 @@ _I_BLOCK = struct.Struct("<15I")
 
 class Ext2Inode(Inode):
     tmpfile = True
+    fileattr_mask = L.EXT2_FL_USER_MODIFIABLE   # chattr's flags, kept in the on-disk i_flags
     sb: Ext2SuperBlock
 
     def __init__(self, sb: Ext2SuperBlock, ino: int, raw: bytearray) -> None:

@@ -68,6 +68,7 @@ SUPPORTED_RO_COMPAT = RO_COMPAT_SPARSE_SUPER | RO_COMPAT_LARGE_FILE | RO_COMPAT_
 
 # i_flags
 EXT2_INDEX_FL = 0x00001000        # hashed (htree) directory; cleared when pynix edits the dir
+EXT2_FL_USER_MODIFIABLE = 0x000380FF    # what FS_IOC_SETFLAGS may change
 
 # Extended-attribute block (Linux fs/ext2/xattr.h): a header, entries from the front, sorted
 # by (name index, name length, name) and ended by four zero bytes, values from the back.

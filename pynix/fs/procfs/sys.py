@@ -32,6 +32,7 @@ from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_SYS_ADMIN
 from pynix.base.errors import KernelError
 from pynix.fs.bio import shrink_buffer_caches
+from pynix.fs.devices import POOL_BITS
 from pynix.fs.leases import SETTINGS as LEASE_SETTINGS
 from pynix.fs.notify.inotify import LIMITS as INOTIFY_LIMITS
 from pynix.fs.pipe_acct import LIMITS as PIPE_LIMITS
@@ -93,8 +94,8 @@ def _boot_id(k: Any) -> bytes:
 register_proc_file("sys/kernel/random/uuid",
                    lambda k: str(uuid.UUID(bytes=os.urandom(16), version=4)).encode() + b"\n")
 register_proc_file("sys/kernel/random/boot_id", _boot_id)
-register_proc_file("sys/kernel/random/entropy_avail", lambda k: b"256\n")
-register_proc_file("sys/kernel/random/poolsize", lambda k: b"256\n")
+register_proc_file("sys/kernel/random/entropy_avail", lambda k: b"%d\n" % POOL_BITS)
+register_proc_file("sys/kernel/random/poolsize", lambda k: b"%d\n" % POOL_BITS)
 register_proc_file("sys/vm/overcommit_memory", lambda k: b"0\n")
 register_proc_file("sys/fs/file-max", lambda k: b"%d\n" % (k.phys.nframes * 4 // 10))  # kB / 10
 

@@ -24,6 +24,7 @@ from pynix.arch.x86_64.capability import CAP_CHOWN, CAP_FSETID
 from pynix.base.errors import KernelError
 from pynix.fs.notify.hooks import fsnotify_change
 from pynix.fs.vfs.dcache import Path
+from pynix.fs.vfs.fileattr import check_no_change, is_immutable
 from pynix.fs.vfs.inode import Inode
 from pynix.fs.vfs.namei import Cred
 from pynix.fs.vfs.ops import check_writable_mount
@@ -32,8 +33,14 @@ from pynix.kernel.cred import capable_fs
 
 def notify_change(p: Path, *, mode: int | None = None, uid: int | None = None,
                   gid: int | None = None, atime: int | None = None,
-                  mtime: int | None = None) -> None:
-    """Linux's notify_change: the change, then its fsnotify event (IN_ATTRIB)."""
+                  mtime: int | None = None, explicit_times: bool = True) -> None:
+    """Linux's notify_change: the change (EPERM on an immutable or append-only inode, as
+    may_setattr, except that an append-only file's times may be set to now), then its
+    fsnotify event (IN_ATTRIB)."""
+    if mode is not None or uid is not None or gid is not None or explicit_times:
+        check_no_change(p.inode)
+    elif is_immutable(p.inode):
+        raise KernelError(E.EPERM)
     p.inode.setattr(mode=mode, uid=uid, gid=gid, atime=atime, mtime=mtime)
     fsnotify_change(p.dentry, p.inode, owner=uid is not None or gid is not None,
                     mode=mode is not None, atime=atime is not None, mtime=mtime is not None)

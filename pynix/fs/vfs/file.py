@@ -19,6 +19,7 @@ from pynix.base.errors import KernelError
 from pynix.fs.notify.dnotify import dnotify_flush
 from pynix.fs.notify.hooks import fsnotify_close
 from pynix.fs.vfs.icache import iget, iput
+from pynix.fs.vfs.fileattr import fileattr_ioctl
 from pynix.fs.vfs.inode import (
     MAX_LFS_FILESIZE,
     Inode,
@@ -156,6 +157,11 @@ class InodeFile(File):
             inode.i_readcount += 1      # i_readcount_inc
         iget(inode)
         self.on_write = on_write        # page-cache coherence hook (filemap update)
+
+    def ioctl(self, task: object, req: int, arg: int) -> int | bytes:
+        """The inode-flag requests (fs/vfs/fileattr.py); ENOTTY for anything else."""
+        mnt = getattr(self.path, "mnt", None)
+        return fileattr_ioctl(task, self.inode, bool(mnt is not None and mnt.readonly), req, arg)
 
     def read(self, n: int) -> bytes:
         data = self.pread(n, self.pos)

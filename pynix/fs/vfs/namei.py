@@ -26,6 +26,7 @@ from pynix.arch.x86_64.capability import CAP_DAC_OVERRIDE, CAP_FOWNER
 from pynix.arch.x86_64.limits import NAME_MAX, PATH_MAX
 from pynix.base.errors import KernelError
 from pynix.fs.vfs.dcache import MountTable, Path
+from pynix.fs.vfs.fileattr import is_immutable
 from pynix.fs.vfs.inode import Inode
 from pynix.kernel.cred import capable_fs
 
@@ -49,6 +50,8 @@ class FsContext(Protocol):
 def permission(cred: Cred, inode: Inode, mask: int) -> None:
     """generic_permission: raise EACCES unless ``cred`` may ``mask`` (MAY_*) the inode; an
     inode with its own rule (``i_permission``, Linux's i_op->permission) decides for itself."""
+    if mask & MAY_WRITE and is_immutable(inode):
+        raise KernelError(E.EPERM)          # nobody writes to an immutable inode
     own = getattr(inode, "i_permission", None)
     if own is not None:
         own(cred, mask)

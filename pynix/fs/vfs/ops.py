@@ -28,6 +28,7 @@ from pynix.fs.pipe import fifo_open
 from pynix.fs.vfs.dcache import MS_NODEV, Dentry, Path
 from pynix.fs.vfs.file import File, InodeFile
 from pynix.fs.vfs.icache import maybe_evict
+from pynix.fs.vfs.fileattr import check_append_open, check_deletable, check_no_change
 from pynix.fs.vfs.inode import Inode, get_write_access, put_write_access, seal_check_size
 from pynix.fs.vfs.namei import (
     MAXSYMLINKS,
@@ -63,6 +64,7 @@ def may_delete(fs: FsContext, dirp: Path, victim: Inode) -> None:
     uid = fs.cred.fsuid
     if d.mode & A.S_ISVTX and uid != d.uid and uid != victim.uid and not capable_fs(fs.cred, CAP_FOWNER):
         raise KernelError(E.EPERM)          # sticky directory: only the owner may remove
+    check_deletable(d, victim)
     check_writable_mount(dirp)
 
 
@@ -184,6 +186,7 @@ def path_openat(fs: FsContext, path: bytes, flags: int, mode: int, base: Path | 
     if flags & A.O_TRUNC:
         mask |= MAY_WRITE
     permission(fs.cred, inode, mask)
+    check_append_open(inode, flags)
     if mask & MAY_WRITE and (inode.is_reg() or inode.is_dir()):
         check_writable_mount(p)
     if flags & A.O_NOATIME and not inode_owner_or_capable(fs.cred, inode):
@@ -230,6 +233,7 @@ def do_truncate(inode: Inode, size: int, dentry: Dentry | None = None) -> None:
         raise KernelError(E.EISDIR)
     if not inode.is_reg():
         raise KernelError(E.EINVAL)
+    check_no_change(inode)                  # IS_APPEND / IS_IMMUTABLE: EPERM
     seal_check_size(inode, size)
     inode.truncate(size)
     mapping = getattr(inode, "mapping", None)
@@ -303,6 +307,7 @@ def vfs_link(fs: FsContext, old: Path, path: bytes, base: Path | None = None) ->
     may_create(fs, dirp, name)
     if old.inode.is_dir():
         raise KernelError(E.EPERM)
+    check_deletable(None, old.inode)        # may_linkat: not an append-only or immutable file
     if old.inode.nlink == 0 and not old.inode.linkable:
         raise KernelError(E.ENOENT)         # an unlinked file cannot be named again
     dirp.inode.link(name, old.inode)

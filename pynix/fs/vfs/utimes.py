@@ -30,4 +30,4 @@ def vfs_utimes(cred: Cred, p: Path, atime: int | None, mtime: int | None,
         if explicit:
             raise KernelError(E.EPERM)
         permission(cred, p.inode, MAY_WRITE)
-    notify_change(p, atime=atime, mtime=mtime)
+    notify_change(p, atime=atime, mtime=mtime, explicit_times=explicit)
