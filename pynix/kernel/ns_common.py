@@ -83,6 +83,8 @@ def ns_of(task: Task, kind: str) -> Any:
     """The task's namespace of ``kind`` (an attribute ``<kind>_ns``), the kernel's initial
     one (``init_<kind>_ns``) if it has none yet."""
     attr = kind + "_ns"
+    if kind == "mnt" and task.fs is not None:   # the mount namespace is the fs_struct's table
+        return task.fs.mounts
     if kind in INIT_INUMS:                      # only the initial one exists
         return getattr(task.kernel, "init_" + attr)
     ns = getattr(task, attr, None)

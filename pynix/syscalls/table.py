@@ -156,7 +156,8 @@ ROWS: list[Row] = [
     ("stat", sys_fs.sys_stat, "sx"), ("lstat", sys_fs.sys_lstat, "sx"),
     ("fstat", sys_fs.sys_fstat, "fx"), ("newfstatat", sys_fs.sys_newfstatat, "fsxx"),
     ("statx", sys_fs.sys_statx, "fsxxx", partial(
-        "STATX_BASIC_STATS only: no birth time, mount id or attributes")),
+        "STATX_BASIC_STATS, STATX_MNT_ID(_UNIQUE) and STATX_ATTR_MOUNT_ROOT: no birth time, "
+        "no other attributes")),
     ("getdents64", sys_fs.sys_getdents64, "fxu"), ("getdents", sys_fs.sys_getdents, "fxu"),
     ("getcwd", sys_fs.sys_getcwd, "xu"), ("chdir", sys_fs.sys_chdir, "s"),
     ("fchdir", sys_fs.sys_fchdir, "f"), ("chroot", sys_fs.sys_chroot, "s"),
@@ -201,13 +202,13 @@ ROWS: list[Row] = [
     # mounts
     ("sysfs", sys_mount.sys_sysfs, "dxx"), ("ustat", sys_mount.sys_ustat, "xx"),
     ("mount", sys_mount.sys_mount, "sssxs", partial(
-        "tmpfs, proc, devtmpfs and ext2 (other types: ENODEV), bind, remount and move; no mount "
-        "propagation: MS_SHARED is EINVAL, MS_PRIVATE, MS_SLAVE and MS_UNBINDABLE change nothing")),
+        "tmpfs, proc, devtmpfs and ext2 (other types: ENODEV), bind, remount, move and "
+        "propagation (MS_SHARED, MS_SLAVE, MS_PRIVATE, MS_UNBINDABLE)")),
     ("umount2", sys_mount.sys_umount2, "sx"),
     # processes
     ("fork", sys_clone.sys_fork, ""), ("vfork", sys_clone.sys_vfork, ""),
     ("clone", sys_clone.sys_clone, "xxxxx", partial(
-        "namespaces: CLONE_NEWUTS and CLONE_NEWIPC; CLONE_NEWNS, NEWPID, NEWUSER, NEWNET and "
+        "namespaces: CLONE_NEWUTS, CLONE_NEWIPC and CLONE_NEWNS; NEWPID, NEWUSER, NEWNET and "
         "NEWCGROUP: EINVAL")),
     ("execve", sys_process.sys_execve, "sve"),
     ("execveat", sys_process.sys_execveat, "fsvex", partial(
@@ -261,7 +262,7 @@ ROWS: list[Row] = [
     ("kcmp", sys_procaccess.sys_kcmp, "ddduu", partial(
         "KCMP_IO: pynix tasks have no io_context, so any two compare equal")),
     ("unshare", sys_clone.sys_unshare, "x", partial(
-        "namespaces: CLONE_NEWUTS and CLONE_NEWIPC; CLONE_NEWNS, NEWPID, NEWUSER, NEWNET, "
+        "namespaces: CLONE_NEWUTS, CLONE_NEWIPC and CLONE_NEWNS; NEWPID, NEWUSER, NEWNET, "
         "NEWCGROUP and NEWTIME: EINVAL")),
     ("restart_syscall", sys_thread.sys_restart_syscall, ""),
     # memory
