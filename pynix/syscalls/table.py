@@ -205,6 +205,11 @@ ROWS: list[Row] = [
         "tmpfs, proc, devtmpfs and ext2 (other types: ENODEV), bind, remount, move and "
         "propagation (MS_SHARED, MS_SLAVE, MS_PRIVATE, MS_UNBINDABLE)")),
     ("umount2", sys_mount.sys_umount2, "sx"),
+    ("statmount", sys_mount.sys_statmount, "xxux", partial(
+        "SB_BASIC, MNT_BASIC, PROPAGATE_FROM, MNT_ROOT, MNT_POINT, FS_TYPE, MNT_NS_ID and "
+        "MNT_OPTS; the caller's namespace only (a non-zero mnt_ns_fd is EINVAL)")),
+    ("listmount", sys_mount.sys_listmount, "xxux", partial(
+        "the caller's namespace only (a non-zero mnt_ns_fd is EINVAL)")),
     # processes
     ("fork", sys_clone.sys_fork, ""), ("vfork", sys_clone.sys_vfork, ""),
     ("clone", sys_clone.sys_clone, "xxxxx", partial(

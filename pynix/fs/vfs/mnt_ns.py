@@ -12,7 +12,7 @@ together). Provides:
 - ``umount_tree(k, mnt, propagate)``: unmount ``mnt`` and the mounts below it, and what
   propagation takes with it.
 - ``mntns_install(fs, ns)``: setns(2) to a mount namespace: root and cwd at its root.
-- ``do_pivot_root(fs, new_root, put_old)``: pivot_root(2).
+- ``do_pivot_root(fs, new_root, put_old)``: pivot_root(2); ``is_path_reachable(p, top)``.
 
 Owns: nothing; the mounts live in their tables, propagation state in fs/vfs/pnode.py.
 """
@@ -163,7 +163,7 @@ def do_pivot_root(fs: FsStruct, new: Path, old: Path) -> None:
         raise KernelError(E.EINVAL)           # new_root must be a mount point
     if root.dentry is not root.mnt.root:
         raise KernelError(E.EINVAL)
-    if not _reachable(old, new) or not _reachable(new, root):
+    if not is_path_reachable(old, new) or not is_path_reachable(new, root):
         raise KernelError(E.EINVAL)
     for m in (new.mnt, root.mnt, new.mnt.parent):
         if m.peers is not None:
@@ -188,7 +188,7 @@ def do_pivot_root(fs: FsStruct, new: Path, old: Path) -> None:
         fs.cwd = Path(new_mnt, new_mnt.root)
 
 
-def _reachable(p: Path, top: Path) -> bool:
+def is_path_reachable(p: Path, top: Path) -> bool:
     """is_path_reachable: is ``p`` at or under ``top`` through the mount tree?"""
     mnt, d = p.mnt, p.dentry
     while mnt is not top.mnt:
