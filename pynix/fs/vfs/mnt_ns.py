@@ -12,7 +12,7 @@ together). Provides:
 - ``umount_tree(k, mnt, propagate)``: unmount ``mnt`` and the mounts below it, and what
   propagation takes with it.
 - ``mntns_install(fs, ns)``: setns(2) to a mount namespace: root and cwd at its root.
-- ``do_pivot_root(fs, new_root, put_old)``: pivot_root(2); ``is_path_reachable(p, top)``.
+- ``do_pivot_root(fs, new_root, put_old)``: pivot_root(2).
 
 Owns: nothing; the mounts live in their tables, propagation state in fs/vfs/pnode.py.
 """
@@ -28,7 +28,7 @@ from pynix.fs.vfs.pnode import (
     CL_COPY_ALL,
     CL_EXPIRE,
     copy_tree,
-    is_subdir,
+    is_path_reachable,
     mnt_alloc_group_id,
     mnt_release_group,
     propagate_mnt,
@@ -120,8 +120,14 @@ def umount_tree(k: Any, mnt: Mount, propagate: bool, busy: Any) -> None:
             continue
         ns = child.ns
         parent, d = child.parent, child.mountpoint
-        if topper is not None:
-            ns.detach(topper)
+        if topper is not None and topper.ns is ns and topper.parent is child:
+            ns.detach(topper)                # it takes the place of the mount it sat on
+        else:
+            topper = None
+        if ns.children_of(child):
+            if topper is not None:
+                ns.attach(topper, Path(child, child.root))
+            continue
         _umount_one(k, child, busy)
         if topper is not None:
             ns.attach(topper, Path(parent, d))
@@ -186,13 +192,3 @@ def do_pivot_root(fs: FsStruct, new: Path, old: Path) -> None:
         fs.root = Path(new_mnt, new_mnt.root)
     if fs.cwd.mnt is root_mnt and fs.cwd.dentry is root_mnt.root:
         fs.cwd = Path(new_mnt, new_mnt.root)
-
-
-def is_path_reachable(p: Path, top: Path) -> bool:
-    """is_path_reachable: is ``p`` at or under ``top`` through the mount tree?"""
-    mnt, d = p.mnt, p.dentry
-    while mnt is not top.mnt:
-        if mnt.parent is mnt:
-            return False
-        d, mnt = mnt.mountpoint, mnt.parent
-    return is_subdir(d, top.dentry)

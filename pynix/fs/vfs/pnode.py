@@ -18,7 +18,7 @@ Provides:
   its parent.
 - ``get_dominating_id(mnt, root)``: the peer group a slave receives from that is visible
   from ``root`` (mountinfo's propagate_from, statmount's propagate_from).
-- ``propagation_fields(mnt, root)``: mountinfo's optional fields.
+- ``propagation_fields(mnt, root)``: mountinfo's optional fields; ``is_path_reachable``.
 
 Owns: the peer-group id allocator (lowest free id from 1, as Linux's mnt_group_ida).
 """
@@ -52,6 +52,16 @@ def is_subdir(d: Dentry, top: Dentry) -> bool:
         if d.parent is d:
             return False
         d = d.parent
+
+
+def is_path_reachable(p: Path, top: Path) -> bool:
+    """is_path_reachable: is ``p`` at or under ``top`` through the mount tree?"""
+    mnt, d = p.mnt, p.dentry
+    while mnt is not top.mnt:
+        if mnt.parent is mnt:
+            return False
+        d, mnt = mnt.mountpoint, mnt.parent
+    return is_subdir(d, top.dentry)
 
 
 def _join_peers(mnt: Mount, old: Mount) -> None:
@@ -196,6 +206,11 @@ def propagate_umount(mnt: Mount) -> list[tuple[Mount, Mount | None]]:
     if ns is None or parent is mnt:
         return out
     seen: set[int] = {id(parent)}
+    ancestors: set[int] = set()             # the mounts mnt sits on stay
+    a = mnt
+    while a.parent is not a:
+        a = a.parent
+        ancestors.add(id(a))
     todo = [m for m in _group(parent) if m is not parent]
     todo += list(parent.slaves)
     while todo:
@@ -207,7 +222,7 @@ def propagate_umount(mnt: Mount) -> list[tuple[Mount, Mount | None]]:
         if m.ns is not ns:
             continue
         child = ns.lookup_mnt(Path(m, d))
-        if child is None or child is mnt:
+        if child is None or child is mnt or id(child) in ancestors:
             continue
         kids = ns.children_of(child)
         if not kids:
@@ -222,7 +237,7 @@ def get_dominating_id(mnt: Mount, root: Path) -> int:
     m = mnt.master
     while m is not None:
         for p in _group(m):
-            if p.ns is root.mnt.ns and is_subdir(p.root, root.dentry) and p.group_id:
+            if p.ns is mnt.ns and is_path_reachable(Path(p, p.root), root) and p.group_id:
                 return p.group_id
         m = m.master
     return 0

@@ -32,8 +32,7 @@ from pynix.fs.vfs.dcache import (
     Path,
     d_path,
 )
-from pynix.fs.vfs.mnt_ns import is_path_reachable
-from pynix.fs.vfs.pnode import get_dominating_id
+from pynix.fs.vfs.pnode import get_dominating_id, is_path_reachable
 from pynix.kernel.cred import capable
 
 if TYPE_CHECKING:
