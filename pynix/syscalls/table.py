@@ -23,6 +23,7 @@ from pynix.syscalls import (
     sys_clone,
     sys_event,
     sys_fd,
+    sys_fhandle,
     sys_file,
     sys_fs,
     sys_info,
@@ -155,6 +156,8 @@ ROWS: list[Row] = [
     # files: names and attributes
     ("stat", sys_fs.sys_stat, "sx"), ("lstat", sys_fs.sys_lstat, "sx"),
     ("fstat", sys_fs.sys_fstat, "fx"), ("newfstatat", sys_fs.sys_newfstatat, "fsxx"),
+    ("name_to_handle_at", sys_fhandle.sys_name_to_handle_at, "fsxxx", partial("ext2, tmpfs")),
+    ("open_by_handle_at", sys_fhandle.sys_open_by_handle_at, "fxx", partial("ext2, tmpfs")),
     ("statx", sys_fs.sys_statx, "fsxxx", partial(
         "STATX_BASIC_STATS, STATX_MNT_ID(_UNIQUE) and STATX_ATTR_MOUNT_ROOT: no birth time, "
         "no other attributes")),

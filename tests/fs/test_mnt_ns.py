@@ -2,8 +2,6 @@
 listmount queries (fs/vfs/statmount.py), on a machine's real mount tree."""
 from __future__ import annotations
 
-from pathlib import Path as HostPath
-
 import pytest
 
 from pynix.arch.x86_64 import abi as A
@@ -17,16 +15,9 @@ from pynix.fs.vfs.namei import namei
 from pynix.fs.vfs.namespace import path_mount, path_umount
 from pynix.fs.vfs.ops import vfs_mkdir
 from pynix.fs.vfs.statmount import listmount, statmount
-from pynix.init.main import Config, Machine
+from pynix.init.main import Machine
 
 
-@pytest.fixture
-def machine(tmp_path: HostPath) -> Machine:
-    for d in ("proc", "tmp", "dev", "mnt"):
-        (tmp_path / d).mkdir()
-    m = Machine(Config(root=str(tmp_path)))
-    m.k.current = m.k.init_task
-    return m
 
 
 def _tmpfs(t, path: bytes) -> None:
