@@ -65,12 +65,20 @@ def test_bad_flag_combinations_are_einval(flags: int) -> None:
     assert e.value.errno == E.EINVAL
 
 
-@pytest.mark.parametrize("ns", [A.CLONE_NEWNS, A.CLONE_NEWPID, A.CLONE_NEWUSER, A.CLONE_NEWNET,
+@pytest.mark.parametrize("ns", [A.CLONE_NEWPID, A.CLONE_NEWUSER, A.CLONE_NEWNET,
                                 A.CLONE_NEWCGROUP])
 def test_namespaces_not_implemented_are_refused_not_ignored(ns: int) -> None:
     k, t = kernel_and_task()
     with pytest.raises(KernelError) as e:
         copy_process(t, A.SIGCHLD | ns, 0, 0, regs(), None)
+    assert e.value.errno == E.EINVAL
+
+
+def test_new_mount_namespace_cannot_share_the_fs_struct() -> None:
+    """(the copy itself: tests/fs/test_mnt_ns.py and userland/tests/mount_ns.c)"""
+    k, t = kernel_and_task()
+    with pytest.raises(KernelError) as e:
+        copy_process(t, A.SIGCHLD | A.CLONE_NEWNS | A.CLONE_FS, 0, 0, regs(), None)
     assert e.value.errno == E.EINVAL
 
 
