@@ -8,7 +8,7 @@ Provides:
 - ``NsFile``: the open namespace. It has no read or write (EINVAL) and no seek; its ioctls
   are Linux's: NS_GET_NSTYPE (the CLONE_NEW* type), NS_GET_USERNS (a new O_CLOEXEC fd on the
   owning user namespace; EPERM for the initial user namespace, which has no owner),
-  NS_GET_PARENT (EINVAL for kinds without a hierarchy, i.e. all but pid and user; EPERM at the
+  NS_GET_MNTNS_ID (a mount namespace's 64-bit id), NS_GET_PARENT (EINVAL for kinds without a hierarchy, i.e. all but pid and user; EPERM at the
   top, which the initial ones are), NS_GET_OWNER_UID (user namespaces only, EINVAL else);
   anything else ENOTTY.
 
@@ -18,14 +18,17 @@ Owns: the nsfs inodes, one per namespace (a weak map).
 from __future__ import annotations
 
 import stat
+import struct
 import weakref
 from typing import Any
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.nsfs import (
+    CLONE_NEWNS,
     CLONE_NEWPID,
     CLONE_NEWUSER,
+    NS_GET_MNTNS_ID,
     NS_GET_NSTYPE,
     NS_GET_OWNER_UID,
     NS_GET_PARENT,
@@ -103,6 +106,11 @@ class NsFile(File):
             if node.nstype not in (CLONE_NEWPID, CLONE_NEWUSER):
                 raise KernelError(E.EINVAL)
             raise KernelError(E.EPERM)              # the initial ones are the top
+        if req == NS_GET_MNTNS_ID:                 # a mount namespace's 64-bit id
+            if node.nstype != CLONE_NEWNS:
+                raise KernelError(E.EINVAL)
+            copy_to_user(task.mm, arg, struct.pack("<Q", node.ns.seq))
+            return 0
         if req == NS_GET_OWNER_UID:
             if node.nstype != CLONE_NEWUSER:
                 raise KernelError(E.EINVAL)

@@ -25,6 +25,7 @@ from typing import Generator, Protocol, TypeVar
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
+from pynix.arch.x86_64.capability import CAP_SYS_ADMIN
 from pynix.arch.x86_64.ptrace import (
     PTRACE_EVENT_CLONE,
     PTRACE_EVENT_FORK,
@@ -39,7 +40,9 @@ from pynix.base.runqueue import TASK_RUNNING
 from pynix.base.wait import WaitQueue, wait_event
 from pynix.fs.pidfd import PidFdFile
 from pynix.ipc.sem import copy_semundo
+from pynix.fs.vfs.mnt_ns import copy_mnt_ns
 from pynix.ipc.util import copy_ipcs
+from pynix.kernel.cred import capable
 from pynix.kernel.nsproxy import NOT_IMPLEMENTED_NS, copy_utsname
 from pynix.kernel.ns_common import pid_ns_for_children
 from pynix.kernel.pid import alloc_pid, task_active_pid_ns, task_pid_vnr
@@ -177,6 +180,8 @@ def copy_process(parent: Task, flags: int, stack: int, tls: int, regs: list[int]
     check_pid_ns_flags(parent, flags)
     ipc_ns = copy_ipcs(parent, flags)
     uts_ns = copy_utsname(parent, flags)
+    if flags & A.CLONE_NEWNS and not capable(parent, CAP_SYS_ADMIN):
+        raise KernelError(E.EPERM)
     pid_ns = copy_pid_ns(parent, flags)   # a new one for CLONE_NEWPID
     k = parent.kernel
     if parent.signal.nr_threads + len(k.tasks) > parent.rlimit(A.RLIMIT_NPROC) and parent.cred.uid:
@@ -206,6 +211,8 @@ def copy_process(parent: Task, flags: int, stack: int, tls: int, regs: list[int]
     copy_semundo(parent, child, bool(flags & A.CLONE_SYSVSEM))
     copy_files(flags, parent, child)
     copy_fs(flags, parent, child)
+    if flags & A.CLONE_NEWNS and child.fs is not None:
+        copy_mnt_ns(child.fs, parent.kernel.vfs)      # copy_namespaces: the mount tree
     copy_sighand(flags, parent, child)
     copy_signal(flags, parent, child)
     copy_mm(flags, parent, child)

@@ -91,6 +91,8 @@ def ns_of(task: Task, kind: str) -> Any:
     if kind == "pid":
         return task_active_pid_ns(task)
     attr = kind + "_ns"
+    if kind == "mnt" and task.fs is not None:   # the mount namespace is the fs_struct's table
+        return task.fs.mounts
     if kind in INIT_INUMS:                      # only the initial one exists
         return getattr(task.kernel, "init_" + attr)
     ns = getattr(task, attr, None)

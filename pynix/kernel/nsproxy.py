@@ -26,6 +26,7 @@ from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_SYS_ADMIN
 from pynix.arch.x86_64.thread import CLONE_NEWTIME
 from pynix.base.errors import KernelError
+from pynix.fs.vfs.mnt_ns import copy_mnt_ns
 from pynix.ipc.sem import exit_sem
 from pynix.ipc.util import copy_ipcs
 from pynix.kernel.cred import capable
@@ -40,8 +41,8 @@ UNSHARE_FLAGS = (A.CLONE_THREAD | A.CLONE_FS | A.CLONE_NEWNS | A.CLONE_SIGHAND |
                  | A.CLONE_FILES | A.CLONE_SYSVSEM | A.CLONE_NEWUTS | A.CLONE_NEWIPC
                  | A.CLONE_NEWNET | A.CLONE_NEWUSER | A.CLONE_NEWPID | A.CLONE_NEWCGROUP
                  | CLONE_NEWTIME)
-IMPLEMENTED_NS = A.CLONE_NEWUTS | A.CLONE_NEWIPC | A.CLONE_NEWPID
-NOT_IMPLEMENTED_NS = (A.CLONE_NEWNS | A.CLONE_NEWUSER | A.CLONE_NEWNET
+IMPLEMENTED_NS = A.CLONE_NEWUTS | A.CLONE_NEWIPC | A.CLONE_NEWPID | A.CLONE_NEWNS
+NOT_IMPLEMENTED_NS = (A.CLONE_NEWUSER | A.CLONE_NEWNET
                       | A.CLONE_NEWCGROUP | CLONE_NEWTIME)
 
 
@@ -75,6 +76,9 @@ def ksys_unshare(t: Task, flags: int) -> None:
         raise KernelError(E.EINVAL)
     if flags & NOT_IMPLEMENTED_NS:
         raise KernelError(E.EINVAL)
+    if flags & A.CLONE_NEWNS:               # a new mount namespace needs its own fs_struct
+        _may_create_ns(t)
+        flags |= A.CLONE_FS
     # a thread group, shared signal handlers or a shared mm cannot be left (only kept alone)
     if flags & (A.CLONE_THREAD | A.CLONE_SIGHAND | A.CLONE_VM):
         if t.signal.nr_threads > 1 or len(t.thread_group) > 1:
@@ -92,6 +96,8 @@ def ksys_unshare(t: Task, flags: int) -> None:
         old_fs = t.fs
         t.fs = old_fs.copy(t.cred)
         old_fs.users -= 1
+    if flags & A.CLONE_NEWNS and t.fs is not None:
+        copy_mnt_ns(t.fs, t.kernel.vfs)     # fs/vfs/mnt_ns.py
     if new_files is not None and t.files is not None:
         t.files.users -= 1
         t.files = new_files

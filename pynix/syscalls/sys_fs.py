@@ -97,12 +97,30 @@ def sys_statx(t: Task, dirfd: int, pathp: int, flags: int, mask: int, buf: int) 
             or mask & A.STATX__RESERVED:
         raise KernelError(E.EINVAL)
     i = lookup_inode_at(t, dirfd, pathp, flags)
+    p = _statx_path(t, dirfd, pathp, flags)
     attrs, attrs_mask = statx_attributes(i)
-    copy_to_user(mm_of(t), buf, A.pack_statx(A.STATX_BASIC_STATS, i.blksize, i.nlink, i.uid, i.gid,
+    got, mnt_id = A.STATX_BASIC_STATS, 0
+    if p is not None:                         # the mount's id and whether this is its root
+        if mask & A.STATX_MNT_ID_UNIQUE:
+            got, mnt_id = got | A.STATX_MNT_ID_UNIQUE, p.mnt.mnt_id_unique
+        else:
+            got, mnt_id = got | A.STATX_MNT_ID, p.mnt.mnt_id
+        if p.dentry is p.mnt.root:
+            attrs |= A.STATX_ATTR_MOUNT_ROOT
+    copy_to_user(mm_of(t), buf, A.pack_statx(got, i.blksize, i.nlink, i.uid, i.gid,
                                              i.mode, i.ino, i.size, i.blocks, i.atime, i.ctime,
                                              i.ctime, i.mtime, i.rdev, i.sb.dev, attrs,
-                                             attrs_mask))
+                                             attrs_mask | A.STATX_ATTR_MOUNT_ROOT, mnt_id))
     return 0
+
+
+def _statx_path(t: Task, dirfd: int, pathp: int, flags: int) -> Path | None:
+    """The place statx names (None for a file that is in no mount: a pipe, a socket)."""
+    if flags & A.AT_EMPTY_PATH and (not pathp or not get_path(t, pathp)) \
+            and s32(dirfd) != A.AT_FDCWD:
+        f = fget_raw(t, s32(dirfd))
+        return f.path if isinstance(f.path, Path) else None
+    return lookup_at(t, dirfd, pathp, flags)
 
 
 def iterate_dir(t: Task, fd: int, buf: int, count: int,

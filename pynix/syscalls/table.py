@@ -23,6 +23,7 @@ from pynix.syscalls import (
     sys_clone,
     sys_event,
     sys_fd,
+    sys_fhandle,
     sys_file,
     sys_fs,
     sys_info,
@@ -164,8 +165,11 @@ ROWS: list[Row] = [
     # files: names and attributes
     ("stat", sys_fs.sys_stat, "sx"), ("lstat", sys_fs.sys_lstat, "sx"),
     ("fstat", sys_fs.sys_fstat, "fx"), ("newfstatat", sys_fs.sys_newfstatat, "fsxx"),
+    ("name_to_handle_at", sys_fhandle.sys_name_to_handle_at, "fsxxx", partial("ext2, tmpfs")),
+    ("open_by_handle_at", sys_fhandle.sys_open_by_handle_at, "fxx", partial("ext2, tmpfs")),
     ("statx", sys_fs.sys_statx, "fsxxx", partial(
-        "STATX_BASIC_STATS only: no birth time, mount id or attributes")),
+        "STATX_BASIC_STATS, STATX_MNT_ID(_UNIQUE) and STATX_ATTR_MOUNT_ROOT: no birth time, "
+        "no other attributes")),
     ("getdents64", sys_fs.sys_getdents64, "fxu"), ("getdents", sys_fs.sys_getdents, "fxu"),
     ("getcwd", sys_fs.sys_getcwd, "xu"), ("chdir", sys_fs.sys_chdir, "s"),
     ("fchdir", sys_fs.sys_fchdir, "f"), ("chroot", sys_fs.sys_chroot, "s"),
@@ -210,13 +214,18 @@ ROWS: list[Row] = [
     # mounts
     ("sysfs", sys_mount.sys_sysfs, "dxx"), ("ustat", sys_mount.sys_ustat, "xx"),
     ("mount", sys_mount.sys_mount, "sssxs", partial(
-        "tmpfs, proc, devtmpfs and ext2 (other types: ENODEV), bind, remount and move; no mount "
-        "propagation: MS_SHARED is EINVAL, MS_PRIVATE, MS_SLAVE and MS_UNBINDABLE change nothing")),
+        "tmpfs, proc, devtmpfs and ext2 (other types: ENODEV), bind, remount, move and "
+        "propagation (MS_SHARED, MS_SLAVE, MS_PRIVATE, MS_UNBINDABLE)")),
     ("umount2", sys_mount.sys_umount2, "sx"),
+    ("statmount", sys_mount.sys_statmount, "xxux", partial(
+        "SB_BASIC, MNT_BASIC, PROPAGATE_FROM, MNT_ROOT, MNT_POINT, FS_TYPE, MNT_NS_ID and "
+        "MNT_OPTS; the caller's namespace only (a non-zero mnt_ns_fd is EINVAL)")),
+    ("listmount", sys_mount.sys_listmount, "xxux", partial(
+        "the caller's namespace only (a non-zero mnt_ns_fd is EINVAL)")),
     # processes
     ("fork", sys_clone.sys_fork, ""), ("vfork", sys_clone.sys_vfork, ""),
     ("clone", sys_clone.sys_clone, "xxxxx", partial(
-        "namespaces: CLONE_NEWUTS and CLONE_NEWIPC; CLONE_NEWNS, NEWPID, NEWUSER, NEWNET and "
+        "namespaces: CLONE_NEWUTS, CLONE_NEWIPC and CLONE_NEWNS; NEWPID, NEWUSER, NEWNET and "
         "NEWCGROUP: EINVAL")),
     ("execve", sys_process.sys_execve, "sve"),
     ("execveat", sys_process.sys_execveat, "fsvex", partial(
@@ -278,7 +287,7 @@ ROWS: list[Row] = [
     ("kcmp", sys_procaccess.sys_kcmp, "ddduu", partial(
         "KCMP_IO: pynix tasks have no io_context, so any two compare equal")),
     ("unshare", sys_clone.sys_unshare, "x", partial(
-        "namespaces: CLONE_NEWUTS and CLONE_NEWIPC; CLONE_NEWNS, NEWPID, NEWUSER, NEWNET, "
+        "namespaces: CLONE_NEWUTS, CLONE_NEWIPC and CLONE_NEWNS; NEWPID, NEWUSER, NEWNET, "
         "NEWCGROUP and NEWTIME: EINVAL")),
     ("restart_syscall", sys_thread.sys_restart_syscall, ""),
     # memory

@@ -4,7 +4,6 @@ namespace operations behind mount/umount2."""
 from __future__ import annotations
 
 import re
-from pathlib import Path as HostPath
 
 import pytest
 
@@ -23,19 +22,12 @@ from pynix.fs.vfs.dcache import MS_BIND
 from pynix.fs.vfs.namei import namei
 from pynix.fs.vfs.namespace import path_mount, path_umount
 from pynix.fs.vfs.ops import do_open, vfs_mkdir
-from pynix.init.main import Config, Machine
+from pynix.init.main import Machine
 from pynix.kernel.task import Task
 from pynix.mm.mm import MM
 from pynix.mm.vma import VM_GROWSDOWN, VMA
 
 
-@pytest.fixture
-def machine(tmp_path: HostPath) -> Machine:
-    for d in ("proc", "tmp", "dev", "mnt"):
-        (tmp_path / d).mkdir()
-    m = Machine(Config(root=str(tmp_path)))
-    m.k.current = m.k.init_task
-    return m
 
 
 def read(m: Machine, path: bytes) -> bytes:

@@ -74,12 +74,20 @@ def test_new_pid_namespace_child_is_pid_1_there() -> None:
     assert ns.child_reaper is child and child.signal.unkillable
 
 
-@pytest.mark.parametrize("ns", [A.CLONE_NEWNS, A.CLONE_NEWUSER, A.CLONE_NEWNET,
+@pytest.mark.parametrize("ns", [A.CLONE_NEWUSER, A.CLONE_NEWNET,
                                 A.CLONE_NEWCGROUP])
 def test_namespaces_not_implemented_are_refused_not_ignored(ns: int) -> None:
     k, t = kernel_and_task()
     with pytest.raises(KernelError) as e:
         copy_process(t, A.SIGCHLD | ns, 0, 0, regs(), None)
+    assert e.value.errno == E.EINVAL
+
+
+def test_new_mount_namespace_cannot_share_the_fs_struct() -> None:
+    """(the copy itself: tests/fs/test_mnt_ns.py and userland/tests/mount_ns.c)"""
+    k, t = kernel_and_task()
+    with pytest.raises(KernelError) as e:
+        copy_process(t, A.SIGCHLD | A.CLONE_NEWNS | A.CLONE_FS, 0, 0, regs(), None)
     assert e.value.errno == E.EINVAL
 
 

@@ -181,6 +181,7 @@ STAT = struct.Struct("<QQQIIIiQqqqqqqqqq24x")
 # struct statx (include/uapi/linux/stat.h, 256 bytes)
 STATX = struct.Struct("<IIQIIIHH Q QQQ qI4x qI4x qI4x qI4x IIII Q 104x".replace(" ", ""))
 STATX_BASIC_STATS = 0x7FF
+STATX_MNT_ID, STATX_MNT_ID_UNIQUE, STATX_ATTR_MOUNT_ROOT = 0x1000, 0x4000, 0x2000
 # struct utsname: 6 fields of 65 bytes
 UTSNAME_FIELD = 65
 # struct sysinfo (112 bytes)
@@ -214,13 +215,14 @@ def pack_stat(dev: int, ino: int, nlink: int, mode: int, uid: int, gid: int, rde
 
 def pack_statx(mask: int, blksize: int, nlink: int, uid: int, gid: int, mode: int, ino: int,
                size: int, blocks: int, atime: int, btime: int, ctime: int, mtime: int,
-               rdev: int, dev: int, attributes: int = 0, attributes_mask: int = 0) -> bytes:
+               rdev: int, dev: int, attributes: int = 0, attributes_mask: int = 0,
+               mnt_id: int = 0) -> bytes:
     def ts(t: int) -> tuple[int, int]:
         return t // 10**9, t % 10**9
-    return STATX.pack(mask, blksize, attributes, nlink, uid & U32, gid & U32, mode & 0xFFFF, 0,
-                      ino, size, blocks, attributes_mask,
+    return STATX.pack(mask, blksize, attributes, nlink, uid & U32, gid & U32, mode & 0xFFFF, 0, ino,
+                      size, blocks, attributes_mask,
                       *ts(atime), *ts(btime), *ts(ctime), *ts(mtime),
-                      major(rdev), minor(rdev), major(dev), minor(dev), 0)
+                      major(rdev), minor(rdev), major(dev), minor(dev), mnt_id)
 
 
 # struct linux_dirent of the old getdents: d_ino, d_off, d_reclen, name + NUL, then padding

@@ -12,9 +12,7 @@ Load averages follow calc_load's fixed-point decay, sampled lazily every 5 s of 
 from __future__ import annotations
 
 import gzip
-import itertools
 import math
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from pynix.base.kconfig import kconfig_text
@@ -23,6 +21,7 @@ from pynix.base.timer import monotonic_ns
 from pynix.fs.procfs.array import NS_PER_TICK, ticks
 from pynix.fs.procfs.registry import register_proc_file, register_proc_symlink
 from pynix.fs.vfs.dcache import MS_NODEV, MS_NOEXEC, MS_NOSUID, Mount, Path, d_path
+from pynix.fs.vfs.pnode import propagation_fields
 from pynix.kernel.version import LINUX_BANNER
 
 if TYPE_CHECKING:
@@ -170,16 +169,9 @@ def mount_options(mnt: Mount) -> bytes:
     return b",".join(opts)
 
 
-_mnt_ids: weakref.WeakKeyDictionary[Mount, int] = weakref.WeakKeyDictionary()
-_next_mnt_id = itertools.count(21)
-
-
 def mnt_id(mnt: Mount) -> int:
     """The mount's id in mountinfo and fdinfo: fixed for its life (Linux's mnt_id)."""
-    i = _mnt_ids.get(mnt)
-    if i is None:
-        i = _mnt_ids[mnt] = next(_next_mnt_id)
-    return i
+    return mnt.mnt_id
 
 
 def mount_root_path(mnt: Mount) -> bytes:
@@ -193,8 +185,9 @@ def mount_root_path(mnt: Mount) -> bytes:
 
 
 def show_mountinfo(t: Task) -> bytes:
-    """/proc/[pid]/mountinfo (show_mountinfo): ids, device, root, mount point, options, no
-    propagation fields, then the type, source and superblock options."""
+    """/proc/[pid]/mountinfo (show_mountinfo): ids, device, root, mount point, options, the
+    propagation fields (shared:N master:N propagate_from:N unbindable), then the type, source
+    and superblock options."""
     fs = t.fs
     if fs is None:
         return b""
@@ -202,9 +195,10 @@ def show_mountinfo(t: Task) -> bytes:
     for mnt in fs.mounts.mounts:
         dev = mnt.sb.dev
         where = d_path(Path(mnt, mnt.root), fs.root)
-        out.append(b"%d %d %d:%d %s %s %s - %s %s %s\n" % (
+        out.append(b"%d %d %d:%d %s %s %s%s - %s %s %s\n" % (
             mnt_id(mnt), mnt_id(mnt.parent), (dev >> 8) & 0xFFF, dev & 0xFF,
             mangle(mount_root_path(mnt)), mangle(where), mount_options(mnt),
+            propagation_fields(mnt, fs.root),
             mnt.sb.fs_name.encode(), mangle(mnt.source.encode() or b"none"),
             b"ro" if mnt.sb.readonly else b"rw"))
     return b"".join(out)

@@ -13,12 +13,14 @@ Owns: the dentry tree and the mount tree. Inodes are owned by their filesystem.
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from pynix.fs.vfs.inode import Inode, SuperBlock
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 32, 4096, 8192, 16384, 1 << 18
+MNT_UNIQUE_ID_OFFSET = 1 << 31
 
 
 class Dentry:
@@ -58,7 +60,20 @@ class Dentry:
         return f"Dentry({self.name!r})"
 
 
+# mnt_id as /proc/PID/mountinfo shows it, and the 64-bit id statmount/listmount use, which
+# Linux starts above 2^31 so that the two never collide (MNT_UNIQUE_ID_OFFSET)
+_mnt_ids = itertools.count(21)
+_mnt_unique_ids = itertools.count(MNT_UNIQUE_ID_OFFSET + 1)
+
+
 class Mount:
+    """struct mount: the superblock seen from ``root``, attached at ``mountpoint`` of
+    ``parent``; ``ns`` is the namespace's table it belongs to (None when it is in none: a
+    detached clone from open_tree or fsmount). Propagation (fs/vfs/pnode.py): ``peers`` is
+    the shared peer group (a list all its members hold, None when private), ``group_id``
+    its number, ``master`` the mount this one receives from as a slave, ``slaves`` those
+    that receive from it, ``unbindable`` MS_UNBINDABLE."""
+
     def __init__(self, sb: SuperBlock, root: Dentry, source: str, flags: int = 0) -> None:
         self.sb = sb
         self.root = root
@@ -66,6 +81,15 @@ class Mount:
         self.flags = flags
         self.parent: Mount = self
         self.mountpoint: Dentry = root
+        self.mnt_id = next(_mnt_ids)
+        self.mnt_id_unique = next(_mnt_unique_ids)
+        self.ns: MountTable | None = None
+        self.peers: list[Mount] | None = None
+        self.group_id = 0
+        self.master: Mount | None = None
+        self.slaves: list[Mount] = []
+        self.unbindable = False
+        self.attr_flags = 0          # MOUNT_ATTR_* that have no MS_ twin (atime, nosymfollow)
 
     @property
     def readonly(self) -> bool:
@@ -82,13 +106,32 @@ class Path:
         return self.dentry.inode
 
 
-class MountTable:
-    """All mounts of one mount namespace."""
+_mnt_ns_seq = itertools.count(1)
 
-    def __init__(self, root: Mount) -> None:
+
+class MountTable:
+    """All mounts of one mount namespace (struct mnt_namespace): ``inum`` names it in
+    /proc/PID/ns/mnt, ``seq`` is its 64-bit id (NS_GET_MNTNS_ID, statmount's mnt_ns_id)."""
+
+    kind = "mnt"
+
+    def __init__(self, root: Mount, inum: int = 0, owner_uid: int = 0, anon: bool = False
+                 ) -> None:
         self.root = root
+        self.anon = anon            # a detached tree (open_tree, fsmount, a copy on its way)
         self.mounts: list[Mount] = [root]
         self.covering: dict[tuple[int, int], Mount] = {}
+        self.inum = inum
+        self.seq = next(_mnt_ns_seq)
+        self.owner_uid = owner_uid
+        root.ns = self
+
+    def mount_by_id(self, mnt_id: int) -> Mount | None:
+        """The mount of this namespace with that unique (or, below 2^31, old) id."""
+        for m in self.mounts:
+            if m.mnt_id_unique == mnt_id or m.mnt_id == mnt_id:
+                return m
+        return None
 
     def lookup_mnt(self, path: Path) -> Mount | None:
         """The mount sitting on ``path`` (the last one mounted there), or None."""
@@ -105,11 +148,26 @@ class MountTable:
         at.dentry.mounted += 1
         self.covering[(id(at.mnt), id(at.dentry))] = mnt
         self.mounts.append(mnt)
+        mnt.ns = self
+
+    def attach_under(self, mnt: Mount, at: Path) -> None:
+        """Put ``mnt`` at ``at`` below whatever is mounted there already, which moves on top
+        of ``mnt``'s root (Linux's tucked mounts, for a propagated copy)."""
+        above = self.covering.get((id(at.mnt), id(at.dentry)))
+        if above is None:
+            self.attach(mnt, at)
+            return
+        self.detach(above)
+        self.attach(mnt, at)
+        self.attach(above, Path(mnt, mnt.root))
 
     def detach(self, mnt: Mount) -> None:
-        self.covering.pop((id(mnt.parent), id(mnt.mountpoint)), None)
+        key = (id(mnt.parent), id(mnt.mountpoint))
+        if self.covering.get(key) is mnt:
+            del self.covering[key]
         mnt.mountpoint.mounted -= 1
         self.mounts.remove(mnt)
+        mnt.ns = None
 
     def children_of(self, mnt: Mount) -> list[Mount]:
         return [m for m in self.mounts if m.parent is mnt and m is not mnt]

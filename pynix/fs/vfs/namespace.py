@@ -7,8 +7,9 @@ EPERM without root, ENODEV for an unknown type, EINVAL for a target that is not 
 (umount, remount, move) or bad flags, EBUSY for the root or a mount still in use (a task's cwd
 or root, an open file, a mapped file or a mount below it) unless MNT_DETACH.
 
-There is no mount propagation: every mount is private, so MS_PRIVATE/MS_SLAVE/MS_UNBINDABLE
-change nothing and succeed, while MS_SHARED (which would need propagation) is EINVAL.
+Mounts go into the namespace of the mount they land on, with the copies propagation gives
+(fs/vfs/pnode.py, grafted by fs/vfs/mnt_ns.py); MS_SHARED/MS_PRIVATE/MS_SLAVE/MS_UNBINDABLE
+(with MS_REC, the whole subtree) change a mount's propagation type.
 
 Owns: nothing; the mount tree is fs/vfs/dcache.MountTable, superblocks fs/vfs/mount.VFS.
 """
@@ -31,11 +32,13 @@ from pynix.fs.vfs.dcache import (
     MS_RDONLY,
     MS_REC,
     MS_REMOUNT,
-    Dentry,
     Mount,
+    MountTable,
     Path,
 )
-from pynix.fs.vfs.namei import namei
+from pynix.fs.vfs.mnt_ns import graft_tree, umount_tree
+from pynix.fs.vfs.namei import follow_mount, namei
+from pynix.fs.vfs.pnode import change_mnt_propagation, clone_mnt, copy_tree
 from pynix.kernel.cred import capable
 
 if TYPE_CHECKING:
@@ -60,8 +63,7 @@ def path_mount(t: Task, source: bytes | None, at: Path, fstype: bytes | None, fl
     elif flags & MS_BIND:
         do_loopback(t, source, at, flags)
     elif flags & PROPAGATION:
-        if flags & A.MS_SHARED:
-            raise KernelError(E.EINVAL)
+        do_change_type(at, flags)
     elif flags & MS_MOVE:
         do_move_mount(t, source, at)
     else:
@@ -79,18 +81,38 @@ def do_new_mount(t: Task, source: bytes | None, at: Path, fstype: bytes | None, 
             raise KernelError(E.ENOENT)
         dev = namei(t.fs, source)
     sb = fst.mount(t.kernel, dev, flags, data)
-    return t.kernel.vfs.mount(sb, at, (source or b"none").decode(errors="replace"),
-                              flags & MNT_FLAGS)
+    mnt = t.kernel.vfs.vfs_create_mount(sb, at.dentry.name,
+                                        (source or b"none").decode(errors="replace"),
+                                        flags & MNT_FLAGS)
+    return do_add_mount(mnt, at)
 
 
-def _under(d: Dentry, top: Dentry, root: Dentry) -> bool:
-    """Is ``d`` at or below ``top`` inside one mount whose root dentry is ``root``?"""
-    while True:
-        if d is top:
-            return True
-        if d is root or d.parent is d:
-            return False
-        d = d.parent
+def do_add_mount(mnt: Mount, at: Path) -> Mount:
+    """Put a new mount (in no namespace) at ``at``: onto the topmost mount there, with
+    propagation to ``at``'s peers and slaves."""
+    if at.inode.is_dir() != mnt.root.inode.is_dir():
+        raise KernelError(E.ENOTDIR)
+    if at.mnt.ns is None or at.mnt.ns.anon:
+        raise KernelError(E.EINVAL)
+    return graft_tree(MountTable(mnt, anon=True), at)
+
+
+def do_change_type(at: Path, flags: int) -> None:
+    """MS_SHARED / MS_PRIVATE / MS_SLAVE / MS_UNBINDABLE on the mount at ``at`` (MS_REC: and
+    every mount below it); exactly one type, and only at a mount's root (EINVAL)."""
+    kind = flags & PROPAGATION
+    if at.dentry is not at.mnt.root or kind & (kind - 1) \
+            or flags & ~(PROPAGATION | MS_REC | A.MS_SILENT):
+        raise KernelError(E.EINVAL)
+    mnts = [at.mnt]
+    ns = at.mnt.ns
+    if flags & MS_REC and ns is not None:
+        i = 0
+        while i < len(mnts):
+            mnts += ns.children_of(mnts[i])
+            i += 1
+    for m in mnts:
+        change_mnt_propagation(m, kind)
 
 
 def do_loopback(t: Task, source: bytes | None, at: Path, flags: int) -> Mount:
@@ -101,24 +123,20 @@ def do_loopback(t: Task, source: bytes | None, at: Path, flags: int) -> Mount:
     src = namei(t.fs, source)
     if src.inode.is_dir() != at.inode.is_dir():
         raise KernelError(E.ENOTDIR)
-    vfs = t.kernel.vfs
-    mnt = clone_mnt(vfs, src, at)
-    if flags & MS_REC:
-        _bind_children(vfs, src, mnt)
-    return mnt
+    if at.mnt.ns is None or at.mnt.ns.anon:
+        raise KernelError(E.EINVAL)
+    return graft_tree(clone_tree(src, bool(flags & MS_REC)), at)
 
 
-def clone_mnt(vfs: Any, src: Path, at: Path) -> Mount:
-    mnt = Mount(src.mnt.sb, src.dentry, src.mnt.source, src.mnt.flags & MNT_FLAGS)
-    vfs.mounts.attach(mnt, at)
-    return mnt
-
-
-def _bind_children(vfs: Any, src: Path, copy: Mount) -> None:
-    for child in vfs.mounts.children_of(src.mnt):
-        if _under(child.mountpoint, src.dentry, src.mnt.root):
-            sub = clone_mnt(vfs, Path(child, child.root), Path(copy, child.mountpoint))
-            _bind_children(vfs, Path(child, child.root), sub)
+def clone_tree(src: Path, recursive: bool) -> MountTable:
+    """The detached copy a bind mount or open_tree(OPEN_TREE_CLONE) makes of ``src`` (with
+    ``recursive``, of the mounts below it, unbindable ones left out); EINVAL for an
+    unbindable source, a source in no namespace."""
+    if src.mnt.unbindable or src.mnt.ns is None:
+        raise KernelError(E.EINVAL)
+    if recursive:
+        return copy_tree(src.mnt, src.dentry, 0)
+    return MountTable(clone_mnt(src.mnt, src.dentry, 0), anon=True)
 
 
 def do_remount(at: Path, flags: int) -> None:
@@ -151,9 +169,35 @@ def do_move_mount(t: Task, source: bytes | None, at: Path) -> None:
         if p.mnt.parent is p.mnt:
             break
         p = Path(p.mnt.parent, p.mnt.mountpoint)
-    table = t.kernel.vfs.mounts
-    table.detach(mnt)
-    table.attach(mnt, at)
+    attach_moved(mnt, at)
+
+
+def attach_moved(mnt: Mount, at: Path) -> None:
+    """do_move_mount's end: ``mnt`` with the mounts below it goes to ``at`` (a mount of a
+    namespace); EINVAL from or to a shared mount's parent, as Linux forbids."""
+    ns = mnt.ns
+    if ns is None or at.mnt.ns is None or at.mnt.ns.anon:
+        raise KernelError(E.EINVAL)
+    if mnt.parent is not mnt and mnt.parent.peers is not None:
+        raise KernelError(E.EINVAL)
+    below = [mnt]
+    i = 0
+    while i < len(below):
+        below += ns.children_of(below[i])
+        i += 1
+    tree = MountTable(mnt, anon=True) if not ns.anon else ns
+    if not ns.anon:
+        tree.mounts.clear()
+        for m in below:
+            ns.detach(m)
+        mnt.parent, mnt.mountpoint = mnt, mnt.root
+        tree.mounts.append(mnt)
+        mnt.ns = tree
+        for m in below[1:]:
+            tree.attach(m, Path(m.parent, m.mountpoint))
+    elif ns.root is not mnt:
+        raise KernelError(E.EINVAL)
+    graft_tree(tree, at)
 
 
 # -- umount -----------------------------------------------------------------------------------------
@@ -181,6 +225,7 @@ def path_umount(t: Task, target: bytes, flags: int) -> None:
     if flags & A.MNT_EXPIRE and flags & (A.MNT_FORCE | A.MNT_DETACH):
         raise KernelError(E.EINVAL)
     p = namei(t.fs, target, follow=not flags & A.UMOUNT_NOFOLLOW)
+    p = follow_mount(t.fs.mounts, p)             # LOOKUP_MOUNTPOINT: the topmost mount there
     mnt = p.mnt
     if p.dentry is not mnt.root:
         raise KernelError(E.EINVAL)
@@ -190,21 +235,10 @@ def path_umount(t: Task, target: bytes, flags: int) -> None:
     if flags & A.MNT_EXPIRE and not getattr(mnt, "expired", False):
         mnt.expired = True                   # type: ignore[attr-defined]
         raise KernelError(E.EAGAIN)          # the first call only marks it; the next unmounts
-    busy = bool(k.vfs.mounts.children_of(mnt)) or mount_busy(k, mnt)
+    ns = mnt.ns
+    if ns is None or ns is not t.fs.mounts:
+        raise KernelError(E.EINVAL)
+    busy = bool(ns.children_of(mnt)) or mount_busy(k, mnt)
     if busy and not flags & A.MNT_DETACH:
         raise KernelError(E.EBUSY)
-    umount_tree(k, mnt)
-
-
-def umount_tree(k: Any, mnt: Mount) -> None:
-    """Unmount ``mnt`` and everything below it. A mount still in use (MNT_DETACH) only leaves
-    the tree: its superblock lives on for the open files and cwds inside it, and is put at
-    power-off (Linux frees it with the last reference)."""
-    vfs = k.vfs
-    for child in vfs.mounts.children_of(mnt):
-        umount_tree(k, child)
-    if mount_busy(k, mnt):
-        mnt.sb.sync()
-        vfs.mounts.detach(mnt)
-    else:
-        vfs.umount(mnt)
+    umount_tree(k, mnt, True, mount_busy)
