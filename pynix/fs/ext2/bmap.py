@@ -25,7 +25,7 @@ so sequential small I/O skips the walk; truncate_blocks forgets it. Owns ``i_blo
 from __future__ import annotations
 
 from array import array
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Iterator, Union
 
 from pynix.arch.x86_64 import errno as E
 from pynix.base.errors import KernelError
@@ -285,3 +285,26 @@ def truncate_blocks(inode: Ext2Inode, keep: int) -> int:
         inode.alloc_goal = 0
     inode.mark_dirty()
     return len(freed)
+
+
+def ext2_fiemap(inode: Ext2Inode, start: int, end: int) -> Iterator[tuple[int, int, int]]:
+    """The file's extents over bytes [start, end) (ext2_fiemap through iomap): runs of
+    blocks both logically and physically contiguous, as (logical, physical, length) in
+    bytes; holes are skipped. Only blocks inside the file's size are walked."""
+    bs = inode.sb.block_size
+    lblk = start // bs
+    last = (min(end, inode.size) + bs - 1) // bs
+    run: list[int] | None = None            # [logical, physical, blocks]
+    while lblk < last:
+        pblk, n = bmap_run(inode, lblk, last - lblk)
+        n = max(n, 1)
+        if pblk:
+            if run is not None and run[0] + run[2] == lblk and run[1] + run[2] == pblk:
+                run[2] += n
+            else:
+                if run is not None:
+                    yield run[0] * bs, run[1] * bs, run[2] * bs
+                run = [lblk, pblk, n]
+        lblk += n
+    if run is not None:
+        yield run[0] * bs, run[1] * bs, run[2] * bs

@@ -157,6 +157,10 @@ class Ext2Inode(Inode):
             self.dirty = True
             self.sb.dirty_inodes.add(self)
 
+    def fiemap(self, start: int, end: int) -> Iterator[tuple[int, int, int]]:
+        """FS_IOC_FIEMAP's extents (fs/vfs/remap.py)."""
+        return B.ext2_fiemap(self, start, end)
+
     def fsync(self) -> None:
         self.write_inode()
         self.sb.cache.sync_dev(self.sb.bdev)

@@ -20,6 +20,7 @@ from pynix.fs.notify.dnotify import dnotify_flush
 from pynix.fs.notify.hooks import fsnotify_close
 from pynix.fs.vfs.icache import iget, iput
 from pynix.fs.vfs.fileattr import fileattr_ioctl
+from pynix.fs.vfs.remap import file_ioctl
 from pynix.fs.vfs.inode import (
     MAX_LFS_FILESIZE,
     Inode,
@@ -159,7 +160,12 @@ class InodeFile(File):
         self.on_write = on_write        # page-cache coherence hook (filemap update)
 
     def ioctl(self, task: object, req: int, arg: int) -> int | bytes:
-        """The inode-flag requests (fs/vfs/fileattr.py); ENOTTY for anything else."""
+        """The VFS's own file requests (fs/vfs/remap.py: FIEMAP, FICLONE, FIGETBSZ) and
+        the inode-flag requests (fs/vfs/fileattr.py); ENOTTY for anything else."""
+        if self.inode.is_reg():
+            r = file_ioctl(task, self, req, arg)
+            if r is not None:
+                return r
         mnt = getattr(self.path, "mnt", None)
         return fileattr_ioctl(task, self.inode, bool(mnt is not None and mnt.readonly), req, arg)
 
