@@ -35,7 +35,7 @@ from pynix.base.errors import KernelError
 from pynix.base.wait import WaitQueue, wait_event
 from pynix.fs.anon import anon_inode
 from pynix.fs.eventfd import EventFdFile
-from pynix.fs.procfs.registry import register_proc_file
+from pynix.fs.procfs.sys import sysctl_int
 from pynix.fs.vfs.file import File
 from pynix.kernel.cred import capable
 from pynix.machine.physmem import PAGE_SIZE, PhysMem
@@ -232,25 +232,21 @@ def io_uring_allowed(t: Task) -> None:
             raise KernelError(E.EPERM)
 
 
+def _ring_size(n: int, limit: int, flags: int) -> int:
+    """A ring's requested size: EINVAL for 0, and past ``limit`` unless IORING_SETUP_CLAMP."""
+    if not n or n > limit and not flags & X.IORING_SETUP_CLAMP:
+        raise KernelError(E.EINVAL)
+    return min(n, limit)
+
+
 def io_uring_create(t: Task, entries: int, flags: int, cq_entries: int) -> IoRingCtx:
     """io_uring_setup's checks and sizes, then the instance."""
     io_uring_allowed(t)
     if flags & ~(X.IORING_SETUP_CQSIZE | X.IORING_SETUP_CLAMP):
         raise KernelError(E.EINVAL)             # SQPOLL, IOPOLL, ...: see the table's note
-    if not entries:
-        raise KernelError(E.EINVAL)
-    if entries > X.IORING_MAX_ENTRIES:
-        if not flags & X.IORING_SETUP_CLAMP:
-            raise KernelError(E.EINVAL)
-        entries = X.IORING_MAX_ENTRIES
-    sq = roundup_pow_of_two(entries)
+    sq = roundup_pow_of_two(_ring_size(entries, X.IORING_MAX_ENTRIES, flags))
     if flags & X.IORING_SETUP_CQSIZE:
-        if not cq_entries:
-            raise KernelError(E.EINVAL)
-        if cq_entries > X.IORING_MAX_CQ_ENTRIES:
-            if not flags & X.IORING_SETUP_CLAMP:
-                raise KernelError(E.EINVAL)
-            cq_entries = X.IORING_MAX_CQ_ENTRIES
+        cq_entries = _ring_size(cq_entries, X.IORING_MAX_CQ_ENTRIES, flags)
         cq = roundup_pow_of_two(cq_entries)
         if cq < sq:
             raise KernelError(E.EINVAL)
@@ -283,21 +279,7 @@ def cqring_wait(t: Task, ctx: IoRingCtx, min_complete: int) -> Generator[None, N
 
 
 # -- /proc/sys/kernel/io_uring_disabled and io_uring_group ------------------------------------
-def _store_int(attr: str, lo: int, hi: int) -> Callable[[Any, Any, bytes], None]:
-    def store(k: Any, task: Any, data: bytes) -> None:
-        if task is not None and not capable(task, CAP_SYS_ADMIN):
-            raise KernelError(E.EPERM)
-        try:
-            v = int(data.split()[0])
-        except (ValueError, IndexError):
-            raise KernelError(E.EINVAL) from None
-        if not lo <= v <= hi:
-            raise KernelError(E.EINVAL)
-        setattr(sysctl_of(k), attr, v)
-    return store
-
-
-register_proc_file("sys/kernel/io_uring_disabled", lambda k: b"%d\n" % sysctl_of(k).disabled,
-                   _store_int("disabled", 0, 2))
-register_proc_file("sys/kernel/io_uring_group", lambda k: b"%d\n" % sysctl_of(k).group,
-                   _store_int("group", -1, 0x7FFFFFFF))
+sysctl_int("kernel/io_uring_disabled", lambda k: sysctl_of(k).disabled,
+           lambda k, v: setattr(sysctl_of(k), "disabled", v), 0, 2)
+sysctl_int("kernel/io_uring_group", lambda k: sysctl_of(k).group,
+           lambda k, v: setattr(sysctl_of(k), "group", v), -1)
