@@ -251,6 +251,7 @@ ROWS: list[Row] = [
     # threads
     ("futex", sys_thread.sys_futex, "xFdxxd", partial(
         "FUTEX_WAIT_REQUEUE_PI and FUTEX_CMP_REQUEUE_PI: ENOSYS")),
+    ("futex_waitv", sys_thread.sys_futex_waitv, "xuxxd"),
     ("get_robust_list", sys_thread.sys_get_robust_list, "dxx"),
     ("clone3", sys_clone.sys_clone3, "xu", partial(
         "namespaces as clone; set_tid, CLONE_INTO_CGROUP and CLONE_NEWTIME: ENOSYS")),
