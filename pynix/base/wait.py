@@ -10,7 +10,10 @@ Provides:
 - ``sleep_until`` (nanosleep) and ``wait_queue_of`` (a queue made on first use).
 - ``WaitCallback(func)``: a queue entry whose wake-up calls ``func()`` instead of waking a
   task (init_waitqueue_func_entry: epoll's items, aio's IOCB_CMD_POLL). Like a task, it is
-  taken off the queue by the wake-up; ``func`` re-adds it if it wants more.
+  taken off the queue by the wake-up; ``func`` re-adds it if it wants more. An entry with
+  ``exclusive`` set (WQ_FLAG_EXCLUSIVE) is woken as __wake_up_common does: after every
+  non-exclusive one, and only until one exclusive entry's ``func`` returns True; the other
+  exclusive entries stay queued.
 
 A blocked syscall's kernel stack is the generator itself: the dispatcher stores it in
 ``task.kstack`` and resumes it when the task runs again (syscalls/dispatch.py).
@@ -30,27 +33,51 @@ if TYPE_CHECKING:
 
 
 class WaitQueue:
-    __slots__ = ("waiters",)
+    __slots__ = ("waiters", "nr_exclusive")
 
     def __init__(self) -> None:
         self.waiters: list[Task] = []
+        self.nr_exclusive = 0            # entries added with WQ_FLAG_EXCLUSIVE
 
     def add(self, t: Task) -> None:
         if t not in self.waiters:
             self.waiters.append(t)
+            if getattr(t, "exclusive", False):
+                self.nr_exclusive += 1
 
     def remove(self, t: Task) -> None:
         try:
             self.waiters.remove(t)
         except ValueError:
-            pass
+            return
+        if getattr(t, "exclusive", False):
+            self.nr_exclusive -= 1
 
     def wake_up(self) -> None:
         if not self.waiters:
             return
+        if self.nr_exclusive:
+            self._wake_up_exclusive()
+            return
         for t in self.waiters:
             t.kernel.rq.wake_up_process(t)
         self.waiters.clear()
+
+    def _wake_up_exclusive(self) -> None:
+        """__wake_up_common with nr_exclusive 1: every non-exclusive entry, then exclusive
+        ones in order until one says it woke someone; the other exclusive entries stay."""
+        waiters = self.waiters
+        self.waiters = []
+        self.nr_exclusive = 0
+        rest = [w for w in waiters if not getattr(w, "exclusive", False)]
+        excl = [w for w in waiters if getattr(w, "exclusive", False)]
+        for t in rest:
+            t.kernel.rq.wake_up_process(t)
+        for i, w in enumerate(excl):
+            if w.kernel.rq.wake_up_process(w):
+                for kept in excl[i + 1:]:
+                    self.add(kept)
+                return
 
     def __bool__(self) -> bool:
         return True
@@ -61,13 +88,17 @@ class WaitCallback:
     wake_up reaches it as ``entry.kernel.rq.wake_up_process(entry)``, so it answers to those
     names."""
 
-    def __init__(self, func: Callable[[], None]) -> None:
+    exclusive = False                    # WQ_FLAG_EXCLUSIVE (epoll's EPOLLEXCLUSIVE items)
+
+    def __init__(self, func: Callable[[], object]) -> None:
         self.func = func
         self.kernel = self
         self.rq = self
 
-    def wake_up_process(self, _entry: object) -> None:
-        self.func()
+    def wake_up_process(self, _entry: object) -> bool:
+        """Run the entry's function; for an exclusive entry, its answer to "did this wake
+        someone" decides whether the wake-up goes on to the next exclusive entry."""
+        return bool(self.func())
 
 
 def wait_queue_of(obj: object, attr: str) -> WaitQueue:

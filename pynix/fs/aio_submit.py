@@ -23,7 +23,7 @@ Owns nothing beyond the requests it creates (handed to fs/aio.py's context).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Generator
+from typing import TYPE_CHECKING, Callable, Generator
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import aio as X
@@ -42,6 +42,8 @@ from pynix.fs.vfs.read_write import (
     kiocb_set_rw_flags,
     kiocb_write,
     vfs_fsync,
+    vfs_read,
+    vfs_write,
 )
 from pynix.kernel.cred import ioprio_check_cap
 from pynix.mm.uaccess import (
@@ -110,11 +112,34 @@ def _submit(t: Task, req: AioKiocb, opcode: int, rw_flags: int, reqprio: int, fi
 def aio_rw(t: Task, req: AioKiocb, f: File, write: bool, vectored: bool, rw_flags: int,
            reqprio: int, buf: int, nbytes: int, offset: int,
            flags: int) -> Generator[None, None, None]:
-    """aio_prep_rw, aio_setup_rw and rw_verify_area, then the I/O and its completion."""
+    """aio_prep_rw and aio_setup_rw, then the I/O (``rw_iter``) and its completion."""
     mm = t.mm
     assert mm is not None
     if flags & X.IOCB_FLAG_IOPRIO:
         ioprio_check_cap(t, reqprio)
+
+    def setup_rw() -> list[tuple[int, int]]:
+        if vectored:
+            return import_iovec(mm, buf, nbytes)
+        access_ok(buf, min(nbytes, MAX_RW_COUNT))
+        return [(buf, min(nbytes, MAX_RW_COUNT))]
+    try:
+        res = yield from rw_iter(t, f, write, setup_rw, rw_flags, offset)
+    except GeneratorExit:                           # killed while waiting: the I/O is over
+        aio_complete(req, -E.EINTR)
+        raise
+    aio_complete(req, res)
+
+
+def rw_iter(t: Task, f: File, write: bool, setup_rw: Callable[[], list[tuple[int, int]]],
+            rw_flags: int, offset: int | None) -> Generator[None, None, int]:
+    """The read or write of an asynchronous request (kiocb_set_rw_flags, rw_verify_area, then
+    read_iter / write_iter), shared by native AIO and io_uring: ``setup_rw()`` checks and
+    returns the user's buffers (after the flag and mode checks, as aio_setup_rw comes), ``offset`` None means the file's position (io_uring's -1, which moves it). Checks
+    that fail raise; once the I/O runs, its result is returned: bytes moved or -errno (a
+    signal in a wait is -EINTR)."""
+    mm = t.mm
+    assert mm is not None
     kiocb_set_rw_flags(f, rw_flags)
     if rw_flags & A.RWF_APPEND and rw_flags & A.RWF_NOAPPEND:
         raise KernelError(E.EINVAL)
@@ -122,42 +147,44 @@ def aio_rw(t: Task, req: AioKiocb, f: File, write: bool, vectored: bool, rw_flag
         raise KernelError(E.EBADF)
     if f.inode is not None and f.inode.is_dir() and not file_is_stream(f):
         raise KernelError(E.EINVAL)                 # no read_iter / write_iter
-    if vectored:
-        vecs = import_iovec(mm, buf, nbytes)
-    else:
-        vecs = [(buf, min(nbytes, MAX_RW_COUNT))]
-        access_ok(buf, vecs[0][1])
+    vecs = setup_rw()
     count = sum(ln for _, ln in vecs)
-    if offset < 0 or offset + count > MAX_LFS_FILESIZE:
+    if offset is not None and (offset < 0 or offset + count > MAX_LFS_FILESIZE):
         raise KernelError(E.EINVAL)
     nowait = bool(rw_flags & A.RWF_NOWAIT)
     try:
         if write:
             data = copy_from_iter(mm, vecs)
-            res = yield from kiocb_write(t, f, data, offset, nowait,
-                                         bool(rw_flags & A.RWF_APPEND))
+            if offset is None:
+                res = yield from vfs_write(t, f, data, nowait=nowait)
+            else:
+                res = yield from kiocb_write(t, f, data, offset, nowait,
+                                             bool(rw_flags & A.RWF_APPEND))
             if rw_flags & (A.RWF_DSYNC | A.RWF_SYNC) and not file_is_stream(f):
                 vfs_fsync(f)
         else:
-            got = yield from kiocb_read(t, f, count, offset, nowait)
+            if offset is None:
+                got = yield from vfs_read(t, f, count, nowait)
+            else:
+                got = yield from kiocb_read(t, f, count, offset, nowait)
             copy_to_iter(mm, vecs, got)
             res = len(got)
     except KernelError as err:
         res = -(E.EINTR if err.errno in RESTARTS else err.errno)
-    except GeneratorExit:                           # killed while waiting: the I/O is over
-        aio_complete(req, -E.EINTR)
-        raise
-    aio_complete(req, res)
+    return res
 
 
 # -- IOCB_CMD_POLL --------------------------------------------------------------------------
 class PollIocb:
     """A poll request waiting on its file's queues (struct poll_iocb). A wake-up whose key
     shares nothing with the events is ignored; one that does completes the request with the
-    wake-up's key (a pipe's readers: POLLIN | POLLRDNORM), as Linux's aio_poll_wake does."""
+    wake-up's key (a pipe's readers: POLLIN | POLLRDNORM), as Linux's aio_poll_wake does.
+    ``complete(mask)`` is called once with the result (aio_complete for an iocb, a CQE for
+    io_uring's POLL_ADD)."""
 
-    def __init__(self, t: Task, req: AioKiocb, f: File, events: int) -> None:
-        self.req = req
+    def __init__(self, t: Task, complete: Callable[[int], None], f: File, events: int) -> None:
+        self.complete = complete
+        self.done = False
         self.file = f
         self.events = events
         self.kernel = t.kernel
@@ -181,25 +208,30 @@ class PollIocb:
             self.kernel.irq.post(self.arm)          # not ours: keep waiting
             return
         self.woken |= key
-        if not self.work_queued and not self.req.done:
+        if not self.work_queued and not self.done:
             self.work_queued = True
             self.kernel.irq.post(self.aio_poll_complete_work)
 
     def aio_poll_complete_work(self) -> None:
         self.work_queued = False
-        if self.req.done:
+        if self.done:
             return
         self.arm()                                  # before polling: no wake-up is lost
         mask = self.file.poll() & self.events
         if mask:
-            self.disarm()
-            aio_complete(self.req, self.woken if self.woken & mask else mask)
+            self.finish(self.woken if self.woken & mask else mask)
         self.woken = 0
+
+    def finish(self, res: int) -> None:
+        """Off the queues, and the result reported (once)."""
+        self.disarm()
+        if not self.done:
+            self.done = True
+            self.complete(res)
 
     def aio_poll_cancel(self) -> None:
         """io_cancel or io_destroy: complete now with whatever the file says."""
-        self.disarm()
-        aio_complete(self.req, self.file.poll() & self.events)
+        self.finish(self.file.poll() & self.events)
 
 
 def aio_poll(t: Task, req: AioKiocb, f: File, buf: int, nbytes: int, offset: int,
@@ -209,7 +241,7 @@ def aio_poll(t: Task, req: AioKiocb, f: File, buf: int, nbytes: int, offset: int
     that is not ready is EINVAL."""
     if buf & ~0xFFFF or offset or nbytes or rw_flags:
         raise KernelError(E.EINVAL)
-    pi = PollIocb(t, req, f, buf | POLLERR | POLLHUP)
+    pi = PollIocb(t, lambda res: aio_complete(req, res), f, buf | POLLERR | POLLHUP)
     mask = f.poll() & pi.events
     if mask:
         aio_complete(req, mask)

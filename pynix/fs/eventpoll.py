@@ -16,7 +16,9 @@ key shares nothing with the item's events is ignored, as Linux does.
 - EPOLLET items only after a new wake-up;
 - EPOLLONESHOT items once, until EPOLL_CTL_MOD re-arms them.
 An item goes away with EPOLL_CTL_DEL or when its file's last reference is closed.
-epoll_wait is interrupted by signals with EINTR and is never restarted.
+epoll_wait is interrupted by signals with EINTR and is never restarted. Adding an epoll to an
+epoll is refused with ELOOP when it closes a cycle or nests more than EPOLL_MAX_NESTS deep
+(``ep_loop_check``).
 
 Owns the interest and ready lists; holds no reference on the watched files.
 """
@@ -46,6 +48,7 @@ class EpEntry(WaitCallback):
         super().__init__(lambda: item.ep.ep_poll_callback(item, self))
         self.item = item
         self.key = key
+        self.exclusive = bool(item.events & V.EPOLLEXCLUSIVE)
 
 
 class EpItem:
@@ -87,17 +90,22 @@ class EventPoll(File):
         self.wq = WaitQueue()          # epoll_wait sleepers
         self.poll_wait = WaitQueue()   # those polling the epoll file itself
         self.anon = anon_inode("anon_inodefs", 0o600)
+        self.parents: list[EventPoll] = []   # epolls watching this one (its epitems' ep)
 
-    def ep_poll_callback(self, item: EpItem, entry: EpEntry) -> None:
+    def ep_poll_callback(self, item: EpItem, entry: EpEntry) -> bool:
+        """Queue the item and wake the epoll's waiters; True when an EPOLLEXCLUSIVE item
+        woke a waiter (or any other item fired), which ends an exclusive wake-up."""
         if not item.events & ~V.EP_PRIVATE_BITS:
-            return                                      # a fired EPOLLONESHOT item
+            return False                                # a fired EPOLLONESHOT item
         if not entry.key & item.events:
-            return          # not our kind of event (the entry is re-armed with the others)
+            return False    # not our kind of event (the entry is re-armed with the others)
         if not item.ready:
             item.ready = True
             self.rdllist.append(item)
+        ewake = bool(self.wq.waiters) or not item.events & V.EPOLLEXCLUSIVE
         self.wq.wake_up()
         self.poll_wait.wake_up()
+        return ewake
 
     def _reap_closed(self) -> None:
         for k, item in list(self.items.items()):
@@ -107,6 +115,8 @@ class EventPoll(File):
     def _remove(self, k: tuple[int, int]) -> None:
         item = self.items.pop(k)
         item.disarm()
+        if isinstance(item.file, EventPoll) and self in item.file.parents:
+            item.file.parents.remove(self)
         if item.ready:
             self.rdllist.remove(item)
 
@@ -169,6 +179,9 @@ def ep_ctl(ep: EventPoll, op: int, fd: int, f: File, events: int, data: int) -> 
     if op == V.EPOLL_CTL_ADD:
         if item is not None:
             raise KernelError(E.EEXIST)
+        if isinstance(f, EventPoll):
+            ep_loop_check(ep, f)
+            f.parents.append(ep)
         item = ep.items[k] = EpItem(ep, fd, f, events | ALWAYS, data)
         _requeue(ep, item)
     elif op == V.EPOLL_CTL_MOD:
@@ -182,6 +195,39 @@ def ep_ctl(ep: EventPoll, op: int, fd: int, f: File, events: int, data: int) -> 
         ep._remove(k)
     else:
         raise KernelError(E.EINVAL)
+
+
+EPOLL_MAX_NESTS = 4
+
+
+def ep_loop_check_proc(ep: EventPoll, inserting_into: EventPoll, depth: int) -> int:
+    """How deep the epolls under ``ep`` nest (0 for none); past EPOLL_MAX_NESTS when one of
+    them is ``inserting_into`` (the new item would close a loop) or the nesting is too deep."""
+    if depth > EPOLL_MAX_NESTS:
+        return EPOLL_MAX_NESTS + 1
+    ep._reap_closed()
+    result = 0
+    for item in ep.items.values():
+        if isinstance(item.file, EventPoll):
+            if item.file is inserting_into:
+                return EPOLL_MAX_NESTS + 1
+            result = max(result, ep_loop_check_proc(item.file, inserting_into, depth + 1) + 1)
+    return result
+
+
+def ep_get_upwards_depth(ep: EventPoll, depth: int = 0) -> int:
+    """How many epolls nest above ``ep`` (the longest chain of epolls watching it)."""
+    if depth > EPOLL_MAX_NESTS:
+        return EPOLL_MAX_NESTS + 1
+    return max((ep_get_upwards_depth(p, depth + 1) + 1 for p in ep.parents), default=0)
+
+
+def ep_loop_check(ep: EventPoll, to: EventPoll) -> None:
+    """EPOLL_CTL_ADD of the epoll ``to`` into ``ep`` (Linux's ep_loop_check): ELOOP if that
+    closes a cycle or nests epolls more than EPOLL_MAX_NESTS deep, counting those above ``ep``."""
+    depth = ep_loop_check_proc(to, ep, 0)
+    if depth > EPOLL_MAX_NESTS or depth + 1 + ep_get_upwards_depth(ep) > EPOLL_MAX_NESTS:
+        raise KernelError(E.ELOOP)
 
 
 def _requeue(ep: EventPoll, item: EpItem) -> None:

@@ -210,3 +210,40 @@ def futex_wake_op(t: Task, mm: MM, uaddr1: int, uaddr2: int, nr_wake: int, nr_wa
     if _WAKE_CMPS[cmp](old, cmparg):
         woken += futex_wake_key(t, key2, nr_wake2)
     return woken
+
+
+def futex_wait_multiple(t: Task, mm: MM, waiters: list[tuple[int, int, int]],
+                        deadline: int | None) -> Generator[None, None, int]:
+    """futex_waitv: sleep on every (uaddr, val, flags) futex at once (futex_wait_multiple_setup
+    queues them all, then checks the values); the index of the one woken, EAGAIN when a word
+    already differs and none was woken, ETIMEDOUT at ``deadline``, ERESTARTSYS on a signal.
+    The flags were validated by the caller (FUTEX2_SIZE_U32, FUTEX2_PRIVATE)."""
+    keys = [get_futex_key(mm, uaddr, bool(flags & X.FUTEX2_PRIVATE)) for uaddr, _, flags in waiters]
+    qs = [FutexQ(t, key, X.FUTEX_BITSET_MATCH_ANY) for key in keys]
+    for q in qs:
+        futex_queue(t, q)
+
+    def woken() -> int:
+        """futex_unqueue_multiple: everyone off the queues; the first woken index or -1."""
+        first = -1
+        for i, q in enumerate(qs):
+            if q.woken:
+                first = i if first < 0 else first
+            else:
+                futex_unqueue(t, q)
+        return first
+    try:
+        for (uaddr, val, _), q in zip(waiters, qs):
+            if get_u32(mm, uaddr) != val:
+                idx = woken()
+                if idx >= 0:
+                    return idx
+                raise KernelError(E.EAGAIN)
+        done = yield from wait_event(t, [], lambda: any(q.woken for q in qs), deadline)
+    finally:
+        idx = woken()
+    if idx >= 0:
+        return idx
+    if not done:
+        raise KernelError(E.ETIMEDOUT)
+    return idx

@@ -38,6 +38,17 @@ def sys_mmap(t: Task, addr: int, length: int, prot: int, flags: int, fd: int, of
     name = ""
     mapping = file = None
     maywrite = True
+    region = getattr(f, "mmap_region", None)      # a file with its own f_op->mmap (io_uring)
+    if region is not None:
+        if not f.readable or flags & A.MAP_TYPE == A.MAP_PRIVATE:
+            raise KernelError(E.EINVAL if f.readable else E.EACCES)
+        mem, pgoff, name = region(off, length)
+        mem.get()                                 # the area's reference
+        try:
+            return M.do_mmap(mm, addr, length, prot, flags, mem, pgoff, name, f)
+        except KernelError:
+            mem.put()
+            raise
     if f is not None:
         ok = getattr(f, "mmap_ok", None)          # False: no f_op->mmap (proc's seq files)
         if f.inode is None or ok is False or not (f.inode.is_reg() or ok):

@@ -20,7 +20,7 @@ from pynix.kernel import futex as F
 from pynix.kernel import futex_pi as PI
 from pynix.kernel.cred import capable
 from pynix.kernel.task import Task
-from pynix.mm.uaccess import put_u64
+from pynix.mm.uaccess import copy_from_user, put_u64
 from pynix.syscalls.sys_time import clock_ns
 from pynix.syscalls.util import get_timespec, mm_of, s32, task_or_self
 
@@ -109,3 +109,26 @@ def sys_get_robust_list(t: Task, pid: int, head_ptr: int, len_ptr: int) -> int:
     put_u64(mm, len_ptr, X.ROBUST_LIST_HEAD.size)
     put_u64(mm, head_ptr, p.robust_list)
     return 0
+
+
+def sys_futex_waitv(t: Task, waiters: int, nr_futexes: int, flags: int, timeout: int,
+                    clockid: int) -> Generator[None, None, int]:
+    """Decode the futex_waitv array (each: FUTEX2_SIZE_U32, optional FUTEX2_PRIVATE, the value
+    fitting 32 bits, no reserved bits) and the absolute timeout on CLOCK_MONOTONIC or
+    CLOCK_REALTIME; EINVAL for anything else."""
+    if flags or not waiters or not 0 < nr_futexes <= X.FUTEX_WAITV_MAX:
+        raise KernelError(E.EINVAL)
+    deadline = None
+    if timeout:
+        if clockid not in (A.CLOCK_REALTIME, A.CLOCK_MONOTONIC):
+            raise KernelError(E.EINVAL)
+        deadline = monotonic_ns() + (get_timespec(t, timeout) - clock_ns(t, clockid))
+    mm = mm_of(t)
+    raw = copy_from_user(mm, waiters, X.FUTEX_WAITV.size * nr_futexes)
+    vs = []
+    for val, uaddr, fl, reserved in X.FUTEX_WAITV.iter_unpack(raw):
+        if reserved or fl & ~(X.FUTEX2_SIZE_MASK | X.FUTEX2_PRIVATE) \
+                or fl & X.FUTEX2_SIZE_MASK != X.FUTEX2_SIZE_U32 or val >> 32:
+            raise KernelError(E.EINVAL)
+        vs.append((uaddr, val, fl))
+    return (yield from F.futex_wait_multiple(t, mm, vs, deadline))

@@ -28,6 +28,7 @@ from pynix.syscalls import (
     sys_fs,
     sys_info,
     sys_inotify,
+    sys_io_uring,
     sys_ipc,
     sys_keys,
     sys_lock,
@@ -275,6 +276,7 @@ ROWS: list[Row] = [
     # threads
     ("futex", sys_thread.sys_futex, "xFdxxd", partial(
         "FUTEX_WAIT_REQUEUE_PI and FUTEX_CMP_REQUEUE_PI: ENOSYS")),
+    ("futex_waitv", sys_thread.sys_futex_waitv, "xuxxd"),
     ("get_robust_list", sys_thread.sys_get_robust_list, "dxx"),
     ("clone3", sys_clone.sys_clone3, "xu", partial(
         "namespaces as clone; set_tid, CLONE_INTO_CGROUP and CLONE_NEWTIME: ENOSYS")),
@@ -364,6 +366,17 @@ ROWS: list[Row] = [
     ("io_cancel", sys_aio.sys_io_cancel, "xxx"),
     ("io_getevents", sys_aio.sys_io_getevents, "xddxx"),
     ("io_pgetevents", sys_aio.sys_io_pgetevents, "xddxxx"),
+    ("io_uring_setup", sys_io_uring.sys_io_uring_setup, "ux", partial(
+        "SQPOLL, IOPOLL and the later setup flags: EINVAL; the rings and SQEs are shared "
+        "memory (IORING_FEAT_SINGLE_MMAP, NODROP, SUBMIT_STABLE, RW_CUR_POS)")),
+    ("io_uring_enter", sys_io_uring.sys_io_uring_enter, "fuuxxu", partial(
+        "requests run in the submitting task, so one that must wait makes io_uring_enter "
+        "wait; POLL_ADD and TIMEOUT complete later; opcodes NOP, READV, WRITEV, FSYNC, "
+        "READ/WRITE_FIXED, POLL_ADD/REMOVE, SENDMSG, RECVMSG, TIMEOUT/_REMOVE, ACCEPT, "
+        "ASYNC_CANCEL, CONNECT, OPENAT, CLOSE, STATX, READ, WRITE, SEND, RECV; IOSQE_IO_LINK "
+        "cancels the rest of a chain after a failure; EXT_ARG: EINVAL")),
+    ("io_uring_register", sys_io_uring.sys_io_uring_register, "fuxu", partial(
+        "BUFFERS, FILES, EVENTFD and their UNREGISTERs, PROBE; others EINVAL")),
     # eventfd, epoll, signalfd
     ("eventfd", sys_event.sys_eventfd, "u"), ("eventfd2", sys_event.sys_eventfd2, "ux"),
     ("epoll_create", sys_event.sys_epoll_create, "d"),

@@ -7,6 +7,7 @@ import pytest
 
 from pynix.arch.x86_64 import event as V
 from pynix.base.errors import KernelError
+from pynix.base.wait import WaitCallback, WaitQueue
 from pynix.fs.eventfd import EventFdFile, eventfd_create
 from pynix.fs.eventpoll import EventPoll, ep_ctl
 from pynix.fs.pipe import make_pipe
@@ -57,3 +58,20 @@ def test_eventfd_counter_and_semaphore() -> None:
         f.write(V.U64.pack(1))
     with pytest.raises(KernelError):
         f.write(V.U64.pack(0xFFFF_FFFF_FFFF_FFFF))
+
+
+def test_exclusive_entries_wake_one_at_a_time() -> None:
+    """__wake_up_common: non-exclusive entries all, exclusive ones until one accepts."""
+    log: list[str] = []
+    wq = WaitQueue()
+    plain = WaitCallback(lambda: log.append("plain"))
+    excl = []
+    for name, accepts in (("x1", False), ("x2", True), ("x3", True)):
+        e = WaitCallback(lambda name=name, accepts=accepts: log.append(name) or accepts)
+        e.exclusive = True
+        excl.append(e)
+        wq.add(e)
+    wq.add(plain)  # type: ignore[arg-type]
+    wq.wake_up()
+    assert log == ["plain", "x1", "x2"]
+    assert wq.waiters == [excl[2]] and wq.nr_exclusive == 1

@@ -217,3 +217,20 @@ def test_pi_lock_passes_on_when_its_owner_dies() -> None:
     next(gb)
     futex_exit_release(a)
     assert get_u32(mm, addr) == b.pid | X.FUTEX_WAITERS and finish(gb) == 0
+
+
+def test_waitv_returns_the_woken_index_and_leaves_no_queue() -> None:
+    leader, (th,) = threads(1)
+    a, b = leader.private_page, leader.private_page + 64
+    P = X.FUTEX2_SIZE_U32 | X.FUTEX2_PRIVATE
+    g = F.futex_wait_multiple(th, th.mm, [(a, 0, P), (b, 0, P)], None)
+    next(g)
+    assert th.state == TASK_INTERRUPTIBLE and len(leader.kernel.futex_hash) == 2
+    assert F.futex_wake(leader, leader.mm, b, 1, ANY, True) == 1
+    assert finish(g) == 1
+    assert not leader.kernel.futex_hash
+    put_u32(leader.mm, b, 7)                          # a word that differs: EAGAIN at once
+    g = F.futex_wait_multiple(th, th.mm, [(a, 0, P), (b, 0, P)], None)
+    with pytest.raises(KernelError) as e:
+        next(g)
+    assert e.value.errno == E.EAGAIN and not leader.kernel.futex_hash

@@ -38,3 +38,9 @@ CLONE_CLEAR_SIGHAND = 0x1_0000_0000
 CLONE_INTO_CGROUP = 0x2_0000_0000
 CLONE_NEWTIME = 0x80
 MAX_PID_NS_LEVEL = 32
+
+# futex_waitv(2) (include/uapi/linux/futex.h): struct futex_waitv {u64 val, uaddr; u32 flags,
+# __reserved}, and the futex2 flags
+FUTEX_WAITV = struct.Struct("<QQII")
+FUTEX_WAITV_MAX = 128
+FUTEX2_SIZE_U32, FUTEX2_SIZE_MASK, FUTEX2_NUMA, FUTEX2_PRIVATE = 0x02, 0x03, 0x04, 128
