@@ -740,3 +740,17 @@ def test_s_maxbytes_is_linux_ext2_max_size(bs: int, limit: int) -> None:
     """The largest file per block size, as measured with ftruncate on Linux's ext2 (block
     tree reach for 1 KiB, the i_blocks limit with indirect blocks counted for 2 and 4 KiB)."""
     assert ext2_max_size(bs) == limit
+
+
+def test_fiemap_extents_match_debugfs_blocks(img: Path, bs: int) -> None:
+    """FIEMAP's extents are the file's data blocks as e2fsprogs sees them, merged into
+    logically and physically contiguous runs, holes skipped."""
+    sb = mount(img)
+    f = sb.root.create(b"sparse", REG, 0, 0)
+    for blk in (0, 1, 4, 9):
+        f.write(blk * bs, b"x" * bs)
+    ext = list(f.fiemap(0, 1 << 40))
+    assert [e[0] // bs for e in ext] == [0, 4, 9] and [e[2] // bs for e in ext] == [2, 1, 1]
+    umount_and_check(sb, img)
+    phys = [int(b) for b in debugfs(img, "blocks /sparse").split()]
+    assert [p * bs for p in phys] == [e[1] + i * bs for e in ext for i in range(e[2] // bs)]
