@@ -26,7 +26,8 @@ WIDTH = 100
 
 sys.path.insert(0, str(ROOT))
 from pynix.arch.x86_64.syscall_nr import NOT_IN_LINUX  # noqa: E402
-from pynix.syscalls.table import ABSENT, FULL, PARTIAL, compat_rows  # noqa: E402
+from pynix.syscalls.support import ABSENT, FULL, PARTIAL  # noqa: E402
+from pynix.syscalls.table import compat_rows  # noqa: E402
 
 
 def _names(names: list[str]) -> str:

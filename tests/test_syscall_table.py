@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 from pynix.arch.x86_64.syscall_nr import NOT_IN_LINUX, NR
-from pynix.syscalls.table import ABSENT, FULL, PARTIAL, ROWS, build_table, compat_rows
+from pynix.syscalls.support import ABSENT, FULL, PARTIAL
+from pynix.syscalls.table import ROWS, build_table, compat_rows
 
 REPO = Path(__file__).resolve().parents[1]
 

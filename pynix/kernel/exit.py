@@ -37,7 +37,7 @@ from pynix.kernel.cputime import thread_group_cputime
 from pynix.kernel.futex_exit import futex_exit_release
 from pynix.kernel.jobctl import exit_jobctl
 from pynix.kernel.pid import pid_vnr_to_global, task_active_pid_ns, task_tgid_nr_ns
-from pynix.kernel.pid_namespace import is_ns_reaper_group, zap_pid_ns_processes
+from pynix.kernel.pid_namespace import find_new_reaper, is_ns_reaper_group, zap_pid_ns_processes
 from pynix.kernel.posix_timers import exit_itimers
 from pynix.kernel.ptrace import exit_ptrace, ptrace_unlink
 from pynix.kernel.sigqueue import send_signal
@@ -84,67 +84,6 @@ def complete_vfork_done(t: Task) -> None:
         wq, t.vfork_done = t.vfork_done, None
         t.in_vfork = False
         wq.wake_up()
-
-
-def find_alive_thread(t: Task) -> Task | None:
-    for th in t.thread_group:
-        if th is not t and not th.flags & PF_EXITING:
-            return th
-    return None
-
-
-def find_child_reaper(t: Task) -> Task | None:
-    """Linux's find_child_reaper: the init of ``t``'s pid namespace; when that is ``t``'s
-    own group, another live thread of it takes over, or (the last one of a namespace init)
-    the group keeps its children while zap_pid_ns_processes kills them."""
-    ns = task_active_pid_ns(t)
-    reaper = ns.child_reaper if ns.level else t.kernel.init_task
-    if reaper is None or reaper.signal is not t.signal:
-        return reaper
-    alive = find_alive_thread(t)
-    if alive is not None:
-        if ns.level:
-            ns.child_reaper = alive
-        return alive
-    return t.group_leader if ns.level else None
-
-
-def find_new_reaper(t: Task) -> Task | None:
-    """Linux's find_new_reaper: another live thread of the group, else the nearest
-    PR_SET_CHILD_SUBREAPER ancestor in the same pid namespace, else the namespace's init."""
-    alive = find_alive_thread(t)
-    if alive is not None:
-        return alive
-    child_reaper = find_child_reaper(t)
-    if t.signal.has_child_subreaper:
-        level = t.thread_pid.level
-        r = t.group_leader.real_parent
-        while r is not None and r.thread_pid.level == level and r is not child_reaper \
-                and r is not t.kernel.init_task:
-            if r.signal.is_child_subreaper and r.signal is not t.signal:
-                if not r.flags & PF_EXITING:
-                    return r
-                alive = find_alive_thread(r)
-                if alive is not None:
-                    return alive
-            r = r.group_leader.real_parent
-    return child_reaper
-
-
-def set_child_subreaper(t: Task, on: bool) -> None:
-    """PR_SET_CHILD_SUBREAPER: orphans below ``t`` come to it; the existing descendants learn
-    they have a subreaper above (walk_process_tree with propagate_has_child_subreaper)."""
-    t.signal.is_child_subreaper = on
-    if not on:
-        return
-    todo = list(t.group_leader.children)
-    while todo:
-        c = todo.pop()
-        if c.signal.has_child_subreaper:
-            continue
-        c.signal.has_child_subreaper = True
-        for th in c.thread_group:
-            todo.extend(th.children)
 
 
 def forget_original_parent(t: Task) -> None:

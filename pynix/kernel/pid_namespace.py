@@ -15,8 +15,12 @@ Provides:
   ignored for it from now), and ``done`` is called once the namespace holds only init's pid
   (the exit of a namespace init is reported to its parent only then).
 - ``ns_tasks(ns)``: the live tasks with a pid in ``ns``.
+- ``find_child_reaper(t)`` / ``find_new_reaper(t)`` (kernel/exit.c): who adopts the
+  children of an exiting ``t``: another live thread of its group, the nearest
+  PR_SET_CHILD_SUBREAPER ancestor in its namespace (``set_child_subreaper``), else the
+  namespace's init.
 
-Owns: the PIDNS_ADDING state and the reaper of each namespace (kernel/pid.py has the objects).
+Owns: the PIDNS_ADDING state, the reaper of each namespace and the subreaper flags (kernel/pid.py has the objects).
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from typing import Callable
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64.capability import CAP_SYS_ADMIN
+from pynix.arch.x86_64.sched import PF_EXITING
 from pynix.arch.x86_64.thread import MAX_PID_NS_LEVEL
 from pynix.base.errors import KernelError
 from pynix.base.runqueue import TASK_DEAD, TASK_ZOMBIE
@@ -84,3 +89,64 @@ def zap_pid_ns_processes(init: Task, done: Callable[[], None]) -> None:
         done()
     else:
         ns.on_empty.append(done)
+
+
+def find_alive_thread(t: Task) -> Task | None:
+    for th in t.thread_group:
+        if th is not t and not th.flags & PF_EXITING:
+            return th
+    return None
+
+
+def find_child_reaper(t: Task) -> Task | None:
+    """Linux's find_child_reaper: the init of ``t``'s pid namespace; when that is ``t``'s
+    own group, another live thread of it takes over, or (the last one of a namespace init)
+    the group keeps its children while zap_pid_ns_processes kills them."""
+    ns = task_active_pid_ns(t)
+    reaper = ns.child_reaper if ns.level else t.kernel.init_task
+    if reaper is None or reaper.signal is not t.signal:
+        return reaper
+    alive = find_alive_thread(t)
+    if alive is not None:
+        if ns.level:
+            ns.child_reaper = alive
+        return alive
+    return t.group_leader if ns.level else None
+
+
+def find_new_reaper(t: Task) -> Task | None:
+    """Linux's find_new_reaper: another live thread of the group, else the nearest
+    PR_SET_CHILD_SUBREAPER ancestor in the same pid namespace, else the namespace's init."""
+    alive = find_alive_thread(t)
+    if alive is not None:
+        return alive
+    child_reaper = find_child_reaper(t)
+    if t.signal.has_child_subreaper:
+        level = t.thread_pid.level
+        r = t.group_leader.real_parent
+        while r is not None and r.thread_pid.level == level and r is not child_reaper \
+                and r is not t.kernel.init_task:
+            if r.signal.is_child_subreaper and r.signal is not t.signal:
+                if not r.flags & PF_EXITING:
+                    return r
+                alive = find_alive_thread(r)
+                if alive is not None:
+                    return alive
+            r = r.group_leader.real_parent
+    return child_reaper
+
+
+def set_child_subreaper(t: Task, on: bool) -> None:
+    """PR_SET_CHILD_SUBREAPER: orphans below ``t`` come to it; the existing descendants learn
+    they have a subreaper above (walk_process_tree with propagate_has_child_subreaper)."""
+    t.signal.is_child_subreaper = on
+    if not on:
+        return
+    todo = list(t.group_leader.children)
+    while todo:
+        c = todo.pop()
+        if c.signal.has_child_subreaper:
+            continue
+        c.signal.has_child_subreaper = True
+        for th in c.thread_group:
+            todo.extend(th.children)

@@ -26,7 +26,8 @@ from pynix.kernel.seccomp import secure_computing
 from pynix.kernel.task import signal_pending
 from pynix.kernel.traps import oops
 from pynix.mm.userfaultfd import UserfaultRetry, userfault_sleep
-from pynix.syscalls.table import Entry, build_table
+from pynix.syscalls.support import Entry
+from pynix.syscalls.table import build_table
 from pynix.syscalls.ptrace_entry import RESTART_CODES, traced_syscall
 from pynix.syscalls.trace import Tracer
 

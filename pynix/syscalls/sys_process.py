@@ -41,10 +41,10 @@ from pynix.kernel.exit import (
     do_group_exit,
     do_wait,
     kernel_wait4,
-    set_child_subreaper,
     thread_group_cputime,
     waitid_info,
 )
+from pynix.kernel.pid_namespace import set_child_subreaper
 from pynix.kernel.jobctl import do_getpgid, do_getsid, do_setpgid, ksys_setsid
 from pynix.kernel.seccomp import do_seccomp, prctl_get_seccomp, prctl_set_seccomp
 from pynix.kernel.task import Task

@@ -23,7 +23,7 @@ from pynix.mm.uaccess import copy_from_user, get_ptr_array, strncpy_from_user
 if TYPE_CHECKING:
     from pynix.kernel.kernel import Kernel
     from pynix.kernel.task import Task
-    from pynix.syscalls.table import Entry
+    from pynix.syscalls.support import Entry
 
 _OPEN_FLAGS = [(A.O_WRONLY, "O_WRONLY"), (A.O_RDWR, "O_RDWR"), (A.O_CREAT, "O_CREAT"),
                (A.O_EXCL, "O_EXCL"), (A.O_NOCTTY, "O_NOCTTY"), (A.O_TRUNC, "O_TRUNC"),
