@@ -9,18 +9,11 @@ import pytest
 from pynix.arch.x86_64 import errno as E
 from pynix.arch.x86_64 import termbits as T
 from pynix.base.errors import KernelError
-from pynix.base.timer import Timers
 from pynix.drivers.n_tty import N_TTY_BUF_SIZE
 from pynix.drivers.pty import PTY_ROOM, Pty, room
 from pynix.fs.devpts import DevptsSuperBlock
 from pynix.fs.vfs.dcache import Dentry, Mount, Path
-
-
-class FakeKernel:
-    def __init__(self) -> None:
-        self.timers = Timers()
-        self.tasks: dict = {}
-        self.current = None
+from tests.drivers.test_n_tty import FakeKernel
 
 
 @pytest.fixture
