@@ -5,7 +5,6 @@ import pytest
 
 from pynix.arch.x86_64 import abi as A
 from pynix.arch.x86_64 import termbits as T
-from pynix.base.timer import Timers
 from pynix.drivers.tty import Termios, TtyStruct
 from pynix.fs.vfs.file import WouldBlock
 
@@ -18,16 +17,9 @@ class Wire:
         self.out += data
 
 
-class FakeKernel:
-    def __init__(self) -> None:
-        self.timers = Timers()
-        self.tasks: dict = {}
-        self.current = None
-
-
 @pytest.fixture
-def tty() -> TtyStruct:
-    t = TtyStruct(FakeKernel(), b"tty1", Wire())
+def tty(fake_kernel: object) -> TtyStruct:
+    t = TtyStruct(fake_kernel, b"tty1", Wire())  # type: ignore[arg-type]
     t.signals = []                                   # type: ignore[attr-defined]
     t.kill_fg = t.signals.append                     # type: ignore[method-assign,attr-defined]
     return t

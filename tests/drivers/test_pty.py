@@ -13,14 +13,13 @@ from pynix.drivers.n_tty import N_TTY_BUF_SIZE
 from pynix.drivers.pty import PTY_ROOM, Pty, room
 from pynix.fs.devpts import DevptsSuperBlock
 from pynix.fs.vfs.dcache import Dentry, Mount, Path
-from tests.drivers.test_n_tty import FakeKernel
 
 
 @pytest.fixture
-def pair() -> Pty:
+def pair(fake_kernel: object) -> Pty:
     sb = DevptsSuperBlock(b"gid=5,mode=620")
     root = Dentry(b"/", None, sb.root)
-    p = Pty(FakeKernel(), sb, Path(Mount(sb, root, "devpts"), root), sb.new_index())  # type: ignore[arg-type]
+    p = Pty(fake_kernel, sb, Path(Mount(sb, root, "devpts"), root), sb.new_index())  # type: ignore[arg-type]
     sb.pty_new(p.index, 1000, 1000)
     return p
 
