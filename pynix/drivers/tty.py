@@ -73,6 +73,21 @@ class Termios:
     def pack(self) -> bytes:
         return A.TERMIOS.pack(self.iflag, self.oflag, self.cflag, self.lflag, self.line, bytes(self.cc))
 
+    def pack_termio(self) -> bytes:
+        """The old struct termio (kernel_termios_to_user_termio): 16-bit flags, 8 cc."""
+        return T.TERMIO.pack(self.iflag & 0xFFFF, self.oflag & 0xFFFF, self.cflag & 0xFFFF,
+                             self.lflag & 0xFFFF, self.line, bytes(self.cc[:8]))
+
+    def with_termio(self, data: bytes) -> Termios:
+        """user_termio_to_kernel_termios: a termio replaces the low 16 bits of each flag
+        word, the line and the first 8 control characters."""
+        i, o, c, l_, line, cc = T.TERMIO.unpack(data[:T.TERMIO.size])
+        new = Termios((self.iflag & ~0xFFFF) | i, (self.oflag & ~0xFFFF) | o,
+                      (self.cflag & ~0xFFFF) | c, (self.lflag & ~0xFFFF) | l_, line,
+                      bytearray(self.cc))
+        new.cc[:8] = cc
+        return new
+
     @classmethod
     def unpack(cls, data: bytes) -> Termios:
         i, o, c, l_, line, cc = A.TERMIOS.unpack(data[:A.TERMIOS.size])
@@ -286,14 +301,28 @@ def _get_int(t: Task, arg: int) -> int:
     return T.INT_ARG.unpack(copy_from_user(t.mm, arg, T.INT_ARG.size))[0]
 
 
+def set_termio(t: Task, tty: TtyStruct, req: int, arg: int) -> int:
+    """TCSETA*: the old struct termio over the current termios (set_termiox's sibling)."""
+    J.tty_check_change(t, tty, A.SIGTTOU)
+    assert t.mm is not None
+    new = tty.termios.with_termio(copy_from_user(t.mm, arg, T.TERMIO.size))
+    return change_termios(tty, new, req == T.TCSETAF)
+
+
 def set_termios(t: Task, tty: TtyStruct, req: int, arg: int) -> int:
-    """TCSETS*: TCSETSF also discards pending input; TCSETSW waits for output (always done).
-    A packet-mode master learns whether ^S/^Q flow control is now on (DOSTOP) or off."""
+    """TCSETS*: TCSETSF also discards pending input; TCSETSW waits for output (always done)."""
     J.tty_check_change(t, tty, A.SIGTTOU)
     assert t.mm is not None
     new = Termios.unpack(copy_from_user(t.mm, arg, A.TERMIOS.size))
+    return change_termios(tty, new, req == A.TCSETSF)
+
+
+def change_termios(tty: TtyStruct, new: Termios, flush: bool) -> int:
+    """tty_set_termios: install ``new`` (after discarding input when ``flush``); the ldisc
+    moves pending input between its queues, and a packet-mode master learns whether ^S/^Q
+    flow control is now on (DOSTOP) or off (NOSTOP)."""
     was_canon = tty.ldisc.canon()
-    if req == A.TCSETSF:
+    if flush:
         tty.ldisc.flush_input()
     old_ixon = tty.termios.iflag & T.IXON
     tty.termios = new
@@ -345,6 +374,10 @@ def tty_ioctl(t: Task, f: TtyFile, req: int, arg: int) -> int | bytes:
         return real.termios.pack()
     if req in (A.TCSETS, A.TCSETSW, A.TCSETSF):
         return set_termios(t, real, req, arg)
+    if req == T.TCGETA:
+        return real.termios.pack_termio()
+    if req in (T.TCSETA, T.TCSETAW, T.TCSETAF):
+        return set_termio(t, real, req, arg)
     if req == A.TIOCGWINSZ:
         return A.WINSIZE.pack(*real.winsize)
     if req == A.TIOCSWINSZ:

@@ -80,6 +80,14 @@ int main(void)
     struct termios tio;
     tcgetattr(m, &tio);
     printf("master's termios is the slave's (ICANON): %s\n", t_yesno(tio.c_lflag & ICANON));
+    unsigned short old[9];                  /* struct termio: 4 flag shorts, line, cc[8] */
+    t_show("TCGETA", ioctl(m, TCGETA, old));
+    printf("termio flags are the low halves: %s\n", t_yesno(old[3] == (tio.c_lflag & 0xFFFF) && old[0] == (tio.c_iflag & 0xFFFF)));
+    t_show("TCGETA to a bad address", ioctl(m, TCGETA, (void *)8));
+    old[3] &= ~ECHO;
+    t_show("TCSETA without ECHO", ioctl(s, TCSETA, old));
+    tcgetattr(s, &tio);
+    printf("ECHO now off: %s\n", t_yesno(!(tio.c_lflag & ECHO)));
     cfmakeraw(&tio);
     t_show("tcsetattr(master, raw)", tcsetattr(m, TCSANOW, &tio));
     tcgetattr(s, &tio);

@@ -41,6 +41,8 @@ INIT_C_CC = b"\x03\x1c\x7f\x15\x04\x00\x01\x00\x11\x13\x1a\x00\x12\x0f\x17\x16\x
 # tty ioctls beyond those in abi.py
 TCSBRK, TCXONC, TCFLSH, TIOCEXCL, TIOCNXCL, TIOCSTI = 0x5409, 0x540A, 0x540B, 0x540C, 0x540D, 0x5412
 TIOCGETD, TIOCSETD, TCSBRKP, TIOCINQ, TIOCVHANGUP = 0x5424, 0x5423, 0x5425, 0x541B, 0x5437
+TCGETA, TCSETA, TCSETAW, TCSETAF = 0x5405, 0x5406, 0x5407, 0x5408   # the old struct termio
+TERMIO = struct.Struct("<HHHHB8sx")     # c_iflag, c_oflag, c_cflag, c_lflag, c_line, c_cc[NCC=8]
 TCIFLUSH, TCOFLUSH, TCIOFLUSH = 0, 1, 2
 TCOOFF, TCOON, TCIOFF, TCION = 0, 1, 2, 3
 N_TTY = 0
