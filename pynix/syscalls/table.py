@@ -186,8 +186,8 @@ ROWS: list[Row] = [
     # processes
     ("fork", sys_clone.sys_fork, ""), ("vfork", sys_clone.sys_vfork, ""),
     ("clone", sys_clone.sys_clone, "xxxxx", partial(
-        "namespaces: CLONE_NEWUTS, CLONE_NEWIPC and CLONE_NEWNS; NEWPID, NEWUSER, NEWNET and "
-        "NEWCGROUP: EINVAL")),
+        "namespaces: CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNS and CLONE_NEWPID; NEWUSER, NEWNET "
+        "and NEWCGROUP: EINVAL")),
     ("execve", sys_process.sys_execve, "sve"),
     ("execveat", sys_process.sys_execveat, "fsvex", partial(
         "the flags are ignored: AT_EMPTY_PATH (fexecve) fails, AT_SYMLINK_NOFOLLOW follows")),
@@ -249,8 +249,8 @@ ROWS: list[Row] = [
     ("kcmp", sys_procaccess.sys_kcmp, "ddduu", partial(
         "KCMP_IO: pynix tasks have no io_context, so any two compare equal")),
     ("unshare", sys_clone.sys_unshare, "x", partial(
-        "namespaces: CLONE_NEWUTS, CLONE_NEWIPC and CLONE_NEWNS; NEWPID, NEWUSER, NEWNET, "
-        "NEWCGROUP and NEWTIME: EINVAL")),
+        "namespaces: CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNS and CLONE_NEWPID; NEWUSER, "
+        "NEWNET, NEWCGROUP and NEWTIME: EINVAL")),
     ("restart_syscall", sys_thread.sys_restart_syscall, ""),
     # memory
     ("brk", sys_mm.sys_brk, "x"),
