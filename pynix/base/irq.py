@@ -38,8 +38,7 @@ class Interrupts:
         """From any host thread: run ``fn`` in the kernel loop soon."""
         self.queue.append(fn)
         self.event.set()
-        if self.cpu.running:
-            self.cpu.stop()
+        self.cpu.interrupt()
 
     def pending(self) -> bool:
         return bool(self.queue) or self.event.is_set()
@@ -65,8 +64,8 @@ class Interrupts:
         while not self.stopping:
             time.sleep(period)
             self.tick = True
-            if preempt and self.cpu.running:
-                self.cpu.stop()
+            if preempt:
+                self.cpu.interrupt()
 
     def start_clock(self) -> None:
         if self._clock is None:

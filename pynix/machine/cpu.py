@@ -111,6 +111,9 @@ class CPU:
         self.fault: Trap | None = None
         self.vector = -1
         self.running = False
+        # a single step is running: asynchronous stops (the clock, posted work) must wait
+        # for it, or the step would end before its instruction and be reported twice
+        self.stepping = False
         self._install_hooks()
         # stops only at block entries, and that check inline (see tbexit.py)
         self.async_stop_safe = disable_midblock_exits(self.h.value, _raw.uc_emu_stop)
@@ -201,9 +204,11 @@ class CPU:
         self.vector = -1
         self.running = True
         if count:
+            self.stepping = True
             set_midblock_exits(self.h.value, True)
             err = _lib.uc_emu_start(self.h, rip, 0, 0, count)
             set_midblock_exits(self.h.value, False)
+            self.stepping = False
         else:
             err = _lib.uc_emu_start(self.h, rip, 0, 0, 0)
         self.running = False
@@ -220,6 +225,12 @@ class CPU:
     def stop(self) -> None:
         """Leave user mode at the next instruction boundary (timer interrupt, need_resched)."""
         _raw.uc_emu_stop(self.hv)
+
+    def interrupt(self) -> None:
+        """An asynchronous stop from another host thread (the clock, posted work): a single
+        step is left to finish its one instruction, after which the kernel looks anyway."""
+        if self.running and not self.stepping:
+            _raw.uc_emu_stop(self.hv)
 
     # -- registers ---------------------------------------------------------------------------
     def read_args(self) -> tuple[int, ...] | ctypes.Array:

@@ -88,3 +88,27 @@ def test_block_entry_check_is_rewritten_inline() -> None:
     g.run(0.0005)
     assert g.counter() == 5_000_000
     assert g.cpu.tb_patcher.patched > first
+
+
+def test_single_steps_are_not_cut_short_by_the_clock() -> None:
+    """Single steps under a thread calling interrupt() without pause: every step runs one
+    instruction, so the loop takes exactly 2 + 3n + 2 steps (what PTRACE_SINGLESTEP counts).
+    (A stop landing inside a step is rare here; under load it made ptrace.c count 32.)"""
+    n = 200
+    g = Guest(n)
+    done = threading.Event()
+
+    def clock() -> None:
+        while not done.is_set():
+            g.cpu.interrupt()
+    threading.Thread(target=clock, daemon=True).start()
+    rip, steps = CODE, 0
+    try:
+        while not g.exited:
+            trap = g.cpu.run(rip, 1)
+            assert trap.kind == "stop", trap
+            rip = g.cpu.reg(X.UC_X86_REG_RIP)
+            steps += 1
+    finally:
+        done.set()
+    assert g.counter() == n and steps == 2 + 3 * n + 2
